@@ -1,0 +1,140 @@
+package dev.rotakey;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rotakey.backend.KeyBackendFactory;
+import dev.rotakey.config.AuthFactory;
+import dev.rotakey.config.RotationFactory;
+import dev.rotakey.config.SchedulerFactory;
+import dev.rotakey.target.TargetFactory;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.validation.ValidationMethod;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Rotakey's configuration: the database, the named key backends and targets, rotation defaults,
+ * the scheduler and operator authentication. Unknown keys, wrong types and impossible values stop
+ * start-up with a message naming the key.
+ */
+public class RotakeyConfiguration extends Configuration {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    @NotEmpty
+    private String dataDir = "./data";
+
+    @Valid
+    @NotNull
+    private DataSourceFactory database = defaultDatabase();
+
+    @Valid
+    @NotEmpty
+    private Map<String, KeyBackendFactory> keyBackends = new LinkedHashMap<>();
+
+    @Valid
+    @NotNull
+    private Map<String, TargetFactory> targets = new LinkedHashMap<>();
+
+    @Valid
+    @NotNull
+    private RotationFactory rotation = new RotationFactory();
+
+    @Valid
+    @NotNull
+    private SchedulerFactory scheduler = new SchedulerFactory();
+
+    @Valid
+    @NotNull
+    private AuthFactory auth = new AuthFactory();
+
+    private static DataSourceFactory defaultDatabase() {
+        DataSourceFactory db = new DataSourceFactory();
+        db.setDriverClass("org.h2.Driver");
+        db.setUrl("jdbc:h2:file:./data/rotakey");
+        db.setUser("rotakey");
+        return db;
+    }
+
+    @JsonProperty
+    public String getDataDir() {
+        return dataDir;
+    }
+
+    @JsonProperty
+    public void setDataDir(String dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    @JsonProperty
+    public DataSourceFactory getDatabase() {
+        return database;
+    }
+
+    @JsonProperty
+    public void setDatabase(DataSourceFactory database) {
+        this.database = database;
+    }
+
+    @JsonProperty
+    public Map<String, KeyBackendFactory> getKeyBackends() {
+        return keyBackends;
+    }
+
+    @JsonProperty
+    public void setKeyBackends(Map<String, KeyBackendFactory> keyBackends) {
+        this.keyBackends = keyBackends;
+    }
+
+    @JsonProperty
+    public Map<String, TargetFactory> getTargets() {
+        return targets;
+    }
+
+    @JsonProperty
+    public void setTargets(Map<String, TargetFactory> targets) {
+        this.targets = targets;
+    }
+
+    @JsonProperty
+    public RotationFactory getRotation() {
+        return rotation;
+    }
+
+    @JsonProperty
+    public void setRotation(RotationFactory rotation) {
+        this.rotation = rotation;
+    }
+
+    @JsonProperty
+    public SchedulerFactory getScheduler() {
+        return scheduler;
+    }
+
+    @JsonProperty
+    public void setScheduler(SchedulerFactory scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    @JsonProperty
+    public AuthFactory getAuth() {
+        return auth;
+    }
+
+    @JsonProperty
+    public void setAuth(AuthFactory auth) {
+        this.auth = auth;
+    }
+
+    @JsonIgnore
+    @ValidationMethod(message = "keyBackends and targets names must be lower-case letters, digits and '-' (at most 63)")
+    public boolean isNamesWellFormed() {
+        return keyBackends.keySet().stream().allMatch(n -> NAME.matcher(n).matches())
+                && targets.keySet().stream().allMatch(n -> NAME.matcher(n).matches());
+    }
+}
