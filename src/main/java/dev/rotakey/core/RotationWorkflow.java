@@ -68,6 +68,19 @@ public final class RotationWorkflow {
         return r.advance(RotationStep.CLEANUP, RotationState.RUNNING, 0, null, message, now);
     }
 
+    /**
+     * The rotation sent back to DELIVER: the pending material was lost (the process restarted
+     * after creating or delivering it, and plaintext is never persisted), so fresh material for
+     * the same version must be delivered again before it can be verified.
+     */
+    public Rotation restartDelivery(Rotation r, Instant now) {
+        requireRunning(r);
+        if (r.step() != RotationStep.DELIVER && r.step() != RotationStep.VERIFY) {
+            throw new IllegalStateException("rotation " + r.id() + " is not delivering");
+        }
+        return r.advance(RotationStep.DELIVER, RotationState.RUNNING, r.attempts(), null, r.lastError(), now);
+    }
+
     /** An operator's abort: the rotation goes straight to clean-up. */
     public Rotation abort(Rotation r, String reason, Instant now) {
         requireRunning(r);

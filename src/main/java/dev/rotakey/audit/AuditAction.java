@@ -1,0 +1,35 @@
+package dev.rotakey.audit;
+
+/** Every kind of event the audit trail records, with its stable wire name. */
+public enum AuditAction {
+    AGENT_CREATED("agent.created"),
+    AGENT_DECOMMISSIONED("agent.decommissioned"),
+    CREDENTIAL_CREATED("credential.created"),
+    CREDENTIAL_DECOMMISSIONED("credential.decommissioned"),
+    ROTATION_STARTED("rotation.started"),
+    ROTATION_STEP("rotation.step"),
+    ROTATION_MATERIAL_RECREATED("rotation.material-recreated"),
+    ROTATION_SUCCEEDED("rotation.succeeded"),
+    ROTATION_FAILED("rotation.failed"),
+    VERSION_PROMOTED("version.promoted"),
+    VERSION_REVOKED("version.revoked"),
+    VERSION_REVOCATION_FAILED("version.revocation-failed"),
+    ROTATIONS_PAUSED("rotations.paused"),
+    ROTATIONS_RESUMED("rotations.resumed"),
+    OPERATOR_ROTATE("operator.rotate"),
+    OPERATOR_REVOKE("operator.revoke"),
+    OPERATOR_DECOMMISSION("operator.decommission"),
+    AUTH_FAILED("auth.failed"),
+    API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
+    TOKEN_CREATED("token.created");
+
+    private final String wireName;
+
+    AuditAction(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.rotakey.audit;
+
+import dev.rotakey.db.Daos;
+import dev.rotakey.db.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Clock;
+
+/**
+ * Writes audit events, inside the caller's transaction when there is one so that an event and
+ * the change it describes commit together. Callers pass identifiers and outcomes only; secret
+ * material has no parameter to travel through.
+ */
+public final class AuditLog {
+    public static final String MDC_CORRELATION = "correlationId";
+    private static final Logger LOG = LoggerFactory.getLogger("rotakey.audit");
+
+    private final Store store;
+    private final Clock clock;
+
+    public AuditLog(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** Records an event in the transaction of {@code tx}. */
+    public void record(Daos tx, String actor, AuditAction action, String subject, String outcome, String details) {
+        AuditEvent e = new AuditEvent(0, clock.instant(), actor, action.wireName(), subject, outcome,
+                MDC.get(MDC_CORRELATION), details);
+        tx.audit().append(e);
+        LOG.info("{} {} {} by {}{}", e.action(), e.subject(), e.outcome(), e.actor(),
+                details == null ? "" : " (" + details + ")");
+    }
+
+    /** Records an event in a transaction of its own. */
+    public void record(String actor, AuditAction action, String subject, String outcome, String details) {
+        store.txRun(tx -> record(tx, actor, action, subject, outcome, details));
+    }
+}

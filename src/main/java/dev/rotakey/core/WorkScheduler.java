@@ -1,0 +1,22 @@
+package dev.rotakey.core;
+
+import java.time.Instant;
+
+/**
+ * When deferred work runs: the next rotation of a credential, the continuation of a rotation
+ * waiting for its backoff, a revocation at the end of a grace period, an agent's expiry. The
+ * database holds what is to be done; the scheduler only holds when. Every method replaces an
+ * earlier schedule of the same work, so calling it twice is harmless.
+ */
+public interface WorkScheduler {
+    void rotateAt(String credentialId, Instant at);
+
+    void continueRotationAt(String rotationId, Instant at);
+
+    void revokeAt(String credentialId, int version, Instant at);
+
+    void decommissionAt(String agentId, Instant at);
+
+    /** Drops every schedule of the credential (its next rotation and pending revocations). */
+    void forgetCredential(String credentialId);
+}

@@ -1,0 +1,132 @@
+package dev.rotakey.db;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialType;
+import dev.rotakey.core.RotationPolicy;
+import dev.rotakey.target.TargetBinding;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.rotakey.db.AgentDao.instant;
+
+/** Reads and writes credentials (their policy and bindings; never any secret). */
+public final class CredentialDao {
+    private static final TypeReference<List<Map<String, String>>> BINDINGS = new TypeReference<>() {
+    };
+    static final RowMapper<Credential> MAPPER = (rs, ctx) -> {
+        String every = rs.getString("rotation_every");
+        String cron = rs.getString("rotation_cron");
+        List<TargetBinding> bindings = new ArrayList<>();
+        for (Map<String, String> m : JsonText.read(rs.getString("bindings"), BINDINGS)) {
+            Map<String, String> params = new LinkedHashMap<>(m);
+            String target = params.remove("target");
+            bindings.add(new TargetBinding(target, params));
+        }
+        return new Credential(
+                rs.getString("id"),
+                rs.getString("agent_id"),
+                CredentialType.fromWire(rs.getString("type")).orElseThrow(
+                        () -> new IllegalStateException("unknown stored credential type")),
+                rs.getString("backend"),
+                every != null ? RotationPolicy.every(Duration.parse(every)) : RotationPolicy.cron(cron),
+                Duration.parse(rs.getString("grace_period")),
+                bindings,
+                Credential.CredentialStatus.valueOf(rs.getString("status")),
+                instant(rs.getTimestamp("next_rotation_at")),
+                instant(rs.getTimestamp("created_at")),
+                instant(rs.getTimestamp("decommissioned_at")));
+    };
+
+    private final Handle h;
+
+    CredentialDao(Handle h) {
+        this.h = h;
+    }
+
+    public void insert(Credential c) {
+        List<Map<String, String>> bindings = new ArrayList<>();
+        for (TargetBinding b : c.bindings()) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("target", b.target());
+            m.putAll(b.params());
+            bindings.add(m);
+        }
+        h.createUpdate("INSERT INTO credentials (id, agent_id, type, backend, rotation_every, rotation_cron, grace_period, "
+                        + "bindings, status, next_rotation_at, created_at) VALUES (:id, :agent, :type, :backend, :every, "
+                        + ":cron, :grace, :bindings, :status, :next, :createdAt)")
+                .bind("id", c.id())
+                .bind("agent", c.agentId())
+                .bind("type", c.type().wireName())
+                .bind("backend", c.backend())
+                .bind("every", c.policy().every() == null ? null : c.policy().every().toString())
+                .bind("cron", c.policy().cron())
+                .bind("grace", c.gracePeriod().toString())
+                .bind("bindings", JsonText.write(bindings))
+                .bind("status", c.status().name())
+                .bind("next", c.nextRotationAt())
+                .bind("createdAt", c.createdAt())
+                .execute();
+    }
+
+    public Optional<Credential> find(String id) {
+        return h.createQuery("SELECT * FROM credentials WHERE id = :id").bind("id", id).map(MAPPER).findOne();
+    }
+
+    /**
+     * Locks the credential's row until the transaction ends: every change to a credential's
+     * versions or rotations happens under this lock, on H2 and PostgreSQL alike.
+     */
+    public Optional<Credential> findForUpdate(String id) {
+        return h.createQuery("SELECT * FROM credentials WHERE id = :id FOR UPDATE").bind("id", id).map(MAPPER).findOne();
+    }
+
+    public List<Credential> list(String agentId, String afterId, int limit) {
+        return h.createQuery("SELECT * FROM credentials WHERE id > :after"
+                        + (agentId == null ? "" : " AND agent_id = :agent") + " ORDER BY id LIMIT :limit")
+                .bind("after", afterId == null ? "" : afterId)
+                .bind("agent", agentId)
+                .bind("limit", limit)
+                .map(MAPPER)
+                .list();
+    }
+
+    public List<String> idsOfAgent(String agentId) {
+        return h.createQuery("SELECT id FROM credentials WHERE agent_id = :agent ORDER BY id")
+                .bind("agent", agentId).mapTo(String.class).list();
+    }
+
+    public void setNextRotation(String id, Instant next) {
+        h.createUpdate("UPDATE credentials SET next_rotation_at = :next WHERE id = :id")
+                .bind("id", id).bind("next", next).execute();
+    }
+
+    public void markDecommissioned(String id, Instant at) {
+        h.createUpdate("UPDATE credentials SET status = 'DECOMMISSIONED', decommissioned_at = :at, "
+                        + "next_rotation_at = NULL WHERE id = :id")
+                .bind("id", id).bind("at", at).execute();
+    }
+
+    /** Active credentials whose next rotation is due at or before {@code now}, soonest first. */
+    public List<String> due(Instant now, int limit) {
+        return h.createQuery("SELECT id FROM credentials WHERE status = 'ACTIVE' AND next_rotation_at <= :now "
+                        + "ORDER BY next_rotation_at LIMIT :limit")
+                .bind("now", now).bind("limit", limit).mapTo(String.class).list();
+    }
+
+    public Map<String, Long> countByStatus() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        h.createQuery("SELECT status, COUNT(*) AS n FROM credentials GROUP BY status")
+                .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n")))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+}

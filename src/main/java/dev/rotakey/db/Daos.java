@@ -1,0 +1,40 @@
+package dev.rotakey.db;
+
+import org.jdbi.v3.core.Handle;
+
+/** The DAOs of one handle (one transaction). */
+public final class Daos {
+    private final Handle h;
+
+    Daos(Handle h) {
+        this.h = h;
+    }
+
+    public AgentDao agents() {
+        return new AgentDao(h);
+    }
+
+    public CredentialDao credentials() {
+        return new CredentialDao(h);
+    }
+
+    public VersionDao versions() {
+        return new VersionDao(h);
+    }
+
+    public RotationDao rotations() {
+        return new RotationDao(h);
+    }
+
+    public DeliveryDao deliveries() {
+        return new DeliveryDao(h);
+    }
+
+    public AuditDao audit() {
+        return new AuditDao(h);
+    }
+
+    public TokenDao tokens() {
+        return new TokenDao(h);
+    }
+}

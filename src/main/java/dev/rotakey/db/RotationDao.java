@@ -1,0 +1,123 @@
+package dev.rotakey.db;
+
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationStep;
+import dev.rotakey.core.RotationTrigger;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.rotakey.db.AgentDao.instant;
+
+/** Reads and writes rotations and the record of each step they ran. */
+public final class RotationDao {
+    static final RowMapper<Rotation> MAPPER = (rs, ctx) -> new Rotation(
+            rs.getString("id"),
+            rs.getString("credential_id"),
+            rs.getInt("version"),
+            RotationTrigger.valueOf(rs.getString("trigger_kind")),
+            rs.getString("actor"),
+            RotationState.valueOf(rs.getString("state")),
+            RotationStep.valueOf(rs.getString("step")),
+            rs.getInt("attempts"),
+            instant(rs.getTimestamp("next_attempt_at")),
+            rs.getString("last_error"),
+            rs.getBoolean("emergency"),
+            rs.getString("correlation_id"),
+            instant(rs.getTimestamp("started_at")),
+            instant(rs.getTimestamp("updated_at")),
+            instant(rs.getTimestamp("finished_at")));
+
+    /** One recorded run of a step. */
+    public record StepRecord(int seq, String step, int attempt, String outcome, String error, Instant startedAt,
+                             Instant finishedAt) {
+    }
+
+    private final Handle h;
+
+    RotationDao(Handle h) {
+        this.h = h;
+    }
+
+    public void insert(Rotation r) {
+        h.createUpdate("INSERT INTO rotations (id, credential_id, version, trigger_kind, actor, state, step, attempts, "
+                        + "next_attempt_at, last_error, emergency, correlation_id, started_at, updated_at, finished_at) VALUES "
+                        + "(:id, :credentialId, :version, :trigger, :actor, :state, :step, :attempts, :nextAttemptAt, "
+                        + ":lastError, :emergency, :correlationId, :startedAt, :updatedAt, :finishedAt)")
+                .bindMethods(r)
+                .bind("trigger", r.trigger().name())
+                .bind("state", r.state().name())
+                .bind("step", r.step().name())
+                .execute();
+    }
+
+    /**
+     * Writes {@code next} only if the stored rotation is still {@code expected} (same step and
+     * attempts), so two workers can never both advance one rotation.
+     *
+     * @return whether the row was updated
+     */
+    public boolean advance(Rotation expected, Rotation next) {
+        return h.createUpdate("UPDATE rotations SET state = :state, step = :step, attempts = :attempts, "
+                        + "next_attempt_at = :nextAttemptAt, last_error = :lastError, updated_at = :updatedAt, "
+                        + "finished_at = :finishedAt WHERE id = :id AND step = :expectedStep AND attempts = :expectedAttempts "
+                        + "AND state = 'RUNNING'")
+                .bindMethods(next)
+                .bind("state", next.state().name())
+                .bind("step", next.step().name())
+                .bind("expectedStep", expected.step().name())
+                .bind("expectedAttempts", expected.attempts())
+                .execute() == 1;
+    }
+
+    public Optional<Rotation> find(String id) {
+        return h.createQuery("SELECT * FROM rotations WHERE id = :id").bind("id", id).map(MAPPER).findOne();
+    }
+
+    public Optional<Rotation> running(String credentialId) {
+        return h.createQuery("SELECT * FROM rotations WHERE credential_id = :id AND state = 'RUNNING'")
+                .bind("id", credentialId).map(MAPPER).findFirst();
+    }
+
+    public List<Rotation> allRunning() {
+        return h.createQuery("SELECT * FROM rotations WHERE state = 'RUNNING' ORDER BY started_at")
+                .map(MAPPER).list();
+    }
+
+    public List<Rotation> ofCredential(String credentialId, int limit) {
+        return h.createQuery("SELECT * FROM rotations WHERE credential_id = :id ORDER BY started_at DESC, id LIMIT :limit")
+                .bind("id", credentialId).bind("limit", limit).map(MAPPER).list();
+    }
+
+    /** Credentials whose most recent finished rotation FAILED (none succeeded since). */
+    public List<Rotation> latestFailed(int limit) {
+        return h.createQuery("SELECT r.* FROM rotations r WHERE r.state = 'FAILED' AND NOT EXISTS ("
+                        + "SELECT 1 FROM rotations s WHERE s.credential_id = r.credential_id AND s.state <> 'RUNNING' "
+                        + "AND s.started_at > r.started_at) ORDER BY r.finished_at DESC LIMIT :limit")
+                .bind("limit", limit).map(MAPPER).list();
+    }
+
+    public void recordStep(String rotationId, String step, int attempt, String outcome, String error,
+                           Instant startedAt, Instant finishedAt) {
+        int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM rotation_steps WHERE rotation_id = :id")
+                .bind("id", rotationId).mapTo(Integer.class).one();
+        h.createUpdate("INSERT INTO rotation_steps (rotation_id, seq, step, attempt, outcome, error, started_at, finished_at) "
+                        + "VALUES (:id, :seq, :step, :attempt, :outcome, :error, :startedAt, :finishedAt)")
+                .bind("id", rotationId).bind("seq", seq).bind("step", step).bind("attempt", attempt)
+                .bind("outcome", outcome).bind("error", error).bind("startedAt", startedAt).bind("finishedAt", finishedAt)
+                .execute();
+    }
+
+    public List<StepRecord> steps(String rotationId) {
+        return h.createQuery("SELECT * FROM rotation_steps WHERE rotation_id = :id ORDER BY seq")
+                .bind("id", rotationId)
+                .map((rs, ctx) -> new StepRecord(rs.getInt("seq"), rs.getString("step"), rs.getInt("attempt"),
+                        rs.getString("outcome"), rs.getString("error"), instant(rs.getTimestamp("started_at")),
+                        instant(rs.getTimestamp("finished_at"))))
+                .list();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.rotakey.db;
+
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Rotakey's database: runs work in a transaction (or a read-only handle) and hands it the DAOs
+ * bound to that transaction, so that one workflow step's writes commit or roll back together.
+ */
+public final class Store {
+    private final Jdbi jdbi;
+
+    public Store(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public <T> T tx(Function<Daos, T> work) {
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+    }
+
+    public void txRun(Consumer<Daos> work) {
+        jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.accept(new Daos(h)));
+    }
+
+    public <T> T read(Function<Daos, T> work) {
+        return jdbi.withHandle(h -> work.apply(new Daos(h)));
+    }
+
+    /** Cheap round trip for health checks. */
+    public void ping() {
+        jdbi.useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.rotakey.db;
+
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** Operator bearer tokens, stored as SHA-256 digests. */
+public final class TokenDao {
+    /** A token's name and role, found by its digest. */
+    public record TokenRecord(String name, String role) {
+    }
+
+    private final Handle h;
+
+    TokenDao(Handle h) {
+        this.h = h;
+    }
+
+    public Optional<TokenRecord> findActive(String digest) {
+        return h.createQuery("SELECT name, role FROM api_tokens WHERE digest = :d AND revoked_at IS NULL")
+                .bind("d", digest)
+                .map((rs, ctx) -> new TokenRecord(rs.getString("name"), rs.getString("role")))
+                .findOne();
+    }
+
+    /** Stores {@code digest} under {@code name}, replacing an older digest of that name. */
+    public void upsert(String name, String digest, String role, Instant at) {
+        int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL WHERE name = :n")
+                .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).execute();
+        if (n == 0) {
+            h.createUpdate("INSERT INTO api_tokens (name, digest, role, created_at) VALUES (:n, :d, :r, :at)")
+                    .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).execute();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.rotakey.db;
+
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.core.VersionState;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.rotakey.db.AgentDao.instant;
+
+/** Reads and writes credential versions: states, times and digests, never plaintext. */
+public final class VersionDao {
+    static final RowMapper<CredentialVersion> MAPPER = (rs, ctx) -> {
+        String reason = rs.getString("revoke_reason");
+        return new CredentialVersion(
+                rs.getString("credential_id"),
+                rs.getInt("version"),
+                VersionState.valueOf(rs.getString("state")),
+                rs.getString("digest"),
+                rs.getString("digest_key_id"),
+                rs.getString("rotation_id"),
+                instant(rs.getTimestamp("created_at")),
+                instant(rs.getTimestamp("promoted_at")),
+                instant(rs.getTimestamp("revoke_after")),
+                instant(rs.getTimestamp("revoked_at")),
+                reason == null ? null : RevocationReason.valueOf(reason),
+                rs.getInt("revoke_attempts"),
+                rs.getString("revoke_error"));
+    };
+
+    private final Handle h;
+
+    VersionDao(Handle h) {
+        this.h = h;
+    }
+
+    public void insert(CredentialVersion v) {
+        h.createUpdate("INSERT INTO credential_versions (credential_id, version, state, digest, digest_key_id, rotation_id, "
+                        + "created_at, promoted_at, revoke_after, revoked_at, revoke_reason, revoke_attempts, revoke_error) "
+                        + "VALUES (:credentialId, :version, :state, :digest, :digestKeyId, :rotationId, :createdAt, "
+                        + ":promotedAt, :revokeAfter, :revokedAt, :revokeReason, :revokeAttempts, :revokeError)")
+                .bindMethods(v)
+                .bind("state", v.state().name())
+                .bind("revokeReason", v.revokeReason() == null ? null : v.revokeReason().name())
+                .execute();
+    }
+
+    /** Writes every mutable column of {@code v}. */
+    public void update(CredentialVersion v) {
+        int n = h.createUpdate("UPDATE credential_versions SET state = :state, digest = :digest, digest_key_id = :digestKeyId, "
+                        + "promoted_at = :promotedAt, revoke_after = :revokeAfter, revoked_at = :revokedAt, "
+                        + "revoke_reason = :revokeReason, revoke_attempts = :revokeAttempts, revoke_error = :revokeError "
+                        + "WHERE credential_id = :credentialId AND version = :version")
+                .bindMethods(v)
+                .bind("state", v.state().name())
+                .bind("revokeReason", v.revokeReason() == null ? null : v.revokeReason().name())
+                .execute();
+        if (n != 1) {
+            throw new IllegalStateException("version " + v.version() + " of " + v.credentialId() + " does not exist");
+        }
+    }
+
+    public List<CredentialVersion> ofCredential(String credentialId) {
+        return h.createQuery("SELECT * FROM credential_versions WHERE credential_id = :id ORDER BY version")
+                .bind("id", credentialId).map(MAPPER).list();
+    }
+
+    public Optional<CredentialVersion> find(String credentialId, int version) {
+        return h.createQuery("SELECT * FROM credential_versions WHERE credential_id = :id AND version = :v")
+                .bind("id", credentialId).bind("v", version).map(MAPPER).findOne();
+    }
+
+    public int maxVersion(String credentialId) {
+        return h.createQuery("SELECT COALESCE(MAX(version), 0) FROM credential_versions WHERE credential_id = :id")
+                .bind("id", credentialId).mapTo(Integer.class).one();
+    }
+
+    /** The version whose digest is one of {@code digests} (one per configured backend), if any. */
+    public Optional<CredentialVersion> findByDigest(Collection<String> digests) {
+        if (digests.isEmpty()) {
+            return Optional.empty();
+        }
+        return h.createQuery("SELECT * FROM credential_versions WHERE digest IN (<digests>)")
+                .bindList("digests", List.copyOf(digests)).map(MAPPER).findFirst();
+    }
+
+    /** PREVIOUS versions whose grace period is over, oldest first. */
+    public List<CredentialVersion> revocationsDue(Instant now, int limit) {
+        return h.createQuery("SELECT * FROM credential_versions WHERE state = 'PREVIOUS' AND revoke_after <= :now "
+                        + "ORDER BY revoke_after LIMIT :limit")
+                .bind("now", now).bind("limit", limit).map(MAPPER).list();
+    }
+
+    /** PREVIOUS versions whose revocation has failed and is still outstanding. */
+    public long failedRevocations() {
+        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state = 'PREVIOUS' AND revoke_error IS NOT NULL")
+                .mapTo(Long.class).one();
+    }
+
+    public Map<String, Long> countByState() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (VersionState s : VersionState.values()) {
+            out.put(s.name(), 0L);
+        }
+        h.createQuery("SELECT state, COUNT(*) AS n FROM credential_versions GROUP BY state")
+                .map((rs, ctx) -> Map.entry(rs.getString("state"), rs.getLong("n")))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.rotakey.service;
+
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.RetryPolicy;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Revocation;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.Targets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static dev.rotakey.service.RotationExecutor.describe;
+import static dev.rotakey.service.RotationExecutor.retryable;
+import static dev.rotakey.service.RotationExecutor.subject;
+
+/**
+ * Revokes versions: removes them from every target, then marks them REVOKED. A superseded
+ * version is never revoked before its {@code revokeAfter}; a failing target is retried with the
+ * workflow's backoff, and the version stays PREVIOUS (and flagged) until revocation succeeds.
+ */
+public final class RevocationService {
+    private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
+
+    private final Store store;
+    private final KeyBackends backends;
+    private final Targets targets;
+    private final RotationWorkflow workflow;
+    private final AuditLog audit;
+    private final WorkScheduler scheduler;
+    private final CredentialLocks locks;
+    private final Clock clock;
+
+    public RevocationService(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
+                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock) {
+        this.store = store;
+        this.backends = backends;
+        this.targets = targets;
+        this.workflow = workflow;
+        this.audit = audit;
+        this.scheduler = scheduler;
+        this.locks = locks;
+        this.clock = clock;
+    }
+
+    /** The scheduled revocation at the end of a grace period. */
+    public boolean revokeDue(String credentialId, int version) {
+        return revoke(credentialId, version, RevocationReason.SUPERSEDED, "scheduler");
+    }
+
+    /** Revokes at once, without grace (emergency, decommissioning). */
+    public boolean revokeNow(String credentialId, int version, RevocationReason reason, String actor) {
+        return revoke(credentialId, version, reason, actor);
+    }
+
+    /** @return whether the version is revoked (or nothing was left to revoke) */
+    private boolean revoke(String credentialId, int version, RevocationReason reason, String actor) {
+        ReentrantLock lock = locks.of(credentialId);
+        lock.lock();
+        try {
+            Optional<CredentialVersion> found = store.read(d -> d.versions().find(credentialId, version));
+            if (found.isEmpty()) {
+                return true;
+            }
+            CredentialVersion v = found.get();
+            if (v.state() == VersionState.REVOKED || v.state() == VersionState.FAILED) {
+                return true;
+            }
+            if (v.state() == VersionState.PENDING) {
+                throw new IllegalStateException("a PENDING version is discarded by its rotation, not revoked");
+            }
+            Instant now = clock.instant();
+            if (reason == RevocationReason.SUPERSEDED) {
+                if (v.state() != VersionState.PREVIOUS) {
+                    return true;
+                }
+                if (v.revokeAfter() == null || now.isBefore(v.revokeAfter())) {
+                    scheduler.revokeAt(credentialId, version, v.revokeAfter());
+                    return false;
+                }
+            }
+            Credential c = store.read(d -> d.credentials().find(credentialId)).orElseThrow(
+                    () -> new IllegalStateException("credential " + credentialId + " does not exist"));
+            try {
+                removeFromTargets(c, v);
+            } catch (RuntimeException e) {
+                recordFailure(c, v, e, actor);
+                return false;
+            }
+            Instant at = clock.instant();
+            store.txRun(tx -> {
+                tx.credentials().findForUpdate(credentialId);
+                CredentialVersion fresh = tx.versions().find(credentialId, version).orElseThrow();
+                if (fresh.state() == VersionState.REVOKED) {
+                    return;
+                }
+                tx.versions().update(workflow.revoke(fresh, at, reason));
+                List<TargetBinding> bindings = c.bindings();
+                for (int i = 0; i < bindings.size(); i++) {
+                    tx.deliveries().removed(credentialId, version, i, at);
+                }
+                audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(credentialId, version), "ok",
+                        "reason=" + reason.name().toLowerCase());
+            });
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void removeFromTargets(Credential c, CredentialVersion v) {
+        KeyBackend backend = backends.get(c.backend());
+        for (TargetBinding b : c.bindings()) {
+            targets.get(b.target()).revoke(new Revocation(c.agentId(), c.id(), c.type().wireName(), v.version(), b,
+                    content -> MaterialDigests.matches(backend, content, v.digest())));
+        }
+    }
+
+    private void recordFailure(Credential c, CredentialVersion v, RuntimeException e, String actor) {
+        String error = describe(e);
+        int attempts = v.revokeAttempts() + 1;
+        RetryPolicy retry = workflow.retryPolicy();
+        Instant now = clock.instant();
+        LOG.warn("revocation of {} failed (attempt {}): {}", subject(c.id(), v.version()), attempts, error);
+        store.txRun(tx -> {
+            tx.versions().update(v.withRevokeFailure(attempts, error));
+            audit.record(tx, actor, AuditAction.VERSION_REVOCATION_FAILED, subject(c.id(), v.version()), "failed",
+                    "attempt " + attempts + ": " + error);
+        });
+        if (retryable(e) && retry.allowsAnotherAttempt(attempts)) {
+            scheduler.revokeAt(c.id(), v.version(), now.plus(retry.backoff(attempts, ThreadLocalRandom.current().nextDouble())));
+        }
+    }
+}

@@ -1,0 +1,405 @@
+package dev.rotakey.service;
+
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendException;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.core.ApiKeyIssuer;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.IssuedMaterial;
+import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationListener;
+import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationStep;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.Secret;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Daos;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Delivery;
+import dev.rotakey.target.Revocation;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.TargetException;
+import dev.rotakey.target.Targets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs rotations step by step: does each step's I/O (backend, targets), then persists its outcome
+ * in one transaction before the next step starts, so that a process killed anywhere resumes from
+ * the database. Failures become retries with backoff or a clean-up, as {@link RotationWorkflow}
+ * decides.
+ */
+public final class RotationExecutor {
+    private static final Logger LOG = LoggerFactory.getLogger(RotationExecutor.class);
+
+    private final Store store;
+    private final KeyBackends backends;
+    private final Targets targets;
+    private final RotationWorkflow workflow;
+    private final AuditLog audit;
+    private final WorkScheduler scheduler;
+    private final CredentialLocks locks;
+    private final Clock clock;
+    private final ScheduleCalculator schedule;
+    private final PendingMaterial pending = new PendingMaterial();
+    private final ApiKeyIssuer apiKeys = new ApiKeyIssuer();
+    private volatile RotationListener listener = RotationListener.NONE;
+    private volatile RevocationService revocations;
+
+    public RotationExecutor(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
+                            AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
+                            ScheduleCalculator schedule) {
+        this.store = store;
+        this.backends = backends;
+        this.targets = targets;
+        this.workflow = workflow;
+        this.audit = audit;
+        this.scheduler = scheduler;
+        this.locks = locks;
+        this.clock = clock;
+        this.schedule = schedule;
+    }
+
+    public void setListener(RotationListener listener) {
+        this.listener = listener;
+    }
+
+    /** Emergency rotations revoke the superseded version as soon as the new one is promoted. */
+    public void setRevocations(RevocationService revocations) {
+        this.revocations = revocations;
+    }
+
+    /**
+     * Runs the rotation as far as it can go now: to its end, or to a backoff wait (scheduled
+     * for later). Safe to call for a finished rotation, or concurrently: only one caller advances it.
+     *
+     * @return the rotation as it stands afterwards
+     */
+    public Rotation run(String rotationId) {
+        Rotation r = load(rotationId);
+        ReentrantLock lock = locks.of(r.credentialId());
+        lock.lock();
+        String previousMdc = MDC.get(AuditLog.MDC_CORRELATION);
+        MDC.put(AuditLog.MDC_CORRELATION, r.correlationId());
+        try {
+            while (true) {
+                r = load(rotationId);
+                if (r.state().terminal()) {
+                    return r;
+                }
+                Instant now = clock.instant();
+                if (!r.runnableAt(now)) {
+                    scheduler.continueRotationAt(r.id(), r.nextAttemptAt());
+                    return r;
+                }
+                Instant started = clock.instant();
+                Optional<Rotation> next = runStep(r);
+                if (next.isEmpty()) {
+                    // Another worker advanced this rotation first; it carries on from there.
+                    return load(rotationId);
+                }
+                listener.afterStep(r, next.get(), Duration.between(started, clock.instant()));
+                afterCommit(r, next.get());
+            }
+        } finally {
+            if (previousMdc == null) {
+                MDC.remove(AuditLog.MDC_CORRELATION);
+            } else {
+                MDC.put(AuditLog.MDC_CORRELATION, previousMdc);
+            }
+            lock.unlock();
+        }
+    }
+
+    private Rotation load(String rotationId) {
+        return store.read(d -> d.rotations().find(rotationId))
+                .orElseThrow(() -> new IllegalStateException("rotation " + rotationId + " does not exist"));
+    }
+
+    /** Runs one step and persists its outcome; empty when a concurrent worker got there first. */
+    private Optional<Rotation> runStep(Rotation r) {
+        Instant started = clock.instant();
+        try {
+            return switch (r.step()) {
+                case CREATE -> create(r, started);
+                case DELIVER -> deliver(r, started);
+                case VERIFY -> verify(r, started);
+                case PROMOTE -> promote(r, started);
+                case CLEANUP -> cleanup(r, started);
+                case DONE -> throw new IllegalStateException("rotation " + r.id() + " is done but RUNNING");
+            };
+        } catch (RuntimeException e) {
+            return recordFailure(r, e, started);
+        }
+    }
+
+    private Optional<Rotation> create(Rotation r, Instant started) {
+        Credential c = credential(r.credentialId());
+        if (!c.active()) {
+            throw new TargetException("credential is decommissioned", false);
+        }
+        KeyBackend backend = backends.get(c.backend());
+        IssuedMaterial material = apiKeys.issue(backend);
+        Instant now = clock.instant();
+        Rotation next = workflow.stepSucceeded(r, now);
+        boolean ok = store.tx(tx -> {
+            tx.credentials().findForUpdate(r.credentialId());
+            if (!tx.rotations().advance(r, next)) {
+                return false;
+            }
+            tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
+                    material.digestKeyId(), r.id(), now));
+            stepRecorded(tx, r, "OK", null, started, now);
+            return true;
+        });
+        if (!ok) {
+            material.secret().destroy();
+            return Optional.empty();
+        }
+        pending.put(r.credentialId(), r.version(), material.secret());
+        return Optional.of(next);
+    }
+
+    private Optional<Rotation> deliver(Rotation r, Instant started) {
+        Credential c = credential(r.credentialId());
+        Secret secret = materialOrRecreate(r, c);
+        if (secret == null) {
+            return Optional.of(load(r.id()));
+        }
+        List<TargetBinding> bindings = c.bindings();
+        for (TargetBinding b : bindings) {
+            targets.get(b.target()).deliver(delivery(c, r.version(), b, secret));
+        }
+        Instant now = clock.instant();
+        Rotation next = workflow.stepSucceeded(r, now);
+        return persist(r, next, tx -> {
+            for (int i = 0; i < bindings.size(); i++) {
+                tx.deliveries().delivered(c.id(), r.version(), i, bindings.get(i).target(), now);
+            }
+            stepRecorded(tx, r, "OK", null, started, now);
+        });
+    }
+
+    private Optional<Rotation> verify(Rotation r, Instant started) {
+        Credential c = credential(r.credentialId());
+        Secret secret = pending.get(c.id(), r.version());
+        if (secret == null) {
+            // Delivered before a restart, but the plaintext is gone: deliver fresh material again.
+            materialOrRecreate(r, c);
+            return Optional.of(load(r.id()));
+        }
+        List<TargetBinding> bindings = c.bindings();
+        for (TargetBinding b : bindings) {
+            targets.get(b.target()).verify(delivery(c, r.version(), b, secret));
+        }
+        Instant now = clock.instant();
+        Rotation next = workflow.stepSucceeded(r, now);
+        return persist(r, next, tx -> {
+            for (int i = 0; i < bindings.size(); i++) {
+                tx.deliveries().verified(c.id(), r.version(), i, now);
+            }
+            stepRecorded(tx, r, "OK", null, started, now);
+        });
+    }
+
+    private Optional<Rotation> promote(Rotation r, Instant started) {
+        Instant now = clock.instant();
+        Rotation next = workflow.stepSucceeded(r, now);
+        boolean ok = store.tx(tx -> {
+            Credential c = tx.credentials().findForUpdate(r.credentialId())
+                    .orElseThrow(() -> new IllegalStateException("credential " + r.credentialId() + " vanished"));
+            if (!tx.rotations().advance(r, next)) {
+                return false;
+            }
+            List<CredentialVersion> changes = workflow.promote(tx.versions().ofCredential(c.id()), r.version(), now,
+                    c.gracePeriod(), r.emergency());
+            changes.forEach(tx.versions()::update);
+            tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
+            stepRecorded(tx, r, "OK", null, started, now);
+            for (CredentialVersion v : changes) {
+                audit.record(tx, r.actor(), AuditAction.VERSION_PROMOTED, subject(c.id(), v.version()), "ok",
+                        "state=" + v.state() + (v.revokeAfter() == null ? "" : " revokeAfter=" + v.revokeAfter()));
+            }
+            audit.record(tx, r.actor(), AuditAction.ROTATION_SUCCEEDED, subject(c.id(), r.version()), "ok",
+                    "rotation=" + r.id() + " trigger=" + r.trigger().wireName());
+            return true;
+        });
+        return ok ? Optional.of(next) : Optional.empty();
+    }
+
+    private Optional<Rotation> cleanup(Rotation r, Instant started) {
+        Credential c = credential(r.credentialId());
+        Optional<CredentialVersion> version = store.read(d -> d.versions().find(c.id(), r.version()));
+        if (version.isPresent() && version.get().state() == VersionState.PENDING) {
+            KeyBackend backend = backends.get(c.backend());
+            String digest = version.get().digest();
+            for (TargetBinding b : c.bindings()) {
+                targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), r.version(), b,
+                        content -> MaterialDigests.matches(backend, content, digest)));
+            }
+        }
+        Instant now = clock.instant();
+        Rotation next = workflow.stepSucceeded(r, now);
+        return persist(r, next, tx -> {
+            tx.versions().find(c.id(), r.version())
+                    .filter(v -> v.state() == VersionState.PENDING)
+                    .ifPresent(v -> tx.versions().update(workflow.fail(v, now)));
+            // A scheduled rotation that failed is tried again after retryFailedAfter, not a whole interval later.
+            if (c.active() && (c.nextRotationAt() == null || !c.nextRotationAt().isAfter(now))) {
+                tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(c, now));
+            }
+            stepRecorded(tx, r, "OK", null, started, now);
+            audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, subject(c.id(), r.version()), "failed",
+                    "rotation=" + r.id() + " error=" + r.lastError());
+        });
+    }
+
+    private Optional<Rotation> recordFailure(Rotation r, RuntimeException e, Instant started) {
+        boolean retryable = retryable(e);
+        String error = describe(e);
+        Instant now = clock.instant();
+        Rotation next = workflow.stepFailed(r, error, retryable, now, ThreadLocalRandom.current().nextDouble());
+        LOG.warn("rotation {} of {} step {} attempt {} failed ({}): {}", r.id(), r.credentialId(), r.step(),
+                r.attempts() + 1, retryable ? "retryable" : "not retryable", error);
+        try {
+            return persist(r, next, tx -> {
+                stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
+                audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()),
+                        "failed", r.step().name().toLowerCase() + " attempt " + (r.attempts() + 1) + ": " + error);
+            });
+        } catch (RuntimeException dbFailure) {
+            // The database itself is failing: leave the rotation as persisted; it resumes from there.
+            LOG.error("cannot record the failure of rotation {}: {}", r.id(), describe(dbFailure));
+            scheduler.continueRotationAt(r.id(), now.plus(workflow.retryPolicy().maxBackoff()));
+            return Optional.empty();
+        }
+    }
+
+    private void afterCommit(Rotation before, Rotation after) {
+        if (after.state() == RotationState.SUCCEEDED) {
+            pending.forget(after.credentialId(), after.version());
+            Credential c = credential(after.credentialId());
+            if (c.nextRotationAt() != null) {
+                scheduler.rotateAt(c.id(), c.nextRotationAt());
+            }
+            List<CredentialVersion> previous = store.read(d -> d.versions().ofCredential(c.id())).stream()
+                    .filter(v -> v.state() == VersionState.PREVIOUS).toList();
+            for (CredentialVersion v : previous) {
+                if (after.emergency() && revocations != null) {
+                    revocations.revokeNow(c.id(), v.version(), RevocationReason.EMERGENCY, after.actor());
+                } else {
+                    scheduler.revokeAt(c.id(), v.version(), v.revokeAfter());
+                }
+            }
+        } else if (after.state() == RotationState.FAILED) {
+            pending.forget(after.credentialId(), after.version());
+            Credential c = credential(after.credentialId());
+            if (c.active() && c.nextRotationAt() != null) {
+                scheduler.rotateAt(c.id(), c.nextRotationAt());
+            }
+        } else if (after.step() == RotationStep.CLEANUP && before.step() != RotationStep.CLEANUP) {
+            pending.forget(after.credentialId(), after.version());
+        }
+    }
+
+    /**
+     * The pending plaintext, or — when it was lost with a restart — fresh material for the same
+     * version, whose digest replaces the old one before it is delivered. Returns null when the
+     * rotation was sent back to DELIVER (the caller reloads it).
+     */
+    private Secret materialOrRecreate(Rotation r, Credential c) {
+        Secret secret = pending.get(c.id(), r.version());
+        if (secret != null) {
+            return secret;
+        }
+        KeyBackend backend = backends.get(c.backend());
+        IssuedMaterial fresh = apiKeys.issue(backend);
+        Instant now = clock.instant();
+        boolean isVerify = r.step() == RotationStep.VERIFY;
+        Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
+        boolean ok = store.tx(tx -> {
+            tx.credentials().findForUpdate(c.id());
+            if (isVerify && !tx.rotations().advance(r, rewound)) {
+                return false;
+            }
+            CredentialVersion v = tx.versions().find(c.id(), r.version())
+                    .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
+            tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
+            audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
+                    "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase()
+                            + " after a restart; pending material is never persisted");
+            return true;
+        });
+        if (!ok) {
+            fresh.secret().destroy();
+            return null;
+        }
+        pending.put(c.id(), r.version(), fresh.secret());
+        return isVerify ? null : fresh.secret();
+    }
+
+    private Optional<Rotation> persist(Rotation r, Rotation next, java.util.function.Consumer<Daos> more) {
+        boolean ok = store.tx(tx -> {
+            if (!tx.rotations().advance(r, next)) {
+                return false;
+            }
+            more.accept(tx);
+            return true;
+        });
+        return ok ? Optional.of(next) : Optional.empty();
+    }
+
+    private void stepRecorded(Daos tx, Rotation r, String outcome, String error, Instant started, Instant now) {
+        tx.rotations().recordStep(r.id(), r.step().name(), r.attempts() + 1, outcome, error, started, now);
+        if (error == null) {
+            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()), "ok",
+                    r.step().name().toLowerCase() + " (rotation " + r.id() + ")");
+        }
+    }
+
+    private Credential credential(String id) {
+        return store.read(d -> d.credentials().find(id))
+                .orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
+    }
+
+    private Delivery delivery(Credential c, int version, TargetBinding b, Secret secret) {
+        return new Delivery(c.agentId(), c.id(), c.type().wireName(), version, b, secret);
+    }
+
+    static String subject(String credentialId, int version) {
+        return "credential:" + credentialId + "/v" + version;
+    }
+
+    static boolean retryable(RuntimeException e) {
+        if (e instanceof KeyBackendException k) {
+            return k.retryable();
+        }
+        if (e instanceof TargetException t) {
+            return t.retryable();
+        }
+        // Database hiccups and the unexpected: bounded retries are safer than giving up at once.
+        return !(e instanceof IllegalStateException || e instanceof IllegalArgumentException);
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

@@ -1,0 +1,217 @@
+package dev.rotakey.service;
+
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.core.Agent;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.RejectedException;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationStep;
+import dev.rotakey.core.RotationTrigger;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Starts rotations (scheduled, operator, emergency), decommissions agents, and resumes whatever
+ * was in flight when the daemon stopped. The steps themselves are run by {@link RotationExecutor}.
+ */
+public final class RotationService {
+    private static final Logger LOG = LoggerFactory.getLogger(RotationService.class);
+
+    private final Store store;
+    private final RotationWorkflow workflow;
+    private final RotationExecutor executor;
+    private final RevocationService revocations;
+    private final AuditLog audit;
+    private final WorkScheduler scheduler;
+    private final Clock clock;
+
+    public RotationService(Store store, RotationWorkflow workflow, RotationExecutor executor,
+                           RevocationService revocations, AuditLog audit, WorkScheduler scheduler, Clock clock) {
+        this.store = store;
+        this.workflow = workflow;
+        this.executor = executor;
+        this.revocations = revocations;
+        this.audit = audit;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    /**
+     * Persists a new rotation of the credential, ready to run.
+     *
+     * @throws RejectedException when the credential does not exist, is decommissioned, or already rotating
+     */
+    public Rotation start(String credentialId, RotationTrigger trigger, String actor, boolean emergency) {
+        String correlation = Optional.ofNullable(MDC.get(AuditLog.MDC_CORRELATION)).orElse(UUID.randomUUID().toString());
+        return store.tx(tx -> {
+            Credential c = tx.credentials().findForUpdate(credentialId)
+                    .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
+            if (!c.active()) {
+                throw RejectedException.conflict("credential '" + credentialId + "' is decommissioned");
+            }
+            Optional<Rotation> running = tx.rotations().running(credentialId);
+            if (running.isPresent()) {
+                throw RejectedException.conflict("credential '" + credentialId + "' is already rotating (rotation "
+                        + running.get().id() + ", step " + running.get().step().name().toLowerCase() + ")");
+            }
+            Rotation r = workflow.start(credentialId, tx.versions().maxVersion(credentialId) + 1, trigger, actor,
+                    emergency, correlation, clock.instant());
+            tx.rotations().insert(r);
+            audit.record(tx, actor, AuditAction.ROTATION_STARTED, RotationExecutor.subject(credentialId, r.version()),
+                    "ok", "rotation=" + r.id() + " trigger=" + trigger.wireName() + (emergency ? " emergency" : ""));
+            return r;
+        });
+    }
+
+    /** Starts a rotation and runs it in the caller's thread as far as it goes now. */
+    public Rotation startAndRun(String credentialId, RotationTrigger trigger, String actor) {
+        return executor.run(start(credentialId, trigger, actor, false).id());
+    }
+
+    /** Starts a rotation and hands it to the scheduler's workers; answers at once. */
+    public Rotation startAsync(String credentialId, RotationTrigger trigger, String actor, boolean emergency) {
+        Rotation r = start(credentialId, trigger, actor, emergency);
+        scheduler.continueRotationAt(r.id(), clock.instant());
+        return r;
+    }
+
+    /** An operator's rotation of every active credential of an agent. */
+    public List<Rotation> rotateAgent(String agentId, String actor) {
+        Agent agent = store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
+        if (!agent.active()) {
+            throw RejectedException.conflict("agent '" + agentId + "' is decommissioned");
+        }
+        List<Rotation> out = new ArrayList<>();
+        for (Credential c : store.read(d -> d.credentials().list(agentId, null, Integer.MAX_VALUE))) {
+            if (c.active()) {
+                out.add(startAsync(c.id(), RotationTrigger.OPERATOR, actor, false));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Emergency: every PREVIOUS version is revoked now, and a rotation starts whose promotion
+     * revokes the current version at once instead of after the grace period.
+     */
+    public Rotation emergencyRevoke(String credentialId, String actor) {
+        Credential c = store.read(d -> d.credentials().find(credentialId))
+                .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
+        if (!c.active()) {
+            throw RejectedException.conflict("credential '" + credentialId + "' is decommissioned");
+        }
+        Rotation r = start(credentialId, RotationTrigger.EMERGENCY, actor, true);
+        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
+            if (v.state() == VersionState.PREVIOUS) {
+                revocations.revokeNow(credentialId, v.version(), RevocationReason.EMERGENCY, actor);
+            }
+        }
+        scheduler.continueRotationAt(r.id(), clock.instant());
+        return r;
+    }
+
+    /** The scheduler says the credential is due. */
+    public void onScheduledRotation(String credentialId) {
+        Optional<Credential> found = store.read(d -> d.credentials().find(credentialId));
+        if (found.isEmpty() || !found.get().active()) {
+            scheduler.forgetCredential(credentialId);
+            return;
+        }
+        Credential c = found.get();
+        Instant now = clock.instant();
+        if (c.nextRotationAt() != null && c.nextRotationAt().isAfter(now.plusSeconds(1))) {
+            // The trigger is stale (an operator rotation moved the schedule since): follow the database.
+            scheduler.rotateAt(credentialId, c.nextRotationAt());
+            return;
+        }
+        Optional<Rotation> running = store.read(d -> d.rotations().running(credentialId));
+        if (running.isPresent()) {
+            executor.run(running.get().id());
+            return;
+        }
+        try {
+            startAndRun(credentialId, RotationTrigger.SCHEDULE, "scheduler");
+        } catch (RejectedException e) {
+            LOG.info("scheduled rotation of {} not started: {}", credentialId, e.getMessage());
+        }
+    }
+
+    /**
+     * Revokes everything of an agent now, aborts its rotations, and marks it and its credentials
+     * decommissioned. Safe to repeat.
+     */
+    public List<String> decommission(String agentId, String actor) {
+        Agent agent = store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
+        List<String> credentialIds = store.read(d -> d.credentials().idsOfAgent(agentId));
+        for (String credentialId : credentialIds) {
+            decommissionCredential(credentialId, actor);
+        }
+        if (agent.active()) {
+            store.txRun(tx -> {
+                tx.agents().markDecommissioned(agentId, clock.instant());
+                audit.record(tx, actor, AuditAction.AGENT_DECOMMISSIONED, "agent:" + agentId, "ok",
+                        credentialIds.size() + " credential(s)");
+            });
+        }
+        return credentialIds;
+    }
+
+    private void decommissionCredential(String credentialId, String actor) {
+        // Stop new work first, so that no rotation starts while the versions are being revoked.
+        store.txRun(tx -> {
+            Credential c = tx.credentials().findForUpdate(credentialId).orElseThrow();
+            if (c.active()) {
+                tx.credentials().markDecommissioned(credentialId, clock.instant());
+                audit.record(tx, actor, AuditAction.CREDENTIAL_DECOMMISSIONED, "credential:" + credentialId, "ok", null);
+            }
+            tx.rotations().running(credentialId).ifPresent(r -> {
+                if (r.step() != RotationStep.CLEANUP && r.step() != RotationStep.PROMOTE) {
+                    tx.rotations().advance(r, workflow.abort(r, "agent decommissioned", clock.instant()));
+                }
+            });
+        });
+        scheduler.forgetCredential(credentialId);
+        store.read(d -> d.rotations().running(credentialId)).ifPresent(r -> executor.run(r.id()));
+        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
+            if (v.state() == VersionState.CURRENT || v.state() == VersionState.PREVIOUS) {
+                revocations.revokeNow(credentialId, v.version(), RevocationReason.DECOMMISSIONED, actor);
+            }
+        }
+    }
+
+    /**
+     * At start-up: every rotation that was RUNNING when the daemon stopped goes back to the
+     * scheduler, so it resumes where its last persisted step left it.
+     */
+    public int resumeInFlight() {
+        List<Rotation> running = store.read(d -> d.rotations().allRunning());
+        Instant now = clock.instant();
+        for (Rotation r : running) {
+            Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
+            scheduler.continueRotationAt(r.id(), at);
+        }
+        if (!running.isEmpty()) {
+            LOG.info("resuming {} rotation(s) that were in flight", running.size());
+        }
+        return running.size();
+    }
+
+    public Rotation continueRotation(String rotationId) {
+        return executor.run(rotationId);
+    }
+}
