@@ -17,6 +17,6 @@ public interface WorkScheduler {
 
     void decommissionAt(String agentId, Instant at);
 
-    /** Drops every schedule of the credential (its next rotation and pending revocations). */
+    /** Drops the credential's next rotation. */
     void forgetCredential(String credentialId);
 }

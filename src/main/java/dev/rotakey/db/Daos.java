@@ -34,6 +34,10 @@ public final class Daos {
         return new AuditDao(h);
     }
 
+    public ScheduleDao schedules() {
+        return new ScheduleDao(h);
+    }
+
     public TokenDao tokens() {
         return new TokenDao(h);
     }

@@ -1,0 +1,254 @@
+package dev.rotakey.schedule;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.config.SchedulerFactory;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.ScheduleDao;
+import dev.rotakey.db.Store;
+import io.dropwizard.lifecycle.Managed;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
+import org.quartz.utils.ConnectionProvider;
+import org.quartz.utils.DBConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Quartz with its JDBC job store in Rotakey's database: one-shot triggers for each credential's
+ * next rotation, each waiting rotation, each grace-period revocation and each ephemeral agent's
+ * expiry. Missed triggers fire at once on start; pausing holds the rotation and revocation groups.
+ */
+public final class QuartzWorkScheduler implements WorkScheduler, Managed {
+    static final String ROTATE = "rotate";
+    static final String CONTINUE = "continue";
+    static final String REVOKE = "revoke";
+    static final String DECOMMISSION = "decommission";
+    private static final List<String> GROUPS = List.of(ROTATE, CONTINUE, REVOKE, DECOMMISSION);
+    /** The groups the kill switch holds: scheduled rotations and revocations. Operators' own work is never held. */
+    private static final List<String> PAUSABLE = List.of(ROTATE, REVOKE);
+    private static final Logger LOG = LoggerFactory.getLogger(QuartzWorkScheduler.class);
+
+    private final SchedulerFactory config;
+    private final DataSource dataSource;
+    private final boolean postgres;
+    private final Store store;
+    private final MetricRegistry metrics;
+    private final String providerName = "rotakey-" + UUID.randomUUID();
+    private volatile JobHandler handler;
+    private volatile Scheduler scheduler;
+
+    public QuartzWorkScheduler(SchedulerFactory config, DataSource dataSource, boolean postgres, Store store,
+                               MetricRegistry metrics) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.postgres = postgres;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    public void setHandler(JobHandler handler) {
+        this.handler = handler;
+    }
+
+    @Override
+    public void start() throws SchedulerException {
+        if (handler == null) {
+            throw new IllegalStateException("no job handler set");
+        }
+        DBConnectionManager.getInstance().addConnectionProvider(providerName, new PooledConnections(dataSource));
+        Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.instanceName", config.getInstanceName());
+        p.setProperty("org.quartz.scheduler.instanceId", config.isClustered() ? "AUTO" : "NON_CLUSTERED");
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(config.getThreads()));
+        p.setProperty("org.quartz.threadPool.threadNamePrefix", "rotakey-worker");
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", postgres
+                ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+        p.setProperty("org.quartz.jobStore.dataSource", providerName);
+        p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
+        p.setProperty("org.quartz.jobStore.useProperties", "true");
+        p.setProperty("org.quartz.jobStore.isClustered", Boolean.toString(config.isClustered()));
+        p.setProperty("org.quartz.jobStore.misfireThreshold", Long.toString(config.getMisfireThreshold().toMillis()));
+        // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
+        p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
+        Scheduler s = new StdSchedulerFactory(p).getScheduler();
+        s.setJobFactory((bundle, sched) -> new RotakeyJob(handler, metrics));
+        for (String group : GROUPS) {
+            JobDetail job = JobBuilder.newJob(RotakeyJob.class).withIdentity(group, group).storeDurably()
+                    .requestRecovery(true).build();
+            s.addJob(job, true);
+        }
+        scheduler = s;
+        reconcile();
+        s.start();
+        LOG.info("scheduler started ({} threads, {}{})", config.getThreads(), postgres ? "PostgreSQL" : "H2",
+                config.isClustered() ? ", clustered" : "");
+    }
+
+    /**
+     * Re-creates triggers for work the database holds but Quartz does not (a crash between a
+     * commit and its scheduling call). Idempotent.
+     */
+    public void reconcile() {
+        String sched = config.getInstanceName();
+        int n = 0;
+        for (ScheduleDao.Due d : store.read(x -> x.schedules().rotationsWithoutTrigger(sched, 100_000))) {
+            rotateAt(d.credentialId(), d.at());
+            n++;
+        }
+        for (ScheduleDao.Due d : store.read(x -> x.schedules().revocationsWithoutTrigger(sched, 100_000))) {
+            revokeAt(d.credentialId(), d.version(), d.at());
+            n++;
+        }
+        for (ScheduleDao.Due d : store.read(x -> x.schedules().expiriesWithoutTrigger(sched, 100_000))) {
+            decommissionAt(d.credentialId(), d.at());
+            n++;
+        }
+        if (n > 0) {
+            LOG.info("re-created {} missing trigger(s) from the database", n);
+        }
+    }
+
+    @Override
+    public void stop() throws SchedulerException {
+        Scheduler s = scheduler;
+        if (s != null) {
+            // Waits for running steps: each is persisted on completion, so whatever is left resumes on the next start.
+            s.shutdown(true);
+            scheduler = null;
+        }
+    }
+
+    @Override
+    public void rotateAt(String credentialId, Instant at) {
+        schedule(ROTATE, credentialId, at, "credential", credentialId);
+    }
+
+    @Override
+    public void continueRotationAt(String rotationId, Instant at) {
+        schedule(CONTINUE, rotationId, at, "rotation", rotationId);
+    }
+
+    @Override
+    public void revokeAt(String credentialId, int version, Instant at) {
+        schedule(REVOKE, credentialId + "#v" + version, at, "credential", credentialId, "version", Integer.toString(version));
+    }
+
+    @Override
+    public void decommissionAt(String agentId, Instant at) {
+        schedule(DECOMMISSION, agentId, at, "agent", agentId);
+    }
+
+    @Override
+    public void forgetCredential(String credentialId) {
+        // Only the rotation trigger: a leftover revocation trigger finds its version already revoked and does nothing.
+        try {
+            require().unscheduleJob(TriggerKey.triggerKey(credentialId, ROTATE));
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot unschedule credential " + credentialId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The kill switch: holds scheduled rotations and revocations until {@link #resume()}. */
+    public void pause() throws SchedulerException {
+        for (String g : PAUSABLE) {
+            require().pauseTriggers(GroupMatcher.triggerGroupEquals(g));
+        }
+    }
+
+    /** Releases the kill switch; what fell due meanwhile fires at once. */
+    public void resume() throws SchedulerException {
+        for (String g : PAUSABLE) {
+            require().resumeTriggers(GroupMatcher.triggerGroupEquals(g));
+        }
+    }
+
+    public boolean paused() throws SchedulerException {
+        Set<String> paused = require().getPausedTriggerGroups();
+        return paused.containsAll(PAUSABLE);
+    }
+
+    public boolean running() {
+        try {
+            Scheduler s = scheduler;
+            return s != null && s.isStarted() && !s.isShutdown() && !s.isInStandbyMode();
+        } catch (SchedulerException e) {
+            return false;
+        }
+    }
+
+    /** When the credential's next rotation trigger fires, if one is scheduled. */
+    public Instant nextRotation(String credentialId) throws SchedulerException {
+        Trigger t = require().getTrigger(TriggerKey.triggerKey(credentialId, ROTATE));
+        return t == null || t.getNextFireTime() == null ? null : t.getNextFireTime().toInstant();
+    }
+
+    private void schedule(String group, String name, Instant at, String... data) {
+        TriggerBuilder<Trigger> b = TriggerBuilder.newTrigger()
+                .withIdentity(name, group)
+                .forJob(JobKey.jobKey(group, group))
+                .startAt(Date.from(at));
+        for (int i = 0; i < data.length; i += 2) {
+            b.usingJobData(data[i], data[i + 1]);
+        }
+        Trigger trigger = b.withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
+                .build();
+        try {
+            Scheduler s = require();
+            if (s.checkExists(trigger.getKey())) {
+                s.rescheduleJob(trigger.getKey(), trigger);
+            } else {
+                s.scheduleJob(trigger);
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot schedule " + group + " " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Scheduler require() {
+        Scheduler s = scheduler;
+        if (s == null) {
+            throw new IllegalStateException("the scheduler is not running");
+        }
+        return s;
+    }
+
+    /** Hands Quartz connections from Rotakey's own pool (Quartz's built-in pool needs c3p0). */
+    private record PooledConnections(DataSource dataSource) implements ConnectionProvider {
+        @Override
+        public Connection getConnection() throws SQLException {
+            return dataSource.getConnection();
+        }
+
+        @Override
+        public void shutdown() {
+            // The pool belongs to the application's lifecycle, not to Quartz.
+        }
+
+        @Override
+        public void initialize() {
+            // Nothing to set up: the pool is built and started by Dropwizard.
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.rotakey.schedule;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import dev.rotakey.audit.AuditLog;
+import org.quartz.Job;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.UUID;
+
+/**
+ * The one base of Rotakey's scheduled jobs: gives each run a correlation id, times it, and
+ * catches everything so that a failing job is logged and counted instead of killing a worker.
+ * The work itself is a {@link JobHandler} call chosen by the trigger's group.
+ */
+public final class RotakeyJob implements Job {
+    private static final Logger LOG = LoggerFactory.getLogger(RotakeyJob.class);
+
+    private final JobHandler handler;
+    private final MetricRegistry metrics;
+
+    RotakeyJob(JobHandler handler, MetricRegistry metrics) {
+        this.handler = handler;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) {
+        String group = context.getTrigger().getKey().getGroup();
+        JobDataMap data = context.getMergedJobDataMap();
+        MDC.put(AuditLog.MDC_CORRELATION, UUID.randomUUID().toString());
+        try (Timer.Context ignored = metrics.timer(MetricRegistry.name("rotakey", "jobs", group)).time()) {
+            switch (group) {
+                case QuartzWorkScheduler.ROTATE -> handler.rotationDue(data.getString("credential"));
+                case QuartzWorkScheduler.CONTINUE -> handler.continueRotation(data.getString("rotation"));
+                case QuartzWorkScheduler.REVOKE ->
+                        handler.revocationDue(data.getString("credential"), Integer.parseInt(data.getString("version")));
+                case QuartzWorkScheduler.DECOMMISSION -> handler.agentExpired(data.getString("agent"));
+                default -> LOG.warn("trigger {} has an unknown group", context.getTrigger().getKey());
+            }
+        } catch (RuntimeException e) {
+            metrics.meter(MetricRegistry.name("rotakey", "jobs", group, "errors")).mark();
+            LOG.error("scheduled job {} failed: {}", context.getTrigger().getKey(), e.toString(), e);
+        } finally {
+            MDC.remove(AuditLog.MDC_CORRELATION);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.rotakey.service;
+
+import dev.rotakey.api.VerifyKeyResponse;
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendException;
+import dev.rotakey.backend.KeyBackendUnavailableException;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.core.Agent;
+import dev.rotakey.core.ApiKeyFormat;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.Store;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Answers whether a presented API key is valid: the format and checksum are checked first (a
+ * mistyped key costs no database look-up), then the key's digest under each backend is looked up.
+ * A revoked or failed key is refused and recorded as a security event.
+ */
+public final class ApiKeyVerifier {
+    private final Store store;
+    private final KeyBackends backends;
+    private final AuditLog audit;
+
+    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit) {
+        this.store = store;
+        this.backends = backends;
+        this.audit = audit;
+    }
+
+    public VerifyKeyResponse verify(String presented, String actor) {
+        if (presented == null) {
+            throw RejectedException.invalid("key", "is required");
+        }
+        if (ApiKeyFormat.parse(presented) instanceof ApiKeyFormat.Malformed m) {
+            return VerifyKeyResponse.refused("malformed: the key " + m.message());
+        }
+        byte[] utf8 = presented.getBytes(StandardCharsets.UTF_8);
+        List<String> digests = new ArrayList<>();
+        KeyBackendException unavailable = null;
+        try {
+            for (KeyBackend b : backends.all()) {
+                try {
+                    digests.add(MaterialDigests.digest(b, utf8));
+                } catch (KeyBackendException e) {
+                    unavailable = e;
+                }
+            }
+        } finally {
+            Arrays.fill(utf8, (byte) 0);
+        }
+        Optional<CredentialVersion> found = store.read(d -> d.versions().findByDigest(digests));
+        if (found.isEmpty()) {
+            if (unavailable != null) {
+                // A backend that could not digest the key might hold it: "unknown" would be a false answer.
+                throw new KeyBackendUnavailableException("cannot verify the key now: " + unavailable.getMessage());
+            }
+            return VerifyKeyResponse.refused("unknown");
+        }
+        CredentialVersion v = found.get();
+        Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow();
+        Agent agent = store.read(d -> d.agents().find(c.agentId())).orElseThrow();
+        boolean valid = v.state().accepted();
+        String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
+        if (!valid) {
+            audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
+                    RotationExecutor.subject(c.id(), v.version()), "denied",
+                    "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
+                            + ") was presented for verification: it may have leaked");
+        }
+        return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), c.id(), v.version(), v.state().name(),
+                v.revokeAfter());
+    }
+}

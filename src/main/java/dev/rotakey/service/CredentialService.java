@@ -1,0 +1,177 @@
+package dev.rotakey.service;
+
+import dev.rotakey.api.CreateCredentialRequest;
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.config.RotationFactory;
+import dev.rotakey.core.Agent;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialType;
+import dev.rotakey.core.RejectedException;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationPolicy;
+import dev.rotakey.core.RotationTrigger;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.InvalidBindingException;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.Targets;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Creates credentials (validating every field before anything is generated) and issues their
+ * first version at once; lists and shows them.
+ */
+public final class CredentialService {
+    private static final int MAX_TARGETS = 16;
+
+    private final Store store;
+    private final KeyBackends backends;
+    private final Targets targets;
+    private final RotationService rotations;
+    private final AuditLog audit;
+    private final RotationFactory defaults;
+    private final Clock clock;
+
+    public CredentialService(Store store, KeyBackends backends, Targets targets, RotationService rotations,
+                             AuditLog audit, RotationFactory defaults, Clock clock) {
+        this.store = store;
+        this.backends = backends;
+        this.targets = targets;
+        this.rotations = rotations;
+        this.audit = audit;
+        this.defaults = defaults;
+        this.clock = clock;
+    }
+
+    /** What creating a credential gives: the credential and the rotation that issued version 1. */
+    public record Created(Credential credential, Rotation rotation) {
+    }
+
+    public Created create(CreateCredentialRequest req, String actor) {
+        Credential c = validate(req);
+        store.txRun(tx -> {
+            Agent agent = tx.agents().findForUpdate(c.agentId())
+                    .orElseThrow(() -> RejectedException.invalid("agent", "agent '" + c.agentId() + "' does not exist"));
+            if (!agent.active()) {
+                throw RejectedException.conflict("agent '" + c.agentId() + "' is decommissioned");
+            }
+            if (tx.credentials().find(c.id()).isPresent()) {
+                throw RejectedException.conflict("credential '" + c.id() + "' already exists");
+            }
+            tx.credentials().insert(c);
+            audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, "credential:" + c.id(), "ok",
+                    "agent=" + c.agentId() + " type=" + c.type().wireName() + " backend=" + c.backend()
+                            + " targets=" + c.bindings().stream().map(TargetBinding::target).toList());
+        });
+        Rotation first = rotations.startAndRun(c.id(), RotationTrigger.INITIAL, actor);
+        return new Created(c, first);
+    }
+
+    Credential validate(CreateCredentialRequest req) {
+        if (req == null) {
+            throw RejectedException.badRequest("a JSON body is required");
+        }
+        AgentService.requireId("id", req.id());
+        AgentService.requireId("agent", req.agent());
+        CredentialType type = CredentialType.fromWire(req.type() == null ? "api-key" : req.type())
+                .orElseThrow(() -> RejectedException.invalid("type", "'" + req.type()
+                        + "' is not supported here (supported: api-key)"));
+        String backend = req.backend() == null ? backends.names().get(0) : req.backend();
+        if (backends.find(backend).isEmpty()) {
+            throw RejectedException.invalid("backend", "no key backend named '" + backend + "' (configured: "
+                    + backends.names() + ")");
+        }
+        RotationPolicy policy = policy(req.rotation());
+        Duration grace = req.gracePeriod() == null ? defaults.getGracePeriod() : duration("gracePeriod", req.gracePeriod());
+        if (grace.isNegative()) {
+            throw RejectedException.invalid("gracePeriod", "must not be negative");
+        }
+        Instant now = clock.instant();
+        Duration interval = policy.nominalInterval(now);
+        if (!interval.isZero() && grace.compareTo(interval) >= 0) {
+            throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the rotation interval ("
+                    + interval + ")");
+        }
+        List<TargetBinding> bindings = bindings(req.targets());
+        return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,
+                Credential.CredentialStatus.ACTIVE, null, now, null);
+    }
+
+    private RotationPolicy policy(CreateCredentialRequest.RotationSpec spec) {
+        if (spec == null) {
+            return RotationPolicy.every(defaults.getEvery());
+        }
+        boolean hasEvery = spec.every() != null && !spec.every().isBlank();
+        boolean hasCron = spec.cron() != null && !spec.cron().isBlank();
+        if (hasEvery == hasCron) {
+            throw RejectedException.invalid("rotation", "give exactly one of 'every' (ISO-8601 duration) or 'cron'");
+        }
+        if (hasEvery) {
+            Duration every = duration("rotation.every", spec.every());
+            if (every.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw RejectedException.invalid("rotation.every", "must be at least one second");
+            }
+            return RotationPolicy.every(every);
+        }
+        try {
+            return RotationPolicy.cron(spec.cron());
+        } catch (IllegalArgumentException e) {
+            throw RejectedException.invalid("rotation.cron", "'" + spec.cron() + "' is not a valid Quartz cron expression");
+        }
+    }
+
+    private List<TargetBinding> bindings(List<Map<String, String>> raw) {
+        if (raw == null || raw.isEmpty()) {
+            throw RejectedException.invalid("targets", "at least one target binding is required (configured targets: "
+                    + targets.names() + ")");
+        }
+        if (raw.size() > MAX_TARGETS) {
+            throw RejectedException.invalid("targets", "at most " + MAX_TARGETS + " bindings");
+        }
+        List<TargetBinding> out = new ArrayList<>();
+        for (int i = 0; i < raw.size(); i++) {
+            String field = "targets[" + i + "]";
+            Map<String, String> m = raw.get(i) == null ? Map.of() : new LinkedHashMap<>(raw.get(i));
+            String name = m.remove("target");
+            if (name == null || name.isBlank()) {
+                throw RejectedException.invalid(field + ".target", "is required");
+            }
+            Target target = targets.find(name).orElseThrow(() -> RejectedException.invalid(field + ".target",
+                    "no target named '" + name + "' (configured: " + targets.names() + ")"));
+            TargetBinding b = new TargetBinding(name, m);
+            try {
+                target.validateBinding(b);
+            } catch (InvalidBindingException e) {
+                throw new RejectedException(RejectedException.Kind.INVALID, field + "." + e.parameter(),
+                        field + "." + e.getMessage());
+            }
+            if (out.contains(b)) {
+                throw RejectedException.invalid(field, "duplicates an earlier binding");
+            }
+            out.add(b);
+        }
+        return out;
+    }
+
+    private static Duration duration(String field, String text) {
+        try {
+            return Duration.parse(text);
+        } catch (DateTimeParseException e) {
+            throw RejectedException.invalid(field, "'" + text + "' is not an ISO-8601 duration such as PT1H or P7D");
+        }
+    }
+
+    public Credential get(String id) {
+        return store.read(d -> d.credentials().find(id)).orElseThrow(() -> RejectedException.notFound("credential", id));
+    }
+}
