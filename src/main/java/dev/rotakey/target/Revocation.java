@@ -1,0 +1,26 @@
+package dev.rotakey.target;
+
+/**
+ * A version to remove from one target binding. Rotakey no longer holds the plaintext of such a
+ * version; {@link #matcher()} tells whether some content found at the target is that version's
+ * material (by comparing backend digests), so that a target never removes a newer version.
+ */
+public record Revocation(
+        String agentId,
+        String credentialId,
+        String credentialType,
+        int version,
+        TargetBinding binding,
+        MaterialMatcher matcher) {
+
+    /** Decides whether content read from a target is the material of the version being revoked. */
+    @FunctionalInterface
+    public interface MaterialMatcher {
+        boolean matches(byte[] content);
+    }
+
+    @Override
+    public String toString() {
+        return "Revocation{credential=" + credentialId + ", version=" + version + ", binding=" + binding + "}";
+    }
+}

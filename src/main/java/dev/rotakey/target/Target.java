@@ -1,0 +1,53 @@
+package dev.rotakey.target;
+
+/**
+ * A system that receives or accepts credentials (a directory of files, a database role, a
+ * Redis ACL user, …). Credentials bind to a target by its configured name with parameters of
+ * their own ({@link TargetBinding}).
+ *
+ * <p>The contract every target honours: {@link #deliver}, {@link #verify}, {@link #revoke} and
+ * {@link #discard} are idempotent and safe to repeat after a crash; a failure is a
+ * {@link TargetException} that says whether a retry may help; no method logs or echoes secret
+ * material.
+ */
+public interface Target extends AutoCloseable {
+
+    /** The configured name ({@code local-files}, …). */
+    String name();
+
+    /** The configured type ({@code local-files}, {@code redis-acl}, …). */
+    String type();
+
+    /**
+     * Checks a binding's parameters when a credential is created, before anything is generated.
+     *
+     * @throws InvalidBindingException naming the offending parameter
+     */
+    void validateBinding(TargetBinding binding);
+
+    /** Makes a new version available at this target. */
+    void deliver(Delivery delivery);
+
+    /**
+     * Confirms that the delivered version works here (reads it back, logs in with it).
+     *
+     * @throws TargetException when it does not
+     */
+    void verify(Delivery delivery);
+
+    /**
+     * Removes a superseded version from this target once its grace period is over (or at once, in
+     * an emergency). Must leave a newer version untouched.
+     */
+    void revoke(Revocation revocation);
+
+    /**
+     * Cleans up a pending version whose rotation failed, so that the target is as it was before
+     * the rotation: the current version must keep working.
+     */
+    void discard(Revocation revocation);
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,15 @@
+package dev.rotakey.target;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.dropwizard.jackson.Discoverable;
+
+/**
+ * Configuration of one target, chosen by its {@code type} ({@code local-files}, …). Each
+ * implementation is listed in {@code META-INF/services/dev.rotakey.target.TargetFactory}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+public interface TargetFactory extends Discoverable {
+
+    /** Builds the target named {@code name}; secrets in its config are read here, once. */
+    Target build(String name);
+}
