@@ -78,11 +78,6 @@ public final class LocalFilesTarget implements Target {
         return TYPE;
     }
 
-    /** The base directory, with symbolic links resolved. */
-    public Path directory() {
-        return base;
-    }
-
     @Override
     public void validateBinding(TargetBinding binding) {
         Location.of(binding);
@@ -92,10 +87,10 @@ public final class LocalFilesTarget implements Target {
     public void deliver(Delivery delivery) {
         Location location = locate(delivery.binding());
         byte[] material = delivery.material().utf8();
-        Path dir = base;
+        Path file = base.resolve(location.relative());
         try {
-            dir = directory(location, true).orElseThrow();
-            Path file = dir.resolve(location.fileName());
+            Path dir = directory(location, true).orElseThrow();
+            file = dir.resolve(location.fileName());
             Path backup = dir.resolve(location.backupName());
             Optional<Stored> existing = read(file);
             if (existing.isPresent()) {
@@ -116,7 +111,7 @@ public final class LocalFilesTarget implements Target {
             removeLeftoverTemporaries(dir, location.fileName());
             writeAtomically(dir, file, material);
         } catch (IOException e) {
-            throw ioFailure("deliver version " + delivery.version() + " to", dir.resolve(location.fileName()), e);
+            throw ioFailure("deliver version " + delivery.version() + " to", file, e);
         } finally {
             Arrays.fill(material, (byte) 0);
         }
@@ -129,10 +124,11 @@ public final class LocalFilesTarget implements Target {
         Path file = base.resolve(location.relative());
         try {
             Optional<Path> dir = directory(location, false);
+            Optional<Stored> stored = Optional.empty();
             if (dir.isPresent()) {
                 file = dir.get().resolve(location.fileName());
+                stored = read(file);
             }
-            Optional<Stored> stored = dir.isPresent() ? read(file) : Optional.empty();
             if (stored.isEmpty()) {
                 throw new TargetException("target '" + name + "': " + file + " is missing; version "
                         + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
