@@ -1,0 +1,299 @@
+package dev.rotakey;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.auth.BearerTokenFilter;
+import dev.rotakey.auth.OperatorTokens;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendFactory;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.config.SecretUnavailableException;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.db.Store;
+import dev.rotakey.health.DatabaseHealthCheck;
+import dev.rotakey.health.FailedRotationsHealthCheck;
+import dev.rotakey.health.KeyBackendHealthCheck;
+import dev.rotakey.health.SchedulerHealthCheck;
+import dev.rotakey.metrics.RotationMetrics;
+import dev.rotakey.resources.AgentResource;
+import dev.rotakey.resources.ApiKeyResource;
+import dev.rotakey.resources.AuditResource;
+import dev.rotakey.resources.CredentialResource;
+import dev.rotakey.resources.JsonInputExceptionMapper;
+import dev.rotakey.resources.KeyBackendExceptionMapper;
+import dev.rotakey.resources.RejectedExceptionMapper;
+import dev.rotakey.resources.RotationResource;
+import dev.rotakey.resources.StatusResource;
+import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.service.AgentService;
+import dev.rotakey.service.ApiKeyVerifier;
+import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.RevocationService;
+import dev.rotakey.service.RotationExecutor;
+import dev.rotakey.service.RotationService;
+import dev.rotakey.service.ScheduleCalculator;
+import dev.rotakey.service.ScheduledWork;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.Targets;
+import dev.rotakey.tasks.DecommissionTask;
+import dev.rotakey.tasks.PauseRotationsTask;
+import dev.rotakey.tasks.RevokeTask;
+import dev.rotakey.tasks.RotateTask;
+import dev.rotakey.tasks.TaskResponseFilter;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.db.ManagedDataSource;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.lifecycle.Managed;
+import io.dropwizard.migrations.MigrationsBundle;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import jakarta.servlet.DispatcherType;
+import liquibase.Contexts;
+import liquibase.LabelExpression;
+import liquibase.Liquibase;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import org.jdbi.v3.core.Jdbi;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Rotakey daemon: wires configuration, database, key backends, targets, the rotation
+ * workflow, the scheduler and the HTTP interfaces together, top to bottom, in {@link #run}.
+ */
+public class RotakeyApplication extends Application<RotakeyConfiguration> {
+    static {
+        // Liquibase 4.30+ would otherwise try to send usage analytics: Rotakey makes no outbound calls of its own.
+        System.setProperty("liquibase.analytics.enabled", "false");
+        System.setProperty("liquibase.showBanner", "false");
+    }
+
+    private final Clock clock;
+    private volatile Runtime runtime;
+
+    public RotakeyApplication() {
+        this(Clock.systemUTC());
+    }
+
+    /** With an injected clock, for tests. */
+    public RotakeyApplication(Clock clock) {
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) throws Exception {
+        new RotakeyApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "rotakey";
+    }
+
+    @Override
+    protected void addDefaultCommands(Bootstrap<RotakeyConfiguration> bootstrap) {
+        bootstrap.addCommand(new RotakeyServerCommand(this));
+        bootstrap.addCommand(new CheckCommand<>(this));
+    }
+
+    @Override
+    public void initialize(Bootstrap<RotakeyConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addBundle(new MigrationsBundle<>() {
+            @Override
+            public DataSourceFactory getDataSourceFactory(RotakeyConfiguration configuration) {
+                return configuration.getDatabase();
+            }
+        });
+    }
+
+    /** The wired services of a running daemon, for tests that drive it from inside. */
+    public record Runtime(Store store, RotationService rotations, RevocationService revocations,
+                          RotationExecutor executor, QuartzWorkScheduler scheduler, KeyBackends backends,
+                          Targets targets) {
+    }
+
+    public Runtime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public void run(RotakeyConfiguration config, Environment environment) throws Exception {
+        Path dataDir = Path.of(config.getDataDir());
+        createPrivateDirectory(dataDir, "dataDir");
+        environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+        DataSourceFactory dbConfig = config.getDatabase();
+        boolean postgres = dbConfig.getUrl().startsWith("jdbc:postgresql:");
+        ManagedDataSource migrationsDs = dbConfig.build(environment.metrics(), "rotakey-migrations");
+        migrate(migrationsDs);
+        Jdbi jdbi = new JdbiFactory().build(environment, dbConfig, "database");
+        Store store = new Store(jdbi);
+        AuditLog audit = new AuditLog(store, clock);
+
+        KeyBackends backends = new KeyBackends(buildBackends(config));
+        Targets targets = new Targets(buildTargets(config));
+
+        // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
+        ManagedDataSource quartzDs = dbConfig.build(environment.metrics(), "quartz");
+        environment.lifecycle().manage(quartzDs);
+        QuartzWorkScheduler scheduler = new QuartzWorkScheduler(config.getScheduler(), quartzDs, postgres, store,
+                environment.metrics());
+
+        RotationWorkflow workflow = new RotationWorkflow(config.getRotation().getRetry().build());
+        CredentialLocks locks = new CredentialLocks(1024);
+        ScheduleCalculator schedule = ScheduleCalculator.from(config.getRotation());
+        RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks,
+                clock, schedule);
+        executor.setListener(new RotationMetrics(environment.metrics(), store));
+        RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler,
+                locks, clock);
+        executor.setRevocations(revocations);
+        RotationService rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
+        AgentService agents = new AgentService(store, audit, scheduler, clock);
+        CredentialService credentials = new CredentialService(store, backends, targets, rotations, audit,
+                config.getRotation(), clock);
+        ApiKeyVerifier verifier = new ApiKeyVerifier(store, backends, audit);
+        scheduler.setHandler(new ScheduledWork(rotations, revocations));
+
+        OperatorTokens tokens = new OperatorTokens(store, audit, clock);
+        try {
+            tokens.ensureAdminToken(Path.of(config.getAuth().getAdminTokenFile()));
+        } catch (IOException e) {
+            throw new StartupException("auth.adminTokenFile: " + e.getMessage(), e);
+        }
+
+        // Started in this order, stopped in reverse: backends before the scheduler that uses them.
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                backends.startAll();
+            }
+
+            @Override
+            public void stop() {
+                backends.close();
+                targets.close();
+            }
+        });
+        environment.lifecycle().manage(scheduler);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                rotations.resumeInFlight();
+            }
+        });
+
+        environment.jersey().register(new RejectedExceptionMapper());
+        environment.jersey().register(new JsonInputExceptionMapper());
+        environment.jersey().register(new KeyBackendExceptionMapper());
+        environment.jersey().register(new AgentResource(agents));
+        environment.jersey().register(new CredentialResource(credentials, store));
+        environment.jersey().register(new RotationResource(store));
+        environment.jersey().register(new ApiKeyResource(verifier));
+        environment.jersey().register(new AuditResource(store));
+        environment.jersey().register(new StatusResource(store, scheduler, backends));
+
+        BearerTokenFilter appAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(),
+                List.of("/api/v1/cas/"));
+        environment.servlets().addFilter("bearer-token", appAuth)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        BearerTokenFilter adminAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(), List.of("/ping"));
+        environment.admin().addFilter("bearer-token", adminAuth)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        environment.admin().addFilter("task-status", new TaskResponseFilter())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
+
+        environment.admin().addTask(new RotateTask(rotations, audit, environment.getObjectMapper()));
+        environment.admin().addTask(new RevokeTask(rotations, audit, environment.getObjectMapper()));
+        environment.admin().addTask(new DecommissionTask(rotations, audit, environment.getObjectMapper()));
+        environment.admin().addTask(new PauseRotationsTask(scheduler, audit, environment.getObjectMapper(), true));
+        environment.admin().addTask(new PauseRotationsTask(scheduler, audit, environment.getObjectMapper(), false));
+
+        environment.healthChecks().register("database-store", new DatabaseHealthCheck(store));
+        for (KeyBackend b : backends.all()) {
+            environment.healthChecks().register("key-backend-" + b.name(), new KeyBackendHealthCheck(b));
+        }
+        environment.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
+        environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
+
+        PrometheusRegistry prometheus = new PrometheusRegistry();
+        DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
+        environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
+                .addMapping("/metrics/prometheus");
+
+        runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets);
+    }
+
+    private static Map<String, KeyBackend> buildBackends(RotakeyConfiguration config) {
+        Map<String, KeyBackend> out = new LinkedHashMap<>();
+        for (Map.Entry<String, KeyBackendFactory> e : config.getKeyBackends().entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().build(e.getKey()));
+            } catch (SecretUnavailableException ex) {
+                throw new StartupException(ex.getMessage(), ex);
+            } catch (RuntimeException ex) {
+                throw new StartupException("keyBackends." + e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Target> buildTargets(RotakeyConfiguration config) {
+        Map<String, Target> out = new LinkedHashMap<>();
+        for (Map.Entry<String, TargetFactory> e : config.getTargets().entrySet()) {
+            try {
+                out.put(e.getKey(), e.getValue().build(e.getKey()));
+            } catch (SecretUnavailableException ex) {
+                throw new StartupException(ex.getMessage(), ex);
+            } catch (RuntimeException ex) {
+                throw new StartupException("targets." + e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        return out;
+    }
+
+    private static void migrate(ManagedDataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
+            @SuppressWarnings("deprecation")
+            Liquibase liquibase = new Liquibase("migrations.xml", new ClassLoaderResourceAccessor(), db);
+            liquibase.update(new Contexts(), new LabelExpression());
+        } catch (java.sql.SQLException e) {
+            throw new StartupException("database: cannot connect to " + ds.getClass().getSimpleName()
+                    + " (" + e.getMessage() + ")", e);
+        } finally {
+            ds.stop();
+        }
+    }
+
+    private static void createPrivateDirectory(Path dir, String key) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new StartupException(key + ": cannot create directory " + dir + " (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.rotakey.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.api.ErrorBody;
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
+ * <token>} except the listed public paths. Refusals answer 401 with a JSON body and are audited.
+ */
+public final class BearerTokenFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
+
+    private final OperatorTokens tokens;
+    private final AuditLog audit;
+    private final ObjectMapper mapper;
+    private final List<String> publicPrefixes;
+
+    /**
+     * @param publicPrefixes request paths (servlet path + path info) starting with one of these
+     *                       need no token
+     */
+    public BearerTokenFilter(OperatorTokens tokens, AuditLog audit, ObjectMapper mapper, List<String> publicPrefixes) {
+        this.tokens = tokens;
+        this.audit = audit;
+        this.mapper = mapper;
+        this.publicPrefixes = List.copyOf(publicPrefixes);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) resp;
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (publicPrefixes.stream().anyMatch(path::startsWith)) {
+            chain.doFilter(req, resp);
+            return;
+        }
+        String header = request.getHeader("Authorization");
+        Optional<Operator> operator = Optional.empty();
+        String problem;
+        if (header == null) {
+            problem = "missing Authorization header: use 'Authorization: Bearer <token>'";
+        } else if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            problem = "Authorization header must use the Bearer scheme";
+        } else {
+            try {
+                operator = tokens.authenticate(header.substring(7).trim());
+            } catch (RuntimeException e) {
+                LOG.error("token check failed: {}", e.toString());
+                response.setStatus(503);
+                response.setContentType("application/json");
+                mapper.writeValue(response.getOutputStream(), new ErrorBody(503, "cannot check the token now", null));
+                return;
+            }
+            problem = "unknown or revoked token";
+        }
+        if (operator.isEmpty()) {
+            try {
+                audit.record("anonymous", AuditAction.AUTH_FAILED, request.getMethod() + " " + path, "denied",
+                        problem + " from " + request.getRemoteAddr());
+            } catch (RuntimeException e) {
+                LOG.warn("cannot audit a failed authentication: {}", e.toString());
+            }
+            response.setStatus(401);
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"rotakey\"");
+            response.setContentType("application/json");
+            mapper.writeValue(response.getOutputStream(), new ErrorBody(401, problem, null));
+            return;
+        }
+        request.setAttribute(Operator.ATTRIBUTE, operator.get());
+        Operator.setCurrent(operator.get());
+        try {
+            chain.doFilter(req, resp);
+        } finally {
+            Operator.setCurrent(null);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.rotakey.auth;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+/** The authenticated caller of an API or admin request: a named bearer token and its role. */
+public record Operator(String name, String role) {
+    static final String ATTRIBUTE = Operator.class.getName();
+    private static final ThreadLocal<Operator> CURRENT = new ThreadLocal<>();
+
+    /** The operator the authentication filter admitted for this request. */
+    public static Operator of(HttpServletRequest request) {
+        Object o = request.getAttribute(ATTRIBUTE);
+        if (o instanceof Operator op) {
+            return op;
+        }
+        throw new IllegalStateException("request reached a resource without authentication");
+    }
+
+    /**
+     * The operator of the request on this thread. Dropwizard tasks get no request object, so the
+     * admin filter also keeps the operator here for the length of the request.
+     */
+    public static Operator current() {
+        Operator op = CURRENT.get();
+        if (op == null) {
+            throw new IllegalStateException("no authenticated operator on this thread");
+        }
+        return op;
+    }
+
+    static void setCurrent(Operator op) {
+        if (op == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(op);
+        }
+    }
+
+    /** The name recorded as the actor of audit events. */
+    public String actor() {
+        return "token:" + name;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.rotakey.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import dev.rotakey.audit.AuditEvent;
+import dev.rotakey.db.Store;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/audit}: the audit trail, newest first, optionally about one subject
+ * ({@code credential:billing-agent-api}, {@code agent:billing-agent}) or one correlation id.
+ */
+@Path("/api/v1/audit")
+@Produces(MediaType.APPLICATION_JSON)
+public final class AuditResource {
+    private final Store store;
+
+    public AuditResource(Store store) {
+        this.store = store;
+    }
+
+    @GET
+    @Timed
+    public Map<String, Object> list(@QueryParam("subject") String subject,
+                                    @QueryParam("correlationId") String correlationId,
+                                    @QueryParam("before") @DefaultValue("9223372036854775807") long before,
+                                    @QueryParam("limit") @DefaultValue("100") int limit) {
+        int n = Pages.limit(limit);
+        List<AuditEvent> events = store.read(d -> d.audit().list(subject, correlationId, before, n));
+        return Pages.page("events", events, events.size() == n ? Long.toString(events.get(events.size() - 1).id()) : null);
+    }
+}

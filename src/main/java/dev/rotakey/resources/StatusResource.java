@@ -1,0 +1,50 @@
+package dev.rotakey.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.db.Store;
+import dev.rotakey.schedule.QuartzWorkScheduler;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.quartz.SchedulerException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code GET /api/v1/status}: whether rotations are paused, versions by state, recent failures, backends. */
+@Path("/api/v1/status")
+@Produces(MediaType.APPLICATION_JSON)
+public final class StatusResource {
+    private final Store store;
+    private final QuartzWorkScheduler scheduler;
+    private final KeyBackends backends;
+
+    public StatusResource(Store store, QuartzWorkScheduler scheduler, KeyBackends backends) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.backends = backends;
+    }
+
+    @GET
+    @Timed
+    public Map<String, Object> status() throws SchedulerException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("paused", scheduler.paused());
+        out.put("schedulerRunning", scheduler.running());
+        out.put("credentials", store.read(d -> d.credentials().countByStatus()));
+        out.put("versions", store.read(d -> d.versions().countByState()));
+        out.put("failedRotations", store.read(d -> d.rotations().latestFailed(20)).stream()
+                .map(r -> Map.of("credential", r.credentialId(), "rotation", r.id(),
+                        "error", r.lastError() == null ? "" : r.lastError())).toList());
+        out.put("failedRevocations", store.read(d -> d.versions().failedRevocations()));
+        Map<String, Object> b = new LinkedHashMap<>();
+        for (KeyBackend k : backends.all()) {
+            b.put(k.name(), Map.of("type", k.type(), "healthy", k.status().healthy(), "message", k.status().message()));
+        }
+        out.put("keyBackends", b);
+        return out;
+    }
+}

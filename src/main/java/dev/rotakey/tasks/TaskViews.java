@@ -1,0 +1,25 @@
+package dev.rotakey.tasks;
+
+import dev.rotakey.core.Rotation;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The short form of rotations in task answers. */
+final class TaskViews {
+    private TaskViews() {
+    }
+
+    static List<Map<String, Object>> rotations(List<Rotation> rotations) {
+        return rotations.stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.id());
+            m.put("credential", r.credentialId());
+            m.put("version", r.version());
+            m.put("state", r.state().name());
+            m.put("href", "/api/v1/rotations/" + r.id());
+            return m;
+        }).toList();
+    }
+}
