@@ -69,6 +69,12 @@ export ROTAKEY_HTTP_PORT="$http_port"
 export ROTAKEY_ADMIN_PORT="$admin_port"
 export SOFTHSM2_CONF="$data_dir/softhsm2.conf"
 
+# What scripts/smoke.sh needs to find this daemon, when it is not on the defaults.
+smoke_env=""
+[[ "$data_dir" == "$RK_ROOT/data" ]] || smoke_env+="ROTAKEY_DATA_DIR=$(printf '%q' "$data_dir") "
+[[ "$http_port" == 8080 ]] || smoke_env+="ROTAKEY_HTTP_PORT=$http_port "
+[[ "$admin_port" == 8081 ]] || smoke_env+="ROTAKEY_ADMIN_PORT=$admin_port "
+
 token_file="$data_dir/admin-token"
 if [[ -s "$token_file" ]]; then
     token_note="$token_file (exists)"
@@ -86,7 +92,7 @@ cat >&2 <<EOF
   In another shell:
     export SOFTHSM2_CONF=$SOFTHSM2_CONF   # for softhsm2-util / pkcs11-tool
     curl -H "Authorization: Bearer \$(cat $token_file)" http://127.0.0.1:$http_port/api/v1/agents
-    $RK_ROOT/scripts/smoke.sh                # end-to-end check
+    ${smoke_env}$RK_ROOT/scripts/smoke.sh   # end-to-end check
 
 EOF
 exec java -jar "$RK_JAR" server config/rotakey.yml

@@ -108,12 +108,13 @@ check() {
     jq -e "${@:3}" "$2" "$work/body" >/dev/null 2>&1 || rk_die "$1. Got: $(jq -c . "$work/body" 2>/dev/null || body_text)"
 }
 
-# Dies if one of the keys seen so far appears in the last body (no API response may hold one).
+# no_secret_in WHAT [FILE]: dies if one of the keys seen so far appears in FILE (default: the
+# last body). No API response may hold a plaintext key.
 no_secret_in() {
-    local k
+    local k file=${2:-$work/body}
     for k in "$work"/key-v*; do
         [[ -s "$k" ]] || continue
-        if grep -qF -f "$k" "$work/body"; then
+        if grep -qF -f "$k" "$file"; then
             rk_die "$1 contains the plaintext of API key ${k##*/} (not printed): secrets must never be in API responses"
         fi
     done
@@ -203,6 +204,7 @@ jq -nc --arg id "$cred" --arg agent "$agent" --arg path "$key_path" --arg grace 
 http POST "$api/api/v1/credentials" "$work/req"
 expect "POST /api/v1/credentials ($cred)" 200 201
 check "POST /api/v1/credentials answered with another credential" '.id == $id' --arg id "$cred"
+cp "$work/body" "$work/create-response"
 rk_ok "created credential $cred (api-key, backend hsm, every P7D, grace PT${grace_seconds}S, target local-files:$key_path)"
 
 # ---------------------------------------------------------------- 2. version 1
@@ -215,6 +217,7 @@ check "expected exactly one version, 1, CURRENT. Versions: $(versions_summary)" 
 rk_ok "version 1 is CURRENT"
 
 save_key 1
+no_secret_in "the answer to POST /api/v1/credentials" "$work/create-response"
 no_secret_in "the credential"
 mode=$(stat -c '%a' "$key_file")
 [[ "$mode" =~ [0-7]00$ ]] || rk_warn "$key_file has mode $mode: other users can read the delivered key"
@@ -227,6 +230,7 @@ expect "POST $admin/tasks/rotate?credential=$cred" 200 201 202
 no_secret_in "the rotate task's answer"
 check "the rotate task did not answer JSON with 'rotations'" '.rotations | length >= 1'
 rotation=$(jq -r '.rotations[0] | if type == "object" then .id else . end | tostring' "$work/body")
+cp "$work/body" "$work/rotate-response"
 rk_ok "rotation started: $(jq -c .rotations "$work/body")"
 
 wait_credential "version 2 is CURRENT" 60 \
@@ -241,6 +245,7 @@ check "version 1 (PREVIOUS) has no revokeAfter" '.versions[] | select(.version =
 rk_ok "version 2 is CURRENT, version 1 is PREVIOUS (revokeAfter $(jq -r '.versions[] | select(.version == 1) | .revokeAfter' "$work/body"))"
 
 save_key 2
+no_secret_in "the rotate task's answer" "$work/rotate-response"
 no_secret_in "the credential"
 cmp -s "$work/key-v1" "$work/key-v2" && rk_die "the key delivered to $key_file did not change with the rotation"
 rk_ok "a new key was delivered to $key_file"

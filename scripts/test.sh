@@ -31,7 +31,7 @@ cd "$RK_ROOT"
 
 rk_need_packages
 rk_ensure_postgres
-export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:5432/test}"
+export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 
 rk_info "mvn -B --no-transfer-progress test $*"
 exec mvn -B --no-transfer-progress test "$@"

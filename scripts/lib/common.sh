@@ -20,7 +20,7 @@ RK_COMMON_LOADED=1
 # Repository root (this file lives in <root>/scripts/lib).
 RK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 # Where the calling script was started from, before any cd.
-RK_ORIG_PWD="${RK_ORIG_PWD:-$PWD}"
+RK_ORIG_PWD="$PWD"
 RK_JAR="target/rotakey.jar"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RK_HSM_LIBRARY="/usr/lib/softhsm/libsofthsm2.so"
