@@ -8,6 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.security.AuthProvider;
+import java.security.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -161,6 +163,31 @@ class Pkcs11KeyBackendTest {
 
         assertThat(second.hmac(bytes("shared key"))).isEqualTo(digest);
         assertThat(second.status().healthy()).isTrue();
+    }
+
+    /**
+     * Logging the token out behind the backend's back (PKCS#11 login is per process) makes its
+     * key handle invalid, the nearest thing to a device failure SoftHSM offers.
+     */
+    @Test
+    void aFailingDeviceMakesOperationsUnavailableUntilReconnect() throws Exception {
+        KeyBackend backend = started(SoftHsmTokens.factory(SoftHsmTokens.TEST));
+        byte[] digest = backend.hmac(bytes("before"));
+        long slot = Pkcs11Module.open(SoftHsmTokens.library()).find(SoftHsmTokens.TEST).orElseThrow().slotId();
+        AuthProvider intruder = (AuthProvider) Security.getProvider("SunPKCS11")
+                .configure("--name=intruder\nlibrary=" + SoftHsmTokens.library() + "\nslot=" + slot + "\n");
+
+        intruder.logout();
+
+        assertThatThrownBy(() -> backend.hmac(bytes("before")))
+                .isExactlyInstanceOf(KeyBackendUnavailableException.class)
+                .hasMessageContaining("CKR_OBJECT_HANDLE_INVALID")
+                .hasRootCauseMessage("CKR_OBJECT_HANDLE_INVALID");
+        assertThat(backend.status().healthy()).isFalse();
+        assertThat(backend.status().message()).contains("hmac on token 'rotakey-test' failed");
+
+        assertThat(backend.reconnect().healthy()).as(backend.status().message()).isTrue();
+        assertThat(backend.hmac(bytes("before"))).isEqualTo(digest);
     }
 
     @Test
