@@ -6,7 +6,6 @@ import dev.rotakey.config.SecretSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,8 +71,9 @@ public final class SoftHsmTokens {
         try {
             Files.createDirectories(dir.resolve("tokens"));
             try (FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-                 FileLock lock = channel.lock()) {
+                    StandardOpenOption.WRITE)) {
+                // Held until the channel closes.
+                channel.lock();
                 writeIfChanged(conf, "directories.tokendir = " + dir.resolve("tokens") + "\n"
                         + "objectstore.backend = file\n"
                         + "log.level = ERROR\n"

@@ -184,22 +184,25 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         try {
             c.random().nextBytes(out);
         } catch (RuntimeException e) {
-            throw operationFailed("randomBytes", e);
+            throw operationFailed("randomBytes", c, e);
         }
-        recovered();
+        recovered(c);
         return out;
     }
 
     @Override
     public byte[] hmac(byte[] data) {
         Connection c = online("hmac");
+        byte[] digest;
         try {
-            return finishOk(c.mac().doFinal(data));
+            digest = c.mac().doFinal(data);
         } catch (GeneralSecurityException | RuntimeException e) {
             // A Mac whose operation failed half-way is not trusted again on this thread.
             c.macs().remove();
-            throw operationFailed("hmac", e);
+            throw operationFailed("hmac", c, e);
         }
+        recovered(c);
+        return digest;
     }
 
     @Override
@@ -463,37 +466,41 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         throw new KeyBackendUnavailableException(message);
     }
 
-    private byte[] finishOk(byte[] result) {
-        recovered();
-        return result;
-    }
-
-    /** An operation succeeded after failures on the same connection: the device is back. */
-    private void recovered() {
-        if (state.offlineKind() != null && connection != null) {
-            state = new State(upStatus(), null);
+    /**
+     * An operation succeeded on a connection that had been failing: the device is back. Locks only
+     * on that rare path, so a concurrent reconnect or close is never overwritten.
+     */
+    private void recovered(Connection used) {
+        if (state.offlineKind() == null) {
+            return;
+        }
+        synchronized (this) {
+            if (connection == used && state.offlineKind() != null) {
+                state = new State(upStatus(), null);
+            }
         }
     }
 
     /**
      * Keeps the connection (a transient device error may pass) but reports the backend down until
-     * an operation succeeds again or {@link #reconnect()} opens a fresh one.
+     * an operation succeeds again or {@link #reconnect()} opens a fresh one. A failure on a
+     * connection already replaced or closed leaves the status alone.
      */
-    private KeyBackendException operationFailed(String operation, Exception e) {
+    private KeyBackendException operationFailed(String operation, Connection used, Exception e) {
         String code = Pkcs11Module.describe(e);
         String message = operation + " on token '" + tokenLabel + "' failed (" + code + ")";
-        if (connection == null) {
-            return new KeyBackendUnavailableException(operation + " on key backend '" + name + "' failed: "
-                    + state.status().message(), e);
+        Kind kind = AUTHENTICATION_CODES.contains(code) ? Kind.AUTHENTICATION : Kind.UNAVAILABLE;
+        synchronized (this) {
+            if (connection != used) {
+                message = operation + " on key backend '" + name + "' failed: " + state.status().message();
+            } else if (state.offlineKind() == null) {
+                state = new State(BackendStatus.down(message), kind);
+                LOG.warn("Key backend '{}': {}", name, message);
+            }
         }
-        if (AUTHENTICATION_CODES.contains(code)) {
-            state = new State(BackendStatus.down(message), Kind.AUTHENTICATION);
-            LOG.warn("Key backend '{}': {}", name, message);
-            return new KeyBackendAuthenticationException(message, e);
-        }
-        state = new State(BackendStatus.down(message), Kind.UNAVAILABLE);
-        LOG.warn("Key backend '{}': {}", name, message);
-        return new KeyBackendUnavailableException(message, e);
+        return kind == Kind.AUTHENTICATION
+                ? new KeyBackendAuthenticationException(message, e)
+                : new KeyBackendUnavailableException(message, e);
     }
 
     private void offline(Kind kind, String message, Throwable cause) {
