@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -125,20 +125,9 @@ class Pkcs11KeyBackendPinTest {
         here.start();
         String expected = HexFormat.of().formatHex(here.hmac("from env".getBytes(StandardCharsets.UTF_8)));
 
-        ProcessBuilder child = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                Pkcs11Module.ADD_EXPORTS.split(" ")[0], Pkcs11Module.ADD_EXPORTS.split(" ")[1],
-                "-Drotakey.test.softhsm.dir=" + SoftHsmTokens.dir(),
-                "-cp", System.getProperty("java.class.path"),
-                Pkcs11EnvPinProbe.class.getName(), SoftHsmTokens.TEST, "ROTAKEY_TEST_PIN", "from env")
-                .redirectErrorStream(true);
-        child.environment().put("ROTAKEY_TEST_PIN", SoftHsmTokens.USER_PIN);
-        child.environment().put("SOFTHSM2_CONF", SoftHsmTokens.conf().toString());
-        Process process = child.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = Pkcs11ChildProbe.run(true, Map.of("ROTAKEY_TEST_PIN", SoftHsmTokens.USER_PIN),
+                SoftHsmTokens.TEST, "ROTAKEY_TEST_PIN", "from env");
 
-        assertThat(process.exitValue()).as(output).isZero();
         assertThat(output).contains("healthy=true").contains("hmac=" + expected);
     }
 

@@ -13,6 +13,7 @@ import java.security.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -222,6 +223,16 @@ class Pkcs11KeyBackendTest {
         assertThat(backend.status().message())
                 .isEqualTo("PKCS#11 library /nonexistent/libpkcs11.so does not exist or is not a file");
         assertThatThrownBy(() -> backend.hmac(bytes("x"))).isExactlyInstanceOf(KeyBackendUnavailableException.class);
+    }
+
+    @Test
+    void withoutTheAddExportsTheStatusSaysWhatIsMissing() throws Exception {
+        String output = Pkcs11ChildProbe.run(false, Map.of("ROTAKEY_TEST_PIN", SoftHsmTokens.USER_PIN),
+                SoftHsmTokens.TEST, "ROTAKEY_TEST_PIN", "x");
+
+        assertThat(output).contains("healthy=false")
+                .contains("message=cannot reach the JDK's PKCS#11 wrapper to find tokens by label: start Java with "
+                        + "--add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED");
     }
 
     @Test
