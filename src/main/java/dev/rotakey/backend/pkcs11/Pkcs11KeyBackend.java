@@ -36,6 +36,7 @@ import java.security.Security;
 import java.security.UnrecoverableKeyException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -192,6 +193,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
 
     @Override
     public byte[] hmac(byte[] data) {
+        Objects.requireNonNull(data, "data");
         Connection c = online("hmac");
         byte[] digest;
         try {
@@ -250,6 +252,9 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             return pinSource.read(pinKey);
         } catch (SecretUnavailableException e) {
             offline(Kind.UNAVAILABLE, e.getMessage(), null);
+            return null;
+        } catch (RuntimeException e) {
+            offline(Kind.UNAVAILABLE, pinKey + ": cannot read the PIN (" + e.getClass().getSimpleName() + ")", e);
             return null;
         }
     }
