@@ -1,6 +1,7 @@
 package dev.rotakey;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.auth.OperatorTokens;
@@ -86,6 +87,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         // Liquibase 4.30+ would otherwise try to send usage analytics: Rotakey makes no outbound calls of its own.
         System.setProperty("liquibase.analytics.enabled", "false");
         System.setProperty("liquibase.showBanner", "false");
+        // Migration progress goes to the log, not to stdout.
+        System.setProperty("liquibase.ui.service", "LOGGER");
     }
 
     private final Clock clock;
@@ -142,6 +145,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         Path dataDir = Path.of(config.getDataDir());
         createPrivateDirectory(dataDir, "dataDir");
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
         DataSourceFactory dbConfig = config.getDatabase();
         boolean postgres = dbConfig.getUrl().startsWith("jdbc:postgresql:");
@@ -238,7 +242,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
 
         PrometheusRegistry prometheus = new PrometheusRegistry();
-        DropwizardExports.builder().dropwizardRegistry(environment.metrics()).register(prometheus);
+        // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
+        DropwizardExports.builder().dropwizardRegistry(environment.metrics())
+                .metricFilter((name, metric) -> !name.endsWith(".total")).register(prometheus);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/metrics/prometheus");
 

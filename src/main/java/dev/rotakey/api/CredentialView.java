@@ -30,7 +30,7 @@ public record CredentialView(
     public static CredentialView of(Credential c, List<CredentialVersion> versions, RotationView lastRotation) {
         Map<String, String> rotation = new LinkedHashMap<>();
         if (c.policy().every() != null) {
-            rotation.put("every", c.policy().every().toString());
+            rotation.put("every", IsoDurations.format(c.policy().every()));
         } else {
             rotation.put("cron", c.policy().cron());
         }
@@ -44,7 +44,7 @@ public record CredentialView(
         Integer current = versions.stream().filter(v -> v.state() == dev.rotakey.core.VersionState.CURRENT)
                 .map(CredentialVersion::version).findFirst().orElse(null);
         return new CredentialView(c.id(), c.agentId(), c.type().wireName(), c.backend(), rotation,
-                c.gracePeriod().toString(), targets, c.status().name().toLowerCase(Locale.ROOT), c.nextRotationAt(),
+                IsoDurations.format(c.gracePeriod()), targets, c.status().name().toLowerCase(Locale.ROOT), c.nextRotationAt(),
                 c.createdAt(), current, versions.stream().map(VersionView::of).toList(), lastRotation);
     }
 }

@@ -43,7 +43,7 @@ public final class CredentialResource {
     public Response create(CreateCredentialRequest body, @Context HttpServletRequest request) {
         CredentialService.Created created = credentials.create(body, Operator.of(request).actor());
         return Response.created(URI.create("/api/v1/credentials/" + created.credential().id()))
-                .entity(view(created.credential())).build();
+                .entity(view(credentials.get(created.credential().id()))).build();
     }
 
     @GET
