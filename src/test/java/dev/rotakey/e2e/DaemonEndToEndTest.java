@@ -1,0 +1,293 @@
+package dev.rotakey.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.testing.SoftHsmTokens;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The paths a new user takes, through the real daemon on H2: create an agent and an API-key
+ * credential bound to local-files, rotate it, watch the grace period end, verify keys, emergency
+ * revoke, decommission, pause, restart; bad input answered with 4xx JSON; no secret in logs,
+ * database or audit trail.
+ */
+class DaemonEndToEndTest {
+    @TempDir
+    Path dir;
+
+    RunningDaemon daemon;
+    String scheduler;
+
+    String databaseUrl() {
+        return "jdbc:h2:file:" + dir.resolve("db/rotakey") + ";LOCK_TIMEOUT=10000";
+    }
+
+    @BeforeEach
+    void start() {
+        scheduler = RunningDaemon.uniqueName("e2e");
+        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private String createAgent(String id) {
+        RunningDaemon.Answer a = daemon.post("/api/v1/agents",
+                "{\"id\":\"" + id + "\",\"owner\":\"team-billing@example.com\",\"attributes\":{\"env\":\"test\"}}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        return id;
+    }
+
+    private JsonNode createCredential(String id, String agent, String grace) {
+        RunningDaemon.Answer a = daemon.post("/api/v1/credentials", "{\"id\":\"" + id + "\",\"agent\":\"" + agent
+                + "\",\"type\":\"api-key\",\"backend\":\"hsm\",\"rotation\":{\"every\":\"P7D\"},\"gracePeriod\":\"" + grace
+                + "\",\"targets\":[{\"target\":\"local-files\",\"path\":\"" + agent + "/" + id + "\"}]}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        return a.json();
+    }
+
+    private JsonNode verify(String key) {
+        RunningDaemon.Answer a = daemon.post("/api/v1/api-keys/verify", "{\"key\":\"" + key + "\"}");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        return a.json();
+    }
+
+    private String state(String credential, int version) {
+        for (JsonNode v : daemon.get("/api/v1/credentials/" + credential).json().get("versions")) {
+            if (v.get("version").asInt() == version) {
+                return v.get("state").asText();
+            }
+        }
+        return "absent";
+    }
+
+    @Test
+    void rotationStoryFromCreationToRevocation() throws Exception {
+        String agent = createAgent("billing-agent");
+        JsonNode created = createCredential("billing-agent-api", agent, "PT1S");
+        assertThat(created.get("currentVersion").asInt()).isEqualTo(1);
+        assertThat(created.get("versions").get(0).get("state").asText()).isEqualTo("CURRENT");
+        assertThat(created.get("nextRotationAt").isNull()).isFalse();
+        assertThat(created.toString()).doesNotContain("rk_");
+
+        Path file = daemon.dataDir().resolve("delivered/billing-agent/billing-agent-api");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        String key1 = daemon.delivered("billing-agent/billing-agent-api");
+        JsonNode v1 = verify(key1);
+        assertThat(v1.get("valid").asBoolean()).isTrue();
+        assertThat(v1.get("agent").asText()).isEqualTo("billing-agent");
+        assertThat(v1.get("owner").asText()).isEqualTo("team-billing@example.com");
+        assertThat(v1.get("state").asText()).isEqualTo("CURRENT");
+
+        RunningDaemon.Answer rotate = daemon.task("/tasks/rotate?credential=billing-agent-api");
+        assertThat(rotate.status()).as(rotate.body()).isEqualTo(200);
+        String rotationId = rotate.json().get("rotations").get(0).get("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("billing-agent-api", 2).equals("CURRENT"));
+        String key2 = daemon.delivered("billing-agent/billing-agent-api");
+        assertThat(key2).isNotEqualTo(key1).startsWith("rk_");
+
+        // Both keys work during the grace period (unless it already ran out on a slow machine).
+        JsonNode old = verify(key1);
+        if (state("billing-agent-api", 1).equals("PREVIOUS")) {
+            assertThat(old.get("valid").asBoolean()).isTrue();
+            assertThat(old.get("state").asText()).isIn("PREVIOUS", "REVOKED");
+        }
+        assertThat(verify(key2).get("state").asText()).isEqualTo("CURRENT");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-agent-api", 1).equals("REVOKED"));
+        JsonNode revoked = verify(key1);
+        assertThat(revoked.get("valid").asBoolean()).isFalse();
+        assertThat(revoked.get("reason").asText()).isEqualTo("revoked");
+        assertThat(verify(key2).get("valid").asBoolean()).isTrue();
+
+        JsonNode rotation = daemon.get("/api/v1/rotations/" + rotationId).json();
+        assertThat(rotation.get("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(rotation.get("steps")).extracting(s -> s.get("step").asText())
+                .containsExactly("create", "deliver", "verify", "promote");
+
+        List<String> actions = new ArrayList<>();
+        daemon.get("/api/v1/audit?subject=credential:billing-agent-api&limit=200").json().get("events")
+                .forEach(e -> actions.add(0, e.get("action").asText()));
+        assertThat(actions).containsSubsequence("credential.created", "rotation.started", "rotation.succeeded",
+                "rotation.started", "rotation.step", "version.promoted", "rotation.succeeded", "version.revoked",
+                "api-key.revoked-presented");
+        assertNoSecretsAnywhere(List.of(key1, key2, daemon.token()));
+    }
+
+    @Test
+    void restartKeepsCredentialsKeysAndTheToken() {
+        createAgent("a1");
+        createCredential("c1", "a1", "PT1H");
+        String key = daemon.delivered("a1/c1");
+        String token = daemon.token();
+        daemon.close();
+        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
+        assertThat(daemon.token()).isEqualTo(token);
+        assertThat(verify(key).get("valid").asBoolean()).isTrue();
+        assertThat(state("c1", 1)).isEqualTo("CURRENT");
+        assertThat(daemon.get("/api/v1/credentials/c1").json().get("nextRotationAt").asText()).isNotEmpty();
+    }
+
+    @Test
+    void emergencyRevokeRevokesTheOldKeyAtOnce() {
+        createAgent("a2");
+        createCredential("c2", "a2", "PT1H");
+        String key1 = daemon.delivered("a2/c2");
+        RunningDaemon.Answer a = daemon.task("/tasks/revoke?credential=c2");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("c2", 1).equals("REVOKED"));
+        assertThat(state("c2", 2)).isEqualTo("CURRENT");
+        assertThat(verify(key1).get("valid").asBoolean()).isFalse();
+        assertThat(verify(daemon.delivered("a2/c2")).get("valid").asBoolean()).isTrue();
+    }
+
+    @Test
+    void decommissionRevokesEverythingOfTheAgent() {
+        createAgent("a3");
+        createCredential("c3a", "a3", "PT1H");
+        createCredential("c3b", "a3", "PT1H");
+        String key = daemon.delivered("a3/c3a");
+        RunningDaemon.Answer a = daemon.task("/tasks/decommission?agent=a3");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.json().get("credentials")).hasSize(2);
+        assertThat(state("c3a", 1)).isEqualTo("REVOKED");
+        assertThat(state("c3b", 1)).isEqualTo("REVOKED");
+        assertThat(verify(key).get("valid").asBoolean()).isFalse();
+        assertThat(Files.exists(daemon.dataDir().resolve("delivered/a3/c3a"))).isFalse();
+        assertThat(daemon.get("/api/v1/agents/a3").json().get("status").asText()).isEqualTo("decommissioned");
+        assertThat(daemon.task("/tasks/rotate?credential=c3a").status()).isEqualTo(409);
+        assertThat(daemon.post("/api/v1/credentials", "{\"id\":\"c3c\",\"agent\":\"a3\",\"targets\":[{\"target\":"
+                + "\"local-files\",\"path\":\"x\"}]}").status()).isEqualTo(409);
+    }
+
+    @Test
+    void pauseIsVisibleAndSurvivesRestart() {
+        assertThat(daemon.task("/tasks/pause-rotations").json().get("paused").asBoolean()).isTrue();
+        assertThat(daemon.get("/api/v1/status").json().get("paused").asBoolean()).isTrue();
+        assertThat(daemon.adminGet("/healthcheck").body()).contains("PAUSED");
+        daemon.close();
+        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
+        assertThat(daemon.get("/api/v1/status").json().get("paused").asBoolean()).isTrue();
+        assertThat(daemon.task("/tasks/resume-rotations").json().get("paused").asBoolean()).isFalse();
+    }
+
+    @Test
+    void badInputGetsClearFourHundredsNeverFiveHundreds() {
+        createAgent("a4");
+        expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).GET(), null), 401, "Authorization");
+        expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).GET(), "wrong"), 401, "unknown");
+        expect(daemon.send(HttpRequest.newBuilder(daemon.admin("/tasks/rotate?credential=x"))
+                .POST(HttpRequest.BodyPublishers.noBody()), null), 401, "Authorization");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"x\"}"), 422, "owner");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"x\",\"ownr\":\"y\"}"), 400, "ownr");
+        expect(daemon.post("/api/v1/agents", "{\"id\":"), 400, "JSON");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"bad id\",\"owner\":\"o\"}"), 422, "id");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"a4\",\"owner\":\"o\"}"), 409, "already exists");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"e\",\"owner\":\"o\",\"kind\":\"ephemeral\"}"), 422, "expiresAt");
+        expect(daemon.post("/api/v1/agents", "{\"id\":\"e\",\"owner\":\"o\",\"kind\":\"robot\"}"), 422, "kind");
+        String cred = "{\"id\":\"c4\",\"agent\":\"a4\",\"rotation\":{\"every\":\"%s\"},\"gracePeriod\":\"%s\","
+                + "\"targets\":[{\"target\":\"%s\",\"path\":\"%s\"}]}";
+        expect(daemon.post("/api/v1/credentials", String.format(cred, "PT1H", "PT2H", "local-files", "p")), 422, "gracePeriod");
+        expect(daemon.post("/api/v1/credentials", String.format(cred, "weekly", "PT1M", "local-files", "p")), 422, "rotation.every");
+        expect(daemon.post("/api/v1/credentials", String.format(cred, "P1D", "PT1M", "local-files", "../../etc/x")), 422, "targets[0].path");
+        expect(daemon.post("/api/v1/credentials", String.format(cred, "P1D", "PT1M", "local-files", "/etc/x")), 422, "targets[0].path");
+        expect(daemon.post("/api/v1/credentials", String.format(cred, "P1D", "PT1M", "nowhere", "p")), 422, "targets[0].target");
+        expect(daemon.post("/api/v1/credentials", "{\"id\":\"c4\",\"agent\":\"a4\",\"targets\":[]}"), 422, "targets");
+        expect(daemon.post("/api/v1/credentials", "{\"id\":\"c4\",\"agent\":\"nobody\",\"targets\":[{\"target\":"
+                + "\"local-files\",\"path\":\"p\"}]}"), 422, "agent");
+        expect(daemon.post("/api/v1/credentials", "{\"id\":\"c4\",\"agent\":\"a4\",\"backend\":\"vault\",\"targets\":"
+                + "[{\"target\":\"local-files\",\"path\":\"p\"}]}"), 422, "backend");
+        expect(daemon.get("/api/v1/credentials/none"), 404, "none");
+        expect(daemon.get("/api/v1/agents/none"), 404, "none");
+        expect(daemon.get("/api/v1/rotations/none"), 404, "none");
+        expect(daemon.get("/api/v1/agents?limit=0"), 422, "limit");
+        expect(daemon.post("/api/v1/api-keys/verify", "{}"), 422, "key");
+        expect(daemon.task("/tasks/rotate"), 400, "credential");
+        expect(daemon.task("/tasks/rotate?credential=none"), 404, "none");
+        expect(daemon.task("/tasks/revoke"), 400, "credential");
+        expect(daemon.task("/tasks/decommission?agent=none"), 404, "none");
+        JsonNode malformed = daemon.post("/api/v1/api-keys/verify", "{\"key\":\"rk_short\"}").json();
+        assertThat(malformed.get("valid").asBoolean()).isFalse();
+        assertThat(malformed.get("reason").asText()).startsWith("malformed");
+    }
+
+    private static void expect(RunningDaemon.Answer a, int status, String mention) {
+        assertThat(a.status()).as(a.body()).isEqualTo(status);
+        JsonNode body = a.json();
+        assertThat(body.get("code").asInt()).isEqualTo(status);
+        assertThat(body.get("message").asText()).contains(mention);
+        assertThat(a.body()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    /** No plaintext key or token in any log line, any database column, or the audit API. */
+    private void assertNoSecretsAnywhere(List<String> secrets) throws Exception {
+        for (String line : daemon.logLines()) {
+            for (String s : secrets) {
+                assertThat(line).doesNotContain(s);
+            }
+        }
+        String audit = daemon.get("/api/v1/audit?limit=1000").body();
+        for (String s : secrets) {
+            assertThat(audit).doesNotContain(s);
+        }
+        List<String> dump = dumpDatabase();
+        assertThat(dump).isNotEmpty();
+        for (String cell : dump) {
+            for (String s : secrets) {
+                assertThat(cell).doesNotContain(s);
+            }
+        }
+    }
+
+    /** Every character column of every table, read over JDBC. */
+    List<String> dumpDatabase() throws Exception {
+        List<String> cells = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(databaseUrl(), "rotakey", "");
+             Statement st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getTables(null, null, "%", new String[]{"TABLE"})) {
+                while (rs.next()) {
+                    if (!"INFORMATION_SCHEMA".equalsIgnoreCase(rs.getString("TABLE_SCHEM"))) {
+                        tables.add(rs.getString("TABLE_NAME"));
+                    }
+                }
+            }
+            for (String t : tables) {
+                try (ResultSet rs = st.executeQuery("SELECT * FROM \"" + t + "\"")) {
+                    int n = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        for (int i = 1; i <= n; i++) {
+                            Object o = rs.getObject(i);
+                            if (o != null) {
+                                cells.add(o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1)
+                                        : String.valueOf(o));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+}

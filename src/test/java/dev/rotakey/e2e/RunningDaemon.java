@@ -1,0 +1,199 @@
+package dev.rotakey.e2e;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.AppenderBase;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.RotakeyApplication;
+import dev.rotakey.RotakeyConfiguration;
+import dev.rotakey.testing.SoftHsmTokens;
+import io.dropwizard.core.Application;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The real daemon, started from the shipped {@code config/rotakey.yml} with test overrides (a data
+ * directory of its own, ephemeral ports, the {@code rotakey-app} SoftHSM2 token, fast retries),
+ * driven over real HTTP on loopback, with every log line captured for secret scans.
+ */
+final class RunningDaemon implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final DropwizardTestSupport<RotakeyConfiguration> support;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<String> logLines = new ArrayList<>();
+    private final Path dataDir;
+    private final String token;
+    private CapturingAppender appender;
+
+    /** The answer to one request: status and body. */
+    record Answer(int status, String body) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (" + status + "): " + body, e);
+            }
+        }
+    }
+
+    RunningDaemon(Path dataDir, String databaseUrl, String tokenLabel, String schedulerName, ConfigOverride... extra) {
+        SoftHsmTokens.ensure();
+        this.dataDir = dataDir;
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(
+                ConfigOverride.config("dataDir", dataDir.toString()),
+                ConfigOverride.config("database.url", databaseUrl),
+                ConfigOverride.config("server.applicationConnectors[0].port", "0"),
+                ConfigOverride.config("server.adminConnectors[0].port", "0"),
+                ConfigOverride.config("keyBackends.hsm.library", SoftHsmTokens.library()),
+                ConfigOverride.config("keyBackends.hsm.tokenLabel", tokenLabel),
+                ConfigOverride.config("keyBackends.hsm.pin.file", SoftHsmTokens.pinFile().toString()),
+                ConfigOverride.config("targets.local-files.directory", dataDir.resolve("delivered").toString()),
+                ConfigOverride.config("auth.adminTokenFile", dataDir.resolve("admin-token").toString()),
+                ConfigOverride.config("rotation.retry.initialBackoff", "PT0.05S"),
+                ConfigOverride.config("rotation.retry.maxBackoff", "PT0.2S"),
+                ConfigOverride.config("rotation.retry.maxAttempts", "3"),
+                ConfigOverride.config("scheduler.instanceName", schedulerName),
+                ConfigOverride.config("scheduler.misfireThreshold", "PT0.5S"),
+                // The console shows warnings only; the capture below still sees every INFO line.
+                ConfigOverride.config("logging.appenders[0].threshold", "WARN")));
+        overrides.addAll(List.of(extra));
+        if (databaseUrl.startsWith("jdbc:postgresql:")) {
+            overrides.add(ConfigOverride.config("database.driverClass", "org.postgresql.Driver"));
+            overrides.add(ConfigOverride.config("database.user", "postgres"));
+        }
+        this.support = new DropwizardTestSupport<>(RotakeyApplication.class, Path.of("config/rotakey.yml").toAbsolutePath().toString(),
+                overrides.toArray(ConfigOverride[]::new)) {
+            @Override
+            public Application<RotakeyConfiguration> newApplication() {
+                return new RotakeyApplication();
+            }
+        };
+        try {
+            support.before();
+        } catch (Exception e) {
+            throw new IllegalStateException("daemon did not start: " + e.getMessage(), e);
+        }
+        attachLogCapture();
+        try {
+            this.token = Files.readString(dataDir.resolve("admin-token"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("no admin token was created", e);
+        }
+    }
+
+    static String uniqueName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    String token() {
+        return token;
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    RotakeyApplication.Runtime runtime() {
+        return ((RotakeyApplication) support.getApplication()).runtime();
+    }
+
+    Answer get(String path) {
+        return send(HttpRequest.newBuilder(app(path)).GET(), token);
+    }
+
+    Answer post(String path, String json) {
+        return send(HttpRequest.newBuilder(app(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    Answer task(String pathAndQuery) {
+        return send(HttpRequest.newBuilder(admin(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()), token);
+    }
+
+    Answer adminGet(String path) {
+        return send(HttpRequest.newBuilder(admin(path)).GET(), token);
+    }
+
+    Answer send(HttpRequest.Builder request, String bearer) {
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        try {
+            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    URI app(String path) {
+        return URI.create("http://127.0.0.1:" + support.getLocalPort() + path);
+    }
+
+    URI admin(String path) {
+        return URI.create("http://127.0.0.1:" + support.getAdminPort() + path);
+    }
+
+    /** What the delivered file of a binding holds now. */
+    String delivered(String relativePath) {
+        try {
+            return Files.readString(dataDir.resolve("delivered").resolve(relativePath), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError("no delivered file " + relativePath, e);
+        }
+    }
+
+    synchronized List<String> logLines() {
+        return List.copyOf(logLines);
+    }
+
+    private void attachLogCapture() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        appender = new CapturingAppender();
+        appender.setContext(ctx);
+        appender.start();
+        root.addAppender(appender);
+    }
+
+    @Override
+    public void close() {
+        support.after();
+        if (appender != null) {
+            LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+            ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
+        }
+    }
+
+    private final class CapturingAppender extends AppenderBase<ILoggingEvent> {
+        @Override
+        protected void append(ILoggingEvent e) {
+            String line = e.getFormattedMessage()
+                    + (e.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy()));
+            synchronized (RunningDaemon.this) {
+                logLines.add(line);
+            }
+        }
+    }
+}
