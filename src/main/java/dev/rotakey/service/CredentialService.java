@@ -3,6 +3,8 @@ package dev.rotakey.service;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.BackendStatus;
+import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.core.Agent;
@@ -59,6 +61,11 @@ public final class CredentialService {
 
     public Created create(CreateCredentialRequest req, String actor) {
         Credential c = validate(req);
+        BackendStatus status = backends.get(c.backend()).status();
+        if (!status.healthy()) {
+            // Refuse before anything is stored: a credential without its first version helps nobody.
+            throw new KeyBackendUnavailableException("key backend '" + c.backend() + "' is unavailable: " + status.message());
+        }
         store.txRun(tx -> {
             Agent agent = tx.agents().findForUpdate(c.agentId())
                     .orElseThrow(() -> RejectedException.invalid("agent", "agent '" + c.agentId() + "' does not exist"));
