@@ -66,6 +66,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
     private static final BackendStatus CLOSED = BackendStatus.down("closed");
 
+    /** Which exception an offline backend's operations throw: retryable, or not (a PIN problem). */
     private enum Kind { UNAVAILABLE, AUTHENTICATION }
 
     /** Why the backend is offline; the message goes into the status and exceptions, so it names no secret. */
