@@ -1,5 +1,6 @@
 package dev.rotakey;
 
+import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ServerCommand;
@@ -17,6 +18,11 @@ final class RotakeyServerCommand extends ServerCommand<RotakeyConfiguration> {
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable e) {
         StringBuilder message = new StringBuilder("Rotakey cannot start: ").append(e.getMessage());
+        if (e instanceof ConfigurationException) {
+            // Dropwizard's own message already names the key and suggests the right one.
+            cli.getStdErr().println(message);
+            return;
+        }
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             if (c.getMessage() != null && !message.toString().contains(c.getMessage())) {
                 message.append("\n  caused by ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
