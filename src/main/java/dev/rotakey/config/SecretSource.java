@@ -1,8 +1,9 @@
 package dev.rotakey.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.dropwizard.validation.ValidationMethod;
+import io.dropwizard.validation.selfvalidating.SelfValidating;
+import io.dropwizard.validation.selfvalidating.SelfValidation;
+import io.dropwizard.validation.selfvalidating.ViolationCollector;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.Map;
  * read from {@code $CREDENTIALS_DIRECTORY}). Never a literal in the config. One trailing newline
  * of a file is ignored.
  */
+@SelfValidating
 public class SecretSource {
     private String env;
     private String file;
@@ -70,11 +72,17 @@ public class SecretSource {
         this.credential = credential;
     }
 
-    @JsonIgnore
-    @ValidationMethod(message = "must name exactly one of 'env', 'file' or 'credential'")
-    public boolean isExactlyOneSource() {
+    /**
+     * A class-level check rather than a {@code @ValidationMethod}: Dropwizard prints a
+     * {@code @ValidationMethod}'s message without its path, so the operator could not tell which
+     * secret is wrong; this one is reported as e.g. {@code keyBackends[hsm].pin must name …}.
+     */
+    @SelfValidation
+    public void validateExactlyOneSource(ViolationCollector violations) {
         int n = (blank(env) ? 0 : 1) + (blank(file) ? 0 : 1) + (blank(credential) ? 0 : 1);
-        return n == 1;
+        if (n != 1) {
+            violations.addViolation("must name exactly one of 'env', 'file' or 'credential'");
+        }
     }
 
     /**

@@ -59,7 +59,10 @@ public final class RotationWorkflow {
         String message = r.step().name().toLowerCase() + ": " + error;
         if (retryable && retry.allowsAnotherAttempt(attempts)) {
             Instant at = now.plus(retry.backoff(attempts, random));
-            return r.advance(r.step(), RotationState.RUNNING, attempts, at, message, now);
+            // While cleaning up, lastError keeps the failure that sent the rotation there; each
+            // clean-up attempt's own error is recorded with the step.
+            String kept = r.step() == RotationStep.CLEANUP && r.lastError() != null ? r.lastError() : message;
+            return r.advance(r.step(), RotationState.RUNNING, attempts, at, kept, now);
         }
         if (r.step() == RotationStep.CLEANUP) {
             String both = (r.lastError() == null ? "" : r.lastError() + "; ") + "clean-up incomplete: " + message;

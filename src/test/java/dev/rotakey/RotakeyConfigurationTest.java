@@ -1,0 +1,385 @@
+package dev.rotakey;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendFactory;
+import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.files.LocalFilesTargetFactory;
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.ConfigurationFactory;
+import io.dropwizard.configuration.ConfigurationParsingException;
+import io.dropwizard.configuration.ConfigurationSourceProvider;
+import io.dropwizard.configuration.ConfigurationValidationException;
+import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@link RotakeyConfiguration}: the shipped {@code config/rotakey.yml}, defaults, and configs that must be refused with a message naming the key. */
+class RotakeyConfigurationTest {
+    private static final String PKCS11_FACTORY = "dev.rotakey.backend.pkcs11.Pkcs11KeyBackendFactory";
+    /** Whether the {@code pkcs11} backend type (written on another branch) is on the classpath. */
+    private static final boolean PKCS11_PRESENT = classExists(PKCS11_FACTORY);
+
+    /**
+     * A key backend type for this test only, so that the checks that do not concern a particular
+     * backend run whether or not {@code pkcs11} is there. Registered on the mapper directly, not as
+     * a discoverable service, so the daemon never sees it.
+     */
+    @JsonTypeName("test-stub")
+    static class StubKeyBackendFactory implements KeyBackendFactory {
+        @Override
+        public KeyBackend build(String name) {
+            throw new UnsupportedOperationException("configuration tests never build backends");
+        }
+    }
+
+    private static final String MINIMAL = """
+            keyBackends:
+              test:
+                type: test-stub
+            """;
+
+    /** Maven runs tests from the project directory. */
+    private static final Path SHIPPED = Path.of("config/rotakey.yml");
+
+    @TempDir
+    Path tmp;
+
+    private static final ConfigurationFactory<RotakeyConfiguration> FACTORY = factory();
+
+    private final ObjectMapper json = Jackson.newObjectMapper();
+
+    /** The factory as the daemon builds it: DefaultConfigurationFactoryFactory (unknown keys fail), with ${VAR:-default} substitution. */
+    private static ConfigurationFactory<RotakeyConfiguration> factory() {
+        ObjectMapper mapper = Jackson.newObjectMapper();
+        mapper.registerSubtypes(StubKeyBackendFactory.class);
+        return new DefaultConfigurationFactoryFactory<RotakeyConfiguration>()
+                .create(RotakeyConfiguration.class, Validators.newValidator(), mapper, "dw");
+    }
+
+    private static ConfigurationSourceProvider provider() {
+        return new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false));
+    }
+
+    private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {
+        return FACTORY.build(provider(), file.toString());
+    }
+
+    private RotakeyConfiguration parse(String yaml) throws IOException, ConfigurationException {
+        return load(Files.writeString(tmp.resolve("rotakey.yml"), yaml));
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? fallback : v;
+    }
+
+    private static boolean classExists(String name) {
+        try {
+            Class.forName(name, false, RotakeyConfigurationTest.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    private static void assumePkcs11() {
+        // NEEDS THE pkcs11 BRANCH: skipped (not failed) until Pkcs11KeyBackendFactory is merged.
+        assumeTrue(PKCS11_PRESENT, "type: pkcs11 (" + PKCS11_FACTORY + ") is not in this build yet");
+    }
+
+    // --- the shipped configuration ---
+
+    @Test
+    void theShippedConfigurationParses() throws Exception {
+        assumePkcs11();
+        String dataDir = env("ROTAKEY_DATA_DIR", "./data");
+
+        RotakeyConfiguration c = load(SHIPPED);
+
+        assertThat(c.getKeyBackends()).containsOnlyKeys("hsm");
+        KeyBackendFactory hsm = c.getKeyBackends().get("hsm");
+        assertThat(hsm.getClass().getName()).isEqualTo(PKCS11_FACTORY);
+        // Read through Jackson so that this class compiles without the pkcs11 branch.
+        JsonNode backend = json.valueToTree(hsm);
+        assertThat(backend.path("type").asText()).isEqualTo("pkcs11");
+        assertThat(backend.path("library").asText()).isEqualTo("/usr/lib/softhsm/libsofthsm2.so");
+        assertThat(backend.path("tokenLabel").asText()).isEqualTo("rotakey");
+        assertThat(backend.path("pin").path("file").asText()).isEqualTo(dataDir + "/hsm-pin");
+        assertThat(backend.path("pin").path("env").isNull()).isTrue();
+        // Not in the file: the factory's default applies.
+        assertThat(backend.path("hmacKeyLabel").asText()).isNotBlank();
+
+        assertShippedSettings(c, dataDir);
+    }
+
+    @Test
+    void theShippedConfigurationIsValidApartFromItsBackend() throws Exception {
+        // Runs without the pkcs11 branch: the shipped file with its keyBackends block swapped for
+        // the stub, so that everything else in it (targets, database, rotation, server) is checked now.
+        String shipped = Files.readString(SHIPPED);
+        String withStub = shipped.replaceFirst("(?s)\nkeyBackends:\n.*?\n\n", "\nkeyBackends:\n  hsm:\n    type: test-stub\n\n");
+        assertThat(shipped).contains("type: pkcs11");
+        assertThat(withStub).doesNotContain("pkcs11").contains("type: local-files").contains("rotation:");
+
+        RotakeyConfiguration c = parse(withStub);
+
+        assertThat(c.getKeyBackends()).containsOnlyKeys("hsm");
+        assertShippedSettings(c, env("ROTAKEY_DATA_DIR", "./data"));
+    }
+
+    /** Everything in the shipped file except the key backend, and the defaults for what it leaves out. */
+    private static void assertShippedSettings(RotakeyConfiguration c, String dataDir) {
+        assertThat(c.getDataDir()).isEqualTo(dataDir);
+        assertThat(c.getTargets()).containsOnlyKeys("local-files");
+        assertThat(c.getTargets().get("local-files")).isInstanceOfSatisfying(LocalFilesTargetFactory.class,
+                f -> assertThat(f.getDirectory()).isEqualTo(dataDir + "/delivered"));
+
+        assertThat(c.getDatabase().getDriverClass()).isEqualTo("org.h2.Driver");
+        assertThat(c.getDatabase().getUrl()).startsWith("jdbc:h2:file:" + dataDir + "/rotakey");
+        assertThat(c.getAuth().getAdminTokenFile()).isEqualTo(dataDir + "/admin-token");
+
+        assertThat(c.getRotation().getEvery()).isEqualTo(Duration.ofDays(30));
+        assertThat(c.getRotation().getGracePeriod()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getJitter()).isEqualTo(0.05);
+        assertThat(c.getRotation().getMaxJitter()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getRetryFailedAfter()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getRetry().getMaxAttempts()).isEqualTo(5);
+        assertThat(c.getRotation().getRetry().getInitialBackoff()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.getRotation().getRetry().getMaxBackoff()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.getRotation().getRetry().getMultiplier()).isEqualTo(2.0);
+        assertThat(c.getRotation().getRetry().getJitter()).isEqualTo(0.5);
+        assertThat(c.getScheduler().getThreads()).isEqualTo(4);
+        assertThat(c.getScheduler().getMisfireThreshold()).isEqualTo(Duration.ofMinutes(1));
+        // Defaults for keys the shipped file leaves out.
+        assertThat(c.getScheduler().isClustered()).isFalse();
+        assertThat(c.getScheduler().getInstanceName()).isEqualTo("rotakey");
+
+        assertThat(c.getServerFactory()).isInstanceOfSatisfying(DefaultServerFactory.class, s -> {
+            assertThat(s.getApplicationConnectors()).singleElement().isInstanceOfSatisfying(HttpConnectorFactory.class, h -> {
+                assertThat(h.getPort()).isEqualTo(Integer.parseInt(env("ROTAKEY_HTTP_PORT", "8080")));
+                assertThat(h.getBindHost()).isEqualTo("127.0.0.1");
+            });
+            assertThat(s.getAdminConnectors()).singleElement().isInstanceOfSatisfying(HttpConnectorFactory.class, h -> {
+                assertThat(h.getPort()).isEqualTo(Integer.parseInt(env("ROTAKEY_ADMIN_PORT", "8081")));
+                assertThat(h.getBindHost()).isEqualTo("127.0.0.1");
+            });
+        });
+    }
+
+    // --- defaults ---
+
+    @Test
+    void defaultsApplyToKeysLeftOut() throws Exception {
+        RotakeyConfiguration c = parse(MINIMAL);
+
+        assertThat(c.getDataDir()).isEqualTo("./data");
+        assertThat(c.getKeyBackends()).containsOnlyKeys("test");
+        assertThat(c.getTargets()).isEmpty();
+        assertThat(c.getDatabase().getDriverClass()).isEqualTo("org.h2.Driver");
+        assertThat(c.getDatabase().getUrl()).isEqualTo("jdbc:h2:file:./data/rotakey");
+        assertThat(c.getRotation().getEvery()).isEqualTo(Duration.ofDays(30));
+        assertThat(c.getRotation().getGracePeriod()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getJitter()).isEqualTo(0.05);
+        assertThat(c.getRotation().getMaxJitter()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getRetryFailedAfter()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getRetry().getMaxAttempts()).isEqualTo(5);
+        assertThat(c.getRotation().getRetry().getInitialBackoff()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.getRotation().getRetry().getMaxBackoff()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.getRotation().getRetry().getMultiplier()).isEqualTo(2.0);
+        assertThat(c.getRotation().getRetry().getJitter()).isEqualTo(0.5);
+        assertThat(c.getScheduler().getThreads()).isEqualTo(4);
+        assertThat(c.getScheduler().getMisfireThreshold()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.getScheduler().isClustered()).isFalse();
+        assertThat(c.getScheduler().getInstanceName()).isEqualTo("rotakey");
+        assertThat(c.getAuth().getAdminTokenFile()).isEqualTo("./data/admin-token");
+    }
+
+    @Test
+    void partialSectionsKeepTheirOtherDefaults() throws Exception {
+        RotakeyConfiguration c = parse(MINIMAL + """
+                rotation:
+                  every: P7D
+                  retry:
+                    maxAttempts: 8
+                """);
+
+        assertThat(c.getRotation().getEvery()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.getRotation().getGracePeriod()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.getRotation().getRetry().getMaxAttempts()).isEqualTo(8);
+        assertThat(c.getRotation().getRetry().getInitialBackoff()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void environmentVariablesWithDefaultsAreSubstituted() throws Exception {
+        String var = "ROTAKEY_TEST_SURELY_UNSET_" + ProcessHandle.current().pid();
+        assumeTrue(System.getenv(var) == null);
+
+        RotakeyConfiguration c = parse(MINIMAL + "dataDir: ${" + var + ":-/srv/rotakey}\n");
+
+        assertThat(c.getDataDir()).isEqualTo("/srv/rotakey");
+    }
+
+    // --- refused configurations ---
+
+    @Test
+    void anUnknownTopLevelKeyIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "rotaton:\n  every: P7D\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("rotaton");
+    }
+
+    @Test
+    void anUnknownKeyInsideRotationIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  every: P7D\n  gracePerod: PT1H\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("rotation.gracePerod");
+    }
+
+    @Test
+    void anUnknownKeyInsideRetryIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  retry:\n    maxAttemps: 3\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("rotation.retry.maxAttemps");
+    }
+
+    @Test
+    void aWrongTypeIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "scheduler:\n  threads: many\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("scheduler.threads")
+                .hasMessageContaining("expected: int");
+    }
+
+    @Test
+    void aMalformedDurationIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  every: thirty days\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("rotation.every");
+    }
+
+    @Test
+    void aGracePeriodLongerThanTheIntervalIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  every: P30D\n  gracePeriod: P31D\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("gracePeriod");
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  every: P30D\n  gracePeriod: P30D\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("gracePeriod");
+    }
+
+    @Test
+    void outOfRangeNumbersAreRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "scheduler:\n  threads: 0\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("scheduler.threads");
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  jitter: 0.9\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("rotation.jitter");
+        assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  retry:\n    initialBackoff: PT10M\n    maxBackoff: PT5M\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("initialBackoff");
+    }
+
+    @Test
+    void anUnknownBackendTypeIsRefused() {
+        assertThatThrownBy(() -> parse("keyBackends:\n  hsm:\n    type: nope\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("keyBackends")
+                .hasMessageContaining("nope");
+    }
+
+    @Test
+    void noBackendIsRefused() {
+        assertThatThrownBy(() -> parse("dataDir: /srv/rotakey\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("keyBackends");
+    }
+
+    @Test
+    void aBackendNameWithUpperCaseIsRefused() {
+        assertThatThrownBy(() -> parse("keyBackends:\n  HSM:\n    type: test-stub\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("keyBackends");
+    }
+
+    @Test
+    void aTargetNameWithUpperCaseIsRefused() {
+        assertThatThrownBy(() -> parse(MINIMAL + "targets:\n  Local-Files:\n    type: local-files\n    directory: /tmp/x\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("targets");
+    }
+
+    @Test
+    void wellFormedNamesAreAccepted() throws Exception {
+        RotakeyConfiguration c = parse("keyBackends:\n  hsm-2:\n    type: test-stub\n"
+                + "targets:\n  files-0:\n    type: local-files\n    directory: /tmp/x\n");
+        assertThat(c.getKeyBackends()).containsOnlyKeys("hsm-2");
+        assertThat(c.getTargets()).containsOnlyKeys("files-0");
+    }
+
+    // --- the pkcs11 backend (needs the pkcs11 branch) ---
+
+    private static final String PKCS11_HEAD = """
+            keyBackends:
+              hsm:
+                type: pkcs11
+                library: /usr/lib/softhsm/libsofthsm2.so
+                tokenLabel: rotakey
+            """;
+
+    @Test
+    void aPkcs11BackendWithoutPinIsRefused() {
+        assumePkcs11();
+        assertThatThrownBy(() -> parse(PKCS11_HEAD))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("keyBackends")
+                .hasMessageContaining("pin");
+    }
+
+    @Test
+    void aPinWithBothEnvAndFileIsRefused() {
+        assumePkcs11();
+        assertThatThrownBy(() -> parse(PKCS11_HEAD + "    pin:\n      env: HSM_PIN\n      file: /etc/rotakey/pin\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("keyBackends[hsm].pin")
+                .hasMessageContaining("exactly one");
+    }
+
+    @Test
+    void aPkcs11BackendWithAPinIsAccepted() throws Exception {
+        assumePkcs11();
+        RotakeyConfiguration c = parse(PKCS11_HEAD + "    pin:\n      env: HSM_PIN\n");
+        JsonNode backend = json.valueToTree(c.getKeyBackends().get("hsm"));
+        assertThat(backend.path("pin").path("env").asText()).isEqualTo("HSM_PIN");
+        assertThat(backend.path("library").asText()).isEqualTo("/usr/lib/softhsm/libsofthsm2.so");
+        assertThat(backend.path("tokenLabel").asText()).isEqualTo("rotakey");
+        assertThat(backend.path("pin").path("file").isNull()).isTrue();
+    }
+
+    @Test
+    void anUnknownKeyInAPkcs11BackendIsRefused() {
+        assumePkcs11();
+        assertThatThrownBy(() -> parse(PKCS11_HEAD + "    pin:\n      env: HSM_PIN\n    slot: 3\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("slot");
+    }
+}
