@@ -17,7 +17,7 @@ public record VersionView(
 
     public static VersionView of(CredentialVersion v) {
         return new VersionView(v.version(), v.state().name(), v.createdAt(), v.promotedAt(), v.revokeAfter(),
-                v.revokedAt(), v.revokeReason() == null ? null : v.revokeReason().name().toLowerCase(),
+                v.revokedAt(), v.revokeReason() == null ? null : v.revokeReason().name().toLowerCase(java.util.Locale.ROOT),
                 v.revokeError());
     }
 }

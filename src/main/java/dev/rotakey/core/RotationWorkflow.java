@@ -56,7 +56,7 @@ public final class RotationWorkflow {
             throw new IllegalStateException("rotation " + r.id() + " has no step left to run");
         }
         int attempts = r.attempts() + 1;
-        String message = r.step().name().toLowerCase() + ": " + error;
+        String message = r.step().name().toLowerCase(java.util.Locale.ROOT) + ": " + error;
         if (retryable && retry.allowsAnotherAttempt(attempts)) {
             Instant at = now.plus(retry.backoff(attempts, random));
             // While cleaning up, lastError keeps the failure that sent the rotation there; each

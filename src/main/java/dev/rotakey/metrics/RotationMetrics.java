@@ -29,14 +29,14 @@ public final class RotationMetrics implements RotationListener {
             }
         };
         for (VersionState s : VersionState.values()) {
-            registry.gauge(MetricRegistry.name("rotakey", "versions", s.name().toLowerCase()),
+            registry.gauge(MetricRegistry.name("rotakey", "versions", s.name().toLowerCase(java.util.Locale.ROOT)),
                     () -> () -> counts.getValue().getOrDefault(s.name(), 0L));
         }
     }
 
     @Override
     public void afterStep(Rotation before, Rotation after, Duration took) {
-        String step = before.step().name().toLowerCase();
+        String step = before.step().name().toLowerCase(java.util.Locale.ROOT);
         boolean failed = after.step() == before.step() && after.attempts() > before.attempts()
                 || after.step() == RotationStep.CLEANUP && before.step() != RotationStep.CLEANUP;
         registry.timer(MetricRegistry.name("rotakey", "rotation", "step", step)).update(took);

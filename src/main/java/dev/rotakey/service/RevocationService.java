@@ -117,7 +117,7 @@ public final class RevocationService {
                     tx.deliveries().removed(credentialId, version, i, at);
                 }
                 audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(credentialId, version), "ok",
-                        "reason=" + reason.name().toLowerCase());
+                        "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT));
             });
             return true;
         } finally {

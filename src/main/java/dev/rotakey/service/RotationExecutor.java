@@ -282,7 +282,7 @@ public final class RotationExecutor {
             return persist(r, next, tx -> {
                 stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
                 audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()),
-                        "failed", r.step().name().toLowerCase() + " attempt " + (r.attempts() + 1) + ": " + error);
+                        "failed", r.step().name().toLowerCase(java.util.Locale.ROOT) + " attempt " + (r.attempts() + 1) + ": " + error);
             });
         } catch (RuntimeException dbFailure) {
             // The database itself is failing: leave the rotation as persisted; it resumes from there.
@@ -343,7 +343,7 @@ public final class RotationExecutor {
                     .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
             tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
             audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
-                    "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase()
+                    "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(java.util.Locale.ROOT)
                             + " after a restart; pending material is never persisted");
             return true;
         });
@@ -370,7 +370,7 @@ public final class RotationExecutor {
         tx.rotations().recordStep(r.id(), r.step().name(), r.attempts() + 1, outcome, error, started, now);
         if (error == null) {
             audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()), "ok",
-                    r.step().name().toLowerCase() + " (rotation " + r.id() + ")");
+                    r.step().name().toLowerCase(java.util.Locale.ROOT) + " (rotation " + r.id() + ")");
         }
     }
 

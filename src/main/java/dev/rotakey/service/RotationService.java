@@ -67,7 +67,7 @@ public final class RotationService {
             Optional<Rotation> running = tx.rotations().running(credentialId);
             if (running.isPresent()) {
                 throw RejectedException.conflict("credential '" + credentialId + "' is already rotating (rotation "
-                        + running.get().id() + ", step " + running.get().step().name().toLowerCase() + ")");
+                        + running.get().id() + ", step " + running.get().step().name().toLowerCase(java.util.Locale.ROOT) + ")");
             }
             Rotation r = workflow.start(credentialId, tx.versions().maxVersion(credentialId) + 1, trigger, actor,
                     emergency, correlation, clock.instant());
