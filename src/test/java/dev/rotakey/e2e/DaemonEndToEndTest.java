@@ -182,6 +182,21 @@ class DaemonEndToEndTest {
     }
 
     @Test
+    void anEphemeralAgentIsDecommissionedWhenItExpires() {
+        String expires = java.time.Instant.now().plusSeconds(3).toString();
+        RunningDaemon.Answer a = daemon.post("/api/v1/agents", "{\"id\":\"eph\",\"owner\":\"o@example.com\","
+                + "\"kind\":\"ephemeral\",\"expiresAt\":\"" + expires + "\"}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        createCredential("eph-key", "eph", "PT1M");
+        String key = daemon.delivered("eph/eph-key");
+        assertThat(verify(key).get("valid").asBoolean()).isTrue();
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                daemon.get("/api/v1/agents/eph").json().get("status").asText().equals("decommissioned"));
+        assertThat(state("eph-key", 1)).isEqualTo("REVOKED");
+        assertThat(verify(key).get("valid").asBoolean()).isFalse();
+    }
+
+    @Test
     void pauseIsVisibleAndSurvivesRestart() {
         assertThat(daemon.task("/tasks/pause-rotations").json().get("paused").asBoolean()).isTrue();
         assertThat(daemon.get("/api/v1/status").json().get("paused").asBoolean()).isTrue();
