@@ -3,6 +3,7 @@ package dev.rotakey;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
@@ -218,6 +219,10 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new AuditResource(store));
         environment.jersey().register(new StatusResource(store, scheduler, backends));
 
+        environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter appAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(),
                 List.of("/api/v1/cas/"));
         environment.servlets().addFilter("bearer-token", appAuth)
