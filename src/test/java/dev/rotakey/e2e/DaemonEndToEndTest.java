@@ -126,6 +126,12 @@ class DaemonEndToEndTest {
         assertThat(rotation.get("steps")).extracting(s -> s.get("step").asText())
                 .containsExactly("create", "deliver", "verify", "promote");
 
+        String correlation = rotation.get("correlationId").asText();
+        JsonNode related = daemon.get("/api/v1/audit?correlationId=" + correlation).json().get("events");
+        List<String> relatedActions = new ArrayList<>();
+        related.forEach(e -> relatedActions.add(e.get("action").asText()));
+        assertThat(relatedActions).contains("operator.rotate", "rotation.started", "rotation.succeeded");
+
         List<String> actions = new ArrayList<>();
         daemon.get("/api/v1/audit?subject=credential:billing-agent-api&limit=200").json().get("events")
                 .forEach(e -> actions.add(0, e.get("action").asText()));
