@@ -44,6 +44,7 @@ import dev.rotakey.tasks.PauseRotationsTask;
 import dev.rotakey.tasks.RevokeTask;
 import dev.rotakey.tasks.RotateTask;
 import dev.rotakey.tasks.TaskResponseFilter;
+import dev.rotakey.tasks.TokenTask;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
@@ -236,6 +237,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addTask(new RotateTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new RevokeTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new DecommissionTask(rotations, audit, environment.getObjectMapper()));
+        environment.admin().addTask(new TokenTask(tokens, environment.getObjectMapper(), true));
+        environment.admin().addTask(new TokenTask(tokens, environment.getObjectMapper(), false));
         environment.admin().addTask(new PauseRotationsTask(scheduler, audit, environment.getObjectMapper(), true));
         environment.admin().addTask(new PauseRotationsTask(scheduler, audit, environment.getObjectMapper(), false));
 

@@ -21,7 +21,9 @@ public enum AuditAction {
     OPERATOR_DECOMMISSION("operator.decommission"),
     AUTH_FAILED("auth.failed"),
     API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
-    TOKEN_CREATED("token.created");
+    TOKEN_CREATED("token.created"),
+    TOKEN_REVOKED("token.revoked"),
+    AUTH_FORBIDDEN("auth.forbidden");
 
     private final String wireName;
 

@@ -82,6 +82,19 @@ public final class BearerTokenFilter implements Filter {
             mapper.writeValue(response.getOutputStream(), new ErrorBody(401, problem, null));
             return;
         }
+        if (!operator.get().mayCall(request.getMethod(), path)) {
+            try {
+                audit.record(operator.get().actor(), AuditAction.AUTH_FORBIDDEN, request.getMethod() + " " + path,
+                        "denied", "role " + operator.get().role());
+            } catch (RuntimeException e) {
+                LOG.warn("cannot audit a forbidden request: {}", e.toString());
+            }
+            response.setStatus(403);
+            response.setContentType("application/json");
+            mapper.writeValue(response.getOutputStream(), new ErrorBody(403, "a token with role '"
+                    + operator.get().role() + "' may not call " + request.getMethod() + " " + path, null));
+            return;
+        }
         request.setAttribute(Operator.ATTRIBUTE, operator.get());
         Operator.setCurrent(operator.get());
         try {

@@ -36,6 +36,14 @@ public record Operator(String name, String role) {
         }
     }
 
+    /** Admin tokens may call everything; verifier tokens only the API-key verification endpoint. */
+    public boolean mayCall(String method, String path) {
+        if (OperatorTokens.ADMIN.equals(role)) {
+            return true;
+        }
+        return OperatorTokens.VERIFIER.equals(role) && "POST".equals(method) && "/api/v1/api-keys/verify".equals(path);
+    }
+
     /** The name recorded as the actor of audit events. */
     public String actor() {
         return "token:" + name;

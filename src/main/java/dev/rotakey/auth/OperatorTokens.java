@@ -2,6 +2,7 @@ package dev.rotakey.auth;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.core.RejectedException;
 import dev.rotakey.db.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,9 @@ import java.util.Set;
  */
 public final class OperatorTokens {
     public static final String ADMIN = "admin";
+    /** May only call {@code POST /api/v1/api-keys/verify}: what consuming services get. */
+    public static final String VERIFIER = "verifier";
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Logger LOG = LoggerFactory.getLogger(OperatorTokens.class);
     private static final String PREFIX = "rkt_";
 
@@ -67,9 +71,7 @@ public final class OperatorTokens {
                         PosixFilePermissions.toString(perms));
             }
         } else {
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            token = newToken();
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             try {
@@ -93,6 +95,46 @@ public final class OperatorTokens {
         if (created) {
             LOG.info("generated the operator token into {} (mode 0600)", file);
         }
+    }
+
+    /**
+     * Issues a new token; the plaintext is returned once and only its digest is stored.
+     *
+     * @throws RejectedException for a bad name or role, or a name already in use
+     */
+    public String issue(String name, String role, String actor) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw RejectedException.invalid("name", "must be 1-64 lower-case letters, digits, '.', '_' or '-'");
+        }
+        if (!ADMIN.equals(role) && !VERIFIER.equals(role)) {
+            throw RejectedException.invalid("role", "must be 'admin' or 'verifier'");
+        }
+        String token = newToken();
+        String digest = digest(token);
+        store.txRun(tx -> {
+            if (tx.tokens().exists(name)) {
+                throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
+            }
+            tx.tokens().upsert(name, digest, role, clock.instant());
+            audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role);
+        });
+        return token;
+    }
+
+    /** Revokes the named token at once. */
+    public void revoke(String name, String actor) {
+        store.txRun(tx -> {
+            if (!tx.tokens().revoke(name, clock.instant())) {
+                throw RejectedException.notFound("token", name);
+            }
+            audit.record(tx, actor, AuditAction.TOKEN_REVOKED, "token:" + name, "ok", null);
+        });
+    }
+
+    private static String newToken() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
     static String digest(String token) {

@@ -24,6 +24,17 @@ public final class TokenDao {
                 .findOne();
     }
 
+    public boolean exists(String name) {
+        return h.createQuery("SELECT COUNT(*) FROM api_tokens WHERE name = :n AND revoked_at IS NULL")
+                .bind("n", name).mapTo(Integer.class).one() > 0;
+    }
+
+    /** @return whether an active token of that name was revoked */
+    public boolean revoke(String name, Instant at) {
+        return h.createUpdate("UPDATE api_tokens SET revoked_at = :at WHERE name = :n AND revoked_at IS NULL")
+                .bind("n", name).bind("at", at).execute() == 1;
+    }
+
     /** Stores {@code digest} under {@code name}, replacing an older digest of that name. */
     public void upsert(String name, String digest, String role, Instant at) {
         int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL WHERE name = :n")

@@ -231,7 +231,9 @@ public final class RotationExecutor {
             List<CredentialVersion> changes = workflow.promote(tx.versions().ofCredential(c.id()), r.version(), now,
                     c.gracePeriod(), r.emergency());
             changes.forEach(tx.versions()::update);
-            tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
+            if (c.active()) {
+                tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
+            }
             stepRecorded(tx, r, "OK", null, started, now);
             for (CredentialVersion v : changes) {
                 audit.record(tx, r.actor(), AuditAction.VERSION_PROMOTED, subject(c.id(), v.version()), "ok",

@@ -203,6 +203,34 @@ class DaemonEndToEndTest {
     }
 
     @Test
+    void verifierTokensCanOnlyVerifyAndCanBeRevoked() throws Exception {
+        createAgent("a5");
+        createCredential("c5", "a5", "PT1H");
+        String key = daemon.delivered("a5/c5");
+        RunningDaemon.Answer issued = daemon.task("/tasks/issue-token?name=billing-service&role=verifier");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        String verifier = issued.json().get("token").asText();
+        assertThat(verifier).startsWith("rkt_");
+
+        RunningDaemon.Answer ok = daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/api-keys/verify"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\"}")), verifier);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.json().get("valid").asBoolean()).isTrue();
+        expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).GET(), verifier), 403, "verifier");
+        expect(daemon.send(HttpRequest.newBuilder(daemon.admin("/tasks/rotate?credential=c5"))
+                .POST(HttpRequest.BodyPublishers.noBody()), verifier), 403, "verifier");
+        expect(daemon.task("/tasks/issue-token?name=billing-service&role=verifier"), 409, "exists");
+        expect(daemon.task("/tasks/issue-token?name=x&role=root"), 422, "role");
+
+        assertThat(daemon.task("/tasks/revoke-token?name=billing-service").status()).isEqualTo(200);
+        expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/api-keys/verify"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\"}")), verifier), 401, "unknown");
+        assertNoSecretsAnywhere(List.of(verifier, key));
+    }
+
+    @Test
     void pauseIsVisibleAndSurvivesRestart() {
         assertThat(daemon.task("/tasks/pause-rotations").json().get("paused").asBoolean()).isTrue();
         assertThat(daemon.get("/api/v1/status").json().get("paused").asBoolean()).isTrue();
@@ -263,6 +291,7 @@ class DaemonEndToEndTest {
 
     /** No plaintext key or token in any log line, any database column, or the audit API. */
     private void assertNoSecretsAnywhere(List<String> secrets) throws Exception {
+        assertThat(daemon.logLines()).anyMatch(l -> l.contains("rotation.succeeded"));
         for (String line : daemon.logLines()) {
             for (String s : secrets) {
                 assertThat(line).doesNotContain(s);
