@@ -230,6 +230,38 @@ class DaemonEndToEndTest {
         assertNoSecretsAnywhere(List.of(verifier, key));
     }
 
+    private int currentVersion(String credential) {
+        JsonNode c = daemon.get("/api/v1/credentials/" + credential).json().get("currentVersion");
+        return c == null || c.isNull() ? 0 : c.asInt();
+    }
+
+    @Test
+    void scheduledRotationsRunAndOneMissedWhileDownRunsAtStart() {
+        createAgent("a6");
+        RunningDaemon.Answer a = daemon.post("/api/v1/credentials", "{\"id\":\"c6\",\"agent\":\"a6\","
+                + "\"rotation\":{\"every\":\"PT3S\"},\"gracePeriod\":\"PT1S\","
+                + "\"targets\":[{\"target\":\"local-files\",\"path\":\"a6/c6\"}]}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(15)).until(() -> currentVersion("c6") >= 2);
+        JsonNode latest = daemon.get("/api/v1/credentials/c6/rotations").json().get("rotations").get(0);
+        assertThat(latest.get("trigger").asText()).isEqualTo("schedule");
+        assertThat(latest.get("actor").asText()).isEqualTo("scheduler");
+
+        int beforeStop = daemon.runtime().store().read(d -> d.versions().maxVersion("c6"));
+        java.time.Instant due = java.time.Instant.parse(daemon.get("/api/v1/credentials/c6").json()
+                .get("nextRotationAt").asText());
+        daemon.close();
+        daemon = null;
+        // Let the next due time pass while no daemon runs.
+        await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
+        assertThat(java.time.Instant.now()).isAfter(due);
+        // The first rotation after the restart is the one that fell due while the daemon was down.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                daemon.runtime().store().read(d -> d.versions().maxVersion("c6")) > beforeStop);
+        assertThat(verify(daemon.delivered("a6/c6")).get("valid").asBoolean()).isTrue();
+    }
+
     @Test
     void pauseIsVisibleAndSurvivesRestart() {
         assertThat(daemon.task("/tasks/pause-rotations").json().get("paused").asBoolean()).isTrue();
