@@ -13,6 +13,9 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationStep;
+import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
@@ -36,6 +39,21 @@ public final class ApiKeyVerifier {
         this.store = store;
         this.backends = backends;
         this.audit = audit;
+    }
+
+    /**
+     * A PENDING version that has been delivered is already in the consumers' hands (the file holds
+     * it between delivery and promotion), so it is accepted, as a pending secret already set in the
+     * accepting system is in AWS-style rotation. If its rotation fails it becomes FAILED and is refused.
+     */
+    private boolean deliveredPending(CredentialVersion v) {
+        if (v.state() != VersionState.PENDING || v.rotationId() == null) {
+            return false;
+        }
+        return store.read(d -> d.rotations().find(v.rotationId()))
+                .filter(r -> r.state() == RotationState.RUNNING)
+                .map(r -> r.step() == RotationStep.VERIFY || r.step() == RotationStep.PROMOTE)
+                .orElse(false);
     }
 
     public VerifyKeyResponse verify(String presented, String actor) {
@@ -70,9 +88,9 @@ public final class ApiKeyVerifier {
         CredentialVersion v = found.get();
         Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow();
         Agent agent = store.read(d -> d.agents().find(c.agentId())).orElseThrow();
-        boolean valid = v.state().accepted();
+        boolean valid = v.state().accepted() || deliveredPending(v);
         String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
-        if (!valid) {
+        if (!valid && v.state() != VersionState.PENDING) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
                     RotationExecutor.subject(c.id(), v.version()), "denied",
                     "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
