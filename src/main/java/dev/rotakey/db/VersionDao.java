@@ -72,6 +72,18 @@ public final class VersionDao {
                 .bind("id", credentialId).map(MAPPER).list();
     }
 
+    /** The versions of several credentials in one query (list pages), by credential id. */
+    public Map<String, List<CredentialVersion>> ofCredentials(Collection<String> credentialIds) {
+        Map<String, List<CredentialVersion>> out = new LinkedHashMap<>();
+        if (credentialIds.isEmpty()) {
+            return out;
+        }
+        h.createQuery("SELECT * FROM credential_versions WHERE credential_id IN (<ids>) ORDER BY credential_id, version")
+                .bindList("ids", List.copyOf(credentialIds)).map(MAPPER)
+                .forEach(v -> out.computeIfAbsent(v.credentialId(), k -> new java.util.ArrayList<>()).add(v));
+        return out;
+    }
+
     public Optional<CredentialVersion> find(String credentialId, int version) {
         return h.createQuery("SELECT * FROM credential_versions WHERE credential_id = :id AND version = :v")
                 .bind("id", credentialId).bind("v", version).map(MAPPER).findOne();

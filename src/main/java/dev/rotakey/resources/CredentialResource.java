@@ -6,6 +6,7 @@ import dev.rotakey.api.CredentialView;
 import dev.rotakey.api.RotationView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.db.Store;
 import dev.rotakey.service.CredentialService;
 import jakarta.servlet.http.HttpServletRequest;
@@ -52,7 +53,10 @@ public final class CredentialResource {
                                     @QueryParam("limit") @DefaultValue("100") int limit) {
         int n = Pages.limit(limit);
         List<Credential> page = store.read(d -> d.credentials().list(agent, after, n));
-        List<CredentialView> views = page.stream().map(this::view).toList();
+        Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions()
+                .ofCredentials(page.stream().map(Credential::id).toList()));
+        List<CredentialView> views = page.stream()
+                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()), null)).toList();
         return Pages.page("credentials", views, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
