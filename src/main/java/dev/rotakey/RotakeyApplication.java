@@ -12,6 +12,7 @@ import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.db.Migrations;
 import dev.rotakey.db.Store;
 import dev.rotakey.health.DatabaseHealthCheck;
 import dev.rotakey.health.FailedRotationsHealthCheck;
@@ -60,20 +61,12 @@ import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.DispatcherType;
-import liquibase.Contexts;
-import liquibase.LabelExpression;
-import liquibase.Liquibase;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.resource.ClassLoaderResourceAccessor;
 import org.jdbi.v3.core.Jdbi;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -86,11 +79,8 @@ import java.util.Map;
  */
 public class RotakeyApplication extends Application<RotakeyConfiguration> {
     static {
-        // Liquibase 4.30+ would otherwise try to send usage analytics: Rotakey makes no outbound calls of its own.
-        System.setProperty("liquibase.analytics.enabled", "false");
-        System.setProperty("liquibase.showBanner", "false");
-        // Migration progress goes to the log, not to stdout.
-        System.setProperty("liquibase.ui.service", "LOGGER");
+        // Before anything touches Liquibase, the `db` commands of the migrations bundle included.
+        Migrations.quietLiquibase();
     }
 
     private final Clock clock;
@@ -288,11 +278,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     }
 
     private static void migrate(ManagedDataSource ds) throws Exception {
-        try (Connection c = ds.getConnection()) {
-            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            @SuppressWarnings("deprecation")
-            Liquibase liquibase = new Liquibase("migrations.xml", new ClassLoaderResourceAccessor(), db);
-            liquibase.update(new Contexts(), new LabelExpression());
+        try {
+            Migrations.apply(ds);
         } catch (java.sql.SQLException e) {
             throw new StartupException("database: cannot connect to " + ds.getClass().getSimpleName()
                     + " (" + e.getMessage() + ")", e);

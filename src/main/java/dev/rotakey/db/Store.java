@@ -1,8 +1,15 @@
 package dev.rotakey.db;
 
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.AbstractArgumentFactory;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -15,6 +22,24 @@ public final class Store {
 
     public Store(Jdbi jdbi) {
         this.jdbi = jdbi;
+        jdbi.registerArgument(new InstantArgumentFactory());
+    }
+
+    /**
+     * Binds an {@link Instant} as an {@link OffsetDateTime} in UTC. Jdbi's default binding, a
+     * {@code java.sql.Timestamp}, makes H2 go through the JVM zone's local time, which is ambiguous in
+     * the hour that daylight saving time repeats each autumn: such instants were stored an hour early.
+     */
+    static final class InstantArgumentFactory extends AbstractArgumentFactory<Instant> {
+        InstantArgumentFactory() {
+            super(Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+
+        @Override
+        protected Argument build(Instant value, ConfigRegistry config) {
+            OffsetDateTime utc = value.atOffset(ZoneOffset.UTC);
+            return (position, statement, ctx) -> statement.setObject(position, utc);
+        }
     }
 
     public <T> T tx(Function<Daos, T> work) {

@@ -205,10 +205,13 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     }
 
     private void schedule(String group, String name, Instant at, String... data) {
+        // Work already due runs now. Quartz would take a start time older than the misfire threshold for a
+        // misfire, which only its misfire handler picks up, once per threshold: up to a minute late by default.
+        Instant now = Instant.now();
         TriggerBuilder<Trigger> b = TriggerBuilder.newTrigger()
                 .withIdentity(name, group)
                 .forJob(JobKey.jobKey(group, group))
-                .startAt(Date.from(at));
+                .startAt(Date.from(at.isBefore(now) ? now : at));
         for (int i = 0; i < data.length; i += 2) {
             b.usingJobData(data[i], data[i + 1]);
         }
