@@ -61,6 +61,8 @@ import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.DispatcherType;
+import liquibase.Scope;
+import liquibase.ui.LoggerUIService;
 import org.jdbi.v3.core.Jdbi;
 
 import java.io.IOException;
@@ -279,10 +281,10 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     private static void migrate(ManagedDataSource ds) throws Exception {
         try {
-            Migrations.apply(ds);
+            // At start-up, migration progress goes to the log rather than to standard output.
+            Scope.child(Scope.Attr.ui.name(), new LoggerUIService(), () -> Migrations.apply(ds));
         } catch (java.sql.SQLException e) {
-            throw new StartupException("database: cannot connect to " + ds.getClass().getSimpleName()
-                    + " (" + e.getMessage() + ")", e);
+            throw new StartupException("database.url: cannot connect (" + e.getMessage() + ")", e);
         } finally {
             ds.stop();
         }

@@ -31,8 +31,6 @@ public final class Migrations {
     public static void quietLiquibase() {
         System.setProperty("liquibase.analytics.enabled", "false");
         System.setProperty("liquibase.showBanner", "false");
-        // Migration progress goes to the log, not to stdout.
-        System.setProperty("liquibase.ui.service", "LOGGER");
     }
 
     /**
