@@ -1,0 +1,440 @@
+package dev.rotakey.service;
+
+import dev.rotakey.api.CreateAgentRequest;
+import dev.rotakey.api.CreateCredentialRequest;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.config.RotationFactory;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.RetryPolicy;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationListener;
+import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationStep;
+import dev.rotakey.core.RotationTrigger;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Delivery;
+import dev.rotakey.target.Revocation;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.TargetException;
+import dev.rotakey.target.Targets;
+import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestDatabase;
+import dev.rotakey.testing.TestDatabases;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The rotation workflow with its real edges (a SoftHSM2 token, the local-files target, H2 and
+ * PostgreSQL): the happy path, retries that end in a FAILED rotation with the current version
+ * intact, and a process "killed" after every step — or in the middle of one — that resumes without
+ * losing or duplicating a version.
+ */
+class RotationWorkflowIntegrationTest {
+    private static KeyBackend backend;
+
+    @TempDir
+    Path dir;
+
+    private TestDatabase db;
+    private MutableClock clock;
+    private RecordingScheduler scheduler;
+    private Path files;
+
+    /** Thrown by tests to stop a rotation dead, the way a killed process would. */
+    static final class SimulatedCrash extends Error {
+        SimulatedCrash(String where) {
+            super("simulated crash " + where);
+        }
+    }
+
+    /** One daemon's worth of services over the shared database, backend and files. */
+    final class Node {
+        final RotationExecutor executor;
+        final RotationService rotations;
+        final RevocationService revocations;
+        final CredentialService credentials;
+        final AgentService agents;
+        final Store store = db.store();
+
+        Node(Target target, RotationListener listener) {
+            AuditLog audit = new AuditLog(store, clock);
+            KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
+            Targets targets = new Targets(Map.of("local-files", target));
+            RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
+                    Duration.ofSeconds(4), 2.0, 0.5));
+            CredentialLocks locks = new CredentialLocks(16);
+            executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
+                    new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)));
+            executor.setListener(listener);
+            revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock);
+            executor.setRevocations(revocations);
+            rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
+            agents = new AgentService(store, audit, scheduler, clock);
+            credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock);
+        }
+    }
+
+    @BeforeAll
+    static void token() {
+        backend = SoftHsmTokens.factory(SoftHsmTokens.WORKFLOW).build("hsm");
+        backend.start();
+        assertThat(backend.status().healthy()).as(backend.status().message()).isTrue();
+    }
+
+    @AfterAll
+    static void closeToken() {
+        backend.close();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    private Target files() {
+        LocalFilesTargetFactory f = new LocalFilesTargetFactory();
+        f.setDirectory(files.toString());
+        return f.build("local-files");
+    }
+
+    private Node start(TestDatabases.Engine engine) throws Exception {
+        db = TestDatabases.open(engine, dir.resolve("db"));
+        clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        scheduler = new RecordingScheduler();
+        files = dir.resolve("delivered");
+        Node node = new Node(files(), RotationListener.NONE);
+        node.agents.create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        return node;
+    }
+
+    private static CreateCredentialRequest apiKey(String id) {
+        return new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
+                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                List.of(Map.of("target", "local-files", "path", "agent-1/" + id)));
+    }
+
+    private String fileContent(String id) throws Exception {
+        return Files.readString(files.resolve("agent-1/" + id), StandardCharsets.UTF_8);
+    }
+
+    private List<CredentialVersion> versions(String id) {
+        return db.store().read(d -> d.versions().ofCredential(id));
+    }
+
+    /** The version whose digest the file's content has, or -1. */
+    private int versionInFile(String id) throws Exception {
+        byte[] content = fileContent(id).getBytes(StandardCharsets.UTF_8);
+        for (CredentialVersion v : versions(id)) {
+            if (MaterialDigests.matches(backend, content, v.digest())) {
+                return v.version();
+            }
+        }
+        return -1;
+    }
+
+    private static void assertInvariants(List<CredentialVersion> versions) {
+        assertThat(versions.stream().filter(v -> v.state() == VersionState.CURRENT)).hasSizeLessThanOrEqualTo(1);
+        assertThat(versions.stream().filter(v -> v.state() == VersionState.PENDING)).hasSizeLessThanOrEqualTo(1);
+        assertThat(versions.stream().map(CredentialVersion::version).distinct()).hasSameSizeAs(versions);
+        for (int i = 0; i < versions.size(); i++) {
+            assertThat(versions.get(i).version()).isEqualTo(i + 1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void rotationPromotesTheNewVersionAndRevokesTheOldAfterGrace(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        CredentialService.Created created = node.credentials.create(apiKey("c1"), "test");
+        assertThat(created.rotation().state()).isEqualTo(RotationState.SUCCEEDED);
+        String key1 = fileContent("c1");
+        assertThat(versionInFile("c1")).isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(5));
+        Rotation r = node.rotations.startAndRun("c1", RotationTrigger.OPERATOR, "test");
+        assertThat(r.state()).isEqualTo(RotationState.SUCCEEDED);
+        assertThat(fileContent("c1")).isNotEqualTo(key1);
+        assertThat(versionInFile("c1")).isEqualTo(2);
+        List<CredentialVersion> vs = versions("c1");
+        assertInvariants(vs);
+        assertThat(vs.get(0).state()).isEqualTo(VersionState.PREVIOUS);
+        assertThat(vs.get(0).revokeAfter()).isEqualTo(clock.instant().plus(Duration.ofHours(1)));
+        assertThat(scheduler.revocations).containsEntry("c1#v1", vs.get(0).revokeAfter());
+        assertThat(scheduler.rotations.get("c1")).isAfterOrEqualTo(clock.instant().plus(Duration.ofDays(7)));
+
+        // Not a millisecond early: the scheduled revocation reschedules itself until the grace is over.
+        clock.advance(Duration.ofMinutes(59));
+        assertThat(node.revocations.revokeDue("c1", 1)).isFalse();
+        assertThat(versions("c1").get(0).state()).isEqualTo(VersionState.PREVIOUS);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(node.revocations.revokeDue("c1", 1)).isTrue();
+        assertThat(versions("c1").get(0).state()).isEqualTo(VersionState.REVOKED);
+        assertThat(versionInFile("c1")).isEqualTo(2);
+        assertThat(node.revocations.revokeDue("c1", 1)).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void failingVerificationIsRetriedThenFailsAndTheCurrentVersionStaysInPlace(TestDatabases.Engine engine) throws Exception {
+        Node healthy = start(engine);
+        healthy.credentials.create(apiKey("c2"), "test");
+        String key1 = fileContent("c2");
+
+        AtomicInteger verifies = new AtomicInteger();
+        Target flaky = new DelegatingTarget(files()) {
+            @Override
+            public void verify(Delivery d) {
+                verifies.incrementAndGet();
+                throw new TargetException("consumer refuses the new key", true);
+            }
+        };
+        Node node = new Node(flaky, RotationListener.NONE);
+        Rotation r = node.rotations.startAndRun("c2", RotationTrigger.OPERATOR, "test");
+        // Between delivery and promotion the file holds version 2: it is accepted, as PENDING.
+        String pendingKey = fileContent("c2");
+        assertThat(pendingKey).isNotEqualTo(key1);
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        assertThat(verifier.verify(pendingKey, "test").valid()).isTrue();
+        assertThat(verifier.verify(pendingKey, "test").state()).isEqualTo("PENDING");
+        for (int attempt = 1; attempt < 3; attempt++) {
+            assertThat(r.state()).isEqualTo(RotationState.RUNNING);
+            assertThat(r.step()).isEqualTo(RotationStep.VERIFY);
+            assertThat(r.attempts()).isEqualTo(attempt);
+            assertThat(scheduler.continuations).containsEntry(r.id(), r.nextAttemptAt());
+            // The current key keeps verifying through the retries (PENDING keys are not accepted yet).
+            assertThat(versions("c2").get(0).state()).isEqualTo(VersionState.CURRENT);
+            // Early runs do nothing: the backoff is honoured.
+            assertThat(node.executor.run(r.id()).attempts()).isEqualTo(attempt);
+            clock.set(r.nextAttemptAt());
+            r = node.executor.run(r.id());
+        }
+        assertThat(r.state()).isEqualTo(RotationState.FAILED);
+        assertThat(r.lastError()).contains("consumer refuses the new key");
+        assertThat(verifies.get()).isEqualTo(3);
+        List<CredentialVersion> vs = versions("c2");
+        assertInvariants(vs);
+        assertThat(vs).extracting(CredentialVersion::state).containsExactly(VersionState.CURRENT, VersionState.FAILED);
+        assertThat(fileContent("c2")).isEqualTo(key1);
+        assertThat(verifier.verify(pendingKey, "test").valid()).isFalse();
+        assertThat(verifier.verify(pendingKey, "test").reason()).isEqualTo("failed");
+        assertThat(verifier.verify(key1, "test").valid()).isTrue();
+        List<Rotation> failed = db.store().read(d -> d.rotations().latestFailed(5));
+        assertThat(failed).extracting(Rotation::id).contains(r.id());
+        // An operator's rotation that fails leaves the credential's schedule as it was.
+        Instant next = db.store().read(d -> d.credentials().find("c2")).orElseThrow().nextRotationAt();
+        assertThat(next).isAfter(clock.instant().plus(Duration.ofDays(6)));
+        assertThat(scheduler.rotations).containsEntry("c2", next);
+        // And a later successful rotation takes version 3: no number is reused.
+        Rotation again = healthy.rotations.startAndRun("c2", RotationTrigger.OPERATOR, "test");
+        assertThat(again.state()).isEqualTo(RotationState.SUCCEEDED);
+        assertThat(again.version()).isEqualTo(3);
+        List<Rotation> stillFailed = db.store().read(d -> d.rotations().latestFailed(5));
+        assertThat(stillFailed).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aDueRotationThatFailsIsTriedAgainAfterRetryFailedAfter(TestDatabases.Engine engine) throws Exception {
+        start(engine).credentials.create(apiKey("c7"), "test");
+        Instant due = db.store().read(d -> d.credentials().find("c7")).orElseThrow().nextRotationAt();
+        Node node = new Node(new DelegatingTarget(files()) {
+            @Override
+            public void deliver(Delivery d) {
+                throw new TargetException("disk full", false);
+            }
+        }, RotationListener.NONE);
+        clock.set(due);
+        node.rotations.onScheduledRotation("c7");
+        Rotation r = db.store().read(d -> d.rotations().ofCredential("c7", 1)).get(0);
+        assertThat(r.trigger()).isEqualTo(RotationTrigger.SCHEDULE);
+        assertThat(r.state()).isEqualTo(RotationState.FAILED);
+        assertThat(r.lastError()).contains("disk full");
+        Instant next = db.store().read(d -> d.credentials().find("c7")).orElseThrow().nextRotationAt();
+        assertThat(next).isEqualTo(due.plus(Duration.ofHours(1)));
+        assertThat(scheduler.rotations).containsEntry("c7", next);
+        assertThat(versions("c7")).extracting(CredentialVersion::state)
+                .containsExactly(VersionState.CURRENT, VersionState.FAILED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aRotationCannotStartTwice(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        node.credentials.create(apiKey("c3"), "test");
+        Rotation first = node.rotations.start("c3", RotationTrigger.OPERATOR, "test", false);
+        assertThatThrownBy(() -> node.rotations.start("c3", RotationTrigger.OPERATOR, "test", false))
+                .hasMessageContaining("already rotating");
+        assertThat(node.executor.run(first.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+        // Running a finished rotation again changes nothing.
+        assertThat(node.executor.run(first.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+        assertInvariants(versions("c3"));
+        assertThat(versions("c3")).hasSize(2);
+    }
+
+    static Stream<Arguments> crashPoints() {
+        return Stream.of(TestDatabases.Engine.values()).flatMap(e -> Stream.of(
+                RotationStep.CREATE, RotationStep.DELIVER, RotationStep.VERIFY, RotationStep.PROMOTE)
+                .map(s -> Arguments.of(e, s)));
+    }
+
+    @ParameterizedTest(name = "{0}: killed after {1}")
+    @MethodSource("crashPoints")
+    void aRotationKilledAfterAnyStepResumesWithoutLosingOrDuplicatingAVersion(TestDatabases.Engine engine,
+                                                                              RotationStep crashAfter) throws Exception {
+        start(engine);
+        new Node(files(), RotationListener.NONE).credentials.create(apiKey("c4"), "test");
+        String key1 = fileContent("c4");
+
+        Node doomed = new Node(files(), (before, after, took) -> {
+            if (before.step() == crashAfter && after.step() != crashAfter) {
+                throw new SimulatedCrash("after " + crashAfter);
+            }
+        });
+        Rotation started = doomed.rotations.start("c4", RotationTrigger.OPERATOR, "test", false);
+        assertThatThrownBy(() -> doomed.executor.run(started.id())).isInstanceOf(SimulatedCrash.class);
+        assertInvariants(versions("c4"));
+        // Whatever happened, version 1 is still usable: CURRENT until version 2 is promoted.
+        assertThat(versions("c4").get(0).state()).isIn(VersionState.CURRENT, VersionState.PREVIOUS);
+
+        Node restarted = new Node(files(), RotationListener.NONE);
+        int resumed = restarted.rotations.resumeInFlight();
+        assertThat(resumed).isEqualTo(crashAfter == RotationStep.PROMOTE ? 0 : 1);
+        Rotation r = restarted.executor.run(started.id());
+        assertThat(r.state()).isEqualTo(RotationState.SUCCEEDED);
+
+        List<CredentialVersion> vs = versions("c4");
+        assertInvariants(vs);
+        assertThat(vs).extracting(CredentialVersion::state).containsExactly(VersionState.PREVIOUS, VersionState.CURRENT);
+        assertThat(versionInFile("c4")).isEqualTo(2);
+        assertThat(fileContent("c4")).isNotEqualTo(key1);
+        boolean recreated = db.store().read(d -> d.audit().list("credential:c4", null, Long.MAX_VALUE, 200)).stream()
+                .anyMatch(e -> e.action().equals("rotation.material-recreated"));
+        assertThat(recreated).isEqualTo(crashAfter == RotationStep.CREATE || crashAfter == RotationStep.DELIVER);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aProcessKilledInTheMiddleOfDeliveryResumesAndRedelivers(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        new Node(files(), RotationListener.NONE).credentials.create(apiKey("c5"), "test");
+        Target dying = new DelegatingTarget(files()) {
+            @Override
+            public void deliver(Delivery d) {
+                super.deliver(d);
+                throw new SimulatedCrash("after writing the file, before recording the delivery");
+            }
+        };
+        Node doomed = new Node(dying, RotationListener.NONE);
+        Rotation started = doomed.rotations.start("c5", RotationTrigger.OPERATOR, "test", false);
+        assertThatThrownBy(() -> doomed.executor.run(started.id())).isInstanceOf(SimulatedCrash.class);
+        // The file already holds material of version 2 that nobody will ever know again.
+        assertThat(versionInFile("c5")).isEqualTo(2);
+
+        Node restarted = new Node(files(), RotationListener.NONE);
+        assertThat(restarted.rotations.resumeInFlight()).isEqualTo(1);
+        assertThat(restarted.executor.run(started.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+        assertInvariants(versions("c5"));
+        assertThat(versionInFile("c5")).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void anUnavailableBackendFailsTheRotationButNotTheCurrentKey(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        node.credentials.create(apiKey("c6"), "test");
+        String key1 = fileContent("c6");
+        KeyBackend offline = SoftHsmTokens.factory("rotakey-no-such-token").build("hsm");
+        offline.start();
+        assertThat(offline.status().healthy()).isFalse();
+        KeyBackend saved = backend;
+        backend = offline;
+        try {
+            Node broken = new Node(files(), RotationListener.NONE);
+            Rotation r = broken.rotations.startAndRun("c6", RotationTrigger.OPERATOR, "test");
+            while (r.state() == RotationState.RUNNING) {
+                clock.set(r.nextAttemptAt() == null ? clock.instant() : r.nextAttemptAt());
+                r = broken.executor.run(r.id());
+            }
+            assertThat(r.state()).isEqualTo(RotationState.FAILED);
+            assertThat(r.lastError()).contains("create");
+        } finally {
+            backend = saved;
+            offline.close();
+        }
+        assertThat(versions("c6")).extracting(CredentialVersion::state).containsExactly(VersionState.CURRENT);
+        assertThat(fileContent("c6")).isEqualTo(key1);
+    }
+
+    /** A real target with one operation overridden by a test. */
+    static class DelegatingTarget implements Target {
+        private final Target delegate;
+
+        DelegatingTarget(Target delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public String type() {
+            return delegate.type();
+        }
+
+        @Override
+        public void validateBinding(TargetBinding binding) {
+            delegate.validateBinding(binding);
+        }
+
+        @Override
+        public void deliver(Delivery delivery) {
+            delegate.deliver(delivery);
+        }
+
+        @Override
+        public void verify(Delivery delivery) {
+            delegate.verify(delivery);
+        }
+
+        @Override
+        public void revoke(Revocation revocation) {
+            delegate.revoke(revocation);
+        }
+
+        @Override
+        public void discard(Revocation revocation) {
+            delegate.discard(revocation);
+        }
+    }
+}
