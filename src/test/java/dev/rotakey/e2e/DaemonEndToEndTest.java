@@ -342,13 +342,18 @@ class DaemonEndToEndTest {
         }
     }
 
+    /** The user the daemon's database is opened as. */
+    String databaseUser() {
+        return "rotakey";
+    }
+
     /** Every character column of every table, read over JDBC. */
     List<String> dumpDatabase() throws Exception {
         List<String> cells = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection(databaseUrl(), "rotakey", "");
+        try (Connection c = DriverManager.getConnection(databaseUrl(), databaseUser(), "");
              Statement st = c.createStatement()) {
             List<String> tables = new ArrayList<>();
-            try (ResultSet rs = c.getMetaData().getTables(null, null, "%", new String[]{"TABLE"})) {
+            try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), "%", new String[]{"TABLE"})) {
                 while (rs.next()) {
                     if (!"INFORMATION_SCHEMA".equalsIgnoreCase(rs.getString("TABLE_SCHEM"))) {
                         tables.add(rs.getString("TABLE_NAME"));
