@@ -37,7 +37,6 @@ import dev.rotakey.service.RotationExecutor;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
-import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetFactory;
 import dev.rotakey.target.Targets;
 import dev.rotakey.tasks.DecommissionTask;
@@ -74,6 +73,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The Rotakey daemon: wires configuration, database, key backends, targets, the rotation
@@ -149,8 +149,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         Store store = new Store(jdbi);
         AuditLog audit = new AuditLog(store, clock);
 
-        KeyBackends backends = new KeyBackends(buildBackends(config));
-        Targets targets = new Targets(buildTargets(config));
+        KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(), KeyBackendFactory::build));
+        Targets targets = new Targets(buildAll("targets", config.getTargets(), TargetFactory::build));
 
         // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
         ManagedDataSource quartzDs = dbConfig.build(environment.metrics(), "quartz");
@@ -251,29 +251,19 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets);
     }
 
-    private static Map<String, KeyBackend> buildBackends(RotakeyConfiguration config) {
-        Map<String, KeyBackend> out = new LinkedHashMap<>();
-        for (Map.Entry<String, KeyBackendFactory> e : config.getKeyBackends().entrySet()) {
+    /**
+     * Builds each named plugin of a config section; a failure stops start-up with a message that
+     * names the section and the entry (secret errors already name their full key).
+     */
+    private static <F, T> Map<String, T> buildAll(String section, Map<String, F> factories, BiFunction<F, String, T> build) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, F> e : factories.entrySet()) {
             try {
-                out.put(e.getKey(), e.getValue().build(e.getKey()));
+                out.put(e.getKey(), build.apply(e.getValue(), e.getKey()));
             } catch (SecretUnavailableException ex) {
                 throw new StartupException(ex.getMessage(), ex);
             } catch (RuntimeException ex) {
-                throw new StartupException("keyBackends." + e.getKey() + ": " + ex.getMessage(), ex);
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, Target> buildTargets(RotakeyConfiguration config) {
-        Map<String, Target> out = new LinkedHashMap<>();
-        for (Map.Entry<String, TargetFactory> e : config.getTargets().entrySet()) {
-            try {
-                out.put(e.getKey(), e.getValue().build(e.getKey()));
-            } catch (SecretUnavailableException ex) {
-                throw new StartupException(ex.getMessage(), ex);
-            } catch (RuntimeException ex) {
-                throw new StartupException("targets." + e.getKey() + ": " + ex.getMessage(), ex);
+                throw new StartupException(section + "." + e.getKey() + ": " + ex.getMessage(), ex);
             }
         }
         return out;
