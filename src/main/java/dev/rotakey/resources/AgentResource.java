@@ -8,6 +8,7 @@ import dev.rotakey.core.Agent;
 import dev.rotakey.service.AgentService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
+import io.dropwizard.jersey.params.IntParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -44,8 +45,8 @@ public final class AgentResource {
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("after") String after,
-                                    @QueryParam("limit") @DefaultValue("100") int limit) {
-        int n = Pages.limit(limit);
+                                    @QueryParam("limit") @DefaultValue("100") IntParam limit) {
+        int n = Pages.limit(limit.get());
         List<AgentView> page = agents.list(after, n).stream().map(AgentView::of).toList();
         return Pages.page("agents", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }

@@ -3,6 +3,8 @@ package dev.rotakey.resources;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.audit.AuditEvent;
 import dev.rotakey.db.Store;
+import io.dropwizard.jersey.params.IntParam;
+import io.dropwizard.jersey.params.LongParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -30,10 +32,10 @@ public final class AuditResource {
     @Timed
     public Map<String, Object> list(@QueryParam("subject") String subject,
                                     @QueryParam("correlationId") String correlationId,
-                                    @QueryParam("before") @DefaultValue("9223372036854775807") long before,
-                                    @QueryParam("limit") @DefaultValue("100") int limit) {
-        int n = Pages.limit(limit);
-        List<AuditEvent> events = store.read(d -> d.audit().list(subject, correlationId, before, n));
+                                    @QueryParam("before") @DefaultValue("9223372036854775807") LongParam before,
+                                    @QueryParam("limit") @DefaultValue("100") IntParam limit) {
+        int n = Pages.limit(limit.get());
+        List<AuditEvent> events = store.read(d -> d.audit().list(subject, correlationId, before.get(), n));
         return Pages.page("events", events, events.size() == n ? Long.toString(events.get(events.size() - 1).id()) : null);
     }
 }

@@ -11,6 +11,7 @@ import dev.rotakey.db.Store;
 import dev.rotakey.service.CredentialService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
+import io.dropwizard.jersey.params.IntParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -50,8 +51,8 @@ public final class CredentialResource {
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("agent") String agent, @QueryParam("after") String after,
-                                    @QueryParam("limit") @DefaultValue("100") int limit) {
-        int n = Pages.limit(limit);
+                                    @QueryParam("limit") @DefaultValue("100") IntParam limit) {
+        int n = Pages.limit(limit.get());
         List<Credential> page = store.read(d -> d.credentials().list(agent, after, n));
         Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions()
                 .ofCredentials(page.stream().map(Credential::id).toList()));
@@ -70,9 +71,9 @@ public final class CredentialResource {
     @GET
     @Path("{id}/rotations")
     @Timed
-    public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") int limit) {
+    public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") IntParam limit) {
         credentials.get(id);
-        int n = Pages.limit(limit);
+        int n = Pages.limit(limit.get());
         return Map.of("rotations", store.read(d -> d.rotations().ofCredential(id, n)).stream()
                 .map(r -> RotationView.of(r, null)).toList());
     }

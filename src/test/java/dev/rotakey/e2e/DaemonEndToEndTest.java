@@ -303,6 +303,8 @@ class DaemonEndToEndTest {
         expect(daemon.get("/api/v1/agents/none"), 404, "none");
         expect(daemon.get("/api/v1/rotations/none"), 404, "none");
         expect(daemon.get("/api/v1/agents?limit=0"), 422, "limit");
+        expect(daemon.get("/api/v1/agents?limit=abc"), 400, "limit");
+        expect(daemon.get("/api/v1/audit?before=x"), 400, "before");
         expect(daemon.post("/api/v1/api-keys/verify", "{}"), 422, "key");
         expect(daemon.task("/tasks/rotate"), 400, "credential");
         expect(daemon.task("/tasks/rotate?credential=none"), 404, "none");
