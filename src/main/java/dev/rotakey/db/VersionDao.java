@@ -110,9 +110,9 @@ public final class VersionDao {
                 .bind("now", now).bind("limit", limit).map(MAPPER).list();
     }
 
-    /** PREVIOUS versions whose revocation has failed and is still outstanding. */
+    /** Versions whose removal from a target has failed and is still outstanding. */
     public long failedRevocations() {
-        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state = 'PREVIOUS' AND revoke_error IS NOT NULL")
+        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED') AND revoke_error IS NOT NULL")
                 .mapTo(Long.class).one();
     }
 

@@ -70,7 +70,13 @@ public final class RevocationService {
         return revoke(credentialId, version, reason, actor);
     }
 
-    /** @return whether the version is revoked (or nothing was left to revoke) */
+    /**
+     * A superseded version is removed from the targets first and marked REVOKED after, so REVOKED
+     * means gone everywhere. An emergency or a decommission marks it REVOKED first, so that Rotakey
+     * refuses the key at once, and then removes it from the targets, retrying any that fail.
+     *
+     * @return whether the version is revoked and gone from every target (or nothing was left to do)
+     */
     private boolean revoke(String credentialId, int version, RevocationReason reason, String actor) {
         ReentrantLock lock = locks.of(credentialId);
         lock.lock();
@@ -80,8 +86,12 @@ public final class RevocationService {
                 return true;
             }
             CredentialVersion v = found.get();
-            if (v.state() == VersionState.REVOKED || v.state() == VersionState.FAILED) {
+            if (v.state() == VersionState.FAILED) {
                 return true;
+            }
+            if (v.state() == VersionState.REVOKED) {
+                // Revoked at once in an emergency, with targets still to clean: this is the retry.
+                return v.revokeError() == null || removeOrRecord(v, actor);
             }
             if (v.state() == VersionState.PENDING) {
                 throw new IllegalStateException("a PENDING version is discarded by its rotation, not revoked");
@@ -95,34 +105,54 @@ public final class RevocationService {
                     scheduler.revokeAt(credentialId, version, v.revokeAfter());
                     return false;
                 }
+                return removeOrRecord(v, actor) && markRevoked(v, reason, actor, "");
             }
-            Credential c = store.read(d -> d.credentials().find(credentialId)).orElseThrow(
-                    () -> new IllegalStateException("credential " + credentialId + " does not exist"));
-            try {
-                removeFromTargets(c, v);
-            } catch (RuntimeException e) {
-                recordFailure(c, v, e, actor);
-                return false;
-            }
-            Instant at = clock.instant();
-            store.txRun(tx -> {
-                tx.credentials().findForUpdate(credentialId);
-                CredentialVersion fresh = tx.versions().find(credentialId, version).orElseThrow();
-                if (fresh.state() == VersionState.REVOKED) {
-                    return;
-                }
-                tx.versions().update(workflow.revoke(fresh, at, reason));
-                List<TargetBinding> bindings = c.bindings();
-                for (int i = 0; i < bindings.size(); i++) {
-                    tx.deliveries().removed(credentialId, version, i, at);
-                }
-                audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(credentialId, version), "ok",
-                        "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT));
-            });
-            return true;
+            markRevoked(v, reason, actor, " (removal from targets follows)");
+            return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), actor);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Removes {@code v} from every target; on failure records it and schedules a retry. */
+    private boolean removeOrRecord(CredentialVersion v, String actor) {
+        Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow(
+                () -> new IllegalStateException("credential " + v.credentialId() + " does not exist"));
+        try {
+            removeFromTargets(c, v);
+        } catch (RuntimeException e) {
+            recordFailure(c, v, e, actor);
+            return false;
+        }
+        Instant at = clock.instant();
+        store.txRun(tx -> {
+            List<TargetBinding> bindings = c.bindings();
+            for (int i = 0; i < bindings.size(); i++) {
+                tx.deliveries().removed(c.id(), v.version(), i, at);
+            }
+            if (v.revokeError() != null) {
+                tx.versions().find(c.id(), v.version())
+                        .ifPresent(fresh -> tx.versions().update(fresh.withRevokeFailure(fresh.revokeAttempts(), null)));
+                audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(c.id(), v.version()), "ok",
+                        "removed from every target after " + v.revokeAttempts() + " failed attempt(s)");
+            }
+        });
+        return true;
+    }
+
+    private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note) {
+        Instant at = clock.instant();
+        store.txRun(tx -> {
+            tx.credentials().findForUpdate(v.credentialId());
+            CredentialVersion fresh = tx.versions().find(v.credentialId(), v.version()).orElseThrow();
+            if (fresh.state() == VersionState.REVOKED) {
+                return;
+            }
+            tx.versions().update(workflow.revoke(fresh, at, reason));
+            audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(v.credentialId(), v.version()), "ok",
+                    "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + note);
+        });
+        return true;
     }
 
     private void removeFromTargets(Credential c, CredentialVersion v) {

@@ -287,6 +287,38 @@ class RotationWorkflowIntegrationTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
+    void anEmergencyRevocationRefusesTheKeyAtOnceEvenWhileATargetLagsBehind(TestDatabases.Engine engine) throws Exception {
+        Node healthy = start(engine);
+        healthy.credentials.create(apiKey("c8"), "test");
+        String key1 = fileContent("c8");
+        healthy.rotations.startAndRun("c8", RotationTrigger.OPERATOR, "test");
+        Node lagging = new Node(new DelegatingTarget(files()) {
+            @Override
+            public void revoke(Revocation r) {
+                throw new TargetException("consumer unreachable", true);
+            }
+        }, RotationListener.NONE);
+        assertThat(lagging.revocations.revokeNow("c8", 1, dev.rotakey.core.RevocationReason.EMERGENCY, "test")).isFalse();
+        CredentialVersion v1 = versions("c8").get(0);
+        assertThat(v1.state()).isEqualTo(VersionState.REVOKED);
+        assertThat(v1.revokeError()).contains("consumer unreachable");
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        assertThat(verifier.verify(key1, "test").valid()).isFalse();
+        long failing = db.store().read(d -> d.versions().failedRevocations());
+        assertThat(failing).isEqualTo(1L);
+        Instant retry = scheduler.revocations.get("c8#v1");
+        assertThat(retry).isAfter(clock.instant());
+
+        clock.set(retry);
+        assertThat(healthy.revocations.revokeDue("c8", 1)).isTrue();
+        assertThat(versions("c8").get(0).revokeError()).isNull();
+        assertThat(versions("c8").get(0).state()).isEqualTo(VersionState.REVOKED);
+        long stillFailing = db.store().read(d -> d.versions().failedRevocations());
+        assertThat(stillFailing).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
     void aRotationCannotStartTwice(TestDatabases.Engine engine) throws Exception {
         Node node = start(engine);
         node.credentials.create(apiKey("c3"), "test");
