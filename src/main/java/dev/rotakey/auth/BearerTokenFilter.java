@@ -24,11 +24,13 @@ import java.util.Optional;
  */
 public final class BearerTokenFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
+    static final int AUDITED_FAILURES_PER_MINUTE = 20;
 
     private final OperatorTokens tokens;
     private final AuditLog audit;
     private final ObjectMapper mapper;
     private final List<String> publicPrefixes;
+    private final FailureBudget failures = new FailureBudget(AUDITED_FAILURES_PER_MINUTE, java.time.Clock.systemUTC());
 
     /**
      * @param publicPrefixes request paths (servlet path + path info) starting with one of these
@@ -70,11 +72,16 @@ public final class BearerTokenFilter implements Filter {
             problem = "unknown or revoked token";
         }
         if (operator.isEmpty()) {
-            try {
-                audit.record("anonymous", AuditAction.AUTH_FAILED, request.getMethod() + " " + path, "denied",
-                        problem + " from " + request.getRemoteAddr());
-            } catch (RuntimeException e) {
-                LOG.warn("cannot audit a failed authentication: {}", e.toString());
+            if (failures.allow(request.getRemoteAddr())) {
+                try {
+                    audit.record("anonymous", AuditAction.AUTH_FAILED, request.getMethod() + " " + path, "denied",
+                            problem + " from " + request.getRemoteAddr());
+                } catch (RuntimeException e) {
+                    LOG.warn("cannot audit a failed authentication: {}", e.toString());
+                }
+            } else {
+                LOG.debug("failed authentication from {} not audited: over {} this minute", request.getRemoteAddr(),
+                        AUDITED_FAILURES_PER_MINUTE);
             }
             response.setStatus(401);
             response.setHeader("WWW-Authenticate", "Bearer realm=\"rotakey\"");

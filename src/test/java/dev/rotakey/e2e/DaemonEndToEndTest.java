@@ -315,6 +315,16 @@ class DaemonEndToEndTest {
         assertThat(malformed.get("reason").asText()).startsWith("malformed");
     }
 
+    @Test
+    void aFloodOfBadTokensIsAnsweredButOnlyPartlyAudited() {
+        for (int i = 0; i < 60; i++) {
+            assertThat(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/status")).GET(), "bad-" + i).status())
+                    .isEqualTo(401);
+        }
+        JsonNode events = daemon.get("/api/v1/audit?subject=GET%20/api/v1/status&limit=1000").json().get("events");
+        assertThat(events.size()).isBetween(1, 40);
+    }
+
     private static void expect(RunningDaemon.Answer a, int status, String mention) {
         assertThat(a.status()).as(a.body()).isEqualTo(status);
         JsonNode body = a.json();
