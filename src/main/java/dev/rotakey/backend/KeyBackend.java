@@ -1,5 +1,7 @@
 package dev.rotakey.backend;
 
+import java.util.Optional;
+
 /**
  * A place where Rotakey's keys live and are used without leaving it: a PKCS#11 token or a
  * Vault transit engine. Credentials refer to a backend by its configured name.
@@ -38,6 +40,19 @@ public interface KeyBackend extends AutoCloseable {
 
     /** A stable identifier of the digest key (stored beside digests, so a key change is visible). */
     String hmacKeyId();
+
+    /**
+     * Generates a sensitive, non-extractable key pair of {@code spec} inside the backend and persists
+     * it under {@code alias}, refusing (with a non-retryable {@link KeyBackendException}) an alias
+     * that already exists.
+     */
+    SigningKey createSigningKey(String alias, KeySpec spec);
+
+    /** The signing key stored under {@code alias}, or empty when there is none (or the alias names another kind of key). */
+    Optional<SigningKey> signingKey(String alias);
+
+    /** Destroys the signing key stored under {@code alias}; does nothing when there is none. */
+    void destroySigningKey(String alias);
 
     /** Whether the backend is usable now, and why not. Cheap: no device round trip. */
     BackendStatus status();

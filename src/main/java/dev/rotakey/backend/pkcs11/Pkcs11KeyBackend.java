@@ -5,8 +5,16 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
+import dev.rotakey.backend.KeySpec;
+import dev.rotakey.backend.SigningKey;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.config.SecretUnavailableException;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +24,7 @@ import javax.crypto.SecretKey;
 import javax.security.auth.login.FailedLoginException;
 import javax.security.auth.login.LoginException;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,18 +35,35 @@ import java.security.AuthProvider;
 import java.security.GeneralSecurityException;
 import java.security.InvalidParameterException;
 import java.security.Key;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.ProviderException;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Security;
+import java.security.Signature;
 import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -51,7 +77,14 @@ import java.util.stream.Collectors;
  * token rejected is never tried again: {@link #reconnect()} re-reads the PIN source and
  * refuses without touching the token while it yields the same PIN, because tokens lock after a
  * few wrong PINs. Key handles, the RNG and per-thread {@link Mac}s are cached: the PKCS#11
- * KeyStore scans every token object on each lookup, so it is used only while starting.
+ * KeyStore scans every token object on each lookup, so it is used only while starting and to
+ * create, first look up and destroy {@linkplain SigningKey signing keys}, never per signature.
+ *
+ * <p>Signing keys are generated as session objects under a sensitive, never-extractable template
+ * and then stored by the KeyStore, which needs a certificate chain for a private key: each gets
+ * its own placeholder self-signed certificate with a unique subject, so deleting one entry never
+ * takes another entry's certificate with it (the KeyStore deletes issuer certificates it finds
+ * by subject).
  */
 public final class Pkcs11KeyBackend implements KeyBackend {
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11KeyBackend.class);
@@ -65,6 +98,10 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             "CKR_USER_PIN_NOT_INITIALIZED");
     private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
     private static final BackendStatus CLOSED = BackendStatus.down("closed");
+    /** Aliases become CKA_LABELs and certificate subjects: keep them to characters that need no escaping. */
+    private static final Pattern SIGNING_KEY_ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}");
+    /** RFC 5280's "no well-defined expiration date": the placeholder is never a trust anchor, only a KeyStore requirement. */
+    private static final Date PLACEHOLDER_NOT_AFTER = Date.from(Instant.parse("9999-12-31T23:59:59Z"));
 
     /** Which exception an offline backend's operations throw: retryable, or not (a PIN problem). */
     private enum Kind { UNAVAILABLE, AUTHENTICATION }
@@ -83,9 +120,18 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     private record State(BackendStatus status, Kind offlineKind) {
     }
 
-    /** Everything an operation needs, built once by {@link #start()}: no token lookups per operation. */
-    private record Connection(String tokenKey, AuthProvider provider, Key hmacKey, SecureRandom random,
-                              ThreadLocal<Mac> macs) {
+    /** A persisted signing key's token handle, read from the KeyStore once. */
+    private record StoredKey(KeySpec spec, PublicKey publicKey, PrivateKey privateKey) {
+    }
+
+    /**
+     * Everything an operation needs, built once by {@link #start()}: no token lookups per operation.
+     * The KeyStore is kept only for signing-key creation, first lookups and destruction, always under
+     * the token's lock; the handles it gave out are cached in {@code signingKeys}.
+     */
+    private record Connection(String tokenKey, AuthProvider provider, KeyStore store, Key hmacKey,
+                              SecureRandom random, ThreadLocal<Mac> macs,
+                              ConcurrentMap<String, StoredKey> signingKeys) {
         Mac mac() throws GeneralSecurityException {
             Mac mac = macs.get();
             if (mac == null) {
@@ -209,6 +255,219 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     }
 
     @Override
+    public SigningKey createSigningKey(String alias, KeySpec spec) {
+        checkAlias(alias);
+        Objects.requireNonNull(spec, "spec");
+        Connection c = online("createSigningKey");
+        StoredKey stored;
+        synchronized (TokenLogins.lock(c.tokenKey())) {
+            try {
+                if (c.signingKeys().containsKey(alias) || c.store().containsAlias(alias)) {
+                    throw new KeyBackendException("key '" + alias + "' already exists on token '" + tokenLabel + "'");
+                }
+                stored = generate(c, alias, spec);
+            } catch (GeneralSecurityException | OperatorCreationException | RuntimeException e) {
+                if (e instanceof KeyBackendException k) {
+                    throw k;
+                }
+                throw operationFailed("createSigningKey", c, e);
+            }
+            c.signingKeys().put(alias, stored);
+        }
+        recovered(c);
+        LOG.info("Key backend '{}' created signing key '{}' ({}) on token '{}'", name, alias, spec, tokenLabel);
+        return new Pkcs11SigningKey(alias, spec, stored.publicKey());
+    }
+
+    /** Without a cached handle, asks the KeyStore (a scan of the token); absent aliases are not cached, another process may create them. */
+    @Override
+    public Optional<SigningKey> signingKey(String alias) {
+        checkAlias(alias);
+        Connection c = online("signingKey");
+        Optional<StoredKey> stored;
+        try {
+            stored = storedKey(c, alias);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw operationFailed("signingKey", c, e);
+        }
+        recovered(c);
+        return stored.map(k -> new Pkcs11SigningKey(alias, k.spec(), k.publicKey()));
+    }
+
+    @Override
+    public void destroySigningKey(String alias) {
+        checkAlias(alias);
+        Connection c = online("destroySigningKey");
+        synchronized (TokenLogins.lock(c.tokenKey())) {
+            try {
+                // Drop the handle first: a half-finished deletion must not leave a handle that looks usable.
+                c.signingKeys().remove(alias);
+                if (!c.store().containsAlias(alias)) {
+                    return;
+                }
+                if (!c.store().entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
+                    throw new KeyBackendException("key '" + alias + "' on token '" + tokenLabel
+                            + "' is not a signing key: not destroyed");
+                }
+                c.store().deleteEntry(alias);
+            } catch (GeneralSecurityException | RuntimeException e) {
+                if (e instanceof KeyBackendException k) {
+                    throw k;
+                }
+                throw operationFailed("destroySigningKey", c, e);
+            }
+        }
+        recovered(c);
+        LOG.info("Key backend '{}' destroyed signing key '{}' on token '{}'", name, alias, tokenLabel);
+    }
+
+    /** Signs with the current connection's handle, so a key obtained before a reconnect keeps working after it. */
+    private byte[] sign(String alias, KeySpec spec, byte[] data) {
+        Objects.requireNonNull(data, "data");
+        Connection c = online("sign");
+        byte[] signature;
+        try {
+            StoredKey stored = storedKey(c, alias).orElseThrow(() -> new KeyBackendException(
+                    "signing key '" + alias + "' no longer exists on token '" + tokenLabel + "'"));
+            if (stored.spec() != spec) {
+                throw new KeyBackendException("key '" + alias + "' on token '" + tokenLabel + "' is now a "
+                        + stored.spec() + " key, not " + spec);
+            }
+            Signature signer = Signature.getInstance(spec.signatureAlgorithm(), c.provider());
+            signer.initSign(stored.privateKey());
+            signer.update(data);
+            signature = signer.sign();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            if (e instanceof KeyBackendException k) {
+                throw k;
+            }
+            throw operationFailed("sign", c, e);
+        }
+        recovered(c);
+        return signature;
+    }
+
+    private Optional<StoredKey> storedKey(Connection c, String alias) throws GeneralSecurityException {
+        StoredKey cached = c.signingKeys().get(alias);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        synchronized (TokenLogins.lock(c.tokenKey())) {
+            cached = c.signingKeys().get(alias);
+            if (cached != null) {
+                return Optional.of(cached);
+            }
+            Optional<StoredKey> read = readStoredKey(c.store(), alias);
+            read.ifPresent(k -> c.signingKeys().put(alias, k));
+            return read;
+        }
+    }
+
+    /** The public key comes from the entry's certificate, so it is a plain JDK key, usable without the token. */
+    private static Optional<StoredKey> readStoredKey(KeyStore store, String alias) throws GeneralSecurityException {
+        if (!store.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
+            return Optional.empty();
+        }
+        Key key = store.getKey(alias, null);
+        Certificate certificate = store.getCertificate(alias);
+        if (!(key instanceof PrivateKey privateKey) || certificate == null) {
+            return Optional.empty();
+        }
+        PublicKey publicKey = certificate.getPublicKey();
+        return KeySpec.of(publicKey).map(spec -> new StoredKey(spec, publicKey, privateKey));
+    }
+
+    /**
+     * Generates the pair as session objects, stores the private key with a placeholder certificate
+     * (the KeyStore copies it to a token object), and reads the token object's handle back. The
+     * session pair is only referenced by locals: once they go, the provider destroys its objects,
+     * which would otherwise lengthen every KeyStore scan.
+     */
+    private StoredKey generate(Connection c, String alias, KeySpec spec)
+            throws GeneralSecurityException, OperatorCreationException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance(spec.keyAlgorithm(), c.provider());
+        AlgorithmParameterSpec parameters = spec.curve()
+                .<AlgorithmParameterSpec>map(ECGenParameterSpec::new)
+                .orElseGet(() -> new RSAKeyGenParameterSpec(spec.keySize(), RSAKeyGenParameterSpec.F4));
+        generator.initialize(parameters, c.random());
+        KeyPair pair = generator.generateKeyPair();
+        X509Certificate placeholder = placeholderCertificate(c, alias, spec, pair);
+        c.store().setKeyEntry(alias, pair.getPrivate(), null, new Certificate[] {placeholder});
+        Optional<StoredKey> stored = readStoredKey(c.store(), alias);
+        if (stored.isEmpty()) {
+            throw new GeneralSecurityException("signing key '" + alias + "' is missing right after it was stored");
+        }
+        return stored.get();
+    }
+
+    /**
+     * A self-signed certificate signed inside the token by the new key. Its subject carries the
+     * alias and a random serial so no two placeholders share a subject: the KeyStore, deleting an
+     * entry, also deletes a certificate whose subject is the deleted certificate's issuer.
+     */
+    private static X509Certificate placeholderCertificate(Connection c, String alias, KeySpec spec, KeyPair pair)
+            throws GeneralSecurityException, OperatorCreationException {
+        byte[] serialBytes = new byte[16];
+        c.random().nextBytes(serialBytes);
+        BigInteger serial = new BigInteger(1, serialBytes).setBit(127);
+        X500Name subject = new X500Name("CN=" + alias + ",OU=" + serial.toString(16)
+                + ",O=Rotakey placeholder");
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject, serial,
+                Date.from(now.minus(1, ChronoUnit.MINUTES)), PLACEHOLDER_NOT_AFTER, subject,
+                SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded()));
+        return new JcaX509CertificateConverter().getCertificate(builder.build(
+                new JcaContentSignerBuilder(spec.signatureAlgorithm()).setProvider(c.provider())
+                        .build(pair.getPrivate())));
+    }
+
+    private static void checkAlias(String alias) {
+        Objects.requireNonNull(alias, "alias");
+        if (!SIGNING_KEY_ALIAS.matcher(alias).matches()) {
+            throw new IllegalArgumentException("signing key alias must be 1 to 100 letters, digits, '_', '.', ':'"
+                    + " or '-', starting with a letter or digit");
+        }
+    }
+
+    /** A signing key of this backend: only the alias, spec and public key; the handle stays in the connection. */
+    private final class Pkcs11SigningKey implements SigningKey {
+        private final String alias;
+        private final KeySpec spec;
+        private final PublicKey publicKey;
+
+        Pkcs11SigningKey(String alias, KeySpec spec, PublicKey publicKey) {
+            this.alias = alias;
+            this.spec = spec;
+            this.publicKey = publicKey;
+        }
+
+        @Override
+        public String alias() {
+            return alias;
+        }
+
+        @Override
+        public KeySpec spec() {
+            return spec;
+        }
+
+        @Override
+        public PublicKey publicKey() {
+            return publicKey;
+        }
+
+        @Override
+        public byte[] sign(byte[] data) {
+            return Pkcs11KeyBackend.this.sign(alias, spec, data);
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey{backend=" + name + ", alias=" + alias + ", spec=" + spec + "}";
+        }
+    }
+
+    @Override
     public String hmacKeyId() {
         return "pkcs11:" + tokenLabel + "/" + hmacKeyLabel;
     }
@@ -296,8 +555,8 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             TokenLogins.acquired(tokenKey);
             try {
                 Key key = findOrCreateKey(store, provider);
-                Connection c = new Connection(tokenKey, provider, key, SecureRandom.getInstance("PKCS11", provider),
-                        new ThreadLocal<>());
+                Connection c = new Connection(tokenKey, provider, store, key,
+                        SecureRandom.getInstance("PKCS11", provider), new ThreadLocal<>(), new ConcurrentHashMap<>());
                 // Fail at start-up rather than on the first credential: the key, the mechanism and the RNG work.
                 c.mac().doFinal(new byte[0]);
                 c.random().nextBytes(new byte[16]);
@@ -363,7 +622,8 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     /**
      * SunPKCS11's {@code slot} is parsed as an int, so a slot id beyond it is given as its index
      * in the slot list (stable while the module stays initialised). SoftHSM keeps ids below 2^31.
-     * Generated secret keys are sensitive, never extractable and only good for MACs.
+     * Generated secret keys are sensitive, never extractable and only good for MACs; generated private
+ * keys are sensitive, never extractable and only good for signing.
      */
     private String providerConfig(Pkcs11Module.Token token) {
         String slot = token.slotId() <= Integer.MAX_VALUE
@@ -372,6 +632,14 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         return "--name = Rotakey-" + name.replaceAll("[^A-Za-z0-9_.-]", "_") + "\n"
                 + "library = \"" + library + "\"\n"
                 + slot + "\n"
+                + "attributes(generate, CKO_PRIVATE_KEY, *) = {\n"
+                + "  CKA_SENSITIVE = true\n"
+                + "  CKA_EXTRACTABLE = false\n"
+                + "  CKA_SIGN = true\n"
+                + "  CKA_DECRYPT = false\n"
+                + "  CKA_UNWRAP = false\n"
+                + "  CKA_DERIVE = false\n"
+                + "}\n"
                 + "attributes(generate, CKO_SECRET_KEY, *) = {\n"
                 + "  CKA_SENSITIVE = true\n"
                 + "  CKA_EXTRACTABLE = false\n"

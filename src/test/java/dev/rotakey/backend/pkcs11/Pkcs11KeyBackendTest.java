@@ -252,8 +252,13 @@ class Pkcs11KeyBackendTest {
         assertThatThrownBy(() -> backend.randomBytes(8)).isExactlyInstanceOf(KeyBackendUnavailableException.class);
     }
 
-    /** pkcs11-tool prints one unindented header line per object followed by indented attribute lines. */
     static List<String> objectsLabelled(String listing, String label) {
+        Pattern labelLine = Pattern.compile("(?m)^\\s+label:\\s+" + Pattern.quote(label) + "\\s*$");
+        return objects(listing).stream().filter(o -> labelLine.matcher(o).find()).toList();
+    }
+
+    /** pkcs11-tool prints one unindented header line per object followed by indented attribute lines. */
+    static List<String> objects(String listing) {
         List<String> objects = new ArrayList<>();
         StringBuilder current = null;
         for (String line : listing.split("\n")) {
@@ -270,8 +275,7 @@ class Pkcs11KeyBackendTest {
         if (current != null) {
             objects.add(current.toString());
         }
-        Pattern labelLine = Pattern.compile("(?m)^\\s+label:\\s+" + Pattern.quote(label) + "\\s*$");
-        return objects.stream().filter(o -> labelLine.matcher(o).find()).toList();
+        return objects;
     }
 
     private static byte[] bytes(String s) {
