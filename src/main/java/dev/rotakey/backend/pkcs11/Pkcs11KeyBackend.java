@@ -98,7 +98,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             "CKR_USER_PIN_NOT_INITIALIZED");
     private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
     private static final BackendStatus CLOSED = BackendStatus.down("closed");
-    /** Aliases become CKA_LABELs and certificate subjects: keep them to characters that need no escaping. */
+    /** Aliases become the private key's CKA_ID, the certificate's CKA_LABEL and its subject: keep them to characters that need no escaping. */
     private static final Pattern SIGNING_KEY_ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}");
     /** RFC 5280's "no well-defined expiration date": the placeholder is never a trust anchor, only a KeyStore requirement. */
     private static final Date PLACEHOLDER_NOT_AFTER = Date.from(Instant.parse("9999-12-31T23:59:59Z"));

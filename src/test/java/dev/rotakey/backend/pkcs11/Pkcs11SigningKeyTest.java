@@ -122,6 +122,29 @@ class Pkcs11SigningKeyTest {
         assertThat(second.signingKey(alias("never-created"))).isEmpty();
     }
 
+    /**
+     * Once looked up, a key is answered from the cached handle without asking the token: another
+     * process deleting its objects goes unnoticed by the lookup, which a KeyStore scan would see.
+     */
+    @Test
+    void aSecondLookupDoesNotScanTheToken() {
+        String alias = alias("cached");
+        KeyBackend creator = started();
+        creator.createSigningKey(alias, KeySpec.EC_P256);
+        creator.close();
+        KeyBackend backend = started();
+        PublicKey publicKey = backend.signingKey(alias).orElseThrow().publicKey();
+
+        String id = HexFormat.of().formatHex(bytes(alias));
+        for (String type : List.of("privkey", "cert")) {
+            SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.TEST, "--login", "--pin", SoftHsmTokens.USER_PIN,
+                    "--delete-object", "--type", type, "--id", id);
+        }
+
+        assertThat(backend.signingKey(alias)).get().extracting(SigningKey::publicKey).isEqualTo(publicKey);
+        assertThat(started().signingKey(alias)).isEmpty();
+    }
+
     @Test
     void destroyingOneKeyLeavesAnotherWorkingAlsoAfterARestart() throws Exception {
         KeyBackend backend = started();
