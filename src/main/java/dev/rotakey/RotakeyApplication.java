@@ -9,6 +9,8 @@ import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationWorkflow;
@@ -22,6 +24,8 @@ import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
+import dev.rotakey.resources.CertificateAuthorityNotReadyExceptionMapper;
+import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialResource;
 import dev.rotakey.resources.JsonInputExceptionMapper;
 import dev.rotakey.resources.KeyBackendExceptionMapper;
@@ -151,6 +155,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
         KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(), KeyBackendFactory::build));
         Targets targets = new Targets(buildAll("targets", config.getTargets(), TargetFactory::build));
+        checkBackendNames(config.getCertificateAuthorities(), backends);
+        CertificateAuthorities authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends,
+                store, clock);
 
         // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
         ManagedDataSource quartzDs = dbConfig.build(environment.metrics(), "quartz");
@@ -194,6 +201,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 targets.close();
             }
         });
+        environment.lifecycle().manage(authorities);
         environment.lifecycle().manage(scheduler);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -205,12 +213,14 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new RejectedExceptionMapper());
         environment.jersey().register(new JsonInputExceptionMapper());
         environment.jersey().register(new KeyBackendExceptionMapper());
+        environment.jersey().register(new CertificateAuthorityNotReadyExceptionMapper());
         environment.jersey().register(new AgentResource(agents));
         environment.jersey().register(new CredentialResource(credentials, store));
         environment.jersey().register(new RotationResource(store));
         environment.jersey().register(new ApiKeyResource(verifier));
         environment.jersey().register(new AuditResource(store));
         environment.jersey().register(new StatusResource(store, scheduler, backends));
+        environment.jersey().register(new CertificateAuthorityResource(authorities));
 
         environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
@@ -267,6 +277,17 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             }
         }
         return out;
+    }
+
+    /** A CA naming a key backend that is not configured stops start-up, naming the config key to fix. */
+    private static void checkBackendNames(Map<String, CertificateAuthorityFactory> cas, KeyBackends backends) {
+        for (Map.Entry<String, CertificateAuthorityFactory> e : cas.entrySet()) {
+            String backend = e.getValue().getBackend();
+            if (backends.find(backend).isEmpty()) {
+                throw new StartupException("certificateAuthorities." + e.getKey() + ".backend: no key backend named '"
+                        + backend + "' is configured (keyBackends: " + String.join(", ", backends.names()) + ")");
+            }
+        }
     }
 
     private static void migrate(ManagedDataSource ds) throws Exception {

@@ -3,6 +3,7 @@ package dev.rotakey;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.backend.KeyBackendFactory;
+import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
@@ -19,7 +20,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Rotakey's configuration: the database, the named key backends and targets, rotation defaults,
+ * Rotakey's configuration: the database, the named key backends, targets and certificate authorities, rotation defaults,
  * the scheduler and operator authentication. Unknown keys, wrong types and impossible values stop
  * start-up with a message naming the key.
  */
@@ -40,6 +41,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private Map<String, TargetFactory> targets = new LinkedHashMap<>();
+
+    @Valid
+    @NotNull
+    private Map<String, CertificateAuthorityFactory> certificateAuthorities = new LinkedHashMap<>();
 
     @Valid
     @NotNull
@@ -102,6 +107,16 @@ public class RotakeyConfiguration extends Configuration {
     }
 
     @JsonProperty
+    public Map<String, CertificateAuthorityFactory> getCertificateAuthorities() {
+        return certificateAuthorities;
+    }
+
+    @JsonProperty
+    public void setCertificateAuthorities(Map<String, CertificateAuthorityFactory> certificateAuthorities) {
+        this.certificateAuthorities = certificateAuthorities;
+    }
+
+    @JsonProperty
     public RotationFactory getRotation() {
         return rotation;
     }
@@ -132,9 +147,10 @@ public class RotakeyConfiguration extends Configuration {
     }
 
     @JsonIgnore
-    @ValidationMethod(message = "keyBackends and targets names must be lower-case letters, digits and '-' (at most 63)")
+    @ValidationMethod(message = "keyBackends, targets and certificateAuthorities names must be lower-case letters, digits and '-' (at most 63)")
     public boolean isNamesWellFormed() {
         return keyBackends.keySet().stream().allMatch(n -> NAME.matcher(n).matches())
-                && targets.keySet().stream().allMatch(n -> NAME.matcher(n).matches());
+                && targets.keySet().stream().allMatch(n -> NAME.matcher(n).matches())
+                && certificateAuthorities.keySet().stream().allMatch(n -> NAME.matcher(n).matches());
     }
 }

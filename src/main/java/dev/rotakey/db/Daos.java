@@ -41,4 +41,8 @@ public final class Daos {
     public TokenDao tokens() {
         return new TokenDao(h);
     }
+
+    public CertificateAuthorityDao certificateAuthorities() {
+        return new CertificateAuthorityDao(h);
+    }
 }
