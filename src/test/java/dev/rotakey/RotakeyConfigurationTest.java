@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendFactory;
+import dev.rotakey.backend.KeySpec;
+import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.target.TargetFactory;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
 import io.dropwizard.configuration.ConfigurationException;
@@ -146,9 +148,33 @@ class RotakeyConfigurationTest {
         assertShippedSettings(c, env("ROTAKEY_DATA_DIR", "./data"));
     }
 
+    @Test
+    void thePostgresConfigurationIsValidApartFromItsBackend() throws Exception {
+        String shipped = Files.readString(Path.of("config/rotakey-postgres.yml"));
+        String withStub = shipped.replaceFirst("(?s)\nkeyBackends:\n.*?\n\n", "\nkeyBackends:\n  hsm:\n    type: test-stub\n\n");
+        assertThat(withStub).doesNotContain("pkcs11");
+
+        RotakeyConfiguration c = parse(withStub);
+
+        assertThat(c.getDatabase().getDriverClass()).isEqualTo("org.postgresql.Driver");
+        assertAgentsCa(c);
+    }
+
+    /** The shipped {@code agents-ca}: in backend {@code hsm}, EC P-256, ten years, trust domain rotakey.local. */
+    private static void assertAgentsCa(RotakeyConfiguration c) {
+        assertThat(c.getCertificateAuthorities()).containsOnlyKeys("agents-ca");
+        CertificateAuthorityFactory ca = c.getCertificateAuthorities().get("agents-ca");
+        assertThat(ca.getBackend()).isEqualTo("hsm");
+        assertThat(ca.getKeySpec()).isEqualTo(KeySpec.EC_P256);
+        assertThat(ca.getSubject()).isEqualTo("CN=Rotakey Agents CA,O=Rotakey");
+        assertThat(ca.getValidity()).isEqualTo(Duration.ofDays(3650));
+        assertThat(ca.getTrustDomain()).isEqualTo("rotakey.local");
+    }
+
     /** Everything in the shipped file except the key backend, and the defaults for what it leaves out. */
     private static void assertShippedSettings(RotakeyConfiguration c, String dataDir) {
         assertThat(c.getDataDir()).isEqualTo(dataDir);
+        assertAgentsCa(c);
         assertThat(c.getTargets()).containsOnlyKeys("local-files");
         assertThat(c.getTargets().get("local-files")).isInstanceOfSatisfying(LocalFilesTargetFactory.class,
                 f -> assertThat(f.getDirectory()).isEqualTo(dataDir + "/delivered"));
@@ -297,6 +323,58 @@ class RotakeyConfigurationTest {
         assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  retry:\n    initialBackoff: PT10M\n    maxBackoff: PT5M\n"))
                 .isInstanceOf(ConfigurationValidationException.class)
                 .hasMessageContaining("initialBackoff");
+    }
+
+    // --- certificate authorities ---
+
+    private static final String CA = MINIMAL + """
+            certificateAuthorities:
+              test-ca:
+                backend: test
+                subject: "CN=Test CA"
+                trustDomain: example.org
+            """;
+
+    @Test
+    void aCaLeftAtItsDefaultsIsEcP256ForTenYears() throws Exception {
+        CertificateAuthorityFactory ca = parse(CA).getCertificateAuthorities().get("test-ca");
+
+        assertThat(ca.getKeySpec()).isEqualTo(KeySpec.EC_P256);
+        assertThat(ca.getValidity()).isEqualTo(Duration.ofDays(3650));
+        assertThat(parse(MINIMAL).getCertificateAuthorities()).isEmpty();
+    }
+
+    @Test
+    void everyKeySpecIsAccepted() throws Exception {
+        for (KeySpec spec : KeySpec.values()) {
+            assertThat(parse(CA + "    keySpec: " + spec + "\n").getCertificateAuthorities().get("test-ca").getKeySpec())
+                    .isEqualTo(spec);
+        }
+    }
+
+    @Test
+    void badCaSettingsAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> parse(CA + "    keySpec: ED25519\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("certificateAuthorities.test-ca.keySpec");
+        assertThatThrownBy(() -> parse(CA + "    validity: ten years\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("certificateAuthorities.test-ca.validity");
+        assertThatThrownBy(() -> parse(CA.replace("example.org", "Example_Org")))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("certificateAuthorities[test-ca].trustDomain");
+        assertThatThrownBy(() -> parse(CA.replace("\"CN=Test CA\"", "\"not a name\"")))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("certificateAuthorities.test-ca.subject").hasMessageContaining("X.500");
+        assertThatThrownBy(() -> parse(CA + "    validity: PT1H\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("certificateAuthorities.test-ca.validity").hasMessageContaining("one day");
+        assertThatThrownBy(() -> parse(CA.replace("    trustDomain: example.org\n", "")))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("certificateAuthorities[test-ca].trustDomain");
+        assertThatThrownBy(() -> parse(CA.replace("test-ca:", "Test-CA:")))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("certificateAuthorities");
     }
 
     @Test

@@ -3,12 +3,12 @@ package dev.rotakey.ca;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.backend.KeySpec;
-import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 
+import javax.security.auth.x500.X500Principal;
 import java.time.Duration;
 
 /**
@@ -59,8 +59,16 @@ public class CertificateAuthorityFactory {
         return subject;
     }
 
+    /** Checked here rather than by a validation method, so that the error names the full key. */
     @JsonProperty
     public void setSubject(String subject) {
+        if (subject != null && !subject.isBlank()) {
+            try {
+                parseSubject(subject);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("must be an X.500 name such as \"CN=Rotakey Agents CA,O=Rotakey\"", e);
+            }
+        }
         this.subject = subject;
     }
 
@@ -71,6 +79,9 @@ public class CertificateAuthorityFactory {
 
     @JsonProperty
     public void setValidity(Duration validity) {
+        if (validity != null && validity.compareTo(Duration.ofDays(1)) < 0) {
+            throw new IllegalArgumentException("must be at least one day (P1D)");
+        }
         this.validity = validity;
     }
 
@@ -87,26 +98,15 @@ public class CertificateAuthorityFactory {
     /** The subject as an X.500 name; call only after validation. */
     @JsonIgnore
     public X500Name subjectName() {
-        return new X500Name(subject);
+        return parseSubject(subject);
     }
 
-    @JsonIgnore
-    @ValidationMethod(message = "subject must be an X.500 name such as \"CN=Rotakey Agents CA,O=Rotakey\"")
-    public boolean isSubjectWellFormed() {
-        if (subject == null || subject.isBlank()) {
-            // @NotEmpty reports it.
-            return true;
-        }
-        try {
-            return new X500Name(subject).getRDNs().length > 0;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    @JsonIgnore
-    @ValidationMethod(message = "validity must be at least one day")
-    public boolean isValidityLongEnough() {
-        return validity == null || validity.compareTo(Duration.ofDays(1)) >= 0;
+    /**
+     * Parses an RFC 4514 name as Java and OpenSSL's {@code -nameopt RFC2253} write it: most significant
+     * RDN last, so "CN=Agents CA,O=Rotakey" is encoded O first. BouncyCastle's own string parser keeps
+     * the written order, which would encode the name upside down.
+     */
+    public static X500Name parseSubject(String rfc4514) {
+        return X500Name.getInstance(new X500Principal(rfc4514).getEncoded());
     }
 }

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RootCertificateBuilderTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
-    private static final X500Name SUBJECT = new X500Name("CN=Rotakey Test CA,O=Rotakey");
+    private static final X500Name SUBJECT = CertificateAuthorityFactory.parseSubject("CN=Rotakey Test CA,O=Rotakey");
 
     @TempDir
     Path tmp;
@@ -82,7 +82,7 @@ class RootCertificateBuilderTest {
         cert.verify(key.publicKey());
         assertThat(cert.getPublicKey()).isEqualTo(key.publicKey());
         assertThat(cert.getSigAlgName()).isEqualToIgnoringCase(spec.signatureAlgorithm());
-        assertThat(new X500Name(cert.getSubjectX500Principal().getName())).isEqualTo(SUBJECT);
+        assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=Rotakey Test CA,O=Rotakey");
         assertThat(cert.getIssuerX500Principal()).isEqualTo(cert.getSubjectX500Principal());
         assertThat(cert.getVersion()).isEqualTo(3);
     }
@@ -121,7 +121,10 @@ class RootCertificateBuilderTest {
 
         String text = openssl("x509", "-noout", "-text", "-in", pem.toString());
         assertThat(text).contains("CA:TRUE").contains("Certificate Sign, CRL Sign")
-                .contains("Subject Key Identifier").containsPattern("Subject: ?CN ?= ?Rotakey Test CA, ?O ?= ?Rotakey");
+                .contains("Subject Key Identifier").containsPattern("Subject: ?O ?= ?Rotakey, ?CN ?= ?Rotakey Test CA");
+        // RFC 2253 order (most significant last) as operators write it in the config.
+        assertThat(openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", pem.toString()))
+                .contains("CN=Rotakey Test CA,O=Rotakey");
         assertThat(openssl("verify", "-CAfile", pem.toString(), pem.toString())).contains("OK");
     }
 

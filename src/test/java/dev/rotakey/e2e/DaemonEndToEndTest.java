@@ -48,6 +48,7 @@ class DaemonEndToEndTest {
     @AfterEach
     void stop() {
         if (daemon != null) {
+            daemon.destroyCertificateAuthorityKeys();
             daemon.close();
         }
     }

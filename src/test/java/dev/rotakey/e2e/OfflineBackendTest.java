@@ -4,13 +4,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A daemon whose HSM token is missing at start-up still starts: the key backend's health check
- * says why it is down, and requests that need it answer 503 with a JSON body, never a 500.
+ * says why it is down, and requests that need it (the CA chain too) answer 503 with a JSON body, never a 500.
  */
 class OfflineBackendTest {
     @TempDir
@@ -46,5 +47,10 @@ class OfflineBackendTest {
                 "{\"key\":\"rk_0000000000000000000000000000000000000000000000000\"}");
         assertThat(verify.status()).isIn(200, 503);
         assertThat(verify.body()).doesNotContain("Exception");
+
+        // The CA could not be created at start-up: its public chain is a 503 without a token, not a 500.
+        RunningDaemon.Answer chain = daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/chain")).GET(), null);
+        assertThat(chain.status()).as(chain.body()).isEqualTo(503);
+        assertThat(chain.json().get("message").asText()).contains("CA not initialised yet");
     }
 }

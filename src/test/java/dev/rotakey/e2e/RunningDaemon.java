@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.RotakeyApplication;
 import dev.rotakey.RotakeyConfiguration;
+import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.core.Application;
 import io.dropwizard.testing.ConfigOverride;
@@ -161,6 +162,21 @@ final class RunningDaemon implements AutoCloseable {
             return Files.readString(dataDir.resolve("delivered").resolve(relativePath), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new AssertionError("no delivered file " + relativePath, e);
+        }
+    }
+
+    /**
+     * Destroys the keys of this daemon's certificate authorities in its token, before the last
+     * {@link #close()} of a test: every fresh database creates a new CA key in the shared token.
+     */
+    void destroyCertificateAuthorityKeys() {
+        RotakeyApplication.Runtime rt = runtime();
+        for (KeyBackend backend : rt.backends().all()) {
+            if (!backend.status().healthy()) {
+                continue;
+            }
+            rt.store().read(d -> d.certificateAuthorities().generationsIn(backend.name()))
+                    .forEach(r -> backend.destroySigningKey(r.keyAlias()));
         }
     }
 
