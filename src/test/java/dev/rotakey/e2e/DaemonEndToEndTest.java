@@ -143,14 +143,19 @@ class DaemonEndToEndTest {
     }
 
     @Test
-    void restartKeepsCredentialsKeysAndTheToken() {
+    void restartKeepsCredentialsKeysTheTokenAndTheCa() {
         createAgent("a1");
         createCredential("c1", "a1", "PT1H");
         String key = daemon.delivered("a1/c1");
         String token = daemon.token();
+        RunningDaemon.Answer chain = daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/chain")).GET(), null);
+        assertThat(chain.status()).as(chain.body()).isEqualTo(200);
         daemon.close();
         daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
         assertThat(daemon.token()).isEqualTo(token);
+        // The CA is created once: a restart serves the same certificate.
+        assertThat(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/chain")).GET(), null).body())
+                .isEqualTo(chain.body()).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(verify(key).get("valid").asBoolean()).isTrue();
         assertThat(state("c1", 1)).isEqualTo("CURRENT");
         assertThat(daemon.get("/api/v1/credentials/c1").json().get("nextRotationAt").asText()).isNotEmpty();
