@@ -34,12 +34,15 @@ public final class StatusResource {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("paused", scheduler.paused());
         out.put("schedulerRunning", scheduler.running());
-        out.put("credentials", store.read(d -> d.credentials().countByStatus()));
-        out.put("versions", store.read(d -> d.versions().countByState()));
-        out.put("failedRotations", store.read(d -> d.rotations().latestFailed(20)).stream()
-                .map(r -> Map.of("credential", r.credentialId(), "rotation", r.id(),
-                        "error", r.lastError() == null ? "" : r.lastError())).toList());
-        out.put("failedRevocations", store.read(d -> d.versions().failedRevocations()));
+        store.read(d -> {
+            out.put("credentials", d.credentials().countByStatus());
+            out.put("versions", d.versions().countByState());
+            out.put("failedRotations", d.rotations().latestFailed(20).stream()
+                    .map(r -> Map.of("credential", r.credentialId(), "rotation", r.id(),
+                            "error", r.lastError() == null ? "" : r.lastError())).toList());
+            out.put("failedRevocations", d.versions().failedRevocations());
+            return out;
+        });
         Map<String, Object> b = new LinkedHashMap<>();
         for (KeyBackend k : backends.all()) {
             b.put(k.name(), Map.of("type", k.type(), "healthy", k.status().healthy(), "message", k.status().message()));

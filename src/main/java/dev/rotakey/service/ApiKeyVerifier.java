@@ -9,7 +9,6 @@ import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.ApiKeyFormat;
-import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RejectedException;
@@ -86,17 +85,18 @@ public final class ApiKeyVerifier {
             return VerifyKeyResponse.refused("unknown");
         }
         CredentialVersion v = found.get();
-        Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow();
-        Agent agent = store.read(d -> d.agents().find(c.agentId())).orElseThrow();
+        // One handle for both look-ups: this is the hot path of every consumer's key check.
+        Agent agent = store.read(d -> d.credentials().find(v.credentialId())
+                .flatMap(c -> d.agents().find(c.agentId()))).orElseThrow();
         boolean valid = v.state().accepted() || deliveredPending(v);
         String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
         if (!valid && v.state() != VersionState.PENDING) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
-                    RotationExecutor.subject(c.id(), v.version()), "denied",
+                    RotationExecutor.subject(v.credentialId(), v.version()), "denied",
                     "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
                             + ") was presented for verification: it may have leaked");
         }
-        return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), c.id(), v.version(), v.state().name(),
+        return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), v.credentialId(), v.version(), v.state().name(),
                 v.revokeAfter());
     }
 }

@@ -110,11 +110,7 @@ public final class RotationService {
      * revokes the current version at once instead of after the grace period.
      */
     public Rotation emergencyRevoke(String credentialId, String actor) {
-        Credential c = store.read(d -> d.credentials().find(credentialId))
-                .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
-        if (!c.active()) {
-            throw RejectedException.conflict("credential '" + credentialId + "' is decommissioned");
-        }
+        // start() refuses a missing or decommissioned credential under the row lock.
         Rotation r = start(credentialId, RotationTrigger.EMERGENCY, actor, true);
         for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
             if (v.state() == VersionState.PREVIOUS) {
