@@ -92,6 +92,50 @@ public final class CertificateAuthorities implements Managed {
         return chain.toString();
     }
 
+    /** Whether a CA named {@code name} is configured. */
+    public boolean isConfigured(String name) {
+        return configs.containsKey(name);
+    }
+
+    /** The configured CA names, in configuration order. */
+    public List<String> names() {
+        return List.copyOf(configs.keySet());
+    }
+
+    /**
+     * Refuses (with {@link RejectedException#invalid} on the field {@code validity}) a leaf validity
+     * that this CA cannot honour: not positive, or reaching past the issuing CA certificate's notAfter.
+     * Unknown CA: {@code RejectedException.invalid("ca", …)} naming the configured CAs.
+     */
+    public void checkLeafRequest(String caName, java.time.Duration validity) {
+        throw new UnsupportedOperationException("issue 3 in progress: leaf issuing");
+    }
+
+    /**
+     * Issues a leaf certificate from the CA's current (ACTIVE) generation, signing inside the key
+     * backend, and records it in the CA's ledger under {@code request.credentialId()} and
+     * {@code request.version()} before returning. Throws {@link KeyBackendException} (retryable
+     * when the backend is offline) or {@link CertificateAuthorityNotReadyException}.
+     */
+    public IssuedCertificate issue(String caName, LeafRequest request) {
+        throw new UnsupportedOperationException("issue 3 in progress: leaf issuing");
+    }
+
+    /**
+     * Puts every certificate issued for {@code credentialId} version {@code version} on its CA's CRL
+     * with {@code revokedAt} and {@code reason}, and re-signs the CRL. Idempotent: a certificate
+     * already on the CRL keeps its first revocation time. Does nothing when none was issued.
+     */
+    public void revoke(String credentialId, int version, dev.rotakey.core.RevocationReason reason,
+                       java.time.Instant revokedAt) {
+        throw new UnsupportedOperationException("issue 3 in progress: CRL");
+    }
+
+    /** The latest certificate issued for each version of {@code credentialId}, by version. */
+    public Map<Integer, CertificateSummary> issuedFor(String credentialId) {
+        throw new UnsupportedOperationException("issue 3 in progress: ledger");
+    }
+
     /**
      * Creates generation 1 of {@code name} unless the database has a record of it.
      *

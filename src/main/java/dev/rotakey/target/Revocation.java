@@ -3,7 +3,8 @@ package dev.rotakey.target;
 /**
  * A version to remove from one target binding. Rotakey no longer holds the plaintext of such a
  * version; {@link #matcher()} tells whether some content found at the target is that version's
- * material (by comparing backend digests), so that a target never removes a newer version.
+ * material (by comparing backend digests), so that a target never removes a newer version. For a
+ * certificate the matched content is the certificate PEM, exactly as delivered.
  */
 public record Revocation(
         String agentId,
