@@ -169,15 +169,15 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         CredentialLocks locks = new CredentialLocks(1024);
         ScheduleCalculator schedule = ScheduleCalculator.from(config.getRotation());
         RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks,
-                clock, schedule);
+                clock, schedule, authorities);
         executor.setListener(new RotationMetrics(environment.metrics(), store));
         RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler,
-                locks, clock);
+                locks, clock, authorities);
         executor.setRevocations(revocations);
         RotationService rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
         AgentService agents = new AgentService(store, audit, scheduler, clock);
         CredentialService credentials = new CredentialService(store, backends, targets, rotations, audit,
-                config.getRotation(), clock);
+                config.getRotation(), clock, authorities);
         ApiKeyVerifier verifier = new ApiKeyVerifier(store, backends, audit);
         scheduler.setHandler(new ScheduledWork(rotations, revocations));
 

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Body of {@code POST /api/v1/credentials}, as DESIGN.md shows it. Each target binding is an
- * object with {@code target} (the target's name) and the binding's own parameters.
+ * object with {@code target} (the target's name) and the binding's own parameters. The fields
+ * from {@code ca} on apply to {@code "type": "certificate"} only.
  */
 public record CreateCredentialRequest(
         String id,
@@ -14,7 +15,20 @@ public record CreateCredentialRequest(
         String backend,
         RotationSpec rotation,
         String gracePeriod,
-        List<Map<String, String>> targets) {
+        List<Map<String, String>> targets,
+        String ca,
+        String keySpec,
+        String validity,
+        Double renewAt,
+        List<String> dnsNames,
+        List<String> uris,
+        String keyCustody) {
+
+    /** An API-key credential. */
+    public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
+                                   String gracePeriod, List<Map<String, String>> targets) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, null, null, null, null, null, null, null);
+    }
 
     /** Exactly one of an ISO-8601 interval or a Quartz cron expression (UTC). */
     public record RotationSpec(String every, String cron) {

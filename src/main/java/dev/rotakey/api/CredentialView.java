@@ -1,5 +1,8 @@
 package dev.rotakey.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.rotakey.ca.CertificateSummary;
+import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.target.TargetBinding;
@@ -11,7 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** A credential with its versions and latest rotation, as the API shows it. */
+/**
+ * A credential with its versions and latest rotation, as the API shows it; a certificate credential
+ * also has its profile, under the same names as the request's fields.
+ */
 public record CredentialView(
         String id,
         String agent,
@@ -25,9 +31,18 @@ public record CredentialView(
         Instant createdAt,
         Integer currentVersion,
         List<VersionView> versions,
-        RotationView lastRotation) {
+        RotationView lastRotation,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String ca,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String keySpec,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String validity,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Double renewAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> dnsNames,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> uris,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String keyCustody) {
 
-    public static CredentialView of(Credential c, List<CredentialVersion> versions, RotationView lastRotation) {
+    public static CredentialView of(Credential c, List<CredentialVersion> versions,
+                                    Map<Integer, CertificateSummary> certificates, RotationView lastRotation) {
+        CertificateProfile p = c.certificate();
         Map<String, String> rotation = new LinkedHashMap<>();
         if (c.policy().every() != null) {
             rotation.put("every", IsoDurations.format(c.policy().every()));
@@ -45,6 +60,14 @@ public record CredentialView(
                 .map(CredentialVersion::version).findFirst().orElse(null);
         return new CredentialView(c.id(), c.agentId(), c.type().wireName(), c.backend(), rotation,
                 IsoDurations.format(c.gracePeriod()), targets, c.status().name().toLowerCase(Locale.ROOT), c.nextRotationAt(),
-                c.createdAt(), current, versions.stream().map(VersionView::of).toList(), lastRotation);
+                c.createdAt(), current, versions.stream().map(v -> VersionView.of(v, certificates.get(v.version()))).toList(),
+                lastRotation,
+                p == null ? null : p.ca(),
+                p == null ? null : p.keySpec().name(),
+                p == null ? null : IsoDurations.format(p.validity()),
+                p == null ? null : p.renewAt(),
+                p == null ? null : p.dnsNames(),
+                p == null ? null : p.uris(),
+                p == null ? null : p.keyCustody().wireName());
     }
 }

@@ -54,6 +54,12 @@ public interface KeyBackend extends AutoCloseable {
     /** Destroys the signing key stored under {@code alias}; does nothing when there is none. */
     void destroySigningKey(String alias);
 
+    /**
+     * How software outside Rotakey finds the private key stored under {@code alias}: for PKCS#11 an
+     * RFC 7512 URI ({@code pkcs11:token=…;object=…;type=private}). Names the key; grants nothing.
+     */
+    String keyUri(String alias);
+
     /** Whether the backend is usable now, and why not. Cheap: no device round trip. */
     BackendStatus status();
 

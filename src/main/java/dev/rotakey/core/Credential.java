@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** One secret an agent uses, with its rotation policy, grace period, key backend and target bindings. */
+/**
+ * One secret an agent uses, with its rotation policy, grace period, key backend and target bindings;
+ * a certificate credential also has its {@link CertificateProfile} (null for API keys).
+ */
 public record Credential(
         String id,
         String agentId,
@@ -18,10 +21,22 @@ public record Credential(
         CredentialStatus status,
         Instant nextRotationAt,
         Instant createdAt,
-        Instant decommissionedAt) {
+        Instant decommissionedAt,
+        CertificateProfile certificate) {
 
     public Credential {
         bindings = List.copyOf(bindings);
+        if ((type == CredentialType.CERTIFICATE) != (certificate != null)) {
+            throw new IllegalArgumentException("a certificate profile goes with, and only with, type certificate");
+        }
+    }
+
+    /** A credential without a certificate profile (an API key). */
+    public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
+                      Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
+                      Instant nextRotationAt, Instant createdAt, Instant decommissionedAt) {
+        this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
+                decommissionedAt, null);
     }
 
     public enum CredentialStatus {

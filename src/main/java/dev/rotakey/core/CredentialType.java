@@ -3,9 +3,10 @@ package dev.rotakey.core;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The kinds of credential Rotakey manages. Certificates come with the CA work; see the README. */
+/** The kinds of credential Rotakey manages: random API keys and X.509 certificates issued by a configured CA. */
 public enum CredentialType {
-    API_KEY("api-key");
+    API_KEY("api-key"),
+    CERTIFICATE("certificate");
 
     private final String wireName;
 

@@ -1,8 +1,11 @@
 package dev.rotakey.db;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.rotakey.backend.KeySpec;
+import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
+import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.target.TargetBinding;
 import org.jdbi.v3.core.Handle;
@@ -43,8 +46,31 @@ public final class CredentialDao {
                 Credential.CredentialStatus.valueOf(rs.getString("status")),
                 instant(rs.getTimestamp("next_rotation_at")),
                 instant(rs.getTimestamp("created_at")),
-                instant(rs.getTimestamp("decommissioned_at")));
+                instant(rs.getTimestamp("decommissioned_at")),
+                profile(rs.getString("certificate_profile")));
     };
+
+    /** The certificate profile as stored: a flat JSON object of strings and lists, stable across versions. */
+    private record StoredProfile(String ca, String keySpec, String validity, double renewAt, List<String> dnsNames,
+                                 List<String> uris, String keyCustody) {
+    }
+
+    private static CertificateProfile profile(String json) {
+        if (json == null) {
+            return null;
+        }
+        StoredProfile p = JsonText.read(json, new TypeReference<StoredProfile>() {
+        });
+        return new CertificateProfile(p.ca(), KeySpec.valueOf(p.keySpec()), Duration.parse(p.validity()), p.renewAt(),
+                p.dnsNames() == null ? List.of() : p.dnsNames(), p.uris() == null ? List.of() : p.uris(),
+                KeyCustody.fromWire(p.keyCustody()).orElseThrow(
+                        () -> new IllegalStateException("unknown stored key custody")));
+    }
+
+    private static String profileJson(CertificateProfile p) {
+        return p == null ? null : JsonText.write(new StoredProfile(p.ca(), p.keySpec().name(), p.validity().toString(),
+                p.renewAt(), p.dnsNames(), p.uris(), p.keyCustody().wireName()));
+    }
 
     private final Handle h;
 
@@ -61,8 +87,8 @@ public final class CredentialDao {
             bindings.add(m);
         }
         h.createUpdate("INSERT INTO credentials (id, agent_id, type, backend, rotation_every, rotation_cron, grace_period, "
-                        + "bindings, status, next_rotation_at, created_at) VALUES (:id, :agent, :type, :backend, :every, "
-                        + ":cron, :grace, :bindings, :status, :next, :createdAt)")
+                        + "bindings, status, next_rotation_at, created_at, certificate_profile) VALUES (:id, :agent, :type, :backend, "
+                        + ":every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile)")
                 .bind("id", c.id())
                 .bind("agent", c.agentId())
                 .bind("type", c.type().wireName())
@@ -74,6 +100,7 @@ public final class CredentialDao {
                 .bind("status", c.status().name())
                 .bind("next", c.nextRotationAt())
                 .bind("createdAt", c.createdAt())
+                .bind("profile", profileJson(c.certificate()))
                 .execute();
     }
 

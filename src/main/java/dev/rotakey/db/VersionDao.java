@@ -67,6 +67,22 @@ public final class VersionDao {
         }
     }
 
+    /**
+     * Records (or, with null, clears) the alias of the leaf key that version {@code version} keeps in
+     * the key backend, so that revocation can destroy it.
+     */
+    public void setKeyRef(String credentialId, int version, String alias) {
+        h.createUpdate("UPDATE credential_versions SET key_ref = :alias WHERE credential_id = :id AND version = :v")
+                .bind("alias", alias).bind("id", credentialId).bind("v", version).execute();
+    }
+
+    /** The alias of the leaf key version {@code version} keeps in the key backend, if any. */
+    public Optional<String> keyRef(String credentialId, int version) {
+        return h.createQuery("SELECT key_ref FROM credential_versions WHERE credential_id = :id AND version = :v")
+                .bind("id", credentialId).bind("v", version).mapTo(String.class).findOne()
+                .filter(java.util.Objects::nonNull);
+    }
+
     public List<CredentialVersion> ofCredential(String credentialId) {
         return h.createQuery("SELECT * FROM credential_versions WHERE credential_id = :id ORDER BY version")
                 .bind("id", credentialId).map(MAPPER).list();

@@ -7,7 +7,10 @@ import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.RotationFactory;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.CertificateSummary;
 import dev.rotakey.core.Agent;
+import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.RejectedException;
@@ -43,9 +46,13 @@ public final class CredentialService {
     private final AuditLog audit;
     private final RotationFactory defaults;
     private final Clock clock;
+    private final CertificateProfiles profiles;
+    private final CertificateAuthorities authorities;
 
     public CredentialService(Store store, KeyBackends backends, Targets targets, RotationService rotations,
-                             AuditLog audit, RotationFactory defaults, Clock clock) {
+                             AuditLog audit, RotationFactory defaults, Clock clock, CertificateAuthorities authorities) {
+        this.profiles = new CertificateProfiles(authorities);
+        this.authorities = authorities;
         this.store = store;
         this.backends = backends;
         this.targets = targets;
@@ -92,13 +99,17 @@ public final class CredentialService {
         AgentService.requireId("agent", req.agent());
         CredentialType type = CredentialType.fromWire(req.type() == null ? "api-key" : req.type())
                 .orElseThrow(() -> RejectedException.invalid("type", "'" + req.type()
-                        + "' is not supported here (supported: api-key)"));
+                        + "' is not supported here (supported: api-key, certificate)"));
+        CertificateProfile profile = type == CredentialType.CERTIFICATE ? profiles.parse(req) : null;
+        if (profile == null) {
+            CertificateProfiles.refuseCertificateFields(req);
+        }
         String backend = req.backend() == null ? backends.names().get(0) : req.backend();
         if (backends.find(backend).isEmpty()) {
             throw RejectedException.invalid("backend", "no key backend named '" + backend + "' (configured: "
                     + backends.names() + ")");
         }
-        RotationPolicy policy = policy(req.rotation());
+        RotationPolicy policy = profile == null ? policy(req.rotation()) : certificatePolicy(req, profile);
         Duration grace = req.gracePeriod() == null ? defaults.getGracePeriod() : duration("gracePeriod", req.gracePeriod());
         if (grace.isNegative()) {
             throw RejectedException.invalid("gracePeriod", "must not be negative");
@@ -109,9 +120,33 @@ public final class CredentialService {
             throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the rotation interval ("
                     + interval + ")");
         }
+        if (profile != null && grace.compareTo(profile.validity()) >= 0) {
+            throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the certificate validity ("
+                    + profile.validity() + "), or the old certificate would expire during its grace period");
+        }
         List<TargetBinding> bindings = bindings(req.targets());
         return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,
-                Credential.CredentialStatus.ACTIVE, null, now, null);
+                Credential.CredentialStatus.ACTIVE, null, now, null, profile);
+    }
+
+    /**
+     * A certificate renews at {@code renewAt} of its validity unless an explicit rotation policy is
+     * given, which must then renew before the certificate expires.
+     */
+    private RotationPolicy certificatePolicy(CreateCredentialRequest req, CertificateProfile profile) {
+        if (req.rotation() == null) {
+            return RotationPolicy.every(profile.renewalInterval());
+        }
+        if (req.renewAt() != null) {
+            throw RejectedException.invalid("renewAt", "give either renewAt or rotation, not both");
+        }
+        RotationPolicy policy = policy(req.rotation());
+        Duration interval = policy.nominalInterval(clock.instant());
+        if (interval.compareTo(profile.validity()) >= 0) {
+            throw RejectedException.invalid("rotation", "the rotation interval (" + interval
+                    + ") must be shorter than the certificate validity (" + profile.validity() + ")");
+        }
+        return policy;
     }
 
     private RotationPolicy policy(CreateCredentialRequest.RotationSpec spec) {
@@ -170,12 +205,17 @@ public final class CredentialService {
         return out;
     }
 
-    private static Duration duration(String field, String text) {
+    static Duration duration(String field, String text) {
         try {
             return Duration.parse(text);
         } catch (DateTimeParseException e) {
             throw RejectedException.invalid(field, "'" + text + "' is not an ISO-8601 duration such as PT1H or P7D");
         }
+    }
+
+    /** The certificate issued for each version of {@code c}, by version; empty for an API key. */
+    public Map<Integer, CertificateSummary> certificates(Credential c) {
+        return c.type() == CredentialType.CERTIFICATE ? authorities.issuedFor(c.id()) : Map.of();
     }
 
     public Credential get(String id) {

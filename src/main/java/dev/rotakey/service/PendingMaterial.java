@@ -1,6 +1,6 @@
 package dev.rotakey.service;
 
-import dev.rotakey.core.Secret;
+import dev.rotakey.core.IssuedMaterial;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,26 +11,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * version and delivers it again.
  */
 final class PendingMaterial {
-    private final Map<String, Secret> byVersion = new ConcurrentHashMap<>();
+    private final Map<String, IssuedMaterial> byVersion = new ConcurrentHashMap<>();
 
     private static String key(String credentialId, int version) {
         return credentialId + "\u0000" + version;
     }
 
-    Secret get(String credentialId, int version) {
-        Secret s = byVersion.get(key(credentialId, version));
-        return s == null || s.isDestroyed() ? null : s;
+    IssuedMaterial get(String credentialId, int version) {
+        IssuedMaterial m = byVersion.get(key(credentialId, version));
+        return m == null || m.isDestroyed() ? null : m;
     }
 
-    void put(String credentialId, int version, Secret secret) {
-        Secret old = byVersion.put(key(credentialId, version), secret);
-        if (old != null && old != secret) {
+    void put(String credentialId, int version, IssuedMaterial material) {
+        IssuedMaterial old = byVersion.put(key(credentialId, version), material);
+        if (old != null && old != material) {
             old.destroy();
         }
     }
 
     void forget(String credentialId, int version) {
-        Secret old = byVersion.remove(key(credentialId, version));
+        IssuedMaterial old = byVersion.remove(key(credentialId, version));
         if (old != null) {
             old.destroy();
         }

@@ -4,8 +4,10 @@ import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RetryPolicy;
@@ -47,9 +49,12 @@ public final class RevocationService {
     private final WorkScheduler scheduler;
     private final CredentialLocks locks;
     private final Clock clock;
+    private final CertificateAuthorities authorities;
 
     public RevocationService(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
-                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock) {
+                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
+                             CertificateAuthorities authorities) {
+        this.authorities = authorities;
         this.store = store;
         this.backends = backends;
         this.targets = targets;
@@ -91,7 +96,7 @@ public final class RevocationService {
             }
             if (v.state() == VersionState.REVOKED) {
                 // Revoked at once in an emergency, with targets still to clean: this is the retry.
-                return v.revokeError() == null || removeOrRecord(v, actor);
+                return v.revokeError() == null || removeOrRecord(v, v.revokeReason(), actor);
             }
             if (v.state() == VersionState.PENDING) {
                 throw new IllegalStateException("a PENDING version is discarded by its rotation, not revoked");
@@ -105,21 +110,21 @@ public final class RevocationService {
                     scheduler.revokeAt(credentialId, version, v.revokeAfter());
                     return false;
                 }
-                return removeOrRecord(v, actor) && markRevoked(v, reason, actor, "");
+                return removeOrRecord(v, reason, actor) && markRevoked(v, reason, actor, "");
             }
             markRevoked(v, reason, actor, " (removal from targets follows)");
-            return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), actor);
+            return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), reason, actor);
         } finally {
             lock.unlock();
         }
     }
 
     /** Removes {@code v} from every target; on failure records it and schedules a retry. */
-    private boolean removeOrRecord(CredentialVersion v, String actor) {
+    private boolean removeOrRecord(CredentialVersion v, RevocationReason reason, String actor) {
         Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow(
                 () -> new IllegalStateException("credential " + v.credentialId() + " does not exist"));
         try {
-            removeFromTargets(c, v);
+            removeEverywhere(c, v, reason);
         } catch (RuntimeException e) {
             recordFailure(c, v, e, actor);
             return false;
@@ -155,8 +160,17 @@ public final class RevocationService {
         return true;
     }
 
-    private void removeFromTargets(Credential c, CredentialVersion v) {
+    /**
+     * A certificate goes on its CA's CRL first (relying parties learn of it whatever a target does),
+     * then its leaf key is destroyed if the backend holds it; then every target forgets the version.
+     */
+    private void removeEverywhere(Credential c, CredentialVersion v, RevocationReason reason) {
         KeyBackend backend = backends.get(c.backend());
+        if (c.type() == CredentialType.CERTIFICATE) {
+            Instant at = v.revokedAt() != null ? v.revokedAt() : clock.instant();
+            authorities.revoke(c.id(), v.version(), reason == null ? RevocationReason.SUPERSEDED : reason, at);
+            CertificateIssuer.destroyLeafKey(store, backend, c.id(), v.version());
+        }
         for (TargetBinding b : c.bindings()) {
             targets.get(b.target()).revoke(new Revocation(c.agentId(), c.id(), c.type().wireName(), v.version(), b,
                     content -> MaterialDigests.matches(backend, content, v.digest())));

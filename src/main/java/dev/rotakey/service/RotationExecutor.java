@@ -5,9 +5,11 @@ import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.ApiKeyIssuer;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.MaterialDigests;
@@ -17,7 +19,6 @@ import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationWorkflow;
-import dev.rotakey.core.Secret;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Daos;
@@ -60,12 +61,16 @@ public final class RotationExecutor {
     private final ScheduleCalculator schedule;
     private final PendingMaterial pending = new PendingMaterial();
     private final ApiKeyIssuer apiKeys = new ApiKeyIssuer();
+    private final CertificateAuthorities authorities;
+    private final CertificateIssuer certificates;
     private volatile RotationListener listener = RotationListener.NONE;
     private volatile RevocationService revocations;
 
     public RotationExecutor(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
-                            ScheduleCalculator schedule) {
+                            ScheduleCalculator schedule, CertificateAuthorities authorities) {
+        this.authorities = authorities;
+        this.certificates = new CertificateIssuer(authorities);
         this.store = store;
         this.backends = backends;
         this.targets = targets;
@@ -156,36 +161,46 @@ public final class RotationExecutor {
             throw new TargetException("credential is decommissioned", false);
         }
         KeyBackend backend = backends.get(c.backend());
-        IssuedMaterial material = apiKeys.issue(backend);
+        IssuedMaterial material = issue(backend, c, r.version());
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
-        boolean ok = store.tx(tx -> {
-            tx.credentials().findForUpdate(r.credentialId());
-            if (!tx.rotations().advance(r, next)) {
-                return false;
-            }
-            tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
-                    material.digestKeyId(), r.id(), now));
-            stepRecorded(tx, r, "OK", null, started, now);
-            return true;
-        });
+        boolean ok;
+        try {
+            ok = store.tx(tx -> {
+                tx.credentials().findForUpdate(r.credentialId());
+                if (!tx.rotations().advance(r, next)) {
+                    return false;
+                }
+                tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
+                        material.digestKeyId(), r.id(), now));
+                if (material.keyRef() != null) {
+                    tx.versions().setKeyRef(r.credentialId(), r.version(), material.keyRef());
+                }
+                stepRecorded(tx, r, "OK", null, started, now);
+                return true;
+            });
+        } catch (RuntimeException e) {
+            abandon(backend, material, e);
+            throw e;
+        }
         if (!ok) {
-            material.secret().destroy();
+            // Never delivered, and its private key is wiped or destroyed here: the certificate is unusable.
+            abandon(backend, material, null);
             return Optional.empty();
         }
-        pending.put(r.credentialId(), r.version(), material.secret());
+        pending.put(r.credentialId(), r.version(), material);
         return Optional.of(next);
     }
 
     private Optional<Rotation> deliver(Rotation r, Instant started) {
         Credential c = credential(r.credentialId());
-        Secret secret = materialOrRecreate(r, c);
-        if (secret == null) {
+        IssuedMaterial material = materialOrRecreate(r, c);
+        if (material == null) {
             return Optional.of(load(r.id()));
         }
         List<TargetBinding> bindings = c.bindings();
         for (TargetBinding b : bindings) {
-            targets.get(b.target()).deliver(delivery(c, r.version(), b, secret));
+            targets.get(b.target()).deliver(delivery(c, r.version(), b, material));
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -199,15 +214,15 @@ public final class RotationExecutor {
 
     private Optional<Rotation> verify(Rotation r, Instant started) {
         Credential c = credential(r.credentialId());
-        Secret secret = pending.get(c.id(), r.version());
-        if (secret == null) {
+        IssuedMaterial material = pending.get(c.id(), r.version());
+        if (material == null) {
             // Delivered before a restart, but the plaintext is gone: deliver fresh material again.
             materialOrRecreate(r, c);
             return Optional.of(load(r.id()));
         }
         List<TargetBinding> bindings = c.bindings();
         for (TargetBinding b : bindings) {
-            targets.get(b.target()).verify(delivery(c, r.version(), b, secret));
+            targets.get(b.target()).verify(delivery(c, r.version(), b, material));
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -255,6 +270,11 @@ public final class RotationExecutor {
             for (TargetBinding b : c.bindings()) {
                 targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), r.version(), b,
                         content -> MaterialDigests.matches(backend, content, digest)));
+            }
+            if (c.type() == CredentialType.CERTIFICATE) {
+                // The certificate may have reached a target before the failure: it goes on the CRL.
+                authorities.revoke(c.id(), r.version(), RevocationReason.ROTATION_FAILED, clock.instant());
+                CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
             }
         }
         Instant now = clock.instant();
@@ -326,13 +346,19 @@ public final class RotationExecutor {
      * version, whose digest replaces the old one before it is delivered. Returns null when the
      * rotation was sent back to DELIVER (the caller reloads it).
      */
-    private Secret materialOrRecreate(Rotation r, Credential c) {
-        Secret secret = pending.get(c.id(), r.version());
-        if (secret != null) {
-            return secret;
+    private IssuedMaterial materialOrRecreate(Rotation r, Credential c) {
+        IssuedMaterial existing = pending.get(c.id(), r.version());
+        if (existing != null) {
+            return existing;
         }
         KeyBackend backend = backends.get(c.backend());
-        IssuedMaterial fresh = apiKeys.issue(backend);
+        if (c.type() == CredentialType.CERTIFICATE) {
+            // The lost certificate may have reached a target with its key before the restart: off it goes,
+            // before its replacement for the same version is issued.
+            authorities.revoke(c.id(), r.version(), RevocationReason.SUPERSEDED, clock.instant());
+            CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
+        }
+        IssuedMaterial fresh = issue(backend, c, r.version());
         Instant now = clock.instant();
         boolean isVerify = r.step() == RotationStep.VERIFY;
         Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
@@ -344,18 +370,34 @@ public final class RotationExecutor {
             CredentialVersion v = tx.versions().find(c.id(), r.version())
                     .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
             tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
+            tx.versions().setKeyRef(c.id(), r.version(), fresh.keyRef());
             audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
                     "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(java.util.Locale.ROOT)
                             + " after a restart; pending material is never persisted");
             return true;
         });
         if (!ok) {
-            fresh.secret().destroy();
+            abandon(backend, fresh, null);
             return null;
         }
-        pending.put(c.id(), r.version(), fresh.secret());
-        return isVerify ? null : fresh.secret();
+        pending.put(c.id(), r.version(), fresh);
+        return isVerify ? null : fresh;
     }
+
+    private IssuedMaterial issue(KeyBackend backend, Credential c, int version) {
+        return c.type() == CredentialType.CERTIFICATE ? certificates.issue(backend, c, version) : apiKeys.issue(backend);
+    }
+
+    /** Wipes material that will never be delivered, and destroys its leaf key if the backend holds one. */
+    private static void abandon(KeyBackend backend, IssuedMaterial material, RuntimeException cause) {
+        material.destroy();
+        if (material.keyRef() != null) {
+            CertificateIssuer.destroyQuietly(backend, material.keyRef(),
+                    cause != null ? cause : new IllegalStateException("abandoned leaf key " + material.keyRef()));
+        }
+    }
+
+
 
     private Optional<Rotation> persist(Rotation r, Rotation next, java.util.function.Consumer<Daos> more) {
         boolean ok = store.tx(tx -> {
@@ -381,8 +423,9 @@ public final class RotationExecutor {
                 .orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
     }
 
-    private Delivery delivery(Credential c, int version, TargetBinding b, Secret secret) {
-        return new Delivery(c.agentId(), c.id(), c.type().wireName(), version, b, secret);
+    private static Delivery delivery(Credential c, int version, TargetBinding b, IssuedMaterial material) {
+        return new Delivery(c.agentId(), c.id(), c.type().wireName(), version, b, material.secret(),
+                material.certificate());
     }
 
     static String subject(String credentialId, int version) {

@@ -3,6 +3,7 @@ package dev.rotakey.service;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.RotationFactory;
@@ -58,13 +59,14 @@ public final class RotationThroughputBenchmark {
             RecordingScheduler scheduler = new RecordingScheduler();
             RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2, 0.5));
             CredentialLocks locks = new CredentialLocks(1024);
+            CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, db.store(), clock);
             RotationExecutor executor = new RotationExecutor(db.store(), backends, targets, workflow, audit, scheduler,
-                    locks, clock, new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)));
+                    locks, clock, new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
             RevocationService revocations = new RevocationService(db.store(), backends, targets, workflow, audit,
-                    scheduler, locks, clock);
+                    scheduler, locks, clock, authorities);
             RotationService rotations = new RotationService(db.store(), workflow, executor, revocations, audit, scheduler, clock);
             CredentialService service = new CredentialService(db.store(), backends, targets, rotations, audit,
-                    new RotationFactory(), clock);
+                    new RotationFactory(), clock, authorities);
             new AgentService(db.store(), audit, scheduler, clock)
                     .create(new CreateAgentRequest("bench", "bench@example.com", null, null, null, null), "bench");
 

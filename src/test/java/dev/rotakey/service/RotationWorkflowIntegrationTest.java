@@ -3,6 +3,8 @@ package dev.rotakey.service;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.RotationFactory;
@@ -81,6 +83,7 @@ class RotationWorkflowIntegrationTest {
         final RevocationService revocations;
         final CredentialService credentials;
         final AgentService agents;
+        final CertificateAuthorities authorities;
         final Store store = db.store();
 
         Node(Target target, RotationListener listener) {
@@ -90,15 +93,27 @@ class RotationWorkflowIntegrationTest {
             RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
                     Duration.ofSeconds(4), 2.0, 0.5));
             CredentialLocks locks = new CredentialLocks(16);
+            authorities = new CertificateAuthorities(Map.of("agents-ca", agentsCa()), backends, store, clock);
             executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                    new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)));
+                    new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
             executor.setListener(listener);
-            revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock);
+            revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock,
+                    authorities);
             executor.setRevocations(revocations);
             rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
             agents = new AgentService(store, audit, scheduler, clock);
-            credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock);
+            credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock,
+                    authorities);
         }
+    }
+
+    /** The CA certificate credentials in these tests are issued by; created only by the tests that use it. */
+    static CertificateAuthorityFactory agentsCa() {
+        CertificateAuthorityFactory f = new CertificateAuthorityFactory();
+        f.setBackend("hsm");
+        f.setSubject("CN=Workflow Test CA,O=Rotakey");
+        f.setTrustDomain("workflow.test");
+        return f;
     }
 
     @BeforeAll

@@ -468,6 +468,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     }
 
     @Override
+    public String keyUri(String alias) {
+        return "pkcs11:token=" + Pkcs11Uri.encode(tokenLabel) + ";object=" + Pkcs11Uri.encode(alias) + ";type=private";
+    }
+
+    @Override
     public String hmacKeyId() {
         return "pkcs11:" + tokenLabel + "/" + hmacKeyLabel;
     }
