@@ -1,6 +1,7 @@
 package dev.rotakey.core;
 
 import dev.rotakey.api.VerifyKeyRequest;
+import dev.rotakey.target.CertificateMaterial;
 import dev.rotakey.target.Delivery;
 import dev.rotakey.target.TargetBinding;
 import org.junit.jupiter.api.Test;
@@ -22,5 +23,19 @@ class RedactionTest {
         assertThat(m.toString()).doesNotContain(KEY).doesNotContain("00ff");
         assertThat(new VerifyKeyRequest(KEY).toString()).doesNotContain(KEY);
         assertThat(secret.toString()).doesNotContain(KEY);
+    }
+
+    @Test
+    void certificateMaterialNeverPrintsThePrivateKey() {
+        String pem = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+        CertificateMaterial c = new CertificateMaterial("CERT", "CHAIN", Secret.of(pem), null);
+        Delivery d = new Delivery("agent", "cred", "certificate", 1, new TargetBinding("local-files", Map.of("path", "a")),
+                Secret.of("CERT"), c);
+        IssuedMaterial m = new IssuedMaterial(Secret.of("CERT"), "00ff", "kid", c, null);
+        assertThat(c.toString()).doesNotContain("MIGHAgEA").contains("redacted");
+        assertThat(d.toString()).doesNotContain("MIGHAgEA");
+        assertThat(m.toString()).doesNotContain("MIGHAgEA").doesNotContain("00ff");
+        m.destroy();
+        assertThat(c.privateKeyPem().isDestroyed()).isTrue();
     }
 }

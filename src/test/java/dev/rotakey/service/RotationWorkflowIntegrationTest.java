@@ -441,6 +441,177 @@ class RotationWorkflowIntegrationTest {
         assertThat(fileContent("c6")).isEqualTo(key1);
     }
 
+    // ---- Certificate credentials: the same workflow with a CA in the token ----
+
+    private Node certificateNode;
+
+    private Node startWithCa(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        node.authorities.start();
+        certificateNode = node;
+        return node;
+    }
+
+    @AfterEach
+    void destroyCertificateKeys() {
+        if (certificateNode == null) {
+            return;
+        }
+        // The token is shared by every test run: leave no CA or leaf key behind.
+        Store store = certificateNode.store;
+        store.read(d -> d.certificateAuthorities().generations("agents-ca"))
+                .forEach(g -> backend.destroySigningKey(g.keyAlias()));
+        for (String id : store.read(d -> d.credentials().idsOfAgent("agent-1"))) {
+            for (CredentialVersion v : versions(id)) {
+                store.read(d -> d.versions().keyRef(id, v.version())).ifPresent(backend::destroySigningKey);
+            }
+        }
+        certificateNode = null;
+    }
+
+    private static CreateCredentialRequest certificate(String id, String custody) {
+        return new CreateCredentialRequest(id, "agent-1", "certificate", "hsm", null, "PT1H",
+                List.of(Map.of("target", "local-files", "path", "agent-1/" + id)),
+                "agents-ca", "EC_P256", "P30D", null, List.of("agent-1.internal"), List.of(), custody);
+    }
+
+    private java.security.cert.X509Certificate deliveredCertificate(String id) throws Exception {
+        try (var in = Files.newInputStream(files.resolve("agent-1/" + id + "/cert.pem"))) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aCertificateIsRenewedAtTwoThirdsOfItsValidityAndTheOldOneRevokedIntoTheCrlAfterGrace(TestDatabases.Engine engine)
+            throws Exception {
+        Node node = startWithCa(engine);
+        CredentialService.Created created = node.credentials.create(certificate("cert1", null), "test");
+        assertThat(created.rotation().state()).isEqualTo(RotationState.SUCCEEDED);
+        var first = deliveredCertificate("cert1");
+        assertThat(first.getSubjectX500Principal().getName()).isEqualTo("CN=agent-1");
+        assertThat(Files.readString(files.resolve("agent-1/cert1/key.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
+        assertThat(created.credential().policy().every()).isEqualTo(Duration.ofDays(20));
+        assertThat(scheduler.rotations.get("cert1")).isBetween(clock.instant().plus(Duration.ofDays(20)),
+                clock.instant().plus(Duration.ofDays(20)).plus(Duration.ofHours(1)));
+        var summaries = node.credentials.certificates(node.credentials.get("cert1"));
+        assertThat(summaries.get(1).serial()).isEqualTo(first.getSerialNumber().toString(16));
+        assertThat(summaries.get(1).notAfter()).isEqualTo(first.getNotAfter().toInstant());
+
+        clock.advance(Duration.ofDays(20));
+        Rotation r = node.rotations.startAndRun("cert1", RotationTrigger.SCHEDULE, "scheduler");
+        assertThat(r.state()).isEqualTo(RotationState.SUCCEEDED);
+        var second = deliveredCertificate("cert1");
+        assertThat(second.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
+        assertThat(versionOfCertificate("cert1")).isEqualTo(2);
+
+        clock.advance(Duration.ofHours(1));
+        assertThat(node.revocations.revokeDue("cert1", 1)).isTrue();
+        assertThat(versions("cert1").get(0).state()).isEqualTo(VersionState.REVOKED);
+        summaries = node.credentials.certificates(node.credentials.get("cert1"));
+        assertThat(summaries.get(1).revokedAt()).isNotNull();
+        assertThat(summaries.get(2).revokedAt()).isNull();
+        // The revocation matched nothing at the target: version 2's files are untouched.
+        assertThat(deliveredCertificate("cert1").getSerialNumber()).isEqualTo(second.getSerialNumber());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aLeafKeyInTheHsmIsNamedByItsUriAndDestroyedWhenItsVersionIsRevoked(TestDatabases.Engine engine) throws Exception {
+        Node node = startWithCa(engine);
+        node.credentials.create(certificate("cert2", "hsm"), "test");
+        String alias = node.store.read(d -> d.versions().keyRef("cert2", 1)).orElseThrow();
+        assertThat(Files.readString(files.resolve("agent-1/cert2/key.uri")).trim())
+                .isEqualTo("pkcs11:token=" + SoftHsmTokens.WORKFLOW + ";object=" + alias + ";type=private");
+        assertThat(files.resolve("agent-1/cert2/key.pem")).doesNotExist();
+        assertThat(backend.signingKey(alias)).isPresent();
+        assertThat(backend.signingKey(alias).get().publicKey()).isEqualTo(deliveredCertificate("cert2").getPublicKey());
+
+        node.rotations.emergencyRevoke("cert2", "test");
+        assertThat(backend.signingKey(alias)).isEmpty();
+        assertThat(keyRef(node, "cert2", 1)).isEmpty();
+        assertThat(node.credentials.certificates(node.credentials.get("cert2")).get(1).revokedAt()).isNotNull();
+        // The CA's own key survives the leaf's deletion (STACK-NOTES: deleteEntry pitfall).
+        String caAlias = node.store.read(d -> d.certificateAuthorities().generations("agents-ca")).get(0).keyAlias();
+        assertThat(backend.signingKey(caAlias)).isPresent();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aFailedCertificateRotationRevokesThePendingCertificateAndLeavesTheCurrentOneInPlace(TestDatabases.Engine engine)
+            throws Exception {
+        Node node = startWithCa(engine);
+        node.credentials.create(certificate("cert3", "hsm"), "test");
+        var first = deliveredCertificate("cert3");
+        Node failing = new Node(new DelegatingTarget(files()) {
+            @Override
+            public void verify(Delivery d) {
+                throw new TargetException("consumer refuses the certificate", false);
+            }
+        }, RotationListener.NONE);
+        Rotation r = failing.rotations.startAndRun("cert3", RotationTrigger.OPERATOR, "test");
+        assertThat(r.state()).isEqualTo(RotationState.FAILED);
+        assertThat(versions("cert3")).extracting(CredentialVersion::state)
+                .containsExactly(VersionState.CURRENT, VersionState.FAILED);
+        assertThat(deliveredCertificate("cert3").getSerialNumber()).isEqualTo(first.getSerialNumber());
+        assertThat(node.credentials.certificates(node.credentials.get("cert3")).get(2).revokedAt()).isNotNull();
+        assertThat(keyRef(node, "cert3", 2)).isEmpty();
+        assertThat(keyRef(node, "cert3", 1)).isPresent();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void certificateRequestsThatCannotBeHonouredAreRefusedNamingTheField(TestDatabases.Engine engine) throws Exception {
+        Node node = startWithCa(engine);
+        Map<String, CreateCredentialRequest> bad = new java.util.LinkedHashMap<>();
+        CreateCredentialRequest ok = certificate("bad", null);
+        bad.put("keySpec", with(ok, "keySpec", "ED25519"));
+        bad.put("ca", with(ok, "ca", "no-such-ca"));
+        bad.put("validity", with(ok, "validity", "P36500D"));
+        bad.put("gracePeriod", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "P30D",
+                ok.targets(), "agents-ca", null, "P1D", null, null, null, null));
+        bad.put("renewAt", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+                ok.targets(), "agents-ca", null, "P1D", 1.5, null, null, null));
+        bad.put("dnsNames[0]", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+                ok.targets(), "agents-ca", null, "P1D", null, List.of("not a name"), null, null));
+        bad.put("uris[0]", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+                ok.targets(), "agents-ca", null, "P1D", null, null, List.of("spiffe://evil/agent/root"), null));
+        bad.put("keyCustody", with(ok, "keyCustody", "paper"));
+        bad.put("ca ", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+                ok.targets(), "agents-ca", null, null, null, null, null, null));
+        for (Map.Entry<String, CreateCredentialRequest> e : bad.entrySet()) {
+            assertThatThrownBy(() -> node.credentials.create(e.getValue(), "test"))
+                    .as(e.getKey())
+                    .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                    .hasFieldOrPropertyWithValue("field", e.getKey().trim());
+        }
+        java.util.Optional<dev.rotakey.core.Credential> stored = node.store.read(d -> d.credentials().find("bad"));
+        assertThat(stored).isEmpty();
+    }
+
+    private static java.util.Optional<String> keyRef(Node node, String id, int version) {
+        return node.store.read(d -> d.versions().keyRef(id, version));
+    }
+
+    private static CreateCredentialRequest with(CreateCredentialRequest r, String field, String value) {
+        return new CreateCredentialRequest(r.id(), r.agent(), r.type(), r.backend(), r.rotation(), r.gracePeriod(),
+                r.targets(), field.equals("ca") ? value : r.ca(), field.equals("keySpec") ? value : r.keySpec(),
+                field.equals("validity") ? value : r.validity(), r.renewAt(), r.dnsNames(), r.uris(),
+                field.equals("keyCustody") ? value : r.keyCustody());
+    }
+
+    /** The version whose digest the delivered cert.pem has, or -1. */
+    private int versionOfCertificate(String id) throws Exception {
+        byte[] content = Files.readAllBytes(files.resolve("agent-1/" + id + "/cert.pem"));
+        for (CredentialVersion v : versions(id)) {
+            if (MaterialDigests.matches(backend, content, v.digest())) {
+                return v.version();
+            }
+        }
+        return -1;
+    }
+
     /** A real target with one operation overridden by a test. */
     static class DelegatingTarget implements Target {
         private final Target delegate;
