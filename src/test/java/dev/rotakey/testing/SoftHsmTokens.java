@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -131,6 +132,33 @@ public final class SoftHsmTokens {
         List<String> command = new ArrayList<>(List.of("pkcs11-tool", "--module", library()));
         command.addAll(List.of(args));
         return run(command);
+    }
+
+    /** The objects in a {@code pkcs11-tool --list-objects} listing whose label is exactly {@code label}. */
+    public static List<String> objectsLabelled(String listing, String label) {
+        Pattern labelLine = Pattern.compile("(?m)^\\s+label:\\s+" + Pattern.quote(label) + "\\s*$");
+        return objects(listing).stream().filter(o -> labelLine.matcher(o).find()).toList();
+    }
+
+    /** pkcs11-tool prints one unindented header line per object followed by indented attribute lines. */
+    public static List<String> objects(String listing) {
+        List<String> objects = new ArrayList<>();
+        StringBuilder current = null;
+        for (String line : listing.split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+                if (current != null) {
+                    objects.add(current.toString());
+                }
+                current = new StringBuilder();
+            }
+            if (current != null) {
+                current.append(line).append('\n');
+            }
+        }
+        if (current != null) {
+            objects.add(current.toString());
+        }
+        return objects;
     }
 
     private static Set<String> existingLabels() {

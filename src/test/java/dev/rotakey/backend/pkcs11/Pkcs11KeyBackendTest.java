@@ -253,29 +253,11 @@ class Pkcs11KeyBackendTest {
     }
 
     static List<String> objectsLabelled(String listing, String label) {
-        Pattern labelLine = Pattern.compile("(?m)^\\s+label:\\s+" + Pattern.quote(label) + "\\s*$");
-        return objects(listing).stream().filter(o -> labelLine.matcher(o).find()).toList();
+        return SoftHsmTokens.objectsLabelled(listing, label);
     }
 
-    /** pkcs11-tool prints one unindented header line per object followed by indented attribute lines. */
     static List<String> objects(String listing) {
-        List<String> objects = new ArrayList<>();
-        StringBuilder current = null;
-        for (String line : listing.split("\n")) {
-            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
-                if (current != null) {
-                    objects.add(current.toString());
-                }
-                current = new StringBuilder();
-            }
-            if (current != null) {
-                current.append(line).append('\n');
-            }
-        }
-        if (current != null) {
-            objects.add(current.toString());
-        }
-        return objects;
+        return SoftHsmTokens.objects(listing);
     }
 
     private static byte[] bytes(String s) {
