@@ -85,9 +85,7 @@ final class CertificateFiles {
         try {
             Path dir = directory(location, true).orElseThrow();
             where = dir;
-            for (String file : ALL) {
-                LocalFilesTarget.removeLeftoverTemporaries(dir, file);
-            }
+            removeLeftoverTemporaries(dir);
             takeBackups(dir, certificate);
             writeIfChanged(dir, keyFile, key);
             writeIfChanged(dir, CHAIN, chain);
@@ -293,15 +291,21 @@ final class CertificateFiles {
 
     /** Removes every file of the directory, cert.pem last (see the class comment). */
     private void removeAll(Path dir) throws IOException {
-        for (String file : ALL) {
-            LocalFilesTarget.removeLeftoverTemporaries(dir, file);
-        }
+        removeLeftoverTemporaries(dir);
         for (String companion : COMPANIONS) {
             Files.deleteIfExists(dir.resolve(companion));
         }
         deleteBackups(dir);
         Files.deleteIfExists(dir.resolve(CERT));
         LocalFilesTarget.fsyncDirectory(dir);
+    }
+
+    /** Temporaries of interrupted writes of the files and of their backups; they may hold the key. */
+    private static void removeLeftoverTemporaries(Path dir) throws IOException {
+        for (String file : ALL) {
+            LocalFilesTarget.removeLeftoverTemporaries(dir, file);
+            LocalFilesTarget.removeLeftoverTemporaries(dir, backup(dir, file).getFileName().toString());
+        }
     }
 
     /** Removes the backups, the certificate's last so that it keeps marking a complete set. */

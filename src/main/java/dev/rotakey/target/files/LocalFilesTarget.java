@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * Delivers credentials as files (mode 0600) under one base directory, written atomically, with
@@ -124,6 +125,7 @@ public final class LocalFilesTarget implements Target {
                 fsyncDirectory(dir);
             }
             removeLeftoverTemporaries(dir, location.fileName());
+            removeLeftoverTemporaries(dir, location.backupName());
             writeAtomically(dir, file, material);
         } catch (IOException e) {
             throw ioFailure("deliver version " + delivery.version() + " to", file, e);
@@ -432,9 +434,7 @@ public final class LocalFilesTarget implements Target {
 
         /** All segments: a certificate's path names the directory its files go to. */
         List<String> segments() {
-            List<String> all = new java.util.ArrayList<>(parents);
-            all.add(fileName);
-            return List.copyOf(all);
+            return Stream.concat(parents.stream(), Stream.of(fileName)).toList();
         }
 
         String backupName() {

@@ -169,6 +169,20 @@ class LocalFilesTargetCertificateTest {
     }
 
     @Test
+    void temporaryFilesOfAnInterruptedWriteAreRemoved() throws IOException {
+        target.deliver(delivery(1, ec1.exported()));
+        Files.writeString(dir.resolve(".key.pem.rotakey-tmp-crashed"), ec2.privateKeyPem());
+        Files.writeString(dir.resolve("..key.pem.rotakey-previous.rotakey-tmp-crashed"), ec1.privateKeyPem());
+
+        target.deliver(delivery(2, ec2.exported()));
+        assertThat(namesIn(dir)).allMatch(name -> !name.contains(".rotakey-tmp-"));
+
+        Files.writeString(dir.resolve(".cert.pem.rotakey-tmp-crashed"), ec3.certificatePem());
+        target.revoke(revocation(2, ec2));
+        assertThat(namesIn(dir)).isEmpty();
+    }
+
+    @Test
     void aNewVersionReplacesAllFilesAndKeepsThePreviousOnesAsBackups() throws IOException {
         target.deliver(delivery(1, ec1.exported()));
         target.deliver(delivery(2, ec2.exported()));
