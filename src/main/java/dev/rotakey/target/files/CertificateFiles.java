@@ -167,10 +167,9 @@ final class CertificateFiles {
                 removeAll(dir);
                 return;
             }
-            boolean discarded;
             try (Stored cert = current.get()) {
-                discarded = revocation.matcher().matches(cert.content());
-                if (!discarded) {
+                if (!revocation.matcher().matches(cert.content())) {
+                    // Another version is in place; it is left alone, bar what a delivery cut short left beside it.
                     rollBackInterruptedDelivery(dir, cert.content());
                     return;
                 }
