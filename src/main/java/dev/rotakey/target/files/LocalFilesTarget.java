@@ -29,11 +29,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * Delivers credentials as files (mode 0600) under one base directory, written atomically, with
  * the previous content kept beside each file until the new version is settled so that a failed
- * rotation can put it back.
+ * rotation can put it back. An API key goes to the one file its binding's {@code path} names; a
+ * certificate goes to the directory it names, as {@link CertificateFiles} describes.
  *
  * <p>Symbolic links are checked when an operation starts (no path component may resolve outside
  * the base directory, the file itself may not be a link). Whoever can write inside the base
@@ -51,6 +53,7 @@ public final class LocalFilesTarget implements Target {
 
     private final String name;
     private final Path base;
+    private final CertificateFiles certificates;
 
     /**
      * @param baseDirectory an existing directory; symbolic links in it are resolved once, here
@@ -66,6 +69,15 @@ public final class LocalFilesTarget implements Target {
         if (!Files.isDirectory(base)) {
             throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
         }
+        this.certificates = new CertificateFiles(this);
+    }
+
+    String targetName() {
+        return name;
+    }
+
+    Path base() {
+        return base;
     }
 
     @Override
@@ -85,11 +97,15 @@ public final class LocalFilesTarget implements Target {
 
     @Override
     public void deliver(Delivery delivery) {
+        if (isCertificate(delivery)) {
+            certificates.deliver(delivery);
+            return;
+        }
         Location location = locate(delivery.binding());
         byte[] material = delivery.material().utf8();
         Path file = base.resolve(location.relative());
         try {
-            Path dir = directory(location, true).orElseThrow();
+            Path dir = directory(location.parents(), true).orElseThrow();
             file = dir.resolve(location.fileName());
             Path backup = dir.resolve(location.backupName());
             Optional<Stored> existing = read(file);
@@ -109,6 +125,7 @@ public final class LocalFilesTarget implements Target {
                 fsyncDirectory(dir);
             }
             removeLeftoverTemporaries(dir, location.fileName());
+            removeLeftoverTemporaries(dir, location.backupName());
             writeAtomically(dir, file, material);
         } catch (IOException e) {
             throw ioFailure("deliver version " + delivery.version() + " to", file, e);
@@ -119,11 +136,15 @@ public final class LocalFilesTarget implements Target {
 
     @Override
     public void verify(Delivery delivery) {
+        if (isCertificate(delivery)) {
+            certificates.verify(delivery);
+            return;
+        }
         Location location = locate(delivery.binding());
         byte[] material = delivery.material().utf8();
         Path file = base.resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location, false);
+            Optional<Path> dir = directory(location.parents(), false);
             Optional<Stored> stored = Optional.empty();
             if (dir.isPresent()) {
                 file = dir.get().resolve(location.fileName());
@@ -152,10 +173,14 @@ public final class LocalFilesTarget implements Target {
 
     @Override
     public void revoke(Revocation revocation) {
+        if (CertificateFiles.TYPE.equals(revocation.credentialType())) {
+            certificates.revoke(revocation);
+            return;
+        }
         Location location = locate(revocation.binding());
         Path file = base.resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location, false);
+            Optional<Path> dir = directory(location.parents(), false);
             if (dir.isEmpty()) {
                 return;
             }
@@ -173,10 +198,14 @@ public final class LocalFilesTarget implements Target {
 
     @Override
     public void discard(Revocation revocation) {
+        if (CertificateFiles.TYPE.equals(revocation.credentialType())) {
+            certificates.discard(revocation);
+            return;
+        }
         Location location = locate(revocation.binding());
         Path file = base.resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location, false);
+            Optional<Path> dir = directory(location.parents(), false);
             if (dir.isEmpty()) {
                 return;
             }
@@ -204,7 +233,19 @@ public final class LocalFilesTarget implements Target {
         }
     }
 
-    private Location locate(TargetBinding binding) {
+    /**
+     * Whether a delivery is a certificate's: refuses one that says it is a certificate without
+     * carrying one, which would otherwise be written as a single file holding only the PEM.
+     */
+    private boolean isCertificate(Delivery delivery) {
+        if (!delivery.isCertificate() && CertificateFiles.TYPE.equals(delivery.credentialType())) {
+            throw new TargetException("target '" + name + "': " + delivery + " is a certificate delivery without "
+                    + "its chain and key", false);
+        }
+        return delivery.isCertificate();
+    }
+
+    Location locate(TargetBinding binding) {
         try {
             return Location.of(binding);
         } catch (InvalidBindingException e) {
@@ -217,9 +258,9 @@ public final class LocalFilesTarget implements Target {
      * directory; missing components are created (0700) when {@code create}, otherwise the result
      * is empty.
      */
-    private Optional<Path> directory(Location location, boolean create) throws IOException {
+    Optional<Path> directory(List<String> segments, boolean create) throws IOException {
         Path dir = base;
-        for (String segment : location.parents()) {
+        for (String segment : segments) {
             Path next = dir.resolve(segment);
             if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
                 if (!create) {
@@ -248,7 +289,7 @@ public final class LocalFilesTarget implements Target {
     }
 
     /** The file's content and mode, or empty when it does not exist; never follows a link. */
-    private Optional<Stored> read(Path file) throws IOException {
+    Optional<Stored> read(Path file) throws IOException {
         PosixFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -257,6 +298,10 @@ public final class LocalFilesTarget implements Target {
         }
         if (attributes.isSymbolicLink()) {
             throw new TargetException("target '" + name + "': " + file + " is a symbolic link; refusing to follow it", false);
+        }
+        if (attributes.isDirectory()) {
+            throw new TargetException("target '" + name + "': " + file + " is a directory, not a file (a certificate's "
+                    + "files are delivered to a directory; an API key's path must name a file)", false);
         }
         if (!attributes.isRegularFile()) {
             throw new TargetException("target '" + name + "': " + file + " is not a regular file", false);
@@ -268,7 +313,7 @@ public final class LocalFilesTarget implements Target {
         }
     }
 
-    private boolean holds(Path file, Revocation revocation) throws IOException {
+    boolean holds(Path file, Revocation revocation) throws IOException {
         Optional<Stored> stored = read(file);
         if (stored.isEmpty()) {
             return false;
@@ -286,7 +331,7 @@ public final class LocalFilesTarget implements Target {
      * Replaces {@code target} with {@code content} so that a reader or a crash sees either the old
      * or the new content, never a mix: the temporary file is private from its creation on.
      */
-    private static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
+    static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
         Path temporary = dir.resolve("." + target.getFileName() + TEMP_MARK
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
         try {
@@ -312,7 +357,7 @@ public final class LocalFilesTarget implements Target {
     }
 
     /** Temporary files of a write that a crash interrupted; they may hold secret material. */
-    private static void removeLeftoverTemporaries(Path dir, String fileName) throws IOException {
+    static void removeLeftoverTemporaries(Path dir, String fileName) throws IOException {
         String prefix = "." + fileName + TEMP_MARK;
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir,
                 p -> p.getFileName().toString().startsWith(prefix))) {
@@ -323,13 +368,13 @@ public final class LocalFilesTarget implements Target {
     }
 
     /** Makes a rename or deletion durable: without it a crash may bring the old entry back. */
-    private static void fsyncDirectory(Path dir) throws IOException {
+    static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
     }
 
-    private TargetException ioFailure(String action, Path file, IOException e) {
+    TargetException ioFailure(String action, Path file, IOException e) {
         return new TargetException("target '" + name + "': cannot " + action + " " + file + ": " + e, true, e);
     }
 
@@ -339,7 +384,7 @@ public final class LocalFilesTarget implements Target {
     }
 
     /** Content read from a file, wiped when closed. */
-    private record Stored(byte[] content, Set<PosixFilePermission> mode) implements AutoCloseable {
+    record Stored(byte[] content, Set<PosixFilePermission> mode) implements AutoCloseable {
         @Override
         public void close() {
             Arrays.fill(content, (byte) 0);
@@ -352,7 +397,7 @@ public final class LocalFilesTarget implements Target {
     }
 
     /** A binding's relative path, checked to be normalised and to stay below the base directory. */
-    private record Location(String relative, List<String> parents, String fileName) {
+    record Location(String relative, List<String> parents, String fileName) {
 
         static Location of(TargetBinding binding) {
             List<String> unknown = binding.params().keySet().stream()
@@ -385,6 +430,11 @@ public final class LocalFilesTarget implements Target {
                 throw new InvalidBindingException(PATH, "'" + path + "' collides with the names of Rotakey's own backup and temporary files");
             }
             return new Location(path, segments.subList(0, segments.size() - 1), fileName);
+        }
+
+        /** All segments: a certificate's path names the directory its files go to. */
+        List<String> segments() {
+            return Stream.concat(parents.stream(), Stream.of(fileName)).toList();
         }
 
         String backupName() {

@@ -139,6 +139,7 @@ class LocalFilesTargetTest {
     void removesTemporaryFilesLeftByAnInterruptedWrite() throws IOException {
         target.deliver(delivery("key", 1, "material-1"));
         Files.writeString(base.resolve(".key.rotakey-tmp-crashed"), "material-2");
+        Files.writeString(base.resolve("..key.rotakey-previous.rotakey-tmp-crashed"), "material-1");
 
         target.deliver(delivery("key", 2, "material-2"));
 
