@@ -83,8 +83,6 @@ public final class CertificateAuthorities implements Managed {
     private final ConcurrentMap<String, SigningKey> keys = new ConcurrentHashMap<>();
     /** Parsed CA certificates by "name/generation"; they never change once written. */
     private final ConcurrentMap<String, X509Certificate> certificates = new ConcurrentHashMap<>();
-    /** CRLs a revocation could not re-sign (backend offline): the next refresh signs them. */
-    private final Set<CaGeneration> unsignedRevocations = ConcurrentHashMap.newKeySet();
 
     /**
      * {@code configs}' backend names must have been checked against {@code backends}. A parent that
@@ -298,17 +296,19 @@ public final class CertificateAuthorities implements Managed {
         List<CaGeneration> issuers = store.tx(d -> {
             List<CaGeneration> unrevoked = d.issuedCertificates().unrevokedIssuers(credentialId, version);
             int revoked = d.issuedCertificates().revoke(credentialId, version, reason.name(), revokedAt);
+            for (CaGeneration g : unrevoked) {
+                // Committed with the revocation: a re-sign that fails below (backend offline) is retried by the refresh.
+                d.crls().insertIfAbsent(g.caName(), g.generation());
+                d.crls().markStale(g.caName(), g.generation());
+            }
             if (revoked > 0) {
                 audit.record(d, ACTOR, AuditAction.CERTIFICATE_REVOKED, "credential:" + credentialId + "/v" + version,
                         "ok", revoked + " certificate(s), reason " + reason + ", CA generation(s) " + unrevoked);
             }
             return unrevoked;
         });
-        // Marked first: a re-sign that fails here (backend offline) is retried by the next refresh.
-        unsignedRevocations.addAll(issuers);
         for (CaGeneration g : issuers) {
             signCrl(g.caName(), g.generation());
-            unsignedRevocations.remove(g);
         }
     }
 
@@ -346,7 +346,7 @@ public final class CertificateAuthorities implements Managed {
 
     /**
      * Periodic upkeep, safe to call from any node at any time: re-signs each CRL of a generation in use
-     * once less than half its validity remains (or when a revocation could not sign it), retires
+     * once less than half its validity remains (or a revocation could not sign it), retires
      * RETIRING generations nothing depends on any more, and destroys RETIRED generations' keys.
      * Problems are logged per CA, never thrown.
      */
@@ -370,13 +370,11 @@ public final class CertificateAuthorities implements Managed {
                 }
                 continue;
             }
-            CaGeneration id = new CaGeneration(name, g.generation());
             Optional<CrlRecord> crl = store.read(d -> d.crls().find(name, g.generation()));
-            boolean fresh = crl.isPresent() && crl.get().der() != null
+            boolean fresh = crl.isPresent() && crl.get().der() != null && !crl.get().stale()
                     && Duration.between(now, crl.get().nextUpdate()).compareTo(config.getCrlValidity().dividedBy(2)) >= 0;
-            if (!fresh || unsignedRevocations.contains(id)) {
+            if (!fresh) {
                 signCrl(name, g.generation());
-                unsignedRevocations.remove(id);
             }
             if (RETIRING.equals(g.state())) {
                 retireIfUnused(g, now);

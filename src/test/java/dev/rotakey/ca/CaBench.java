@@ -104,10 +104,14 @@ final class CaBench implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        // Through a fresh connection: a PKCS#11 KeyStore does not see keys another connection created after it loaded.
+        KeyBackend cleaner = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm-cleaner");
         try {
+            cleaner.start();
             db.store().read(d -> d.certificateAuthorities().generationsIn("hsm"))
-                    .forEach(r -> backend.destroySigningKey(r.keyAlias()));
+                    .forEach(r -> cleaner.destroySigningKey(r.keyAlias()));
         } finally {
+            cleaner.close();
             backend.close();
             db.close();
         }

@@ -1,7 +1,11 @@
 package dev.rotakey.ca;
 
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendException;
+import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.core.RevocationReason;
+import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabases.Engine;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -25,12 +29,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static dev.rotakey.ca.CaBench.leafKey;
 import static dev.rotakey.ca.CaBench.openssl;
 import static dev.rotakey.ca.CaBench.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * CRLs of CA generations on H2 and PostgreSQL: revoked certificates with their reasons as OpenSSL
@@ -202,6 +208,40 @@ class RevocationListTest {
         assertThat(number(fetched)).isGreaterThan(first);
         assertThat(fetched.getNextUpdate().toInstant()).isAfter(bench.clock.instant());
         assertThat(authorities.problems()).isEmpty();
+    }
+
+    @Test
+    void aRevocationTheBackendCouldNotSignIsListedByTheNextRefreshEvenAfterARestart() throws Exception {
+        bench = new CaBench(Engine.H2, dir, NOW);
+        bench.ca("agents-ca", KeySpec.EC_P256, "CN=Agents CA");
+        KeyBackend failing = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm");
+        failing.start();
+        CertificateAuthorities first = new CertificateAuthorities(bench.configs, new KeyBackends(Map.of("hsm", failing)),
+                bench.db.store(), bench.clock);
+        first.start();
+        IssuedCertificate issued = issue(first, "cred-a", 1, Duration.ofDays(3));
+        long signed = number(parse(first.crlDer("agents-ca", Optional.empty())));
+
+        failing.close();
+        assertThatThrownBy(() -> first.revoke("cred-a", 1, RevocationReason.EMERGENCY, NOW))
+                .isInstanceOf(KeyBackendException.class);
+        // The revocation itself is recorded; the CRL does not list it yet.
+        assertThat(first.issuedFor("cred-a").get(1).revokedAt()).isEqualTo(NOW);
+
+        // A restart: a new connection to the token, which sees the key the first one created.
+        KeyBackend reconnected = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm");
+        reconnected.start();
+        CertificateAuthorities restarted = new CertificateAuthorities(bench.configs,
+                new KeyBackends(Map.of("hsm", reconnected)), bench.db.store(), bench.clock);
+        restarted.start();
+        X509CRL crl = parse(restarted.crlDer("agents-ca", Optional.empty()));
+        assertThat(number(crl)).isGreaterThan(signed);
+        assertThat(reason(crl, issued.serial())).isEqualTo(CRLReason.KEY_COMPROMISE);
+        long resigned = number(crl);
+        restarted.refreshCrls();
+        assertThat(number(parse(restarted.crlDer("agents-ca", Optional.empty())))).as("signed once, not at every refresh")
+                .isEqualTo(resigned);
+        reconnected.close();
     }
 
     @Test
