@@ -385,7 +385,7 @@ public final class CertificateAuthorities implements Managed {
     private void retireIfUnused(CaRecord g, Instant now) {
         boolean retired = store.tx(d -> {
             d.certificateAuthorities().lock(g.name());
-            if (d.issuedCertificates().outstanding(g.name(), g.generation(), now) > 0
+            if (d.issuedCertificates().hasOutstanding(g.name(), g.generation(), now)
                     || d.certificateAuthorities().childrenInUse(g.name(), g.generation()) > 0) {
                 return false;
             }

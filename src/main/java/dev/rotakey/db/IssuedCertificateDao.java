@@ -89,6 +89,14 @@ public final class IssuedCertificateDao {
                 .mapTo(Long.class).one();
     }
 
+    /** Whether any certificate of a CA generation is still usable at {@code now}; stops at the first one. */
+    public boolean hasOutstanding(String caName, int generation, Instant now) {
+        return h.createQuery("SELECT 1 FROM issued_certificates WHERE ca_name = :ca AND ca_generation = :g "
+                        + "AND revoked_at IS NULL AND not_after > :now FETCH FIRST 1 ROWS ONLY")
+                .bind("ca", caName).bind("g", generation).bind("now", now)
+                .mapTo(Integer.class).findOne().isPresent();
+    }
+
     private static IssuedRecord record(ResultSet rs) throws SQLException {
         return new IssuedRecord(rs.getString("serial"), rs.getString("ca_name"), rs.getInt("ca_generation"),
                 rs.getString("credential_id"), rs.getInt("version"), rs.getString("agent_id"),
