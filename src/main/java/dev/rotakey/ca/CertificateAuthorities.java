@@ -83,6 +83,8 @@ public final class CertificateAuthorities implements Managed {
     private final ConcurrentMap<String, SigningKey> keys = new ConcurrentHashMap<>();
     /** Parsed CA certificates by "name/generation"; they never change once written. */
     private final ConcurrentMap<String, X509Certificate> certificates = new ConcurrentHashMap<>();
+    /** The number of the CRL last written to each CA's {@code crlFile} by this node. */
+    private final Map<String, Long> writtenCrlNumbers = new ConcurrentHashMap<>();
 
     /**
      * {@code configs}' backend names must have been checked against {@code backends}. A parent that
@@ -375,6 +377,9 @@ public final class CertificateAuthorities implements Managed {
                     && Duration.between(now, crl.get().nextUpdate()).compareTo(config.getCrlValidity().dividedBy(2)) >= 0;
             if (!fresh) {
                 signCrl(name, g.generation());
+            } else if (ACTIVE.equals(g.state())) {
+                // Another node may have signed it: this node's crlFile follows the database.
+                writeCrlFile(crl.get());
             }
             if (RETIRING.equals(g.state())) {
                 retireIfUnused(g, now);
@@ -516,7 +521,7 @@ public final class CertificateAuthorities implements Managed {
         SigningKey key = key(record);
         X509Certificate caCertificate = certificate(record);
         ensureCrlRow(name, generation);
-        byte[] der = store.tx(d -> {
+        CrlRecord signed = store.tx(d -> {
             long number = d.crls().lockAndMaxNumber(name) + 1;
             Instant now = clock.instant();
             Instant next = now.plus(config.getCrlValidity());
@@ -524,14 +529,14 @@ public final class CertificateAuthorities implements Managed {
                     .map(r -> new CrlBuilder.Entry(new BigInteger(r.serial(), 16), r.revokedAt(),
                             RevocationReason.valueOf(r.revokeReason())))
                     .toList();
-            byte[] signed = crls.build(key, caCertificate, number, now, next, entries);
-            d.crls().store(name, generation, number, now, next, signed);
-            return signed;
+            byte[] der = crls.build(key, caCertificate, number, now, next, entries);
+            d.crls().store(name, generation, number, now, next, der);
+            return new CrlRecord(name, generation, number, now, next, der, false);
         });
-        if (config.getCrlFile() != null && ACTIVE.equals(record.state())) {
-            writeCrlFile(Path.of(config.getCrlFile()), der, name);
+        if (ACTIVE.equals(record.state())) {
+            writeCrlFile(signed);
         }
-        return der;
+        return signed.der();
     }
 
     private void ensureCrlRow(String name, int generation) {
@@ -545,21 +550,31 @@ public final class CertificateAuthorities implements Managed {
         }
     }
 
-    /** Temp file and atomic rename, so that a web server reading the file never sees half a CRL. */
-    private static void writeCrlFile(Path file, byte[] der, String name) {
+    /**
+     * Writes an ACTIVE generation's CRL to the CA's {@code crlFile}, unless a newer one is there
+     * already. Temp file and atomic rename, so that a web server reading the file never sees half a CRL.
+     */
+    private synchronized void writeCrlFile(CrlRecord crl) {
+        String file = configs.get(crl.caName()).getCrlFile();
+        Long written = writtenCrlNumbers.get(crl.caName());
+        if (file == null || crl.der() == null || (written != null && written >= crl.crlNumber())) {
+            return;
+        }
+        Path path = Path.of(file);
         try {
-            Path dir = file.toAbsolutePath().getParent();
+            Path dir = path.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
             try {
-                Files.write(tmp, der);
+                Files.write(tmp, crl.der());
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
             }
+            writtenCrlNumbers.put(crl.caName(), crl.crlNumber());
         } catch (IOException | UnsupportedOperationException e) {
-            LOG.warn("cannot write the CRL of certificate authority {} to {}: {}", name, file, e.toString());
+            LOG.warn("cannot write the CRL of certificate authority {} to {}: {}", crl.caName(), path, e.toString());
         }
     }
 

@@ -262,5 +262,23 @@ class RevocationListTest {
         try (var listing = Files.list(file.getParent())) {
             assertThat(listing.map(p -> p.getFileName().toString()).toList()).containsExactly("agents.crl");
         }
+
+        // Another node (its own crlFile) signs the next CRL: this node's refresh brings its file up to date.
+        Path otherFile = dir.resolve("other-node/agents.crl");
+        bench.ca("agents-ca", KeySpec.EC_P256, "CN=Agents CA").setCrlFile(otherFile.toString());
+        CertificateAuthorities otherNode = bench.authorities();
+        issue(otherNode, "cred-b", 1, Duration.ofDays(1));
+        otherNode.revoke("cred-b", 1, RevocationReason.DECOMMISSIONED, NOW);
+        byte[] newest = otherNode.crlDer("agents-ca", Optional.empty());
+        assertThat(Files.readAllBytes(otherFile)).isEqualTo(newest);
+        assertThat(Files.readAllBytes(file)).isEqualTo(current);
+        authorities.refreshCrls();
+        assertThat(Files.readAllBytes(file)).isEqualTo(newest);
+
+        // After a CA rotation the file holds the new generation's CRL.
+        authorities.rotate("agents-ca", "admin");
+        X509CRL rotated = parse(Files.readAllBytes(file));
+        assertThat(rotated.getRevokedCertificates()).isNull();
+        assertThat(Files.readAllBytes(file)).isEqualTo(authorities.crlDer("agents-ca", Optional.of(2)));
     }
 }
