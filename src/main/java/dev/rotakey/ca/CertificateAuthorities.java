@@ -310,7 +310,7 @@ public final class CertificateAuthorities implements Managed {
             return unrevoked;
         });
         for (CaGeneration g : issuers) {
-            signCrl(g.caName(), g.generation());
+            signCrl(g.caName(), g.generation(), true);
         }
     }
 
@@ -513,6 +513,16 @@ public final class CertificateAuthorities implements Managed {
      * store, so numbers never repeat or go back, whichever node signs.
      */
     byte[] signCrl(String name, int generation) {
+        return signCrl(name, generation, false);
+    }
+
+    /**
+     * With {@code onlyIfStale}, a CRL that another signature has brought up to date since the caller's
+     * revocation committed is left as it is: a burst of revocations (a decommission) costs a few
+     * signatures, not one per certificate. The stale flag is read under the CRL lock, after the
+     * revocation's commit, so a signature that cleared it listed the revocation.
+     */
+    private byte[] signCrl(String name, int generation, boolean onlyIfStale) {
         CaRecord record = store.read(d -> d.certificateAuthorities().generation(name, generation)).orElseThrow();
         if (RETIRED.equals(record.state())) {
             return store.read(d -> d.crls().find(name, generation)).map(CrlRecord::der).orElse(null);
@@ -523,6 +533,12 @@ public final class CertificateAuthorities implements Managed {
         ensureCrlRow(name, generation);
         CrlRecord signed = store.tx(d -> {
             long number = d.crls().lockAndMaxNumber(name) + 1;
+            if (onlyIfStale) {
+                Optional<CrlRecord> current = d.crls().find(name, generation);
+                if (current.isPresent() && current.get().der() != null && !current.get().stale()) {
+                    return current.get();
+                }
+            }
             Instant now = clock.instant();
             Instant next = now.plus(config.getCrlValidity());
             List<CrlBuilder.Entry> entries = d.issuedCertificates().revokedUnexpired(name, generation, now).stream()

@@ -168,6 +168,36 @@ class RevocationListTest {
         assertThat(other.crlDer("agents-ca", Optional.empty())).isEqualTo(authorities.crlDer("agents-ca", Optional.empty()));
     }
 
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void concurrentRevocationsAllReachTheCrlWithAtMostOneSignatureEach(Engine engine) throws Exception {
+        CertificateAuthorities authorities = start(engine);
+        List<IssuedCertificate> issued = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            issued.add(issue(authorities, "cred-" + i, 1, Duration.ofDays(2)));
+        }
+        long before = number(parse(authorities.crlDer("agents-ca", Optional.empty())));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String credential = "cred-" + i;
+                done.add(threads.submit(() -> authorities.revoke(credential, 1, RevocationReason.DECOMMISSIONED, NOW)));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        X509CRL crl = parse(authorities.crlDer("agents-ca", Optional.empty()));
+        for (IssuedCertificate c : issued) {
+            assertThat(reason(crl, c.serial())).isEqualTo(CRLReason.CESSATION_OF_OPERATION);
+        }
+        assertThat(number(crl)).isBetween(before + 1, before + 6);
+    }
+
     @Test
     void theRefreshReSignsOnceLessThanHalfTheValidityRemainsAndDropsExpiredEntries() throws Exception {
         CertificateAuthorities authorities = start(Engine.H2);
