@@ -13,6 +13,7 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.db.CertificateAuthorityDao.CaRecord;
 import dev.rotakey.db.CrlDao.CrlRecord;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.IssuedCertificateDao.CaGeneration;
 import dev.rotakey.db.IssuedCertificateDao.IssuedRecord;
 import dev.rotakey.db.Store;
@@ -235,6 +236,11 @@ public final class CertificateAuthorities implements Managed {
                     }
                     X509Certificate caCertificate = certificate(active);
                     Instant caNotAfter = caCertificate.getNotAfter().toInstant();
+                    if (!caNotAfter.isAfter(clock.instant())) {
+                        throw new CertificateAuthorityNotReadyException("the certificate of CA " + caName + " generation "
+                                + active.generation() + " expired at " + caNotAfter + ": rotate the CA (POST /tasks/rotate-ca?ca="
+                                + caName + ")");
+                    }
                     LeafRequest bounded = request;
                     if (clock.instant().plus(request.validity()).isAfter(caNotAfter)) {
                         bounded = new LeafRequest(request.agentId(), request.credentialId(), request.version(),
@@ -275,7 +281,7 @@ public final class CertificateAuthorities implements Managed {
     }
 
     /** The issuing generation's certificate, then its parents' up to the root. */
-    private List<X509Certificate> chainOf(dev.rotakey.db.Daos d, CaRecord generation) {
+    private List<X509Certificate> chainOf(Daos d, CaRecord generation) {
         List<X509Certificate> chain = new ArrayList<>();
         CaRecord current = generation;
         while (current != null) {

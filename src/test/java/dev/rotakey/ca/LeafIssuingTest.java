@@ -194,6 +194,28 @@ class LeafIssuingTest {
     }
 
     @Test
+    void aLeafNeverOutlivesItsCaAndAnExpiredCaIssuesNothing() throws Exception {
+        bench = new CaBench(Engine.H2, dir, NOW);
+        bench.ca("agents-ca", KeySpec.EC_P256, "CN=Agents CA").setValidity(Duration.ofDays(2));
+        CertificateAuthorities authorities = bench.authorities();
+        Instant caNotAfter = NOW.plus(Duration.ofDays(2));
+
+        bench.clock.advance(Duration.ofHours(36));
+        // Accepted when the credential was created; the CA has aged since.
+        IssuedCertificate late = authorities.issue("agents-ca", request("a", "c", 2, leafKey(KeySpec.EC_P256),
+                Duration.ofDays(1), List.of(), List.of()));
+        assertThat(late.notAfter()).isEqualTo(caNotAfter);
+
+        bench.clock.advance(Duration.ofHours(13));
+        assertThatThrownBy(() -> authorities.issue("agents-ca", request("a", "c", 3, leafKey(KeySpec.EC_P256),
+                Duration.ofDays(1), List.of(), List.of())))
+                .isInstanceOf(CertificateAuthorityNotReadyException.class)
+                .hasMessageContaining("expired").hasMessageContaining("rotate-ca?ca=agents-ca");
+        assertThat(authorities.issuedFor("c")).containsOnlyKeys(2);
+        assertThat(authorities.problems()).anySatisfy(p -> assertThat(p).startsWith("agents-ca:").contains("expires"));
+    }
+
+    @Test
     void anUnknownParentOrACycleStopsStartUpNamingTheKey() throws Exception {
         bench = new CaBench(Engine.H2, dir, NOW);
         KeyBackends backends = new KeyBackends(Map.of("hsm", bench.backend));
