@@ -11,11 +11,13 @@ import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
+import dev.rotakey.ca.CrlRefresher;
 import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.db.Migrations;
 import dev.rotakey.db.Store;
+import dev.rotakey.health.CertificateAuthoritiesHealthCheck;
 import dev.rotakey.health.DatabaseHealthCheck;
 import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
@@ -46,6 +48,7 @@ import dev.rotakey.target.Targets;
 import dev.rotakey.tasks.DecommissionTask;
 import dev.rotakey.tasks.PauseRotationsTask;
 import dev.rotakey.tasks.RevokeTask;
+import dev.rotakey.tasks.RotateCaTask;
 import dev.rotakey.tasks.RotateTask;
 import dev.rotakey.tasks.TaskResponseFilter;
 import dev.rotakey.tasks.TokenTask;
@@ -202,6 +205,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             }
         });
         environment.lifecycle().manage(authorities);
+        environment.lifecycle().manage(new CrlRefresher(authorities));
         environment.lifecycle().manage(scheduler);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -239,6 +243,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addTask(new RotateTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new RevokeTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new DecommissionTask(rotations, audit, environment.getObjectMapper()));
+        environment.admin().addTask(new RotateCaTask(authorities, environment.getObjectMapper()));
         environment.admin().addTask(new TokenTask(tokens, environment.getObjectMapper(), true));
         environment.admin().addTask(new TokenTask(tokens, environment.getObjectMapper(), false));
         environment.admin().addTask(new PauseRotationsTask(scheduler, audit, environment.getObjectMapper(), true));
@@ -250,6 +255,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         }
         environment.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
         environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
+        environment.healthChecks().register("certificate-authorities", new CertificateAuthoritiesHealthCheck(authorities));
 
         PrometheusRegistry prometheus = new PrometheusRegistry();
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.

@@ -378,6 +378,33 @@ class RotakeyConfigurationTest {
     }
 
     @Test
+    void caCrlSettingsHaveDefaultsAndAreChecked() throws Exception {
+        CertificateAuthorityFactory defaults = parse(CA).getCertificateAuthorities().get("test-ca");
+        assertThat(defaults.getCrlBaseUrl()).isEqualTo("http://localhost:8080");
+        assertThat(defaults.getCrlValidity()).isEqualTo(Duration.ofDays(1));
+        assertThat(defaults.getCrlFile()).isNull();
+        assertThat(defaults.getParent()).isNull();
+
+        CertificateAuthorityFactory set = parse(CA + "    crlBaseUrl: https://ca.example.org/pki//\n    crlValidity: PT6H\n"
+                + "    crlFile: /srv/www/agents.crl\n    parent: root-ca\n").getCertificateAuthorities().get("test-ca");
+        // Trailing slashes dropped: leaves name <crlBaseUrl>/api/v1/cas/<name>/crl.
+        assertThat(set.getCrlBaseUrl()).isEqualTo("https://ca.example.org/pki");
+        assertThat(set.getCrlValidity()).isEqualTo(Duration.ofHours(6));
+        assertThat(set.getCrlFile()).isEqualTo("/srv/www/agents.crl");
+        assertThat(set.getParent()).isEqualTo("root-ca");
+
+        for (String bad : java.util.List.of("ftp://ca.example.org", "ca.example.org", "https://ca.example.org/?x=1", "http://")) {
+            assertThatThrownBy(() -> parse(CA + "    crlBaseUrl: \"" + bad + "\"\n"))
+                    .as(bad)
+                    .isInstanceOf(ConfigurationParsingException.class)
+                    .hasMessageContaining("certificateAuthorities.test-ca.crlBaseUrl");
+        }
+        assertThatThrownBy(() -> parse(CA + "    crlValidity: PT30M\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("certificateAuthorities.test-ca.crlValidity").hasMessageContaining("one hour");
+    }
+
+    @Test
     void anUnknownBackendTypeIsRefused() {
         assertThatThrownBy(() -> parse("keyBackends:\n  hsm:\n    type: nope\n"))
                 .isInstanceOf(ConfigurationParsingException.class)

@@ -23,7 +23,12 @@ public enum AuditAction {
     API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
     TOKEN_CREATED("token.created"),
     TOKEN_REVOKED("token.revoked"),
-    AUTH_FORBIDDEN("auth.forbidden");
+    AUTH_FORBIDDEN("auth.forbidden"),
+    CA_CREATED("ca.created"),
+    CA_ROTATED("ca.rotated"),
+    CA_RETIRED("ca.retired"),
+    CERTIFICATE_ISSUED("certificate.issued"),
+    CERTIFICATE_REVOKED("certificate.revoked");
 
     private final String wireName;
 

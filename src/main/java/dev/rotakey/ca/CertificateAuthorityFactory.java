@@ -9,11 +9,14 @@ import jakarta.validation.constraints.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 
 import javax.security.auth.x500.X500Principal;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 
 /**
  * Configuration of one certificate authority: the key backend holding its key, the key spec, the
- * subject and validity of its root certificate, and the SPIFFE trust domain of the agents it certifies.
+ * subject and validity of its certificate, its parent CA (intermediates), the SPIFFE trust domain of
+ * the agents it certifies, and where and for how long its CRLs are published.
  */
 public class CertificateAuthorityFactory {
     @NotEmpty
@@ -33,6 +36,19 @@ public class CertificateAuthorityFactory {
     @Pattern(regexp = "(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
             message = "must be a lower-case DNS name such as rotakey.local")
     private String trustDomain;
+
+    /** Another configured CA that signs this one's certificate; none for a self-signed root. */
+    private String parent;
+
+    /** Where relying parties fetch CRLs: leaves name {@code <crlBaseUrl>/api/v1/cas/<name>/crl?generation=<g>}. */
+    @NotNull
+    private String crlBaseUrl = "http://localhost:8080";
+
+    @NotNull
+    private Duration crlValidity = Duration.ofDays(1);
+
+    /** Optional file that always holds the ACTIVE generation's CRL (DER), for web servers that read CRLs from disk. */
+    private String crlFile;
 
     @JsonProperty
     public String getBackend() {
@@ -93,6 +109,68 @@ public class CertificateAuthorityFactory {
     @JsonProperty
     public void setTrustDomain(String trustDomain) {
         this.trustDomain = trustDomain;
+    }
+
+    @JsonProperty
+    public String getParent() {
+        return parent;
+    }
+
+    @JsonProperty
+    public void setParent(String parent) {
+        this.parent = parent == null || parent.isBlank() ? null : parent;
+    }
+
+    @JsonProperty
+    public String getCrlBaseUrl() {
+        return crlBaseUrl;
+    }
+
+    /** Trailing slashes are dropped, so that "http://ca.example/" does not give "//api/v1/…" in certificates. */
+    @JsonProperty
+    public void setCrlBaseUrl(String crlBaseUrl) {
+        if (crlBaseUrl == null) {
+            this.crlBaseUrl = null;
+            return;
+        }
+        String url = crlBaseUrl.strip();
+        while (url.endsWith("/")) {
+            url = url.substring(0, url.length() - 1);
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("must be an http or https URL such as https://ca.example.org (" + e.getMessage() + ")", e);
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("must be an http or https URL without query or fragment, such as https://ca.example.org");
+        }
+        this.crlBaseUrl = url;
+    }
+
+    @JsonProperty
+    public Duration getCrlValidity() {
+        return crlValidity;
+    }
+
+    @JsonProperty
+    public void setCrlValidity(Duration crlValidity) {
+        if (crlValidity != null && crlValidity.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("must be at least one hour (PT1H)");
+        }
+        this.crlValidity = crlValidity;
+    }
+
+    @JsonProperty
+    public String getCrlFile() {
+        return crlFile;
+    }
+
+    @JsonProperty
+    public void setCrlFile(String crlFile) {
+        this.crlFile = crlFile == null || crlFile.isBlank() ? null : crlFile;
     }
 
     /** The subject as an X.500 name; call only after validation. */

@@ -45,4 +45,12 @@ public final class Daos {
     public CertificateAuthorityDao certificateAuthorities() {
         return new CertificateAuthorityDao(h);
     }
+
+    public IssuedCertificateDao issuedCertificates() {
+        return new IssuedCertificateDao(h);
+    }
+
+    public CrlDao crls() {
+        return new CrlDao(h);
+    }
 }

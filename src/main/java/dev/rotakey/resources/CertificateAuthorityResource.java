@@ -1,16 +1,27 @@
 package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import dev.rotakey.api.CertificateAuthorityView;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.core.RejectedException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** {@code GET /api/v1/cas/{name}/chain}: a CA's public certificate chain as PEM, served without a token. */
+import java.util.Optional;
+
+/**
+ * A CA's public material, served without a token: {@code GET /api/v1/cas/{name}} (JSON facts and
+ * generations), {@code /chain} (PEM) and {@code /crl[?generation=N]} (DER).
+ */
 @Path("/api/v1/cas/{name}")
 public final class CertificateAuthorityResource {
     static final String PEM = "application/x-pem-file";
+    static final String CRL = "application/pkix-crl";
 
     private final CertificateAuthorities authorities;
 
@@ -19,10 +30,39 @@ public final class CertificateAuthorityResource {
     }
 
     @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Timed
+    public CertificateAuthorityView get(@PathParam("name") String name) {
+        return authorities.view(name);
+    }
+
+    @GET
     @Path("chain")
     @Timed
     public Response chain(@PathParam("name") String name) {
         // Not @Produces: errors are JSON, and a client asking for JSON must still get the 404 or 503 in JSON.
         return Response.ok(authorities.chainPem(name), PEM).build();
+    }
+
+    @GET
+    @Path("crl")
+    @Timed
+    public Response crl(@PathParam("name") String name, @QueryParam("generation") String generation) {
+        return Response.ok(authorities.crlDer(name, parseGeneration(generation)), CRL).build();
+    }
+
+    private static Optional<Integer> parseGeneration(String generation) {
+        if (generation == null || generation.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            int g = Integer.parseInt(generation.trim());
+            if (g < 1) {
+                throw new NumberFormatException();
+            }
+            return Optional.of(g);
+        } catch (NumberFormatException e) {
+            throw RejectedException.badRequest("generation must be a positive integer, not '" + generation + "'");
+        }
     }
 }

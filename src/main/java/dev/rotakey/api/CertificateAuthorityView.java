@@ -1,0 +1,20 @@
+package dev.rotakey.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code GET /api/v1/cas/{name}}: a certificate authority's public facts and its generations, newest
+ * first, with how many certificates each still vouches for and the state of its CRL.
+ */
+public record CertificateAuthorityView(String name, String trustDomain, String backend, String keySpec,
+                                       @JsonInclude(JsonInclude.Include.NON_NULL) String parent,
+                                       List<Generation> generations) {
+
+    /** One generation: state ACTIVE, RETIRING or RETIRED, its certificate, unexpired unrevoked leaves, and its CRL. */
+    public record Generation(int generation, String state, String subject, String serial, Instant notBefore,
+                             Instant notAfter, long outstandingCertificates, Long crlNumber, Instant crlNextUpdate) {
+    }
+}
