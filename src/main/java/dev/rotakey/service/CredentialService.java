@@ -114,15 +114,15 @@ public final class CredentialService {
         if (grace.isNegative()) {
             throw RejectedException.invalid("gracePeriod", "must not be negative");
         }
+        if (profile != null && grace.compareTo(profile.validity()) >= 0) {
+            throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the certificate validity ("
+                    + profile.validity() + "), or the old certificate would expire during its grace period");
+        }
         Instant now = clock.instant();
         Duration interval = policy.nominalInterval(now);
         if (!interval.isZero() && grace.compareTo(interval) >= 0) {
             throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the rotation interval ("
                     + interval + ")");
-        }
-        if (profile != null && grace.compareTo(profile.validity()) >= 0) {
-            throw RejectedException.invalid("gracePeriod", grace + " must be shorter than the certificate validity ("
-                    + profile.validity() + "), or the old certificate would expire during its grace period");
         }
         List<TargetBinding> bindings = bindings(req.targets());
         return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,

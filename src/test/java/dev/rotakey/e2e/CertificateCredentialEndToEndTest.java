@@ -131,10 +131,10 @@ class CertificateCredentialEndToEndTest {
 
         // The CA key behind the chain is non-extractable in the token.
         String objects = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login",
-                "--pin", SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
+                "--pin", SoftHsmTokens.USER_PIN, "--list-objects");
         String caAlias = daemon.runtime().store().read(d -> d.certificateAuthorities().generations("agents-ca"))
                 .get(0).keyAlias();
-        assertThat(SoftHsmTokens.objectsLabelled(objects, caAlias)).singleElement()
+        assertThat(SoftHsmTokens.privateKeysWithAlias(objects, caAlias)).singleElement()
                 .satisfies(o -> assertThat(o).contains("never extractable").contains("always sensitive"));
     }
 
@@ -236,8 +236,8 @@ class CertificateCredentialEndToEndTest {
                 .endsWith(";type=private");
         String alias = uri.substring(uri.indexOf("object=") + 7, uri.indexOf(";type="));
         String objects = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login",
-                "--pin", SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
-        assertThat(SoftHsmTokens.objectsLabelled(objects, alias)).singleElement()
+                "--pin", SoftHsmTokens.USER_PIN, "--list-objects");
+        assertThat(SoftHsmTokens.privateKeysWithAlias(objects, alias)).singleElement()
                 .satisfies(o -> assertThat(o).contains("never extractable"));
         assertThat(OpenSsl.run(files, "verify", "-CAfile", "chain.pem", "cert.pem").ok().output()).contains("OK");
 
@@ -246,11 +246,11 @@ class CertificateCredentialEndToEndTest {
         assertThat(revoke.status()).as(revoke.body()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(15)).until(() -> state("gateway-hsm", 1).equals("REVOKED"));
         String after = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login",
-                "--pin", SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
-        assertThat(SoftHsmTokens.objectsLabelled(after, alias)).isEmpty();
+                "--pin", SoftHsmTokens.USER_PIN, "--list-objects");
+        assertThat(SoftHsmTokens.privateKeysWithAlias(after, alias)).isEmpty();
         String caAlias = daemon.runtime().store().read(d -> d.certificateAuthorities().generations("agents-ca"))
                 .get(0).keyAlias();
-        assertThat(SoftHsmTokens.objectsLabelled(after, caAlias)).hasSize(1);
+        assertThat(SoftHsmTokens.privateKeysWithAlias(after, caAlias)).hasSize(1);
         assertThat(OpenSsl.run(files, "verify", "-CAfile", "chain.pem", "cert.pem").ok().output()).contains("OK");
     }
 
@@ -259,14 +259,14 @@ class CertificateCredentialEndToEndTest {
         String base = "{\"id\":\"x\",\"agent\":\"billing-agent\",\"type\":\"certificate\","
                 + "\"targets\":[{\"target\":\"local-files\",\"path\":\"x\"}],";
         RunningDaemon.Answer unknownCa = daemon.post("/api/v1/credentials", base + "\"ca\":\"nope\"}");
-        assertThat(unknownCa.status()).isEqualTo(400);
+        assertThat(unknownCa.status()).isEqualTo(422);
         assertThat(unknownCa.json().toString()).contains("ca").contains("nope");
         RunningDaemon.Answer badSpec = daemon.post("/api/v1/credentials", base + "\"keySpec\":\"ED25519\"}");
-        assertThat(badSpec.status()).isEqualTo(400);
+        assertThat(badSpec.status()).isEqualTo(422);
         assertThat(badSpec.json().toString()).contains("keySpec").contains("ED25519");
         RunningDaemon.Answer shortValidity = daemon.post("/api/v1/credentials", base
                 + "\"validity\":\"PT1H\",\"gracePeriod\":\"PT2H\"}");
-        assertThat(shortValidity.status()).isEqualTo(400);
+        assertThat(shortValidity.status()).isEqualTo(422);
         assertThat(shortValidity.json().toString()).contains("gracePeriod").contains("validity");
         assertThat(daemon.get("/api/v1/credentials/x").status()).isEqualTo(404);
     }

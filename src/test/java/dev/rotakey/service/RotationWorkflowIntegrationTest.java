@@ -131,6 +131,7 @@ class RotationWorkflowIntegrationTest {
     @AfterEach
     void close() throws Exception {
         if (db != null) {
+            destroyCertificateKeys();
             db.close();
         }
     }
@@ -452,8 +453,7 @@ class RotationWorkflowIntegrationTest {
         return node;
     }
 
-    @AfterEach
-    void destroyCertificateKeys() {
+    private void destroyCertificateKeys() {
         if (certificateNode == null) {
             return;
         }
@@ -528,7 +528,8 @@ class RotationWorkflowIntegrationTest {
         assertThat(backend.signingKey(alias)).isPresent();
         assertThat(backend.signingKey(alias).get().publicKey()).isEqualTo(deliveredCertificate("cert2").getPublicKey());
 
-        node.rotations.emergencyRevoke("cert2", "test");
+        Rotation emergency = node.rotations.emergencyRevoke("cert2", "test");
+        assertThat(node.executor.run(emergency.id()).state()).isEqualTo(RotationState.SUCCEEDED);
         assertThat(backend.signingKey(alias)).isEmpty();
         assertThat(keyRef(node, "cert2", 1)).isEmpty();
         assertThat(node.credentials.certificates(node.credentials.get("cert2")).get(1).revokedAt()).isNotNull();

@@ -134,6 +134,15 @@ public final class SoftHsmTokens {
         return run(command);
     }
 
+    /**
+     * The private key objects in a {@code pkcs11-tool --list-objects} listing stored under the KeyStore
+     * alias {@code alias} (SunPKCS11 sets the object's CKA_ID to the alias's bytes).
+     */
+    public static List<String> privateKeysWithAlias(String listing, String alias) {
+        String id = "ID:         " + java.util.HexFormat.of().formatHex(alias.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n";
+        return objects(listing).stream().filter(o -> o.startsWith("Private Key Object") && o.contains(id)).toList();
+    }
+
     /** The objects in a {@code pkcs11-tool --list-objects} listing whose label is exactly {@code label}. */
     public static List<String> objectsLabelled(String listing, String label) {
         Pattern labelLine = Pattern.compile("(?m)^\\s+label:\\s+" + Pattern.quote(label) + "\\s*$");

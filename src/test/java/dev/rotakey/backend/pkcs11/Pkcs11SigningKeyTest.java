@@ -239,10 +239,7 @@ class Pkcs11SigningKeyTest {
      * certificate with the alias but identifies the private key only by CKA_ID, the alias's bytes.
      */
     private static List<String> privateKeys(String listing, String alias) {
-        String id = "ID:         " + HexFormat.of().formatHex(bytes(alias)) + "\n";
-        return Pkcs11KeyBackendTest.objects(listing).stream()
-                .filter(o -> o.startsWith("Private Key Object") && o.contains(id))
-                .toList();
+        return SoftHsmTokens.privateKeysWithAlias(listing, alias);
     }
 
     /** Verification by the JDK's own providers, not the token's. */
