@@ -184,4 +184,13 @@ class CertificateAuthorityEndToEndTest {
                 .hasStackTraceContaining("certificateAuthorities.agents-ca.backend")
                 .hasStackTraceContaining("vault");
     }
+
+    @Test
+    void aCaNamingAnUnknownParentStopsStartUpNamingTheKey() {
+        assertThatThrownBy(() -> new RunningDaemon(dir.resolve("other"), "jdbc:h2:file:" + dir.resolve("db/other"),
+                SoftHsmTokens.APP, RunningDaemon.uniqueName("ca"),
+                ConfigOverride.config("certificateAuthorities.agents-ca.parent", "root-ca")))
+                .hasStackTraceContaining("certificateAuthorities.agents-ca.parent")
+                .hasStackTraceContaining("root-ca");
+    }
 }
