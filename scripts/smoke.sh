@@ -65,7 +65,7 @@ key_path="$agent/api-key"
 key_file="$data_dir/delivered/$key_path"
 grace_seconds=5
 
-rk_apt_install curl jq
+rk_apt_install curl jq openssl
 
 umask 077
 work=$(mktemp -d)
@@ -288,4 +288,46 @@ no_secret_in "the audit log"
 rk_info "Audit log:"
 jq . "$work/body"
 
-rk_ok "smoke test passed: $cred rotated from version 1 to 2, version 1 revoked after its grace period"
+api_cred=$cred
+
+# ---------------------------------------------------------------- 6. an agent certificate
+
+cred="$agent-mtls"
+cert_path="$agent/mtls"
+cert_dir="$data_dir/delivered/$cert_path"
+jq -nc --arg id "$cred" --arg agent "$agent" --arg path "$cert_path" --arg grace "PT${grace_seconds}S" \
+    '{id: $id, agent: $agent, type: "certificate", ca: "agents-ca", keySpec: "EC_P256", validity: "P30D",
+      gracePeriod: $grace, targets: [{target: "local-files", path: $path}]}' >"$work/req"
+http POST "$api/api/v1/credentials" "$work/req"
+expect "POST /api/v1/credentials ($cred)" 200 201
+rk_ok "created credential $cred (certificate from agents-ca, EC P-256, P30D, target local-files:$cert_path)"
+wait_credential "certificate version 1 is CURRENT" 30 \
+    '.versions | any(.version == 1 and (.state == "CURRENT" or .state == "FAILED"))'
+[[ "$(state_of 1)" == CURRENT ]] || rk_die "certificate version 1 is $(state_of 1), expected CURRENT"
+serial1=$(jq -r '.versions[] | select(.version == 1) | .serial // empty' "$work/body")
+[[ -n "$serial1" ]] || rk_die "version 1 of $cred shows no serial"
+
+for f in cert.pem chain.pem key.pem; do
+    [[ -s "$cert_dir/$f" ]] || rk_die "$cert_dir/$f was not delivered"
+done
+openssl verify -CAfile "$cert_dir/chain.pem" "$cert_dir/cert.pem" >"$work/out" 2>&1 \
+    || rk_die "openssl verify refused the issued certificate: $(cat "$work/out")"
+openssl x509 -in "$cert_dir/cert.pem" -noout -text >"$work/x509"
+for want in "URI:spiffe://" "/agent/$agent" "TLS Web Client Authentication" "/api/v1/cas/agents-ca/crl" "CA:FALSE"; do
+    grep -qF "$want" "$work/x509" || rk_die "the issued certificate lacks '$want': $(cat "$work/x509")"
+done
+rk_ok "cert.pem verifies against chain.pem; it carries the SPIFFE ID, clientAuth and the CRL distribution point (serial $serial1)"
+
+http POST "$admin/tasks/rotate?credential=$cred"
+expect "POST $admin/tasks/rotate?credential=$cred" 200 201 202
+wait_credential "certificate version 1 is REVOKED" $((grace_seconds + 90)) \
+    '.versions | any(.version == 1 and .state == "REVOKED")'
+[[ "$(state_of 2)" == CURRENT ]] || rk_die "certificate version 2 is $(state_of 2), expected CURRENT"
+curl -sS -o "$work/crl.der" --max-time 30 "$api/api/v1/cas/agents-ca/crl" || rk_die "cannot fetch the CRL"
+openssl crl -inform DER -in "$work/crl.der" -noout -text >"$work/crl.txt" 2>&1 || rk_die "the CRL does not parse: $(cat "$work/crl.txt")"
+tr -d ':' <"$work/crl.txt" | grep -qi "$serial1" || rk_die "the CRL does not list serial $serial1: $(cat "$work/crl.txt")"
+openssl crl -inform DER -in "$work/crl.der" -noout -CAfile "$cert_dir/chain.pem" >"$work/out" 2>&1 \
+    && grep -q "verify OK" "$work/out" || rk_die "the CRL's signature does not verify against the chain: $(cat "$work/out")"
+rk_ok "after its grace period, serial $serial1 is on the agents-ca CRL, whose signature verifies"
+
+rk_ok "smoke test passed: $api_cred rotated from version 1 to 2, version 1 revoked after its grace period; $cred renewed and its old certificate listed on the CRL"
