@@ -134,7 +134,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     /** The wired services of a running daemon, for tests that drive it from inside. */
     public record Runtime(Store store, RotationService rotations, RevocationService revocations,
                           RotationExecutor executor, QuartzWorkScheduler scheduler, KeyBackends backends,
-                          Targets targets) {
+                          Targets targets, CertificateAuthorities authorities) {
     }
 
     public Runtime runtime() {
@@ -264,7 +264,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/metrics/prometheus");
 
-        runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets);
+        runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets, authorities);
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.ApiKeyFormat;
+import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RejectedException;
@@ -86,8 +87,14 @@ public final class ApiKeyVerifier {
         }
         CredentialVersion v = found.get();
         // One handle for both look-ups: this is the hot path of every consumer's key check.
-        Agent agent = store.read(d -> d.credentials().find(v.credentialId())
-                .flatMap(c -> d.agents().find(c.agentId()))).orElseThrow();
+        Optional<Agent> owner = store.read(d -> d.credentials().find(v.credentialId())
+                // Only API keys are secrets one presents; a certificate's digest is of public material.
+                .filter(c -> c.type() == CredentialType.API_KEY)
+                .flatMap(c -> d.agents().find(c.agentId())));
+        if (owner.isEmpty()) {
+            return VerifyKeyResponse.refused("unknown");
+        }
+        Agent agent = owner.get();
         boolean valid = v.state().accepted() || deliveredPending(v);
         String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
         if (!valid && v.state() != VersionState.PENDING) {

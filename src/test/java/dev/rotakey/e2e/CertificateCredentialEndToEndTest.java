@@ -255,6 +255,59 @@ class CertificateCredentialEndToEndTest {
     }
 
     @Test
+    void afterACaRotationTheNextRenewalComesFromTheNewGenerationAndTheOldOneRetiresOnceItsLeafIsRevoked() throws Exception {
+        certificate("billing-mtls", "billing-agent", "");
+        Path files = delivered("billing-agent", "billing-mtls");
+        X509Certificate first = read(files.resolve("cert.pem")).get(0);
+
+        RunningDaemon.Answer rotated = daemon.task("/tasks/rotate-ca?ca=agents-ca");
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        Path bundle = dir.resolve("bundle.pem");
+        Files.writeString(bundle, daemon.get("/api/v1/cas/agents-ca/chain").body());
+        assertThat(read(bundle)).hasSize(2);
+        // Relying parties that fetched the bundle accept the leaf of the old generation as well.
+        assertThat(OpenSsl.run(dir, "verify", "-CAfile", bundle.toString(), files.resolve("cert.pem").toString()).exitCode())
+                .isZero();
+
+        assertThat(daemon.task("/tasks/rotate?credential=billing-mtls").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-mtls", 2).equals("CURRENT"));
+        X509Certificate second = read(files.resolve("cert.pem")).get(0);
+        X509Certificate newCa = read(files.resolve("chain.pem")).get(0);
+        assertThat(second.getIssuerX500Principal()).isEqualTo(first.getIssuerX500Principal());
+        second.verify(newCa.getPublicKey());
+        assertThat(newCa.getPublicKey()).isNotEqualTo(read(bundle).get(1).getPublicKey());
+        assertThat(OpenSsl.run(dir, "verify", "-CAfile", bundle.toString(), files.resolve("cert.pem").toString()).exitCode())
+                .isZero();
+
+        // Once version 1 is revoked, generation 1 has nothing outstanding and leaves the bundle.
+        await().atMost(Duration.ofSeconds(20)).until(() -> state("billing-mtls", 1).equals("REVOKED"));
+        daemon.runtime().authorities().refreshCrls();
+        JsonNode generations = daemon.get("/api/v1/cas/agents-ca").json().get("generations");
+        assertThat(generations.get(1).get("state").asText()).isEqualTo("RETIRED");
+        assertThat(read(writeTo(dir.resolve("after.pem"), daemon.get("/api/v1/cas/agents-ca/chain").body()))).hasSize(1);
+    }
+
+    @Test
+    void decommissioningAnAgentPutsItsCertificateOnTheCrlAtOnce() throws Exception {
+        certificate("billing-mtls", "billing-agent", "");
+        String serial = daemon.get("/api/v1/credentials/billing-mtls").json().get("versions").get(0).get("serial").asText();
+        assertThat(daemon.task("/tasks/decommission?agent=billing-agent").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-mtls", 1).equals("REVOKED"));
+        Path crl = dir.resolve("now.crl");
+        Files.write(crl, HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/crl"))
+                .GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+        String listing = OpenSsl.run(dir, "crl", "-inform", "DER", "-in", crl.toString(), "-noout", "-text").ok().output();
+        assertThat(listing.toUpperCase(Locale.ROOT).replace(":", "")).contains(serial.toUpperCase(Locale.ROOT));
+        assertThat(listing).contains("Cessation Of Operation");
+        assertThat(delivered("billing-agent", "billing-mtls").resolve("cert.pem")).doesNotExist();
+    }
+
+    private static Path writeTo(Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        return file;
+    }
+
+    @Test
     void requestsACaCannotHonourAreClear4xx() {
         String base = "{\"id\":\"x\",\"agent\":\"billing-agent\",\"type\":\"certificate\","
                 + "\"targets\":[{\"target\":\"local-files\",\"path\":\"x\"}],";
