@@ -55,6 +55,12 @@ final class RunningDaemon implements AutoCloseable {
     }
 
     RunningDaemon(Path dataDir, String databaseUrl, String tokenLabel, String schedulerName, ConfigOverride... extra) {
+        this("config/rotakey.yml", dataDir, databaseUrl, tokenLabel, schedulerName, extra);
+    }
+
+    /** A daemon on another shipped config file than the default one (which must still define {@code hsm} and {@code local-files}). */
+    RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+                  ConfigOverride... extra) {
         SoftHsmTokens.ensure();
         this.dataDir = dataDir;
         List<ConfigOverride> overrides = new ArrayList<>(List.of(
@@ -79,7 +85,7 @@ final class RunningDaemon implements AutoCloseable {
             overrides.add(ConfigOverride.config("database.driverClass", "org.postgresql.Driver"));
             overrides.add(ConfigOverride.config("database.user", "postgres"));
         }
-        this.support = new DropwizardTestSupport<>(RotakeyApplication.class, Path.of("config/rotakey.yml").toAbsolutePath().toString(),
+        this.support = new DropwizardTestSupport<>(RotakeyApplication.class, Path.of(configFile).toAbsolutePath().toString(),
                 overrides.toArray(ConfigOverride[]::new)) {
             @Override
             public Application<RotakeyConfiguration> newApplication() {
