@@ -58,7 +58,11 @@ final class RunningDaemon implements AutoCloseable {
         this("config/rotakey.yml", dataDir, databaseUrl, tokenLabel, schedulerName, extra);
     }
 
-    /** A daemon on another shipped config file than the default one (which must still define {@code hsm} and {@code local-files}). */
+    /**
+     * A daemon on another shipped config file than the default one (which must define {@code local-files});
+     * with a {@code tokenLabel}, its {@code hsm} backend is pointed at that SoftHSM2 token, without one
+     * the config's backends are left as they are (to be overridden by {@code extra}).
+     */
     RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
                   ConfigOverride... extra) {
         SoftHsmTokens.ensure();
@@ -68,9 +72,6 @@ final class RunningDaemon implements AutoCloseable {
                 ConfigOverride.config("database.url", databaseUrl),
                 ConfigOverride.config("server.applicationConnectors[0].port", "0"),
                 ConfigOverride.config("server.adminConnectors[0].port", "0"),
-                ConfigOverride.config("keyBackends.hsm.library", SoftHsmTokens.library()),
-                ConfigOverride.config("keyBackends.hsm.tokenLabel", tokenLabel),
-                ConfigOverride.config("keyBackends.hsm.pin.file", SoftHsmTokens.pinFile().toString()),
                 ConfigOverride.config("targets.local-files.directory", dataDir.resolve("delivered").toString()),
                 ConfigOverride.config("auth.adminTokenFile", dataDir.resolve("admin-token").toString()),
                 ConfigOverride.config("rotation.retry.initialBackoff", "PT0.05S"),
@@ -80,6 +81,11 @@ final class RunningDaemon implements AutoCloseable {
                 ConfigOverride.config("scheduler.misfireThreshold", "PT0.5S"),
                 // The console shows warnings only; the capture below still sees every INFO line.
                 ConfigOverride.config("logging.appenders[0].threshold", "WARN")));
+        if (tokenLabel != null) {
+            overrides.add(ConfigOverride.config("keyBackends.hsm.library", SoftHsmTokens.library()));
+            overrides.add(ConfigOverride.config("keyBackends.hsm.tokenLabel", tokenLabel));
+            overrides.add(ConfigOverride.config("keyBackends.hsm.pin.file", SoftHsmTokens.pinFile().toString()));
+        }
         overrides.addAll(List.of(extra));
         if (databaseUrl.startsWith("jdbc:postgresql:")) {
             overrides.add(ConfigOverride.config("database.driverClass", "org.postgresql.Driver"));
