@@ -406,7 +406,17 @@ class VaultTestServerTest {
         assertThat(aes.status()).isEqualTo(400);
         assertThat(aes.errors()).singleElement().asString().contains("does not support signing");
         post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
-        assertThat(post("transit/sign/ec", Map.of()).status()).isEqualTo(400);
+        // Vault signs a missing input as the empty string.
+        String empty = post("transit/sign/ec", Map.of()).data().get("signature").asText();
+        assertThat(post("transit/verify/ec", Map.of("input", "", "signature", empty)).data().get("valid")
+                .asBoolean()).isTrue();
+        Answer badHash = post("transit/sign/ec/sha2-999", Map.of("input", b64(MESSAGE)));
+        assertThat(badHash.errors()).containsExactly("invalid hash algorithm \"sha2-999\"");
+        Answer none = post("transit/sign/ec", Map.of("input", b64(sha256(MESSAGE)), "hash_algorithm", "none"));
+        assertThat(none.errors())
+                .containsExactly("hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
+        assertThat(post("transit/verify/nope", Map.of("input", "", "signature", empty)).errors())
+                .containsExactly("signature verification key not found");
     }
 
     @Test

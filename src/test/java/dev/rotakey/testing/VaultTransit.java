@@ -364,36 +364,28 @@ final class VaultTransit {
                 }
                 minEnc = v;
             }
-            if (minEnc > 0 && minDec > minEnc) {
-                throw VaultError.badRequest("min decryption version should not be greater than min encryption version");
+            if (minEnc > 0 && minEnc < minDec) {
+                throw VaultError.badRequest("cannot set min encryption/decryption values; min encryption version of "
+                        + minEnc + " must be greater than or equal to min decryption version of " + minDec);
             }
-            if (k.minAvailable > 0 && (minDec < k.minAvailable || (minEnc > 0 && minEnc < k.minAvailable))) {
-                throw VaultError.badRequest("min decryption and encryption versions cannot be less than min available version "
-                        + k.minAvailable);
-            }
-            boolean exportable = k.exportable;
-            if (call.has("exportable")) {
-                boolean v = call.bool("exportable", false);
-                if (!v && k.exportable) {
-                    throw VaultError.badRequest("exportable key cannot be made non-exportable");
-                }
-                exportable = v;
-            }
-            boolean backup = k.allowPlaintextBackup;
-            if (call.has("allow_plaintext_backup")) {
-                boolean v = call.bool("allow_plaintext_backup", false);
-                if (!v && k.allowPlaintextBackup) {
-                    throw VaultError.badRequest("plaintext backup cannot be disabled on a key that already has it enabled");
-                }
-                backup = v;
-            }
-            Duration autoRotate = k.autoRotatePeriod;
             if (call.has("auto_rotate_period")) {
-                autoRotate = call.duration("auto_rotate_period", Duration.ZERO);
-                if (!autoRotate.isZero() && autoRotate.compareTo(Duration.ofHours(1)) < 0) {
+                Duration period = call.duration("auto_rotate_period", Duration.ZERO);
+                if (!period.isZero() && period.compareTo(Duration.ofHours(1)) < 0) {
                     throw VaultError.badRequest("auto rotate period must be 0 to disable or at least an hour");
                 }
             }
+            boolean changed = minDec != k.minDecryption || minEnc != k.minEncryption;
+            if (changed && k.minAvailable > minEnc) {
+                throw VaultError.badRequest("min encryption version should not be less than min available version");
+            }
+            if (changed && k.minAvailable > minDec) {
+                throw VaultError.badRequest("min decryption version should not be less then min available version");
+            }
+            // exportable and allow_plaintext_backup can only be switched on: Vault ignores a false silently.
+            boolean exportable = k.exportable || call.bool("exportable", false);
+            boolean backup = k.allowPlaintextBackup || call.bool("allow_plaintext_backup", false);
+            Duration autoRotate = call.has("auto_rotate_period") ? call.duration("auto_rotate_period", Duration.ZERO)
+                    : k.autoRotatePeriod;
             k.minDecryption = minDec;
             k.minEncryption = minEnc;
             k.exportable = exportable;
@@ -464,7 +456,7 @@ final class VaultTransit {
             case "sha3-384" -> "SHA3-384";
             case "sha3-512" -> "SHA3-512";
             case "none" -> null;
-            default -> throw VaultError.badRequest("unsupported hash algorithm " + vaultHash);
+            default -> throw VaultError.badRequest("invalid hash algorithm \"" + vaultHash + "\"");
         };
     }
 
@@ -483,10 +475,8 @@ final class VaultTransit {
     }
 
     private static byte[] base64Input(VaultCall call) {
-        String input = call.string("input", null);
-        if (input == null) {
-            throw VaultError.badRequest("missing input");
-        }
+        // Vault treats a missing input as the empty string, not as an error.
+        String input = call.string("input", "");
         try {
             return Base64.getDecoder().decode(input);
         } catch (IllegalArgumentException e) {
@@ -598,7 +588,7 @@ final class VaultTransit {
         String signature = call.string("signature", null);
         String hmac = call.string("hmac", null);
         if (signature == null && hmac == null) {
-            throw VaultError.badRequest("neither a signature nor an HMAC were given to verify");
+            throw VaultError.badRequest("neither a 'signature' nor an 'hmac' were given to verify");
         }
         if (signature != null && hmac != null) {
             throw VaultError.badRequest("provide one of 'signature' or 'hmac'");
@@ -613,7 +603,7 @@ final class VaultTransit {
             SignParams sp = signParams(k, urlAlgorithm, call);
             Versioned parsed = parseVersioned(signature, "signature");
             if (parsed.version > k.latest) {
-                throw VaultError.badRequest("invalid signature version");
+                throw VaultError.badRequest("invalid signature: version is too new");
             }
             if (parsed.version < k.minDecryption) {
                 throw VaultError.badRequest("ciphertext or signature version is disallowed by policy (too old)");
@@ -634,10 +624,9 @@ final class VaultTransit {
             try {
                 if (k.type.startsWith("ecdsa-")) {
                     if (sp.marshaling.equals("jws")) {
-                        if (sig.length != 2 * fieldBytes(k)) {
-                            throw VaultError.badRequest("invalid signature length");
-                        }
                         sig = rawToDer(sig);
+                    } else if (!isDerSequence(sig)) {
+                        throw VaultError.badRequest("supplied signature is invalid");
                     }
                     Signature s = Signature.getInstance("NONEwithECDSA");
                     s.initVerify(v.pair.getPublic());
@@ -685,7 +674,17 @@ final class VaultTransit {
         try {
             return new Versioned(Integer.parseInt(rest.substring(1, colon)), rest.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw VaultError.badRequest("invalid " + what + " version");
+            throw VaultError.badRequest("invalid " + what + ": version number could not be decoded");
+        }
+    }
+
+    private static boolean isDerSequence(byte[] sig) {
+        try {
+            ASN1Sequence seq = ASN1Sequence.getInstance(sig);
+            return seq.size() == 2 && seq.getObjectAt(0) instanceof ASN1Integer
+                    && seq.getObjectAt(1) instanceof ASN1Integer;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -886,7 +885,7 @@ final class VaultTransit {
             } else if (ver == 0) {
                 ver = k.latest;
             } else if (ver > k.latest) {
-                throw VaultError.badRequest("cannot generate HMAC: version is too new");
+                throw VaultError.badRequest("key version does not exist; latest key version is " + k.latest);
             } else if (k.minEncryption > 0 && ver < k.minEncryption) {
                 throw VaultError.badRequest("cannot generate HMAC: version is too old (disallowed by policy)");
             }
@@ -1096,24 +1095,24 @@ final class VaultTransit {
                 }
             }
             Map<String, Object> out = new LinkedHashMap<>();
-            if (version == null || version.isEmpty() || version.equals("latest")) {
-                if (version == null || version.isEmpty()) {
-                    for (Version v : k.versions.values()) {
-                        out.put(Integer.toString(v.number), exported(k, v, exportType));
-                    }
-                } else {
-                    out.put(Integer.toString(k.latest), exported(k, k.versions.get(k.latest), exportType));
+            if (version == null || version.isEmpty()) {
+                for (Version v : k.versions.values()) {
+                    out.put(Integer.toString(v.number), exported(k, v, exportType));
                 }
             } else {
                 int n;
                 try {
-                    n = Integer.parseInt(version.startsWith("v") ? version.substring(1) : version);
+                    n = version.equals("latest") ? k.latest
+                            : Integer.parseInt(version.startsWith("v") ? version.substring(1) : version);
                 } catch (NumberFormatException e) {
                     throw VaultError.badRequest("invalid key version");
                 }
                 Version v = k.versions.get(n);
-                if (n < k.minDecryption || v == null) {
+                if (n < k.minDecryption) {
                     throw VaultError.badRequest("version for export is below minimum decryption version");
+                }
+                if (v == null) {
+                    throw VaultError.badRequest("version does not exist or cannot be found");
                 }
                 out.put(Integer.toString(n), exported(k, v, exportType));
             }
@@ -1132,7 +1131,9 @@ final class VaultTransit {
                     return Base64.getEncoder().encodeToString(k.type.equals("hmac") ? v.secret : v.hmacKey);
                 }
                 case "public-key" -> {
-                    return pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
+                    // Vault trims the EC forms but not the RSA ones.
+                    String pem = pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
+                    return k.type.startsWith("ecdsa-") ? pem.strip() : pem;
                 }
                 case "encryption-key" -> {
                     if (k.type.equals("aes256-gcm96")) {
@@ -1167,7 +1168,7 @@ final class VaultTransit {
         int orderBits = priv.getParams().getOrder().bitLength();
         org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(orderBits,
                 priv.getS(), new DERBitString(spki.getPublicKeyData().getBytes()), curve);
-        return pem("EC PRIVATE KEY", sec1.getEncoded());
+        return pem("EC PRIVATE KEY", sec1.getEncoded()).strip();
     }
 
     static String pem(String type, byte[] der) {
