@@ -519,6 +519,121 @@ class VaultTestServerTest {
         assertThat(post("transit/random", Map.of("format", "base32")).status()).isEqualTo(400);
     }
 
+    @Test
+    void rsaHashNoneSignsAPreparedDigestInfoAsIs() throws Exception {
+        post("transit/keys/rsa", Map.of("type", "rsa-2048"));
+        byte[] digestInfo = new org.bouncycastle.asn1.x509.DigestInfo(
+                new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                        org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_sha256,
+                        org.bouncycastle.asn1.DERNull.INSTANCE),
+                sha256(MESSAGE)).getEncoded();
+        Answer a = post("transit/sign/rsa/none", Map.of("input", b64(digestInfo), "prehashed", true,
+                "signature_algorithm", "pkcs1v15"));
+        Signature jdk = Signature.getInstance("SHA256withRSA");
+        jdk.initVerify(publicKey("rsa", 1));
+        jdk.update(MESSAGE);
+        assertThat(jdk.verify(signatureBytes(a.data().get("signature").asText(), 1))).isTrue();
+    }
+
+    @Test
+    void exportNeedsExportableAndGivesVaultsPemForms() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        Answer refused = get("transit/export/signing-key/ec");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.errors()).containsExactly("private key material is not exportable");
+        assertThat(get("transit/export/public-key/ec").data().get("keys").get("1").asText())
+                .startsWith("-----BEGIN PUBLIC KEY-----");
+        assertThat(get("transit/export/signing-key/absent").status()).isEqualTo(404);
+
+        post("transit/keys/ec/config", Map.of("exportable", true));
+        // exportable can only ever be switched on: a later false is ignored, as Vault does.
+        post("transit/keys/ec/config", Map.of("exportable", false));
+        assertThat(get("transit/keys/ec").data().get("exportable").asBoolean()).isTrue();
+        post("transit/keys/ec/rotate", null);
+
+        Answer all = get("transit/export/signing-key/ec");
+        assertThat(all.data().get("keys").size()).isEqualTo(2);
+        String pem = get("transit/export/signing-key/ec/1").data().get("keys").get("1").asText();
+        assertThat(pem).startsWith("-----BEGIN EC PRIVATE KEY-----\n").endsWith("-----END EC PRIVATE KEY-----");
+        java.security.KeyPair pair;
+        try (var parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(pem))) {
+            pair = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                    .getKeyPair((org.bouncycastle.openssl.PEMKeyPair) parser.readObject());
+        }
+        assertThat(pair.getPublic().getEncoded()).isEqualTo(publicKey("ec", 1).getEncoded());
+        Signature mine = Signature.getInstance("SHA256withECDSA");
+        mine.initSign(pair.getPrivate());
+        mine.update(MESSAGE);
+        String sig = "vault:v1:" + b64(mine.sign());
+        assertThat(post("transit/verify/ec", Map.of("input", b64(MESSAGE), "signature", sig)).data().get("valid")
+                .asBoolean()).isTrue();
+
+        assertThat(get("transit/export/signing-key/ec/latest").data().get("keys").has("2")).isTrue();
+        post("transit/keys/ec/config", Map.of("min_decryption_version", 2));
+        assertThat(get("transit/export/signing-key/ec/1").errors())
+                .containsExactly("version for export is below minimum decryption version");
+    }
+
+    @Test
+    void exportedRsaKeyIsPkcs1AndHmacKeyReproducesTheHmac() throws Exception {
+        post("transit/keys/rsa", Map.of("type", "rsa-2048", "exportable", true));
+        String rsa = get("transit/export/signing-key/rsa/1").data().get("keys").get("1").asText();
+        assertThat(rsa).startsWith("-----BEGIN RSA PRIVATE KEY-----\n").endsWith("-----END RSA PRIVATE KEY-----\n");
+
+        post("transit/keys/h", Map.of("type", "hmac", "exportable", true));
+        byte[] key = Base64.getDecoder().decode(get("transit/export/hmac-key/h/1").data().get("keys").get("1")
+                .asText());
+        assertThat(key).hasSize(32);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        String expected = "vault:v1:" + b64(mac.doFinal(MESSAGE));
+        assertThat(post("transit/hmac/h", Map.of("input", b64(MESSAGE))).data().get("hmac").asText())
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void encryptDecryptAndPlaintextDataKeysRoundTrip() throws Exception {
+        post("transit/keys/aes", Map.of());
+        String ct = post("transit/encrypt/aes", Map.of("plaintext", b64(MESSAGE))).data().get("ciphertext")
+                .asText();
+        assertThat(ct).startsWith("vault:v1:");
+        assertThat(post("transit/decrypt/aes", Map.of("ciphertext", ct)).data().get("plaintext").asText())
+                .isEqualTo(b64(MESSAGE));
+
+        JsonNode dk = post("transit/datakey/plaintext/aes", Map.of("bits", 256)).data();
+        assertThat(Base64.getDecoder().decode(dk.get("plaintext").asText())).hasSize(32);
+        assertThat(post("transit/decrypt/aes", Map.of("ciphertext", dk.get("ciphertext").asText())).data()
+                .get("plaintext").asText()).isEqualTo(dk.get("plaintext").asText());
+        assertThat(post("transit/datakey/wrapped/aes", Map.of()).data().has("plaintext")).isFalse();
+    }
+
+    @Test
+    void concurrentSigningAndRotationStayConsistent() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Answer>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> n % 20 == 0 ? post("transit/keys/ec/rotate", null)
+                        : post("transit/sign/ec", Map.of("input", b64(MESSAGE)))));
+            }
+            for (var f : futures) {
+                Answer a = f.get();
+                assertThat(a.status()).isEqualTo(200);
+                if (a.data().has("signature")) {
+                    String sig = a.data().get("signature").asText();
+                    assertThat(post("transit/verify/ec", Map.of("input", b64(MESSAGE), "signature", sig)).data()
+                            .get("valid").asBoolean()).isTrue();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(get("transit/keys/ec").data().get("latest_version").asInt()).isEqualTo(5);
+        assertThat(vault.requests("transit/sign/ec")).isEqualTo(76);
+    }
+
     // ---- KV version 2 ----------------------------------------------------------------------------
 
     @Test
@@ -640,6 +755,19 @@ class VaultTestServerTest {
         assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         JsonNode data = get("secret/data/p").data().get("data");
         assertThat(data.toString()).isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
+    }
+
+    @Test
+    void kvDeleteVersionAfterFollowsTheClock() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+        vault.setClock(clock);
+        assertThat(post("secret/metadata/t", Map.of("delete_version_after", "1h")).status()).isEqualTo(204);
+        post("secret/data/t", Map.of("data", Map.of("k", "v")));
+        assertThat(get("secret/data/t").status()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(61));
+        Answer gone = get("secret/data/t");
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.data().get("metadata").get("deletion_time").asText()).startsWith("2026-03-01T01:00:00");
     }
 
     @Test
