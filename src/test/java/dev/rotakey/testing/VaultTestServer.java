@@ -43,6 +43,14 @@ import javax.net.ssl.TrustManagerFactory;
 public final class VaultTestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle on, every answer waits ~40 ms for a
+        // delayed ACK. The switch is JVM-wide and read once, so it must be set before the first server exists.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final String scheme;
