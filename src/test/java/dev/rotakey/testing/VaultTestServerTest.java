@@ -753,6 +753,8 @@ class VaultTestServerTest {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"b\":null,\"c\":\"3\"}}"))
                 .build();
         assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        Answer plainJson = root("PATCH", "secret/data/p", Map.of("data", Map.of("c", "4")));
+        assertThat(plainJson.status()).isEqualTo(415);
         JsonNode data = get("secret/data/p").data().get("data");
         assertThat(data.toString()).isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
     }
@@ -806,6 +808,21 @@ class VaultTestServerTest {
         assertThat(get("transit/keys/ec").status()).isEqualTo(200);
         vault.allowAll();
         assertThat(post("transit/sign/ec", Map.of("input", b64(MESSAGE))).status()).isEqualTo(200);
+
+        vault.deny("secret/data/agents/");
+        assertThat(post("secret/data/agents/a", Map.of("data", Map.of("k", "v"))).status()).isEqualTo(403);
+        assertThat(post("secret/data/agents2", Map.of("data", Map.of("k", "v"))).status()).isEqualTo(200);
+    }
+
+    @Test
+    void wronglyTypedFieldsAre400() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        Answer a = post("transit/sign/ec", Map.of("input", b64(MESSAGE), "key_version", "latest"));
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.errors()).singleElement().asString().contains("key_version");
+        assertThat(post("transit/sign/ec", Map.of("input", "not base64!")).errors()).singleElement().asString()
+                .startsWith("unable to decode input as base64");
+        assertThat(post("transit/keys/ec/config", Map.of("deletion_allowed", "maybe")).status()).isEqualTo(400);
     }
 
     @Test
