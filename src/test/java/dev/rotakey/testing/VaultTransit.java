@@ -227,9 +227,9 @@ final class VaultTransit {
         key.autoRotatePeriod = autoRotate;
         Key existing = keys.putIfAbsent(name, key);
         if (existing != null) {
-            // Creating a key that exists changes nothing.
+            // Creating a key that exists changes nothing; Vault only warns.
             synchronized (existing) {
-                return VaultReply.data(read(existing));
+                return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
             }
         }
         synchronized (key) {
@@ -275,6 +275,9 @@ final class VaultTransit {
             d.put("derived", false);
             d.put("exportable", k.exportable);
             d.put("imported_key", false);
+            if (k.type.equals("hmac")) {
+                d.put("key_size", k.keySize);
+            }
             Map<String, Object> versions = new LinkedHashMap<>();
             for (Version v : k.versions.values()) {
                 if (k.asymmetric()) {
@@ -288,7 +291,10 @@ final class VaultTransit {
                     versions.put(Integer.toString(v.number), v.created.getEpochSecond());
                 }
             }
-            d.put("keys", versions);
+            // Vault's key read has no "keys" map at all for hmac keys: only AES and asymmetric types list versions.
+            if (!k.type.equals("hmac")) {
+                d.put("keys", versions);
+            }
             d.put("latest_version", k.latest);
             d.put("min_available_version", k.minAvailable);
             d.put("min_decryption_version", k.minDecryption);
@@ -306,11 +312,11 @@ final class VaultTransit {
     private VaultReply delete(String name) {
         Key k = keys.get(name);
         if (k == null) {
-            throw VaultError.badRequest("could not delete key; not found");
+            throw VaultError.badRequest("error deleting policy " + name + ": could not delete key; not found");
         }
         synchronized (k) {
             if (!k.deletionAllowed) {
-                throw VaultError.badRequest("deletion is not allowed for this key");
+                throw VaultError.badRequest("error deleting policy " + name + ": deletion is not allowed for this key");
             }
             keys.remove(name);
         }
