@@ -334,7 +334,7 @@ public final class VaultTestServer implements AutoCloseable {
                 return ((VaultKv) m.getValue()).handle(call);
             }
         }
-        throw VaultError.notFound();
+        throw VaultError.noHandler(path);
     }
 
     private static String injectedMessage(int status) {

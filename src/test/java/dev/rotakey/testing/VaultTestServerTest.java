@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class VaultTestServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DENIED = "1 error occurred:\n\t* permission denied\n\n";
+    private static final String BAD_TOKEN = "permission denied";
     private static final byte[] MESSAGE = "rotate the agent credential".getBytes(StandardCharsets.UTF_8);
 
     private VaultTestServer vault;
@@ -129,19 +130,30 @@ class VaultTestServerTest {
     void missingOrUnknownTokenIsPermissionDenied() throws Exception {
         Answer none = call("GET", "transit/keys/a", null, null);
         Answer bogus = call("GET", "transit/keys/a", "hvs.nope", null);
+        // A bad token is refused before routing, so Vault does not wrap it the way it wraps a policy refusal.
         assertThat(none.status()).isEqualTo(403);
-        assertThat(none.errors()).containsExactly(DENIED);
+        assertThat(none.errors()).containsExactly(BAD_TOKEN);
         assertThat(bogus.status()).isEqualTo(403);
-        assertThat(bogus.errors()).containsExactly(DENIED);
+        assertThat(bogus.errors()).containsExactly(BAD_TOKEN);
     }
 
     @Test
-    void unknownPathIs404WithEmptyErrors() throws Exception {
-        Answer a = get("nosuchmount/thing");
-        assertThat(a.status()).isEqualTo(404);
-        assertThat(a.errors()).isEmpty();
-        assertThat(get("transit/keys/absent").errors()).isEmpty();
-        assertThat(get("transit/keys/absent").status()).isEqualTo(404);
+    void unknownThingsAre404AndWrongVerbs405AsVaultRoutesThem() throws Exception {
+        Answer mount = get("nosuchmount/thing");
+        assertThat(mount.status()).isEqualTo(404);
+        assertThat(mount.errors()).containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
+        Answer key = get("transit/keys/absent");
+        assertThat(key.status()).isEqualTo(404);
+        assertThat(key.errors()).isEmpty();
+        Answer path = post("transit/frobnicate/x", Map.of());
+        assertThat(path.status()).isEqualTo(404);
+        assertThat(path.errors()).containsExactly("1 error occurred:\n\t* unsupported path\n\n");
+        Answer verb = get("transit/sign/x");
+        assertThat(verb.status()).isEqualTo(405);
+        assertThat(verb.errors()).containsExactly("1 error occurred:\n\t* unsupported operation\n\n");
+        assertThat(get("transit/keys").status()).isEqualTo(405);
+        assertThat(root("DELETE", "secret/destroy/x", null).status()).isEqualTo(405);
+        assertThat(get("auth/token/revoke-self").status()).isEqualTo(405);
     }
 
     @Test
@@ -204,7 +216,7 @@ class VaultTestServerTest {
         clock.advance(Duration.ofMinutes(11));
         Answer expired = call("GET", "auth/token/lookup-self", token, null);
         assertThat(expired.status()).isEqualTo(403);
-        assertThat(expired.errors()).containsExactly(DENIED);
+        assertThat(expired.errors()).containsExactly(BAD_TOKEN);
         assertThat(call("POST", "auth/token/renew-self", token, Map.of()).status()).isEqualTo(403);
         // The root token never expires.
         assertThat(get("auth/token/lookup-self").status()).isEqualTo(200);
@@ -224,9 +236,9 @@ class VaultTestServerTest {
     }
 
     @Test
-    void appRoleLoginWithoutRoleIdIs400() throws Exception {
+    void appRoleLoginWithoutRoleIdIsTheInternalErrorVaultGives() throws Exception {
         Answer a = call("POST", "auth/approle/login", null, Map.of("secret_id", "s"));
-        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.status()).isEqualTo(500);
         assertThat(a.errors()).containsExactly("missing role_id");
     }
 

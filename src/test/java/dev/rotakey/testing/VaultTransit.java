@@ -109,7 +109,7 @@ final class VaultTransit {
             if (list) {
                 return listKeys();
             }
-            throw VaultError.notFound();
+            throw VaultError.unsupportedOperation();
         }
         switch (op) {
             case "keys" -> {
@@ -119,16 +119,18 @@ final class VaultTransit {
                         case "GET" -> VaultReply.data(read(existing(name)));
                         case "POST", "PUT" -> create(name, call);
                         case "DELETE" -> delete(name);
-                        default -> throw VaultError.notFound();
+                        default -> throw VaultError.unsupportedOperation();
                     };
                 }
-                if (parts.length == 3 && call.isWrite()) {
+                if (parts.length == 3 && List.of("rotate", "config", "trim").contains(parts[2])) {
+                    if (!call.isWrite()) {
+                        throw VaultError.unsupportedOperation();
+                    }
                     String name = parts[1];
                     return switch (parts[2]) {
                         case "rotate" -> rotate(name);
                         case "config" -> config(name, call);
-                        case "trim" -> trim(name, call);
-                        default -> throw VaultError.notFound();
+                        default -> trim(name, call);
                     };
                 }
             }
@@ -175,7 +177,11 @@ final class VaultTransit {
             default -> {
             }
         }
-        throw VaultError.notFound();
+        if (List.of("sign", "verify", "hmac", "random", "encrypt", "decrypt", "datakey").contains(op)
+                && !call.isWrite() && parts.length >= 1) {
+            throw VaultError.unsupportedOperation();
+        }
+        throw VaultError.unsupportedPath();
     }
 
     // ---- key management -------------------------------------------------------------------
