@@ -321,7 +321,8 @@ public final class VaultTestServer implements AutoCloseable {
             }
         }
         if (path.startsWith("auth/")) {
-            return tokens.handle(new VaultCall(method, path.substring(5), query, body, token));
+            VaultCall call = new VaultCall(method, path.substring(5), query, body, token);
+            return tokens.handle(call).mountType(path.startsWith("auth/approle/") ? "approle" : "token");
         }
         String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         for (Map.Entry<String, Object> m : mounts.entrySet()) {
@@ -329,9 +330,9 @@ public final class VaultTestServer implements AutoCloseable {
             if (trimmed.startsWith(mount + "/")) {
                 VaultCall call = new VaultCall(method, trimmed.substring(mount.length() + 1), query, body, token);
                 if (m.getValue() instanceof VaultTransit transit) {
-                    return transit.handle(call);
+                    return transit.handle(call).mountType("transit");
                 }
-                return ((VaultKv) m.getValue()).handle(call);
+                return ((VaultKv) m.getValue()).handle(call).mountType("kv");
             }
         }
         throw VaultError.noHandler(path);

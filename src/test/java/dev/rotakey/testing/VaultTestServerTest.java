@@ -121,6 +121,7 @@ class VaultTestServerTest {
         assertThat(b.get("wrap_info").isNull()).isTrue();
         assertThat(b.get("warnings").isNull()).isTrue();
         assertThat(b.get("auth").isNull()).isTrue();
+        assertThat(b.get("mount_type").asText()).isEqualTo("token");
         assertThat(a.data().get("policies").get(0).asText()).isEqualTo("root");
         assertThat(a.data().get("expire_time").isNull()).isTrue();
         assertThat(a.data().get("ttl").asInt()).isZero();

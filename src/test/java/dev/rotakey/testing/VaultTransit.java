@@ -227,21 +227,21 @@ final class VaultTransit {
             }
             default -> throw VaultError.badRequest("unknown key type " + type);
         }
-        Key key = new Key(name, type, keySize);
-        key.exportable = exportable;
-        key.allowPlaintextBackup = backup;
-        key.autoRotatePeriod = autoRotate;
-        Key existing = keys.putIfAbsent(name, key);
-        if (existing != null) {
-            // Creating a key that exists changes nothing; Vault only warns.
-            synchronized (existing) {
-                return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
+        Key existing = keys.get(name);
+        if (existing == null) {
+            // Version 1 exists before the key is published, so no other thread ever sees an empty ring.
+            Key key = new Key(name, type, keySize);
+            key.exportable = exportable;
+            key.allowPlaintextBackup = backup;
+            key.autoRotatePeriod = autoRotate;
+            addVersion(key);
+            existing = keys.putIfAbsent(name, key);
+            if (existing == null) {
+                return VaultReply.data(read(key));
             }
         }
-        synchronized (key) {
-            addVersion(key);
-            return VaultReply.data(read(key));
-        }
+        // Creating a key that exists changes nothing; Vault only warns.
+        return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
     }
 
     private void addVersion(Key key) {
