@@ -313,7 +313,13 @@ public final class VaultTestServer implements AutoCloseable {
         ObjectNode body = parseBody(raw);
         VaultTokens.Token token = null;
         if (!tokens.isLogin(path)) {
-            token = tokens.authenticate(ex.getRequestHeaders().getFirst("X-Vault-Token"));
+            String header = ex.getRequestHeaders().getFirst("X-Vault-Token");
+            String bearer = ex.getRequestHeaders().getFirst("Authorization");
+            if ((header == null || header.isEmpty()) && bearer != null && bearer.startsWith("Bearer ")) {
+                // Vault also takes the token as a bearer credential.
+                header = bearer.substring(7).trim();
+            }
+            token = tokens.authenticate(header);
         }
         for (String prefix : denied) {
             if (path.startsWith(prefix)) {

@@ -167,6 +167,13 @@ class VaultTestServerTest {
     }
 
     @Test
+    void tokenMayTravelAsABearerCredential() throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/lookup-self"))
+                .header("Authorization", "Bearer " + vault.rootToken()).GET().build();
+        assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void namespaceHeaderIsAccepted() throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/lookup-self"))
                 .header("X-Vault-Token", vault.rootToken()).header("X-Vault-Namespace", "team-a/").GET().build();
