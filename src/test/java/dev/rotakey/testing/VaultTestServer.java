@@ -331,17 +331,21 @@ public final class VaultTestServer implements AutoCloseable {
             return tokens.handle(call).mountType(path.startsWith("auth/approle/") ? "approle" : "token");
         }
         String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        for (Map.Entry<String, Object> m : mounts.entrySet()) {
-            String mount = m.getKey();
-            if (trimmed.startsWith(mount + "/")) {
-                VaultCall call = new VaultCall(method, trimmed.substring(mount.length() + 1), query, body, token);
-                if (m.getValue() instanceof VaultTransit transit) {
-                    return transit.handle(call).mountType("transit");
-                }
-                return ((VaultKv) m.getValue()).handle(call).mountType("kv");
+        // Like Vault's router, the longest mount path that prefixes the request wins.
+        String mount = null;
+        for (String candidate : mounts.keySet()) {
+            if (trimmed.startsWith(candidate + "/") && (mount == null || candidate.length() > mount.length())) {
+                mount = candidate;
             }
         }
-        throw VaultError.noHandler(path);
+        if (mount == null) {
+            throw VaultError.noHandler(path);
+        }
+        VaultCall call = new VaultCall(method, trimmed.substring(mount.length() + 1), query, body, token);
+        if (mounts.get(mount) instanceof VaultTransit transit) {
+            return transit.handle(call).mountType("transit");
+        }
+        return ((VaultKv) mounts.get(mount)).handle(call).mountType("kv");
     }
 
     private static String injectedMessage(int status) {

@@ -807,6 +807,12 @@ class VaultTestServerTest {
         post("kv-agents/data/x", Map.of("data", Map.of("k", "v")));
         assertThat(get("kv-agents/data/x").data().get("data").get("k").asText()).isEqualTo("v");
         assertThat(get("secret/data/x").status()).isEqualTo(404);
+
+        // A mount nested below another takes the paths under it, as the longest prefix does in Vault.
+        vault.mountKv("secret/team");
+        post("secret/team/data/y", Map.of("data", Map.of("k", "team")));
+        assertThat(get("secret/team/data/y").body().get("mount_type").asText()).isEqualTo("kv");
+        assertThat(root("LIST", "secret/metadata", null).status()).isEqualTo(404);
     }
 
     // ---- failure modes ---------------------------------------------------------------------------
