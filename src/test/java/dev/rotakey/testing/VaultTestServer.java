@@ -306,7 +306,8 @@ public final class VaultTestServer implements AutoCloseable {
         if (method.equals("PATCH")) {
             String type = ex.getRequestHeaders().getFirst("Content-Type");
             if (type == null || !type.startsWith("application/merge-patch+json")) {
-                throw new VaultError(415, List.of("PATCH requires Content-Type of application/merge-patch+json, provided "
+                throw new VaultError(415, List.of(
+                        "PATCH requires Content-Type of application/merge-patch+json, provided "
                         + (type == null ? "" : type)));
             }
         }

@@ -142,7 +142,8 @@ class VaultTestServerTest {
     void unknownThingsAre404AndWrongVerbs405AsVaultRoutesThem() throws Exception {
         Answer mount = get("nosuchmount/thing");
         assertThat(mount.status()).isEqualTo(404);
-        assertThat(mount.errors()).containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
+        assertThat(mount.errors())
+                .containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
         Answer key = get("transit/keys/absent");
         assertThat(key.status()).isEqualTo(404);
         assertThat(key.errors()).isEmpty();

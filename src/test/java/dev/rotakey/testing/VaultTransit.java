@@ -484,7 +484,8 @@ final class VaultTransit {
         }
         String salt = call.string("salt_length", "auto");
         if (digest == null && (!k.type.startsWith("rsa-") || !prehashed || !sigAlg.equals("pkcs1v15"))) {
-            throw VaultError.badRequest("hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
+            throw VaultError.badRequest(
+                    "hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
         }
         return new SignParams(hash, digest, prehashed, sigAlg, marshaling, salt);
     }
@@ -520,7 +521,8 @@ final class VaultTransit {
             } else if (ver > k.latest) {
                 throw VaultError.badRequest("requested version for signing is higher than the latest key version");
             } else if (k.minEncryption > 0 && ver < k.minEncryption) {
-                throw VaultError.badRequest("requested version for signing is less than the minimum encryption key version");
+                throw VaultError.badRequest(
+                        "requested version for signing is less than the minimum encryption key version");
             }
             Version v = k.versions.get(ver);
             if (v == null) {
@@ -545,7 +547,8 @@ final class VaultTransit {
                     s.update(toSign);
                     sig = s.sign();
                 } else {
-                    sig = VaultCrypto.pssSign((RSAPrivateKey) v.pair.getPrivate(), sp.digest, sp.hash, sp.saltLength, digest);
+                    sig = VaultCrypto.pssSign((RSAPrivateKey) v.pair.getPrivate(), sp.digest, sp.hash, sp.saltLength,
+                            digest);
                 }
             } catch (GeneralSecurityException | IOException e) {
                 throw VaultError.badRequest(e.getMessage());
@@ -620,7 +623,8 @@ final class VaultTransit {
                     s.update(expected);
                     valid = safeVerify(s, sig);
                 } else {
-                    valid = VaultCrypto.pssVerify((RSAPublicKey) v.pair.getPublic(), sp.digest, sp.saltLength, digest, sig);
+                    valid = VaultCrypto.pssVerify((RSAPublicKey) v.pair.getPublic(), sp.digest, sp.saltLength, digest,
+                            sig);
                 }
             } catch (GeneralSecurityException | IOException e) {
                 throw VaultError.badRequest(e.getMessage());
@@ -763,7 +767,8 @@ final class VaultTransit {
             }
         }
         if (!source.equals("platform") && !source.equals("seal") && !source.equals("all")) {
-            throw VaultError.badRequest("unsupported entropy source \"" + source + "\"; must be \"platform\" or \"seal\", or \"all\"");
+            throw VaultError.badRequest("unsupported entropy source \"" + source
+                    + "\"; must be \"platform\" or \"seal\", or \"all\"");
         }
         int bytes;
         if (bytesText != null && !bytesText.isEmpty()) {
@@ -801,7 +806,8 @@ final class VaultTransit {
             throw VaultError.badRequest("requested version for encryption is higher than the latest key version");
         }
         if (ver < 0 || (k.minEncryption > 0 && ver < k.minEncryption) || !k.versions.containsKey(ver)) {
-            throw VaultError.badRequest("requested version for encryption is less than the minimum encryption key version");
+            throw VaultError.badRequest(
+                    "requested version for encryption is less than the minimum encryption key version");
         }
         return k.versions.get(ver);
     }
