@@ -245,6 +245,19 @@ class VaultTestServerTest {
     }
 
     @Test
+    void renewalWithoutIncrementRestoresTheTokensOwnTtl() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-05-01T12:00:00Z"));
+        vault.setClock(clock);
+        String token = vault.createToken(Duration.ofMinutes(15), true, Duration.ofHours(2));
+        clock.advance(Duration.ofMinutes(10));
+        Answer renewed = call("POST", "auth/token/renew-self", token, null);
+        assertThat(renewed.body().get("auth").get("lease_duration").asInt()).isEqualTo(900);
+        assertThat(renewed.body().get("auth").get("client_token").asText()).isEqualTo(token);
+        clock.advance(Duration.ofMinutes(14));
+        assertThat(call("GET", "auth/token/lookup-self", token, null).data().get("ttl").asInt()).isEqualTo(60);
+    }
+
+    @Test
     void appRoleLoginWithoutRoleIdIsTheInternalErrorVaultGives() throws Exception {
         Answer a = call("POST", "auth/approle/login", null, Map.of("secret_id", "s"));
         assertThat(a.status()).isEqualTo(500);
@@ -687,6 +700,18 @@ class VaultTestServerTest {
         assertThat(absent.errors()).isEmpty();
         assertThat(post("secret/data/agents/a1", Map.of("options", Map.of())).errors())
                 .containsExactly("no data provided");
+    }
+
+    @Test
+    void kvCustomMetadataShowsOnEveryVersion() throws Exception {
+        post("secret/metadata/agents/a9", Map.of("custom_metadata", Map.of("owner", "team-a"), "max_versions", 3));
+        Answer w = post("secret/data/agents/a9", Map.of("data", Map.of("k", "v")));
+        assertThat(w.data().get("custom_metadata").get("owner").asText()).isEqualTo("team-a");
+        assertThat(get("secret/data/agents/a9").data().get("metadata").get("custom_metadata").get("owner").asText())
+                .isEqualTo("team-a");
+        JsonNode meta = get("secret/metadata/agents/a9").data();
+        assertThat(meta.get("max_versions").asInt()).isEqualTo(3);
+        assertThat(meta.get("custom_metadata").get("owner").asText()).isEqualTo("team-a");
     }
 
     @Test
