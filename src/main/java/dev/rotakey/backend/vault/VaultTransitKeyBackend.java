@@ -302,8 +302,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             if (minDecryption < version) {
                 config.put("min_decryption_version", version);
             }
-            // The encryption minimum may not sit below the decryption minimum (0 means "latest" and is fine).
-            if (minEncryption != 0 && minEncryption < version) {
+            // Also when it is 0 ("latest"): Vault trims only below an explicit encryption minimum.
+            if (minEncryption < version) {
                 config.put("min_encryption_version", version);
             }
             if (!config.isEmpty()) {
