@@ -1,6 +1,7 @@
 package dev.rotakey.backend.vault;
 
 import dev.rotakey.backend.KeyBackendUnavailableException;
+import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.testing.VaultTestServer;
 import dev.rotakey.vault.VaultTlsFactory;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -89,7 +90,12 @@ class VaultTlsTest {
             KeyPair clientKey = ecKey();
             X509Certificate client = certificate("CN=rotakey", clientKey, "CN=Vault Test CA", caKey, false, false);
             Files.writeString(tmp.resolve("client.pem"), pem(client));
-            Files.writeString(tmp.resolve("client-key.pem"), pkcs8 ? pkcs8(clientKey) : pem(clientKey.getPrivate()));
+            Files.writeString(tmp.resolve("client-key.pem"), pkcs8(clientKey));
+            if (!pkcs8) {
+                // The traditional "EC PRIVATE KEY" form, as openssl writes it.
+                OpenSsl.run(tmp, "ec", "-in", "client-key.pem", "-out", "client-key.pem").ok();
+                assertThat(Files.readString(tmp.resolve("client-key.pem"))).contains("BEGIN EC PRIVATE KEY");
+            }
             tls.setClientCertificateFile(tmp.resolve("client.pem").toString());
             tls.setClientKeyFile(tmp.resolve("client-key.pem").toString());
         }
