@@ -55,6 +55,11 @@ public final class VaultKvTarget implements Target {
         this.store = store;
     }
 
+    /** The KV operations this target uses; tests wrap them to interfere with one call. */
+    KvStore store() {
+        return store;
+    }
+
     @Override
     public String name() {
         return name;
