@@ -1,0 +1,646 @@
+package dev.rotakey.backend.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.backend.BackendStatus;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackendAuthenticationException;
+import dev.rotakey.backend.KeyBackendException;
+import dev.rotakey.backend.KeyBackendUnavailableException;
+import dev.rotakey.backend.KeySpec;
+import dev.rotakey.backend.SigningKey;
+import dev.rotakey.vault.VaultPermissionDeniedException;
+import dev.rotakey.vault.VaultResponse;
+import dev.rotakey.vault.VaultSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link KeyBackend} on HashiCorp Vault's transit engine: random bytes from {@code transit/random},
+ * HMAC-SHA256 under a non-exportable {@code hmac} key, and non-exportable ECDSA/RSA signing keys that
+ * sign through {@code transit/sign}. Interchangeable with {@code pkcs11}: same offline-at-start
+ * behaviour, cached key handles, and exceptions.
+ *
+ * <p><b>Key versions.</b> A transit key can gain versions (someone runs {@code rotate}, or
+ * {@link #rotateKey(String)}). Rotakey binds each key to exactly one version: the oldest usable
+ * one ({@code max(1, min_available_version, min_encryption_version)}), read once and pinned as
+ * {@code key_version} in every request. That keeps HMAC digests stable and keeps signatures
+ * matching the public key already in a CA certificate even after an outside rotation and a restart.
+ * The pin moves only when old versions are retired ({@link #retireVersionsBelow(String, int)}).
+ * Rotakey's own CA rotation does not use transit rotation: each CA generation gets a new key
+ * ({@code rotakey-ca-<name>-<generation>-<hex>}) and the retired generation's key is destroyed
+ * whole by {@link #destroySigningKey(String)}; {@code rotateKey}/{@code retireVersionsBelow} are
+ * there for operators and tests that rotate a transit key in place.
+ *
+ * <p>{@link #keyUri(String)} is {@code vault:<address>/v1/[<namespace>/]<mount>/keys/<alias>}: the
+ * key's Vault API URL behind a {@code vault:} scheme. It names the key; it grants nothing.
+ */
+public final class VaultTransitKeyBackend implements KeyBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(VaultTransitKeyBackend.class);
+
+    static final String TYPE = "vault-transit";
+    /** Transit key names end up in URL paths: keep them to characters that need no escaping. */
+    static final String KEY_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,99}";
+    private static final Pattern KEY_NAME_PATTERN = Pattern.compile(KEY_NAME);
+    private static final Pattern VERSIONED = Pattern.compile("vault:v(\\d+):(.*)", Pattern.DOTALL);
+    /** Vault refuses more than 128 KiB per random request. */
+    private static final int MAX_RANDOM_REQUEST = 128 * 1024;
+    private static final byte[] PROBE = "rotakey start-up probe".getBytes(StandardCharsets.US_ASCII);
+    private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
+    private static final BackendStatus CLOSED = BackendStatus.down("closed");
+    private static final Map<KeySpec, String> TRANSIT_TYPES = Map.of(
+            KeySpec.EC_P256, "ecdsa-p256",
+            KeySpec.EC_P384, "ecdsa-p384",
+            KeySpec.RSA_2048, "rsa-2048",
+            KeySpec.RSA_3072, "rsa-3072");
+
+    /** Which exception an offline backend's operations throw: retryable, or not (credentials or policy). */
+    private enum Kind { UNAVAILABLE, AUTHENTICATION }
+
+    private record State(BackendStatus status, Kind offlineKind) {
+    }
+
+    /** What {@link #start()} established: the pinned HMAC key version and the signing-key handles read so far. */
+    private record Connection(int hmacVersion, ConcurrentMap<String, TransitSigningKey> signingKeys) {
+    }
+
+    private final String name;
+    private final VaultSession session;
+    private final String mount;
+    private final String hmacKey;
+    private final Clock clock;
+
+    // Guarded by this.
+    private boolean closed;
+
+    private volatile Connection connection;
+    private volatile State state = new State(NOT_STARTED, Kind.UNAVAILABLE);
+
+    VaultTransitKeyBackend(String name, VaultSession session, String mount, String hmacKey, Clock clock) {
+        this.name = name;
+        this.session = session;
+        this.mount = mount;
+        this.hmacKey = hmacKey;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    /** The session, shared with nobody else; exposed for tests and diagnostics. */
+    VaultSession session() {
+        return session;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (closed || connection != null) {
+            return;
+        }
+        connect();
+    }
+
+    /**
+     * Connects again when offline, or checks the HMAC key when operations have been failing on an
+     * open connection (Vault sealed, 5xx): a success makes the backend healthy again.
+     */
+    @Override
+    public synchronized BackendStatus reconnect() {
+        if (closed) {
+            return state.status();
+        }
+        Connection current = connection;
+        if (current != null && state.status().healthy()) {
+            return state.status();
+        }
+        if (current == null) {
+            connect();
+            return state.status();
+        }
+        try {
+            readHmacVersion();
+            state = new State(upStatus(current), null);
+            LOG.info("Key backend '{}' is back online", name);
+        } catch (KeyBackendException e) {
+            state = new State(BackendStatus.down(e.getMessage()), kindOf(e));
+        }
+        return state.status();
+    }
+
+    @Override
+    public byte[] randomBytes(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative");
+        }
+        Connection c = online("randomBytes");
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            int n = Math.min(MAX_RANDOM_REQUEST, length - done);
+            byte[] chunk = random(c, n);
+            System.arraycopy(chunk, 0, out, done, n);
+            java.util.Arrays.fill(chunk, (byte) 0);
+            done += n;
+        }
+        return out;
+    }
+
+    @Override
+    public byte[] hmac(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        Connection c = online("hmac");
+        return hmac(c, data);
+    }
+
+    @Override
+    public String hmacKeyId() {
+        Connection c = online("hmacKeyId");
+        return "vault-transit:" + mount + "/" + hmacKey + "/v" + c.hmacVersion();
+    }
+
+    @Override
+    public SigningKey createSigningKey(String alias, KeySpec spec) {
+        checkAlias(alias);
+        Objects.requireNonNull(spec, "spec");
+        Connection c = online("createSigningKey");
+        String path = keyPath(alias);
+        TransitSigningKey key = operation(c, "createSigningKey", () -> {
+            // Vault answers a create of an existing key with success: check first, as pkcs11 refuses the alias.
+            if (c.signingKeys().containsKey(alias) || session.read(path).found()) {
+                throw new KeyBackendException("key '" + alias + "' already exists in Vault transit mount '" + mount + "'");
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("type", TRANSIT_TYPES.get(spec));
+            body.put("exportable", false);
+            body.put("allow_plaintext_backup", false);
+            session.write(path, body);
+            return readSigningKey(alias).orElseThrow(() ->
+                    new KeyBackendException("key '" + alias + "' is missing from Vault right after it was created"));
+        });
+        if (key.spec() != spec) {
+            throw new KeyBackendException("Vault created key '" + alias + "' as " + key.spec() + ", not " + spec);
+        }
+        c.signingKeys().put(alias, key);
+        LOG.info("Key backend '{}' created signing key '{}' ({})", name, alias, spec);
+        return key;
+    }
+
+    @Override
+    public Optional<SigningKey> signingKey(String alias) {
+        checkAlias(alias);
+        Connection c = online("signingKey");
+        TransitSigningKey cached = c.signingKeys().get(alias);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<TransitSigningKey> read = operation(c, "signingKey", () -> readSigningKey(alias));
+        read.ifPresent(k -> c.signingKeys().putIfAbsent(alias, k));
+        return read.map(k -> c.signingKeys().getOrDefault(alias, k));
+    }
+
+    /**
+     * A handle on one particular version of a signing key (its public key and signatures of that
+     * version); empty when the key or the version is absent. Not cached.
+     */
+    public Optional<SigningKey> signingKey(String alias, int version) {
+        checkAlias(alias);
+        Connection c = online("signingKey");
+        return operation(c, "signingKey", () -> {
+            VaultResponse r = session.read(keyPath(alias));
+            return r.found() ? signingKeyOf(alias, r.data(), version).map(k -> (SigningKey) k) : Optional.empty();
+        });
+    }
+
+    @Override
+    public void destroySigningKey(String alias) {
+        checkAlias(alias);
+        Connection c = online("destroySigningKey");
+        String path = keyPath(alias);
+        operation(c, "destroySigningKey", () -> {
+            c.signingKeys().remove(alias);
+            if (!session.read(path).found()) {
+                return null;
+            }
+            // Vault refuses to delete a key until deletion_allowed is set on it.
+            session.write(path + "/config", Map.of("deletion_allowed", true));
+            session.delete(path);
+            LOG.info("Key backend '{}' destroyed signing key '{}'", name, alias);
+            return null;
+        });
+        c.signingKeys().remove(alias);
+    }
+
+    /**
+     * Adds a version to the transit key {@code alias} and returns its number. The key keeps signing
+     * with its pinned version until {@link #retireVersionsBelow(String, int)} retires the older ones.
+     */
+    public int rotateKey(String alias) {
+        checkAlias(alias);
+        Connection c = online("rotateKey");
+        return operation(c, "rotateKey", () -> {
+            String path = keyPath(alias);
+            if (!session.read(path).found()) {
+                throw new KeyBackendException("no key '" + alias + "' in Vault transit mount '" + mount + "'");
+            }
+            session.write(path + "/rotate", Map.of());
+            // Older Vaults answer 204: read the key back for its new version either way.
+            int latest = session.read(path).data().path("latest_version").asInt(0);
+            LOG.info("Key backend '{}' rotated key '{}' to version {}", name, alias, latest);
+            return latest;
+        });
+    }
+
+    /**
+     * Retires every version of {@code alias} below {@code version}: raises
+     * {@code min_decryption_version} and {@code min_encryption_version} to it (never lowering them)
+     * and then trims the older versions for good. Afterwards the key signs with {@code version}
+     * (now its oldest usable one). Does nothing for versions already retired.
+     */
+    public void retireVersionsBelow(String alias, int version) {
+        checkAlias(alias);
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be at least 1");
+        }
+        Connection c = online("retireVersionsBelow");
+        operation(c, "retireVersionsBelow", () -> {
+            String path = keyPath(alias);
+            VaultResponse r = session.read(path);
+            if (!r.found()) {
+                throw new KeyBackendException("no key '" + alias + "' in Vault transit mount '" + mount + "'");
+            }
+            JsonNode d = r.data();
+            int latest = d.path("latest_version").asInt(0);
+            if (version > latest) {
+                throw new KeyBackendException("key '" + alias + "' has no version " + version + " (latest is " + latest + ")");
+            }
+            int minDecryption = d.path("min_decryption_version").asInt(1);
+            int minEncryption = d.path("min_encryption_version").asInt(0);
+            int minAvailable = d.path("min_available_version").asInt(0);
+            Map<String, Object> config = new LinkedHashMap<>();
+            if (minDecryption < version) {
+                config.put("min_decryption_version", version);
+            }
+            // The encryption minimum may not sit below the decryption minimum (0 means "latest" and is fine).
+            if (minEncryption != 0 && minEncryption < version) {
+                config.put("min_encryption_version", version);
+            }
+            if (!config.isEmpty()) {
+                session.write(path + "/config", config);
+            }
+            if (minAvailable < version) {
+                session.write(path + "/trim", Map.of("min_available_version", version));
+            }
+            LOG.info("Key backend '{}' retired versions below {} of key '{}'", name, version, alias);
+            return null;
+        });
+        c.signingKeys().remove(alias);
+    }
+
+    @Override
+    public String keyUri(String alias) {
+        checkAlias(alias);
+        String ns = session.namespace().map(n -> trimSlashes(n) + "/").orElse("");
+        return "vault:" + session.address() + "/v1/" + ns + mount + "/keys/" + alias;
+    }
+
+    /**
+     * Cheap: the state of the last operation, plus the token's lifetime as last reported (a static
+     * token that expired makes the backend unhealthy; one about to expire is named in the message).
+     */
+    @Override
+    public BackendStatus status() {
+        BackendStatus s = state.status();
+        Optional<String> problem = session.tokenProblem();
+        if (!s.healthy() || problem.isEmpty() || connection == null) {
+            return s;
+        }
+        Optional<java.time.Instant> expiry = session.tokenExpiry();
+        if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
+            return BackendStatus.down(problem.get());
+        }
+        return BackendStatus.up(s.message() + "; warning: " + problem.get());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        connection = null;
+        state = new State(CLOSED, Kind.UNAVAILABLE);
+        session.close();
+    }
+
+    @Override
+    public String toString() {
+        return "VaultTransitKeyBackend{name=" + name + ", session=" + session + ", mount=" + mount + ", hmacKey=" + hmacKey
+                + ", status=" + state.status() + "}";
+    }
+
+    /**
+     * Logs in, makes sure the HMAC key exists (creating it non-exportable on first use), pins its
+     * version and probes random and HMAC once, so a missing policy shows at start-up, not on the
+     * first credential.
+     */
+    private void connect() {
+        try {
+            session.login();
+            int version = readHmacVersion();
+            Connection c = new Connection(version, new ConcurrentHashMap<>());
+            random(c, 16);
+            hmac(c, PROBE);
+            connection = c;
+            state = new State(upStatus(c), null);
+            session.startRenewal();
+            LOG.info("Key backend '{}' is online: Vault {}, transit mount '{}', HMAC key '{}' v{}", name,
+                    session.address(), mount, hmacKey, version);
+        } catch (KeyBackendException e) {
+            offline(kindOf(e), e.getMessage(), e);
+        } catch (RuntimeException e) {
+            offline(Kind.UNAVAILABLE, "unexpected error connecting to Vault at " + session.address() + " ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    /** Reads (or creates) the HMAC key and returns the version to pin; refuses an exportable or non-hmac key. */
+    private int readHmacVersion() {
+        String path = keyPath(hmacKey);
+        VaultResponse r = session.read(path);
+        if (!r.found()) {
+            session.write(path, Map.of("type", "hmac", "exportable", false, "allow_plaintext_backup", false));
+            LOG.info("Key backend '{}' created HMAC key '{}' in transit mount '{}'", name, hmacKey, mount);
+            r = session.read(path);
+            if (!r.found()) {
+                throw new KeyBackendException("HMAC key '" + hmacKey + "' is missing from Vault right after it was created");
+            }
+        }
+        JsonNode d = r.data();
+        String type = d.path("type").asText("");
+        if (!type.equals("hmac")) {
+            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount + "' is of type '" + type
+                    + "', not 'hmac': configure another hmacKey");
+        }
+        if (d.path("exportable").asBoolean(false)) {
+            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount
+                    + "' is exportable: Rotakey only digests under a key that cannot leave Vault");
+        }
+        return pinnedVersion(d);
+    }
+
+    /** The oldest version Vault still lets Rotakey use: stable across rotations and restarts (see class doc). */
+    private static int pinnedVersion(JsonNode keyData) {
+        int v = Math.max(1, keyData.path("min_available_version").asInt(0));
+        v = Math.max(v, keyData.path("min_encryption_version").asInt(0));
+        return v;
+    }
+
+    private byte[] random(Connection c, int n) {
+        return operation(c, "randomBytes", () -> {
+            VaultResponse r = session.write(mount + "/random", Map.of("bytes", n, "format", "base64"));
+            byte[] bytes = decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
+            if (bytes.length != n) {
+                throw new KeyBackendUnavailableException("Vault returned " + bytes.length + " random bytes instead of " + n);
+            }
+            return bytes;
+        });
+    }
+
+    private byte[] hmac(Connection c, byte[] data) {
+        return operation(c, "hmac", () -> {
+            Map<String, Object> body = Map.of("input", Base64.getEncoder().encodeToString(data),
+                    "key_version", c.hmacVersion());
+            VaultResponse r = session.write(mount + "/hmac/" + hmacKey + "/sha2-256", body);
+            return versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
+        });
+    }
+
+    private byte[] sign(TransitSigningKey key, byte[] data) {
+        Objects.requireNonNull(data, "data");
+        Connection c = online("sign");
+        return operation(c, "sign", () -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("input", Base64.getEncoder().encodeToString(data));
+            body.put("hash_algorithm", key.spec() == KeySpec.EC_P384 ? "sha2-384" : "sha2-256");
+            body.put("marshaling_algorithm", "asn1");
+            if (key.spec().keyAlgorithm().equals("RSA")) {
+                body.put("signature_algorithm", "pkcs1v15");
+            }
+            body.put("key_version", key.version());
+            VaultResponse r = session.write(mount + "/sign/" + key.alias(), body);
+            return versioned(r.data().path("signature").asText(""), key.version(), "signature");
+        });
+    }
+
+    /** Decodes {@code vault:vN:<base64>}, insisting on the pinned version. */
+    private static byte[] versioned(String value, int expectedVersion, String field) {
+        Matcher m = VERSIONED.matcher(value);
+        if (!m.matches()) {
+            throw new KeyBackendUnavailableException("Vault's " + field + " is not of the form vault:vN:<base64>");
+        }
+        int version = Integer.parseInt(m.group(1));
+        if (version != expectedVersion) {
+            throw new KeyBackendException("Vault used key version " + version + " for the " + field + " instead of the pinned "
+                    + expectedVersion);
+        }
+        return decodeBase64(m.group(2), field);
+    }
+
+    private static byte[] decodeBase64(String value, String field) {
+        try {
+            return Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new KeyBackendUnavailableException("Vault's " + field + " is not valid base64");
+        }
+    }
+
+    private Optional<TransitSigningKey> readSigningKey(String alias) {
+        VaultResponse r = session.read(keyPath(alias));
+        if (!r.found()) {
+            return Optional.empty();
+        }
+        return signingKeyOf(alias, r.data(), pinnedVersion(r.data()));
+    }
+
+    /** The handle for {@code version} of a key, or empty when it is not one of Rotakey's signing key types or lacks the version. */
+    private Optional<TransitSigningKey> signingKeyOf(String alias, JsonNode d, int version) {
+        String type = d.path("type").asText("");
+        Optional<KeySpec> spec = TRANSIT_TYPES.entrySet().stream().filter(e -> e.getValue().equals(type))
+                .map(Map.Entry::getKey).findFirst();
+        if (spec.isEmpty() || !d.path("supports_signing").asBoolean(true)) {
+            return Optional.empty();
+        }
+        JsonNode pem = d.path("keys").path(Integer.toString(version)).path("public_key");
+        if (!pem.isTextual()) {
+            return Optional.empty();
+        }
+        PublicKey publicKey = parsePublicKey(pem.asText(), spec.get(), alias);
+        if (KeySpec.of(publicKey).orElse(null) != spec.get()) {
+            throw new KeyBackendException("transit key '" + alias + "' of type " + type + " has a public key that is not "
+                    + spec.get());
+        }
+        return Optional.of(new TransitSigningKey(alias, spec.get(), publicKey, version));
+    }
+
+    private static PublicKey parsePublicKey(String pem, KeySpec spec, String alias) {
+        String base64 = pem.replaceAll("-----(BEGIN|END) [A-Z ]+-----", "").replaceAll("\\s", "");
+        try {
+            byte[] der = Base64.getDecoder().decode(base64);
+            return java.security.KeyFactory.getInstance(spec.keyAlgorithm()).generatePublic(new X509EncodedKeySpec(der));
+        } catch (IllegalArgumentException | InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
+            throw new KeyBackendException("the public key Vault holds for '" + alias + "' is not a PEM "
+                    + spec.keyAlgorithm() + " public key (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /**
+     * Runs one Vault exchange: an unavailability (sealed, 5xx, network) makes the backend unhealthy
+     * until an operation succeeds again or {@link #reconnect()} does; other refusals leave it alone.
+     */
+    private <T> T operation(Connection c, String operation, Supplier<T> body) {
+        try {
+            T result = body.get();
+            recovered(c);
+            return result;
+        } catch (KeyBackendUnavailableException e) {
+            synchronized (this) {
+                if (connection == c && state.offlineKind() == null) {
+                    state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.UNAVAILABLE);
+                    LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
+                }
+            }
+            throw e;
+        }
+    }
+
+    private void recovered(Connection used) {
+        if (state.offlineKind() == null) {
+            return;
+        }
+        synchronized (this) {
+            if (connection == used && state.offlineKind() != null) {
+                state = new State(upStatus(used), null);
+                LOG.info("Key backend '{}' is back online", name);
+            }
+        }
+    }
+
+    private Connection online(String operation) {
+        Connection c = connection;
+        if (c != null) {
+            return c;
+        }
+        State s = state;
+        String message = operation + " on key backend '" + name + "' failed: " + s.status().message();
+        if (s.offlineKind() == Kind.AUTHENTICATION) {
+            throw new KeyBackendAuthenticationException(message);
+        }
+        throw new KeyBackendUnavailableException(message);
+    }
+
+    private void offline(Kind kind, String message, Throwable cause) {
+        state = new State(BackendStatus.down(message), kind);
+        LOG.warn("Key backend '{}' is offline: {}", name, message);
+        if (cause != null) {
+            LOG.debug("Key backend '{}' offline cause", name, cause);
+        }
+    }
+
+    private static Kind kindOf(KeyBackendException e) {
+        return e instanceof KeyBackendAuthenticationException ? Kind.AUTHENTICATION : Kind.UNAVAILABLE;
+    }
+
+    private BackendStatus upStatus(Connection c) {
+        return BackendStatus.up("Vault " + session.address() + ", transit mount '" + mount + "', HMAC key '" + hmacKey
+                + "' v" + c.hmacVersion());
+    }
+
+    private String keyPath(String key) {
+        return mount + "/keys/" + key;
+    }
+
+    private static String trimSlashes(String s) {
+        String t = s;
+        while (t.startsWith("/")) {
+            t = t.substring(1);
+        }
+        while (t.endsWith("/")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        return t;
+    }
+
+    private static void checkAlias(String alias) {
+        Objects.requireNonNull(alias, "alias");
+        if (!KEY_NAME_PATTERN.matcher(alias).matches()) {
+            throw new IllegalArgumentException("signing key alias must be 1 to 100 letters, digits, '_', '.' or '-',"
+                    + " starting with a letter or digit");
+        }
+    }
+
+    /** A transit signing key pinned to one version: alias, spec, that version's public key. */
+    private final class TransitSigningKey implements SigningKey {
+        private final String alias;
+        private final KeySpec spec;
+        private final PublicKey publicKey;
+        private final int version;
+
+        TransitSigningKey(String alias, KeySpec spec, PublicKey publicKey, int version) {
+            this.alias = alias;
+            this.spec = spec;
+            this.publicKey = publicKey;
+            this.version = version;
+        }
+
+        @Override
+        public String alias() {
+            return alias;
+        }
+
+        @Override
+        public KeySpec spec() {
+            return spec;
+        }
+
+        @Override
+        public PublicKey publicKey() {
+            return publicKey;
+        }
+
+        int version() {
+            return version;
+        }
+
+        @Override
+        public byte[] sign(byte[] data) {
+            return VaultTransitKeyBackend.this.sign(this, data);
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey{backend=" + name + ", alias=" + alias + ", spec=" + spec + ", version=" + version + "}";
+        }
+    }
+}
