@@ -34,6 +34,11 @@ final class VaultReply {
         return envelope(data, null, null);
     }
 
+    /** The envelope with a non-200 status, as KV v2 answers a deleted version: 404 with its metadata. */
+    static VaultReply dataWithStatus(int status, Map<String, ?> data) {
+        return new VaultReply(status, envelope(data, null, null).body);
+    }
+
     static VaultReply data(Map<String, ?> data, List<String> warnings) {
         return envelope(data, null, warnings);
     }

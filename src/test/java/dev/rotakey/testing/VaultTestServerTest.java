@@ -509,6 +509,137 @@ class VaultTestServerTest {
         assertThat(post("transit/random", Map.of("format", "base32")).status()).isEqualTo(400);
     }
 
+    // ---- KV version 2 ----------------------------------------------------------------------------
+
+    @Test
+    void kvWriteReadAndVersionedReads() throws Exception {
+        Answer w1 = post("secret/data/agents/a1", Map.of("data", Map.of("api_key", "k-1")));
+        assertThat(w1.status()).isEqualTo(200);
+        assertThat(w1.data().get("version").asInt()).isEqualTo(1);
+        assertThat(w1.data().get("destroyed").asBoolean()).isFalse();
+        assertThat(w1.data().get("deletion_time").asText()).isEmpty();
+        assertThat(OffsetDateTime.parse(w1.data().get("created_time").asText())).isNotNull();
+        post("secret/data/agents/a1", Map.of("data", Map.of("api_key", "k-2")));
+
+        Answer latest = get("secret/data/agents/a1");
+        assertThat(latest.data().get("data").get("api_key").asText()).isEqualTo("k-2");
+        assertThat(latest.data().get("metadata").get("version").asInt()).isEqualTo(2);
+        assertThat(get("secret/data/agents/a1?version=1").data().get("data").get("api_key").asText())
+                .isEqualTo("k-1");
+        assertThat(get("secret/data/agents/a1?version=7").status()).isEqualTo(404);
+        Answer absent = get("secret/data/agents/none");
+        assertThat(absent.status()).isEqualTo(404);
+        assertThat(absent.errors()).isEmpty();
+        assertThat(post("secret/data/agents/a1", Map.of("options", Map.of())).errors())
+                .containsExactly("no data provided");
+    }
+
+    @Test
+    void kvCheckAndSet() throws Exception {
+        Answer create = post("secret/data/c", Map.of("data", Map.of("v", "1"), "options", Map.of("cas", 0)));
+        assertThat(create.status()).isEqualTo(200);
+        Answer again = post("secret/data/c", Map.of("data", Map.of("v", "x"), "options", Map.of("cas", 0)));
+        assertThat(again.status()).isEqualTo(400);
+        assertThat(again.errors()).containsExactly("check-and-set parameter did not match the current version");
+        assertThat(post("secret/data/c", Map.of("data", Map.of("v", "2"), "options", Map.of("cas", 1))).data()
+                .get("version").asInt()).isEqualTo(2);
+        assertThat(post("secret/data/c", Map.of("data", Map.of("v", "3"), "options", Map.of("cas", 1))).status())
+                .isEqualTo(400);
+        assertThat(get("secret/data/c").data().get("data").get("v").asText()).isEqualTo("2");
+
+        assertThat(post("secret/metadata/c", Map.of("cas_required", true)).status()).isEqualTo(204);
+        assertThat(post("secret/data/c", Map.of("data", Map.of("v", "4"))).errors())
+                .containsExactly("check-and-set parameter required for this call");
+    }
+
+    @Test
+    void kvDeletedAndDestroyedVersionsAre404WithMetadata() throws Exception {
+        post("secret/data/d", Map.of("data", Map.of("v", "1")));
+        post("secret/data/d", Map.of("data", Map.of("v", "2")));
+        post("secret/data/d", Map.of("data", Map.of("v", "3")));
+
+        assertThat(post("secret/delete/d", Map.of("versions", List.of(3))).status()).isEqualTo(204);
+        Answer deleted = get("secret/data/d");
+        assertThat(deleted.status()).isEqualTo(404);
+        assertThat(deleted.data().get("data").isNull()).isTrue();
+        assertThat(deleted.data().get("metadata").get("version").asInt()).isEqualTo(3);
+        assertThat(deleted.data().get("metadata").get("deletion_time").asText()).isNotEmpty();
+
+        assertThat(post("secret/undelete/d", Map.of("versions", List.of(3))).status()).isEqualTo(204);
+        assertThat(get("secret/data/d").data().get("data").get("v").asText()).isEqualTo("3");
+
+        Answer destroy = post("secret/destroy/d", Map.of("versions", List.of(1, 2)));
+        assertThat(destroy.status()).isEqualTo(204);
+        assertThat(destroy.body()).isNull();
+        Answer destroyed = get("secret/data/d?version=1");
+        assertThat(destroyed.status()).isEqualTo(404);
+        assertThat(destroyed.data().get("metadata").get("destroyed").asBoolean()).isTrue();
+        // A destroyed version cannot be brought back.
+        post("secret/undelete/d", Map.of("versions", List.of(1)));
+        assertThat(get("secret/data/d?version=1").status()).isEqualTo(404);
+
+        JsonNode meta = get("secret/metadata/d").data();
+        assertThat(meta.get("current_version").asInt()).isEqualTo(3);
+        assertThat(meta.get("oldest_version").asInt()).isEqualTo(1);
+        assertThat(meta.get("versions").get("2").get("destroyed").asBoolean()).isTrue();
+        assertThat(meta.get("versions").get("3").get("deletion_time").asText()).isEmpty();
+        assertThat(post("secret/destroy/d", Map.of()).errors()).containsExactly("no version number provided");
+
+        assertThat(root("DELETE", "secret/data/d", null).status()).isEqualTo(204);
+        assertThat(get("secret/data/d").status()).isEqualTo(404);
+        assertThat(root("DELETE", "secret/metadata/d", null).status()).isEqualTo(204);
+        assertThat(get("secret/metadata/d").status()).isEqualTo(404);
+    }
+
+    @Test
+    void kvKeepsTenVersionsByDefaultAndHonoursMaxVersions() throws Exception {
+        for (int i = 1; i <= 12; i++) {
+            post("secret/data/m", Map.of("data", Map.of("v", Integer.toString(i))));
+        }
+        JsonNode meta = get("secret/metadata/m").data();
+        assertThat(meta.get("max_versions").asInt()).isZero();
+        assertThat(meta.get("oldest_version").asInt()).isEqualTo(3);
+        assertThat(meta.get("versions").size()).isEqualTo(10);
+        assertThat(get("secret/data/m?version=2").status()).isEqualTo(404);
+
+        post("secret/metadata/m", Map.of("max_versions", 2));
+        post("secret/data/m", Map.of("data", Map.of("v", "13")));
+        JsonNode after = get("secret/metadata/m").data();
+        assertThat(after.get("oldest_version").asInt()).isEqualTo(12);
+        assertThat(after.get("current_version").asInt()).isEqualTo(13);
+    }
+
+    @Test
+    void kvListShowsFoldersWithTrailingSlash() throws Exception {
+        post("secret/data/agents/a1", Map.of("data", Map.of("k", "v")));
+        post("secret/data/agents/a2", Map.of("data", Map.of("k", "v")));
+        post("secret/data/agents/team/a3", Map.of("data", Map.of("k", "v")));
+        assertThat(root("LIST", "secret/metadata/agents", null).data().get("keys").toString())
+                .isEqualTo("[\"a1\",\"a2\",\"team/\"]");
+        assertThat(get("secret/metadata/agents/?list=true").data().get("keys").size()).isEqualTo(3);
+        assertThat(root("LIST", "secret/metadata/nothing", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void kvPatchMergesIntoTheLatestVersion() throws Exception {
+        post("secret/data/p", Map.of("data", Map.of("a", "1", "b", "2")));
+        HttpRequest r = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/secret/data/p"))
+                .header("X-Vault-Token", vault.rootToken()).header("Content-Type", "application/merge-patch+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"b\":null,\"c\":\"3\"}}"))
+                .build();
+        assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        JsonNode data = get("secret/data/p").data().get("data");
+        assertThat(data.toString()).isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
+    }
+
+    @Test
+    void extraKvMount() throws Exception {
+        vault.mountKv("kv-agents");
+        post("kv-agents/data/x", Map.of("data", Map.of("k", "v")));
+        assertThat(get("kv-agents/data/x").data().get("data").get("k").asText()).isEqualTo("v");
+        assertThat(get("secret/data/x").status()).isEqualTo(404);
+    }
+
     // ---- failure modes ---------------------------------------------------------------------------
 
     @Test
