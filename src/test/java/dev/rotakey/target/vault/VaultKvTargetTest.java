@@ -348,6 +348,61 @@ class VaultKvTargetTest {
         assertThat(denied.getMessage()).doesNotContain("rk_live_denied").doesNotContain(server.rootToken());
     }
 
+    /** A policy that lets Rotakey write but not destroy: revoking must say so, not pretend it worked. */
+    @Test
+    void aDeniedDestroyIsNotRetryableAndLeavesTheVersionReadable() {
+        Secret v1 = Secret.of("rk_live_v1");
+        target.deliver(apiKey("agents/a1", 1, v1));
+        target.deliver(apiKey("agents/a1", 2, Secret.of("rk_live_v2")));
+        server.deny("secret/destroy/" + kvPath("agents/a1"));
+        try {
+            TargetException denied = catchThrowableOfType(TargetException.class,
+                    () -> target.revoke(apiKeyRevocation("agents/a1", 1, v1)));
+
+            assertThat(denied).isNotNull();
+            assertThat(denied.retryable()).isFalse();
+            assertThat(denied).hasMessageContaining("secret/" + kvPath("agents/a1"));
+            assertThat(kv.destroyed(kvPath("agents/a1"), 1)).isFalse();
+        } finally {
+            server.allowAll();
+        }
+    }
+
+    @Test
+    void anUnavailableVaultDuringRevokeOrDiscardIsRetryableAndTheRetryFinishes() {
+        Secret v1 = Secret.of("rk_live_v1");
+        Secret v2 = Secret.of("rk_live_v2");
+        target.deliver(apiKey("agents/a1", 1, v1));
+        target.deliver(apiKey("agents/a1", 2, v2));
+
+        server.failNext(503, 1);
+        assertThatThrownBy(() -> target.discard(apiKeyRevocation("agents/a1", 2, v2)))
+                .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.retryable()).isTrue());
+        target.discard(apiKeyRevocation("agents/a1", 2, v2));
+        server.failNext(502, 1);
+        assertThatThrownBy(() -> target.revoke(apiKeyRevocation("agents/a1", 1, v1)))
+                .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.retryable()).isTrue());
+        target.revoke(apiKeyRevocation("agents/a1", 1, v1));
+
+        // v1 was written back by the discard as version 3, so revoking v1 destroys 1 and 3.
+        assertThat(kv.destroyed(kvPath("agents/a1"), 1)).isTrue();
+        assertThat(kv.destroyed(kvPath("agents/a1"), 2)).isTrue();
+        assertThat(kv.destroyed(kvPath("agents/a1"), 3)).isTrue();
+    }
+
+    @Test
+    void revokingTouchesNothingWhenNoVersionMatches() {
+        Secret v1 = Secret.of("rk_live_v1");
+        target.deliver(apiKey("agents/a1", 1, v1));
+        int destroysBefore = server.requests("secret/destroy/");
+
+        target.revoke(apiKeyRevocation("agents/a1", 1, Secret.of("rk_live_other")));
+        target.revoke(apiKeyRevocation("agents/never", 1, v1));
+
+        assertThat(server.requests("secret/destroy/")).isEqualTo(destroysBefore);
+        target.verify(apiKey("agents/a1", 1, v1));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/agents/a1", "agents/../a1", "agents//a1", "agents/a1/", "./a1", "agents/a 1",
             "agents/a1?version=1", "agents/%2e%2e", "agents/a1#x"})
