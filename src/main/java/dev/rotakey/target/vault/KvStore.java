@@ -31,14 +31,17 @@ interface KvStore extends AutoCloseable {
     default void close() {
     }
 
-    /** What KV knows about a path: its current version and, per version, whether its data is gone. */
+    /** What KV knows about a path: its current version and, per version, whether it was destroyed. */
     record Metadata(int currentVersion, SortedMap<Integer, VersionState> versions) {
     }
 
-    /** A version's state; only a version neither deleted nor destroyed can be read. */
-    record VersionState(boolean deleted, boolean destroyed) {
+    /**
+     * A version's state. Only destruction is final: a {@code deletion_time} may lie in the future
+     * ({@code delete_version_after}), so whether a version can still be read is learnt by reading it.
+     */
+    record VersionState(boolean destroyed) {
         boolean readable() {
-            return !deleted && !destroyed;
+            return !destroyed;
         }
     }
 }

@@ -43,9 +43,7 @@ final class SessionKvStore implements KvStore {
         for (Iterator<Map.Entry<String, JsonNode>> it = data.path("versions").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             JsonNode v = entry.getValue();
-            String deletion = v.path("deletion_time").asText("");
-            versions.put(Integer.parseInt(entry.getKey()),
-                    new VersionState(!deletion.isEmpty(), v.path("destroyed").asBoolean(false)));
+            versions.put(Integer.parseInt(entry.getKey()), new VersionState(v.path("destroyed").asBoolean(false)));
         }
         return Optional.of(new Metadata(data.path("current_version").asInt(0), versions));
     }
