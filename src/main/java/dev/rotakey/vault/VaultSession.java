@@ -43,6 +43,8 @@ public final class VaultSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSession.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_CHARS = 500;
+    /** Request string values at least this long are blanked out of Vault's error messages. */
+    private static final int MIN_SCRUBBED_VALUE = 12;
     /** How long the scheduler waits before trying again after a failed renewal or login. */
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
 
@@ -439,7 +441,7 @@ public final class VaultSession implements AutoCloseable {
         if (status >= 200 && status < 300) {
             return new VaultResponse(status, parsed);
         }
-        String errors = scrub(errors(parsed), token);
+        String errors = scrubBody(scrub(errors(parsed), token), body);
         if (status == 404 && (method.equals("GET") || method.equals("LIST") || method.equals("DELETE"))) {
             return new VaultResponse(404, MissingNode.getInstance());
         }
@@ -485,6 +487,30 @@ public final class VaultSession implements AutoCloseable {
     /** Belt and braces: should Vault ever echo the token in an error, it does not travel further. */
     private static String scrub(String text, String token) {
         return token == null || token.isEmpty() ? text : text.replace(token, "<token>");
+    }
+
+    /**
+     * Vault sometimes quotes a request field in its error ("unknown key type …"): long string values
+     * (inputs, secret ids, secrets written to KV) are blanked so a request body never reaches a message.
+     * Short values (a key type, a mount name) stay, since they make the message useful.
+     */
+    private static String scrubBody(String text, Object body) {
+        if (text.isEmpty() || body == null) {
+            return text;
+        }
+        String out = text;
+        if (body instanceof Map<?, ?> map) {
+            for (Object v : map.values()) {
+                out = scrubBody(out, v);
+            }
+        } else if (body instanceof Iterable<?> list) {
+            for (Object v : list) {
+                out = scrubBody(out, v);
+            }
+        } else if (body instanceof CharSequence cs && cs.length() >= MIN_SCRUBBED_VALUE) {
+            out = out.replace(cs.toString(), "<redacted>");
+        }
+        return out;
     }
 
     private static void checkPath(String path) {

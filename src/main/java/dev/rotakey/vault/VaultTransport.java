@@ -188,7 +188,8 @@ final class VaultTransport {
                     return converter.getPrivateKey(info);
                 }
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // Only the private half: a SEC1 key may omit its public key, which getKeyPair would need.
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
             }
             throw new IllegalArgumentException(key + ": " + file + " holds no unencrypted PEM private key");

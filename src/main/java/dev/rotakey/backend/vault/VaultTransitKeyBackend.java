@@ -54,8 +54,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private static final Logger LOG = LoggerFactory.getLogger(VaultTransitKeyBackend.class);
 
     static final String TYPE = "vault-transit";
-    /** Transit key names end up in URL paths: keep them to characters that need no escaping. */
-    static final String KEY_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,99}";
+    /** Transit key names end up in URL paths: keep them to characters that need no escaping. Longer than pkcs11's 100: leaf aliases carry a credential id of up to 128 characters. */
+    static final String KEY_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,199}";
     private static final Pattern KEY_NAME_PATTERN = Pattern.compile(KEY_NAME);
     private static final Pattern VERSIONED = Pattern.compile("vault:v(\\d+):(.*)", Pattern.DOTALL);
     /** Vault refuses more than 128 KiB per random request. */
@@ -302,8 +302,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             if (minDecryption < version) {
                 config.put("min_decryption_version", version);
             }
-            // The encryption minimum may not sit below the decryption minimum (0 means "latest" and is fine).
-            if (minEncryption != 0 && minEncryption < version) {
+            // Also when it is 0 ("latest"): Vault trims only below an explicit encryption minimum.
+            if (minEncryption < version) {
                 config.put("min_encryption_version", version);
             }
             if (!config.isEmpty()) {
@@ -595,7 +595,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private static void checkAlias(String alias) {
         Objects.requireNonNull(alias, "alias");
         if (!KEY_NAME_PATTERN.matcher(alias).matches()) {
-            throw new IllegalArgumentException("signing key alias must be 1 to 100 letters, digits, '_', '.' or '-',"
+            throw new IllegalArgumentException("signing key alias must be 1 to 200 letters, digits, '_', '.' or '-',"
                     + " starting with a letter or digit");
         }
     }

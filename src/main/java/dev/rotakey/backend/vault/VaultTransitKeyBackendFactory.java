@@ -29,7 +29,7 @@ public class VaultTransitKeyBackendFactory extends VaultConnectionFactory implem
     private String mount = DEFAULT_MOUNT;
 
     @NotNull
-    @Pattern(regexp = VaultTransitKeyBackend.KEY_NAME, message = "must be 1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    @Pattern(regexp = VaultTransitKeyBackend.KEY_NAME, message = "must be 1 to 200 letters, digits, '_', '.' or '-', starting with a letter or digit")
     private String hmacKey = DEFAULT_HMAC_KEY;
 
     @JsonProperty
