@@ -82,7 +82,7 @@ final class VaultCall {
             }
         }
         throw VaultError.badRequest("error converting input " + n + " for field \"" + field
-                + "\": cannot parse '' as int");
+                + "\": cannot parse as int");
     }
 
     boolean bool(String field, boolean dflt) {

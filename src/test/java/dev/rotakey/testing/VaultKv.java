@@ -70,6 +70,9 @@ final class VaultKv {
         if (op.equals("metadata") && call.method.equals("LIST")) {
             return list(path);
         }
+        if (!List.of("data", "delete", "undelete", "destroy", "metadata").contains(op)) {
+            throw VaultError.unsupportedPath();
+        }
         if (path.isEmpty()) {
             throw VaultError.notFound();
         }
@@ -84,7 +87,8 @@ final class VaultKv {
             case "metadata GET" -> metadata(path);
             case "metadata POST" -> writeMetadata(path, call);
             case "metadata DELETE" -> deleteMetadata(path);
-            default -> throw VaultError.notFound();
+            default -> throw List.of("data", "delete", "undelete", "destroy", "metadata").contains(op)
+                    ? VaultError.unsupportedOperation() : VaultError.unsupportedPath();
         };
     }
 
@@ -372,7 +376,7 @@ final class VaultKv {
             return VaultReply.noContent();
         }
         if (!call.method.equals("GET")) {
-            throw VaultError.notFound();
+            throw VaultError.unsupportedOperation();
         }
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("cas_required", mountCasRequired);

@@ -43,6 +43,14 @@ import javax.net.ssl.TrustManagerFactory;
 public final class VaultTestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle on, every answer waits ~40 ms for a
+        // delayed ACK. The switch is JVM-wide and read once, so it must be set before the first server exists.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final String scheme;
@@ -149,7 +157,7 @@ public final class VaultTestServer implements AutoCloseable {
 
     /** Requests whose path below {@code /v1/} starts with this prefix are answered 403 permission denied. */
     public void deny(String pathPrefix) {
-        denied.add(stripSlashes(pathPrefix));
+        denied.add(prefix(pathPrefix));
     }
 
     public void allowAll() {
@@ -166,7 +174,7 @@ public final class VaultTestServer implements AutoCloseable {
 
     /** How many requests arrived whose path below {@code /v1/} starts with this prefix. */
     public int requests(String pathPrefix) {
-        String prefix = stripSlashes(pathPrefix);
+        String prefix = prefix(pathPrefix);
         synchronized (log) {
             int n = 0;
             for (String entry : log) {
@@ -218,6 +226,15 @@ public final class VaultTestServer implements AutoCloseable {
         }
         while (s.endsWith("/")) {
             s = s.substring(0, s.length() - 1);
+        }
+        return s;
+    }
+
+    /** A path prefix as given, minus leading slashes: a trailing slash is kept so "a/b/" does not match "a/bc". */
+    private static String prefix(String p) {
+        String s = p;
+        while (s.startsWith("/")) {
+            s = s.substring(1);
         }
         return s;
     }
@@ -286,6 +303,13 @@ public final class VaultTestServer implements AutoCloseable {
         if (sealed) {
             throw new VaultError(503, List.of("Vault is sealed"));
         }
+        if (method.equals("PATCH")) {
+            String type = ex.getRequestHeaders().getFirst("Content-Type");
+            if (type == null || !type.startsWith("application/merge-patch+json")) {
+                throw new VaultError(415, List.of("PATCH requires Content-Type of application/merge-patch+json, provided "
+                        + (type == null ? "" : type)));
+            }
+        }
         ObjectNode body = parseBody(raw);
         VaultTokens.Token token = null;
         if (!tokens.isLogin(path)) {
@@ -310,7 +334,7 @@ public final class VaultTestServer implements AutoCloseable {
                 return ((VaultKv) m.getValue()).handle(call);
             }
         }
-        throw VaultError.notFound();
+        throw VaultError.noHandler(path);
     }
 
     private static String injectedMessage(int status) {

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class VaultTestServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DENIED = "1 error occurred:\n\t* permission denied\n\n";
+    private static final String BAD_TOKEN = "permission denied";
     private static final byte[] MESSAGE = "rotate the agent credential".getBytes(StandardCharsets.UTF_8);
 
     private VaultTestServer vault;
@@ -129,19 +130,30 @@ class VaultTestServerTest {
     void missingOrUnknownTokenIsPermissionDenied() throws Exception {
         Answer none = call("GET", "transit/keys/a", null, null);
         Answer bogus = call("GET", "transit/keys/a", "hvs.nope", null);
+        // A bad token is refused before routing, so Vault does not wrap it the way it wraps a policy refusal.
         assertThat(none.status()).isEqualTo(403);
-        assertThat(none.errors()).containsExactly(DENIED);
+        assertThat(none.errors()).containsExactly(BAD_TOKEN);
         assertThat(bogus.status()).isEqualTo(403);
-        assertThat(bogus.errors()).containsExactly(DENIED);
+        assertThat(bogus.errors()).containsExactly(BAD_TOKEN);
     }
 
     @Test
-    void unknownPathIs404WithEmptyErrors() throws Exception {
-        Answer a = get("nosuchmount/thing");
-        assertThat(a.status()).isEqualTo(404);
-        assertThat(a.errors()).isEmpty();
-        assertThat(get("transit/keys/absent").errors()).isEmpty();
-        assertThat(get("transit/keys/absent").status()).isEqualTo(404);
+    void unknownThingsAre404AndWrongVerbs405AsVaultRoutesThem() throws Exception {
+        Answer mount = get("nosuchmount/thing");
+        assertThat(mount.status()).isEqualTo(404);
+        assertThat(mount.errors()).containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
+        Answer key = get("transit/keys/absent");
+        assertThat(key.status()).isEqualTo(404);
+        assertThat(key.errors()).isEmpty();
+        Answer path = post("transit/frobnicate/x", Map.of());
+        assertThat(path.status()).isEqualTo(404);
+        assertThat(path.errors()).containsExactly("1 error occurred:\n\t* unsupported path\n\n");
+        Answer verb = get("transit/sign/x");
+        assertThat(verb.status()).isEqualTo(405);
+        assertThat(verb.errors()).containsExactly("1 error occurred:\n\t* unsupported operation\n\n");
+        assertThat(get("transit/keys").status()).isEqualTo(405);
+        assertThat(root("DELETE", "secret/destroy/x", null).status()).isEqualTo(405);
+        assertThat(get("auth/token/revoke-self").status()).isEqualTo(405);
     }
 
     @Test
@@ -204,7 +216,7 @@ class VaultTestServerTest {
         clock.advance(Duration.ofMinutes(11));
         Answer expired = call("GET", "auth/token/lookup-self", token, null);
         assertThat(expired.status()).isEqualTo(403);
-        assertThat(expired.errors()).containsExactly(DENIED);
+        assertThat(expired.errors()).containsExactly(BAD_TOKEN);
         assertThat(call("POST", "auth/token/renew-self", token, Map.of()).status()).isEqualTo(403);
         // The root token never expires.
         assertThat(get("auth/token/lookup-self").status()).isEqualTo(200);
@@ -224,9 +236,9 @@ class VaultTestServerTest {
     }
 
     @Test
-    void appRoleLoginWithoutRoleIdIs400() throws Exception {
+    void appRoleLoginWithoutRoleIdIsTheInternalErrorVaultGives() throws Exception {
         Answer a = call("POST", "auth/approle/login", null, Map.of("secret_id", "s"));
-        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.status()).isEqualTo(500);
         assertThat(a.errors()).containsExactly("missing role_id");
     }
 
@@ -241,6 +253,12 @@ class VaultTestServerTest {
         assertThat(aes.get("type").asText()).isEqualTo("aes256-gcm96");
         assertThat(aes.get("keys").get("1").isIntegralNumber()).isTrue();
         assertThat(aes.get("supports_signing").asBoolean()).isFalse();
+
+        post("transit/keys/h", Map.of("type", "hmac", "key_size", 48));
+        JsonNode hmac = get("transit/keys/h").data();
+        assertThat(hmac.get("key_size").asInt()).isEqualTo(48);
+        assertThat(hmac.has("keys")).isFalse();
+        assertThat(hmac.get("latest_version").asInt()).isEqualTo(1);
 
         JsonNode ec = get("transit/keys/ec").data();
         assertThat(ec.get("type").asText()).isEqualTo("ecdsa-p256");
@@ -262,7 +280,8 @@ class VaultTestServerTest {
         post("transit/keys/k", Map.of("type", "ecdsa-p256"));
         String before = get("transit/keys/k").data().get("keys").toString();
         Answer again = post("transit/keys/k", Map.of("type", "rsa-2048"));
-        assertThat(again.status()).isLessThan(300);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body().get("warnings").get(0).asText()).isEqualTo("key k already existed");
         JsonNode after = get("transit/keys/k").data();
         assertThat(after.get("type").asText()).isEqualTo("ecdsa-p256");
         assertThat(after.get("keys").toString()).isEqualTo(before);
@@ -290,11 +309,13 @@ class VaultTestServerTest {
         post("transit/keys/k", Map.of("type", "ecdsa-p256"));
         Answer refused = root("DELETE", "transit/keys/k", null);
         assertThat(refused.status()).isEqualTo(400);
-        assertThat(refused.errors()).containsExactly("deletion is not allowed for this key");
+        assertThat(refused.errors()).containsExactly("error deleting policy k: deletion is not allowed for this key");
 
         assertThat(post("transit/keys/k/config", Map.of("deletion_allowed", true)).status()).isEqualTo(200);
         assertThat(root("DELETE", "transit/keys/k", null).status()).isEqualTo(204);
         assertThat(get("transit/keys/k").status()).isEqualTo(404);
+        assertThat(root("DELETE", "transit/keys/k", null).errors())
+                .containsExactly("error deleting policy k: could not delete key; not found");
     }
 
     // ---- signing ---------------------------------------------------------------------------------
@@ -406,7 +427,17 @@ class VaultTestServerTest {
         assertThat(aes.status()).isEqualTo(400);
         assertThat(aes.errors()).singleElement().asString().contains("does not support signing");
         post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
-        assertThat(post("transit/sign/ec", Map.of()).status()).isEqualTo(400);
+        // Vault signs a missing input as the empty string.
+        String empty = post("transit/sign/ec", Map.of()).data().get("signature").asText();
+        assertThat(post("transit/verify/ec", Map.of("input", "", "signature", empty)).data().get("valid")
+                .asBoolean()).isTrue();
+        Answer badHash = post("transit/sign/ec/sha2-999", Map.of("input", b64(MESSAGE)));
+        assertThat(badHash.errors()).containsExactly("invalid hash algorithm \"sha2-999\"");
+        Answer none = post("transit/sign/ec", Map.of("input", b64(sha256(MESSAGE)), "hash_algorithm", "none"));
+        assertThat(none.errors())
+                .containsExactly("hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
+        assertThat(post("transit/verify/nope", Map.of("input", "", "signature", empty)).errors())
+                .containsExactly("signature verification key not found");
     }
 
     @Test
@@ -507,6 +538,121 @@ class VaultTestServerTest {
         assertThat(Base64.getDecoder().decode(post("transit/random", Map.of("bytes", 8)).data()
                 .get("random_bytes").asText())).hasSize(8);
         assertThat(post("transit/random", Map.of("format", "base32")).status()).isEqualTo(400);
+    }
+
+    @Test
+    void rsaHashNoneSignsAPreparedDigestInfoAsIs() throws Exception {
+        post("transit/keys/rsa", Map.of("type", "rsa-2048"));
+        byte[] digestInfo = new org.bouncycastle.asn1.x509.DigestInfo(
+                new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                        org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_sha256,
+                        org.bouncycastle.asn1.DERNull.INSTANCE),
+                sha256(MESSAGE)).getEncoded();
+        Answer a = post("transit/sign/rsa/none", Map.of("input", b64(digestInfo), "prehashed", true,
+                "signature_algorithm", "pkcs1v15"));
+        Signature jdk = Signature.getInstance("SHA256withRSA");
+        jdk.initVerify(publicKey("rsa", 1));
+        jdk.update(MESSAGE);
+        assertThat(jdk.verify(signatureBytes(a.data().get("signature").asText(), 1))).isTrue();
+    }
+
+    @Test
+    void exportNeedsExportableAndGivesVaultsPemForms() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        Answer refused = get("transit/export/signing-key/ec");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.errors()).containsExactly("private key material is not exportable");
+        assertThat(get("transit/export/public-key/ec").data().get("keys").get("1").asText())
+                .startsWith("-----BEGIN PUBLIC KEY-----");
+        assertThat(get("transit/export/signing-key/absent").status()).isEqualTo(404);
+
+        post("transit/keys/ec/config", Map.of("exportable", true));
+        // exportable can only ever be switched on: a later false is ignored, as Vault does.
+        post("transit/keys/ec/config", Map.of("exportable", false));
+        assertThat(get("transit/keys/ec").data().get("exportable").asBoolean()).isTrue();
+        post("transit/keys/ec/rotate", null);
+
+        Answer all = get("transit/export/signing-key/ec");
+        assertThat(all.data().get("keys").size()).isEqualTo(2);
+        String pem = get("transit/export/signing-key/ec/1").data().get("keys").get("1").asText();
+        assertThat(pem).startsWith("-----BEGIN EC PRIVATE KEY-----\n").endsWith("-----END EC PRIVATE KEY-----");
+        java.security.KeyPair pair;
+        try (var parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(pem))) {
+            pair = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                    .getKeyPair((org.bouncycastle.openssl.PEMKeyPair) parser.readObject());
+        }
+        assertThat(pair.getPublic().getEncoded()).isEqualTo(publicKey("ec", 1).getEncoded());
+        Signature mine = Signature.getInstance("SHA256withECDSA");
+        mine.initSign(pair.getPrivate());
+        mine.update(MESSAGE);
+        String sig = "vault:v1:" + b64(mine.sign());
+        assertThat(post("transit/verify/ec", Map.of("input", b64(MESSAGE), "signature", sig)).data().get("valid")
+                .asBoolean()).isTrue();
+
+        assertThat(get("transit/export/signing-key/ec/latest").data().get("keys").has("2")).isTrue();
+        post("transit/keys/ec/config", Map.of("min_decryption_version", 2));
+        assertThat(get("transit/export/signing-key/ec/1").errors())
+                .containsExactly("version for export is below minimum decryption version");
+    }
+
+    @Test
+    void exportedRsaKeyIsPkcs1AndHmacKeyReproducesTheHmac() throws Exception {
+        post("transit/keys/rsa", Map.of("type", "rsa-2048", "exportable", true));
+        String rsa = get("transit/export/signing-key/rsa/1").data().get("keys").get("1").asText();
+        assertThat(rsa).startsWith("-----BEGIN RSA PRIVATE KEY-----\n").endsWith("-----END RSA PRIVATE KEY-----\n");
+
+        post("transit/keys/h", Map.of("type", "hmac", "exportable", true));
+        byte[] key = Base64.getDecoder().decode(get("transit/export/hmac-key/h/1").data().get("keys").get("1")
+                .asText());
+        assertThat(key).hasSize(32);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        String expected = "vault:v1:" + b64(mac.doFinal(MESSAGE));
+        assertThat(post("transit/hmac/h", Map.of("input", b64(MESSAGE))).data().get("hmac").asText())
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void encryptDecryptAndPlaintextDataKeysRoundTrip() throws Exception {
+        post("transit/keys/aes", Map.of());
+        String ct = post("transit/encrypt/aes", Map.of("plaintext", b64(MESSAGE))).data().get("ciphertext")
+                .asText();
+        assertThat(ct).startsWith("vault:v1:");
+        assertThat(post("transit/decrypt/aes", Map.of("ciphertext", ct)).data().get("plaintext").asText())
+                .isEqualTo(b64(MESSAGE));
+
+        JsonNode dk = post("transit/datakey/plaintext/aes", Map.of("bits", 256)).data();
+        assertThat(Base64.getDecoder().decode(dk.get("plaintext").asText())).hasSize(32);
+        assertThat(post("transit/decrypt/aes", Map.of("ciphertext", dk.get("ciphertext").asText())).data()
+                .get("plaintext").asText()).isEqualTo(dk.get("plaintext").asText());
+        assertThat(post("transit/datakey/wrapped/aes", Map.of()).data().has("plaintext")).isFalse();
+    }
+
+    @Test
+    void concurrentSigningAndRotationStayConsistent() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Answer>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> n % 20 == 0 ? post("transit/keys/ec/rotate", null)
+                        : post("transit/sign/ec", Map.of("input", b64(MESSAGE)))));
+            }
+            for (var f : futures) {
+                Answer a = f.get();
+                assertThat(a.status()).isEqualTo(200);
+                if (a.data().has("signature")) {
+                    String sig = a.data().get("signature").asText();
+                    assertThat(post("transit/verify/ec", Map.of("input", b64(MESSAGE), "signature", sig)).data()
+                            .get("valid").asBoolean()).isTrue();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(get("transit/keys/ec").data().get("latest_version").asInt()).isEqualTo(5);
+        assertThat(vault.requests("transit/sign/ec")).isEqualTo(76);
     }
 
     // ---- KV version 2 ----------------------------------------------------------------------------
@@ -628,8 +774,23 @@ class VaultTestServerTest {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"b\":null,\"c\":\"3\"}}"))
                 .build();
         assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        Answer plainJson = root("PATCH", "secret/data/p", Map.of("data", Map.of("c", "4")));
+        assertThat(plainJson.status()).isEqualTo(415);
         JsonNode data = get("secret/data/p").data().get("data");
         assertThat(data.toString()).isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
+    }
+
+    @Test
+    void kvDeleteVersionAfterFollowsTheClock() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+        vault.setClock(clock);
+        assertThat(post("secret/metadata/t", Map.of("delete_version_after", "1h")).status()).isEqualTo(204);
+        post("secret/data/t", Map.of("data", Map.of("k", "v")));
+        assertThat(get("secret/data/t").status()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(61));
+        Answer gone = get("secret/data/t");
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.data().get("metadata").get("deletion_time").asText()).startsWith("2026-03-01T01:00:00");
     }
 
     @Test
@@ -668,6 +829,21 @@ class VaultTestServerTest {
         assertThat(get("transit/keys/ec").status()).isEqualTo(200);
         vault.allowAll();
         assertThat(post("transit/sign/ec", Map.of("input", b64(MESSAGE))).status()).isEqualTo(200);
+
+        vault.deny("secret/data/agents/");
+        assertThat(post("secret/data/agents/a", Map.of("data", Map.of("k", "v"))).status()).isEqualTo(403);
+        assertThat(post("secret/data/agents2", Map.of("data", Map.of("k", "v"))).status()).isEqualTo(200);
+    }
+
+    @Test
+    void wronglyTypedFieldsAre400() throws Exception {
+        post("transit/keys/ec", Map.of("type", "ecdsa-p256"));
+        Answer a = post("transit/sign/ec", Map.of("input", b64(MESSAGE), "key_version", "latest"));
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.errors()).singleElement().asString().contains("key_version");
+        assertThat(post("transit/sign/ec", Map.of("input", "not base64!")).errors()).singleElement().asString()
+                .startsWith("unable to decode input as base64");
+        assertThat(post("transit/keys/ec/config", Map.of("deletion_allowed", "maybe")).status()).isEqualTo(400);
     }
 
     @Test

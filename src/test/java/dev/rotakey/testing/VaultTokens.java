@@ -107,15 +107,15 @@ final class VaultTokens {
     /** The live token for a header value, or a 403 exactly as Vault answers a missing, revoked or expired token. */
     Token authenticate(String header) {
         if (header == null || header.isEmpty()) {
-            throw VaultError.denied();
+            throw VaultError.badToken();
         }
         Token t = tokens.get(header);
         if (t == null) {
-            throw VaultError.denied();
+            throw VaultError.badToken();
         }
         synchronized (t) {
             if (t.revoked || (t.expireTime != null && !now().isBefore(t.expireTime))) {
-                throw VaultError.denied();
+                throw VaultError.badToken();
             }
         }
         return t;
@@ -123,23 +123,40 @@ final class VaultTokens {
 
     VaultReply handle(VaultCall call) {
         String p = call.path;
-        if (p.equals("approle/login") && call.isWrite()) {
-            return appRoleLogin(call);
+        if (!p.startsWith("approle/") && !p.startsWith("token/")) {
+            throw VaultError.noHandler("auth/" + p);
         }
-        if (p.equals("token/lookup-self") && (call.method.equals("GET") || call.isWrite())) {
-            return VaultReply.data(lookup(call.token));
-        }
-        if (p.equals("token/renew-self") && call.isWrite()) {
-            return renew(call);
-        }
-        if (p.equals("token/revoke-self") && call.isWrite()) {
-            synchronized (call.token) {
-                call.token.revoked = true;
+        switch (p) {
+            case "approle/login" -> {
+                requireWrite(call);
+                return appRoleLogin(call);
             }
-            tokens.remove(call.token.id);
-            return VaultReply.noContent();
+            case "token/lookup-self" -> {
+                if (!call.method.equals("GET") && !call.isWrite()) {
+                    throw VaultError.unsupportedOperation();
+                }
+                return VaultReply.data(lookup(call.token));
+            }
+            case "token/renew-self" -> {
+                requireWrite(call);
+                return renew(call);
+            }
+            case "token/revoke-self" -> {
+                requireWrite(call);
+                synchronized (call.token) {
+                    call.token.revoked = true;
+                }
+                tokens.remove(call.token.id);
+                return VaultReply.noContent();
+            }
+            default -> throw VaultError.unsupportedPath();
         }
-        throw VaultError.notFound();
+    }
+
+    private static void requireWrite(VaultCall call) {
+        if (!call.isWrite()) {
+            throw VaultError.unsupportedOperation();
+        }
     }
 
     boolean isLogin(String path) {
@@ -147,9 +164,10 @@ final class VaultTokens {
     }
 
     private VaultReply appRoleLogin(VaultCall call) {
-        String roleId = call.string("role_id", "");
+        String roleId = call.string("role_id", "").strip();
         if (roleId.isEmpty()) {
-            throw VaultError.badRequest("missing role_id");
+            // Vault's AppRole returns a plain error here, which its HTTP layer turns into a 500.
+            throw new VaultError(500, List.of("missing role_id"));
         }
         String secretId = call.string("secret_id", "");
         AppRole role = appRoles.get(roleId);

@@ -109,7 +109,7 @@ final class VaultTransit {
             if (list) {
                 return listKeys();
             }
-            throw VaultError.notFound();
+            throw VaultError.unsupportedOperation();
         }
         switch (op) {
             case "keys" -> {
@@ -119,16 +119,18 @@ final class VaultTransit {
                         case "GET" -> VaultReply.data(read(existing(name)));
                         case "POST", "PUT" -> create(name, call);
                         case "DELETE" -> delete(name);
-                        default -> throw VaultError.notFound();
+                        default -> throw VaultError.unsupportedOperation();
                     };
                 }
-                if (parts.length == 3 && call.isWrite()) {
+                if (parts.length == 3 && List.of("rotate", "config", "trim").contains(parts[2])) {
+                    if (!call.isWrite()) {
+                        throw VaultError.unsupportedOperation();
+                    }
                     String name = parts[1];
                     return switch (parts[2]) {
                         case "rotate" -> rotate(name);
                         case "config" -> config(name, call);
-                        case "trim" -> trim(name, call);
-                        default -> throw VaultError.notFound();
+                        default -> trim(name, call);
                     };
                 }
             }
@@ -175,7 +177,11 @@ final class VaultTransit {
             default -> {
             }
         }
-        throw VaultError.notFound();
+        if (List.of("sign", "verify", "hmac", "random", "encrypt", "decrypt", "datakey").contains(op)
+                && !call.isWrite() && parts.length >= 1) {
+            throw VaultError.unsupportedOperation();
+        }
+        throw VaultError.unsupportedPath();
     }
 
     // ---- key management -------------------------------------------------------------------
@@ -227,9 +233,9 @@ final class VaultTransit {
         key.autoRotatePeriod = autoRotate;
         Key existing = keys.putIfAbsent(name, key);
         if (existing != null) {
-            // Creating a key that exists changes nothing.
+            // Creating a key that exists changes nothing; Vault only warns.
             synchronized (existing) {
-                return VaultReply.data(read(existing));
+                return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
             }
         }
         synchronized (key) {
@@ -275,6 +281,9 @@ final class VaultTransit {
             d.put("derived", false);
             d.put("exportable", k.exportable);
             d.put("imported_key", false);
+            if (k.type.equals("hmac")) {
+                d.put("key_size", k.keySize);
+            }
             Map<String, Object> versions = new LinkedHashMap<>();
             for (Version v : k.versions.values()) {
                 if (k.asymmetric()) {
@@ -288,7 +297,10 @@ final class VaultTransit {
                     versions.put(Integer.toString(v.number), v.created.getEpochSecond());
                 }
             }
-            d.put("keys", versions);
+            // Vault's key read has no "keys" map at all for hmac keys: only AES and asymmetric types list versions.
+            if (!k.type.equals("hmac")) {
+                d.put("keys", versions);
+            }
             d.put("latest_version", k.latest);
             d.put("min_available_version", k.minAvailable);
             d.put("min_decryption_version", k.minDecryption);
@@ -306,11 +318,11 @@ final class VaultTransit {
     private VaultReply delete(String name) {
         Key k = keys.get(name);
         if (k == null) {
-            throw VaultError.badRequest("could not delete key; not found");
+            throw VaultError.badRequest("error deleting policy " + name + ": could not delete key; not found");
         }
         synchronized (k) {
             if (!k.deletionAllowed) {
-                throw VaultError.badRequest("deletion is not allowed for this key");
+                throw VaultError.badRequest("error deleting policy " + name + ": deletion is not allowed for this key");
             }
             keys.remove(name);
         }
@@ -364,36 +376,28 @@ final class VaultTransit {
                 }
                 minEnc = v;
             }
-            if (minEnc > 0 && minDec > minEnc) {
-                throw VaultError.badRequest("min decryption version should not be greater than min encryption version");
+            if (minEnc > 0 && minEnc < minDec) {
+                throw VaultError.badRequest("cannot set min encryption/decryption values; min encryption version of "
+                        + minEnc + " must be greater than or equal to min decryption version of " + minDec);
             }
-            if (k.minAvailable > 0 && (minDec < k.minAvailable || (minEnc > 0 && minEnc < k.minAvailable))) {
-                throw VaultError.badRequest("min decryption and encryption versions cannot be less than min available version "
-                        + k.minAvailable);
-            }
-            boolean exportable = k.exportable;
-            if (call.has("exportable")) {
-                boolean v = call.bool("exportable", false);
-                if (!v && k.exportable) {
-                    throw VaultError.badRequest("exportable key cannot be made non-exportable");
-                }
-                exportable = v;
-            }
-            boolean backup = k.allowPlaintextBackup;
-            if (call.has("allow_plaintext_backup")) {
-                boolean v = call.bool("allow_plaintext_backup", false);
-                if (!v && k.allowPlaintextBackup) {
-                    throw VaultError.badRequest("plaintext backup cannot be disabled on a key that already has it enabled");
-                }
-                backup = v;
-            }
-            Duration autoRotate = k.autoRotatePeriod;
             if (call.has("auto_rotate_period")) {
-                autoRotate = call.duration("auto_rotate_period", Duration.ZERO);
-                if (!autoRotate.isZero() && autoRotate.compareTo(Duration.ofHours(1)) < 0) {
+                Duration period = call.duration("auto_rotate_period", Duration.ZERO);
+                if (!period.isZero() && period.compareTo(Duration.ofHours(1)) < 0) {
                     throw VaultError.badRequest("auto rotate period must be 0 to disable or at least an hour");
                 }
             }
+            boolean changed = minDec != k.minDecryption || minEnc != k.minEncryption;
+            if (changed && k.minAvailable > minEnc) {
+                throw VaultError.badRequest("min encryption version should not be less than min available version");
+            }
+            if (changed && k.minAvailable > minDec) {
+                throw VaultError.badRequest("min decryption version should not be less then min available version");
+            }
+            // exportable and allow_plaintext_backup can only be switched on: Vault ignores a false silently.
+            boolean exportable = k.exportable || call.bool("exportable", false);
+            boolean backup = k.allowPlaintextBackup || call.bool("allow_plaintext_backup", false);
+            Duration autoRotate = call.has("auto_rotate_period") ? call.duration("auto_rotate_period", Duration.ZERO)
+                    : k.autoRotatePeriod;
             k.minDecryption = minDec;
             k.minEncryption = minEnc;
             k.exportable = exportable;
@@ -464,7 +468,7 @@ final class VaultTransit {
             case "sha3-384" -> "SHA3-384";
             case "sha3-512" -> "SHA3-512";
             case "none" -> null;
-            default -> throw VaultError.badRequest("unsupported hash algorithm " + vaultHash);
+            default -> throw VaultError.badRequest("invalid hash algorithm \"" + vaultHash + "\"");
         };
     }
 
@@ -483,10 +487,8 @@ final class VaultTransit {
     }
 
     private static byte[] base64Input(VaultCall call) {
-        String input = call.string("input", null);
-        if (input == null) {
-            throw VaultError.badRequest("missing input");
-        }
+        // Vault treats a missing input as the empty string, not as an error.
+        String input = call.string("input", "");
         try {
             return Base64.getDecoder().decode(input);
         } catch (IllegalArgumentException e) {
@@ -598,7 +600,7 @@ final class VaultTransit {
         String signature = call.string("signature", null);
         String hmac = call.string("hmac", null);
         if (signature == null && hmac == null) {
-            throw VaultError.badRequest("neither a signature nor an HMAC were given to verify");
+            throw VaultError.badRequest("neither a 'signature' nor an 'hmac' were given to verify");
         }
         if (signature != null && hmac != null) {
             throw VaultError.badRequest("provide one of 'signature' or 'hmac'");
@@ -613,7 +615,7 @@ final class VaultTransit {
             SignParams sp = signParams(k, urlAlgorithm, call);
             Versioned parsed = parseVersioned(signature, "signature");
             if (parsed.version > k.latest) {
-                throw VaultError.badRequest("invalid signature version");
+                throw VaultError.badRequest("invalid signature: version is too new");
             }
             if (parsed.version < k.minDecryption) {
                 throw VaultError.badRequest("ciphertext or signature version is disallowed by policy (too old)");
@@ -634,10 +636,9 @@ final class VaultTransit {
             try {
                 if (k.type.startsWith("ecdsa-")) {
                     if (sp.marshaling.equals("jws")) {
-                        if (sig.length != 2 * fieldBytes(k)) {
-                            throw VaultError.badRequest("invalid signature length");
-                        }
                         sig = rawToDer(sig);
+                    } else if (!isDerSequence(sig)) {
+                        throw VaultError.badRequest("supplied signature is invalid");
                     }
                     Signature s = Signature.getInstance("NONEwithECDSA");
                     s.initVerify(v.pair.getPublic());
@@ -685,7 +686,17 @@ final class VaultTransit {
         try {
             return new Versioned(Integer.parseInt(rest.substring(1, colon)), rest.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw VaultError.badRequest("invalid " + what + " version");
+            throw VaultError.badRequest("invalid " + what + ": version number could not be decoded");
+        }
+    }
+
+    private static boolean isDerSequence(byte[] sig) {
+        try {
+            ASN1Sequence seq = ASN1Sequence.getInstance(sig);
+            return seq.size() == 2 && seq.getObjectAt(0) instanceof ASN1Integer
+                    && seq.getObjectAt(1) instanceof ASN1Integer;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -886,7 +897,7 @@ final class VaultTransit {
             } else if (ver == 0) {
                 ver = k.latest;
             } else if (ver > k.latest) {
-                throw VaultError.badRequest("cannot generate HMAC: version is too new");
+                throw VaultError.badRequest("key version does not exist; latest key version is " + k.latest);
             } else if (k.minEncryption > 0 && ver < k.minEncryption) {
                 throw VaultError.badRequest("cannot generate HMAC: version is too old (disallowed by policy)");
             }
@@ -1096,24 +1107,24 @@ final class VaultTransit {
                 }
             }
             Map<String, Object> out = new LinkedHashMap<>();
-            if (version == null || version.isEmpty() || version.equals("latest")) {
-                if (version == null || version.isEmpty()) {
-                    for (Version v : k.versions.values()) {
-                        out.put(Integer.toString(v.number), exported(k, v, exportType));
-                    }
-                } else {
-                    out.put(Integer.toString(k.latest), exported(k, k.versions.get(k.latest), exportType));
+            if (version == null || version.isEmpty()) {
+                for (Version v : k.versions.values()) {
+                    out.put(Integer.toString(v.number), exported(k, v, exportType));
                 }
             } else {
                 int n;
                 try {
-                    n = Integer.parseInt(version.startsWith("v") ? version.substring(1) : version);
+                    n = version.equals("latest") ? k.latest
+                            : Integer.parseInt(version.startsWith("v") ? version.substring(1) : version);
                 } catch (NumberFormatException e) {
                     throw VaultError.badRequest("invalid key version");
                 }
                 Version v = k.versions.get(n);
-                if (n < k.minDecryption || v == null) {
+                if (n < k.minDecryption) {
                     throw VaultError.badRequest("version for export is below minimum decryption version");
+                }
+                if (v == null) {
+                    throw VaultError.badRequest("version does not exist or cannot be found");
                 }
                 out.put(Integer.toString(n), exported(k, v, exportType));
             }
@@ -1132,7 +1143,9 @@ final class VaultTransit {
                     return Base64.getEncoder().encodeToString(k.type.equals("hmac") ? v.secret : v.hmacKey);
                 }
                 case "public-key" -> {
-                    return pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
+                    // Vault trims the EC forms but not the RSA ones.
+                    String pem = pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
+                    return k.type.startsWith("ecdsa-") ? pem.strip() : pem;
                 }
                 case "encryption-key" -> {
                     if (k.type.equals("aes256-gcm96")) {
@@ -1167,7 +1180,7 @@ final class VaultTransit {
         int orderBits = priv.getParams().getOrder().bitLength();
         org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(orderBits,
                 priv.getS(), new DERBitString(spki.getPublicKeyData().getBytes()), curve);
-        return pem("EC PRIVATE KEY", sec1.getEncoded());
+        return pem("EC PRIVATE KEY", sec1.getEncoded()).strip();
     }
 
     static String pem(String type, byte[] der) {
