@@ -264,6 +264,23 @@ class VaultKvTargetTest {
         assertThat(kv.destroyed(kvPath("agents/a1"), 1)).isFalse();
     }
 
+    /** Someone wrote on top of the failed version: a discard destroys only ours and writes nothing back. */
+    @Test
+    void discardNeverOverwritesANewerVersionOfSomeoneElse() {
+        Secret v1 = Secret.of("rk_live_v1");
+        Secret v2 = Secret.of("rk_live_v2");
+        target.deliver(apiKey("agents/a1", 1, v1));
+        target.deliver(apiKey("agents/a1", 2, v2));
+        kv.write(kvPath("agents/a1"), Map.of("key", "rk_live_theirs"));
+
+        target.discard(apiKeyRevocation("agents/a1", 2, v2));
+
+        assertThat(kv.currentVersion(kvPath("agents/a1"))).isEqualTo(3);
+        assertThat(kv.read(kvPath("agents/a1"), 3).orElseThrow()).containsEntry("key", "rk_live_theirs");
+        assertThat(kv.destroyed(kvPath("agents/a1"), 2)).isTrue();
+        assertThat(kv.destroyed(kvPath("agents/a1"), 1)).isFalse();
+    }
+
     /** A crash after the write-back and before the destroy: the next attempt only destroys. */
     @Test
     void aDiscardInterruptedAfterTheWriteBackFinishesWithoutASecondWrite() {
