@@ -60,6 +60,20 @@ class VaultKvTargetFactoryTest {
         });
     }
 
+    /** The sample in the README. */
+    @Test
+    void parsesTheReadmeSampleWithAppRole() throws Exception {
+        TargetFactory factory = parse("type: vault-kv\naddress: https://vault.example.org:8200\n"
+                + "auth: {method: approle, roleId: rotakey, secretId: {file: /etc/rotakey/vault-secret-id}}\n"
+                + "mount: secret\npathPrefix: rotakey\n");
+
+        assertThat(factory).isInstanceOfSatisfying(VaultKvTargetFactory.class, f -> {
+            assertThat(f.getAuth().getMethod()).isEqualTo(VaultAuthFactory.Method.APPROLE);
+            assertThat(f.getAuth().getRoleId()).isEqualTo("rotakey");
+            assertThat(f.getPathPrefix()).isEqualTo("rotakey");
+        });
+    }
+
     @Test
     void theMountDefaultsToSecretAndThePrefixToNone() throws Exception {
         VaultKvTargetFactory factory = (VaultKvTargetFactory) parse(config(""));
