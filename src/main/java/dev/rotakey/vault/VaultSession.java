@@ -91,6 +91,11 @@ public final class VaultSession implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** A session on the same server and credentials whose requests bypass the driver (or not); for tests. */
+    VaultSession withDirectTransport(boolean direct) {
+        return new VaultSession(transport.withDirect(direct), credentials, clock);
+    }
+
     /** The Vault address ({@code https://vault:8200}, no trailing slash). */
     public String address() {
         return transport.address();

@@ -18,7 +18,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +52,29 @@ final class VaultTransport {
     private final String namespace;
     private final HttpClient client;
     private final int readTimeoutSeconds;
+    /**
+     * The driver turns a response body into bytes with {@code String.getBytes()}, i.e. the platform
+     * charset. On Java 17 under a POSIX locale (a systemd unit without {@code LANG}) that is ASCII and
+     * every non-ASCII character of a KV secret would come back as '?'. Then, and only then, requests
+     * go through the same {@link HttpClient} directly, reading the body as UTF-8 bytes.
+     */
+    private final boolean direct;
 
-    private VaultTransport(String address, String namespace, HttpClient client, int readTimeoutSeconds) {
+    private VaultTransport(String address, String namespace, HttpClient client, int readTimeoutSeconds, boolean direct) {
         this.address = address;
         this.namespace = namespace;
         this.client = client;
         this.readTimeoutSeconds = readTimeoutSeconds;
+        this.direct = direct;
+    }
+
+    /** The same transport, forced to bypass (or use) the driver: lets tests cover both paths on any platform. */
+    VaultTransport withDirect(boolean useHttpClient) {
+        return new VaultTransport(address, namespace, client, readTimeoutSeconds, useHttpClient);
+    }
+
+    boolean direct() {
+        return direct;
     }
 
     static VaultTransport create(String address, String namespace, VaultTlsFactory tls, Duration connectTimeout,
@@ -67,7 +88,8 @@ final class VaultTransport {
         }
         // The driver takes whole seconds for the request timeout: round up so a sub-second setting is never 0 (= none).
         long seconds = Math.max(1, (readTimeout.toMillis() + 999) / 1000);
-        return new VaultTransport(address, namespace, builder.build(), (int) Math.min(Integer.MAX_VALUE, seconds));
+        return new VaultTransport(address, namespace, builder.build(), (int) Math.min(Integer.MAX_VALUE, seconds),
+                !StandardCharsets.UTF_8.equals(Charset.defaultCharset()));
     }
 
     String address() {
@@ -89,6 +111,9 @@ final class VaultTransport {
         String url = address + "/v1/" + pathAndQuery;
         if (method.equals("LIST")) {
             url += (pathAndQuery.contains("?") ? "&" : "?") + "list=true";
+        }
+        if (direct) {
+            return sendDirect(method, url, token, body);
         }
         Rest rest = new Rest(client).url(url).readTimeoutSeconds(readTimeoutSeconds);
         if (token != null) {
@@ -122,6 +147,37 @@ final class VaultTransport {
                 throw io;
             }
             throw new IOException(cause == null ? e.getMessage() : cause.toString(), e);
+        }
+    }
+
+    private Raw sendDirect(String method, String url, String token, byte[] body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(readTimeoutSeconds))
+                .header("X-Vault-Request", "true");
+        if (token != null) {
+            request.header("X-Vault-Token", token);
+        }
+        if (namespace != null && !namespace.isBlank()) {
+            request.header("X-Vault-Namespace", namespace);
+        }
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        switch (method) {
+            case "GET", "LIST" -> request.GET();
+            case "POST" -> request.POST(publisher);
+            case "PUT" -> request.PUT(publisher);
+            case "DELETE" -> request.DELETE();
+            default -> throw new IllegalArgumentException("unsupported method " + method);
+        }
+        try {
+            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Raw(response.statusCode(), response.body() == null ? new byte[0] : response.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

@@ -516,8 +516,9 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     /**
-     * Runs one Vault exchange: an unavailability (sealed, 5xx, network) makes the backend unhealthy
-     * until an operation succeeds again or {@link #reconnect()} does; other refusals leave it alone.
+     * Runs one Vault exchange: an unavailability (sealed, 5xx, network) or a refused re-login makes
+     * the backend unhealthy until an operation succeeds again or {@link #reconnect()} does; a 403 on
+     * one path and other refusals leave it alone.
      */
     private <T> T operation(Connection c, String operation, Supplier<T> body) {
         try {
@@ -529,6 +530,17 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 if (connection == c && state.offlineKind() == null) {
                     state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.UNAVAILABLE);
                     LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
+                }
+            }
+            throw e;
+        } catch (KeyBackendAuthenticationException e) {
+            // A policy refusing one path is not an outage; a refused login (the token could not be replaced) is.
+            if (!(e instanceof VaultPermissionDeniedException)) {
+                synchronized (this) {
+                    if (connection == c && state.offlineKind() == null) {
+                        state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.AUTHENTICATION);
+                        LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
+                    }
                 }
             }
             throw e;

@@ -202,6 +202,25 @@ class VaultSessionTest {
         assertThat(backend.reconnect().healthy()).isTrue();
     }
 
+    @Test
+    void aLoginRefusedAfterExpiryMakesTheBackendUnhealthyUntilTheSecretIdIsFixed() {
+        vault.enableAppRole(VaultFixtures.ROLE_ID, VaultFixtures.SECRET_ID, Duration.ofHours(1), true, Duration.ZERO);
+        VaultTransitKeyBackend backend = appRoleBackend();
+        backend.start();
+        VaultFixtures.write(tmp.resolve("vault-secret-id"), "a-revoked-secret-id\n");
+        clock.advance(Duration.ofHours(2));
+
+        assertThatThrownBy(() -> backend.hmac(DATA))
+                .isInstanceOfSatisfying(KeyBackendAuthenticationException.class, e -> assertThat(e.retryable()).isFalse())
+                .hasMessageContaining("invalid role or secret ID");
+        assertThat(backend.status().healthy()).isFalse();
+        assertThat(backend.status().message()).contains("AppRole login").doesNotContain("a-revoked-secret-id");
+
+        VaultFixtures.write(tmp.resolve("vault-secret-id"), VaultFixtures.SECRET_ID + "\n");
+        assertThat(backend.reconnect().healthy()).isTrue();
+        assertThat(backend.hmac(DATA)).hasSize(32);
+    }
+
     // --- static tokens ---
 
     @Test
