@@ -122,7 +122,8 @@ final class VaultCall {
         if (n.isArray()) {
             for (JsonNode e : n) {
                 if (!e.canConvertToInt() && !(e.isTextual() && e.asText().matches("-?\\d+"))) {
-                    throw VaultError.badRequest("error converting input for field \"" + field + "\": expected integers");
+                    throw VaultError.badRequest("error converting input for field \"" + field
+                            + "\": expected integers");
                 }
                 out.add(e.isTextual() ? Integer.parseInt(e.asText()) : e.intValue());
             }
@@ -133,7 +134,8 @@ final class VaultCall {
                 try {
                     out.add(Integer.parseInt(part.trim()));
                 } catch (NumberFormatException e) {
-                    throw VaultError.badRequest("error converting input for field \"" + field + "\": expected integers");
+                    throw VaultError.badRequest("error converting input for field \"" + field
+                            + "\": expected integers");
                 }
             }
         }

@@ -61,6 +61,14 @@ final class VaultReply {
         return new VaultReply(200, b);
     }
 
+    /** Names the engine that answered, as Vault 1.14+ does in every envelope. */
+    VaultReply mountType(String type) {
+        if (body != null && body.containsKey("mount_type")) {
+            body.put("mount_type", type);
+        }
+        return this;
+    }
+
     /** Vault's time format: RFC 3339 with nanoseconds in UTC. */
     static String rfc3339(Instant t) {
         return RFC3339.format(t);

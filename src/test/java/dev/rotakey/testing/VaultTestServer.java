@@ -306,14 +306,21 @@ public final class VaultTestServer implements AutoCloseable {
         if (method.equals("PATCH")) {
             String type = ex.getRequestHeaders().getFirst("Content-Type");
             if (type == null || !type.startsWith("application/merge-patch+json")) {
-                throw new VaultError(415, List.of("PATCH requires Content-Type of application/merge-patch+json, provided "
+                throw new VaultError(415, List.of(
+                        "PATCH requires Content-Type of application/merge-patch+json, provided "
                         + (type == null ? "" : type)));
             }
         }
         ObjectNode body = parseBody(raw);
         VaultTokens.Token token = null;
         if (!tokens.isLogin(path)) {
-            token = tokens.authenticate(ex.getRequestHeaders().getFirst("X-Vault-Token"));
+            String header = ex.getRequestHeaders().getFirst("X-Vault-Token");
+            String bearer = ex.getRequestHeaders().getFirst("Authorization");
+            if ((header == null || header.isEmpty()) && bearer != null && bearer.startsWith("Bearer ")) {
+                // Vault also takes the token as a bearer credential.
+                header = bearer.substring(7).trim();
+            }
+            token = tokens.authenticate(header);
         }
         for (String prefix : denied) {
             if (path.startsWith(prefix)) {
@@ -321,20 +328,25 @@ public final class VaultTestServer implements AutoCloseable {
             }
         }
         if (path.startsWith("auth/")) {
-            return tokens.handle(new VaultCall(method, path.substring(5), query, body, token));
+            VaultCall call = new VaultCall(method, path.substring(5), query, body, token);
+            return tokens.handle(call).mountType(path.startsWith("auth/approle/") ? "approle" : "token");
         }
         String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        for (Map.Entry<String, Object> m : mounts.entrySet()) {
-            String mount = m.getKey();
-            if (trimmed.startsWith(mount + "/")) {
-                VaultCall call = new VaultCall(method, trimmed.substring(mount.length() + 1), query, body, token);
-                if (m.getValue() instanceof VaultTransit transit) {
-                    return transit.handle(call);
-                }
-                return ((VaultKv) m.getValue()).handle(call);
+        // Like Vault's router, the longest mount path that prefixes the request wins.
+        String mount = null;
+        for (String candidate : mounts.keySet()) {
+            if (trimmed.startsWith(candidate + "/") && (mount == null || candidate.length() > mount.length())) {
+                mount = candidate;
             }
         }
-        throw VaultError.noHandler(path);
+        if (mount == null) {
+            throw VaultError.noHandler(path);
+        }
+        VaultCall call = new VaultCall(method, trimmed.substring(mount.length() + 1), query, body, token);
+        if (mounts.get(mount) instanceof VaultTransit transit) {
+            return transit.handle(call).mountType("transit");
+        }
+        return ((VaultKv) mounts.get(mount)).handle(call).mountType("kv");
     }
 
     private static String injectedMessage(int status) {

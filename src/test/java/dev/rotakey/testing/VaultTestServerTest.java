@@ -121,6 +121,7 @@ class VaultTestServerTest {
         assertThat(b.get("wrap_info").isNull()).isTrue();
         assertThat(b.get("warnings").isNull()).isTrue();
         assertThat(b.get("auth").isNull()).isTrue();
+        assertThat(b.get("mount_type").asText()).isEqualTo("token");
         assertThat(a.data().get("policies").get(0).asText()).isEqualTo("root");
         assertThat(a.data().get("expire_time").isNull()).isTrue();
         assertThat(a.data().get("ttl").asInt()).isZero();
@@ -141,7 +142,8 @@ class VaultTestServerTest {
     void unknownThingsAre404AndWrongVerbs405AsVaultRoutesThem() throws Exception {
         Answer mount = get("nosuchmount/thing");
         assertThat(mount.status()).isEqualTo(404);
-        assertThat(mount.errors()).containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
+        assertThat(mount.errors())
+                .containsExactly("no handler for route \"nosuchmount/thing\". route entry not found.");
         Answer key = get("transit/keys/absent");
         assertThat(key.status()).isEqualTo(404);
         assertThat(key.errors()).isEmpty();
@@ -163,6 +165,13 @@ class VaultTestServerTest {
         assertThat(a.errors()).singleElement().asString().startsWith("failed to parse JSON input").doesNotContain(
                 "hunter2");
         assertThat(vault.requestLog()).containsExactly("POST transit/keys/k");
+    }
+
+    @Test
+    void tokenMayTravelAsABearerCredential() throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(vault.address() + "/v1/auth/token/lookup-self"))
+                .header("Authorization", "Bearer " + vault.rootToken()).GET().build();
+        assertThat(http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -233,6 +242,19 @@ class VaultTestServerTest {
         assertThat(revoked.status()).isEqualTo(204);
         assertThat(revoked.body()).isNull();
         assertThat(call("GET", "auth/token/lookup-self", token, null).status()).isEqualTo(403);
+    }
+
+    @Test
+    void renewalWithoutIncrementRestoresTheTokensOwnTtl() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-05-01T12:00:00Z"));
+        vault.setClock(clock);
+        String token = vault.createToken(Duration.ofMinutes(15), true, Duration.ofHours(2));
+        clock.advance(Duration.ofMinutes(10));
+        Answer renewed = call("POST", "auth/token/renew-self", token, null);
+        assertThat(renewed.body().get("auth").get("lease_duration").asInt()).isEqualTo(900);
+        assertThat(renewed.body().get("auth").get("client_token").asText()).isEqualTo(token);
+        clock.advance(Duration.ofMinutes(14));
+        assertThat(call("GET", "auth/token/lookup-self", token, null).data().get("ttl").asInt()).isEqualTo(60);
     }
 
     @Test
@@ -681,6 +703,18 @@ class VaultTestServerTest {
     }
 
     @Test
+    void kvCustomMetadataShowsOnEveryVersion() throws Exception {
+        post("secret/metadata/agents/a9", Map.of("custom_metadata", Map.of("owner", "team-a"), "max_versions", 3));
+        Answer w = post("secret/data/agents/a9", Map.of("data", Map.of("k", "v")));
+        assertThat(w.data().get("custom_metadata").get("owner").asText()).isEqualTo("team-a");
+        assertThat(get("secret/data/agents/a9").data().get("metadata").get("custom_metadata").get("owner").asText())
+                .isEqualTo("team-a");
+        JsonNode meta = get("secret/metadata/agents/a9").data();
+        assertThat(meta.get("max_versions").asInt()).isEqualTo(3);
+        assertThat(meta.get("custom_metadata").get("owner").asText()).isEqualTo("team-a");
+    }
+
+    @Test
     void kvCheckAndSet() throws Exception {
         Answer create = post("secret/data/c", Map.of("data", Map.of("v", "1"), "options", Map.of("cas", 0)));
         assertThat(create.status()).isEqualTo(200);
@@ -799,6 +833,12 @@ class VaultTestServerTest {
         post("kv-agents/data/x", Map.of("data", Map.of("k", "v")));
         assertThat(get("kv-agents/data/x").data().get("data").get("k").asText()).isEqualTo("v");
         assertThat(get("secret/data/x").status()).isEqualTo(404);
+
+        // A mount nested below another takes the paths under it, as the longest prefix does in Vault.
+        vault.mountKv("secret/team");
+        post("secret/team/data/y", Map.of("data", Map.of("k", "team")));
+        assertThat(get("secret/team/data/y").body().get("mount_type").asText()).isEqualTo("kv");
+        assertThat(root("LIST", "secret/metadata", null).status()).isEqualTo(404);
     }
 
     // ---- failure modes ---------------------------------------------------------------------------

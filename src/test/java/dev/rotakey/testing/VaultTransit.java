@@ -1,16 +1,12 @@
 package dev.rotakey.testing;
 
 import java.io.IOException;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.Signature;
-import java.security.interfaces.ECPrivateKey;
-import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
@@ -18,7 +14,6 @@ import java.security.spec.RSAKeyGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -30,18 +25,6 @@ import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DERNull;
-import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.DigestInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * The transit secrets engine with real key material: named key rings with versions, signing,
@@ -227,21 +210,21 @@ final class VaultTransit {
             }
             default -> throw VaultError.badRequest("unknown key type " + type);
         }
-        Key key = new Key(name, type, keySize);
-        key.exportable = exportable;
-        key.allowPlaintextBackup = backup;
-        key.autoRotatePeriod = autoRotate;
-        Key existing = keys.putIfAbsent(name, key);
-        if (existing != null) {
-            // Creating a key that exists changes nothing; Vault only warns.
-            synchronized (existing) {
-                return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
+        Key existing = keys.get(name);
+        if (existing == null) {
+            // Version 1 exists before the key is published, so no other thread ever sees an empty ring.
+            Key key = new Key(name, type, keySize);
+            key.exportable = exportable;
+            key.allowPlaintextBackup = backup;
+            key.autoRotatePeriod = autoRotate;
+            addVersion(key);
+            existing = keys.putIfAbsent(name, key);
+            if (existing == null) {
+                return VaultReply.data(read(key));
             }
         }
-        synchronized (key) {
-            addVersion(key);
-            return VaultReply.data(read(key));
-        }
+        // Creating a key that exists changes nothing; Vault only warns.
+        return VaultReply.data(read(existing), List.of("key " + name + " already existed"));
     }
 
     private void addVersion(Key key) {
@@ -291,7 +274,7 @@ final class VaultTransit {
                     e.put("certificate_chain", "");
                     e.put("creation_time", VaultReply.rfc3339(v.created));
                     e.put("name", k.type.startsWith("ecdsa-") ? "P-" + k.type.substring(7) : k.type);
-                    e.put("public_key", pem("PUBLIC KEY", v.pair.getPublic().getEncoded()));
+                    e.put("public_key", VaultCrypto.pem("PUBLIC KEY", v.pair.getPublic().getEncoded()));
                     versions.put(Integer.toString(v.number), e);
                 } else {
                     versions.put(Integer.toString(v.number), v.created.getEpochSecond());
@@ -472,20 +455,6 @@ final class VaultTransit {
         };
     }
 
-    private static ASN1ObjectIdentifier digestOid(String vaultHash) {
-        return switch (vaultHash) {
-            case "sha1" -> new ASN1ObjectIdentifier("1.3.14.3.2.26");
-            case "sha2-224" -> NISTObjectIdentifiers.id_sha224;
-            case "sha2-256" -> NISTObjectIdentifiers.id_sha256;
-            case "sha2-384" -> NISTObjectIdentifiers.id_sha384;
-            case "sha2-512" -> NISTObjectIdentifiers.id_sha512;
-            case "sha3-224" -> NISTObjectIdentifiers.id_sha3_224;
-            case "sha3-256" -> NISTObjectIdentifiers.id_sha3_256;
-            case "sha3-384" -> NISTObjectIdentifiers.id_sha3_384;
-            default -> NISTObjectIdentifiers.id_sha3_512;
-        };
-    }
-
     private static byte[] base64Input(VaultCall call) {
         // Vault treats a missing input as the empty string, not as an error.
         String input = call.string("input", "");
@@ -515,7 +484,8 @@ final class VaultTransit {
         }
         String salt = call.string("salt_length", "auto");
         if (digest == null && (!k.type.startsWith("rsa-") || !prehashed || !sigAlg.equals("pkcs1v15"))) {
-            throw VaultError.badRequest("hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
+            throw VaultError.badRequest(
+                    "hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15");
         }
         return new SignParams(hash, digest, prehashed, sigAlg, marshaling, salt);
     }
@@ -551,7 +521,8 @@ final class VaultTransit {
             } else if (ver > k.latest) {
                 throw VaultError.badRequest("requested version for signing is higher than the latest key version");
             } else if (k.minEncryption > 0 && ver < k.minEncryption) {
-                throw VaultError.badRequest("requested version for signing is less than the minimum encryption key version");
+                throw VaultError.badRequest(
+                        "requested version for signing is less than the minimum encryption key version");
             }
             Version v = k.versions.get(ver);
             if (v == null) {
@@ -566,18 +537,18 @@ final class VaultTransit {
                     s.update(digest);
                     sig = s.sign();
                     if (sp.marshaling.equals("jws")) {
-                        sig = derToRaw(sig, fieldBytes(k));
+                        sig = VaultCrypto.derToRaw(sig, fieldBytes(k));
                     }
                 } else if (sp.sigAlgorithm.equals("pkcs1v15")) {
                     byte[] toSign = sp.digest == null ? digest
-                            : new DigestInfo(new AlgorithmIdentifier(digestOid(sp.hash), DERNull.INSTANCE), digest)
-                                    .getEncoded();
+                            : VaultCrypto.digestInfo(sp.hash, digest);
                     Signature s = Signature.getInstance("NONEwithRSA");
                     s.initSign(v.pair.getPrivate());
                     s.update(toSign);
                     sig = s.sign();
                 } else {
-                    sig = pssSign((RSAPrivateKey) v.pair.getPrivate(), sp, digest);
+                    sig = VaultCrypto.pssSign((RSAPrivateKey) v.pair.getPrivate(), sp.digest, sp.hash, sp.saltLength,
+                            digest);
                 }
             } catch (GeneralSecurityException | IOException e) {
                 throw VaultError.badRequest(e.getMessage());
@@ -636,8 +607,8 @@ final class VaultTransit {
             try {
                 if (k.type.startsWith("ecdsa-")) {
                     if (sp.marshaling.equals("jws")) {
-                        sig = rawToDer(sig);
-                    } else if (!isDerSequence(sig)) {
+                        sig = VaultCrypto.rawToDer(sig);
+                    } else if (!VaultCrypto.isDerSequence(sig)) {
                         throw VaultError.badRequest("supplied signature is invalid");
                     }
                     Signature s = Signature.getInstance("NONEwithECDSA");
@@ -646,14 +617,14 @@ final class VaultTransit {
                     valid = safeVerify(s, sig);
                 } else if (sp.sigAlgorithm.equals("pkcs1v15")) {
                     byte[] expected = sp.digest == null ? digest
-                            : new DigestInfo(new AlgorithmIdentifier(digestOid(sp.hash), DERNull.INSTANCE), digest)
-                                    .getEncoded();
+                            : VaultCrypto.digestInfo(sp.hash, digest);
                     Signature s = Signature.getInstance("NONEwithRSA");
                     s.initVerify(v.pair.getPublic());
                     s.update(expected);
                     valid = safeVerify(s, sig);
                 } else {
-                    valid = pssVerify((RSAPublicKey) v.pair.getPublic(), sp, digest, sig);
+                    valid = VaultCrypto.pssVerify((RSAPublicKey) v.pair.getPublic(), sp.digest, sp.saltLength, digest,
+                            sig);
                 }
             } catch (GeneralSecurityException | IOException e) {
                 throw VaultError.badRequest(e.getMessage());
@@ -690,163 +661,8 @@ final class VaultTransit {
         }
     }
 
-    private static boolean isDerSequence(byte[] sig) {
-        try {
-            ASN1Sequence seq = ASN1Sequence.getInstance(sig);
-            return seq.size() == 2 && seq.getObjectAt(0) instanceof ASN1Integer
-                    && seq.getObjectAt(1) instanceof ASN1Integer;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     private static int fieldBytes(Key k) {
         return k.type.equals("ecdsa-p256") ? 32 : 48;
-    }
-
-    private static byte[] derToRaw(byte[] der, int size) {
-        ASN1Sequence seq = ASN1Sequence.getInstance(der);
-        byte[] out = new byte[2 * size];
-        copyUnsigned(ASN1Integer.getInstance(seq.getObjectAt(0)).getValue(), out, 0, size);
-        copyUnsigned(ASN1Integer.getInstance(seq.getObjectAt(1)).getValue(), out, size, size);
-        return out;
-    }
-
-    private static void copyUnsigned(BigInteger v, byte[] out, int offset, int size) {
-        byte[] b = v.toByteArray();
-        int start = b.length > size ? b.length - size : 0;
-        int len = b.length - start;
-        System.arraycopy(b, start, out, offset + size - len, len);
-    }
-
-    private static byte[] rawToDer(byte[] raw) throws IOException {
-        int size = raw.length / 2;
-        BigInteger r = new BigInteger(1, Arrays.copyOfRange(raw, 0, size));
-        BigInteger s = new BigInteger(1, Arrays.copyOfRange(raw, size, raw.length));
-        return new DERSequence(new ASN1Encodable[] {new ASN1Integer(r), new ASN1Integer(s)}).getEncoded();
-    }
-
-    // RSASSA-PSS is done by hand (EMSA-PSS, RFC 8017 section 9.1) because Vault signs prehashed digests and
-    // verifies with salt length "auto", neither of which the JDK's RSASSA-PSS Signature offers.
-
-    private static int saltLength(SignParams sp, int emLen, int hLen) {
-        return switch (sp.saltLength) {
-            case "auto" -> emLen - hLen - 2;
-            case "hash" -> hLen;
-            default -> {
-                try {
-                    int n = Integer.parseInt(sp.saltLength);
-                    if (n < 0 || n > emLen - hLen - 2) {
-                        throw VaultError.badRequest("salt length is invalid: " + n);
-                    }
-                    yield n;
-                } catch (NumberFormatException e) {
-                    throw VaultError.badRequest("salt length must be \"auto\", \"hash\", or an integer");
-                }
-            }
-        };
-    }
-
-    private static byte[] pssSign(RSAPrivateKey key, SignParams sp, byte[] mHash) throws GeneralSecurityException {
-        MessageDigest md = MessageDigest.getInstance(sp.digest);
-        int hLen = md.getDigestLength();
-        if (mHash.length != hLen) {
-            throw VaultError.badRequest("input digest length does not match hash algorithm " + sp.hash);
-        }
-        int modBits = key.getModulus().bitLength();
-        int emBits = modBits - 1;
-        int emLen = (emBits + 7) / 8;
-        int sLen = saltLength(sp, emLen, hLen);
-        byte[] salt = randomBytes(sLen);
-        md.update(new byte[8]);
-        md.update(mHash);
-        byte[] h = md.digest(salt);
-        byte[] db = new byte[emLen - hLen - 1];
-        db[db.length - sLen - 1] = 1;
-        System.arraycopy(salt, 0, db, db.length - sLen, sLen);
-        byte[] mask = mgf1(sp.digest, h, db.length);
-        for (int i = 0; i < db.length; i++) {
-            db[i] ^= mask[i];
-        }
-        db[0] &= (byte) (0xFF >>> (8 * emLen - emBits));
-        byte[] em = new byte[emLen];
-        System.arraycopy(db, 0, em, 0, db.length);
-        System.arraycopy(h, 0, em, db.length, hLen);
-        em[emLen - 1] = (byte) 0xBC;
-        Cipher raw = Cipher.getInstance("RSA/ECB/NoPadding");
-        raw.init(Cipher.ENCRYPT_MODE, key);
-        int k = (modBits + 7) / 8;
-        byte[] padded = new byte[k];
-        System.arraycopy(em, 0, padded, k - emLen, emLen);
-        return raw.doFinal(padded);
-    }
-
-    private static boolean pssVerify(RSAPublicKey key, SignParams sp, byte[] mHash, byte[] sig)
-            throws GeneralSecurityException {
-        MessageDigest md = MessageDigest.getInstance(sp.digest);
-        int hLen = md.getDigestLength();
-        int modBits = key.getModulus().bitLength();
-        int k = (modBits + 7) / 8;
-        int emBits = modBits - 1;
-        int emLen = (emBits + 7) / 8;
-        if (sig.length != k || mHash.length != hLen) {
-            return false;
-        }
-        BigInteger s = new BigInteger(1, sig);
-        if (s.compareTo(key.getModulus()) >= 0) {
-            return false;
-        }
-        byte[] m = s.modPow(key.getPublicExponent(), key.getModulus()).toByteArray();
-        byte[] em = new byte[emLen];
-        int copy = Math.min(m.length, emLen);
-        if (m.length > emLen && new BigInteger(1, Arrays.copyOfRange(m, 0, m.length - emLen)).signum() != 0) {
-            return false;
-        }
-        System.arraycopy(m, m.length - copy, em, emLen - copy, copy);
-        if (em[emLen - 1] != (byte) 0xBC) {
-            return false;
-        }
-        byte[] db = Arrays.copyOfRange(em, 0, emLen - hLen - 1);
-        byte[] h = Arrays.copyOfRange(em, emLen - hLen - 1, emLen - 1);
-        int topMask = 0xFF >>> (8 * emLen - emBits);
-        if ((db[0] & ~topMask & 0xFF) != 0) {
-            return false;
-        }
-        byte[] mask = mgf1(sp.digest, h, db.length);
-        for (int i = 0; i < db.length; i++) {
-            db[i] ^= mask[i];
-        }
-        db[0] &= (byte) topMask;
-        int i = 0;
-        while (i < db.length && db[i] == 0) {
-            i++;
-        }
-        if (i == db.length || db[i] != 1) {
-            return false;
-        }
-        byte[] salt = Arrays.copyOfRange(db, i + 1, db.length);
-        if (!sp.saltLength.equals("auto") && salt.length != saltLength(sp, emLen, hLen)) {
-            return false;
-        }
-        md.update(new byte[8]);
-        md.update(mHash);
-        return MessageDigest.isEqual(md.digest(salt), h);
-    }
-
-    private static byte[] mgf1(String digest, byte[] seed, int len) throws GeneralSecurityException {
-        MessageDigest md = MessageDigest.getInstance(digest);
-        byte[] out = new byte[len];
-        int pos = 0;
-        for (int counter = 0; pos < len; counter++) {
-            md.update(seed);
-            md.update(new byte[] {(byte) (counter >>> 24), (byte) (counter >>> 16), (byte) (counter >>> 8),
-                    (byte) counter});
-            byte[] block = md.digest();
-            int n = Math.min(block.length, len - pos);
-            System.arraycopy(block, 0, out, pos, n);
-            pos += n;
-        }
-        return out;
     }
 
     // ---- hmac ------------------------------------------------------------------------------
@@ -951,7 +767,8 @@ final class VaultTransit {
             }
         }
         if (!source.equals("platform") && !source.equals("seal") && !source.equals("all")) {
-            throw VaultError.badRequest("unsupported entropy source \"" + source + "\"; must be \"platform\" or \"seal\", or \"all\"");
+            throw VaultError.badRequest("unsupported entropy source \"" + source
+                    + "\"; must be \"platform\" or \"seal\", or \"all\"");
         }
         int bytes;
         if (bytesText != null && !bytesText.isEmpty()) {
@@ -989,7 +806,8 @@ final class VaultTransit {
             throw VaultError.badRequest("requested version for encryption is higher than the latest key version");
         }
         if (ver < 0 || (k.minEncryption > 0 && ver < k.minEncryption) || !k.versions.containsKey(ver)) {
-            throw VaultError.badRequest("requested version for encryption is less than the minimum encryption key version");
+            throw VaultError.badRequest(
+                    "requested version for encryption is less than the minimum encryption key version");
         }
         return k.versions.get(ver);
     }
@@ -1144,47 +962,24 @@ final class VaultTransit {
                 }
                 case "public-key" -> {
                     // Vault trims the EC forms but not the RSA ones.
-                    String pem = pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
+                    String pem = VaultCrypto.pem("PUBLIC KEY", v.pair.getPublic().getEncoded());
                     return k.type.startsWith("ecdsa-") ? pem.strip() : pem;
                 }
                 case "encryption-key" -> {
                     if (k.type.equals("aes256-gcm96")) {
                         return Base64.getEncoder().encodeToString(v.secret);
                     }
-                    return rsaPrivatePem(v);
+                    return VaultCrypto.rsaPrivatePem(v.pair);
                 }
                 default -> {
                     if (k.type.startsWith("rsa-")) {
-                        return rsaPrivatePem(v);
+                        return VaultCrypto.rsaPrivatePem(v.pair);
                     }
-                    return ecPrivatePem(v);
+                    return VaultCrypto.ecPrivatePem(v.pair);
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** PKCS#1 "RSA PRIVATE KEY", what Go's x509.MarshalPKCS1PrivateKey gives Vault. */
-    private static String rsaPrivatePem(Version v) throws IOException {
-        PrivateKeyInfo info = PrivateKeyInfo.getInstance(v.pair.getPrivate().getEncoded());
-        return pem("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded());
-    }
-
-    /** SEC 1 "EC PRIVATE KEY" with curve parameters and public key, what Go's x509.MarshalECPrivateKey gives Vault. */
-    private static String ecPrivatePem(Version v) throws IOException {
-        ECPrivateKey priv = (ECPrivateKey) v.pair.getPrivate();
-        ECPublicKey pub = (ECPublicKey) v.pair.getPublic();
-        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
-        ASN1Encodable curve = spki.getAlgorithm().getParameters();
-        int orderBits = priv.getParams().getOrder().bitLength();
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(orderBits,
-                priv.getS(), new DERBitString(spki.getPublicKeyData().getBytes()), curve);
-        return pem("EC PRIVATE KEY", sec1.getEncoded()).strip();
-    }
-
-    static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 }
