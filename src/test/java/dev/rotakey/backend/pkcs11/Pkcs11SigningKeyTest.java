@@ -9,14 +9,10 @@ import dev.rotakey.testing.SoftHsmTokens;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Signing keys of the PKCS#11 backend on a real SoftHSM2 token: generated and used inside the
- * token, never extractable, persistent across restarts, and destroyed one at a time.
+ * What is particular to signing keys of the PKCS#11 backend on a real SoftHSM2 token: never
+ * extractable, cached handles, token objects destroyed one at a time. What every backend does is in
+ * {@link Pkcs11KeyBackendContractTest}.
  */
 class Pkcs11SigningKeyTest {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -68,23 +65,6 @@ class Pkcs11SigningKeyTest {
         return bytes;
     }
 
-    @ParameterizedTest
-    @EnumSource(KeySpec.class)
-    void createsKeysThatSignInsideTheTokenAndVerifyWithTheJdk(KeySpec spec) throws Exception {
-        KeyBackend backend = started();
-        String alias = alias(spec.name().toLowerCase());
-
-        SigningKey key = backend.createSigningKey(alias, spec);
-
-        assertThat(key.alias()).isEqualTo(alias);
-        assertThat(key.spec()).isEqualTo(spec);
-        assertThat(key.publicKey().getAlgorithm()).isEqualTo(spec.keyAlgorithm());
-        assertThat(KeySpec.of(key.publicKey())).contains(spec);
-        byte[] data = bytes("to be signed by " + spec);
-        assertThat(verifies(key.publicKey(), spec, data, key.sign(data))).isTrue();
-        assertThat(verifies(key.publicKey(), spec, bytes("something else"), key.sign(data))).isFalse();
-    }
-
     @Test
     void privateKeysAreSensitiveAndNeverExtractable() {
         KeyBackend backend = started();
@@ -101,25 +81,6 @@ class Pkcs11SigningKeyTest {
                 .contains("never extractable")
                 .containsPattern("Usage:.*sign")
                 .doesNotContainPattern("Usage:.*(decrypt|unwrap|derive)");
-    }
-
-    @Test
-    void keysSurviveARestartAndLookupsAreCached() throws Exception {
-        KeyBackend first = started();
-        String alias = alias("restart");
-        SigningKey created = first.createSigningKey(alias, KeySpec.EC_P384);
-        first.close();
-
-        KeyBackend second = started();
-        SigningKey found = second.signingKey(alias).orElseThrow();
-
-        assertThat(found.spec()).isEqualTo(KeySpec.EC_P384);
-        assertThat(found.publicKey()).isEqualTo(created.publicKey());
-        byte[] data = bytes("after a restart");
-        assertThat(verifies(created.publicKey(), KeySpec.EC_P384, data, found.sign(data))).isTrue();
-        // Once the handle is cached, the same key comes back even though the object itself is not kept.
-        assertThat(second.signingKey(alias).orElseThrow().publicKey()).isEqualTo(created.publicKey());
-        assertThat(second.signingKey(alias("never-created"))).isEmpty();
     }
 
     /**
@@ -145,28 +106,20 @@ class Pkcs11SigningKeyTest {
         assertThat(started().signingKey(alias)).isEmpty();
     }
 
+    /** That the other key still signs is in {@link Pkcs11KeyBackendContractTest}; this is what is left on the token. */
     @Test
-    void destroyingOneKeyLeavesAnotherWorkingAlsoAfterARestart() throws Exception {
+    void destroyingOneKeyRemovesOnlyItsObjectsFromTheToken() {
         KeyBackend backend = started();
         String kept = alias("kept");
         String doomed = alias("doomed");
-        SigningKey keptKey = backend.createSigningKey(kept, KeySpec.EC_P256);
+        backend.createSigningKey(kept, KeySpec.EC_P256);
         SigningKey doomedKey = backend.createSigningKey(doomed, KeySpec.RSA_2048);
 
         backend.destroySigningKey(doomed);
 
-        byte[] data = bytes("still here");
-        assertThat(verifies(keptKey.publicKey(), KeySpec.EC_P256, data, keptKey.sign(data))).isTrue();
-        assertThat(backend.signingKey(doomed)).isEmpty();
-        assertThatThrownBy(() -> doomedKey.sign(data))
+        assertThatThrownBy(() -> doomedKey.sign(bytes("still here")))
                 .isExactlyInstanceOf(KeyBackendException.class)
                 .hasMessageContaining("no longer exists");
-        backend.close();
-
-        KeyBackend restarted = started();
-        assertThat(restarted.signingKey(doomed)).isEmpty();
-        SigningKey found = restarted.signingKey(kept).orElseThrow();
-        assertThat(verifies(keptKey.publicKey(), KeySpec.EC_P256, data, found.sign(data))).isTrue();
         String objects = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.TEST, "--login",
                 "--pin", SoftHsmTokens.USER_PIN, "--list-objects");
         assertThat(Pkcs11KeyBackendTest.objectsLabelled(objects, doomed)).isEmpty();
@@ -175,32 +128,26 @@ class Pkcs11SigningKeyTest {
         assertThat(privateKeys(objects, kept)).hasSize(1);
     }
 
+    /** A refused duplicate alias in general is in {@link Pkcs11KeyBackendContractTest}. */
     @Test
-    void anExistingAliasIsRefused() {
+    void anExistingAliasIsRefusedSayingSoAndTheHmacKeysLabelToo() {
         KeyBackend backend = started();
         String alias = alias("taken");
-        SigningKey original = backend.createSigningKey(alias, KeySpec.EC_P256);
+        backend.createSigningKey(alias, KeySpec.EC_P256);
 
         assertThatThrownBy(() -> backend.createSigningKey(alias, KeySpec.EC_P384))
                 .isExactlyInstanceOf(KeyBackendException.class)
                 .hasMessageContaining("already exists");
         assertThatThrownBy(() -> backend.createSigningKey(Pkcs11KeyBackendFactory.DEFAULT_HMAC_KEY_LABEL,
                 KeySpec.EC_P256)).isExactlyInstanceOf(KeyBackendException.class);
-        assertThat(backend.signingKey(alias).orElseThrow().publicKey()).isEqualTo(original.publicKey());
     }
 
+    /** Idempotent destroy is in {@link Pkcs11KeyBackendContractTest}; the HMAC key's label is no signing key's alias. */
     @Test
-    void destroyIsIdempotentAndLeavesTheHmacKeyAlone() {
+    void theHmacKeyCannotBeDestroyedAsASigningKey() {
         KeyBackend backend = started();
         byte[] digest = backend.hmac(bytes("before"));
-        String alias = alias("destroy");
-        backend.createSigningKey(alias, KeySpec.EC_P256);
 
-        backend.destroySigningKey(alias);
-        backend.destroySigningKey(alias);
-        backend.destroySigningKey(alias("never-created"));
-
-        assertThat(backend.signingKey(alias)).isEmpty();
         assertThatThrownBy(() -> backend.destroySigningKey(Pkcs11KeyBackendFactory.DEFAULT_HMAC_KEY_LABEL))
                 .isExactlyInstanceOf(KeyBackendException.class)
                 .hasMessageContaining("not a signing key");
@@ -240,16 +187,6 @@ class Pkcs11SigningKeyTest {
      */
     private static List<String> privateKeys(String listing, String alias) {
         return SoftHsmTokens.privateKeysWithAlias(listing, alias);
-    }
-
-    /** Verification by the JDK's own providers, not the token's. */
-    private static boolean verifies(PublicKey key, KeySpec spec, byte[] data, byte[] signature)
-            throws GeneralSecurityException {
-        Signature verifier = Signature.getInstance(spec.signatureAlgorithm(),
-                spec.keyAlgorithm().equals("EC") ? "SunEC" : "SunRsaSign");
-        verifier.initVerify(key);
-        verifier.update(data);
-        return verifier.verify(signature);
     }
 
     private static byte[] bytes(String s) {

@@ -27,11 +27,11 @@ import java.util.Date;
  * A two-level CA (root and intermediate) generated in the JVM for the certificate tests, issuing
  * leaves with EC P-256 or RSA-2048 keys. Test keys only: they never leave the test.
  */
-final class TestCertificateAuthority {
+public final class TestCertificateAuthority {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The key types the tests use. */
-    enum KeyType {
+    public enum KeyType {
         EC("SHA256withECDSA"), RSA("SHA256withRSA");
 
         final String signatureAlgorithm;
@@ -56,13 +56,13 @@ final class TestCertificateAuthority {
     }
 
     /** A leaf: its key pair and what a delivery carries. */
-    record Leaf(KeyPair keys, X509Certificate certificate, String certificatePem, String chainPem, String privateKeyPem) {
+    public record Leaf(KeyPair keys, X509Certificate certificate, String certificatePem, String chainPem, String privateKeyPem) {
 
-        CertificateMaterial exported() {
+        public CertificateMaterial exported() {
             return new CertificateMaterial(certificatePem, chainPem, Secret.of(privateKeyPem), null);
         }
 
-        CertificateMaterial inBackend(String uri) {
+        public CertificateMaterial inBackend(String uri) {
             return new CertificateMaterial(certificatePem, chainPem, null, uri);
         }
 
@@ -88,7 +88,7 @@ final class TestCertificateAuthority {
     }
 
     /** A new root and intermediate named after {@code name}. */
-    static TestCertificateAuthority create(String name, KeyType keyType) {
+    public static TestCertificateAuthority create(String name, KeyType keyType) {
         KeyPair rootKeys = keyType.generate();
         String rootName = "CN=" + name + " Root";
         X509Certificate root = certificate(keyType, rootName, rootKeys.getPublic(), rootName, rootKeys, true);
@@ -106,11 +106,11 @@ final class TestCertificateAuthority {
     }
 
     /** The chain as issued: intermediate first, then the root. */
-    String chainPem() {
+    public String chainPem() {
         return pem(intermediate) + pem(root);
     }
 
-    Leaf leaf(String commonName, KeyType leafKeyType) {
+    public Leaf leaf(String commonName, KeyType leafKeyType) {
         KeyPair keys = leafKeyType.generate();
         X509Certificate certificate = certificate("CN=" + commonName, keys.getPublic(),
                 intermediate.getSubjectX500Principal().getName(), intermediateKeys, false);
