@@ -160,6 +160,17 @@ class RotakeyConfigurationTest {
         assertAgentsCa(c);
     }
 
+    @Test
+    void theVaultConfigurationKeepsEveryKeyInTransitAndDeliversToKv() throws Exception {
+        RotakeyConfiguration c = parse(Files.readString(Path.of("config/rotakey-vault.yml")));
+
+        assertThat(c.getKeyBackends()).containsOnlyKeys("vault");
+        assertThat(c.getKeyBackends().get("vault")).isInstanceOf(dev.rotakey.backend.vault.VaultTransitKeyBackendFactory.class);
+        assertThat(c.getCertificateAuthorities().get("agents-ca").getBackend()).isEqualTo("vault");
+        assertThat(c.getTargets()).containsOnlyKeys("local-files", "vault-kv");
+        assertThat(c.getTargets().get("vault-kv")).isInstanceOf(dev.rotakey.target.vault.VaultKvTargetFactory.class);
+    }
+
     /** The shipped {@code agents-ca}: in backend {@code hsm}, EC P-256, ten years, trust domain rotakey.local. */
     private static void assertAgentsCa(RotakeyConfiguration c) {
         assertThat(c.getCertificateAuthorities()).containsOnlyKeys("agents-ca");
