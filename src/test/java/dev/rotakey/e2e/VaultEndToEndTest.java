@@ -131,6 +131,8 @@ class VaultEndToEndTest {
                 daemon.get("/api/v1/credentials/billing-api").json().get("lastRotation").get("state").asText().equals("FAILED"));
         JsonNode rotation = daemon.get("/api/v1/credentials/billing-api").json().get("lastRotation");
         assertThat(rotation.get("lastError").asText()).contains("sealed");
+        JsonNode steps = daemon.get("/api/v1/rotations/" + rotation.get("id").asText()).json().get("steps");
+        assertThat(steps.findValuesAsText("outcome")).contains("RETRY", "FAILED");
         RunningDaemon.Answer health = daemon.adminGet("/healthcheck");
         assertThat(health.status()).isEqualTo(500);
         assertThat(health.json().get("key-backend-vault").get("healthy").asBoolean()).isFalse();
