@@ -1,6 +1,8 @@
 package dev.rotakey.vault;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.rotakey.config.SecretSource;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
@@ -22,12 +24,12 @@ public class VaultAuthFactory {
     public enum Method {
         TOKEN, APPROLE;
 
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         static Method parse(String value) {
             return value == null ? null : Method.valueOf(value.trim().toUpperCase(Locale.ROOT));
         }
 
-        @com.fasterxml.jackson.annotation.JsonValue
+        @JsonValue
         String value() {
             return name().toLowerCase(Locale.ROOT);
         }
