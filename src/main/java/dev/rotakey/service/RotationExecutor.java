@@ -13,6 +13,8 @@ import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.PasswordIssuer;
+import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationListener;
@@ -61,6 +63,7 @@ public final class RotationExecutor {
     private final ScheduleCalculator schedule;
     private final PendingMaterial pending = new PendingMaterial();
     private final ApiKeyIssuer apiKeys = new ApiKeyIssuer();
+    private final PasswordIssuer passwords = new PasswordIssuer();
     private final CertificateAuthorities authorities;
     private final CertificateIssuer certificates;
     private volatile RotationListener listener = RotationListener.NONE;
@@ -385,7 +388,23 @@ public final class RotationExecutor {
     }
 
     private IssuedMaterial issue(KeyBackend backend, Credential c, int version) {
-        return c.type() == CredentialType.CERTIFICATE ? certificates.issue(backend, c, version) : apiKeys.issue(backend);
+        return switch (c.type()) {
+            case CERTIFICATE -> certificates.issue(backend, c, version);
+            case API_KEY -> apiKeys.issue(backend);
+            // Targets' refused characters are taken out now, not only at creation: a binding's target may
+            // have been reconfigured since. Fewer than ten left fails the rotation rather than weakening it.
+            case PASSWORD -> passwords.issue(backend, c.password().length(), usableAlphabet(c));
+        };
+    }
+
+    private String usableAlphabet(Credential c) {
+        String alphabet = c.password().alphabetWithout(CredentialService.refusedCharacters(targets, c.bindings()));
+        if (alphabet.length() < PasswordPolicy.MIN_ALPHABET) {
+            throw new TargetException("credential " + c.id() + ": only " + alphabet.length() + " characters of its "
+                    + "alphabet are accepted by every bound target; at least " + PasswordPolicy.MIN_ALPHABET + " are needed",
+                    false);
+        }
+        return alphabet;
     }
 
     /** Wipes material that will never be delivered, and destroys its leaf key if the backend holds one. */

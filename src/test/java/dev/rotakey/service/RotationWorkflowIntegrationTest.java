@@ -591,6 +591,100 @@ class RotationWorkflowIntegrationTest {
         assertThat(stored).isEmpty();
     }
 
+    private static CreateCredentialRequest password(String id, Integer length, String alphabet) {
+        return new CreateCredentialRequest(id, "agent-1", "password", "hsm",
+                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                List.of(Map.of("target", "local-files", "path", "agent-1/" + id)),
+                null, null, null, null, null, null, null, length, alphabet);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordCredentialsAreGeneratedDeliveredAsOneFileAndStoredOnlyAsADigest(TestDatabases.Engine engine)
+            throws Exception {
+        Node node = start(engine);
+        node.credentials.create(password("pw1", 40, null), "test");
+        String first = fileContent("pw1");
+        assertThat(first).hasSize(40);
+        assertThat(first.chars()).allMatch(ch -> dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET.indexOf(ch) >= 0);
+        assertThat(versionInFile("pw1")).isEqualTo(1);
+        // Only the HMAC digest reaches the database, never the password.
+        assertThat(versions("pw1").get(0).digest()).doesNotContain(first)
+                .isEqualTo(MaterialDigests.digest(backend, first.getBytes(StandardCharsets.UTF_8)));
+
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(node.rotations.startAndRun("pw1", RotationTrigger.OPERATOR, "test").state())
+                .isEqualTo(RotationState.SUCCEEDED);
+        assertThat(fileContent("pw1")).hasSize(40).isNotEqualTo(first);
+        assertThat(versionInFile("pw1")).isEqualTo(2);
+
+        // The policy survives a round trip through the database and shows in the view.
+        dev.rotakey.core.Credential stored = node.credentials.get("pw1");
+        assertThat(stored.password()).isEqualTo(new dev.rotakey.core.PasswordPolicy(40,
+                dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET));
+        dev.rotakey.api.CredentialView view = dev.rotakey.api.CredentialView.of(stored, versions("pw1"), Map.of(), null);
+        assertThat(view.type()).isEqualTo("password");
+        assertThat(view.length()).isEqualTo(40);
+        assertThat(view.alphabet()).isEqualTo(dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET);
+        String json = io.dropwizard.jackson.Jackson.newObjectMapper().writeValueAsString(view);
+        assertThat(json).contains("\"length\":40").doesNotContain(fileContent("pw1")).doesNotContain(first);
+
+        // A password is not an API key: the verify endpoint never vouches for one, current or not.
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        assertThat(verifier.verify(fileContent("pw1"), "test").valid()).isFalse();
+        assertThat(verifier.verify(fileContent("pw1"), "test").agent()).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordsAvoidTheCharactersATargetRefuses(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        java.util.Set<Character> lower = new java.util.HashSet<>();
+        for (char ch = 'a'; ch <= 'z'; ch++) {
+            lower.add(ch);
+        }
+        Node node = new Node(new DelegatingTarget(files()) {
+            @Override
+            public java.util.Set<Character> refusedCharacters(TargetBinding binding) {
+                return lower;
+            }
+        }, RotationListener.NONE);
+        node.credentials.create(password("pw2", 128, "abcdefghijklmnopqrstuvwxyz0123456789"), "test");
+        assertThat(fileContent("pw2")).hasSize(128).matches("[0-9]{128}");
+
+        assertThatThrownBy(() -> node.credentials.create(password("pw3", null, "abcdefghijklmn0123"), "test"))
+                .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                .hasFieldOrPropertyWithValue("field", "alphabet")
+                .hasMessageContaining("at least 10");
+        assertThat(node.store.read((dev.rotakey.db.Daos d) -> d.credentials().find("pw3")).isEmpty()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordFieldsThatCannotBeHonouredAreRefusedNamingTheField(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        Map<String, CreateCredentialRequest> bad = new java.util.LinkedHashMap<>();
+        bad.put("length", password("bad", 15, null));
+        bad.put("length ", password("bad", 129, null));
+        bad.put("alphabet", password("bad", null, "abcdefghi"));
+        bad.put("alphabet ", password("bad", null, "abcdefghijj"));
+        bad.put("alphabet  ", password("bad", null, "abcdefghij k"));
+        bad.put("  length", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, null, null, null, null, null, 32, null));
+        bad.put("  alphabet", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, null, null, null, null, null, null, "abcdefghijk"));
+        bad.put("validity", new CreateCredentialRequest("bad", "agent-1", "password", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, "P1D", null, null, null, null, null, null));
+        for (Map.Entry<String, CreateCredentialRequest> e : bad.entrySet()) {
+            assertThatThrownBy(() -> node.credentials.create(e.getValue(), "test"))
+                    .as(e.getKey())
+                    .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                    .hasFieldOrPropertyWithValue("kind", dev.rotakey.core.RejectedException.Kind.INVALID)
+                    .hasFieldOrPropertyWithValue("field", e.getKey().trim());
+        }
+        assertThat(node.store.read((dev.rotakey.db.Daos d) -> d.credentials().find("bad")).isEmpty()).isTrue();
+    }
+
     private static java.util.Optional<String> keyRef(Node node, String id, int version) {
         return node.store.read(d -> d.versions().keyRef(id, version));
     }
