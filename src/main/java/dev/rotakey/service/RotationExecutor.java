@@ -169,6 +169,7 @@ public final class RotationExecutor {
         Rotation next = workflow.stepSucceeded(r, now);
         boolean ok;
         try {
+            List<String> references = references(c, r.version(), material);
             ok = store.tx(tx -> {
                 tx.credentials().findForUpdate(r.credentialId());
                 if (!tx.rotations().advance(r, next)) {
@@ -176,6 +177,7 @@ public final class RotationExecutor {
                 }
                 tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
                         material.digestKeyId(), r.id(), now));
+                recordReferences(tx, c.id(), r.version(), references);
                 if (material.keyRef() != null) {
                     tx.versions().setKeyRef(r.credentialId(), r.version(), material.keyRef());
                 }
@@ -270,9 +272,13 @@ public final class RotationExecutor {
         if (version.isPresent() && version.get().state() == VersionState.PENDING) {
             KeyBackend backend = backends.get(c.backend());
             String digest = version.get().digest();
-            for (TargetBinding b : c.bindings()) {
+            List<TargetBinding> bindings = c.bindings();
+            for (int i = 0; i < bindings.size(); i++) {
+                TargetBinding b = bindings.get(i);
+                int index = i;
+                List<String> references = store.read(d -> d.deliveries().references(c.id(), r.version(), index));
                 targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), r.version(), b,
-                        content -> MaterialDigests.matches(backend, content, digest)));
+                        content -> MaterialDigests.matches(backend, content, digest), references));
             }
             if (c.type() == CredentialType.CERTIFICATE) {
                 // The certificate may have reached a target before the failure: it goes on the CRL.
@@ -365,6 +371,7 @@ public final class RotationExecutor {
         Instant now = clock.instant();
         boolean isVerify = r.step() == RotationStep.VERIFY;
         Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
+        List<String> references = references(c, r.version(), fresh);
         boolean ok = store.tx(tx -> {
             tx.credentials().findForUpdate(c.id());
             if (isVerify && !tx.rotations().advance(r, rewound)) {
@@ -373,6 +380,9 @@ public final class RotationExecutor {
             CredentialVersion v = tx.versions().find(c.id(), r.version())
                     .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
             tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
+            // Added to, never replacing, the lost material's references: that material may have reached a
+            // target before the restart, and revocation or clean-up must find it there too.
+            recordReferences(tx, c.id(), r.version(), references);
             tx.versions().setKeyRef(c.id(), r.version(), fresh.keyRef());
             audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
                     "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(java.util.Locale.ROOT)
@@ -385,6 +395,23 @@ public final class RotationExecutor {
         }
         pending.put(c.id(), r.version(), fresh);
         return isVerify ? null : fresh;
+    }
+
+    /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */
+    private List<String> references(Credential c, int version, IssuedMaterial material) {
+        List<String> out = new java.util.ArrayList<>();
+        for (TargetBinding b : c.bindings()) {
+            out.add(targets.get(b.target()).materialReference(delivery(c, version, b, material)));
+        }
+        return out;
+    }
+
+    private static void recordReferences(Daos tx, String credentialId, int version, List<String> references) {
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i) != null) {
+                tx.deliveries().addReference(credentialId, version, i, references.get(i));
+            }
+        }
     }
 
     private IssuedMaterial issue(KeyBackend backend, Credential c, int version) {

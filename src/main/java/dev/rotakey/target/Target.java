@@ -37,6 +37,17 @@ public interface Target extends AutoCloseable {
         return Set.of();
     }
 
+    /**
+     * A short, non-secret reference to the material as this target will hold it, for targets that
+     * cannot recognise a version by its content (a Redis server keeps only a hash of each password,
+     * which {@link Revocation#matcher()} cannot be applied to). Rotakey persists it before the
+     * material leaves the process and hands it back in {@link Revocation#references()}; null when
+     * the target needs none (the default). It must not let anyone test a guess of the secret.
+     */
+    default String materialReference(Delivery delivery) {
+        return null;
+    }
+
     /** Makes a new version available at this target. */
     void deliver(Delivery delivery);
 
