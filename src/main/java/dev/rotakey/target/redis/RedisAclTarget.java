@@ -227,7 +227,18 @@ public final class RedisAclTarget implements Target {
         byte[] secret = delivery.material().utf8();
         try (RespConnection c = connect(action)) {
             run(action, false, () -> c.call(bytes("AUTH"), bytes(user), secret));
-            Object pong = run(action, false, () -> c.call("PING"));
+            // The PING proves the session is usable; a user whose rules leave out +ping gets NOPERM,
+            // which only an authenticated session can get, so that proves the login as well.
+            Object pong = run(action, true, () -> {
+                try {
+                    return c.call("PING");
+                } catch (RespConnection.ErrorReply e) {
+                    if (e.code().equals("NOPERM")) {
+                        return "PONG";
+                    }
+                    throw e;
+                }
+            });
             if (!"PONG".equals(RespConnection.text(pong))) {
                 throw new TargetException("target '" + name + "': " + action + ": PING did not answer PONG", true);
             }
@@ -367,7 +378,8 @@ public final class RedisAclTarget implements Target {
             String detail = echoSafe ? e.getMessage() : code;
             String hint = switch (code) {
                 case "WRONGPASS" -> ": the password was refused";
-                case "NOPERM", "NOAUTH" -> ": the admin user lacks the permission (it needs +acl and +config|get)";
+                case "NOPERM", "NOAUTH" -> ": the admin connection lacks the permission (it needs +acl, +config|get and, "
+                        + "with saveAclFile, +acl|save)";
                 default -> "";
             };
             throw new TargetException("target '" + name + "': cannot " + action + " (" + detail + ")" + hint, retryable);
