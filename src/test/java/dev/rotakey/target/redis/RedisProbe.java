@@ -23,11 +23,10 @@ public final class RedisProbe implements AutoCloseable {
         return user;
     }
 
-    /** Whether a fresh connection can log in as {@code user} with {@code password} and PING. */
+    /** Whether a fresh connection can log in as {@code user} with {@code password} (AUTH answers OK). */
     public static boolean authenticates(String user, String password) {
         try (RespConnection c = RespConnection.open(HOST, PORT, 2000, 5000)) {
-            c.call("AUTH", user, password);
-            return "PONG".equals(RespConnection.text(c.call("PING")));
+            return "OK".equals(RespConnection.text(c.call("AUTH", user, password)));
         } catch (RespConnection.ErrorReply e) {
             if (e.code().equals("WRONGPASS")) {
                 return false;
