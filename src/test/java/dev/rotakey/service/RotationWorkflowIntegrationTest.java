@@ -27,6 +27,7 @@ import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 import dev.rotakey.target.Targets;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.target.redis.RedisProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -87,9 +88,13 @@ class RotationWorkflowIntegrationTest {
         final Store store = db.store();
 
         Node(Target target, RotationListener listener) {
+            this(Map.of("local-files", target), listener);
+        }
+
+        Node(Map<String, Target> byName, RotationListener listener) {
             AuditLog audit = new AuditLog(store, clock);
             KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
-            Targets targets = new Targets(Map.of("local-files", target));
+            Targets targets = new Targets(byName);
             RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
                     Duration.ofSeconds(4), 2.0, 0.5));
             CredentialLocks locks = new CredentialLocks(16);
@@ -685,6 +690,88 @@ class RotationWorkflowIntegrationTest {
         assertThat(node.store.read((dev.rotakey.db.Daos d) -> d.credentials().find("bad")).isEmpty()).isTrue();
     }
 
+    /**
+     * A password bound to the machine's real Redis and to a file: agents can log in with the old and
+     * the new password during the grace period and only with the new one after revocation; a Redis
+     * that is down during the next rotation gives retries, then a FAILED rotation, and the current
+     * password keeps working.
+     */
+    @org.junit.jupiter.api.Test
+    void passwordOnRedisOverlapsDuringGraceAndSurvivesAnOutage() throws Exception {
+        try (RedisProbe redis = new RedisProbe()) {
+            start(TestDatabases.Engine.H2);
+            String user = redis.newUser();
+            Node node = new Node(Map.of("local-files", files(), "redis-main",
+                    RedisProbe.factory(RedisProbe.PORT).build("redis-main")), RotationListener.NONE);
+            CreateCredentialRequest req = new CreateCredentialRequest("pw-redis", "agent-1", "password", "hsm",
+                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                    List.of(Map.of("target", "local-files", "path", "agent-1/pw-redis"),
+                            Map.of("target", "redis-main", "user", user)),
+                    null, null, null, null, null, null, null, 24, null);
+            node.credentials.create(req, "test");
+            String v1 = fileContent("pw-redis");
+            assertThat(v1).hasSize(24);
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+
+            clock.advance(Duration.ofMinutes(5));
+            assertThat(node.rotations.startAndRun("pw-redis", RotationTrigger.OPERATOR, "test").state())
+                    .isEqualTo(RotationState.SUCCEEDED);
+            String v2 = fileContent("pw-redis");
+            assertThat(v2).isNotEqualTo(v1);
+            // Grace period: agents that have not picked up the new password yet still get in.
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            // What the database holds to find each password in Redis: a short reference, never the password.
+            List<String> refs = db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-redis", 2, 1));
+            assertThat(refs).hasSize(1).allSatisfy(ref -> assertThat(ref).hasSize(8).isNotEqualTo(v2));
+            assertThat(db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-redis", 2, 0))).isEmpty();
+
+            clock.advance(Duration.ofHours(1));
+            assertThat(node.revocations.revokeDue("pw-redis", 1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v1)).isFalse();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+
+            // Redis goes down for the next rotation (a closed loopback port) and is back for its clean-up.
+            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
+            Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
+            Target dead = RedisProbe.factory(RedisProbe.closedPort()).build("redis-main");
+            Target flapping = new DelegatingTarget(live) {
+                @Override
+                public void deliver(Delivery d) {
+                    (up.get() ? live : dead).deliver(d);
+                }
+
+                @Override
+                public void discard(Revocation rv) {
+                    (up.get() ? live : dead).discard(rv);
+                }
+            };
+            Node outage = new Node(Map.of("local-files", files(), "redis-main", flapping), RotationListener.NONE);
+            clock.advance(Duration.ofMinutes(5));
+            Rotation r = outage.rotations.startAndRun("pw-redis", RotationTrigger.OPERATOR, "test");
+            int attempts = 0;
+            while (!r.state().terminal()) {
+                assertThat(++attempts).as("the rotation must end").isLessThan(20);
+                assertThat(r.nextAttemptAt()).as("retried after a backoff").isNotNull();
+                // The old password works throughout the outage's retries.
+                assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+                up.set(r.step() == RotationStep.CLEANUP);
+                clock.set(r.nextAttemptAt());
+                r = outage.executor.run(r.id());
+            }
+            assertThat(attempts).isGreaterThanOrEqualTo(2);
+            assertThat(r.state()).isEqualTo(RotationState.FAILED);
+            assertThat(r.lastError()).contains("redis-main").contains("unreachable").doesNotContain(v2);
+            List<CredentialVersion> vs = versions("pw-redis");
+            assertInvariants(vs);
+            assertThat(vs).extracting(CredentialVersion::state)
+                    .containsExactly(VersionState.REVOKED, VersionState.CURRENT, VersionState.FAILED);
+            assertThat(fileContent("pw-redis")).isEqualTo(v2);
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).isEqualTo(1);
+        }
+    }
+
     private static java.util.Optional<String> keyRef(Node node, String id, int version) {
         return node.store.read(d -> d.versions().keyRef(id, version));
     }
@@ -748,6 +835,16 @@ class RotationWorkflowIntegrationTest {
         @Override
         public void discard(Revocation revocation) {
             delegate.discard(revocation);
+        }
+
+        @Override
+        public java.util.Set<Character> refusedCharacters(TargetBinding binding) {
+            return delegate.refusedCharacters(binding);
+        }
+
+        @Override
+        public String materialReference(Delivery delivery) {
+            return delegate.materialReference(delivery);
         }
     }
 }
