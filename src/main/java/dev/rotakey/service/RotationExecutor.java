@@ -366,6 +366,8 @@ public final class RotationExecutor {
             // before its replacement for the same version is issued.
             authorities.revoke(c.id(), r.version(), RevocationReason.SUPERSEDED, clock.instant());
             CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
+        } else {
+            discardLostMaterial(c, r.version(), backend);
         }
         IssuedMaterial fresh = issue(backend, c, r.version());
         Instant now = clock.instant();
@@ -395,6 +397,30 @@ public final class RotationExecutor {
         }
         pending.put(c.id(), r.version(), fresh);
         return isVerify ? null : fresh;
+    }
+
+    /**
+     * Material lost with a restart may already sit at a target that adds rather than replaces (a Redis
+     * user holds several passwords), where it would keep working with nobody holding it; it is removed
+     * there, through the references recorded before its delivery, before fresh material is issued.
+     * Targets without references replace the material on the next delivery anyway.
+     */
+    private void discardLostMaterial(Credential c, int version, KeyBackend backend) {
+        Optional<CredentialVersion> lost = store.read(d -> d.versions().find(c.id(), version));
+        if (lost.isEmpty()) {
+            return;
+        }
+        String digest = lost.get().digest();
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            int index = i;
+            List<String> references = store.read(d -> d.deliveries().references(c.id(), version, index));
+            if (!references.isEmpty()) {
+                TargetBinding b = bindings.get(i);
+                targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
+                        content -> MaterialDigests.matches(backend, content, digest), references));
+            }
+        }
     }
 
     /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */

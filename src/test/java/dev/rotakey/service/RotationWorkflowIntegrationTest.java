@@ -772,6 +772,56 @@ class RotationWorkflowIntegrationTest {
         }
     }
 
+    /**
+     * A process killed after Redis accepted a new password but before the delivery was recorded: the
+     * plaintext is gone, fresh material is issued for the version, and the lost password is removed
+     * from Redis first, through the reference recorded before it was sent, so no password that nobody
+     * holds keeps working.
+     */
+    @org.junit.jupiter.api.Test
+    void aRestartAfterDeliveringToRedisLeavesNoOrphanPassword() throws Exception {
+        try (RedisProbe redis = new RedisProbe()) {
+            start(TestDatabases.Engine.H2);
+            String user = redis.newUser();
+            Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
+            Node node = new Node(Map.of("local-files", files(), "redis-main", live), RotationListener.NONE);
+            node.credentials.create(new CreateCredentialRequest("pw-crash", "agent-1", "password", "hsm",
+                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                    List.of(Map.of("target", "local-files", "path", "agent-1/pw-crash"),
+                            Map.of("target", "redis-main", "user", user)),
+                    null, null, null, null, null, null, null, null, null), "test");
+            String v1 = fileContent("pw-crash");
+
+            Target dying = new DelegatingTarget(live) {
+                @Override
+                public void deliver(Delivery d) {
+                    super.deliver(d);
+                    throw new SimulatedCrash("after ACL SETUSER, before recording the delivery");
+                }
+            };
+            Node doomed = new Node(Map.of("local-files", files(), "redis-main", dying), RotationListener.NONE);
+            clock.advance(Duration.ofMinutes(5));
+            Rotation started = doomed.rotations.start("pw-crash", RotationTrigger.OPERATOR, "test", false);
+            assertThatThrownBy(() -> doomed.executor.run(started.id())).isInstanceOf(SimulatedCrash.class);
+            assertThat(RedisProbe.passwordCount(user)).as("v1 and the lost v2").isEqualTo(2);
+
+            Node restarted = new Node(Map.of("local-files", files(), "redis-main", live), RotationListener.NONE);
+            assertThat(restarted.executor.run(started.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+            String v2 = fileContent("pw-crash");
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).as("v1 and the re-issued v2 only").isEqualTo(2);
+            assertThat(db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-crash", 2, 1)))
+                    .hasSize(2);
+
+            clock.advance(Duration.ofHours(1));
+            assertThat(restarted.revocations.revokeDue("pw-crash", 1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v1)).isFalse();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).isEqualTo(1);
+        }
+    }
+
     private static java.util.Optional<String> keyRef(Node node, String id, int version) {
         return node.store.read(d -> d.versions().keyRef(id, version));
     }
