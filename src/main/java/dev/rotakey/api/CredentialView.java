@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rotakey.ca.CertificateSummary;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
+import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.target.TargetBinding;
 
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * A credential with its versions and latest rotation, as the API shows it; a certificate credential
- * also has its profile, under the same names as the request's fields.
+ * also has its profile, a password credential its length and alphabet, under the same names as the
+ * request's fields.
  */
 public record CredentialView(
         String id,
@@ -38,11 +40,14 @@ public record CredentialView(
         @JsonInclude(JsonInclude.Include.NON_NULL) Double renewAt,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> dnsNames,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> uris,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String keyCustody) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String keyCustody,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer length,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String alphabet) {
 
     public static CredentialView of(Credential c, List<CredentialVersion> versions,
                                     Map<Integer, CertificateSummary> certificates, RotationView lastRotation) {
         CertificateProfile p = c.certificate();
+        PasswordPolicy pw = c.password();
         Map<String, String> rotation = new LinkedHashMap<>();
         if (c.policy().every() != null) {
             rotation.put("every", IsoDurations.format(c.policy().every()));
@@ -68,6 +73,8 @@ public record CredentialView(
                 p == null ? null : p.renewAt(),
                 p == null ? null : p.dnsNames(),
                 p == null ? null : p.uris(),
-                p == null ? null : p.keyCustody().wireName());
+                p == null ? null : p.keyCustody().wireName(),
+                pw == null ? null : pw.length(),
+                pw == null ? null : pw.alphabet());
     }
 }

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * One secret an agent uses, with its rotation policy, grace period, key backend and target bindings;
- * a certificate credential also has its {@link CertificateProfile} (null for API keys).
+ * a certificate credential also has its {@link CertificateProfile}, a password credential its
+ * {@link PasswordPolicy} (each null for the other types).
  */
 public record Credential(
         String id,
@@ -22,21 +23,34 @@ public record Credential(
         Instant nextRotationAt,
         Instant createdAt,
         Instant decommissionedAt,
-        CertificateProfile certificate) {
+        CertificateProfile certificate,
+        PasswordPolicy password) {
 
     public Credential {
         bindings = List.copyOf(bindings);
         if ((type == CredentialType.CERTIFICATE) != (certificate != null)) {
             throw new IllegalArgumentException("a certificate profile goes with, and only with, type certificate");
         }
+        if ((type == CredentialType.PASSWORD) != (password != null)) {
+            throw new IllegalArgumentException("a password policy goes with, and only with, type password");
+        }
     }
 
-    /** A credential without a certificate profile (an API key). */
+    /** A credential without a password policy (an API key or a certificate). */
+    public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
+                      Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
+                      Instant nextRotationAt, Instant createdAt, Instant decommissionedAt,
+                      CertificateProfile certificate) {
+        this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
+                decommissionedAt, certificate, null);
+    }
+
+    /** A credential without a certificate profile or password policy (an API key). */
     public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
                       Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
                       Instant nextRotationAt, Instant createdAt, Instant decommissionedAt) {
         this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
-                decommissionedAt, null);
+                decommissionedAt, null, null);
     }
 
     public enum CredentialStatus {

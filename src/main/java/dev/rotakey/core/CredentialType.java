@@ -3,10 +3,14 @@ package dev.rotakey.core;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The kinds of credential Rotakey manages: random API keys and X.509 certificates issued by a configured CA. */
+/**
+ * The kinds of credential Rotakey manages: random API keys, random passwords for systems that take
+ * passwords, and X.509 certificates issued by a configured CA.
+ */
 public enum CredentialType {
     API_KEY("api-key"),
-    CERTIFICATE("certificate");
+    CERTIFICATE("certificate"),
+    PASSWORD("password");
 
     private final String wireName;
 

@@ -6,6 +6,7 @@ import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.KeyCustody;
+import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.target.TargetBinding;
 import org.jdbi.v3.core.Handle;
@@ -47,8 +48,26 @@ public final class CredentialDao {
                 instant(rs.getTimestamp("next_rotation_at")),
                 instant(rs.getTimestamp("created_at")),
                 instant(rs.getTimestamp("decommissioned_at")),
-                profile(rs.getString("certificate_profile")));
+                profile(rs.getString("certificate_profile")),
+                passwordPolicy(rs.getString("password_policy")));
     };
+
+    /** The password policy as stored: {@code {"length": 32, "alphabet": "…"}}. */
+    private record StoredPasswordPolicy(int length, String alphabet) {
+    }
+
+    private static PasswordPolicy passwordPolicy(String json) {
+        if (json == null) {
+            return null;
+        }
+        StoredPasswordPolicy p = JsonText.read(json, new TypeReference<StoredPasswordPolicy>() {
+        });
+        return new PasswordPolicy(p.length(), p.alphabet());
+    }
+
+    private static String passwordPolicyJson(PasswordPolicy p) {
+        return p == null ? null : JsonText.write(new StoredPasswordPolicy(p.length(), p.alphabet()));
+    }
 
     /** The certificate profile as stored: a flat JSON object of strings and lists, stable across versions. */
     private record StoredProfile(String ca, String keySpec, String validity, double renewAt, List<String> dnsNames,
@@ -87,8 +106,8 @@ public final class CredentialDao {
             bindings.add(m);
         }
         h.createUpdate("INSERT INTO credentials (id, agent_id, type, backend, rotation_every, rotation_cron, grace_period, "
-                        + "bindings, status, next_rotation_at, created_at, certificate_profile) VALUES (:id, :agent, :type, :backend, "
-                        + ":every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile)")
+                        + "bindings, status, next_rotation_at, created_at, certificate_profile, password_policy) VALUES (:id, :agent, "
+                        + ":type, :backend, :every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile, :password)")
                 .bind("id", c.id())
                 .bind("agent", c.agentId())
                 .bind("type", c.type().wireName())
@@ -101,6 +120,7 @@ public final class CredentialDao {
                 .bind("next", c.nextRotationAt())
                 .bind("createdAt", c.createdAt())
                 .bind("profile", profileJson(c.certificate()))
+                .bind("password", passwordPolicyJson(c.password()))
                 .execute();
     }
 

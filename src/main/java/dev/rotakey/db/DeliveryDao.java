@@ -3,6 +3,7 @@ package dev.rotakey.db;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
+import java.util.List;
 
 /** Records which target bindings have received, verified and dropped each version. */
 public final class DeliveryDao {
@@ -27,6 +28,26 @@ public final class DeliveryDao {
     public void verified(String credentialId, int version, int bindingIndex, Instant at) {
         h.createUpdate("UPDATE deliveries SET verified_at = :at WHERE credential_id = :c AND version = :v AND binding_index = :i")
                 .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).bind("at", at).execute();
+    }
+
+    /** Records a target's reference to a version's material at a binding; repeating it is harmless. */
+    public void addReference(String credentialId, int version, int bindingIndex, String reference) {
+        boolean known = h.createQuery("SELECT COUNT(*) FROM target_references WHERE credential_id = :c AND version = :v "
+                        + "AND binding_index = :i AND reference = :r")
+                .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).bind("r", reference)
+                .mapTo(Integer.class).one() > 0;
+        if (!known) {
+            h.createUpdate("INSERT INTO target_references (credential_id, version, binding_index, reference) "
+                            + "VALUES (:c, :v, :i, :r)")
+                    .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).bind("r", reference).execute();
+        }
+    }
+
+    /** Every reference recorded for a version at a binding, oldest first. */
+    public List<String> references(String credentialId, int version, int bindingIndex) {
+        return h.createQuery("SELECT reference FROM target_references WHERE credential_id = :c AND version = :v "
+                        + "AND binding_index = :i ORDER BY seq")
+                .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).mapTo(String.class).list();
     }
 
     public void removed(String credentialId, int version, int bindingIndex, Instant at) {

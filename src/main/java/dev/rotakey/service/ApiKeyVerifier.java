@@ -88,7 +88,8 @@ public final class ApiKeyVerifier {
         CredentialVersion v = found.get();
         // One handle for both look-ups: this is the hot path of every consumer's key check.
         Optional<Agent> owner = store.read(d -> d.credentials().find(v.credentialId())
-                // Only API keys are secrets one presents; a certificate's digest is of public material.
+                // Only API keys are presented here: a certificate's digest is of public material, and a
+                // password is checked by the system it unlocks, never by Rotakey.
                 .filter(c -> c.type() == CredentialType.API_KEY)
                 .flatMap(c -> d.agents().find(c.agentId())));
         if (owner.isEmpty()) {

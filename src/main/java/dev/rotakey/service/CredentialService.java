@@ -13,6 +13,7 @@ import dev.rotakey.core.Agent;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
+import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationPolicy;
@@ -28,9 +29,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates credentials (validating every field before anything is generated) and issues their
@@ -99,10 +102,14 @@ public final class CredentialService {
         AgentService.requireId("agent", req.agent());
         CredentialType type = CredentialType.fromWire(req.type() == null ? "api-key" : req.type())
                 .orElseThrow(() -> RejectedException.invalid("type", "'" + req.type()
-                        + "' is not supported here (supported: api-key, certificate)"));
+                        + "' is not supported here (supported: api-key, certificate, password)"));
         CertificateProfile profile = type == CredentialType.CERTIFICATE ? profiles.parse(req) : null;
         if (profile == null) {
             CertificateProfiles.refuseCertificateFields(req);
+        }
+        PasswordPolicy password = type == CredentialType.PASSWORD ? passwordPolicy(req) : null;
+        if (password == null) {
+            refusePasswordFields(req);
         }
         String backend = req.backend() == null ? backends.names().get(0) : req.backend();
         if (backends.find(backend).isEmpty()) {
@@ -125,8 +132,49 @@ public final class CredentialService {
                     + interval + ")");
         }
         List<TargetBinding> bindings = bindings(req.targets());
+        if (password != null) {
+            String usable = password.alphabetWithout(refusedCharacters(targets, bindings));
+            if (usable.length() < PasswordPolicy.MIN_ALPHABET) {
+                throw RejectedException.invalid("alphabet", "only " + usable.length() + " of its characters are "
+                        + "accepted by every bound target (" + usable + "); at least " + PasswordPolicy.MIN_ALPHABET
+                        + " are needed");
+            }
+        }
         return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,
-                Credential.CredentialStatus.ACTIVE, null, now, null, profile);
+                Credential.CredentialStatus.ACTIVE, null, now, null, profile, password);
+    }
+
+    private static PasswordPolicy passwordPolicy(CreateCredentialRequest req) {
+        int length = req.length() == null ? PasswordPolicy.DEFAULT_LENGTH : req.length();
+        if (length < PasswordPolicy.MIN_LENGTH || length > PasswordPolicy.MAX_LENGTH) {
+            throw RejectedException.invalid("length", "must be between " + PasswordPolicy.MIN_LENGTH + " and "
+                    + PasswordPolicy.MAX_LENGTH + " (was " + length + ")");
+        }
+        String alphabet = req.alphabet() == null ? PasswordPolicy.DEFAULT_ALPHABET : req.alphabet();
+        String problem = PasswordPolicy.alphabetProblem(alphabet);
+        if (problem != null) {
+            throw RejectedException.invalid("alphabet", problem);
+        }
+        return new PasswordPolicy(length, alphabet);
+    }
+
+    /** Length and alphabet mean nothing to an API key or a certificate: ignoring them would hide a mistaken type. */
+    static void refusePasswordFields(CreateCredentialRequest req) {
+        if (req.length() != null) {
+            throw RejectedException.invalid("length", "applies only to \"type\": \"password\"");
+        }
+        if (req.alphabet() != null) {
+            throw RejectedException.invalid("alphabet", "applies only to \"type\": \"password\"");
+        }
+    }
+
+    /** Every character that some binding's target refuses in a password. */
+    static Set<Character> refusedCharacters(Targets targets, List<TargetBinding> bindings) {
+        Set<Character> refused = new HashSet<>();
+        for (TargetBinding b : bindings) {
+            refused.addAll(targets.get(b.target()).refusedCharacters(b));
+        }
+        return refused;
     }
 
     /**

@@ -171,9 +171,13 @@ public final class RevocationService {
             authorities.revoke(c.id(), v.version(), reason == null ? RevocationReason.SUPERSEDED : reason, at);
             CertificateIssuer.destroyLeafKey(store, backend, c.id(), v.version());
         }
-        for (TargetBinding b : c.bindings()) {
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            int index = i;
+            List<String> references = store.read(d -> d.deliveries().references(c.id(), v.version(), index));
             targets.get(b.target()).revoke(new Revocation(c.agentId(), c.id(), c.type().wireName(), v.version(), b,
-                    content -> MaterialDigests.matches(backend, content, v.digest())));
+                    content -> MaterialDigests.matches(backend, content, v.digest()), references));
         }
     }
 

@@ -13,6 +13,8 @@ import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.PasswordIssuer;
+import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationListener;
@@ -61,6 +63,7 @@ public final class RotationExecutor {
     private final ScheduleCalculator schedule;
     private final PendingMaterial pending = new PendingMaterial();
     private final ApiKeyIssuer apiKeys = new ApiKeyIssuer();
+    private final PasswordIssuer passwords = new PasswordIssuer();
     private final CertificateAuthorities authorities;
     private final CertificateIssuer certificates;
     private volatile RotationListener listener = RotationListener.NONE;
@@ -166,6 +169,7 @@ public final class RotationExecutor {
         Rotation next = workflow.stepSucceeded(r, now);
         boolean ok;
         try {
+            List<String> references = references(c, r.version(), material);
             ok = store.tx(tx -> {
                 tx.credentials().findForUpdate(r.credentialId());
                 if (!tx.rotations().advance(r, next)) {
@@ -173,6 +177,7 @@ public final class RotationExecutor {
                 }
                 tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
                         material.digestKeyId(), r.id(), now));
+                recordReferences(tx, c.id(), r.version(), references);
                 if (material.keyRef() != null) {
                     tx.versions().setKeyRef(r.credentialId(), r.version(), material.keyRef());
                 }
@@ -267,9 +272,13 @@ public final class RotationExecutor {
         if (version.isPresent() && version.get().state() == VersionState.PENDING) {
             KeyBackend backend = backends.get(c.backend());
             String digest = version.get().digest();
-            for (TargetBinding b : c.bindings()) {
+            List<TargetBinding> bindings = c.bindings();
+            for (int i = 0; i < bindings.size(); i++) {
+                TargetBinding b = bindings.get(i);
+                int index = i;
+                List<String> references = store.read(d -> d.deliveries().references(c.id(), r.version(), index));
                 targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), r.version(), b,
-                        content -> MaterialDigests.matches(backend, content, digest)));
+                        content -> MaterialDigests.matches(backend, content, digest), references));
             }
             if (c.type() == CredentialType.CERTIFICATE) {
                 // The certificate may have reached a target before the failure: it goes on the CRL.
@@ -357,11 +366,14 @@ public final class RotationExecutor {
             // before its replacement for the same version is issued.
             authorities.revoke(c.id(), r.version(), RevocationReason.SUPERSEDED, clock.instant());
             CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
+        } else {
+            discardLostMaterial(c, r.version(), backend);
         }
         IssuedMaterial fresh = issue(backend, c, r.version());
         Instant now = clock.instant();
         boolean isVerify = r.step() == RotationStep.VERIFY;
         Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
+        List<String> references = references(c, r.version(), fresh);
         boolean ok = store.tx(tx -> {
             tx.credentials().findForUpdate(c.id());
             if (isVerify && !tx.rotations().advance(r, rewound)) {
@@ -370,6 +382,9 @@ public final class RotationExecutor {
             CredentialVersion v = tx.versions().find(c.id(), r.version())
                     .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
             tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
+            // Added to, never replacing, the lost material's references: that material may have reached a
+            // target before the restart, and revocation or clean-up must find it there too.
+            recordReferences(tx, c.id(), r.version(), references);
             tx.versions().setKeyRef(c.id(), r.version(), fresh.keyRef());
             audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
                     "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(java.util.Locale.ROOT)
@@ -384,8 +399,65 @@ public final class RotationExecutor {
         return isVerify ? null : fresh;
     }
 
+    /**
+     * Material lost with a restart may already sit at a target that adds rather than replaces (a Redis
+     * user holds several passwords), where it would keep working with nobody holding it; it is removed
+     * there, through the references recorded before its delivery, before fresh material is issued.
+     * Targets without references replace the material on the next delivery anyway.
+     */
+    private void discardLostMaterial(Credential c, int version, KeyBackend backend) {
+        Optional<CredentialVersion> lost = store.read(d -> d.versions().find(c.id(), version));
+        if (lost.isEmpty()) {
+            return;
+        }
+        String digest = lost.get().digest();
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            int index = i;
+            List<String> references = store.read(d -> d.deliveries().references(c.id(), version, index));
+            if (!references.isEmpty()) {
+                TargetBinding b = bindings.get(i);
+                targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
+                        content -> MaterialDigests.matches(backend, content, digest), references));
+            }
+        }
+    }
+
+    /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */
+    private List<String> references(Credential c, int version, IssuedMaterial material) {
+        List<String> out = new java.util.ArrayList<>();
+        for (TargetBinding b : c.bindings()) {
+            out.add(targets.get(b.target()).materialReference(delivery(c, version, b, material)));
+        }
+        return out;
+    }
+
+    private static void recordReferences(Daos tx, String credentialId, int version, List<String> references) {
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i) != null) {
+                tx.deliveries().addReference(credentialId, version, i, references.get(i));
+            }
+        }
+    }
+
     private IssuedMaterial issue(KeyBackend backend, Credential c, int version) {
-        return c.type() == CredentialType.CERTIFICATE ? certificates.issue(backend, c, version) : apiKeys.issue(backend);
+        return switch (c.type()) {
+            case CERTIFICATE -> certificates.issue(backend, c, version);
+            case API_KEY -> apiKeys.issue(backend);
+            // Targets' refused characters are taken out now, not only at creation: a binding's target may
+            // have been reconfigured since. Fewer than ten left fails the rotation rather than weakening it.
+            case PASSWORD -> passwords.issue(backend, c.password().length(), usableAlphabet(c));
+        };
+    }
+
+    private String usableAlphabet(Credential c) {
+        String alphabet = c.password().alphabetWithout(CredentialService.refusedCharacters(targets, c.bindings()));
+        if (alphabet.length() < PasswordPolicy.MIN_ALPHABET) {
+            throw new TargetException("credential " + c.id() + ": only " + alphabet.length() + " characters of its "
+                    + "alphabet are accepted by every bound target; at least " + PasswordPolicy.MIN_ALPHABET + " are needed",
+                    false);
+        }
+        return alphabet;
     }
 
     /** Wipes material that will never be delivered, and destroys its leaf key if the backend holds one. */

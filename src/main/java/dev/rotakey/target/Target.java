@@ -1,5 +1,7 @@
 package dev.rotakey.target;
 
+import java.util.Set;
+
 /**
  * A system that receives or accepts credentials (a directory of files, a database role, a
  * Redis ACL user, …). Credentials bind to a target by its configured name with parameters of
@@ -24,6 +26,27 @@ public interface Target extends AutoCloseable {
      * @throws InvalidBindingException naming the offending parameter
      */
     void validateBinding(TargetBinding binding);
+
+    /**
+     * Characters that passwords delivered through {@code binding} must not contain, because the
+     * system behind it refuses or mangles them. Rotakey generates passwords from the credential's
+     * alphabet without the refused characters of every binding, and refuses at creation a
+     * credential whose alphabet would keep fewer than ten.
+     */
+    default Set<Character> refusedCharacters(TargetBinding binding) {
+        return Set.of();
+    }
+
+    /**
+     * A short, non-secret reference to the material as this target will hold it, for targets that
+     * cannot recognise a version by its content (a Redis server keeps only a hash of each password,
+     * which {@link Revocation#matcher()} cannot be applied to). Rotakey persists it before the
+     * material leaves the process and hands it back in {@link Revocation#references()}; null when
+     * the target needs none (the default). It must not let anyone test a guess of the secret.
+     */
+    default String materialReference(Delivery delivery) {
+        return null;
+    }
 
     /** Makes a new version available at this target. */
     void deliver(Delivery delivery);

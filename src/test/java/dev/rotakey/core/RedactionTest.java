@@ -38,4 +38,27 @@ class RedactionTest {
         m.destroy();
         assertThat(c.privateKeyPem().isDestroyed()).isTrue();
     }
+
+    @Test
+    void passwordDeliveriesAndTheRedisTargetNeverPrintPasswords() {
+        String password = "Tr0ub4dor-and-3-more-chars";
+        Secret secret = Secret.of(password);
+        TargetBinding binding = new TargetBinding("redis-main", Map.of("user", "billing-agent"));
+        Delivery d = new Delivery("agent", "cred", "password", 2, binding, secret);
+        IssuedMaterial m = new IssuedMaterial(secret, "00ff", "kid");
+        dev.rotakey.target.Revocation r = new dev.rotakey.target.Revocation("agent", "cred", "password", 1, binding,
+                content -> false, java.util.List.of("1a2b3c4d"));
+        dev.rotakey.target.redis.RedisAclTarget target = new dev.rotakey.target.redis.RedisAclTarget("redis-main",
+                "127.0.0.1", 6379, "rotakey", "admin-secret-pw".toCharArray(), 1000, 1000,
+                dev.rotakey.target.redis.RedisAclTarget.SaveAclFile.AUTO);
+        dev.rotakey.target.redis.RedisAclTargetFactory factory = new dev.rotakey.target.redis.RedisAclTargetFactory();
+        factory.setHost("127.0.0.1");
+        factory.setPassword(dev.rotakey.config.SecretSource.fromEnv("ROTAKEY_REDIS_PASSWORD"));
+        assertThat(d.toString()).doesNotContain(password).contains("version=2");
+        assertThat(m.toString()).doesNotContain(password);
+        assertThat(r.toString()).doesNotContain(password);
+        assertThat(target.toString()).doesNotContain("admin-secret-pw").contains("[redacted]");
+        assertThat(factory.toString()).contains("ROTAKEY_REDIS_PASSWORD");
+        target.close();
+    }
 }

@@ -280,6 +280,38 @@ class DaemonEndToEndTest {
     }
 
     @Test
+    void passwordCredentialsOverHttp() throws Exception {
+        String agent = createAgent("db-agent");
+        RunningDaemon.Answer a = daemon.post("/api/v1/credentials", "{\"id\":\"db-agent-pw\",\"agent\":\"" + agent
+                + "\",\"type\":\"password\",\"length\":20,\"alphabet\":\"abcdefghijkmnopqrstuvwxyz23456789\","
+                + "\"rotation\":{\"every\":\"P7D\"},\"gracePeriod\":\"PT1H\","
+                + "\"targets\":[{\"target\":\"local-files\",\"path\":\"" + agent + "/pw\"}]}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        JsonNode created = a.json();
+        assertThat(created.get("type").asText()).isEqualTo("password");
+        assertThat(created.get("length").asInt()).isEqualTo(20);
+        assertThat(created.get("alphabet").asText()).isEqualTo("abcdefghijkmnopqrstuvwxyz23456789");
+        assertThat(created.has("ca")).isFalse();
+        String password1 = daemon.delivered(agent + "/pw");
+        assertThat(password1).matches("[a-km-z2-9]{20}");
+        // The verify endpoint is for API keys only.
+        assertThat(verify(password1).get("valid").asBoolean()).isFalse();
+
+        assertThat(daemon.task("/tasks/rotate?credential=db-agent-pw").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("db-agent-pw", 2).equals("CURRENT"));
+        String password2 = daemon.delivered(agent + "/pw");
+        assertThat(password2).matches("[a-km-z2-9]{20}").isNotEqualTo(password1);
+        assertThat(daemon.get("/api/v1/credentials/db-agent-pw").body()).doesNotContain(password1).doesNotContain(password2);
+
+        String bad = "{\"id\":\"x\",\"agent\":\"" + agent + "\",\"type\":\"%s\",%s"
+                + "\"targets\":[{\"target\":\"local-files\",\"path\":\"x\"}]}";
+        expect(daemon.post("/api/v1/credentials", String.format(bad, "password", "\"length\":8,")), 422, "length");
+        expect(daemon.post("/api/v1/credentials", String.format(bad, "password", "\"alphabet\":\"abc\",")), 422, "alphabet");
+        expect(daemon.post("/api/v1/credentials", String.format(bad, "api-key", "\"length\":32,")), 422, "length");
+        assertNoSecretsAnywhere(List.of(password1, password2, daemon.token()));
+    }
+
+    @Test
     void badInputGetsClearFourHundredsNeverFiveHundreds() {
         createAgent("a4");
         expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).GET(), null), 401, "Authorization");

@@ -27,6 +27,7 @@ import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 import dev.rotakey.target.Targets;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.target.redis.RedisProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -87,9 +88,13 @@ class RotationWorkflowIntegrationTest {
         final Store store = db.store();
 
         Node(Target target, RotationListener listener) {
+            this(Map.of("local-files", target), listener);
+        }
+
+        Node(Map<String, Target> byName, RotationListener listener) {
             AuditLog audit = new AuditLog(store, clock);
             KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
-            Targets targets = new Targets(Map.of("local-files", target));
+            Targets targets = new Targets(byName);
             RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
                     Duration.ofSeconds(4), 2.0, 0.5));
             CredentialLocks locks = new CredentialLocks(16);
@@ -591,6 +596,232 @@ class RotationWorkflowIntegrationTest {
         assertThat(stored).isEmpty();
     }
 
+    private static CreateCredentialRequest password(String id, Integer length, String alphabet) {
+        return new CreateCredentialRequest(id, "agent-1", "password", "hsm",
+                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                List.of(Map.of("target", "local-files", "path", "agent-1/" + id)),
+                null, null, null, null, null, null, null, length, alphabet);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordCredentialsAreGeneratedDeliveredAsOneFileAndStoredOnlyAsADigest(TestDatabases.Engine engine)
+            throws Exception {
+        Node node = start(engine);
+        node.credentials.create(password("pw1", 40, null), "test");
+        String first = fileContent("pw1");
+        assertThat(first).hasSize(40);
+        assertThat(first.chars()).allMatch(ch -> dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET.indexOf(ch) >= 0);
+        assertThat(versionInFile("pw1")).isEqualTo(1);
+        // Only the HMAC digest reaches the database, never the password.
+        assertThat(versions("pw1").get(0).digest()).doesNotContain(first)
+                .isEqualTo(MaterialDigests.digest(backend, first.getBytes(StandardCharsets.UTF_8)));
+
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(node.rotations.startAndRun("pw1", RotationTrigger.OPERATOR, "test").state())
+                .isEqualTo(RotationState.SUCCEEDED);
+        assertThat(fileContent("pw1")).hasSize(40).isNotEqualTo(first);
+        assertThat(versionInFile("pw1")).isEqualTo(2);
+
+        // The policy survives a round trip through the database and shows in the view.
+        dev.rotakey.core.Credential stored = node.credentials.get("pw1");
+        assertThat(stored.password()).isEqualTo(new dev.rotakey.core.PasswordPolicy(40,
+                dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET));
+        dev.rotakey.api.CredentialView view = dev.rotakey.api.CredentialView.of(stored, versions("pw1"), Map.of(), null);
+        assertThat(view.type()).isEqualTo("password");
+        assertThat(view.length()).isEqualTo(40);
+        assertThat(view.alphabet()).isEqualTo(dev.rotakey.core.PasswordPolicy.DEFAULT_ALPHABET);
+        String json = io.dropwizard.jackson.Jackson.newObjectMapper().writeValueAsString(view);
+        assertThat(json).contains("\"length\":40").doesNotContain(fileContent("pw1")).doesNotContain(first);
+
+        // A password is not an API key: the verify endpoint never vouches for one, current or not.
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        assertThat(verifier.verify(fileContent("pw1"), "test").valid()).isFalse();
+        assertThat(verifier.verify(fileContent("pw1"), "test").agent()).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordsAvoidTheCharactersATargetRefuses(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        java.util.Set<Character> lower = new java.util.HashSet<>();
+        for (char ch = 'a'; ch <= 'z'; ch++) {
+            lower.add(ch);
+        }
+        Node node = new Node(new DelegatingTarget(files()) {
+            @Override
+            public java.util.Set<Character> refusedCharacters(TargetBinding binding) {
+                return lower;
+            }
+        }, RotationListener.NONE);
+        node.credentials.create(password("pw2", 128, "abcdefghijklmnopqrstuvwxyz0123456789"), "test");
+        assertThat(fileContent("pw2")).hasSize(128).matches("[0-9]{128}");
+
+        assertThatThrownBy(() -> node.credentials.create(password("pw3", null, "abcdefghijklmn0123"), "test"))
+                .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                .hasFieldOrPropertyWithValue("field", "alphabet")
+                .hasMessageContaining("at least 10");
+        assertThat(node.store.read((dev.rotakey.db.Daos d) -> d.credentials().find("pw3")).isEmpty()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void passwordFieldsThatCannotBeHonouredAreRefusedNamingTheField(TestDatabases.Engine engine) throws Exception {
+        Node node = start(engine);
+        Map<String, CreateCredentialRequest> bad = new java.util.LinkedHashMap<>();
+        bad.put("length", password("bad", 15, null));
+        bad.put("length ", password("bad", 129, null));
+        bad.put("alphabet", password("bad", null, "abcdefghi"));
+        bad.put("alphabet ", password("bad", null, "abcdefghijj"));
+        bad.put("alphabet  ", password("bad", null, "abcdefghij k"));
+        bad.put("  length", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, null, null, null, null, null, 32, null));
+        bad.put("  alphabet", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, null, null, null, null, null, null, "abcdefghijk"));
+        bad.put("validity", new CreateCredentialRequest("bad", "agent-1", "password", "hsm", null, "PT1H",
+                apiKey("bad").targets(), null, null, "P1D", null, null, null, null, null, null));
+        for (Map.Entry<String, CreateCredentialRequest> e : bad.entrySet()) {
+            assertThatThrownBy(() -> node.credentials.create(e.getValue(), "test"))
+                    .as(e.getKey())
+                    .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                    .hasFieldOrPropertyWithValue("kind", dev.rotakey.core.RejectedException.Kind.INVALID)
+                    .hasFieldOrPropertyWithValue("field", e.getKey().trim());
+        }
+        assertThat(node.store.read((dev.rotakey.db.Daos d) -> d.credentials().find("bad")).isEmpty()).isTrue();
+    }
+
+    /**
+     * A password bound to the machine's real Redis and to a file: agents can log in with the old and
+     * the new password during the grace period and only with the new one after revocation; a Redis
+     * that is down during the next rotation gives retries, then a FAILED rotation, and the current
+     * password keeps working.
+     */
+    @org.junit.jupiter.api.Test
+    void passwordOnRedisOverlapsDuringGraceAndSurvivesAnOutage() throws Exception {
+        try (RedisProbe redis = new RedisProbe()) {
+            start(TestDatabases.Engine.H2);
+            String user = redis.newUser();
+            Node node = new Node(Map.of("local-files", files(), "redis-main",
+                    RedisProbe.factory(RedisProbe.PORT).build("redis-main")), RotationListener.NONE);
+            CreateCredentialRequest req = new CreateCredentialRequest("pw-redis", "agent-1", "password", "hsm",
+                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                    List.of(Map.of("target", "local-files", "path", "agent-1/pw-redis"),
+                            Map.of("target", "redis-main", "user", user)),
+                    null, null, null, null, null, null, null, 24, null);
+            node.credentials.create(req, "test");
+            String v1 = fileContent("pw-redis");
+            assertThat(v1).hasSize(24);
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+
+            clock.advance(Duration.ofMinutes(5));
+            assertThat(node.rotations.startAndRun("pw-redis", RotationTrigger.OPERATOR, "test").state())
+                    .isEqualTo(RotationState.SUCCEEDED);
+            String v2 = fileContent("pw-redis");
+            assertThat(v2).isNotEqualTo(v1);
+            // Grace period: agents that have not picked up the new password yet still get in.
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            // What the database holds to find each password in Redis: a short reference, never the password.
+            List<String> refs = db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-redis", 2, 1));
+            assertThat(refs).hasSize(1).allSatisfy(ref -> assertThat(ref).hasSize(8).isNotEqualTo(v2));
+            assertThat(db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-redis", 2, 0))).isEmpty();
+
+            clock.advance(Duration.ofHours(1));
+            assertThat(node.revocations.revokeDue("pw-redis", 1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v1)).isFalse();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+
+            // Redis goes down for the next rotation (a closed loopback port) and is back for its clean-up.
+            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
+            Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
+            Target dead = RedisProbe.factory(RedisProbe.closedPort()).build("redis-main");
+            Target flapping = new DelegatingTarget(live) {
+                @Override
+                public void deliver(Delivery d) {
+                    (up.get() ? live : dead).deliver(d);
+                }
+
+                @Override
+                public void discard(Revocation rv) {
+                    (up.get() ? live : dead).discard(rv);
+                }
+            };
+            Node outage = new Node(Map.of("local-files", files(), "redis-main", flapping), RotationListener.NONE);
+            clock.advance(Duration.ofMinutes(5));
+            Rotation r = outage.rotations.startAndRun("pw-redis", RotationTrigger.OPERATOR, "test");
+            int attempts = 0;
+            while (!r.state().terminal()) {
+                assertThat(++attempts).as("the rotation must end").isLessThan(20);
+                assertThat(r.nextAttemptAt()).as("retried after a backoff").isNotNull();
+                // The old password works throughout the outage's retries.
+                assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+                up.set(r.step() == RotationStep.CLEANUP);
+                clock.set(r.nextAttemptAt());
+                r = outage.executor.run(r.id());
+            }
+            assertThat(attempts).isGreaterThanOrEqualTo(2);
+            assertThat(r.state()).isEqualTo(RotationState.FAILED);
+            assertThat(r.lastError()).contains("redis-main").contains("unreachable").doesNotContain(v2);
+            List<CredentialVersion> vs = versions("pw-redis");
+            assertInvariants(vs);
+            assertThat(vs).extracting(CredentialVersion::state)
+                    .containsExactly(VersionState.REVOKED, VersionState.CURRENT, VersionState.FAILED);
+            assertThat(fileContent("pw-redis")).isEqualTo(v2);
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A process killed after Redis accepted a new password but before the delivery was recorded: the
+     * plaintext is gone, fresh material is issued for the version, and the lost password is removed
+     * from Redis first, through the reference recorded before it was sent, so no password that nobody
+     * holds keeps working.
+     */
+    @org.junit.jupiter.api.Test
+    void aRestartAfterDeliveringToRedisLeavesNoOrphanPassword() throws Exception {
+        try (RedisProbe redis = new RedisProbe()) {
+            start(TestDatabases.Engine.H2);
+            String user = redis.newUser();
+            Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
+            Node node = new Node(Map.of("local-files", files(), "redis-main", live), RotationListener.NONE);
+            node.credentials.create(new CreateCredentialRequest("pw-crash", "agent-1", "password", "hsm",
+                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                    List.of(Map.of("target", "local-files", "path", "agent-1/pw-crash"),
+                            Map.of("target", "redis-main", "user", user)),
+                    null, null, null, null, null, null, null, null, null), "test");
+            String v1 = fileContent("pw-crash");
+
+            Target dying = new DelegatingTarget(live) {
+                @Override
+                public void deliver(Delivery d) {
+                    super.deliver(d);
+                    throw new SimulatedCrash("after ACL SETUSER, before recording the delivery");
+                }
+            };
+            Node doomed = new Node(Map.of("local-files", files(), "redis-main", dying), RotationListener.NONE);
+            clock.advance(Duration.ofMinutes(5));
+            Rotation started = doomed.rotations.start("pw-crash", RotationTrigger.OPERATOR, "test", false);
+            assertThatThrownBy(() -> doomed.executor.run(started.id())).isInstanceOf(SimulatedCrash.class);
+            assertThat(RedisProbe.passwordCount(user)).as("v1 and the lost v2").isEqualTo(2);
+
+            Node restarted = new Node(Map.of("local-files", files(), "redis-main", live), RotationListener.NONE);
+            assertThat(restarted.executor.run(started.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+            String v2 = fileContent("pw-crash");
+            assertThat(RedisProbe.authenticates(user, v1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).as("v1 and the re-issued v2 only").isEqualTo(2);
+            assertThat(db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-crash", 2, 1)))
+                    .hasSize(2);
+
+            clock.advance(Duration.ofHours(1));
+            assertThat(restarted.revocations.revokeDue("pw-crash", 1)).isTrue();
+            assertThat(RedisProbe.authenticates(user, v1)).isFalse();
+            assertThat(RedisProbe.authenticates(user, v2)).isTrue();
+            assertThat(RedisProbe.passwordCount(user)).isEqualTo(1);
+        }
+    }
+
     private static java.util.Optional<String> keyRef(Node node, String id, int version) {
         return node.store.read(d -> d.versions().keyRef(id, version));
     }
@@ -654,6 +885,16 @@ class RotationWorkflowIntegrationTest {
         @Override
         public void discard(Revocation revocation) {
             delegate.discard(revocation);
+        }
+
+        @Override
+        public java.util.Set<Character> refusedCharacters(TargetBinding binding) {
+            return delegate.refusedCharacters(binding);
+        }
+
+        @Override
+        public String materialReference(Delivery delivery) {
+            return delegate.materialReference(delivery);
         }
     }
 }

@@ -92,9 +92,14 @@ public abstract class TargetContractTest {
         return new Delivery("agent-" + credentialId, credentialId, "api-key", version, binding(credentialId), material);
     }
 
+    /**
+     * A revocation as production builds it: with the material matcher and the reference the target
+     * gave for this material before its delivery (Rotakey persists it then; the test recomputes it).
+     */
     protected Revocation revocation(String credentialId, int version, Secret material) {
+        String reference = target.materialReference(delivery(credentialId, version, material));
         return new Revocation("agent-" + credentialId, credentialId, "api-key", version, binding(credentialId),
-                matcherFor(material));
+                matcherFor(material), reference == null ? List.of() : List.of(reference));
     }
 
     private void assertHolds(String credentialId, Secret material) throws Exception {
