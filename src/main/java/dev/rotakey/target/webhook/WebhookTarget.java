@@ -14,6 +14,7 @@ import dev.rotakey.target.TargetException;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +31,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
 
 /**
  * A {@code webhook} target: POSTs signed JSON events (delivered, verify, revoked, discarded) to the
@@ -229,7 +229,7 @@ public final class WebhookTarget implements Target {
                 return response.body() == null ? new byte[0] : response.body();
             }
             // 408 and 429 say "later"; any other 4xx (a wrong signature, a refused body) will not change by itself
-            boolean retryable = status >= 500 || status == 408 || status == 429 || status < 200;
+            boolean retryable = status >= 500 || status == 408 || status == 429;
             throw new TargetException(where(event) + " answered HTTP " + status, retryable);
         } finally {
             Arrays.fill(bytes, (byte) 0);
