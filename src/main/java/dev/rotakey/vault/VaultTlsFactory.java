@@ -5,6 +5,8 @@ import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * TLS towards Vault: the PEM file of the CA that signed Vault's certificate ({@code caFile}; the
  * JDK's trust store when absent), an optional client certificate and key (PEM) for Vault's TLS
@@ -64,6 +66,16 @@ public class VaultTlsFactory {
             violations.addViolation(blank(clientKeyFile) ? "clientKeyFile" : "clientCertificateFile",
                     "must be set together with " + (blank(clientKeyFile) ? "clientCertificateFile" : "clientKeyFile"));
         }
+    }
+
+    /**
+     * The SSL context this configuration describes; other HTTPS clients (the webhook target) share it
+     * so that every TLS file in the config is read the same way.
+     *
+     * @param key the config key of this block, named in error messages
+     */
+    public SSLContext sslContext(String key) {
+        return VaultTransport.sslContext(this, key);
     }
 
     static boolean blank(String s) {

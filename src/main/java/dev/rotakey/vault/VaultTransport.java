@@ -181,7 +181,7 @@ final class VaultTransport {
         }
     }
 
-    private static SSLContext sslContext(VaultTlsFactory tls, String key) {
+    static SSLContext sslContext(VaultTlsFactory tls, String key) {
         try {
             TrustManager[] trust;
             if (!tls.isVerify()) {

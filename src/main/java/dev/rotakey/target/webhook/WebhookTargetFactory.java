@@ -1,0 +1,202 @@
+package dev.rotakey.target.webhook;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.rotakey.config.SecretSource;
+import dev.rotakey.config.SecretUnavailableException;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetFactory;
+import dev.rotakey.vault.VaultTlsFactory;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.selfvalidating.SelfValidating;
+import io.dropwizard.validation.selfvalidating.SelfValidation;
+import io.dropwizard.validation.selfvalidating.ViolationCollector;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import javax.net.ssl.SSLContext;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+
+/**
+ * Configuration of a {@code webhook} target: the receiver's {@code url} (and optional
+ * {@code verifyUrl}), the shared HMAC {@code secret}, a {@code timeout}, optional {@code tls} for a
+ * private CA or mutual TLS, and {@code maxClockSkew}, the timestamp tolerance receivers are told to apply.
+ */
+@JsonTypeName("webhook")
+@SelfValidating
+public class WebhookTargetFactory implements TargetFactory {
+    /** Shorter keys than the HMAC-SHA256 output would make guessing the key easier than forging a MAC. */
+    static final int MIN_SECRET_BYTES = 32;
+
+    @NotEmpty
+    private String url;
+    private String verifyUrl;
+    private boolean allowHttp;
+    @NotNull
+    @Valid
+    private SecretSource secret;
+    @NotNull
+    private Duration timeout = Duration.seconds(10);
+    @Valid
+    private VaultTlsFactory tls;
+    @NotNull
+    private Duration maxClockSkew = Duration.minutes(5);
+
+    @JsonProperty
+    public String getUrl() {
+        return url;
+    }
+
+    @JsonProperty
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    @JsonProperty
+    public String getVerifyUrl() {
+        return verifyUrl;
+    }
+
+    @JsonProperty
+    public void setVerifyUrl(String verifyUrl) {
+        this.verifyUrl = verifyUrl;
+    }
+
+    @JsonProperty
+    public boolean isAllowHttp() {
+        return allowHttp;
+    }
+
+    @JsonProperty
+    public void setAllowHttp(boolean allowHttp) {
+        this.allowHttp = allowHttp;
+    }
+
+    @JsonProperty
+    public SecretSource getSecret() {
+        return secret;
+    }
+
+    @JsonProperty
+    public void setSecret(SecretSource secret) {
+        this.secret = secret;
+    }
+
+    @JsonProperty
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    @JsonProperty
+    public void setTimeout(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    @JsonProperty
+    public VaultTlsFactory getTls() {
+        return tls;
+    }
+
+    @JsonProperty
+    public void setTls(VaultTlsFactory tls) {
+        this.tls = tls;
+    }
+
+    /**
+     * Not used by Rotakey itself, which always signs with the current time: the tolerance the
+     * receivers of this target should apply to {@code Rotakey-Timestamp}, kept here so the config documents it.
+     */
+    @JsonProperty
+    public Duration getMaxClockSkew() {
+        return maxClockSkew;
+    }
+
+    @JsonProperty
+    public void setMaxClockSkew(Duration maxClockSkew) {
+        this.maxClockSkew = maxClockSkew;
+    }
+
+    /** Both URLs must be absolute https (or http with {@code allowHttp}) URLs with a host. */
+    @SelfValidation
+    public void validateUrls(ViolationCollector violations) {
+        check(violations, "url", url);
+        check(violations, "verifyUrl", verifyUrl);
+        if (timeout != null && timeout.toMilliseconds() <= 0) {
+            violations.addViolation("timeout", "must be positive");
+        }
+    }
+
+    private void check(ViolationCollector violations, String property, String value) {
+        if (value == null || value.isEmpty()) {
+            return;
+        }
+        String problem = problem(value);
+        if (problem != null) {
+            violations.addViolation(property, problem);
+        }
+    }
+
+    private String problem(String value) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            return "is not a valid URL";
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+        if (scheme.equals("http")) {
+            if (!allowHttp) {
+                return "must be an https URL (set allowHttp: true to send credentials over plain http)";
+            }
+        } else if (!scheme.equals("https")) {
+            return "must be an https URL";
+        }
+        if (uri.getHost() == null) {
+            return "must name a host";
+        }
+        if (uri.getRawUserInfo() != null) {
+            // credentials in a URL end up in logs; the HMAC is the authentication
+            return "must not carry user info";
+        }
+        return null;
+    }
+
+    /** Reads the shared secret now, once: a missing or short secret fails the start, not the first rotation. */
+    @Override
+    public Target build(String name) {
+        String key = "targets[" + name + "]";
+        char[] chars = secret.read(key + ".secret");
+        byte[] bytes;
+        try {
+            ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
+            bytes = new byte[encoded.remaining()];
+            encoded.get(bytes);
+            if (encoded.hasArray()) {
+                Arrays.fill(encoded.array(), (byte) 0);
+            }
+        } finally {
+            Arrays.fill(chars, '\0');
+        }
+        if (bytes.length < MIN_SECRET_BYTES) {
+            Arrays.fill(bytes, (byte) 0);
+            throw new SecretUnavailableException(key + ".secret: must be at least " + MIN_SECRET_BYTES
+                    + " bytes (e.g. openssl rand -hex 32)");
+        }
+        SSLContext ssl = tls == null ? null : tls.sslContext(key + ".tls");
+        return new WebhookTarget(name, URI.create(url), verifyUrl == null || verifyUrl.isEmpty() ? null : URI.create(verifyUrl),
+                bytes, java.time.Duration.ofMillis(timeout.toMilliseconds()), ssl, Clock.systemUTC());
+    }
+
+    @Override
+    public String toString() {
+        return "WebhookTargetFactory{url=" + url + ", verifyUrl=" + verifyUrl + ", allowHttp=" + allowHttp
+                + ", secret=" + secret + ", timeout=" + timeout + ", tls=" + tls + ", maxClockSkew=" + maxClockSkew + "}";
+    }
+}
