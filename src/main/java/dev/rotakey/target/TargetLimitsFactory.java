@@ -2,13 +2,11 @@ package dev.rotakey.target;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.dropwizard.util.Duration;
-import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * The {@code limits:} block of a target: at most {@code concurrency} operations at once and
@@ -23,8 +21,7 @@ public class TargetLimitsFactory {
     @Max(100_000)
     private int perSecond;
     @NotNull
-    @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
-    private Duration maxWait = Duration.minutes(5);
+    private Duration maxWait = Duration.ofMinutes(5);
 
     @JsonProperty
     public int getConcurrency() {
@@ -53,6 +50,10 @@ public class TargetLimitsFactory {
 
     @JsonProperty
     public void setMaxWait(Duration maxWait) {
+        // Thrown here, like other duration checks, so that the parse error names the full key.
+        if (maxWait != null && (maxWait.isNegative() || maxWait.isZero())) {
+            throw new IllegalArgumentException("must be positive (PT0S would refuse every queued operation)");
+        }
         this.maxWait = maxWait;
     }
 
@@ -61,7 +62,7 @@ public class TargetLimitsFactory {
         if (concurrency == 0 && perSecond == 0) {
             return target;
         }
-        return new LimitedTarget(target, concurrency, perSecond, maxWait.toJavaDuration(), LimitedTarget.Waiting.SYSTEM,
+        return new LimitedTarget(target, concurrency, perSecond, maxWait, LimitedTarget.Waiting.SYSTEM,
                 metrics);
     }
 
