@@ -43,7 +43,9 @@ import dev.rotakey.service.RotationExecutor;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
+import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.TargetLimitsFactory;
 import dev.rotakey.target.Targets;
 import dev.rotakey.tasks.DecommissionTask;
 import dev.rotakey.tasks.PauseRotationsTask;
@@ -157,7 +159,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         AuditLog audit = new AuditLog(store, clock);
 
         KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(), KeyBackendFactory::build));
-        Targets targets = new Targets(buildAll("targets", config.getTargets(), TargetFactory::build));
+        Targets targets = new Targets(buildAll("targets", config.getTargets(),
+                (f, name) -> limited(f, f.build(name), environment)));
         checkBackendNames(config.getCertificateAuthorities(), backends);
         CertificateAuthorities authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends,
                 store, clock);
@@ -283,6 +286,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             }
         }
         return out;
+    }
+
+    /** Storm control: a target with a {@code limits:} block gets them applied around its operations. */
+    private static Target limited(TargetFactory factory, Target target, Environment environment) {
+        TargetLimitsFactory limits = factory.limits();
+        return limits == null ? target : limits.apply(target, environment.metrics());
     }
 
     /** A CA naming a key backend that is not configured stops start-up, naming the config key to fix. */

@@ -8,6 +8,7 @@ import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.TargetLimitsFactory;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationFactory;
@@ -334,6 +335,88 @@ class RotakeyConfigurationTest {
         assertThatThrownBy(() -> parse(MINIMAL + "rotation:\n  retry:\n    initialBackoff: PT10M\n    maxBackoff: PT5M\n"))
                 .isInstanceOf(ConfigurationValidationException.class)
                 .hasMessageContaining("initialBackoff");
+    }
+
+    // --- target limits (storm control) ---
+
+    private static final String FILES_TARGET = MINIMAL + """
+            targets:
+              files:
+                type: local-files
+                directory: /srv/rotakey/delivered
+            """;
+
+    @Test
+    void aTargetWithoutLimitsHasNone() throws Exception {
+        assertThat(parse(FILES_TARGET).getTargets().get("files").limits()).isNull();
+    }
+
+    @Test
+    void targetLimitsAreReadWithDefaultsForKeysLeftOut() throws Exception {
+        TargetLimitsFactory set = parse(FILES_TARGET + """
+                    limits:
+                      concurrency: 2
+                      perSecond: 10
+                      maxWait: PT30S
+                """).getTargets().get("files").limits();
+        assertThat(set.getConcurrency()).isEqualTo(2);
+        assertThat(set.getPerSecond()).isEqualTo(10);
+        assertThat(set.getMaxWait()).isEqualTo(Duration.ofSeconds(30));
+
+        TargetLimitsFactory defaults = parse(FILES_TARGET + "    limits:\n      concurrency: 4\n")
+                .getTargets().get("files").limits();
+        assertThat(defaults.getConcurrency()).isEqualTo(4);
+        assertThat(defaults.getPerSecond()).isZero();
+        assertThat(defaults.getMaxWait()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void everyTargetTypeTakesLimits() throws Exception {
+        RotakeyConfiguration c = parse(MINIMAL + """
+                targets:
+                  redis:
+                    type: redis-acl
+                    host: 127.0.0.1
+                    limits:
+                      perSecond: 50
+                  kv:
+                    type: vault-kv
+                    address: https://vault.example.org:8200
+                    auth:
+                      method: approle
+                      roleId: rotakey
+                      secretId:
+                        file: /srv/rotakey/vault-secret-id
+                    limits:
+                      concurrency: 3
+                  hook:
+                    type: webhook
+                    url: https://consumer.example.org/rotakey
+                    secret:
+                      file: /srv/rotakey/webhook-secret
+                    limits:
+                      concurrency: 1
+                      perSecond: 5
+                """);
+        assertThat(c.getTargets().get("redis").limits().getPerSecond()).isEqualTo(50);
+        assertThat(c.getTargets().get("kv").limits().getConcurrency()).isEqualTo(3);
+        assertThat(c.getTargets().get("hook").limits().getPerSecond()).isEqualTo(5);
+    }
+
+    @Test
+    void badTargetLimitsAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> parse(FILES_TARGET + "    limits:\n      concurrency: -1\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("limits.concurrency");
+        assertThatThrownBy(() -> parse(FILES_TARGET + "    limits:\n      perSecond: -5\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("limits.perSecond");
+        assertThatThrownBy(() -> parse(FILES_TARGET + "    limits:\n      maxWait: PT0S\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("targets.files.limits.maxWait").hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> parse(FILES_TARGET + "    limits:\n      concurency: 2\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("concurency");
     }
 
     // --- certificate authorities ---

@@ -12,4 +12,13 @@ public interface TargetFactory extends Discoverable {
 
     /** Builds the target named {@code name}; secrets in its config are read here, once. */
     Target build(String name);
+
+    /**
+     * The target's storm-control limits, or null for none. Not a bean getter, so that Jackson
+     * sees the {@code limits} property only on factories that declare it (see
+     * {@link AbstractTargetFactory}).
+     */
+    default TargetLimitsFactory limits() {
+        return null;
+    }
 }

@@ -21,10 +21,12 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
 import dev.rotakey.target.Delivery;
+import dev.rotakey.target.LimitedTarget;
 import dev.rotakey.target.Revocation;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
+import dev.rotakey.target.TargetLimitsFactory;
 import dev.rotakey.target.Targets;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
 import dev.rotakey.target.redis.RedisProbe;
@@ -842,6 +844,75 @@ class RotationWorkflowIntegrationTest {
             }
         }
         return -1;
+    }
+
+    /**
+     * Storm control end to end: 50 credentials created and then rotated at once on 10 threads
+     * against a local-files target limited to 2 concurrent operations. No more than 2 deliveries
+     * ever overlap, and every rotation queues and succeeds rather than failing.
+     */
+    @org.junit.jupiter.api.Test
+    void aConcurrencyLimitQueuesAMassRotationInsteadOfFailingIt() throws Exception {
+        start(TestDatabases.Engine.H2);
+        AtomicInteger active = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        AtomicInteger deliveries = new AtomicInteger();
+        Target counting = new DelegatingTarget(files()) {
+            @Override
+            public void deliver(Delivery delivery) {
+                peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+                try {
+                    // Long enough for the other threads to pile up behind the limit.
+                    Thread.sleep(10);
+                    super.deliver(delivery);
+                    deliveries.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TargetException("interrupted", true, e);
+                } finally {
+                    active.decrementAndGet();
+                }
+            }
+        };
+        TargetLimitsFactory limits = new TargetLimitsFactory();
+        limits.setConcurrency(2);
+        limits.setMaxWait(Duration.ofMinutes(2));
+        com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
+        Target limited = limits.apply(counting, metrics);
+        assertThat(limited).isInstanceOf(LimitedTarget.class);
+        Node node = new Node(limited, RotationListener.NONE);
+
+        List<String> ids = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "storm-" + i).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        try {
+            List<java.util.concurrent.Future<RotationState>> created = new java.util.ArrayList<>();
+            for (String id : ids) {
+                created.add(pool.submit(() -> node.credentials.create(apiKey(id), "test").rotation().state()));
+            }
+            for (var f : created) {
+                assertThat(f.get(2, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(RotationState.SUCCEEDED);
+            }
+            clock.advance(Duration.ofMinutes(5));
+            List<java.util.concurrent.Future<Rotation>> rotated = new java.util.ArrayList<>();
+            for (String id : ids) {
+                rotated.add(pool.submit(() -> node.rotations.startAndRun(id, RotationTrigger.OPERATOR, "test")));
+            }
+            for (var f : rotated) {
+                Rotation r = f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                assertThat(r.state()).as(r.lastError()).isEqualTo(RotationState.SUCCEEDED);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(deliveries).hasValue(100);
+        assertThat(peak.get()).isEqualTo(2);
+        for (String id : ids) {
+            assertThat(versionInFile(id)).isEqualTo(2);
+            assertInvariants(versions(id));
+        }
+        assertThat(metrics.timer("rotakey.target.local-files.wait").getCount()).isGreaterThanOrEqualTo(200);
+        assertThat(((LimitedTarget) limited).queued()).isZero();
     }
 
     /** A real target with one operation overridden by a test. */

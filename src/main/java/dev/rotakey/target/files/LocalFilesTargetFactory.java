@@ -2,9 +2,9 @@ package dev.rotakey.target.files;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.rotakey.target.AbstractTargetFactory;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetException;
-import dev.rotakey.target.TargetFactory;
 import jakarta.validation.constraints.NotEmpty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +21,7 @@ import java.util.Set;
  * binding names a relative file that receives the credential's material.
  */
 @JsonTypeName("local-files")
-public class LocalFilesTargetFactory implements TargetFactory {
+public class LocalFilesTargetFactory extends AbstractTargetFactory {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFilesTargetFactory.class);
 
     @NotEmpty

@@ -3,8 +3,8 @@ package dev.rotakey.target.redis;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.SecretSource;
+import dev.rotakey.target.AbstractTargetFactory;
 import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetFactory;
 import io.dropwizard.util.Duration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -17,7 +17,7 @@ import jakarta.validation.constraints.NotNull;
  * user Rotakey logs in as (its password from a {@link SecretSource}), and when to save the ACL file.
  */
 @JsonTypeName("redis-acl")
-public class RedisAclTargetFactory implements TargetFactory {
+public class RedisAclTargetFactory extends AbstractTargetFactory {
     @NotEmpty
     private String host;
     @Min(1)

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.target.InvalidBindingException;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.TargetLimitsFactory;
 import dev.rotakey.vault.VaultConnectionFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
 /**
@@ -23,6 +25,25 @@ public class VaultKvTargetFactory extends VaultConnectionFactory implements Targ
     private String mount = "secret";
 
     private String pathPrefix;
+
+    // Declared here rather than inherited from AbstractTargetFactory: this class already extends the connection settings.
+    @Valid
+    private TargetLimitsFactory limits;
+
+    @JsonProperty
+    public TargetLimitsFactory getLimits() {
+        return limits;
+    }
+
+    @JsonProperty
+    public void setLimits(TargetLimitsFactory limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    public TargetLimitsFactory limits() {
+        return limits;
+    }
 
     @JsonProperty
     public String getMount() {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetFactory;
+import dev.rotakey.target.AbstractTargetFactory;
 import dev.rotakey.vault.VaultTlsFactory;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
@@ -31,7 +31,7 @@ import java.util.Arrays;
  */
 @JsonTypeName("webhook")
 @SelfValidating
-public class WebhookTargetFactory implements TargetFactory {
+public class WebhookTargetFactory extends AbstractTargetFactory {
     /** Shorter keys than the HMAC-SHA256 output would make guessing the key easier than forging a MAC. */
     static final int MIN_SECRET_BYTES = 32;
 
