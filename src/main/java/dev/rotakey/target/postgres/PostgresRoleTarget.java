@@ -301,7 +301,8 @@ public final class PostgresRoleTarget implements Target {
                 throw new TargetException("target '" + name + "': " + action + ": SELECT 1 returned nothing", true);
             }
         } catch (SQLException e) {
-            throw failure(action, e, false);
+            // The driver's login errors name the user and the server, never the password.
+            throw failure(action, e, true);
         } finally {
             props.clear();
         }
@@ -352,8 +353,9 @@ public final class PostgresRoleTarget implements Target {
         if (b.strategy() == Strategy.SINGLE) {
             // Locking the role would lock out everyone, and the previous password cannot be put back.
             if (holdsVersion(revocation, b, "discard")) {
-                LOG.warn("target '{}': role '{}' keeps the password of discarded version {} of {}: PostgreSQL replaced the "
-                        + "previous one at delivery, so the next successful rotation must set a new one",
+                LOG.warn("target '{}': role '{}' keeps the password of discarded version {} of {}: with strategy single "
+                        + "PostgreSQL replaced the previous password at delivery and it cannot be restored; the next "
+                        + "delivery to the role replaces this one",
                         name, b.role(), revocation.version(), revocation.credentialId());
             }
             return;
