@@ -220,6 +220,26 @@ class PostgresRoleTargetTest {
         target.verify(delivery(b, 1, v1));
     }
 
+    @Test
+    void ourScramVerifiersAreComputedAsPostgresComputesThem() throws Exception {
+        // The machine's pg_hba trusts loopback, so no login proves the verifier; PostgreSQL's own does.
+        String role = postgres.newRole();
+        Secret plain = password();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(PostgresProbe.URL, PostgresProbe.ADMIN, null);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE " + PostgresRoleTarget.quoteIdentifier(role) + " LOGIN PASSWORD "
+                    + PostgresRoleTarget.quoteLiteral(plain.reveal()));
+        }
+        ScramVerifier stored = ScramVerifier.parse(PostgresProbe.query("SELECT rolpassword FROM pg_authid WHERE rolname = ?", role));
+        assertThat(stored).isNotNull();
+        assertThat(stored.accepts(plain.chars())).isTrue();
+        assertThat(stored.accepts(password().chars())).isFalse();
+        // Recomputed under the server's salt and iterations, ours is the server's verifier, byte for byte.
+        assertThat(ScramVerifier.of(plain.chars(), stored.salt(), stored.iterations()).text())
+                .isEqualTo(PostgresProbe.query("SELECT rolpassword FROM pg_authid WHERE rolname = ?", role));
+    }
+
     // ------------------------------------------------------------ identifiers and bindings
 
     @Test
