@@ -322,6 +322,31 @@ class PostgresRoleTargetTest {
     }
 
     @Test
+    void aCreateroleAdminDeliversAndVerifiesByLoginButCannotRecogniseVersionsToRevoke() throws Exception {
+        String adminRole = postgres.newRole();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(PostgresProbe.URL, PostgresProbe.ADMIN, null);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE ROLE " + PostgresRoleTarget.quoteIdentifier(adminRole) + " LOGIN CREATEROLE");
+        }
+        PostgresRoleTargetFactory f = PostgresProbe.factory();
+        f.setUser(adminRole);
+        Target createrole = f.build("pg-createrole");
+        String role = postgres.newRole();
+        TargetBinding b = binding(Map.of("role", role, "strategy", "alternating"));
+        Secret v1 = password();
+        createrole.deliver(delivery(b, 1, v1));
+        // pg_authid is out of its reach: the fresh login is the whole proof.
+        createrole.verify(delivery(b, 1, v1));
+        assertThat(PostgresProbe.works(role + "_a", v1.reveal())).isTrue();
+
+        TargetException e = catchThrowableOfType(TargetException.class, () -> createrole.revoke(revocation(b, 1, v1)));
+        assertThat(e).isNotNull();
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.getMessage()).contains("pg-createrole").contains("superuser").doesNotContain(v1.reveal());
+        assertThat(PostgresProbe.works(role + "_a", v1.reveal())).isTrue();
+    }
+
+    @Test
     void neverRevealsPasswords() {
         PostgresRoleTargetFactory f = PostgresProbe.factory("jdbc:postgresql://127.0.0.1:5432/test?password=hunter2");
         assertThat(f.build("pg-x").toString()).doesNotContain("hunter2");
