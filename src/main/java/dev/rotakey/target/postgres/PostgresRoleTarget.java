@@ -365,7 +365,9 @@ public final class PostgresRoleTarget implements Target {
 
     /**
      * Sets {@code NOLOGIN} and a random password on the version's role, but only while the role still holds that
-     * version's verifier (its salt is among the recorded references): anything newer stays untouched.
+     * version's verifier (its salt is among the recorded references): anything newer stays untouched. Between the
+     * check and the change nothing else writes the role, because the workflow runs one operation per credential at a
+     * time and a role belongs to one credential.
      */
     private void lock(Revocation revocation, String verb) {
         RoleBinding b = binding(revocation.binding());
