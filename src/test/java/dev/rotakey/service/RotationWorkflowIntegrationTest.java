@@ -29,6 +29,7 @@ import dev.rotakey.target.TargetException;
 import dev.rotakey.target.TargetLimitsFactory;
 import dev.rotakey.target.Targets;
 import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.target.postgres.PostgresProbe;
 import dev.rotakey.target.redis.RedisProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
@@ -771,6 +772,99 @@ class RotationWorkflowIntegrationTest {
             assertThat(fileContent("pw-redis")).isEqualTo(v2);
             assertThat(RedisProbe.authenticates(user, v2)).isTrue();
             assertThat(RedisProbe.passwordCount(user)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A password bound to the machine's real PostgreSQL with alternating login roles, rotated twice: during each
+     * grace period the old role with the old password and the new role with the new one both work (shown by fresh
+     * logins and, since the server trusts loopback, by the stored SCRAM verifiers); after revocation the old role is
+     * NOLOGIN. A PostgreSQL that is down for the next rotation gives retries, then a FAILED rotation, and the
+     * current password keeps working.
+     */
+    @org.junit.jupiter.api.Test
+    void passwordOnAlternatingPostgresRolesOverlapsDuringGraceAndSurvivesAnOutage() throws Exception {
+        try (PostgresProbe postgres = new PostgresProbe()) {
+            start(TestDatabases.Engine.H2);
+            String role = postgres.newRole();
+            Node node = new Node(Map.of("local-files", files(), "pg-main", PostgresProbe.factory().build("pg-main")),
+                    RotationListener.NONE);
+            CreateCredentialRequest req = new CreateCredentialRequest("pw-pg", "agent-1", "password", "hsm",
+                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                    List.of(Map.of("target", "local-files", "path", "agent-1/pw-pg"),
+                            Map.of("target", "pg-main", "role", role, "strategy", "alternating")),
+                    null, null, null, null, null, null, null, 24, null);
+            node.credentials.create(req, "test");
+            String v1 = fileContent("pw-pg");
+            assertThat(PostgresProbe.works(role + "_a", v1)).isTrue();
+            assertThat(PostgresProbe.canLogin(role + "_b")).isFalse();
+
+            clock.advance(Duration.ofMinutes(5));
+            assertThat(node.rotations.startAndRun("pw-pg", RotationTrigger.OPERATOR, "test").state())
+                    .isEqualTo(RotationState.SUCCEEDED);
+            String v2 = fileContent("pw-pg");
+            assertThat(PostgresProbe.works(role + "_a", v1)).isTrue();
+            assertThat(PostgresProbe.works(role + "_b", v2)).isTrue();
+            // What the database holds to recognise version 2 in pg_authid: its public salt, never the password.
+            List<String> refs = db.store().read((dev.rotakey.db.Daos d) -> d.deliveries().references("pw-pg", 2, 1));
+            assertThat(refs).hasSize(1).allSatisfy(ref -> assertThat(ref).isNotEqualTo(v2).doesNotContain(v2));
+
+            clock.advance(Duration.ofHours(1));
+            assertThat(node.revocations.revokeDue("pw-pg", 1)).isTrue();
+            assertThat(PostgresProbe.canLogin(role + "_a")).isFalse();
+            assertThat(PostgresProbe.logsIn(role + "_a", v1)).isFalse();
+            assertThat(PostgresProbe.works(role + "_b", v2)).isTrue();
+
+            // The second rotation goes back to _a.
+            clock.advance(Duration.ofMinutes(5));
+            assertThat(node.rotations.startAndRun("pw-pg", RotationTrigger.OPERATOR, "test").state())
+                    .isEqualTo(RotationState.SUCCEEDED);
+            String v3 = fileContent("pw-pg");
+            assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
+            assertThat(PostgresProbe.works(role + "_b", v2)).isTrue();
+            clock.advance(Duration.ofHours(1));
+            assertThat(node.revocations.revokeDue("pw-pg", 2)).isTrue();
+            assertThat(PostgresProbe.canLogin(role + "_b")).isFalse();
+            assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
+
+            // PostgreSQL goes down for the next rotation (a closed loopback port) and is back for its clean-up.
+            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
+            Target live = PostgresProbe.factory().build("pg-main");
+            Target dead = PostgresProbe.factory("jdbc:postgresql://127.0.0.1:" + PostgresProbe.closedPort() + "/test")
+                    .build("pg-main");
+            Target flapping = new DelegatingTarget(live) {
+                @Override
+                public void deliver(Delivery d) {
+                    (up.get() ? live : dead).deliver(d);
+                }
+
+                @Override
+                public void discard(Revocation rv) {
+                    (up.get() ? live : dead).discard(rv);
+                }
+            };
+            Node outage = new Node(Map.of("local-files", files(), "pg-main", flapping), RotationListener.NONE);
+            clock.advance(Duration.ofMinutes(5));
+            Rotation r = outage.rotations.startAndRun("pw-pg", RotationTrigger.OPERATOR, "test");
+            int attempts = 0;
+            while (!r.state().terminal()) {
+                assertThat(++attempts).as("the rotation must end").isLessThan(20);
+                assertThat(r.nextAttemptAt()).as("retried after a backoff").isNotNull();
+                assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
+                up.set(r.step() == RotationStep.CLEANUP);
+                clock.set(r.nextAttemptAt());
+                r = outage.executor.run(r.id());
+            }
+            assertThat(attempts).isGreaterThanOrEqualTo(2);
+            assertThat(r.state()).isEqualTo(RotationState.FAILED);
+            assertThat(r.lastError()).contains("pg-main").doesNotContain(v3);
+            List<CredentialVersion> vs = versions("pw-pg");
+            assertInvariants(vs);
+            assertThat(vs).extracting(CredentialVersion::state).containsExactly(VersionState.REVOKED, VersionState.REVOKED,
+                    VersionState.CURRENT, VersionState.FAILED);
+            assertThat(fileContent("pw-pg")).isEqualTo(v3);
+            assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
+            assertThat(PostgresProbe.canLogin(role + "_b")).isFalse();
         }
     }
 
