@@ -19,6 +19,7 @@ import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,7 +105,9 @@ public final class AcknowledgementService {
                 throw RejectedException.conflict("version " + n + " of '" + credentialId + "' is " + v.state()
                         + ": only a CURRENT, PREVIOUS or delivered PENDING version can be acknowledged");
             }
-            Acknowledgement a = new Acknowledgement(credentialId, n, consumer, clock.instant(), actor);
+            // Microseconds, as the database keeps it: a repeated ack must answer exactly the first answer.
+            Acknowledgement a = new Acknowledgement(credentialId, n, consumer,
+                    clock.instant().truncatedTo(ChronoUnit.MICROS), actor);
             tx.acknowledgements().insert(a);
             List<String> overdue = new ArrayList<>(tx.credentials().acknowledgementOverdue(credentialId));
             if (overdue.remove(consumer)) {
