@@ -223,7 +223,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new AgentResource(agents));
         environment.jersey().register(new CredentialResource(credentials, store));
         environment.jersey().register(new AcknowledgementResource(
-                new AcknowledgementService(store, backends, audit, revocations, clock), audit));
+                new AcknowledgementService(store, backends, audit, scheduler, clock), audit));
         environment.jersey().register(new RotationResource(store));
         environment.jersey().register(new ApiKeyResource(verifier));
         environment.jersey().register(new AuditResource(store));

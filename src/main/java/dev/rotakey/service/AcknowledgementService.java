@@ -15,10 +15,12 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,21 +31,21 @@ import static dev.rotakey.service.RotationExecutor.subject;
 
 /**
  * Records consumers' acknowledgements of versions, checks a presented version secret against its
- * digest, and lets the revocation of the previous version follow the acknowledgement that completes the set.
+ * digest, and has the previous version's revocation checked at once after each new acknowledgement.
  */
 public final class AcknowledgementService {
     private final Store store;
     private final KeyBackends backends;
     private final AuditLog audit;
-    private final RevocationService revocations;
+    private final WorkScheduler scheduler;
     private final Clock clock;
 
-    public AcknowledgementService(Store store, KeyBackends backends, AuditLog audit, RevocationService revocations,
+    public AcknowledgementService(Store store, KeyBackends backends, AuditLog audit, WorkScheduler scheduler,
                                   Clock clock) {
         this.store = store;
         this.backends = backends;
         this.audit = audit;
-        this.revocations = revocations;
+        this.scheduler = scheduler;
         this.clock = clock;
     }
 
@@ -119,13 +121,14 @@ public final class AcknowledgementService {
             return a;
         });
         if (created[0] != null) {
-            // The decision itself lives in RevocationService: it revokes only when grace is over and
-            // every consumer has now acknowledged, and otherwise keeps its schedule.
-            List<CredentialVersion> previous = store.read(d -> d.versions().ofCredential(credentialId)).stream()
-                    .filter(p -> p.state() == VersionState.PREVIOUS && p.version() < n).toList();
-            for (CredentialVersion p : previous) {
-                revocations.revokeDue(credentialId, p.version());
-            }
+            // The check is scheduled for now rather than run here: it then honours the kill switch
+            // (pause-rotations holds revocations) and runs with the scheduler's retries. The decision
+            // itself is RevocationService's: it revokes only when grace is over and every consumer has
+            // now acknowledged, and otherwise reschedules itself.
+            Instant now = clock.instant();
+            store.read(d -> d.versions().ofCredential(credentialId)).stream()
+                    .filter(p -> p.state() == VersionState.PREVIOUS && p.version() < n)
+                    .forEach(p -> scheduler.revokeAt(credentialId, p.version(), now));
         }
         return result;
     }

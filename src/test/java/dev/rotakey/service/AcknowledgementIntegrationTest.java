@@ -100,7 +100,7 @@ class AcknowledgementIntegrationTest {
         rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock,
                 authorities);
-        acks = new AcknowledgementService(store, backends, audit, revocations, clock);
+        acks = new AcknowledgementService(store, backends, audit, scheduler, clock);
         new AgentService(store, audit, scheduler, clock)
                 .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
     }
@@ -152,6 +152,9 @@ class AcknowledgementIntegrationTest {
         assertThat(acks.acknowledge("c1", 2, "web", "token:admin")).isEqualTo(web);
 
         acks.acknowledge("c1", 2, "worker", "consumer:worker");
+        // The last ack asks for the check now (through the scheduler, which honours the kill switch).
+        assertThat(scheduler.revocations).containsEntry("c1#v1", clock.instant());
+        assertThat(revocations.revokeDue("c1", 1)).isTrue();
         assertThat(state("c1", 1)).isEqualTo(VersionState.REVOKED);
         assertThat(overdue("c1")).isEmpty();
         assertThat(auditActions("c1")).doesNotContain("version.revoked-unacknowledged");
