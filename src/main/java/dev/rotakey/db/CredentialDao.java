@@ -198,6 +198,18 @@ public final class CredentialDao {
         });
     }
 
+    /** Every credential with consumers overdue, by id (at most {@code limit}), for the status page and alerting. */
+    public Map<String, List<String>> acknowledgementsOverdue(int limit) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        h.createQuery("SELECT id, acknowledgement_overdue FROM credentials WHERE acknowledgement_overdue IS NOT NULL "
+                        + "ORDER BY id LIMIT :limit")
+                .bind("limit", limit)
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
+                .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
+                })));
+        return out;
+    }
+
     /** Records the consumers overdue with their acknowledgement; an empty list clears the flag. */
     public void setAcknowledgementOverdue(String id, List<String> consumers) {
         h.createUpdate("UPDATE credentials SET acknowledgement_overdue = :o WHERE id = :id")

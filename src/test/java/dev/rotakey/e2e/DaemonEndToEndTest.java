@@ -423,6 +423,8 @@ class DaemonEndToEndTest {
         // Well before the maximum grace period (1 h): the last ack has the revocation checked at once.
         await().atMost(Duration.ofSeconds(10)).until(() -> state("acked-api", 1).equals("REVOKED"));
         assertThat(verify(key1).get("valid").asBoolean()).isFalse();
+        assertThat(daemon.get("/api/v1/status").json().get("acknowledgementOverdue").has("acked-api")).isFalse();
+        assertThat(daemon.get("/api/v1/credentials/acked-api").json().has("acknowledgementOverdue")).isFalse();
 
         List<String> actions = new ArrayList<>();
         daemon.get("/api/v1/audit?subject=credential:acked-api&limit=200").json().get("events")

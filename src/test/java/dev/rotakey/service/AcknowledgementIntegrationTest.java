@@ -186,6 +186,8 @@ class AcknowledgementIntegrationTest {
         assertThat(revocations.revokeDue("c3", 1)).isTrue();
         assertThat(state("c3", 1)).isEqualTo(VersionState.REVOKED);
         assertThat(overdue("c3")).containsExactly("worker");
+        Map<String, List<String>> overdueAll = store.read(d -> d.credentials().acknowledgementsOverdue(100));
+        assertThat(overdueAll).containsEntry("c3", List.of("worker"));
         assertThat(auditActions("c3")).contains("version.revoked-unacknowledged");
         // A late ack clears the flag for that consumer.
         acks.acknowledge("c3", 2, "worker", "consumer:worker");
