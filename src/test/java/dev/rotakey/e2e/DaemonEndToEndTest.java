@@ -408,6 +408,14 @@ class DaemonEndToEndTest {
         expect(daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app("/api/v1/credentials/acked-api")).GET(), null),
                 401, "Authorization");
 
+        // A token is checked as usual even when a key is present: a verifier token may not ack.
+        RunningDaemon.Answer issued = daemon.task("/tasks/issue-token?name=ack-verifier&role=verifier");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        String verifier = issued.json().get("token").asText();
+        expect(daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app(ack)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}")), verifier), 403, "verifier");
+
         RunningDaemon.Answer web = ackWithoutToken(ack, "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}");
         assertThat(web.status()).as(web.body()).isEqualTo(200);
         assertThat(web.json().get("actor").asText()).isEqualTo("consumer:web");
@@ -439,7 +447,7 @@ class DaemonEndToEndTest {
             }
         });
         assertThat(refusals).contains("POST " + ack);
-        assertNoSecretsAnywhere(List.of(key1, key2, daemon.token()));
+        assertNoSecretsAnywhere(List.of(key1, key2, daemon.token(), verifier));
     }
 
     private RunningDaemon.Answer ackWithoutToken(String path, String json) {
