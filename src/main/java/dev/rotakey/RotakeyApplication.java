@@ -23,6 +23,7 @@ import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
 import dev.rotakey.metrics.RotationMetrics;
+import dev.rotakey.resources.AcknowledgementResource;
 import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
@@ -36,6 +37,7 @@ import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.RevocationService;
@@ -223,6 +225,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new CertificateAuthorityNotReadyExceptionMapper());
         environment.jersey().register(new AgentResource(agents));
         environment.jersey().register(new CredentialResource(credentials, store));
+        environment.jersey().register(new AcknowledgementResource(
+                new AcknowledgementService(store, backends, audit, scheduler, clock), audit));
         environment.jersey().register(new RotationResource(store));
         environment.jersey().register(new ApiKeyResource(verifier));
         environment.jersey().register(new AuditResource(store));
@@ -234,7 +238,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter appAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(),
-                List.of("/api/v1/cas/"));
+                List.of("/api/v1/cas/"), true);
         environment.servlets().addFilter("bearer-token", appAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter adminAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(), List.of("/ping"));

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Body of {@code POST /api/v1/credentials}, as DESIGN.md shows it. Each target binding is an
  * object with {@code target} (the target's name) and the binding's own parameters. The fields
- * from {@code ca} on apply to {@code "type": "certificate"} only.
+ * from {@code ca} on apply to {@code "type": "certificate"} only; {@code consumers} and
+ * {@code maxGracePeriod} to {@code "revokeWhen": "acknowledged"} only.
  */
 public record CreateCredentialRequest(
         String id,
@@ -24,7 +25,10 @@ public record CreateCredentialRequest(
         List<String> uris,
         String keyCustody,
         Integer length,
-        String alphabet) {
+        String alphabet,
+        String revokeWhen,
+        List<String> consumers,
+        String maxGracePeriod) {
 
     /** An API-key credential. */
     public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
@@ -39,6 +43,15 @@ public record CreateCredentialRequest(
                                    String keyCustody) {
         this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
                 keyCustody, null, null);
+    }
+
+    /** A credential revoked on grace alone. */
+    public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
+                                   String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
+                                   String validity, Double renewAt, List<String> dnsNames, List<String> uris,
+                                   String keyCustody, Integer length, String alphabet) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
+                keyCustody, length, alphabet, null, null, null);
     }
 
     /** Exactly one of an ISO-8601 interval or a Quartz cron expression (UTC). */

@@ -2,6 +2,7 @@ package dev.rotakey.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rotakey.ca.CertificateSummary;
+import dev.rotakey.core.AcknowledgementPolicy;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.PasswordPolicy;
@@ -18,7 +19,8 @@ import java.util.Map;
 /**
  * A credential with its versions and latest rotation, as the API shows it; a certificate credential
  * also has its profile, a password credential its length and alphabet, under the same names as the
- * request's fields.
+ * request's fields; a credential that waits for acknowledgements its consumers and, when a forced
+ * revocation left some unacknowledged, {@code acknowledgementOverdue}.
  */
 public record CredentialView(
         String id,
@@ -42,10 +44,25 @@ public record CredentialView(
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> uris,
         @JsonInclude(JsonInclude.Include.NON_NULL) String keyCustody,
         @JsonInclude(JsonInclude.Include.NON_NULL) Integer length,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String alphabet) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String alphabet,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String revokeWhen,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> consumers,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String maxGracePeriod,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> acknowledgementOverdue) {
 
     public static CredentialView of(Credential c, List<CredentialVersion> versions,
                                     Map<Integer, CertificateSummary> certificates, RotationView lastRotation) {
+        return of(c, versions, certificates, lastRotation, null);
+    }
+
+    /**
+     * @param acknowledgementOverdue the consumers that had not acknowledged when the maximum grace period
+     *                               forced a revocation (null or empty: nothing overdue)
+     */
+    public static CredentialView of(Credential c, List<CredentialVersion> versions,
+                                    Map<Integer, CertificateSummary> certificates, RotationView lastRotation,
+                                    List<String> acknowledgementOverdue) {
+        AcknowledgementPolicy acks = c.acknowledgements();
         CertificateProfile p = c.certificate();
         PasswordPolicy pw = c.password();
         Map<String, String> rotation = new LinkedHashMap<>();
@@ -75,6 +92,11 @@ public record CredentialView(
                 p == null ? null : p.uris(),
                 p == null ? null : p.keyCustody().wireName(),
                 pw == null ? null : pw.length(),
-                pw == null ? null : pw.alphabet());
+                pw == null ? null : pw.alphabet(),
+                // revokeWhen is shown only when it is not the default, like the other optional fields.
+                acks == null ? null : c.revokeWhen().wireName(),
+                acks == null ? null : acks.consumers(),
+                acks == null ? null : IsoDurations.format(acks.maxGracePeriod()),
+                acknowledgementOverdue == null || acknowledgementOverdue.isEmpty() ? null : List.copyOf(acknowledgementOverdue));
     }
 }

@@ -14,6 +14,8 @@ public enum AuditAction {
     VERSION_PROMOTED("version.promoted"),
     VERSION_REVOKED("version.revoked"),
     VERSION_REVOCATION_FAILED("version.revocation-failed"),
+    VERSION_ACKNOWLEDGED("version.acknowledged"),
+    VERSION_REVOKED_UNACKNOWLEDGED("version.revoked-unacknowledged"),
     ROTATIONS_PAUSED("rotations.paused"),
     ROTATIONS_RESUMED("rotations.resumed"),
     OPERATOR_ROTATE("operator.rotate"),

@@ -20,12 +20,21 @@ import java.util.Optional;
 
 /**
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
- * <token>} except the listed public paths. Refusals answer 401 with a JSON body and are audited.
+ * <token>} except the listed public paths, and a version's ack, which may present that version's secret
+ * instead (checked by its resource). Refusals answer 401 with a JSON body and are audited.
  */
 public final class BearerTokenFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
     static final int AUDITED_FAILURES_PER_MINUTE = 20;
 
+    /**
+     * The one path that may instead be authenticated by the body's {@code key}: a version's ack. Exact
+     * segments only (no dot segments, no encoded slashes), so that no other resource can be reached through it.
+     */
+    static final java.util.regex.Pattern KEY_AUTHENTICATED =
+            java.util.regex.Pattern.compile("/api/v1/credentials/[A-Za-z0-9][A-Za-z0-9._-]*/versions/[0-9]{1,9}/ack");
+
+    private final boolean keyAuthenticatedAck;
     private final OperatorTokens tokens;
     private final AuditLog audit;
     private final ObjectMapper mapper;
@@ -37,6 +46,13 @@ public final class BearerTokenFilter implements Filter {
      *                       need no token
      */
     public BearerTokenFilter(OperatorTokens tokens, AuditLog audit, ObjectMapper mapper, List<String> publicPrefixes) {
+        this(tokens, audit, mapper, publicPrefixes, false);
+    }
+
+    /** @param keyAuthenticatedAck whether a version's ack may come without a token (the application port only) */
+    public BearerTokenFilter(OperatorTokens tokens, AuditLog audit, ObjectMapper mapper, List<String> publicPrefixes,
+                             boolean keyAuthenticatedAck) {
+        this.keyAuthenticatedAck = keyAuthenticatedAck;
         this.tokens = tokens;
         this.audit = audit;
         this.mapper = mapper;
@@ -53,6 +69,12 @@ public final class BearerTokenFilter implements Filter {
             return;
         }
         String header = request.getHeader("Authorization");
+        if (keyAuthenticatedAck && header == null && "POST".equals(request.getMethod()) && KEY_AUTHENTICATED.matcher(path).matches()) {
+            // A consumer acknowledging a version proves itself with that version's secret, in the body:
+            // the resource must check it and refuses the call without it. No operator is set.
+            chain.doFilter(req, resp);
+            return;
+        }
         Optional<Operator> operator = Optional.empty();
         String problem;
         if (header == null) {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * enough to see an attack, not so many that a flood of bad tokens fills the database. The rest
  * are only counted.
  */
-final class FailureBudget {
+public final class FailureBudget {
     private static final int MAX_ADDRESSES = 10_000;
 
     private final int perMinute;
@@ -18,13 +18,13 @@ final class FailureBudget {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private volatile long minute;
 
-    FailureBudget(int perMinute, Clock clock) {
+    public FailureBudget(int perMinute, Clock clock) {
         this.perMinute = perMinute;
         this.clock = clock;
     }
 
     /** Whether this failure from {@code address} should be audited. */
-    boolean allow(String address) {
+    public boolean allow(String address) {
         long now = clock.millis() / 60_000;
         if (now != minute || counts.size() > MAX_ADDRESSES) {
             counts.clear();

@@ -16,6 +16,11 @@ public record Operator(String name, String role) {
         throw new IllegalStateException("request reached a resource without authentication");
     }
 
+    /** The operator the filter admitted, or empty on the one path a version's own secret may authenticate. */
+    public static java.util.Optional<Operator> find(HttpServletRequest request) {
+        return request.getAttribute(ATTRIBUTE) instanceof Operator op ? java.util.Optional.of(op) : java.util.Optional.empty();
+    }
+
     /**
      * The operator of the request on this thread. Dropwizard tasks get no request object, so the
      * admin filter also keeps the operator here for the length of the request.

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * One secret an agent uses, with its rotation policy, grace period, key backend and target bindings;
  * a certificate credential also has its {@link CertificateProfile}, a password credential its
- * {@link PasswordPolicy} (each null for the other types).
+ * {@link PasswordPolicy} (each null for the other types); a credential that waits for its consumers
+ * before revoking has its {@link AcknowledgementPolicy} (null otherwise).
  */
 public record Credential(
         String id,
@@ -24,7 +25,8 @@ public record Credential(
         Instant createdAt,
         Instant decommissionedAt,
         CertificateProfile certificate,
-        PasswordPolicy password) {
+        PasswordPolicy password,
+        AcknowledgementPolicy acknowledgements) {
 
     public Credential {
         bindings = List.copyOf(bindings);
@@ -36,13 +38,22 @@ public record Credential(
         }
     }
 
+    /** A credential revoked on grace alone ({@code revokeWhen: grace}). */
+    public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
+                      Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
+                      Instant nextRotationAt, Instant createdAt, Instant decommissionedAt,
+                      CertificateProfile certificate, PasswordPolicy password) {
+        this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
+                decommissionedAt, certificate, password, null);
+    }
+
     /** A credential without a password policy (an API key or a certificate). */
     public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
                       Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
                       Instant nextRotationAt, Instant createdAt, Instant decommissionedAt,
                       CertificateProfile certificate) {
         this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
-                decommissionedAt, certificate, null);
+                decommissionedAt, certificate, null, null);
     }
 
     /** A credential without a certificate profile or password policy (an API key). */
@@ -50,11 +61,16 @@ public record Credential(
                       Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
                       Instant nextRotationAt, Instant createdAt, Instant decommissionedAt) {
         this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
-                decommissionedAt, null, null);
+                decommissionedAt, null, null, null);
     }
 
     public enum CredentialStatus {
         ACTIVE, DECOMMISSIONED
+    }
+
+    /** How superseded versions wait before revocation: {@link RevokeWhen#ACKNOWLEDGED} when consumers are expected. */
+    public RevokeWhen revokeWhen() {
+        return acknowledgements == null ? RevokeWhen.GRACE : RevokeWhen.ACKNOWLEDGED;
     }
 
     public boolean active() {

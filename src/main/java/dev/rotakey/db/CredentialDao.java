@@ -2,6 +2,7 @@ package dev.rotakey.db;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rotakey.backend.KeySpec;
+import dev.rotakey.core.AcknowledgementPolicy;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
@@ -49,8 +50,26 @@ public final class CredentialDao {
                 instant(rs.getTimestamp("created_at")),
                 instant(rs.getTimestamp("decommissioned_at")),
                 profile(rs.getString("certificate_profile")),
-                passwordPolicy(rs.getString("password_policy")));
+                passwordPolicy(rs.getString("password_policy")),
+                acknowledgements(rs.getString("acknowledgement_policy")));
     };
+
+    /** The acknowledgement policy as stored: {@code {"consumers": […], "maxGracePeriod": "PT3H"}}. */
+    private record StoredAcknowledgements(List<String> consumers, String maxGracePeriod) {
+    }
+
+    private static AcknowledgementPolicy acknowledgements(String json) {
+        if (json == null) {
+            return null;
+        }
+        StoredAcknowledgements a = JsonText.read(json, new TypeReference<StoredAcknowledgements>() {
+        });
+        return new AcknowledgementPolicy(a.consumers(), Duration.parse(a.maxGracePeriod()));
+    }
+
+    private static String acknowledgementsJson(AcknowledgementPolicy a) {
+        return a == null ? null : JsonText.write(new StoredAcknowledgements(a.consumers(), a.maxGracePeriod().toString()));
+    }
 
     /** The password policy as stored: {@code {"length": 32, "alphabet": "…"}}. */
     private record StoredPasswordPolicy(int length, String alphabet) {
@@ -106,8 +125,9 @@ public final class CredentialDao {
             bindings.add(m);
         }
         h.createUpdate("INSERT INTO credentials (id, agent_id, type, backend, rotation_every, rotation_cron, grace_period, "
-                        + "bindings, status, next_rotation_at, created_at, certificate_profile, password_policy) VALUES (:id, :agent, "
-                        + ":type, :backend, :every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile, :password)")
+                        + "bindings, status, next_rotation_at, created_at, certificate_profile, password_policy, "
+                        + "acknowledgement_policy) VALUES (:id, :agent, "
+                        + ":type, :backend, :every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile, :password, :acks)")
                 .bind("id", c.id())
                 .bind("agent", c.agentId())
                 .bind("type", c.type().wireName())
@@ -121,6 +141,7 @@ public final class CredentialDao {
                 .bind("createdAt", c.createdAt())
                 .bind("profile", profileJson(c.certificate()))
                 .bind("password", passwordPolicyJson(c.password()))
+                .bind("acks", acknowledgementsJson(c.acknowledgements()))
                 .execute();
     }
 
@@ -167,6 +188,32 @@ public final class CredentialDao {
         return h.createQuery("SELECT id FROM credentials WHERE status = 'ACTIVE' AND next_rotation_at <= :now "
                         + "ORDER BY next_rotation_at LIMIT :limit")
                 .bind("now", now).bind("limit", limit).mapTo(String.class).list();
+    }
+
+    /** The consumers recorded as overdue with their acknowledgement (empty when none are). */
+    public List<String> acknowledgementOverdue(String id) {
+        String json = h.createQuery("SELECT acknowledgement_overdue FROM credentials WHERE id = :id")
+                .bind("id", id).mapTo(String.class).findOne().orElse(null);
+        return json == null ? List.of() : JsonText.read(json, new TypeReference<List<String>>() {
+        });
+    }
+
+    /** Every credential with consumers overdue, by id (at most {@code limit}), for the status page and alerting. */
+    public Map<String, List<String>> acknowledgementsOverdue(int limit) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        h.createQuery("SELECT id, acknowledgement_overdue FROM credentials WHERE acknowledgement_overdue IS NOT NULL "
+                        + "ORDER BY id LIMIT :limit")
+                .bind("limit", limit)
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
+                .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
+                })));
+        return out;
+    }
+
+    /** Records the consumers overdue with their acknowledgement; an empty list clears the flag. */
+    public void setAcknowledgementOverdue(String id, List<String> consumers) {
+        h.createUpdate("UPDATE credentials SET acknowledgement_overdue = :o WHERE id = :id")
+                .bind("id", id).bind("o", consumers.isEmpty() ? null : JsonText.write(consumers)).execute();
     }
 
     public Map<String, Long> countByStatus() {

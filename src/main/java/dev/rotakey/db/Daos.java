@@ -50,6 +50,10 @@ public final class Daos {
         return new IssuedCertificateDao(h);
     }
 
+    public AcknowledgementDao acknowledgements() {
+        return new AcknowledgementDao(h);
+    }
+
     public CrlDao crls() {
         return new CrlDao(h);
     }

@@ -57,7 +57,8 @@ public final class CredentialResource {
         Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions()
                 .ofCredentials(page.stream().map(Credential::id).toList()));
         List<CredentialView> views = page.stream()
-                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()), credentials.certificates(c), null))
+                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()), credentials.certificates(c), null,
+                        c.acknowledgements() == null ? null : store.read(d -> d.credentials().acknowledgementOverdue(c.id()))))
                 .toList();
         return Pages.page("credentials", views, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
@@ -82,6 +83,7 @@ public final class CredentialResource {
     private CredentialView view(Credential c) {
         return store.read(d -> CredentialView.of(c, d.versions().ofCredential(c.id()), credentials.certificates(c),
                 d.rotations().ofCredential(c.id(), 1).stream().findFirst()
-                        .map(r -> RotationView.of(r, null)).orElse(null)));
+                        .map(r -> RotationView.of(r, null)).orElse(null),
+                d.credentials().acknowledgementOverdue(c.id())));
     }
 }

@@ -14,7 +14,10 @@ import org.quartz.SchedulerException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code GET /api/v1/status}: whether rotations are paused, versions by state, recent failures, backends. */
+/**
+ * {@code GET /api/v1/status}: whether rotations are paused, versions by state, recent failures, consumers
+ * overdue with their acknowledgements, backends.
+ */
 @Path("/api/v1/status")
 @Produces(MediaType.APPLICATION_JSON)
 public final class StatusResource {
@@ -41,6 +44,8 @@ public final class StatusResource {
                     .map(r -> Map.of("credential", r.credentialId(), "rotation", r.id(),
                             "error", r.lastError() == null ? "" : r.lastError())).toList());
             out.put("failedRevocations", d.versions().failedRevocations());
+            // Credentials whose old version was revoked by maxGracePeriod before these consumers acknowledged.
+            out.put("acknowledgementOverdue", d.credentials().acknowledgementsOverdue(100));
             return out;
         });
         Map<String, Object> b = new LinkedHashMap<>();

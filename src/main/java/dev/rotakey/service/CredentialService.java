@@ -14,6 +14,8 @@ import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.PasswordPolicy;
+import dev.rotakey.core.AcknowledgementPolicy;
+import dev.rotakey.core.RevokeWhen;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationPolicy;
@@ -140,8 +142,70 @@ public final class CredentialService {
                         + " are needed");
             }
         }
+        AcknowledgementPolicy acks = acknowledgements(req, grace, interval);
         return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,
-                Credential.CredentialStatus.ACTIVE, null, now, null, profile, password);
+                Credential.CredentialStatus.ACTIVE, null, now, null, profile, password, acks);
+    }
+
+    /**
+     * The consumers to wait for with {@code revokeWhen: acknowledged} (null with {@code grace}). The
+     * maximum grace period lies between the grace period and the rotation interval, so that a
+     * version is always revoked before the next rotation supersedes its successor.
+     */
+    static AcknowledgementPolicy acknowledgements(CreateCredentialRequest req, Duration grace, Duration interval) {
+        RevokeWhen when = req.revokeWhen() == null ? RevokeWhen.GRACE : RevokeWhen.fromWire(req.revokeWhen());
+        if (when == null) {
+            throw RejectedException.invalid("revokeWhen", "'" + req.revokeWhen()
+                    + "' is not supported (supported: grace, acknowledged)");
+        }
+        if (when == RevokeWhen.GRACE) {
+            if (req.consumers() != null) {
+                throw RejectedException.invalid("consumers", "applies only to \"revokeWhen\": \"acknowledged\"");
+            }
+            if (req.maxGracePeriod() != null) {
+                throw RejectedException.invalid("maxGracePeriod", "applies only to \"revokeWhen\": \"acknowledged\"");
+            }
+            return null;
+        }
+        List<String> consumers = req.consumers();
+        if (consumers == null || consumers.isEmpty() || consumers.size() > AcknowledgementPolicy.MAX_CONSUMERS) {
+            throw RejectedException.invalid("consumers", "must list 1 to " + AcknowledgementPolicy.MAX_CONSUMERS
+                    + " consumer names");
+        }
+        for (String name : consumers) {
+            if (name == null || !AcknowledgementPolicy.CONSUMER_NAME.matcher(name).matches()) {
+                throw RejectedException.invalid("consumers", "'" + name + "' is not a consumer name (letters, digits, "
+                        + "'.', '_' and '-', starting with a letter or digit, at most 64 characters)");
+            }
+        }
+        if (new HashSet<>(consumers).size() != consumers.size()) {
+            throw RejectedException.invalid("consumers", "must not name a consumer twice");
+        }
+        Duration max;
+        if (req.maxGracePeriod() == null) {
+            max = grace.multipliedBy(3);
+            // Capped just below the interval: waiting past the next rotation would leave three live versions.
+            if (!interval.isZero() && max.compareTo(interval) >= 0) {
+                max = interval.minusSeconds(1);
+            }
+            if (max.compareTo(grace) < 0) {
+                max = grace;
+            }
+        } else {
+            max = duration("maxGracePeriod", req.maxGracePeriod());
+            if (max.compareTo(grace) < 0) {
+                throw RejectedException.invalid("maxGracePeriod", max + " must not be shorter than the grace period ("
+                        + grace + ")");
+            }
+            if (!interval.isZero() && max.compareTo(interval) >= 0) {
+                throw RejectedException.invalid("maxGracePeriod", max + " must be shorter than the rotation interval ("
+                        + interval + ")");
+            }
+        }
+        if (max.isZero()) {
+            throw RejectedException.invalid("maxGracePeriod", "must be positive: give a grace period or a maxGracePeriod");
+        }
+        return new AcknowledgementPolicy(consumers, max);
     }
 
     private static PasswordPolicy passwordPolicy(CreateCredentialRequest req) {

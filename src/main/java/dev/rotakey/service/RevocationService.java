@@ -11,6 +11,7 @@ import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RetryPolicy;
+import dev.rotakey.core.RevocationDecision;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
@@ -24,8 +25,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,7 +39,9 @@ import static dev.rotakey.service.RotationExecutor.subject;
 /**
  * Revokes versions: removes them from every target, then marks them REVOKED. A superseded
  * version is never revoked before its {@code revokeAfter}; a failing target is retried with the
- * workflow's backoff, and the version stays PREVIOUS (and flagged) until revocation succeeds.
+ * workflow's backoff, and the version stays PREVIOUS (and flagged) until revocation succeeds. A
+ * credential with {@code revokeWhen: acknowledged} also waits, up to its maximum grace period, for
+ * its consumers ({@link RevocationDecision}).
  */
 public final class RevocationService {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
@@ -110,9 +115,19 @@ public final class RevocationService {
                     scheduler.revokeAt(credentialId, version, v.revokeAfter());
                     return false;
                 }
-                return removeOrRecord(v, reason, actor) && markRevoked(v, reason, actor, "");
+                Credential c = store.read(d -> d.credentials().find(credentialId)).orElseThrow(
+                        () -> new IllegalStateException("credential " + credentialId + " does not exist"));
+                RevocationDecision decision = decide(c, v, now);
+                if (decision.outcome() == RevocationDecision.Outcome.WAIT) {
+                    // Grace is over but consumers have still to acknowledge: check again at the latest
+                    // permitted instant; an acknowledgement that completes the set checks at once.
+                    scheduler.revokeAt(credentialId, version, decision.checkAgainAt());
+                    return false;
+                }
+                return removeOrRecord(v, reason, actor) && markRevoked(v, reason, actor, "", decision.missing(),
+                        c.acknowledgements() != null);
             }
-            markRevoked(v, reason, actor, " (removal from targets follows)");
+            markRevoked(v, reason, actor, " (removal from targets follows)", List.of(), false);
             return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), reason, actor);
         } finally {
             lock.unlock();
@@ -145,7 +160,36 @@ public final class RevocationService {
         return true;
     }
 
-    private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note) {
+    /**
+     * The decision for a PREVIOUS version whose grace is over. A consumer counts as moved on when it
+     * has acknowledged any later version; the deadline runs from the promotion of the direct successor.
+     */
+    private RevocationDecision decide(Credential c, CredentialVersion v, Instant now) {
+        if (c.acknowledgements() == null) {
+            return RevocationDecision.decide(v.revokeAfter(), null, null, Set.of(), now);
+        }
+        return store.read(d -> {
+            Instant supersededAt = null;
+            Set<String> acknowledged = new HashSet<>();
+            for (CredentialVersion later : d.versions().ofCredential(c.id())) {
+                if (later.version() <= v.version()) {
+                    continue;
+                }
+                if (supersededAt == null && later.promotedAt() != null) {
+                    supersededAt = later.promotedAt();
+                }
+                d.acknowledgements().ofVersion(c.id(), later.version()).forEach(a -> acknowledged.add(a.consumer()));
+            }
+            return RevocationDecision.decide(v.revokeAfter(), supersededAt, c.acknowledgements(), acknowledged, now);
+        });
+    }
+
+    /**
+     * @param missing      consumers that had not acknowledged when the maximum grace period forced the revocation
+     * @param waitsForAcks whether the credential waits for acknowledgements (its overdue flag is then kept current)
+     */
+    private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note,
+                                List<String> missing, boolean waitsForAcks) {
         Instant at = clock.instant();
         store.txRun(tx -> {
             tx.credentials().findForUpdate(v.credentialId());
@@ -156,6 +200,15 @@ public final class RevocationService {
             tx.versions().update(workflow.revoke(fresh, at, reason));
             audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(v.credentialId(), v.version()), "ok",
                     "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + note);
+            if (waitsForAcks) {
+                // Overwritten at every revocation: the flag describes the latest one, which alerting reads.
+                tx.credentials().setAcknowledgementOverdue(v.credentialId(), missing);
+                if (!missing.isEmpty()) {
+                    audit.record(tx, actor, AuditAction.VERSION_REVOKED_UNACKNOWLEDGED,
+                            subject(v.credentialId(), v.version()), "overdue",
+                            "maxGracePeriod over; not acknowledged by " + missing);
+                }
+            }
         });
         return true;
     }

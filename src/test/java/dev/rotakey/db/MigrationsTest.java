@@ -61,7 +61,8 @@ class MigrationsTest {
                 "4-rotations", "5-audit", "6-api-tokens"));
         expected.addAll(engine == Engine.H2 ? List.of("7-quartz-h2", "8-quartz-h2-indexes") : List.of("7-quartz-postgresql", "9-quartz-postgresql-numeric-fire-time"));
         expected.addAll(List.of("10-certificate-authorities", "11-certificate-credentials", "12-issued-certificates",
-                "13-certificate-revocation-lists", "14-password-credentials", "15-target-references"));
+                "13-certificate-revocation-lists", "14-password-credentials", "15-target-references",
+                "16-acknowledgements"));
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.

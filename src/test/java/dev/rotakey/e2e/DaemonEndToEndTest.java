@@ -363,6 +363,98 @@ class DaemonEndToEndTest {
         assertThat(events.size()).isBetween(1, 40);
     }
 
+    /** A consumer acknowledges without a token by presenting the new key; the last ack revokes the old one at once. */
+    @Test
+    void revocationWaitsForEveryConsumerToAcknowledge() throws Exception {
+        String agent = createAgent("acking-agent");
+        String base = "{\"id\":\"acked-api\",\"agent\":\"" + agent + "\",\"type\":\"api-key\",\"backend\":\"hsm\","
+                + "\"rotation\":{\"every\":\"P7D\"},\"gracePeriod\":\"PT1S\","
+                + "\"targets\":[{\"target\":\"local-files\",\"path\":\"" + agent + "/acked-api\"}],"
+                + "\"revokeWhen\":\"acknowledged\",";
+        RunningDaemon.Answer bad = daemon.post("/api/v1/credentials", base + "\"consumers\":[\"no spaces\"]}");
+        expect(bad, 422, "consumers");
+        assertThat(bad.json().get("field").asText()).isEqualTo("consumers");
+        bad = daemon.post("/api/v1/credentials", base + "\"consumers\":[\"web\"],\"maxGracePeriod\":\"PT0.5S\"}");
+        expect(bad, 422, "maxGracePeriod");
+        assertThat(bad.json().get("field").asText()).isEqualTo("maxGracePeriod");
+
+        RunningDaemon.Answer created = daemon.post("/api/v1/credentials",
+                base + "\"consumers\":[\"web\",\"worker\"],\"maxGracePeriod\":\"PT1H\"}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().get("revokeWhen").asText()).isEqualTo("acknowledged");
+        assertThat(created.json().get("consumers")).extracting(JsonNode::asText).containsExactly("web", "worker");
+        assertThat(created.json().get("maxGracePeriod").asText()).isEqualTo("PT1H");
+        assertThat(created.json().has("acknowledgementOverdue")).isFalse();
+        String key1 = daemon.delivered(agent + "/acked-api");
+
+        assertThat(daemon.task("/tasks/rotate?credential=acked-api").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("acked-api", 2).equals("CURRENT"));
+        String key2 = daemon.delivered(agent + "/acked-api");
+        assertThat(key2).isNotEqualTo(key1);
+
+        // The grace period runs out, and the scheduled revocation finds nobody has acknowledged.
+        Thread.sleep(2500);
+        assertThat(state("acked-api", 1)).isEqualTo("PREVIOUS");
+
+        String ack = "/api/v1/credentials/acked-api/versions/2/ack";
+        RunningDaemon.Answer noKey = ackWithoutToken(ack, "{\"consumer\":\"web\"}");
+        expect(noKey, 401, "key");
+        RunningDaemon.Answer oldKey = ackWithoutToken(ack, "{\"consumer\":\"web\",\"key\":\"" + key1 + "\"}");
+        expect(oldKey, 401, "not the secret");
+        expect(ackWithoutToken("/api/v1/credentials/acked-api/versions/1/ack",
+                "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}"), 401, "not the secret");
+        expect(ackWithoutToken(ack, "{\"consumer\":\"stranger\",\"key\":\"" + key2 + "\"}"), 422, "consumer");
+        // Without the key, any other path still needs a token.
+        expect(daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app("/api/v1/credentials/acked-api")).GET(), null),
+                401, "Authorization");
+
+        // A token is checked as usual even when a key is present: a verifier token may not ack.
+        RunningDaemon.Answer issued = daemon.task("/tasks/issue-token?name=ack-verifier&role=verifier");
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        String verifier = issued.json().get("token").asText();
+        expect(daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app(ack)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}")), verifier), 403, "verifier");
+
+        RunningDaemon.Answer web = ackWithoutToken(ack, "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}");
+        assertThat(web.status()).as(web.body()).isEqualTo(200);
+        assertThat(web.json().get("actor").asText()).isEqualTo("consumer:web");
+        assertThat(state("acked-api", 1)).isEqualTo("PREVIOUS");
+        RunningDaemon.Answer again = ackWithoutToken(ack, "{\"consumer\":\"web\",\"key\":\"" + key2 + "\"}");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json()).isEqualTo(web.json());
+
+        // An operator acknowledges for the other consumer with the admin token: the old version goes at once.
+        RunningDaemon.Answer worker = daemon.post(ack, "{\"consumer\":\"worker\"}");
+        assertThat(worker.status()).as(worker.body()).isEqualTo(200);
+        assertThat(worker.json().get("actor").asText()).startsWith("token:");
+        // Well before the maximum grace period (1 h): the last ack has the revocation checked at once.
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("acked-api", 1).equals("REVOKED"));
+        assertThat(verify(key1).get("valid").asBoolean()).isFalse();
+        assertThat(daemon.get("/api/v1/status").json().get("acknowledgementOverdue").has("acked-api")).isFalse();
+        assertThat(daemon.get("/api/v1/credentials/acked-api").json().has("acknowledgementOverdue")).isFalse();
+
+        List<String> actions = new ArrayList<>();
+        daemon.get("/api/v1/audit?subject=credential:acked-api&limit=200").json().get("events")
+                .forEach(e -> actions.add(0, e.get("action").asText()));
+        assertThat(actions).containsSubsequence("version.promoted", "version.acknowledged", "version.acknowledged",
+                "version.revoked");
+        assertThat(actions).doesNotContain("version.revoked-unacknowledged");
+        List<String> refusals = new ArrayList<>();
+        daemon.get("/api/v1/audit?limit=1000").json().get("events").forEach(e -> {
+            if (e.get("action").asText().equals("auth.failed")) {
+                refusals.add(e.get("subject").asText());
+            }
+        });
+        assertThat(refusals).contains("POST " + ack);
+        assertNoSecretsAnywhere(List.of(key1, key2, daemon.token(), verifier));
+    }
+
+    private RunningDaemon.Answer ackWithoutToken(String path, String json) {
+        return daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app(path)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)), null);
+    }
+
     private static void expect(RunningDaemon.Answer a, int status, String mention) {
         assertThat(a.status()).as(a.body()).isEqualTo(status);
         JsonNode body = a.json();
