@@ -26,6 +26,19 @@ public record TargetBinding(String target, Map<String, String> params) {
         return v;
     }
 
+    /**
+     * Refuses a parameter the target type does not take, naming the first unknown one (and what the
+     * type does take), so a misspelt parameter is never silently ignored.
+     */
+    public void refuseUnknownParams(String type, java.util.Set<String> known) {
+        java.util.List<String> unknown = params.keySet().stream().filter(k -> !known.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            String others = unknown.size() == 1 ? "" : " (nor are " + String.join(", ", unknown.subList(1, unknown.size())) + ")";
+            throw new InvalidBindingException(unknown.get(0), "is not a parameter of " + type + " targets" + others
+                    + "; they take " + known.stream().sorted().map(k -> "'" + k + "'").toList());
+        }
+    }
+
     @Override
     public String toString() {
         return "TargetBinding{target=" + target + ", params=" + new TreeMap<>(params) + "}";

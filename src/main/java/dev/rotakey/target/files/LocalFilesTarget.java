@@ -400,15 +400,7 @@ public final class LocalFilesTarget implements Target {
     record Location(String relative, List<String> parents, String fileName) {
 
         static Location of(TargetBinding binding) {
-            List<String> unknown = binding.params().keySet().stream()
-                    .filter(k -> !PARAMETERS.contains(k))
-                    .sorted()
-                    .toList();
-            if (!unknown.isEmpty()) {
-                String others = unknown.size() == 1 ? "" : " (nor are " + String.join(", ", unknown.subList(1, unknown.size())) + ")";
-                throw new InvalidBindingException(unknown.get(0),
-                        "is not a parameter of " + TYPE + " targets" + others + "; the only parameter is '" + PATH + "'");
-            }
+            binding.refuseUnknownParams(TYPE, PARAMETERS);
             String path = binding.requireParam(PATH);
             if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new InvalidBindingException(PATH, "must not contain control characters");

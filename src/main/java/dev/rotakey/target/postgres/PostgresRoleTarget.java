@@ -108,11 +108,7 @@ public final class PostgresRoleTarget implements Target {
 
     @Override
     public void validateBinding(TargetBinding binding) {
-        List<String> unknown = binding.params().keySet().stream().filter(k -> !PARAMETERS.contains(k)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            throw new InvalidBindingException(unknown.get(0), "is not a parameter of " + TYPE + " targets (they take '"
-                    + ROLE + "', '" + STRATEGY + "' and '" + GROUP + "')");
-        }
+        binding.refuseUnknownParams(TYPE, PARAMETERS);
         RoleBinding b = parse(binding);
         for (String login : b.strategy() == Strategy.SINGLE ? List.of(b.role()) : List.of(b.loginRole(1), b.loginRole(2))) {
             if (login.equals(adminUser)) {

@@ -116,11 +116,7 @@ public final class RedisAclTarget implements Target {
 
     @Override
     public void validateBinding(TargetBinding binding) {
-        List<String> unknown = binding.params().keySet().stream().filter(k -> !PARAMETERS.contains(k)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            throw new InvalidBindingException(unknown.get(0), "is not a parameter of " + TYPE + " targets (they take '"
-                    + USER + "', '" + RULES + "' and '" + REFUSE + "')");
-        }
+        binding.refuseUnknownParams(TYPE, PARAMETERS);
         user(binding);
         rules(binding);
         refusedCharacters(binding);

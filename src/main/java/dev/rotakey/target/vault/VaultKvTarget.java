@@ -267,11 +267,7 @@ public final class VaultKvTarget implements Target {
     }
 
     static String bindingPath(TargetBinding binding) {
-        List<String> unknown = binding.params().keySet().stream().filter(k -> !PARAMETERS.contains(k)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            throw new InvalidBindingException(unknown.get(0),
-                    "is not a parameter of " + TYPE + " targets; the only parameter is '" + PATH + "'");
-        }
+        binding.refuseUnknownParams(TYPE, PARAMETERS);
         String path = binding.requireParam(PATH);
         checkPath(PATH, path);
         return path;
