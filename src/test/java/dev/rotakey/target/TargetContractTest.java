@@ -88,8 +88,13 @@ public abstract class TargetContractTest {
         return s;
     }
 
+    /** The credential type the contract's materials are ({@code api-key} unless a subclass says otherwise). */
+    protected String credentialType() {
+        return "api-key";
+    }
+
     protected Delivery delivery(String credentialId, int version, Secret material) {
-        return new Delivery("agent-" + credentialId, credentialId, "api-key", version, binding(credentialId), material);
+        return new Delivery("agent-" + credentialId, credentialId, credentialType(), version, binding(credentialId), material);
     }
 
     /**
@@ -98,7 +103,7 @@ public abstract class TargetContractTest {
      */
     protected Revocation revocation(String credentialId, int version, Secret material) {
         String reference = target.materialReference(delivery(credentialId, version, material));
-        return new Revocation("agent-" + credentialId, credentialId, "api-key", version, binding(credentialId),
+        return new Revocation("agent-" + credentialId, credentialId, credentialType(), version, binding(credentialId),
                 matcherFor(material), reference == null ? List.of() : List.of(reference));
     }
 

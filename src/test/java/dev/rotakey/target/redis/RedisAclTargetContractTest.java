@@ -2,7 +2,6 @@ package dev.rotakey.target.redis;
 
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.Secret;
-import dev.rotakey.target.Delivery;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetContractTest;
@@ -43,8 +42,8 @@ class RedisAclTargetContractTest extends TargetContractTest {
     }
 
     @Override
-    protected Delivery delivery(String credentialId, int version, Secret material) {
-        return new Delivery("agent-" + credentialId, credentialId, "password", version, binding(credentialId), material);
+    protected String credentialType() {
+        return "password";
     }
 
     @AfterEach
