@@ -735,20 +735,9 @@ class RotationWorkflowIntegrationTest {
             assertThat(RedisProbe.authenticates(user, v2)).isTrue();
 
             // Redis goes down for the next rotation (a closed loopback port) and is back for its clean-up.
-            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
             Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
             Target dead = RedisProbe.factory(RedisProbe.closedPort()).build("redis-main");
-            Target flapping = new DelegatingTarget(live) {
-                @Override
-                public void deliver(Delivery d) {
-                    (up.get() ? live : dead).deliver(d);
-                }
-
-                @Override
-                public void discard(Revocation rv) {
-                    (up.get() ? live : dead).discard(rv);
-                }
-            };
+            FlappingTarget flapping = new FlappingTarget(live, dead);
             Node outage = new Node(Map.of("local-files", files(), "redis-main", flapping), RotationListener.NONE);
             clock.advance(Duration.ofMinutes(5));
             Rotation r = outage.rotations.startAndRun("pw-redis", RotationTrigger.OPERATOR, "test");
@@ -758,7 +747,7 @@ class RotationWorkflowIntegrationTest {
                 assertThat(r.nextAttemptAt()).as("retried after a backoff").isNotNull();
                 // The old password works throughout the outage's retries.
                 assertThat(RedisProbe.authenticates(user, v2)).isTrue();
-                up.set(r.step() == RotationStep.CLEANUP);
+                flapping.up.set(r.step() == RotationStep.CLEANUP);
                 clock.set(r.nextAttemptAt());
                 r = outage.executor.run(r.id());
             }
@@ -828,21 +817,10 @@ class RotationWorkflowIntegrationTest {
             assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
 
             // PostgreSQL goes down for the next rotation (a closed loopback port) and is back for its clean-up.
-            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
             Target live = PostgresProbe.factory().build("pg-main");
             Target dead = PostgresProbe.factory("jdbc:postgresql://127.0.0.1:" + PostgresProbe.closedPort() + "/test")
                     .build("pg-main");
-            Target flapping = new DelegatingTarget(live) {
-                @Override
-                public void deliver(Delivery d) {
-                    (up.get() ? live : dead).deliver(d);
-                }
-
-                @Override
-                public void discard(Revocation rv) {
-                    (up.get() ? live : dead).discard(rv);
-                }
-            };
+            FlappingTarget flapping = new FlappingTarget(live, dead);
             Node outage = new Node(Map.of("local-files", files(), "pg-main", flapping), RotationListener.NONE);
             clock.advance(Duration.ofMinutes(5));
             Rotation r = outage.rotations.startAndRun("pw-pg", RotationTrigger.OPERATOR, "test");
@@ -851,7 +829,7 @@ class RotationWorkflowIntegrationTest {
                 assertThat(++attempts).as("the rotation must end").isLessThan(20);
                 assertThat(r.nextAttemptAt()).as("retried after a backoff").isNotNull();
                 assertThat(PostgresProbe.works(role + "_a", v3)).isTrue();
-                up.set(r.step() == RotationStep.CLEANUP);
+                flapping.up.set(r.step() == RotationStep.CLEANUP);
                 clock.set(r.nextAttemptAt());
                 r = outage.executor.run(r.id());
             }
@@ -1007,6 +985,29 @@ class RotationWorkflowIntegrationTest {
         }
         assertThat(metrics.timer("rotakey.target.local-files.wait").getCount()).isGreaterThanOrEqualTo(200);
         assertThat(((LimitedTarget) limited).queued()).isZero();
+    }
+
+    /** A server that is down (a closed port) while {@link #up} is false: deliveries and discards go to one or the other. */
+    static final class FlappingTarget extends DelegatingTarget {
+        final java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(false);
+        private final Target live;
+        private final Target dead;
+
+        FlappingTarget(Target live, Target dead) {
+            super(live);
+            this.live = live;
+            this.dead = dead;
+        }
+
+        @Override
+        public void deliver(Delivery d) {
+            (up.get() ? live : dead).deliver(d);
+        }
+
+        @Override
+        public void discard(Revocation rv) {
+            (up.get() ? live : dead).discard(rv);
+        }
     }
 
     /** A real target with one operation overridden by a test. */
