@@ -8,8 +8,6 @@ import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import dev.rotakey.testing.TestDatabases.Engine;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPairGenerator;
@@ -17,11 +15,9 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,16 +76,6 @@ final class CaBench implements AutoCloseable {
         return new LeafRequest(agent, credential, version, key, validity, dns, uris);
     }
 
-    /** Runs {@code openssl args…}, expects success, and returns standard output and error together. */
-    static String openssl(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
-        return output;
-    }
 
     /** Whether the token still holds a signing key under {@code alias}, asked through a fresh connection. */
     boolean tokenHasKey(String alias) {

@@ -34,7 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static dev.rotakey.ca.CaBench.leafKey;
-import static dev.rotakey.ca.CaBench.openssl;
+import static dev.rotakey.testing.OpenSsl.openssl;
 import static dev.rotakey.ca.CaBench.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

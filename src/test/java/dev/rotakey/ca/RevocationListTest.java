@@ -1,5 +1,6 @@
 package dev.rotakey.ca;
 
+import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackends;
@@ -33,7 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static dev.rotakey.ca.CaBench.leafKey;
-import static dev.rotakey.ca.CaBench.openssl;
+import static dev.rotakey.testing.OpenSsl.openssl;
 import static dev.rotakey.ca.CaBench.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -131,10 +132,10 @@ class RevocationListTest {
         Path keptPem = Files.writeString(dir.resolve("kept.pem"), kept.certificatePem());
         assertThat(openssl("verify", "-crl_check", "-CAfile", root.toString(), "-CRLfile", crlPem.toString(), keptPem.toString()))
                 .contains("kept.pem: OK");
-        Process refused = new ProcessBuilder("openssl", "verify", "-crl_check", "-CAfile", root.toString(), "-CRLfile",
-                crlPem.toString(), revokedPem.toString()).redirectErrorStream(true).start();
-        assertThat(new String(refused.getInputStream().readAllBytes())).contains("certificate revoked");
-        assertThat(refused.waitFor()).isNotZero();
+        OpenSsl.Result refused = OpenSsl.run(dir, "verify", "-crl_check", "-CAfile", root.toString(), "-CRLfile",
+                crlPem.toString(), revokedPem.toString());
+        assertThat(refused.output()).contains("certificate revoked");
+        assertThat(refused.exitCode()).isNotZero();
     }
 
     private static CRLReason reason(X509CRL crl, BigInteger serial) {

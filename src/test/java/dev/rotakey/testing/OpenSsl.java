@@ -22,6 +22,11 @@ public final class OpenSsl {
         }
     }
 
+    /** {@code openssl args…} in the working directory, which must succeed: its standard output and error together. */
+    public static String openssl(String... args) {
+        return run(Path.of("."), args).ok().output();
+    }
+
     /** {@code openssl args…} in {@code dir}; fails the test if it does not finish within 30 s. */
     public static Result run(Path dir, String... args) {
         List<String> command = new ArrayList<>(List.of("openssl"));
