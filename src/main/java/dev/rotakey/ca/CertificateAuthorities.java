@@ -322,11 +322,17 @@ public final class CertificateAuthorities implements Managed {
 
     /** The latest certificate issued for each version of {@code credentialId}, by version. */
     public Map<Integer, CertificateSummary> issuedFor(String credentialId) {
-        Map<Integer, CertificateSummary> out = new LinkedHashMap<>();
-        for (IssuedRecord r : store.read(d -> d.issuedCertificates().forCredential(credentialId))) {
+        return issuedFor(List.of(credentialId)).getOrDefault(credentialId, Map.of());
+    }
+
+    /** {@link #issuedFor(String)} for a page of credentials, in one query; credentials without certificates are absent. */
+    public Map<String, Map<Integer, CertificateSummary>> issuedFor(java.util.Collection<String> credentialIds) {
+        Map<String, Map<Integer, CertificateSummary>> out = new LinkedHashMap<>();
+        for (IssuedRecord r : store.read(d -> d.issuedCertificates().forCredentials(credentialIds))) {
             // Ordered by issue time: a later certificate of the same version replaces the earlier one.
-            out.put(r.version(), new CertificateSummary(r.caName(), r.caGeneration(), r.serial(), r.notBefore(),
-                    r.notAfter(), r.revokedAt()));
+            out.computeIfAbsent(r.credentialId(), k -> new LinkedHashMap<>()).put(r.version(),
+                    new CertificateSummary(r.caName(), r.caGeneration(), r.serial(), r.notBefore(), r.notAfter(),
+                            r.revokedAt()));
         }
         return out;
     }

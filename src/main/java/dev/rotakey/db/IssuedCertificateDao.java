@@ -48,9 +48,17 @@ public final class IssuedCertificateDao {
 
     /** Every certificate issued for {@code credentialId}, by version then issue time. */
     public List<IssuedRecord> forCredential(String credentialId) {
-        return h.createQuery("SELECT " + COLUMNS + " FROM issued_certificates WHERE credential_id = :c "
-                        + "ORDER BY version, issued_at, serial")
-                .bind("c", credentialId)
+        return forCredentials(List.of(credentialId));
+    }
+
+    /** Every certificate issued for these credentials, in one query, by credential, version and issue time. */
+    public List<IssuedRecord> forCredentials(java.util.Collection<String> credentialIds) {
+        if (credentialIds.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT " + COLUMNS + " FROM issued_certificates WHERE credential_id IN (<c>) "
+                        + "ORDER BY credential_id, version, issued_at, serial")
+                .bindList("c", List.copyOf(credentialIds))
                 .map((rs, ctx) -> record(rs))
                 .list();
     }

@@ -3,6 +3,7 @@ package dev.rotakey.resources;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
+import dev.rotakey.ca.CertificateSummary;
 import dev.rotakey.api.RotationView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Credential;
@@ -56,8 +57,10 @@ public final class CredentialResource {
         List<Credential> page = store.read(d -> d.credentials().list(agent, after, n));
         Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions()
                 .ofCredentials(page.stream().map(Credential::id).toList()));
+        Map<String, Map<Integer, CertificateSummary>> certificates = credentials.certificates(page);
         List<CredentialView> views = page.stream()
-                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()), credentials.certificates(c), null,
+                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()),
+                        certificates.getOrDefault(c.id(), Map.of()), null,
                         c.acknowledgements() == null ? null : store.read(d -> d.credentials().acknowledgementOverdue(c.id()))))
                 .toList();
         return Pages.page("credentials", views, page.size() == n ? page.get(page.size() - 1).id() : null);

@@ -330,6 +330,12 @@ public final class CredentialService {
         return c.type() == CredentialType.CERTIFICATE ? authorities.issuedFor(c.id()) : Map.of();
     }
 
+    /** {@link #certificates(Credential)} for a page of credentials, in one look-up, by credential id. */
+    public Map<String, Map<Integer, CertificateSummary>> certificates(List<Credential> page) {
+        List<String> ids = page.stream().filter(c -> c.type() == CredentialType.CERTIFICATE).map(Credential::id).toList();
+        return ids.isEmpty() ? Map.of() : authorities.issuedFor(ids);
+    }
+
     public Credential get(String id) {
         return store.read(d -> d.credentials().find(id)).orElseThrow(() -> RejectedException.notFound("credential", id));
     }

@@ -125,6 +125,8 @@ class CertificateCredentialEndToEndTest {
         assertThat(validity).isBetween(Duration.ofHours(1), Duration.ofHours(1).plusMinutes(10));
         JsonNode v1 = created.get("versions").get(0);
         assertThat(v1.get("serial").asText()).isEqualTo(cert.getSerialNumber().toString(16));
+        JsonNode listed = daemon.get("/api/v1/credentials?agent=billing-agent").json().get("credentials").get(0);
+        assertThat(listed.get("versions").get(0).get("serial").asText()).isEqualTo(cert.getSerialNumber().toString(16));
         assertThat(cert.getSerialNumber().bitLength()).isGreaterThanOrEqualTo(64);
         assertThat(created.get("ca").asText()).isEqualTo("agents-ca");
         assertThat(created.get("keyCustody").asText()).isEqualTo("export");
