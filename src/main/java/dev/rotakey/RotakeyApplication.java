@@ -159,6 +159,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         Jdbi jdbi = new JdbiFactory().build(environment, dbConfig, "database");
         Store store = new Store(jdbi);
         AuditLog audit = new AuditLog(store, clock);
+        // Rotakey's own labelled rotakey_* metrics register here; Dropwizard's are exported into it below.
+        PrometheusRegistry prometheus = new PrometheusRegistry();
 
         KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(), KeyBackendFactory::build));
         Targets targets = new Targets(buildAll("targets", config.getTargets(),
@@ -264,7 +266,6 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
         environment.healthChecks().register("certificate-authorities", new CertificateAuthoritiesHealthCheck(authorities));
 
-        PrometheusRegistry prometheus = new PrometheusRegistry();
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
         DropwizardExports.builder().dropwizardRegistry(environment.metrics())
                 .metricFilter((name, metric) -> !name.endsWith(".total")).register(prometheus);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorityFactory;
+import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * Rotakey's configuration: the database, the named key backends, targets and certificate authorities, rotation defaults,
- * the scheduler and operator authentication. Unknown keys, wrong types and impossible values stop
+ * the scheduler, operator authentication and alerting. Unknown keys, wrong types and impossible values stop
  * start-up with a message naming the key.
  */
 public class RotakeyConfiguration extends Configuration {
@@ -57,6 +58,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private AuthFactory auth = new AuthFactory();
+
+    @Valid
+    @NotNull
+    private AlertingFactory alerting = new AlertingFactory();
 
     private static DataSourceFactory defaultDatabase() {
         DataSourceFactory db = new DataSourceFactory();
@@ -144,6 +149,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setAuth(AuthFactory auth) {
         this.auth = auth;
+    }
+
+    @JsonProperty
+    public AlertingFactory getAlerting() {
+        return alerting;
+    }
+
+    @JsonProperty
+    public void setAlerting(AlertingFactory alerting) {
+        this.alerting = alerting;
     }
 
     @JsonIgnore
