@@ -79,6 +79,8 @@ rk__package_command() {
         opensc) echo pkcs11-tool ;;
         postgresql) echo pg_ctlcluster ;;
         postgresql-client) echo psql ;;
+        prometheus) echo promtool ;;
+        prometheus-alertmanager) echo prometheus-alertmanager ;;
         *) echo "$1" ;;
     esac
 }
