@@ -2,6 +2,10 @@ package dev.rotakey;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rotakey.alert.AlertDispatcher;
+import dev.rotakey.alert.AlertEvaluator;
+import dev.rotakey.alert.AlertSinkFactory;
+import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
@@ -14,6 +18,7 @@ import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.ca.CrlRefresher;
 import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.db.Migrations;
 import dev.rotakey.db.Store;
@@ -24,6 +29,7 @@ import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
 import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.resources.AcknowledgementResource;
+import dev.rotakey.resources.AlertResource;
 import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
@@ -138,7 +144,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     /** The wired services of a running daemon, for tests that drive it from inside. */
     public record Runtime(Store store, RotationService rotations, RevocationService revocations,
                           RotationExecutor executor, QuartzWorkScheduler scheduler, KeyBackends backends,
-                          Targets targets, CertificateAuthorities authorities) {
+                          Targets targets, CertificateAuthorities authorities, AlertEvaluator alerts,
+                          AlertDispatcher alertDispatcher) {
     }
 
     public Runtime runtime() {
@@ -180,7 +187,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         ScheduleCalculator schedule = ScheduleCalculator.from(config.getRotation());
         RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks,
                 clock, schedule, authorities);
-        executor.setListener(new RotationMetrics(environment.metrics(), store));
+        RotationMetrics rotationMetrics = new RotationMetrics(environment.metrics(), store);
         RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler,
                 locks, clock, authorities);
         executor.setRevocations(revocations);
@@ -190,6 +197,24 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 config.getRotation(), clock, authorities);
         ApiKeyVerifier verifier = new ApiKeyVerifier(store, backends, audit);
         scheduler.setHandler(new ScheduledWork(rotations, revocations));
+
+        AlertDispatcher alertDispatcher = new AlertDispatcher(List.copyOf(buildAll("alerting.sinks",
+                config.getAlerting().getSinks(), AlertSinkFactory::build).values()),
+                config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
+        AlertEvaluator alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, scheduler,
+                alertDispatcher, audit, clock, prometheus);
+        // A finished rotation or a revoked key presented is looked at now rather than at the next tick.
+        executor.setListener((before, after, took) -> {
+            rotationMetrics.afterStep(before, after, took);
+            if (after.state() != RotationState.RUNNING) {
+                alerts.evaluateSoon();
+            }
+        });
+        audit.setAfterCommit(action -> {
+            if (action == AuditAction.API_KEY_REVOKED_PRESENTED) {
+                alerts.evaluateSoon();
+            }
+        });
 
         OperatorTokens tokens = new OperatorTokens(store, audit, clock);
         try {
@@ -214,6 +239,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.lifecycle().manage(authorities);
         environment.lifecycle().manage(new CrlRefresher(authorities));
         environment.lifecycle().manage(scheduler);
+        // The dispatcher starts before the evaluator that feeds it and stops after it.
+        environment.lifecycle().manage(alertDispatcher);
+        environment.lifecycle().manage(alerts);
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
@@ -232,6 +260,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new RotationResource(store));
         environment.jersey().register(new ApiKeyResource(verifier));
         environment.jersey().register(new AuditResource(store));
+        environment.jersey().register(new AlertResource(store));
         environment.jersey().register(new StatusResource(store, scheduler, backends));
         environment.jersey().register(new CertificateAuthorityResource(authorities));
 
@@ -272,7 +301,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus))
                 .addMapping("/metrics/prometheus");
 
-        runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets, authorities);
+        runtime = new Runtime(store, rotations, revocations, executor, scheduler, backends, targets, authorities,
+                alerts, alertDispatcher);
     }
 
     /**

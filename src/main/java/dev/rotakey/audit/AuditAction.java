@@ -30,7 +30,9 @@ public enum AuditAction {
     CA_ROTATED("ca.rotated"),
     CA_RETIRED("ca.retired"),
     CERTIFICATE_ISSUED("certificate.issued"),
-    CERTIFICATE_REVOKED("certificate.revoked");
+    CERTIFICATE_REVOKED("certificate.revoked"),
+    ALERT_FIRING("alert.firing"),
+    ALERT_RESOLVED("alert.resolved");
 
     private final String wireName;
 

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.time.Clock;
+import java.util.function.Consumer;
 
 /**
  * Writes audit events, inside the caller's transaction when there is one so that an event and
@@ -19,6 +20,8 @@ public final class AuditLog {
 
     private final Store store;
     private final Clock clock;
+    private volatile Consumer<AuditAction> afterCommit = action -> {
+    };
 
     public AuditLog(Store store, Clock clock) {
         this.store = store;
@@ -34,8 +37,17 @@ public final class AuditLog {
                 details == null ? "" : " (" + details + ")");
     }
 
-    /** Records an event in a transaction of its own. */
+    /** Records an event in a transaction of its own, then tells the observer (after the commit). */
     public void record(String actor, AuditAction action, String subject, String outcome, String details) {
         store.txRun(tx -> record(tx, actor, action, subject, outcome, details));
+        afterCommit.accept(action);
+    }
+
+    /**
+     * Called with the action of each event recorded in a transaction of its own, once committed: lets
+     * the alert evaluator look again at once when a revoked key is presented, instead of at its next tick.
+     */
+    public void setAfterCommit(Consumer<AuditAction> observer) {
+        this.afterCommit = observer;
     }
 }

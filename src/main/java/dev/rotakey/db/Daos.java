@@ -14,6 +14,10 @@ public final class Daos {
         return new AgentDao(h);
     }
 
+    public AlertDao alerts() {
+        return new AlertDao(h);
+    }
+
     public CredentialDao credentials() {
         return new CredentialDao(h);
     }

@@ -1,0 +1,186 @@
+package dev.rotakey.alert;
+
+import dev.rotakey.api.CertificateAuthorityView;
+import dev.rotakey.backend.BackendStatus;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.config.AlertingFactory;
+import dev.rotakey.db.AlertDao.Subject;
+import dev.rotakey.db.Daos;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Turns the state of the fleet into the alerts whose conditions hold now: one per subject (a
+ * credential, a version, a backend, a CA generation) and condition, labelled with the owner who is
+ * accountable. Past {@code maxAlertsPerCondition} subjects, one summary alert stands for the rest.
+ */
+public final class AlertConditions {
+    /** What the evaluation reads besides the database: cheap, in-memory facts. */
+    public record Context(Instant now, boolean paused, Collection<KeyBackend> backends,
+                          Collection<CertificateAuthorityView> authorities) {
+    }
+
+    private final AlertingFactory config;
+
+    public AlertConditions(AlertingFactory config) {
+        this.config = config;
+    }
+
+    /** Every alert whose condition holds, read in the caller's transaction. */
+    public List<Alert> holding(Daos d, Context ctx) {
+        int limit = config.getMaxAlertsPerCondition();
+        Instant now = ctx.now();
+        List<Alert> out = new ArrayList<>();
+        perSubject(out, AlertCondition.ROTATION_FAILED, d.alerts().failedRotations(limit + 1), now,
+                s -> rotationFailed(s, now));
+        perSubject(out, AlertCondition.REVOCATION_FAILED, d.alerts().failedRevocations(limit + 1), now,
+                s -> revocationFailed(s, now));
+        perSubject(out, AlertCondition.CREDENTIAL_OVERDUE,
+                d.alerts().overdue(now.minus(config.getOverdueAfter()), limit + 1), now, s -> overdue(s, ctx));
+        perSubject(out, AlertCondition.CREDENTIAL_EXPIRING,
+                d.alerts().expiringCertificates(now.plus(config.getExpiryWarning()), limit + 1), now,
+                s -> certificateExpiring(s, now));
+        perSubject(out, AlertCondition.REVOKED_CREDENTIAL_PRESENTED,
+                d.alerts().revokedPresented(now.minus(config.getPresentedWindow()), limit + 1), now,
+                s -> revokedPresented(s, now));
+        for (CertificateAuthorityView ca : ctx.authorities()) {
+            for (CertificateAuthorityView.Generation g : ca.generations()) {
+                if (!"RETIRED".equals(g.state()) && g.notAfter() != null
+                        && g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
+                    out.add(caExpiring(ca, g, now));
+                }
+            }
+        }
+        for (KeyBackend b : ctx.backends()) {
+            BackendStatus status = b.status();
+            if (!status.healthy()) {
+                out.add(backendUnhealthy(b, status, now));
+            }
+        }
+        return out;
+    }
+
+    private void perSubject(List<Alert> out, AlertCondition condition, List<Subject> subjects, Instant now,
+                            Function<Subject, Alert> toAlert) {
+        int limit = config.getMaxAlertsPerCondition();
+        for (int i = 0; i < Math.min(limit, subjects.size()); i++) {
+            out.add(toAlert.apply(subjects.get(i)));
+        }
+        if (subjects.size() > limit) {
+            Map<String, String> labels = labels(condition, config.getOwner());
+            labels.put("credential", "*");
+            out.add(new Alert(condition.wireName() + ":more", condition, AlertStatus.FIRING, labels,
+                    condition.alertName() + " holds for more than " + limit + " credentials",
+                    "Only the first " + limit + " are alerted on one by one; GET /api/v1/status and the "
+                            + "rotakey_* metrics show the whole fleet. Something common to them (a target, a "
+                            + "key backend, the scheduler) is the likely cause.", now, null));
+        }
+    }
+
+    private Alert rotationFailed(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.ROTATION_FAILED, s);
+        return new Alert(AlertCondition.ROTATION_FAILED.wireName() + ":" + s.credentialId(),
+                AlertCondition.ROTATION_FAILED, AlertStatus.FIRING, labels,
+                "Rotation of credential " + s.credentialId() + " (agent " + s.agentId() + ") failed",
+                "Rotation " + s.extra() + " (version " + s.version() + ") failed after its retries"
+                        + (s.detail() == null ? "" : ": " + s.detail())
+                        + ". The previous version is still CURRENT and keeps working. Owner: " + s.owner() + ".",
+                startOr(s.at(), now), null);
+    }
+
+    private Alert revocationFailed(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.REVOCATION_FAILED, s);
+        labels.put("version", Integer.toString(s.version()));
+        return new Alert(AlertCondition.REVOCATION_FAILED.wireName() + ":" + s.credentialId() + "#v" + s.version(),
+                AlertCondition.REVOCATION_FAILED, AlertStatus.FIRING, labels,
+                "Version " + s.version() + " of credential " + s.credentialId() + " could not be revoked at a target",
+                "Removing it failed after " + s.extra() + " attempt(s)" + (s.detail() == null ? "" : ": " + s.detail())
+                        + ". It may still be accepted there until the revocation succeeds. Owner: " + s.owner() + ".",
+                startOr(s.at(), now), null);
+    }
+
+    private Alert overdue(Subject s, Context ctx) {
+        Map<String, String> labels = credentialLabels(AlertCondition.CREDENTIAL_OVERDUE, s);
+        return new Alert(AlertCondition.CREDENTIAL_OVERDUE.wireName() + ":" + s.credentialId(),
+                AlertCondition.CREDENTIAL_OVERDUE, AlertStatus.FIRING, labels,
+                "Credential " + s.credentialId() + " (agent " + s.agentId() + ") is overdue for rotation",
+                "Its rotation was due at " + s.at() + " and has not succeeded within " + config.getOverdueAfter()
+                        + (ctx.paused() ? ". Rotations are PAUSED (resume them with POST /tasks/resume-rotations)."
+                        : ". Is the scheduler running on some node?") + " Owner: " + s.owner() + ".",
+                ctx.now(), null);
+    }
+
+    private Alert certificateExpiring(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.CREDENTIAL_EXPIRING, s);
+        labels.put("version", Integer.toString(s.version()));
+        labels.put("ca", s.extra());
+        return new Alert(AlertCondition.CREDENTIAL_EXPIRING.wireName() + ":" + s.credentialId() + "#v" + s.version(),
+                AlertCondition.CREDENTIAL_EXPIRING, AlertStatus.FIRING, labels,
+                "Certificate of credential " + s.credentialId() + " (version " + s.version() + ") expires at " + s.at(),
+                "Serial " + s.detail() + " issued by " + s.extra() + " expires within " + config.getExpiryWarning()
+                        + " and no renewal has replaced it. Owner: " + s.owner() + ".",
+                now, null);
+    }
+
+    private Alert revokedPresented(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.REVOKED_CREDENTIAL_PRESENTED, s);
+        labels.put("version", Integer.toString(s.version()));
+        return new Alert(AlertCondition.REVOKED_CREDENTIAL_PRESENTED.wireName() + ":" + s.credentialId() + "#v"
+                + s.version(), AlertCondition.REVOKED_CREDENTIAL_PRESENTED, AlertStatus.FIRING, labels,
+                "A superseded or revoked API key of credential " + s.credentialId() + " (version " + s.version()
+                        + ") was presented",
+                "It was presented for verification " + s.detail() + " time(s) in the last " + config.getPresentedWindow()
+                        + ", last at " + s.at() + ": it may have leaked. The audit log (action "
+                        + "api-key.revoked-presented) names the caller. Owner: " + s.owner() + ".",
+                now, null);
+    }
+
+    private Alert caExpiring(CertificateAuthorityView ca, CertificateAuthorityView.Generation g, Instant now) {
+        Map<String, String> labels = labels(AlertCondition.CREDENTIAL_EXPIRING, config.getOwner());
+        labels.put("ca", ca.name());
+        labels.put("generation", Integer.toString(g.generation()));
+        return new Alert(AlertCondition.CREDENTIAL_EXPIRING.wireName() + ":ca:" + ca.name() + "#" + g.generation(),
+                AlertCondition.CREDENTIAL_EXPIRING, AlertStatus.FIRING, labels,
+                "CA certificate " + ca.name() + " (generation " + g.generation() + ") expires at " + g.notAfter(),
+                "Its state is " + g.state() + "; rotate the CA (POST /tasks/rotate-ca?ca=" + ca.name()
+                        + ") well before then, so that relying parties can take the new chain.", now, null);
+    }
+
+    private Alert backendUnhealthy(KeyBackend b, BackendStatus status, Instant now) {
+        Map<String, String> labels = labels(AlertCondition.KEY_BACKEND_UNHEALTHY, config.getOwner());
+        labels.put("backend", b.name());
+        labels.put("backend_type", b.type());
+        return new Alert(AlertCondition.KEY_BACKEND_UNHEALTHY.wireName() + ":" + b.name(),
+                AlertCondition.KEY_BACKEND_UNHEALTHY, AlertStatus.FIRING, labels,
+                "Key backend " + b.name() + " (" + b.type() + ") is unhealthy",
+                (status.message() == null ? "" : status.message() + ". ")
+                        + "Nothing that uses it can rotate; current credentials keep working.", now, null);
+    }
+
+    private static Map<String, String> credentialLabels(AlertCondition condition, Subject s) {
+        Map<String, String> labels = labels(condition, s.owner());
+        labels.put("agent", s.agentId());
+        labels.put("credential", s.credentialId());
+        labels.put("credential_type", s.credentialType());
+        return labels;
+    }
+
+    private static Map<String, String> labels(AlertCondition condition, String owner) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("alertname", condition.alertName());
+        labels.put("severity", condition.severity().wireName());
+        labels.put("service", "rotakey");
+        labels.put("owner", owner);
+        return labels;
+    }
+
+    private static Instant startOr(Instant at, Instant now) {
+        return at == null ? now : at;
+    }
+}

@@ -1,0 +1,208 @@
+package dev.rotakey.alert;
+
+import dev.rotakey.api.CertificateAuthorityView;
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.config.AlertingFactory;
+import dev.rotakey.db.AlertDao.Firing;
+import dev.rotakey.db.Store;
+import dev.rotakey.schedule.QuartzWorkScheduler;
+import io.dropwizard.lifecycle.Managed;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Evaluates the alert conditions on a timer of its own (not Quartz's, so that a stopped scheduler is
+ * itself noticed) and whenever a rotation finishes or a revoked key is presented; opens, repeats and
+ * resolves alerts in the shared ledger, and hands each notification its node claimed to the
+ * {@link AlertDispatcher}. Every firing and resolution is an audit event.
+ */
+public final class AlertEvaluator implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertEvaluator.class);
+    private static final String ACTOR = "rotakey";
+
+    private final AlertingFactory config;
+    private final AlertConditions conditions;
+    private final Store store;
+    private final KeyBackends backends;
+    private final CertificateAuthorities authorities;
+    private final QuartzWorkScheduler scheduler;
+    private final AlertDispatcher dispatcher;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final AtomicBoolean soon = new AtomicBoolean();
+    private volatile Map<AlertCondition, Integer> firingCounts = Map.of();
+    private ScheduledExecutorService timer;
+
+    public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
+                          QuartzWorkScheduler scheduler, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          PrometheusRegistry registry) {
+        this.config = config;
+        this.conditions = new AlertConditions(config);
+        this.store = store;
+        this.backends = backends;
+        this.authorities = authorities;
+        this.scheduler = scheduler;
+        this.dispatcher = dispatcher;
+        this.audit = audit;
+        this.clock = clock;
+        GaugeWithCallback.builder().name("rotakey_alerts_firing")
+                .help("Alerts whose condition held at the last evaluation, by alert name")
+                .labelNames("alertname", "severity")
+                .callback(cb -> {
+                    Map<AlertCondition, Integer> counts = firingCounts;
+                    for (AlertCondition c : AlertCondition.values()) {
+                        cb.call(counts.getOrDefault(c, 0), c.alertName(), c.severity().wireName());
+                    }
+                })
+                .register(registry);
+    }
+
+    @Override
+    public void start() {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "alert-evaluator");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = config.getEvaluationInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::evaluateQuietly, Math.min(period, 5_000), period, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Asks for an evaluation as soon as possible, on the evaluator's thread; requests made meanwhile coalesce. */
+    public void evaluateSoon() {
+        ScheduledExecutorService t = timer;
+        if (t != null && soon.compareAndSet(false, true)) {
+            try {
+                t.execute(() -> {
+                    soon.set(false);
+                    evaluateQuietly();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                soon.set(false); // stopping
+            }
+        }
+    }
+
+    /** The alert conditions that held at the last evaluation, by condition. */
+    public Map<AlertCondition, Integer> firingCounts() {
+        return firingCounts;
+    }
+
+    private void evaluateQuietly() {
+        try {
+            evaluate();
+        } catch (RuntimeException e) {
+            // The next tick tries again; an evaluation that throws must not end the timer.
+            LOG.warn("alert evaluation failed: {}", e.toString());
+        }
+    }
+
+    /** One evaluation, now, on the caller's thread: what it opened, repeated and resolved. */
+    public synchronized AlertReconciliation evaluate() {
+        Instant now = clock.instant();
+        AlertConditions.Context ctx = new AlertConditions.Context(now, paused(), backends.all(), authorityViews());
+        List<Alert> holding = store.read(d -> conditions.holding(d, ctx));
+        Map<AlertCondition, Integer> counts = new TreeMap<>();
+        for (Alert a : holding) {
+            counts.merge(a.condition(), 1, Integer::sum);
+        }
+        firingCounts = Map.copyOf(counts);
+        List<Firing> ledger = store.read(d -> d.alerts().firing());
+        AlertReconciliation plan = AlertReconciliation.of(holding, ledger, now, config.getRepeatInterval());
+        for (Alert a : plan.open()) {
+            Firing row = new Firing(a.fingerprint(), a.condition().name(), a.labels(), a.summary(), a.description(),
+                    a.startsAt(), now, 1);
+            if (claim(() -> store.tx(d -> {
+                boolean opened = d.alerts().open(row);
+                if (opened) {
+                    audit.record(d, ACTOR, AuditAction.ALERT_FIRING, a.fingerprint(), "firing", details(a));
+                }
+                return opened;
+            }))) {
+                dispatcher.dispatch(a);
+            }
+        }
+        for (AlertReconciliation.Repeat r : plan.repeat()) {
+            Alert a = r.alert();
+            if (claim(() -> store.tx(d -> d.alerts().claimRepeat(a.fingerprint(), r.previous().lastNotifiedAt(), now,
+                    a.summary(), a.description())))) {
+                dispatcher.dispatch(a);
+            }
+        }
+        for (Firing f : plan.resolve()) {
+            Alert resolved = AlertReconciliation.resolved(f, now);
+            if (claim(() -> store.tx(d -> {
+                boolean mine = d.alerts().resolve(f.fingerprint(), f.startedAt());
+                if (mine) {
+                    audit.record(d, ACTOR, AuditAction.ALERT_RESOLVED, f.fingerprint(), "resolved", details(resolved));
+                }
+                return mine;
+            }))) {
+                dispatcher.dispatch(resolved);
+            }
+        }
+        return plan;
+    }
+
+    /** Runs a conditional ledger write; another node winning the race (a duplicate key) is not an error. */
+    private static boolean claim(java.util.function.Supplier<Boolean> write) {
+        try {
+            return write.get();
+        } catch (UnableToExecuteStatementException e) {
+            if (e.getCause() instanceof java.sql.SQLException s && "23505".equals(s.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static String details(Alert a) {
+        return a.alertName() + " owner=" + a.owner() + ": " + a.summary();
+    }
+
+    private boolean paused() {
+        try {
+            return scheduler.paused();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private List<CertificateAuthorityView> authorityViews() {
+        List<CertificateAuthorityView> out = new ArrayList<>();
+        for (String name : authorities.names()) {
+            try {
+                out.add(authorities.view(name));
+            } catch (RuntimeException e) {
+                // A CA that is not ready yet has its own health check; its expiry is looked at next time.
+                LOG.debug("CA {} not viewable: {}", name, e.toString());
+            }
+        }
+        return out;
+    }
+}
