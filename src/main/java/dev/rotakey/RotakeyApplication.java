@@ -201,8 +201,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         AlertDispatcher alertDispatcher = new AlertDispatcher(List.copyOf(buildAll("alerting.sinks",
                 config.getAlerting().getSinks(), AlertSinkFactory::build).values()),
                 config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
-        AlertEvaluator alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, scheduler,
-                alertDispatcher, audit, clock, prometheus);
+        AlertEvaluator alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities,
+                scheduler::pausedOrUnknown, alertDispatcher, audit, clock, prometheus);
         // A finished rotation or a revoked key presented is looked at now rather than at the next tick.
         executor.setListener((before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);

@@ -8,7 +8,6 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.db.AlertDao.Firing;
 import dev.rotakey.db.Store;
-import dev.rotakey.schedule.QuartzWorkScheduler;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -26,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * Evaluates the alert conditions on a timer of its own (not Quartz's, so that a stopped scheduler is
@@ -42,7 +42,7 @@ public final class AlertEvaluator implements Managed {
     private final Store store;
     private final KeyBackends backends;
     private final CertificateAuthorities authorities;
-    private final QuartzWorkScheduler scheduler;
+    private final BooleanSupplier paused;
     private final AlertDispatcher dispatcher;
     private final AuditLog audit;
     private final Clock clock;
@@ -51,14 +51,14 @@ public final class AlertEvaluator implements Managed {
     private ScheduledExecutorService timer;
 
     public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
-                          QuartzWorkScheduler scheduler, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
                           PrometheusRegistry registry) {
         this.config = config;
         this.conditions = new AlertConditions(config);
         this.store = store;
         this.backends = backends;
         this.authorities = authorities;
-        this.scheduler = scheduler;
+        this.paused = paused;
         this.dispatcher = dispatcher;
         this.audit = audit;
         this.clock = clock;
@@ -125,7 +125,7 @@ public final class AlertEvaluator implements Managed {
     /** One evaluation, now, on the caller's thread: what it opened, repeated and resolved. */
     public synchronized AlertReconciliation evaluate() {
         Instant now = clock.instant();
-        AlertConditions.Context ctx = new AlertConditions.Context(now, paused(), backends.all(), authorityViews());
+        AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), authorityViews());
         List<Alert> holding = store.read(d -> conditions.holding(d, ctx));
         Map<AlertCondition, Integer> counts = new TreeMap<>();
         for (Alert a : holding) {
@@ -183,14 +183,6 @@ public final class AlertEvaluator implements Managed {
 
     private static String details(Alert a) {
         return a.alertName() + " owner=" + a.owner() + ": " + a.summary();
-    }
-
-    private boolean paused() {
-        try {
-            return scheduler.paused();
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     private List<CertificateAuthorityView> authorityViews() {

@@ -189,6 +189,15 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         return paused.containsAll(PAUSABLE);
     }
 
+    /** Whether rotations are paused; false when the scheduler cannot say (it is not running, which alerts of its own). */
+    public boolean pausedOrUnknown() {
+        try {
+            return paused();
+        } catch (SchedulerException | RuntimeException e) {
+            return false;
+        }
+    }
+
     public boolean running() {
         try {
             Scheduler s = scheduler;
