@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/status}: whether rotations are paused, versions by state, recent failures, consumers
- * overdue with their acknowledgements, backends.
+ * overdue with their acknowledgements, alerts firing, backends.
  */
 @Path("/api/v1/status")
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,6 +46,10 @@ public final class StatusResource {
             out.put("failedRevocations", d.versions().failedRevocations());
             // Credentials whose old version was revoked by maxGracePeriod before these consumers acknowledged.
             out.put("acknowledgementOverdue", d.credentials().acknowledgementsOverdue(100));
+            // Alerts firing as of the last evaluation, by alert name (GET /api/v1/alerts lists them).
+            Map<String, Integer> alerts = new java.util.TreeMap<>();
+            d.alerts().firing().forEach(f -> alerts.merge(f.labels().getOrDefault("alertname", f.condition()), 1, Integer::sum));
+            out.put("alertsFiring", alerts);
             return out;
         });
         Map<String, Object> b = new LinkedHashMap<>();
