@@ -12,8 +12,6 @@ import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
@@ -37,9 +35,9 @@ import java.util.regex.Pattern;
  * consuming system, which holds the credential itself; see the README for the signature scheme.
  */
 public final class WebhookTarget implements Target {
-    public static final String TIMESTAMP_HEADER = "Rotakey-Timestamp";
-    public static final String SIGNATURE_HEADER = "Rotakey-Signature";
-    public static final String EVENT_ID_HEADER = "Rotakey-Event-Id";
+    public static final String TIMESTAMP_HEADER = WebhookSignature.TIMESTAMP_HEADER;
+    public static final String SIGNATURE_HEADER = WebhookSignature.SIGNATURE_HEADER;
+    public static final String EVENT_ID_HEADER = WebhookSignature.EVENT_ID_HEADER;
 
     /** Letters, digits and {@code . _ : -}: safe in any receiver's logs and lookups. */
     private static final Pattern CONSUMER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
@@ -182,18 +180,6 @@ public final class WebhookTarget implements Target {
         }
     }
 
-    /** {@code v1=} HMAC-SHA256 over {@code timestamp + "." + body}, hex. */
-    static String sign(byte[] key, long timestamp, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update((timestamp + ".").getBytes(StandardCharsets.US_ASCII));
-            return "v1=" + HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Sends one signed event; returns the 2xx response's body. */
     private byte[] post(URI to, String event, String credential, int version, Map<String, Object> body) {
         byte[] bytes;
@@ -208,7 +194,7 @@ public final class WebhookTarget implements Target {
                     .timeout(timeout)
                     .header("Content-Type", "application/json")
                     .header(TIMESTAMP_HEADER, Long.toString(timestamp))
-                    .header(SIGNATURE_HEADER, sign(key, timestamp, bytes))
+                    .header(SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, bytes))
                     .header(EVENT_ID_HEADER, credential + "/v" + version + "/" + event)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                     .build();

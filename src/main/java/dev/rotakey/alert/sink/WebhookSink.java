@@ -1,0 +1,94 @@
+package dev.rotakey.alert.sink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.alert.Alert;
+import dev.rotakey.alert.AlertDeliveryException;
+import dev.rotakey.alert.AlertSink;
+import dev.rotakey.target.webhook.WebhookSignature;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A {@code webhook} alert sink: POSTs each notification as versioned JSON, signed with
+ * {@code Rotakey-Timestamp} and {@code Rotakey-Signature} exactly as the webhook target signs its
+ * events, with a fresh {@code Rotakey-Event-Id} per notification.
+ */
+public final class WebhookSink implements AlertSink {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final URI url;
+    private final byte[] key;
+    private final JsonPoster poster;
+    private final Clock clock;
+
+    /** Takes ownership of {@code key} and clears it on {@link #close()}. */
+    WebhookSink(String name, URI url, byte[] key, JsonPoster poster, Clock clock) {
+        this.name = name;
+        this.url = url;
+        this.key = key;
+        this.poster = poster;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return "webhook";
+    }
+
+    @Override
+    public void send(Alert alert) throws AlertDeliveryException {
+        // per notification, not per alert: every repeat is an event of its own
+        String eventId = UUID.randomUUID().toString();
+        byte[] body = body(eventId, alert);
+        long timestamp = clock.instant().getEpochSecond();
+        poster.post(url, body, Map.of(
+                WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp),
+                WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, body),
+                WebhookSignature.EVENT_ID_HEADER, eventId));
+    }
+
+    static byte[] body(String eventId, Alert alert) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", 1);
+        body.put("eventId", eventId);
+        body.put("fingerprint", alert.fingerprint());
+        body.put("status", alert.status().wireName());
+        body.put("alertname", alert.alertName());
+        body.put("severity", alert.severity().wireName());
+        body.put("condition", alert.condition().wireName());
+        body.put("owner", alert.owner());
+        body.put("labels", alert.labels());
+        body.put("summary", alert.summary());
+        body.put("description", alert.description());
+        body.put("startsAt", alert.startsAt().toString());
+        body.put("endsAt", alert.endsAt() == null ? null : alert.endsAt().toString());
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode an alert", e);
+        }
+    }
+
+    /** Clears the shared key; the sink must not be used afterwards. */
+    @Override
+    public void close() {
+        Arrays.fill(key, (byte) 0);
+    }
+
+    @Override
+    public String toString() {
+        return "WebhookSink{name=" + name + ", url=" + url + ", poster=" + poster + "}";
+    }
+}

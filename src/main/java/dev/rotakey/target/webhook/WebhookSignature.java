@@ -1,0 +1,49 @@
+package dev.rotakey.target.webhook;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * How Rotakey signs what it POSTs to webhooks (the webhook target's credential events and the
+ * webhook alert sink's notifications): the header names and {@code v1=} HMAC-SHA256 over
+ * {@code timestamp + "." + body}, and the constant-time check a receiver makes.
+ */
+public final class WebhookSignature {
+    public static final String TIMESTAMP_HEADER = "Rotakey-Timestamp";
+    public static final String SIGNATURE_HEADER = "Rotakey-Signature";
+    public static final String EVENT_ID_HEADER = "Rotakey-Event-Id";
+
+    private static final String VERSION_PREFIX = "v1=";
+
+    private WebhookSignature() {
+    }
+
+    /** The {@code Rotakey-Signature} value: {@code v1=} and the hex HMAC-SHA256 of {@code timestamp + "." + body}. */
+    public static String sign(byte[] key, long timestamp, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update((timestamp + ".").getBytes(StandardCharsets.US_ASCII));
+            return VERSION_PREFIX + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Whether {@code signature} is the signature of {@code body} at {@code timestamp}, compared in
+     * constant time so that a forger learns nothing from how long a refusal takes. The receiver
+     * still has to check that the timestamp is recent.
+     */
+    public static boolean matches(byte[] key, long timestamp, byte[] body, String signature) {
+        if (signature == null || !signature.startsWith(VERSION_PREFIX)) {
+            return false;
+        }
+        return MessageDigest.isEqual(sign(key, timestamp, body).getBytes(StandardCharsets.US_ASCII),
+                signature.getBytes(StandardCharsets.US_ASCII));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.rotakey.alert.sink;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * A real HTTP server on loopback standing in for a webhook receiver, Slack or PagerDuty: records
+ * every request as it arrived and answers with a default status, or with scripted ones.
+ */
+final class RecordingHttpServer implements AutoCloseable {
+    /** One request as it arrived; header names in lower case. */
+    record Request(String method, String path, Map<String, String> headers, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        String header(String name) {
+            return headers.get(name.toLowerCase());
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final int defaultStatus;
+    private final LinkedBlockingQueue<Integer> scripted = new LinkedBlockingQueue<>();
+    private final AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+    private final List<Request> requests = new ArrayList<>();
+
+    RecordingHttpServer(int defaultStatus) throws IOException {
+        this.defaultStatus = defaultStatus;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(threads);
+        server.start();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    /** Answers the next requests with these statuses. */
+    void answer(int... statuses) {
+        for (int s : statuses) {
+            scripted.add(s);
+        }
+    }
+
+    /** Holds every request until close: a receiver that hangs. */
+    void hang() {
+        gate.set(new CountDownLatch(1));
+    }
+
+    synchronized List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange; InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readAllBytes();
+            Map<String, String> headers = exchange.getRequestHeaders().entrySet().stream()
+                    .collect(Collectors.toMap(e -> e.getKey().toLowerCase(), e -> String.join(",", e.getValue())));
+            synchronized (this) {
+                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(), headers, body));
+            }
+            CountDownLatch latch = gate.get();
+            if (latch != null) {
+                try {
+                    latch.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Integer status = scripted.poll();
+            int s = status == null ? defaultStatus : status;
+            if (s >= 300 && s < 400) {
+                exchange.getResponseHeaders().add("Location", url("/elsewhere"));
+            }
+            exchange.sendResponseHeaders(s, -1);
+        }
+    }
+
+    @Override
+    public void close() {
+        CountDownLatch latch = gate.getAndSet(null);
+        if (latch != null) {
+            latch.countDown();
+        }
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}
