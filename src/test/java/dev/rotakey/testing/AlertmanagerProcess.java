@@ -98,6 +98,8 @@ public final class AlertmanagerProcess implements AutoCloseable {
         try {
             Awaitility.await("Alertmanager /-/ready").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(100))
+                    // Connections are refused until it listens.
+                    .ignoreException(UncheckedIOException.class)
                     .until(() -> {
                         if (!process.isAlive()) {
                             throw new AssertionError("Alertmanager exited with " + process.exitValue());

@@ -1,5 +1,7 @@
 package dev.rotakey.alert.sink;
 
+import dev.rotakey.testing.RecordingHttpServer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;

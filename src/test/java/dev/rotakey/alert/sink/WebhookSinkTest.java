@@ -1,5 +1,7 @@
 package dev.rotakey.alert.sink;
 
+import dev.rotakey.testing.RecordingHttpServer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;

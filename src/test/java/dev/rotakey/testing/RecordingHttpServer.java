@@ -1,4 +1,4 @@
-package dev.rotakey.alert.sink;
+package dev.rotakey.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -23,14 +23,14 @@ import java.util.stream.Collectors;
  * A real HTTP server on loopback standing in for a webhook receiver, Slack or PagerDuty: records
  * every request as it arrived and answers with a default status, or with scripted ones.
  */
-final class RecordingHttpServer implements AutoCloseable {
+public final class RecordingHttpServer implements AutoCloseable {
     /** One request as it arrived; header names in lower case. */
-    record Request(String method, String path, Map<String, String> headers, byte[] body) {
-        String text() {
+    public record Request(String method, String path, Map<String, String> headers, byte[] body) {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        String header(String name) {
+        public String header(String name) {
             return headers.get(name.toLowerCase());
         }
     }
@@ -42,7 +42,7 @@ final class RecordingHttpServer implements AutoCloseable {
     private final AtomicReference<CountDownLatch> gate = new AtomicReference<>();
     private final List<Request> requests = new ArrayList<>();
 
-    RecordingHttpServer(int defaultStatus) throws IOException {
+    public RecordingHttpServer(int defaultStatus) throws IOException {
         this.defaultStatus = defaultStatus;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
@@ -50,23 +50,23 @@ final class RecordingHttpServer implements AutoCloseable {
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     /** Answers the next requests with these statuses. */
-    void answer(int... statuses) {
+    public void answer(int... statuses) {
         for (int s : statuses) {
             scripted.add(s);
         }
     }
 
     /** Holds every request until close: a receiver that hangs. */
-    void hang() {
+    public void hang() {
         gate.set(new CountDownLatch(1));
     }
 
-    synchronized List<Request> requests() {
+    public synchronized List<Request> requests() {
         return List.copyOf(requests);
     }
 
