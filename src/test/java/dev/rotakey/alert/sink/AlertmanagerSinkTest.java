@@ -39,7 +39,9 @@ class AlertmanagerSinkTest {
 
     @AfterAll
     static void stop() {
-        alertmanager.close();
+        if (alertmanager != null) {
+            alertmanager.close();
+        }
     }
 
     private AlertmanagerSink sink() {
