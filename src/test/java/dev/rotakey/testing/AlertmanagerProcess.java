@@ -55,11 +55,32 @@ public final class AlertmanagerProcess implements AutoCloseable {
         this.baseUrl = baseUrl;
     }
 
-    /** Starts Alertmanager and waits until {@code /-/ready} answers 200; fails with its log if it does not within 30 s. */
+    /**
+     * Starts Alertmanager and waits until {@code /-/ready} answers 200; fails with its log if it does
+     * not within 30 s. The free port is found before Alertmanager binds it, so another process may take
+     * it in between: an Alertmanager that exits at once is started again on another port, up to three times.
+     */
     public static AlertmanagerProcess start() {
         if (!Files.isExecutable(BINARY)) {
             throw new AssertionError(BINARY + " is missing: apt-get install prometheus-alertmanager");
         }
+        for (int attempt = 1; ; attempt++) {
+            AlertmanagerProcess am = launch();
+            try {
+                am.awaitReady();
+                return am;
+            } catch (RuntimeException | AssertionError e) {
+                boolean exited = !am.process.isAlive();
+                String output = am.log();
+                am.close();
+                if (!exited || attempt == 3) {
+                    throw new AssertionError("Alertmanager did not become ready:\n" + output, e);
+                }
+            }
+        }
+    }
+
+    private static AlertmanagerProcess launch() {
         try {
             Path dir = Files.createTempDirectory("alertmanager");
             Path config = Files.writeString(dir.resolve("alertmanager.yml"), CONFIG);
@@ -74,15 +95,7 @@ public final class AlertmanagerProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            AlertmanagerProcess am = new AlertmanagerProcess(dir, log, process, "http://127.0.0.1:" + port);
-            try {
-                am.awaitReady();
-            } catch (RuntimeException | AssertionError e) {
-                String output = am.log();
-                am.close();
-                throw new AssertionError("Alertmanager did not become ready:\n" + output, e);
-            }
-            return am;
+            return new AlertmanagerProcess(dir, log, process, "http://127.0.0.1:" + port);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + BINARY, e);
         }
@@ -104,7 +117,11 @@ public final class AlertmanagerProcess implements AutoCloseable {
                         if (!process.isAlive()) {
                             throw new AssertionError("Alertmanager exited with " + process.exitValue());
                         }
-                        return get("/-/ready").statusCode() == 200;
+                        try {
+                            return get("/-/ready").statusCode() == 200;
+                        } catch (UncheckedIOException notListeningYet) {
+                            return false;
+                        }
                     });
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("Alertmanager was not ready within 30 s", e);

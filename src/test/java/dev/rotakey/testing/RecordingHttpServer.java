@@ -2,6 +2,10 @@ package dev.rotakey.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+import javax.net.ssl.SSLContext;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
- * A real HTTP server on loopback standing in for a webhook receiver, Slack or PagerDuty: records
+ * A real HTTP (or HTTPS) server on loopback standing in for a webhook receiver, Slack or PagerDuty: records
  * every request as it arrived and answers with a default status, or with scripted ones.
  */
 public final class RecordingHttpServer implements AutoCloseable {
@@ -43,15 +47,27 @@ public final class RecordingHttpServer implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
 
     public RecordingHttpServer(int defaultStatus) throws IOException {
+        this(defaultStatus, null);
+    }
+
+    /** With {@code tls}, an HTTPS server presenting that context's certificate. */
+    public RecordingHttpServer(int defaultStatus, SSLContext tls) throws IOException {
         this.defaultStatus = defaultStatus;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(threads);
         server.start();
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     /** Answers the next requests with these statuses. */

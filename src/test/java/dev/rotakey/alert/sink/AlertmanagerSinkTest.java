@@ -41,7 +41,9 @@ class AlertmanagerSinkTest {
 
     @AfterAll
     static void stop() {
-        alertmanager.close();
+        if (alertmanager != null) {
+            alertmanager.close();
+        }
     }
 
     private AlertmanagerSink sink() {

@@ -33,8 +33,8 @@ class EmailSinkTest {
 
     @TempDir
     static Path certs;
-    private static SmtpTestServer.Certificate loopback;
-    private static SmtpTestServer.Certificate otherHost;
+    private static LoopbackCertificate loopback;
+    private static LoopbackCertificate otherHost;
 
     @TempDir
     Path tmp;
@@ -43,8 +43,8 @@ class EmailSinkTest {
 
     @BeforeAll
     static void certificates() throws Exception {
-        loopback = SmtpTestServer.Certificate.create(certs.resolve("loopback"), "IP:127.0.0.1");
-        otherHost = SmtpTestServer.Certificate.create(certs.resolve("other"), "DNS:mail.example.org");
+        loopback = LoopbackCertificate.create(certs.resolve("loopback"), "IP:127.0.0.1");
+        otherHost = LoopbackCertificate.create(certs.resolve("other"), "DNS:mail.example.org");
     }
 
     @AfterEach
@@ -52,7 +52,7 @@ class EmailSinkTest {
         servers.forEach(SmtpTestServer::close);
     }
 
-    private SmtpTestServer server(SmtpTestServer.Mode mode, SmtpTestServer.Certificate cert) {
+    private SmtpTestServer server(SmtpTestServer.Mode mode, LoopbackCertificate cert) {
         SmtpTestServer s = new SmtpTestServer(mode, cert.serverContext(), "rotakey", PASSWORD);
         servers.add(s);
         return s;
