@@ -1,5 +1,6 @@
 package dev.rotakey.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
@@ -28,6 +29,15 @@ public class SecretSource {
     private String credential;
 
     public SecretSource() {
+    }
+
+    /**
+     * A bare string where a source belongs is most likely the secret itself: refused without being
+     * repeated (Jackson's own error would quote it into the start-up message and the log).
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static SecretSource literal(String value) {
+        throw new IllegalArgumentException("must be {env: …}, {file: …} or {credential: …}, never the secret itself");
     }
 
     public static SecretSource fromFile(String path) {

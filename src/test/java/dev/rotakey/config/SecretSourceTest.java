@@ -264,4 +264,25 @@ class SecretSourceTest {
     private Set<String> messages(SecretSource s) {
         return validator.validate(s).stream().map(ConstraintViolation::getMessage).collect(java.util.stream.Collectors.toSet());
     }
+
+    @Test
+    void aSecretWrittenStraightIntoTheConfigIsRefusedWithoutBeingRepeated() {
+        io.dropwizard.configuration.YamlConfigurationFactory<dev.rotakey.RotakeyConfiguration> factory =
+                new io.dropwizard.configuration.YamlConfigurationFactory<>(dev.rotakey.RotakeyConfiguration.class,
+                        Validators.newValidator(), io.dropwizard.jackson.Jackson.newObjectMapper(), "dw");
+        String yaml = "keyBackends:\n  hsm:\n    type: pkcs11\n    library: /usr/lib/softhsm/libsofthsm2.so\n"
+                + "    tokenLabel: rotakey\n    pin: hunter2-literal-pin\n";
+
+        assertThatThrownBy(() -> factory.build(path -> new java.io.ByteArrayInputStream(
+                yaml.getBytes(StandardCharsets.UTF_8)), "rotakey.yml"))
+                .hasMessageContaining("keyBackends")
+                .hasMessageContaining("never the secret itself")
+                .satisfies(e -> assertThat(stackText(e)).doesNotContain("hunter2"));
+    }
+
+    private static String stackText(Throwable e) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
 }
