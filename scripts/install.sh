@@ -201,7 +201,8 @@ if [[ ! -d /run/systemd/system ]]; then
     ((enable)) && skipped+=", enable"
     ((start)) && skipped+=", start"
     rk_warn "systemd is not running here (a container or CI?): skipped systemctl $skipped"
-    rk_info "start it by hand: sudo -u rotakey env ROTAKEY_DATA_DIR=/var/lib/rotakey java -jar /usr/share/rotakey/rotakey.jar server /etc/rotakey/rotakey.yml"
+    rk_info "the files are in place; without systemd, run the daemon as user rotakey with ROTAKEY_DATA_DIR=/var/lib/rotakey and CREDENTIALS_DIRECTORY set to a directory of the secrets it can read:"
+    rk_info "  java -jar /usr/share/rotakey/rotakey.jar server /etc/rotakey/rotakey.yml"
     exit 0
 fi
 rk_sudo systemctl daemon-reload
