@@ -6,11 +6,11 @@ import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
+import dev.rotakey.config.DatabaseFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
 import dev.rotakey.target.TargetFactory;
 import io.dropwizard.core.Configuration;
-import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
@@ -33,7 +33,7 @@ public class RotakeyConfiguration extends Configuration {
 
     @Valid
     @NotNull
-    private DataSourceFactory database = defaultDatabase();
+    private DatabaseFactory database = defaultDatabase();
 
     @Valid
     @NotEmpty
@@ -63,8 +63,8 @@ public class RotakeyConfiguration extends Configuration {
     @NotNull
     private AlertingFactory alerting = new AlertingFactory();
 
-    private static DataSourceFactory defaultDatabase() {
-        DataSourceFactory db = new DataSourceFactory();
+    private static DatabaseFactory defaultDatabase() {
+        DatabaseFactory db = new DatabaseFactory();
         db.setDriverClass("org.h2.Driver");
         db.setUrl("jdbc:h2:file:./data/rotakey");
         db.setUser("rotakey");
@@ -82,12 +82,12 @@ public class RotakeyConfiguration extends Configuration {
     }
 
     @JsonProperty
-    public DataSourceFactory getDatabase() {
+    public DatabaseFactory getDatabase() {
         return database;
     }
 
     @JsonProperty
-    public void setDatabase(DataSourceFactory database) {
+    public void setDatabase(DatabaseFactory database) {
         this.database = database;
     }
 

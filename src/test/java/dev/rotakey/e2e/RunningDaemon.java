@@ -26,7 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -65,22 +67,35 @@ final class RunningDaemon implements AutoCloseable {
      */
     RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
                   ConfigOverride... extra) {
+        this(configFile, dataDir, databaseUrl, tokenLabel, schedulerName, Map.of(), extra);
+    }
+
+    /**
+     * As above, with some of the test defaults set here replaced by {@code replacedDefaults} (config key to
+     * value). A default cannot be replaced through {@code extra}: Dropwizard keeps the overrides in a set, so
+     * of two values for one key either may win.
+     */
+    RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+                  Map<String, String> replacedDefaults, ConfigOverride... extra) {
         SoftHsmTokens.ensure();
         this.dataDir = dataDir;
-        List<ConfigOverride> overrides = new ArrayList<>(List.of(
-                ConfigOverride.config("dataDir", dataDir.toString()),
-                ConfigOverride.config("database.url", databaseUrl),
-                ConfigOverride.config("server.applicationConnectors[0].port", "0"),
-                ConfigOverride.config("server.adminConnectors[0].port", "0"),
-                ConfigOverride.config("targets.local-files.directory", dataDir.resolve("delivered").toString()),
-                ConfigOverride.config("auth.adminTokenFile", dataDir.resolve("admin-token").toString()),
-                ConfigOverride.config("rotation.retry.initialBackoff", "PT0.05S"),
-                ConfigOverride.config("rotation.retry.maxBackoff", "PT0.2S"),
-                ConfigOverride.config("rotation.retry.maxAttempts", "3"),
-                ConfigOverride.config("scheduler.instanceName", schedulerName),
-                ConfigOverride.config("scheduler.misfireThreshold", "PT0.5S"),
-                // The console shows warnings only; the capture below still sees every INFO line.
-                ConfigOverride.config("logging.appenders[0].threshold", "WARN")));
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("dataDir", dataDir.toString());
+        defaults.put("database.url", databaseUrl);
+        defaults.put("server.applicationConnectors[0].port", "0");
+        defaults.put("server.adminConnectors[0].port", "0");
+        defaults.put("targets.local-files.directory", dataDir.resolve("delivered").toString());
+        defaults.put("auth.adminTokenFile", dataDir.resolve("admin-token").toString());
+        defaults.put("rotation.retry.initialBackoff", "PT0.05S");
+        defaults.put("rotation.retry.maxBackoff", "PT0.2S");
+        defaults.put("rotation.retry.maxAttempts", "3");
+        defaults.put("scheduler.instanceName", schedulerName);
+        defaults.put("scheduler.misfireThreshold", "PT0.5S");
+        // The console shows warnings only; the capture below still sees every INFO line.
+        defaults.put("logging.appenders[0].threshold", "WARN");
+        defaults.putAll(replacedDefaults);
+        List<ConfigOverride> overrides = new ArrayList<>();
+        defaults.forEach((key, value) -> overrides.add(ConfigOverride.config(key, value)));
         if (tokenLabel != null) {
             overrides.add(ConfigOverride.config("keyBackends.hsm.library", SoftHsmTokens.library()));
             overrides.add(ConfigOverride.config("keyBackends.hsm.tokenLabel", tokenLabel));

@@ -1,0 +1,107 @@
+package dev.rotakey.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rotakey.RotakeyApplication;
+import dev.rotakey.RotakeyConfiguration;
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.ConfigurationFactory;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.logging.common.ConsoleAppenderFactory;
+import io.dropwizard.logging.common.DefaultLoggingFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every Rotakey configuration file shipped under {@code config/} parses and validates exactly as
+ * {@code java -jar rotakey.jar server FILE} would read it: the application's own bootstrap (its
+ * ObjectMapper with the discoverable backend, target and sink types, its validator, unknown keys
+ * refused, {@code ${VAR:-default}} substitution). Nothing is built: no HSM, database or Vault needed.
+ */
+class ShippedConfigsTest {
+    private static final Path CONFIG = Path.of("config");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** config/**&#47;*.yml holding a Rotakey configuration; other YAML there (Prometheus rules) has no keyBackends. */
+    static Stream<Path> rotakeyConfigs() throws IOException {
+        try (Stream<Path> files = Files.walk(CONFIG)) {
+            return files.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                    .filter(ShippedConfigsTest::isRotakeyConfig)
+                    .sorted()
+                    .toList()
+                    .stream();
+        }
+    }
+
+    private static boolean isRotakeyConfig(Path file) {
+        try {
+            JsonNode root = YAML.readTree(file.toFile());
+            return root != null && root.isObject() && root.has("keyBackends");
+        } catch (IOException e) {
+            // Not even YAML: report it as a Rotakey config, so that the parameterized test fails on it.
+            return true;
+        }
+    }
+
+    /** Parses and validates like Dropwizard's server and check commands do. */
+    private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {
+        RotakeyApplication application = new RotakeyApplication();
+        Bootstrap<RotakeyConfiguration> bootstrap = new Bootstrap<>(application);
+        application.initialize(bootstrap);
+        ConfigurationFactory<RotakeyConfiguration> factory = bootstrap.getConfigurationFactoryFactory().create(
+                RotakeyConfiguration.class, bootstrap.getValidatorFactory().getValidator(), bootstrap.getObjectMapper(),
+                "dw");
+        return factory.build(bootstrap.getConfigurationSourceProvider(), file.toString());
+    }
+
+    @Test
+    void everyShippedConfigIsFound() throws IOException {
+        assertThat(rotakeyConfigs().toList()).contains(Path.of("config/rotakey.yml"),
+                Path.of("config/rotakey-postgres.yml"), Path.of("config/rotakey-vault.yml"),
+                Path.of("config/production/rotakey.yml"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rotakeyConfigs")
+    void parsesAndValidates(Path file) throws Exception {
+        RotakeyConfiguration c = load(file);
+        assertThat(c.getKeyBackends()).as(file.toString()).isNotEmpty();
+        assertThat(c.getCertificateAuthorities()).as(file.toString()).isNotEmpty();
+    }
+
+    @Test
+    void productionConfigReadsEverySecretFromSystemdCredentialsAndLogsJson() throws Exception {
+        RotakeyConfiguration c = load(Path.of("config/production/rotakey.yml"));
+        assertThat(c.getDataDir()).isEqualTo("/var/lib/rotakey");
+        assertThat(c.getDatabase().getDriverClass()).isEqualTo("org.postgresql.Driver");
+        assertThat(c.getDatabase().getPassword()).as("no literal password").isNullOrEmpty();
+        assertThat(c.getDatabase().getPasswordSecret().getCredential()).isEqualTo("db-password");
+        assertThat(c.getKeyBackends()).containsOnlyKeys("hsm", "vault");
+        assertThat(c.getTargets()).containsKeys("local-files", "vault-kv");
+        assertThat(c.getScheduler().isClustered()).isTrue();
+
+        DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
+        assertThat(server.getShutdownGracePeriod().toSeconds()).isEqualTo(30);
+        List<ConsoleAppenderFactory<?>> consoles = ((DefaultLoggingFactory) c.getLoggingFactory()).getAppenders().stream()
+                .filter(a -> a instanceof ConsoleAppenderFactory<?>).<ConsoleAppenderFactory<?>>map(a -> (ConsoleAppenderFactory<?>) a)
+                .toList();
+        assertThat(consoles).hasSize(1);
+        assertThat(consoles.get(0).getLayout()).as("a JSON layout").isNotNull()
+                .extracting(l -> l.getClass().getSimpleName()).isEqualTo("EventJsonLayoutBaseFactory");
+
+        // No secret value anywhere in the file: only where each one comes from.
+        String text = Files.readString(Path.of("config/production/rotakey.yml"));
+        assertThat(text).doesNotContainPattern("(?m)^[ \\t]*(pin|password|secretId|token|secret|routingKey):[ \\t]*[^ \\t\\n{#]");
+    }
+}
