@@ -33,6 +33,9 @@ public final class AlertDao {
             rs.getString("description"), instant(rs.getTimestamp("started_at")),
             instant(rs.getTimestamp("last_notified_at")), rs.getInt("notifications"));
 
+    /** How audit events name a credential (and, after {@code /vN}, one of its versions). */
+    private static final String CREDENTIAL_SUBJECT = "credential:";
+
     private final Handle h;
 
     AlertDao(Handle h) {
@@ -94,16 +97,16 @@ public final class AlertDao {
                 .toList();
     }
 
-    /** The subject {@code credential#vN} of an audit event, with the credential's agent and owner; null if it is gone. */
+    /** The subject {@code credential:ID/vN} of a version's audit event, with the credential's agent and owner; null if it is gone. */
     private Subject withOwner(String subject, Instant at, long count) {
-        int hash = subject.lastIndexOf("#v");
-        if (hash < 0) {
+        int slash = subject.lastIndexOf("/v");
+        if (!subject.startsWith(CREDENTIAL_SUBJECT) || slash <= CREDENTIAL_SUBJECT.length()) {
             return null;
         }
-        String credentialId = subject.substring(0, hash);
+        String credentialId = subject.substring(CREDENTIAL_SUBJECT.length(), slash);
         int version;
         try {
-            version = Integer.parseInt(subject.substring(hash + 2));
+            version = Integer.parseInt(subject.substring(slash + 2));
         } catch (NumberFormatException e) {
             return null;
         }

@@ -221,7 +221,7 @@ class AlertEvaluatorTest {
         version("billing-api", 1, VersionState.PREVIOUS, "target redis-main: connection refused");
         version("billing-api", 2, VersionState.CURRENT, null);
         new AuditLog(db.store(), clock).record("verifier", dev.rotakey.audit.AuditAction.API_KEY_REVOKED_PRESENTED,
-                "billing-api#v1", "denied", "a PREVIOUS key was presented");
+                "credential:billing-api/v1", "denied", "a PREVIOUS key was presented");
         Node node = node(config());
 
         node.evaluator().evaluate();

@@ -187,6 +187,19 @@ class AlertingEndToEndTest {
         }
         assertThat(daemon.get("/api/v1/audit?subject=rotation-failed:billing-api").json().path("events"))
                 .extracting(e -> e.path("action").asText()).contains("alert.firing", "alert.resolved");
+
+        // An emergency revocation, then the first key shows up again at the verify endpoint: a security alert.
+        RunningDaemon.Answer revoke = daemon.task("/tasks/revoke?credential=billing-api");
+        assertThat(revoke.status()).as(revoke.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> "revoked".equals(daemon.post("/api/v1/api-keys/verify",
+                "{\"key\":\"" + keys.get(0) + "\"}").json().path("reason").asText()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> firing("RotakeyRevokedCredentialPresented").size() == 1);
+        JsonNode leaked = firing("RotakeyRevokedCredentialPresented").get(0);
+        assertThat(leaked.path("labels").path("owner").asText()).isEqualTo(OWNER);
+        assertThat(leaked.path("labels").path("credential").asText()).isEqualTo("billing-api");
+        assertThat(leaked.path("labels").path("version").asText()).isEqualTo("1");
+        assertThat(leaked.path("annotations").path("description").asText()).contains("may have leaked")
+                .doesNotContain(keys.get(0));
     }
 
     @Test
