@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code scripts/rotakeyctl}, run with python3 against the real daemon on H2, as an operator would: rotate
@@ -216,5 +218,27 @@ class RotakeyctlEndToEndTest {
         Run help = ctl("--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("exit codes").contains("ROTAKEY_TOKEN_FILE");
+    }
+
+    @Test
+    @Order(6)
+    void auditFollowPrintsNewEventsAsTheyHappen() throws Exception {
+        Path out = Files.createTempFile(dir, "follow", ".txt");
+        ProcessBuilder pb = new ProcessBuilder("python3", SCRIPT.toString(), "audit", "--tail", "1", "--follow",
+                "--interval", "0.2", "--subject", "credential:ctl-agent-api");
+        pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY_"));
+        pb.environment().put("ROTAKEY_URL", daemon.app("").toString());
+        pb.environment().put("ROTAKEY_TOKEN_FILE", daemon.dataDir().resolve("admin-token").toString());
+        Process p = pb.redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(out).startsWith("AT "));
+            assertThat(daemon.task("/tasks/rotate?credential=ctl-agent-api").status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(out).contains("rotation.succeeded"));
+            assertThat(Files.readString(out)).contains("operator.rotate").doesNotContain("Traceback");
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            OUTPUTS.add(Files.readString(out));
+        }
     }
 }
