@@ -1,5 +1,6 @@
 package dev.rotakey.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rotakey.db.PlanDao;
 
@@ -26,6 +27,7 @@ public record PlanView(
 
     /** Exact count of one kind of work, and its first items. */
     public record Section<T>(long count, List<T> items) {
+        @JsonIgnore
         public boolean truncated() {
             return items.size() < count;
         }

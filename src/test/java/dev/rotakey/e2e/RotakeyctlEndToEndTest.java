@@ -233,7 +233,9 @@ class RotakeyctlEndToEndTest {
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(out).startsWith("AT "));
             assertThat(daemon.task("/tasks/rotate?credential=ctl-agent-api").status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(out).contains("rotation.succeeded"));
+            // The tail already shows version 2's success (subjects match by prefix): wait for version 3's.
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    Files.readString(out).contains("rotation.succeeded  credential:ctl-agent-api/v3"));
             assertThat(Files.readString(out)).contains("operator.rotate").doesNotContain("Traceback");
         } finally {
             p.destroy();

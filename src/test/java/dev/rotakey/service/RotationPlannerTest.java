@@ -287,6 +287,9 @@ class RotationPlannerTest {
         assertThat(json.get("rotations").get("items").get(0).get("at").asText()).isEqualTo("2026-12-02T19:10:00Z");
         assertThat(json.get("expiries").get("items").get(1).has("credential")).isFalse();
         assertThat(json.get("byHour").get(0).get("hour").asText()).isEqualTo("2026-12-02T19:00:00Z");
+        assertThat(json.get("rotations").fieldNames()).toIterable().containsExactly("count", "items");
+        assertThat(json.get("revocations").get("items").get(0).fieldNames()).toIterable().containsExactly(
+                "credential", "agent", "owner", "version", "at", "waitsForConsumers");
         assertThat(json.fieldNames()).toIterable().containsExactly("from", "to", "within", "paused", "overdue",
                 "overdueRevocations", "rotations", "revocations", "expiries", "byHour", "truncated");
     }
