@@ -38,6 +38,7 @@ import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialResource;
 import dev.rotakey.resources.JsonInputExceptionMapper;
 import dev.rotakey.resources.KeyBackendExceptionMapper;
+import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RejectedExceptionMapper;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
@@ -48,6 +49,7 @@ import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
+import dev.rotakey.service.RotationPlanner;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
@@ -263,6 +265,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new AlertResource(store));
         environment.jersey().register(new StatusResource(store, scheduler, backends));
         environment.jersey().register(new CertificateAuthorityResource(authorities));
+        environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::paused)));
 
         environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");

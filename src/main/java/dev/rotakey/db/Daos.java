@@ -61,4 +61,8 @@ public final class Daos {
     public CrlDao crls() {
         return new CrlDao(h);
     }
+
+    public PlanDao plan() {
+        return new PlanDao(h);
+    }
 }
