@@ -124,7 +124,10 @@ class RotakeyctlEndToEndTest {
 
         Run status = ok("status");
         assertThat(status.out()).contains(": healthy").contains("Rotations: running")
-                .containsPattern("(?m)^database-store +yes").contains("2 active");
+                .containsPattern("(?m)^database-store +yes").contains("2 active").contains("Alerts firing: none");
+        Run alerts = ok("alerts");
+        assertThat(alerts.out()).startsWith("SINCE").contains("(none)");
+        assertThat(JSON.readTree(ok("--json", "alerts").out()).get("alerts").isArray()).isTrue();
 
         Run plan = ok("plan");
         assertThat(plan.out()).contains("(PT24H)").contains("1 revocations")
