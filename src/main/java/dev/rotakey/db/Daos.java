@@ -57,4 +57,8 @@ public final class Daos {
     public CrlDao crls() {
         return new CrlDao(h);
     }
+
+    public FleetDao fleet() {
+        return new FleetDao(h);
+    }
 }
