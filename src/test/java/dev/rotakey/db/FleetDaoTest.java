@@ -23,8 +23,8 @@ import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The fleet aggregates behind the Prometheus gauges, on H2 and on PostgreSQL, over a small fleet with every edge case. */
-class FleetDaoTest {
-    static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+public class FleetDaoTest {
+    public static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
 
     @TempDir
     static Path dir;
@@ -163,7 +163,7 @@ class FleetDaoTest {
      * Agents a1 and a2; credentials "due" (2 h overdue), "soon" (due 10 min ago), "later" (due
      * tomorrow), "fresh" (no version yet), three certificates and one decommissioned credential.
      */
-    static void populate(Handle h) {
+    public static void populate(Handle h) {
         agent(h, "a1", "team-a@example.com");
         agent(h, "a2", "team-b@example.com");
         credential(h, "due", "a1", "api-key", "ACTIVE", NOW.minus(Duration.ofHours(2)));
