@@ -171,7 +171,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 (f, name) -> new InstrumentedKeyBackend(f.build(name), backendMetrics)));
         // Instrumented inside the storm control: the histogram measures the system behind the target, and
         // LimitedTarget's own rotakey.target.<name>.wait timer the queueing in front of it (a "target busy"
-        // refusal is Rotakey's throttling, not the target's error).
+        // refusal is Rotakey's throttling, not the target's error); and a limited target stays a LimitedTarget.
         InstrumentedTarget.Metrics targetMetrics = new InstrumentedTarget.Metrics(prometheus);
         Targets targets = new Targets(buildAll("targets", config.getTargets(),
                 (f, name) -> limited(f, new InstrumentedTarget(f.build(name), targetMetrics), environment)));
@@ -276,6 +276,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
         environment.healthChecks().register("certificate-authorities", new CertificateAuthoritiesHealthCheck(authorities));
 
+        // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
         new FleetMetrics(prometheus, store, backends, scheduler::paused, clock, config.getAlerting().getOverdueAfter(),
                 config.getPrometheus().getFleetRefreshInterval(), config.getPrometheus().isPerCredentialSeries());
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
