@@ -27,6 +27,10 @@ import dev.rotakey.health.DatabaseHealthCheck;
 import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
+import dev.rotakey.metrics.ApiKeyVerificationMetrics;
+import dev.rotakey.metrics.FleetMetrics;
+import dev.rotakey.metrics.InstrumentedKeyBackend;
+import dev.rotakey.metrics.InstrumentedTarget;
 import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.resources.AcknowledgementResource;
 import dev.rotakey.resources.AlertResource;
@@ -171,9 +175,15 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         // Rotakey's own labelled rotakey_* metrics register here; Dropwizard's are exported into it below.
         PrometheusRegistry prometheus = new PrometheusRegistry();
 
-        KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(), KeyBackendFactory::build));
+        InstrumentedKeyBackend.Metrics backendMetrics = new InstrumentedKeyBackend.Metrics(prometheus);
+        KeyBackends backends = new KeyBackends(buildAll("keyBackends", config.getKeyBackends(),
+                (f, name) -> new InstrumentedKeyBackend(f.build(name), backendMetrics)));
+        // Instrumented inside the storm control: the histogram measures the system behind the target, and
+        // LimitedTarget's own rotakey.target.<name>.wait timer the queueing in front of it (a "target busy"
+        // refusal is Rotakey's throttling, not the target's error); and a limited target stays a LimitedTarget.
+        InstrumentedTarget.Metrics targetMetrics = new InstrumentedTarget.Metrics(prometheus);
         Targets targets = new Targets(buildAll("targets", config.getTargets(),
-                (f, name) -> limited(f, f.build(name), environment)));
+                (f, name) -> limited(f, new InstrumentedTarget(f.build(name), targetMetrics), environment)));
         checkBackendNames(config.getCertificateAuthorities(), backends);
         CertificateAuthorities authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends,
                 store, clock);
@@ -189,7 +199,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         ScheduleCalculator schedule = ScheduleCalculator.from(config.getRotation());
         RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks,
                 clock, schedule, authorities);
-        RotationMetrics rotationMetrics = new RotationMetrics(environment.metrics(), store);
+        RotationMetrics rotationMetrics = new RotationMetrics(prometheus, store);
         RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler,
                 locks, clock, authorities);
         executor.setRevocations(revocations);
@@ -197,7 +207,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         AgentService agents = new AgentService(store, audit, scheduler, clock);
         CredentialService credentials = new CredentialService(store, backends, targets, rotations, audit,
                 config.getRotation(), clock, authorities);
-        ApiKeyVerifier verifier = new ApiKeyVerifier(store, backends, audit);
+        ApiKeyVerifier verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
         scheduler.setHandler(new ScheduledWork(rotations, revocations));
 
         AlertDispatcher alertDispatcher = new AlertDispatcher(List.copyOf(buildAll("alerting.sinks",
@@ -298,6 +308,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.healthChecks().register("failed-rotations", new FailedRotationsHealthCheck(store));
         environment.healthChecks().register("certificate-authorities", new CertificateAuthoritiesHealthCheck(authorities));
 
+        // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
+        new FleetMetrics(prometheus, store, backends, scheduler::paused, clock, config.getAlerting().getOverdueAfter(),
+                config.getPrometheus().getFleetRefreshInterval(), config.getPrometheus().isPerCredentialSeries());
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
         DropwizardExports.builder().dropwizardRegistry(environment.metrics())
                 .metricFilter((name, metric) -> !name.endsWith(".total")).register(prometheus);

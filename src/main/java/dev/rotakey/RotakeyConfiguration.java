@@ -7,6 +7,7 @@ import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
 import dev.rotakey.target.TargetFactory;
@@ -62,6 +63,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private AlertingFactory alerting = new AlertingFactory();
+
+    @Valid
+    @NotNull
+    private PrometheusFactory prometheus = new PrometheusFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -159,6 +164,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setAlerting(AlertingFactory alerting) {
         this.alerting = alerting;
+    }
+
+    @JsonProperty
+    public PrometheusFactory getPrometheus() {
+        return prometheus;
+    }
+
+    @JsonProperty
+    public void setPrometheus(PrometheusFactory prometheus) {
+        this.prometheus = prometheus;
     }
 
     @JsonIgnore

@@ -65,4 +65,8 @@ public final class Daos {
     public PlanDao plan() {
         return new PlanDao(h);
     }
+
+    public FleetDao fleet() {
+        return new FleetDao(h);
+    }
 }

@@ -31,14 +31,33 @@ import java.util.Optional;
  * A revoked or failed key is refused and recorded as a security event.
  */
 public final class ApiKeyVerifier {
+    /**
+     * Told the result of every verification, for metrics: {@code valid}, {@code malformed},
+     * {@code unknown}, {@code unavailable}, or the refused version's state ({@code revoked},
+     * {@code failed}, {@code pending}).
+     */
+    @FunctionalInterface
+    public interface Results {
+        void verified(String result);
+
+        Results NONE = result -> {
+        };
+    }
+
     private final Store store;
     private final KeyBackends backends;
     private final AuditLog audit;
+    private final Results results;
 
     public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit) {
+        this(store, backends, audit, Results.NONE);
+    }
+
+    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit, Results results) {
         this.store = store;
         this.backends = backends;
         this.audit = audit;
+        this.results = results;
     }
 
     /**
@@ -57,6 +76,19 @@ public final class ApiKeyVerifier {
     }
 
     public VerifyKeyResponse verify(String presented, String actor) {
+        VerifyKeyResponse response;
+        try {
+            response = check(presented, actor);
+        } catch (KeyBackendUnavailableException e) {
+            results.verified("unavailable");
+            throw e;
+        }
+        results.verified(response.valid() ? "valid" : response.reason().startsWith("malformed") ? "malformed"
+                : response.reason());
+        return response;
+    }
+
+    private VerifyKeyResponse check(String presented, String actor) {
         if (presented == null) {
             throw RejectedException.invalid("key", "is required");
         }

@@ -1,0 +1,96 @@
+package dev.rotakey.metrics;
+
+import dev.rotakey.core.Secret;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.TargetContractTest;
+import dev.rotakey.target.TargetException;
+import dev.rotakey.target.files.LocalFilesTargetFactory;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The instrumented target around a real {@code local-files} target: it honours the whole target
+ * contract (it delegates everything), and times and counts deliver, verify, revoke and discard.
+ */
+class InstrumentedTargetTest extends TargetContractTest {
+    @TempDir
+    Path dir;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    @Override
+    protected Target newTarget() {
+        LocalFilesTargetFactory factory = new LocalFilesTargetFactory();
+        factory.setDirectory(dir.resolve("delivered").toString());
+        return new InstrumentedTarget(factory.build("local-files"), new InstrumentedTarget.Metrics(registry));
+    }
+
+    @Override
+    protected TargetBinding binding(String credentialId) {
+        return new TargetBinding("local-files", Map.of("path", "agents/" + credentialId + "/api-key"));
+    }
+
+    @Override
+    protected boolean canReadBack() {
+        return true;
+    }
+
+    @Override
+    protected Optional<byte[]> readBack(TargetBinding binding) throws Exception {
+        Path file = dir.resolve("delivered").resolve(binding.param("path"));
+        return Files.exists(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+    }
+
+    @Test
+    void eachOperationIsTimedByTargetTypeAndOperation() {
+        Secret v1 = material();
+        Secret v2 = material();
+        target.deliver(delivery("c1", 1, v1));
+        target.verify(delivery("c1", 1, v1));
+        target.deliver(delivery("c1", 2, v2));
+        target.discard(revocation("c1", 2, v2));
+        target.revoke(revocation("c1", 1, v1));
+
+        Samples s = Samples.of(registry);
+        String d = "rotakey_target_operation_duration_seconds_count";
+        assertThat(s.value(d, "target", "local-files", "type", "local-files", "operation", "deliver")).isEqualTo(2);
+        assertThat(s.value(d, "target", "local-files", "type", "local-files", "operation", "verify")).isEqualTo(1);
+        assertThat(s.value(d, "target", "local-files", "type", "local-files", "operation", "discard")).isEqualTo(1);
+        assertThat(s.value(d, "target", "local-files", "type", "local-files", "operation", "revoke")).isEqualTo(1);
+        assertThat(s.matching("rotakey_target_operation_errors_total")).isEmpty();
+    }
+
+    @Test
+    void failuresAreCountedByWhetherTheWorkflowRetriesThem() throws Exception {
+        Secret never = material();
+        TargetException missing = catchThrowableOfType(TargetException.class, () -> target.verify(delivery("c2", 1, never)));
+        assertThat(missing.retryable()).isTrue();
+
+        // A symbolic link where the file should be: local-files refuses to follow it, and retrying cannot help.
+        Path link = dir.resolve("delivered/agents/c3/api-key");
+        Files.createDirectories(link.getParent());
+        Files.createSymbolicLink(link, dir.resolve("elsewhere"));
+        TargetException refused = catchThrowableOfType(TargetException.class, () -> target.deliver(delivery("c3", 1, material())));
+        assertThat(refused.retryable()).isFalse();
+
+        Samples s = Samples.of(registry);
+        assertThat(s.value("rotakey_target_operation_errors_total", "target", "local-files", "operation", "verify",
+                "retryable", "true")).isEqualTo(1);
+        assertThat(s.value("rotakey_target_operation_errors_total", "target", "local-files", "operation", "deliver",
+                "retryable", "false")).isEqualTo(1);
+        assertThat(s.value("rotakey_target_operation_duration_seconds_count", "target", "local-files",
+                "operation", "deliver")).isEqualTo(1);
+        // Error series carry bounded labels only: no path, credential or message.
+        assertThat(s.text()).doesNotContain("c2").doesNotContain("c3").doesNotContain("agents/");
+    }
+}
