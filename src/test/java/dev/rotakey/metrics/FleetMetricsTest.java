@@ -4,6 +4,7 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.db.FleetDaoTest;
 import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.service.MutableClock;
 import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.testing.RecordingJobHandler;
 import dev.rotakey.testing.SoftHsmTokens;
@@ -19,11 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,35 +41,7 @@ class FleetMetricsTest {
     private TestDatabase db;
     private QuartzWorkScheduler scheduler;
     private KeyBackends backends;
-    private final SettableClock clock = new SettableClock(NOW);
-
-    /** A clock the test moves by hand. */
-    private static final class SettableClock extends Clock {
-        private volatile Instant now;
-
-        SettableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
+    private final MutableClock clock = new MutableClock(NOW);
 
     @BeforeEach
     void fleet() throws Exception {

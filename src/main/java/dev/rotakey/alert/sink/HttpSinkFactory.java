@@ -2,6 +2,7 @@ package dev.rotakey.alert.sink;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.alert.AlertSinkFactory;
+import dev.rotakey.config.HttpsUrlPolicy;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.vault.VaultTlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
@@ -10,11 +11,8 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
 import javax.net.ssl.SSLContext;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * What every HTTP alert sink's configuration has: a {@code timeout} (default {@code PT10S}) for
@@ -68,32 +66,9 @@ public abstract class HttpSinkFactory implements AlertSinkFactory {
     /** The configured type, as in {@code @JsonTypeName}. */
     abstract String type();
 
-    /**
-     * Why {@code value} is not an acceptable sink URL, or null: absolute, https (or http when
-     * {@code allowHttp}), with a host, without user info (credentials in a URL end up in logs).
-     */
+    /** Why {@code value} is not an acceptable sink URL, or null (see {@link HttpsUrlPolicy}). */
     static String urlProblem(String value, boolean allowHttp) {
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            return "is not a valid URL";
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("http")) {
-            if (!allowHttp) {
-                return "must be an https URL (set allowHttp: true to send alerts over plain http)";
-            }
-        } else if (!scheme.equals("https")) {
-            return "must be an https URL";
-        }
-        if (uri.getHost() == null) {
-            return "must name a host";
-        }
-        if (uri.getRawUserInfo() != null) {
-            return "must not carry user info";
-        }
-        return null;
+        return HttpsUrlPolicy.problem(value, allowHttp, "alerts");
     }
 
     /** Reads a secret as a string (for a header or a body field) and clears the read buffer. */

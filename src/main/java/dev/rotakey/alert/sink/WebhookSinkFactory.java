@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.alert.AlertSink;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.config.SecretUnavailableException;
+import dev.rotakey.target.webhook.WebhookSignature;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
@@ -13,11 +13,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Arrays;
 
 /**
  * Configuration of a {@code webhook} alert sink: the receiver's {@code url} (https unless
@@ -27,8 +23,6 @@ import java.util.Arrays;
 @JsonTypeName("webhook")
 @SelfValidating
 public class WebhookSinkFactory extends HttpSinkFactory {
-    /** Shorter keys than the HMAC-SHA256 output would make guessing the key easier than forging a MAC. */
-    static final int MIN_SECRET_BYTES = 32;
 
     @NotEmpty
     private String url;
@@ -88,23 +82,7 @@ public class WebhookSinkFactory extends HttpSinkFactory {
 
     WebhookSink build(String name, Clock clock) {
         String key = key(name) + ".secret";
-        char[] chars = secret.read(key);
-        byte[] bytes;
-        try {
-            ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
-            bytes = new byte[encoded.remaining()];
-            encoded.get(bytes);
-            if (encoded.hasArray()) {
-                Arrays.fill(encoded.array(), (byte) 0);
-            }
-        } finally {
-            Arrays.fill(chars, '\0');
-        }
-        if (bytes.length < MIN_SECRET_BYTES) {
-            Arrays.fill(bytes, (byte) 0);
-            throw new SecretUnavailableException(key + ": must be at least " + MIN_SECRET_BYTES
-                    + " bytes (e.g. openssl rand -hex 32)");
-        }
+        byte[] bytes = WebhookSignature.readKey(secret, key);
         return new WebhookSink(name, URI.create(url), bytes, poster(name), clock);
     }
 

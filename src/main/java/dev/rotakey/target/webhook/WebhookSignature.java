@@ -1,10 +1,16 @@
 package dev.rotakey.target.webhook;
 
+import dev.rotakey.config.SecretSource;
+import dev.rotakey.config.SecretUnavailableException;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -19,7 +25,35 @@ public final class WebhookSignature {
 
     private static final String VERSION_PREFIX = "v1=";
 
+    /** Shorter keys than the HMAC-SHA256 output would make guessing the key easier than forging a MAC. */
+    public static final int MIN_KEY_BYTES = 32;
+
     private WebhookSignature() {
+    }
+
+    /**
+     * Reads a signing key from {@code source} as UTF-8 bytes, clearing the intermediate buffers;
+     * refuses one shorter than {@link #MIN_KEY_BYTES}, naming {@code configKey}.
+     */
+    public static byte[] readKey(SecretSource source, String configKey) {
+        char[] chars = source.read(configKey);
+        byte[] bytes;
+        try {
+            ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
+            bytes = new byte[encoded.remaining()];
+            encoded.get(bytes);
+            if (encoded.hasArray()) {
+                Arrays.fill(encoded.array(), (byte) 0);
+            }
+        } finally {
+            Arrays.fill(chars, '\0');
+        }
+        if (bytes.length < MIN_KEY_BYTES) {
+            Arrays.fill(bytes, (byte) 0);
+            throw new SecretUnavailableException(configKey + ": must be at least " + MIN_KEY_BYTES
+                    + " bytes (e.g. openssl rand -hex 32)");
+        }
+        return bytes;
     }
 
     /** The {@code Rotakey-Signature} value: {@code v1=} and the hex HMAC-SHA256 of {@code timestamp + "." + body}. */

@@ -2,8 +2,8 @@ package dev.rotakey.target.webhook;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.rotakey.config.HttpsUrlPolicy;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.config.SecretUnavailableException;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.AbstractTargetFactory;
 import dev.rotakey.vault.VaultTlsFactory;
@@ -17,12 +17,7 @@ import jakarta.validation.constraints.NotNull;
 
 import javax.net.ssl.SSLContext;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Arrays;
 
 /**
  * Configuration of a {@code webhook} target: the receiver's {@code url} (and optional
@@ -32,8 +27,6 @@ import java.util.Arrays;
 @JsonTypeName("webhook")
 @SelfValidating
 public class WebhookTargetFactory extends AbstractTargetFactory {
-    /** Shorter keys than the HMAC-SHA256 output would make guessing the key easier than forging a MAC. */
-    static final int MIN_SECRET_BYTES = 32;
 
     @NotEmpty
     private String url;
@@ -137,58 +130,17 @@ public class WebhookTargetFactory extends AbstractTargetFactory {
         if (value == null || value.isEmpty()) {
             return;
         }
-        String problem = problem(value);
+        String problem = HttpsUrlPolicy.problem(value, allowHttp, "credentials");
         if (problem != null) {
             violations.addViolation(property, problem);
         }
-    }
-
-    private String problem(String value) {
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            return "is not a valid URL";
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-        if (scheme.equals("http")) {
-            if (!allowHttp) {
-                return "must be an https URL (set allowHttp: true to send credentials over plain http)";
-            }
-        } else if (!scheme.equals("https")) {
-            return "must be an https URL";
-        }
-        if (uri.getHost() == null) {
-            return "must name a host";
-        }
-        if (uri.getRawUserInfo() != null) {
-            // credentials in a URL end up in logs; the HMAC is the authentication
-            return "must not carry user info";
-        }
-        return null;
     }
 
     /** Reads the shared secret now, once: a missing or short secret fails the start, not the first rotation. */
     @Override
     public Target build(String name) {
         String key = "targets[" + name + "]";
-        char[] chars = secret.read(key + ".secret");
-        byte[] bytes;
-        try {
-            ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
-            bytes = new byte[encoded.remaining()];
-            encoded.get(bytes);
-            if (encoded.hasArray()) {
-                Arrays.fill(encoded.array(), (byte) 0);
-            }
-        } finally {
-            Arrays.fill(chars, '\0');
-        }
-        if (bytes.length < MIN_SECRET_BYTES) {
-            Arrays.fill(bytes, (byte) 0);
-            throw new SecretUnavailableException(key + ".secret: must be at least " + MIN_SECRET_BYTES
-                    + " bytes (e.g. openssl rand -hex 32)");
-        }
+        byte[] bytes = WebhookSignature.readKey(secret, key + ".secret");
         SSLContext ssl = tls == null ? null : tls.sslContext(key + ".tls");
         return new WebhookTarget(name, URI.create(url), verifyUrl == null || verifyUrl.isEmpty() ? null : URI.create(verifyUrl),
                 bytes, java.time.Duration.ofMillis(timeout.toMilliseconds()), ssl, Clock.systemUTC());
