@@ -48,6 +48,7 @@ http_port=${ROTAKEY_HTTP_PORT:-8080}
 admin_port=${ROTAKEY_ADMIN_PORT:-8081}
 
 rk_need_packages
+rk_apt_install python3   # for scripts/rotakeyctl, the operator CLI
 if ((build)); then
     rk_build
 else
@@ -92,6 +93,8 @@ cat >&2 <<EOF
   In another shell:
     export SOFTHSM2_CONF=$SOFTHSM2_CONF   # for softhsm2-util / pkcs11-tool
     curl -H "Authorization: Bearer \$(cat $token_file)" http://127.0.0.1:$http_port/api/v1/agents
+    ROTAKEY_URL=http://127.0.0.1:$http_port ROTAKEY_ADMIN_URL=http://127.0.0.1:$admin_port \\
+      ROTAKEY_TOKEN_FILE=$token_file $RK_ROOT/scripts/rotakeyctl status   # the operator CLI
     ${smoke_env}$RK_ROOT/scripts/smoke.sh   # end-to-end check
 
 EOF
