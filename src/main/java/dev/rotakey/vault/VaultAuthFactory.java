@@ -1,5 +1,6 @@
 package dev.rotakey.vault;
 
+
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -111,7 +112,7 @@ public class VaultAuthFactory {
                 violations.addViolation(secretId != null ? "secretId" : "roleId", "is only used with method: approle");
             }
         } else if (method == Method.APPROLE) {
-            if (VaultTlsFactory.blank(roleId)) {
+            if (roleId == null || roleId.isBlank()) {
                 violations.addViolation("roleId", "must be set for method: approle");
             }
             if (secretId == null) {

@@ -1,5 +1,7 @@
 package dev.rotakey.vault;
 
+import dev.rotakey.config.TlsFactory;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.config.SecretUnavailableException;
@@ -25,7 +27,7 @@ public class VaultConnectionFactory {
     private String namespace;
 
     @Valid
-    private VaultTlsFactory tls = new VaultTlsFactory();
+    private TlsFactory tls = new TlsFactory();
 
     @Valid
     @NotNull
@@ -58,13 +60,13 @@ public class VaultConnectionFactory {
     }
 
     @JsonProperty
-    public VaultTlsFactory getTls() {
+    public TlsFactory getTls() {
         return tls;
     }
 
     @JsonProperty
-    public void setTls(VaultTlsFactory tls) {
-        this.tls = tls == null ? new VaultTlsFactory() : tls;
+    public void setTls(TlsFactory tls) {
+        this.tls = tls == null ? new TlsFactory() : tls;
     }
 
     @JsonProperty

@@ -1,42 +1,19 @@
 package dev.rotakey.vault;
 
+import dev.rotakey.config.TlsFactory;
+
 import io.github.jopenlibs.vault.rest.Rest;
 import io.github.jopenlibs.vault.rest.RestException;
 import io.github.jopenlibs.vault.rest.RestResponse;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 
 /**
  * The HTTP leg to one Vault server, through the vault-java-driver's {@link Rest} (which gives the
@@ -77,14 +54,14 @@ final class VaultTransport {
         return direct;
     }
 
-    static VaultTransport create(String address, String namespace, VaultTlsFactory tls, Duration connectTimeout,
+    static VaultTransport create(String address, String namespace, TlsFactory tls, Duration connectTimeout,
                                  Duration readTimeout, String tlsKey) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(connectTimeout);
         if (address.startsWith("https:")) {
-            builder.sslContext(sslContext(tls == null ? new VaultTlsFactory() : tls, tlsKey));
+            builder.sslContext((tls == null ? new TlsFactory() : tls).sslContext(tlsKey));
         }
         // The driver takes whole seconds for the request timeout: round up so a sub-second setting is never 0 (= none).
         long seconds = Math.max(1, (readTimeout.toMillis() + 999) / 1000);
@@ -178,113 +155,6 @@ final class VaultTransport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    static SSLContext sslContext(VaultTlsFactory tls, String key) {
-        try {
-            TrustManager[] trust;
-            if (!tls.isVerify()) {
-                trust = new TrustManager[]{new TrustingEveryone()};
-            } else if (!VaultTlsFactory.blank(tls.getCaFile())) {
-                KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-                anchors.load(null, null);
-                int i = 0;
-                for (Certificate c : readCertificates(tls.getCaFile(), key + ".caFile")) {
-                    anchors.setCertificateEntry("ca-" + i++, c);
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(anchors);
-                trust = tmf.getTrustManagers();
-            } else {
-                trust = null; // the JDK's default trust store
-            }
-            KeyManagerFactory kmf = null;
-            if (!VaultTlsFactory.blank(tls.getClientCertificateFile())) {
-                List<Certificate> chain = readCertificates(tls.getClientCertificateFile(), key + ".clientCertificateFile");
-                PrivateKey privateKey = readPrivateKey(tls.getClientKeyFile(), key + ".clientKeyFile");
-                // An in-memory store only: the password guards nothing and exists because the API wants one.
-                char[] password = new char[0];
-                KeyStore identity = KeyStore.getInstance("PKCS12");
-                identity.load(null, null);
-                identity.setKeyEntry("client", privateKey, password, chain.toArray(new Certificate[0]));
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(identity, password);
-            }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf == null ? null : kmf.getKeyManagers(), trust, new SecureRandom());
-            return context;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(key + ": cannot set up TLS (" + e.getClass().getSimpleName() + ": "
-                    + e.getMessage() + ")", e);
-        }
-    }
-
-    private static List<Certificate> readCertificates(String file, String key) {
-        try (InputStream in = Files.newInputStream(Path.of(file))) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException(key + ": " + file + " holds no PEM certificate");
-            }
-            return new ArrayList<>(certificates);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(key + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")", e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(key + ": " + file + " is not a PEM certificate file (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** PKCS#8, PKCS#1 RSA and SEC1 EC keys, unencrypted: the forms Vault's and openssl's tooling write. */
-    private static PrivateKey readPrivateKey(String file, String key) {
-        try (Reader reader = Files.newBufferedReader(Path.of(file), StandardCharsets.US_ASCII);
-             PEMParser parser = new PEMParser(reader)) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-                if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-                if (o instanceof PEMKeyPair pair) {
-                    // Only the private half: a SEC1 key may omit its public key, which getKeyPair would need.
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
-                }
-            }
-            throw new IllegalArgumentException(key + ": " + file + " holds no unencrypted PEM private key");
-        } catch (IOException e) {
-            // The message of a parsing error could quote key material: give only the type.
-            throw new IllegalArgumentException(key + ": cannot read the private key in " + file + " ("
-                    + e.getClass().getSimpleName() + ")", e);
-        }
-    }
-
-    /** {@code verify: false}: accepts any server certificate and any host name (checked by the trust manager in JSSE). */
-    private static final class TrustingEveryone extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

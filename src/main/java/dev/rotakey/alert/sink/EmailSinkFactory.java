@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.alert.AlertSink;
 import dev.rotakey.alert.AlertSinkFactory;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
@@ -65,7 +65,7 @@ public class EmailSinkFactory implements AlertSinkFactory {
     @NotNull
     private String subjectPrefix = "[rotakey]";
     @Valid
-    private VaultTlsFactory tls;
+    private TlsFactory tls;
     @NotNull
     private Duration timeout = Duration.ofSeconds(10);
 
@@ -160,12 +160,12 @@ public class EmailSinkFactory implements AlertSinkFactory {
     }
 
     @JsonProperty
-    public VaultTlsFactory getTls() {
+    public TlsFactory getTls() {
         return tls;
     }
 
     @JsonProperty
-    public void setTls(VaultTlsFactory tls) {
+    public void setTls(TlsFactory tls) {
         this.tls = tls;
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.alert.AlertSinkFactory;
 import dev.rotakey.config.HttpsUrlPolicy;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
 import jakarta.validation.Valid;
@@ -23,7 +23,7 @@ public abstract class HttpSinkFactory implements AlertSinkFactory {
     @NotNull
     private Duration timeout = Duration.ofSeconds(10);
     @Valid
-    private VaultTlsFactory tls;
+    private TlsFactory tls;
 
     @JsonProperty
     public Duration getTimeout() {
@@ -36,12 +36,12 @@ public abstract class HttpSinkFactory implements AlertSinkFactory {
     }
 
     @JsonProperty
-    public VaultTlsFactory getTls() {
+    public TlsFactory getTls() {
         return tls;
     }
 
     @JsonProperty
-    public void setTls(VaultTlsFactory tls) {
+    public void setTls(TlsFactory tls) {
         this.tls = tls;
     }
 

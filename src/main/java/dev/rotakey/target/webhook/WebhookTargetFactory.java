@@ -6,7 +6,7 @@ import dev.rotakey.config.HttpsUrlPolicy;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.AbstractTargetFactory;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
@@ -38,7 +38,7 @@ public class WebhookTargetFactory extends AbstractTargetFactory {
     @NotNull
     private Duration timeout = Duration.seconds(10);
     @Valid
-    private VaultTlsFactory tls;
+    private TlsFactory tls;
     @NotNull
     private Duration maxClockSkew = Duration.minutes(5);
 
@@ -93,12 +93,12 @@ public class WebhookTargetFactory extends AbstractTargetFactory {
     }
 
     @JsonProperty
-    public VaultTlsFactory getTls() {
+    public TlsFactory getTls() {
         return tls;
     }
 
     @JsonProperty
-    public void setTls(VaultTlsFactory tls) {
+    public void setTls(TlsFactory tls) {
         this.tls = tls;
     }
 

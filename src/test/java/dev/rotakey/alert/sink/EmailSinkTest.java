@@ -3,7 +3,7 @@ package dev.rotakey.alert.sink;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +66,7 @@ class EmailSinkTest {
         f.setPassword(SecretSource.fromFile(Files.writeString(tmp.resolve("smtp.password"), PASSWORD + "\n").toString()));
         f.setFrom("rotakey@example.org");
         f.setTo(List.of("team-billing@example.com", "oncall@example.com"));
-        VaultTlsFactory tls = new VaultTlsFactory();
+        TlsFactory tls = new TlsFactory();
         tls.setCaFile(trusted.toString());
         f.setTls(tls);
         f.setTimeout(Duration.ofSeconds(5));

@@ -5,7 +5,7 @@ import dev.rotakey.testing.RecordingHttpServer;
 import dev.rotakey.alert.AlertDeliveryException;
 import dev.rotakey.alert.AlertSink;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +49,7 @@ class HttpSinkTlsTest {
         f.setUrl(receiver.url("/alerts"));
         f.setSecret(SecretSource.fromFile(Files.writeString(tmp.resolve("k"), "0123456789abcdef0123456789abcdef").toString()));
         if (trusted != null) {
-            VaultTlsFactory tls = new VaultTlsFactory();
+            TlsFactory tls = new TlsFactory();
             tls.setCaFile(trusted.toString());
             f.setTls(tls);
         }

@@ -3,7 +3,7 @@ package dev.rotakey.backend.vault;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.testing.VaultTestServer;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -84,7 +84,7 @@ class VaultTlsTest {
 
     private VaultTransitKeyBackendFactory config(boolean clientCertificate, boolean pkcs8) throws Exception {
         VaultTransitKeyBackendFactory f = VaultFixtures.withTimeouts(VaultFixtures.tokenConfig(vault.address(), tmp, vault.rootToken()));
-        VaultTlsFactory tls = new VaultTlsFactory();
+        TlsFactory tls = new TlsFactory();
         tls.setCaFile(tmp.resolve("ca.pem").toString());
         if (clientCertificate) {
             KeyPair clientKey = ecKey();

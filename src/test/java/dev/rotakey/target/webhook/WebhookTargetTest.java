@@ -10,7 +10,7 @@ import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 import dev.rotakey.target.files.TestCertificateAuthority;
-import dev.rotakey.vault.VaultTlsFactory;
+import dev.rotakey.config.TlsFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -319,13 +319,13 @@ class WebhookTargetTest {
         closing.add(receiver);
 
         WebhookTargetFactory withCertificate = factory(receiver.url(WebhookReceiver.HOOK), null, sharedSecret);
-        VaultTlsFactory tls = new VaultTlsFactory();
+        TlsFactory tls = new TlsFactory();
         tls.setCaFile(tmp.resolve("ca.pem").toString());
         tls.setClientCertificateFile(tmp.resolve("client.pem").toString());
         tls.setClientKeyFile(tmp.resolve("client-key.pem").toString());
         withCertificate.setTls(tls);
         WebhookTargetFactory withoutCertificate = factory(receiver.url(WebhookReceiver.HOOK), null, sharedSecret);
-        VaultTlsFactory caOnly = new VaultTlsFactory();
+        TlsFactory caOnly = new TlsFactory();
         caOnly.setCaFile(tmp.resolve("ca.pem").toString());
         withoutCertificate.setTls(caOnly);
 
