@@ -275,7 +275,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new AlertResource(store));
         environment.jersey().register(new StatusResource(store, scheduler, backends));
         environment.jersey().register(new CertificateAuthorityResource(authorities));
-        environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::paused)));
+        environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::pausedOrUnknown)));
 
         environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");

@@ -9,7 +9,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import org.quartz.SchedulerException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,9 +32,9 @@ public final class StatusResource {
 
     @GET
     @Timed
-    public Map<String, Object> status() throws SchedulerException {
+    public Map<String, Object> status() {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("paused", scheduler.paused());
+        out.put("paused", scheduler.pausedOrUnknown());
         out.put("schedulerRunning", scheduler.running());
         store.read(d -> {
             out.put("credentials", d.credentials().countByStatus());

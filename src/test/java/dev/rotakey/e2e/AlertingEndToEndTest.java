@@ -215,6 +215,14 @@ class AlertingEndToEndTest {
         assertThat(alert.path("labels").path("owner").asText()).isEqualTo(OWNER);
         assertThat(alert.path("labels").path("credential").asText()).isEqualTo("billing-file");
         assertThat(alert.path("annotations").path("description").asText()).contains("has not succeeded");
+        // With the scheduler down, the operator's views still answer, and say so.
+        RunningDaemon.Answer status = daemon.get("/api/v1/status");
+        assertThat(status.status()).as(status.body()).isEqualTo(200);
+        assertThat(status.json().path("schedulerRunning").asBoolean()).isFalse();
+        assertThat(status.json().path("alertsFiring").path("RotakeyCredentialOverdue").asInt()).isEqualTo(1);
+        RunningDaemon.Answer plan = daemon.get("/api/v1/plan");
+        assertThat(plan.status()).as(plan.body()).isEqualTo(200);
+        assertThat(plan.json().path("overdue").path("count").asInt()).isEqualTo(1);
 
         daemon.runtime().scheduler().start();
         assertThat(rotate("billing-file")).isEqualTo("SUCCEEDED");
