@@ -325,6 +325,25 @@ class RotakeyConfigurationTest {
     }
 
     @Test
+    void alertingSettingsThatCannotWorkAreRefusedNamingTheSection() {
+        assertThatThrownBy(() -> parse(MINIMAL + "alerting:\n  evaluationInterval: PT1M\n  repeatInterval: PT30S\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("alerting")
+                .hasMessageContaining("repeatInterval");
+        assertThatThrownBy(() -> parse(MINIMAL + "alerting:\n  sinks:\n    Ops_Team:\n      type: alertmanager\n"
+                + "      url: http://127.0.0.1:9093\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("alerting.sinks names");
+        assertThatThrownBy(() -> parse(MINIMAL + "alerting:\n  sinks:\n    ops:\n      type: carrier-pigeon\n"))
+                .isInstanceOf(ConfigurationParsingException.class)
+                .hasMessageContaining("alerting.sinks")
+                .hasMessageContaining("carrier-pigeon");
+        assertThatThrownBy(() -> parse(MINIMAL + "alerting:\n  maxAlertsPerCondition: 0\n"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("alerting.maxAlertsPerCondition");
+    }
+
+    @Test
     void outOfRangeNumbersAreRefused() {
         assertThatThrownBy(() -> parse(MINIMAL + "scheduler:\n  threads: 0\n"))
                 .isInstanceOf(ConfigurationValidationException.class)
