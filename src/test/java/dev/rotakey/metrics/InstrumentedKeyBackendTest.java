@@ -2,17 +2,13 @@ package dev.rotakey.metrics;
 
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
-import dev.rotakey.backend.KeyBackendContractTest;
+import dev.rotakey.backend.pkcs11.Pkcs11KeyBackendContractTest;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeySpec;
-import dev.rotakey.testing.SoftHsmTokens;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,44 +18,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The instrumented key backend on a real SoftHSM2 token: it honours the whole key backend contract
  * (it delegates everything), and times and counts what it delegates.
  */
-class InstrumentedKeyBackendTest extends KeyBackendContractTest {
+class InstrumentedKeyBackendTest extends Pkcs11KeyBackendContractTest {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final InstrumentedKeyBackend.Metrics metrics = new InstrumentedKeyBackend.Metrics(registry);
-    private final List<KeyBackend> mine = new ArrayList<>();
-
-    @BeforeAll
-    static void tokens() {
-        SoftHsmTokens.ensure();
-    }
 
     @Override
     protected KeyBackend newBackend() {
-        return new InstrumentedKeyBackend(SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm"), metrics);
+        return new InstrumentedKeyBackend(super.newBackend(), metrics);
     }
 
     @Override
     protected KeyBackend offlineBackend() {
-        return new InstrumentedKeyBackend(SoftHsmTokens.factory("rotakey-no-such-token").build("hsm"), metrics);
-    }
-
-    @Override
-    protected void cleanUp(KeyBackend backend, List<String> aliases) {
-        aliases.forEach(backend::destroySigningKey);
-    }
-
-    @Override
-    protected String expectedName() {
-        return "hsm";
-    }
-
-    @Override
-    protected String expectedType() {
-        return "pkcs11";
-    }
-
-    @Override
-    protected List<String> secrets() {
-        return List.of(SoftHsmTokens.USER_PIN);
+        return new InstrumentedKeyBackend(super.offlineBackend(), metrics);
     }
 
     @Test
@@ -91,7 +61,6 @@ class InstrumentedKeyBackendTest extends KeyBackendContractTest {
     @Test
     void failuresOfAnOfflineBackendAreCountedAsUnavailableAndStillTimed() {
         KeyBackend offline = offlineBackend();
-        mine.add(offline);
         offline.start();
         try {
             assertThatThrownBy(() -> offline.hmac(new byte[]{1})).isInstanceOf(KeyBackendUnavailableException.class);

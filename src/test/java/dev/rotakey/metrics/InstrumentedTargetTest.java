@@ -2,18 +2,13 @@ package dev.rotakey.metrics;
 
 import dev.rotakey.core.Secret;
 import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.TargetContractTest;
+import dev.rotakey.target.files.LocalFilesTargetContractTest;
 import dev.rotakey.target.TargetException;
-import dev.rotakey.target.files.LocalFilesTargetFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -22,33 +17,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The instrumented target around a real {@code local-files} target: it honours the whole target
  * contract (it delegates everything), and times and counts deliver, verify, revoke and discard.
  */
-class InstrumentedTargetTest extends TargetContractTest {
-    @TempDir
-    Path dir;
-
+class InstrumentedTargetTest extends LocalFilesTargetContractTest {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     @Override
     protected Target newTarget() {
-        LocalFilesTargetFactory factory = new LocalFilesTargetFactory();
-        factory.setDirectory(dir.resolve("delivered").toString());
-        return new InstrumentedTarget(factory.build("local-files"), new InstrumentedTarget.Metrics(registry));
-    }
-
-    @Override
-    protected TargetBinding binding(String credentialId) {
-        return new TargetBinding("local-files", Map.of("path", "agents/" + credentialId + "/api-key"));
-    }
-
-    @Override
-    protected boolean canReadBack() {
-        return true;
-    }
-
-    @Override
-    protected Optional<byte[]> readBack(TargetBinding binding) throws Exception {
-        Path file = dir.resolve("delivered").resolve(binding.param("path"));
-        return Files.exists(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+        return new InstrumentedTarget(super.newTarget(), new InstrumentedTarget.Metrics(registry));
     }
 
     @Test

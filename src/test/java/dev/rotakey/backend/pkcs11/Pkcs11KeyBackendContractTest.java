@@ -7,8 +7,11 @@ import org.junit.jupiter.api.BeforeAll;
 
 import java.util.List;
 
-/** The key backend contract on a real SoftHSM2 token; offline means a token label no slot carries. */
-class Pkcs11KeyBackendContractTest extends KeyBackendContractTest {
+/**
+ * The key backend contract on a real SoftHSM2 token; offline means a token label no slot carries.
+ * Suites of decorators extend it and wrap {@link #newBackend()} and {@link #offlineBackend()}.
+ */
+public class Pkcs11KeyBackendContractTest extends KeyBackendContractTest {
 
     @BeforeAll
     static void tokens() {

@@ -10,10 +10,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-/** Runs the target contract against a {@code local-files} target in a temporary directory. */
-class LocalFilesTargetContractTest extends TargetContractTest {
+/**
+ * Runs the target contract against a {@code local-files} target in a temporary directory; suites of
+ * decorators extend it and wrap {@link #newTarget()}.
+ */
+public class LocalFilesTargetContractTest extends TargetContractTest {
     @TempDir
-    Path dir;
+    protected Path dir;
 
     @Override
     protected Target newTarget() {
