@@ -62,6 +62,7 @@ done
 [[ "$root" == "/" ]] && root=""
 staged=0
 [[ -n "$root" ]] && staged=1
+RK_STAGED=$staged
 
 unit_src="$RK_ROOT/systemd/rotakey.service"
 ctl_src="$RK_ROOT/scripts/rotakeyctl"
@@ -69,14 +70,6 @@ ctl_src="$RK_ROOT/scripts/rotakeyctl"
 [[ -f "$config" ]] || rk_die "configuration $config does not exist"
 
 # Runs a command as root, or as the current user when staging under --root.
-as_root() {
-    if ((staged)); then
-        "$@"
-    else
-        rk_sudo "$@"
-    fi
-}
-
 # put MODE OWNER:GROUP SRC DEST: copies a file into place with that mode (and owner, unless staging).
 put() {
     local mode=$1 owner=$2 src=$3 dest=$4
@@ -144,8 +137,8 @@ dir 0700 root:root "$root/etc/rotakey/credentials"
 dir 0700 rotakey:rotakey "$root/var/lib/rotakey"
 
 config_dest="$root/etc/rotakey/rotakey.yml"
-if as_root test -f "$config_dest"; then
-    if as_root cmp -s "$config" "$config_dest"; then
+if rk_as_root test -f "$config_dest"; then
+    if rk_as_root cmp -s "$config" "$config_dest"; then
         rk_ok "config: /etc/rotakey/rotakey.yml is already the shipped one"
     else
         put 0640 root:rotakey "$config" "$config_dest.dist"
@@ -156,7 +149,7 @@ else
     rk_ok "config: /etc/rotakey/rotakey.yml (edit the lines marked EXAMPLE)"
 fi
 
-if ! as_root test -f "$root/etc/default/rotakey"; then
+if ! rk_as_root test -f "$root/etc/default/rotakey"; then
     defaults=$(mktemp)
     cat >"$defaults" <<'EOF'
 # Environment for rotakey.service (EnvironmentFile=). Secrets the config reads go into
@@ -182,7 +175,7 @@ fi
 # Credentials the unit loads but that are not there yet: the service would fail with 243/CREDENTIALS.
 missing=()
 while IFS= read -r name; do
-    as_root test -f "$root/etc/rotakey/credentials/$name" || missing+=("$name")
+    rk_as_root test -f "$root/etc/rotakey/credentials/$name" || missing+=("$name")
 done < <(sed -n 's/^LoadCredential=\([^:]*\):.*/\1/p' "$unit_src")
 if ((${#missing[@]} > 0)); then
     rk_warn "missing credential files in /etc/rotakey/credentials/: ${missing[*]}"

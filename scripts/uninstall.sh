@@ -42,14 +42,7 @@ done
 [[ "$root" == "/" ]] && root=""
 staged=0
 [[ -n "$root" ]] && staged=1
-
-as_root() {
-    if ((staged)); then
-        "$@"
-    else
-        rk_sudo "$@"
-    fi
-}
+RK_STAGED=$staged
 
 if ((purge && !yes)); then
     [[ -t 0 ]] || rk_die "--purge deletes the HSM token, the database and the admin token: confirm with --yes when not on a terminal"
@@ -69,10 +62,10 @@ elif ((!staged)); then
     rk_warn "systemd is not running here: skipped systemctl stop/disable (stop a daemon you started by hand yourself)"
 fi
 
-as_root rm -f "$root/etc/systemd/system/rotakey.service" "$root/usr/share/rotakey/rotakey.jar" \
+rk_as_root rm -f "$root/etc/systemd/system/rotakey.service" "$root/usr/share/rotakey/rotakey.jar" \
     "$root/usr/local/bin/rotakeyctl"
-as_root rm -rf "$root/usr/share/doc/rotakey"
-as_root rmdir "$root/usr/share/rotakey" 2>/dev/null || true
+rk_as_root rm -rf "$root/usr/share/doc/rotakey"
+rk_as_root rmdir "$root/usr/share/rotakey" 2>/dev/null || true
 rk_ok "removed the unit, the jar and rotakeyctl"
 
 if ((!staged)) && [[ -d /run/systemd/system ]]; then
@@ -85,7 +78,7 @@ if ((!purge)); then
     exit 0
 fi
 
-as_root rm -rf "$root/etc/rotakey" "$root/var/lib/rotakey" "$root/etc/default/rotakey"
+rk_as_root rm -rf "$root/etc/rotakey" "$root/var/lib/rotakey" "$root/etc/default/rotakey"
 rk_ok "deleted the configuration, the credentials and the data"
 if ((!staged)); then
     if getent passwd rotakey >/dev/null; then

@@ -56,6 +56,16 @@ rk_sudo() {
     fi
 }
 
+# rk_as_root CMD...: runs a command as root (rk_sudo), or as it is when RK_STAGED=1, which
+# install.sh and uninstall.sh set for --root DIR: a staged tree belongs to whoever stages it.
+rk_as_root() {
+    if ((${RK_STAGED:-0})); then
+        "$@"
+    else
+        rk_sudo "$@"
+    fi
+}
+
 # rk_abspath PATH [BASE]: PATH made absolute against BASE (default: where the script was started).
 # The directory itself need not exist; its parent components are not resolved.
 rk_abspath() {
