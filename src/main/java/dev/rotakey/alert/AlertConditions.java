@@ -1,6 +1,6 @@
 package dev.rotakey.alert;
 
-import dev.rotakey.api.CertificateAuthorityView;
+import dev.rotakey.ca.CertificateAuthorities.GenerationExpiry;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.config.AlertingFactory;
@@ -23,7 +23,7 @@ import java.util.function.Function;
 public final class AlertConditions {
     /** What the evaluation reads besides the database: cheap, in-memory facts. */
     public record Context(Instant now, boolean paused, Collection<KeyBackend> backends,
-                          Collection<CertificateAuthorityView> authorities) {
+                          Collection<GenerationExpiry> caGenerations) {
     }
 
     private final AlertingFactory config;
@@ -49,12 +49,9 @@ public final class AlertConditions {
         perSubject(out, AlertCondition.REVOKED_CREDENTIAL_PRESENTED,
                 d.alerts().revokedPresented(now.minus(config.getPresentedWindow()), limit + 1), now,
                 s -> revokedPresented(s, now));
-        for (CertificateAuthorityView ca : ctx.authorities()) {
-            for (CertificateAuthorityView.Generation g : ca.generations()) {
-                if (!"RETIRED".equals(g.state()) && g.notAfter() != null
-                        && g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
-                    out.add(caExpiring(ca, g, now));
-                }
+        for (GenerationExpiry g : ctx.caGenerations()) {
+            if (g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
+                out.add(caExpiring(g, now));
             }
         }
         for (KeyBackend b : ctx.backends()) {
@@ -141,14 +138,14 @@ public final class AlertConditions {
                 now, null);
     }
 
-    private Alert caExpiring(CertificateAuthorityView ca, CertificateAuthorityView.Generation g, Instant now) {
+    private Alert caExpiring(GenerationExpiry g, Instant now) {
         Map<String, String> labels = labels(AlertCondition.CREDENTIAL_EXPIRING, config.getOwner());
-        labels.put("ca", ca.name());
+        labels.put("ca", g.ca());
         labels.put("generation", Integer.toString(g.generation()));
-        return new Alert(AlertCondition.CREDENTIAL_EXPIRING.wireName() + ":ca:" + ca.name() + "#" + g.generation(),
+        return new Alert(AlertCondition.CREDENTIAL_EXPIRING.wireName() + ":ca:" + g.ca() + "#" + g.generation(),
                 AlertCondition.CREDENTIAL_EXPIRING, AlertStatus.FIRING, labels,
-                "CA certificate " + ca.name() + " (generation " + g.generation() + ") expires at " + g.notAfter(),
-                "Its state is " + g.state() + "; rotate the CA (POST /tasks/rotate-ca?ca=" + ca.name()
+                "CA certificate " + g.ca() + " (generation " + g.generation() + ") expires at " + g.notAfter(),
+                "Its state is " + g.state() + "; rotate the CA (POST /tasks/rotate-ca?ca=" + g.ca()
                         + ") well before then, so that relying parties can take the new chain.", now, null);
     }
 

@@ -1,6 +1,5 @@
 package dev.rotakey.alert;
 
-import dev.rotakey.api.CertificateAuthorityView;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackends;
@@ -125,7 +124,7 @@ public final class AlertEvaluator implements Managed {
     /** One evaluation, now, on the caller's thread: what it opened, repeated and resolved. */
     public synchronized AlertReconciliation evaluate() {
         Instant now = clock.instant();
-        AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), authorityViews());
+        AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), caGenerations());
         List<Alert> holding = store.read(d -> conditions.holding(d, ctx));
         Map<AlertCondition, Integer> counts = new TreeMap<>();
         for (Alert a : holding) {
@@ -185,16 +184,13 @@ public final class AlertEvaluator implements Managed {
         return a.alertName() + " owner=" + a.owner() + ": " + a.summary();
     }
 
-    private List<CertificateAuthorityView> authorityViews() {
-        List<CertificateAuthorityView> out = new ArrayList<>();
-        for (String name : authorities.names()) {
-            try {
-                out.add(authorities.view(name));
-            } catch (RuntimeException e) {
-                // A CA that is not ready yet has its own health check; its expiry is looked at next time.
-                LOG.debug("CA {} not viewable: {}", name, e.toString());
-            }
+    private List<CertificateAuthorities.GenerationExpiry> caGenerations() {
+        try {
+            return authorities.expiries();
+        } catch (RuntimeException e) {
+            // The CAs have a health check of their own; their expiry is looked at again next time.
+            LOG.debug("CA generations not readable: {}", e.toString());
+            return List.of();
         }
-        return out;
     }
 }

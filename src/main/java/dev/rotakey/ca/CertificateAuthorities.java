@@ -463,6 +463,27 @@ public final class CertificateAuthorities implements Managed {
         return view(name);
     }
 
+    /** When one CA generation's own certificate ends. */
+    public record GenerationExpiry(String ca, int generation, String state, Instant notAfter) {
+    }
+
+    /**
+     * The generations of every configured CA that are not RETIRED, with their certificates' notAfter:
+     * what the expiry alert needs, without the outstanding counts and CRLs of {@link #view} and
+     * without creating a CA that does not exist yet.
+     */
+    public List<GenerationExpiry> expiries() {
+        List<GenerationExpiry> out = new ArrayList<>();
+        for (String name : names()) {
+            for (CaRecord g : store.read(d -> d.certificateAuthorities().generations(name))) {
+                if (!"RETIRED".equals(g.state())) {
+                    out.add(new GenerationExpiry(name, g.generation(), g.state(), certificate(g).getNotAfter().toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The public JSON view of a CA and its generations. */
     public CertificateAuthorityView view(String name) {
         requireConfigured(name);
