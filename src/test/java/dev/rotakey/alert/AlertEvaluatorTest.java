@@ -6,6 +6,7 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.pkcs11.Pkcs11KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.core.Agent;
@@ -276,6 +277,42 @@ class AlertEvaluatorTest {
                     .containsEntry(AlertCondition.KEY_BACKEND_UNHEALTHY, 1);
         } finally {
             offline.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aCaCertificateThatEndsWithinTheWarningFiresForTheOperators(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        KeyBackend hsm = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm");
+        hsm.start();
+        KeyBackends backends = new KeyBackends(Map.of("hsm", hsm));
+        CertificateAuthorityFactory ca = new CertificateAuthorityFactory();
+        ca.setBackend("hsm");
+        ca.setSubject("CN=Alerting Test CA,O=Rotakey");
+        CertificateAuthorities authorities = new CertificateAuthorities(Map.of("agents-ca", ca), backends, db.store(),
+                clock);
+        try {
+            authorities.start();
+            AlertingFactory config = config();
+            config.setExpiryWarning(Duration.ofDays(4000)); // longer than the CA's ten years
+            AlertDispatcherTest.RecordingSink sink = new AlertDispatcherTest.RecordingSink();
+            AlertDispatcher dispatcher = new AlertDispatcher(List.of(sink), config.getDelivery().build(), 100,
+                    new PrometheusRegistry());
+            dispatcher.start();
+            dispatchers.add(dispatcher);
+            new AlertEvaluator(config, db.store(), backends, authorities, () -> false, dispatcher,
+                    new AuditLog(db.store(), clock), clock, new PrometheusRegistry()).evaluate();
+
+            await().until(() -> sink.received.size() == 1);
+            Alert expiring = sink.received.get(0);
+            assertThat(expiring.fingerprint()).isEqualTo("credential-expiring:ca:agents-ca#1");
+            assertThat(expiring.owner()).isEqualTo("secops@example.com");
+            assertThat(expiring.labels()).containsEntry("ca", "agents-ca").containsEntry("generation", "1");
+        } finally {
+            db.store().read(d -> d.certificateAuthorities().generations("agents-ca"))
+                    .forEach(g -> hsm.destroySigningKey(g.keyAlias()));
+            hsm.close();
         }
     }
 
