@@ -13,7 +13,8 @@ import java.util.Arrays;
 /**
  * The {@code database:} section: Dropwizard's data source settings, plus {@code passwordSecret}, the
  * database password from a {@link SecretSource} (a systemd credential in production) instead of a
- * literal {@code password}. The secret is read once, when the first pool is built.
+ * literal {@code password}. The secret is read once, when the first pool is built. An embedded H2
+ * database is made durable at every commit (docs/design.md, "Durability before effect").
  */
 public class DatabaseFactory extends DataSourceFactory {
     @Valid
@@ -42,9 +43,42 @@ public class DatabaseFactory extends DataSourceFactory {
      *
      * @throws SecretUnavailableException naming {@code database.passwordSecret} when it cannot be read
      */
+    /**
+     * H2 writes a commit to its file only after {@code WRITE_DELAY} (500 ms by default): a process killed in
+     * that window comes back without commits whose effects (a delivered key) already reached a target.
+     */
+    @JsonIgnore
+    @ValidationMethod(message = "database.url: an H2 database needs WRITE_DELAY=0 (or no WRITE_DELAY, which Rotakey "
+            + "sets to 0): a rotation's effects must never reach a target before the commit they depend on is on disk")
+    public boolean isDurableAtCommit() {
+        return writeDelay(getUrl()) == null || "0".equals(writeDelay(getUrl()));
+    }
+
+    /** {@code url}, with {@code WRITE_DELAY=0} added when it is an H2 file or TCP URL that sets none. */
+    static String durableUrl(String url) {
+        if (url == null || !url.startsWith("jdbc:h2:") || url.startsWith("jdbc:h2:mem:") || writeDelay(url) != null) {
+            return url;
+        }
+        return url + ";WRITE_DELAY=0";
+    }
+
+    private static String writeDelay(String url) {
+        if (url == null || !url.startsWith("jdbc:h2:")) {
+            return null;
+        }
+        for (String setting : url.split(";")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("WRITE_DELAY")) {
+                return setting.substring(eq + 1).trim();
+            }
+        }
+        return null;
+    }
+
     @Override
     public ManagedDataSource build(MetricRegistry metricRegistry, String name) {
         synchronized (this) {
+            setUrl(durableUrl(getUrl()));
             if (passwordSecret != null && !secretRead) {
                 char[] password = passwordSecret.read("database.passwordSecret");
                 try {
