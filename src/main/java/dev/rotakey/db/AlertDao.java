@@ -58,7 +58,7 @@ public final class AlertDao {
         return h.createQuery("SELECT v.credential_id, v.version, c.agent_id, a.owner, c.type, v.revoke_after, "
                         + "v.revoke_error, CAST(v.revoke_attempts AS VARCHAR(12)) FROM credential_versions v "
                         + "JOIN credentials c ON c.id = v.credential_id JOIN agents a ON a.id = c.agent_id "
-                        + "WHERE v.revoke_error IS NOT NULL AND v.state IN ('PREVIOUS', 'REVOKED') "
+                        + "WHERE v.revoke_error IS NOT NULL AND v.state IN ('PREVIOUS', 'REVOKED', 'FAILED') "
                         + "ORDER BY v.credential_id, v.version LIMIT :limit")
                 .bind("limit", limit).map(AlertDao::subject).list();
     }

@@ -60,7 +60,7 @@ public final class FleetDao {
 
     /** Superseded versions whose removal from a target failed and is still outstanding (as {@link VersionDao#failedRevocations}). */
     public long failedRevocations() {
-        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED') "
+        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED', 'FAILED') "
                         + "AND revoke_error IS NOT NULL")
                 .mapTo(Long.class).one();
     }

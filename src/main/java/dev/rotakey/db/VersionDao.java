@@ -126,9 +126,27 @@ public final class VersionDao {
                 .bind("now", now).bind("limit", limit).map(MAPPER).list();
     }
 
+    /**
+     * PENDING versions with no RUNNING rotation of their credential: left by a clean-up that ended before the
+     * version was marked FAILED (a defect of earlier releases), and repaired at start-up.
+     */
+    public List<CredentialVersion> strandedPending(int limit) {
+        return h.createQuery("SELECT * FROM credential_versions v WHERE v.state = 'PENDING' AND NOT EXISTS "
+                        + "(SELECT 1 FROM rotations r WHERE r.credential_id = v.credential_id AND r.state = 'RUNNING') "
+                        + "ORDER BY v.credential_id, v.version LIMIT :limit")
+                .bind("limit", limit).map(MAPPER).list();
+    }
+
+    /** Versions whose removal from a target failed and is retried, oldest failure first: rescheduled at start-up. */
+    public List<CredentialVersion> outstandingRemovals(int limit) {
+        return h.createQuery("SELECT * FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED', 'FAILED') "
+                        + "AND revoke_error IS NOT NULL ORDER BY credential_id, version LIMIT :limit")
+                .bind("limit", limit).map(MAPPER).list();
+    }
+
     /** Versions whose removal from a target has failed and is still outstanding. */
     public long failedRevocations() {
-        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED') AND revoke_error IS NOT NULL")
+        return h.createQuery("SELECT COUNT(*) FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED', 'FAILED') AND revoke_error IS NOT NULL")
                 .mapTo(Long.class).one();
     }
 

@@ -27,6 +27,7 @@ public final class FailedRotationsHealthCheck extends HealthCheck {
         }
         String which = failed.stream().map(Rotation::credentialId).distinct().collect(Collectors.joining(", "));
         return Result.unhealthy((failed.isEmpty() ? "" : "failed rotation(s) of: " + which + ". ")
-                + (revocations == 0 ? "" : revocations + " revocation(s) failing"));
+                + (revocations == 0 ? "" : revocations + " version(s) still to be removed from a target (revoked or failed; "
+                        + "retried until done)"));
     }
 }

@@ -2,14 +2,11 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
-import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
-import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.RevocationDecision;
 import dev.rotakey.core.RevocationReason;
@@ -17,13 +14,13 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.Revocation;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.Targets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -47,22 +44,18 @@ public final class RevocationService {
     private static final Logger LOG = LoggerFactory.getLogger(RevocationService.class);
 
     private final Store store;
-    private final KeyBackends backends;
-    private final Targets targets;
     private final RotationWorkflow workflow;
     private final AuditLog audit;
     private final WorkScheduler scheduler;
     private final CredentialLocks locks;
     private final Clock clock;
-    private final CertificateAuthorities authorities;
+    private final MaterialRemoval removal;
 
     public RevocationService(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
                              AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
                              CertificateAuthorities authorities) {
-        this.authorities = authorities;
+        this.removal = new MaterialRemoval(store, backends, targets, authorities, clock);
         this.store = store;
-        this.backends = backends;
-        this.targets = targets;
         this.workflow = workflow;
         this.audit = audit;
         this.scheduler = scheduler;
@@ -96,11 +89,8 @@ public final class RevocationService {
                 return true;
             }
             CredentialVersion v = found.get();
-            if (v.state() == VersionState.FAILED) {
-                return true;
-            }
-            if (v.state() == VersionState.REVOKED) {
-                // Revoked at once in an emergency, with targets still to clean: this is the retry.
+            if (v.state() == VersionState.FAILED || v.state() == VersionState.REVOKED) {
+                // Revoked at once in an emergency, or failed with its clean-up unfinished: this is the retry.
                 return v.revokeError() == null || removeOrRecord(v, v.revokeReason(), actor);
             }
             if (v.state() == VersionState.PENDING) {
@@ -134,7 +124,7 @@ public final class RevocationService {
         }
     }
 
-    /** Removes {@code v} from every target; on failure records it and schedules a retry. */
+    /** Removes {@code v} from every target; on failure records it and schedules a retry, until it succeeds (I4). */
     private boolean removeOrRecord(CredentialVersion v, RevocationReason reason, String actor) {
         Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow(
                 () -> new IllegalStateException("credential " + v.credentialId() + " does not exist"));
@@ -213,24 +203,12 @@ public final class RevocationService {
         return true;
     }
 
-    /**
-     * A certificate goes on its CA's CRL first (relying parties learn of it whatever a target does),
-     * then its leaf key is destroyed if the backend holds it; then every target forgets the version.
-     */
+    /** A FAILED version is put back as before its rotation; any other goes on the CRL and off every target. */
     private void removeEverywhere(Credential c, CredentialVersion v, RevocationReason reason) {
-        KeyBackend backend = backends.get(c.backend());
-        if (c.type() == CredentialType.CERTIFICATE) {
-            Instant at = v.revokedAt() != null ? v.revokedAt() : clock.instant();
-            authorities.revoke(c.id(), v.version(), reason == null ? RevocationReason.SUPERSEDED : reason, at);
-            CertificateIssuer.destroyLeafKey(store, backend, c.id(), v.version());
-        }
-        List<TargetBinding> bindings = c.bindings();
-        for (int i = 0; i < bindings.size(); i++) {
-            TargetBinding b = bindings.get(i);
-            int index = i;
-            List<String> references = store.read(d -> d.deliveries().references(c.id(), v.version(), index));
-            targets.get(b.target()).revoke(new Revocation(c.agentId(), c.id(), c.type().wireName(), v.version(), b,
-                    content -> MaterialDigests.matches(backend, content, v.digest()), references));
+        if (v.state() == VersionState.FAILED) {
+            removal.discard(c, v);
+        } else {
+            removal.revoke(c, v, reason);
         }
     }
 
@@ -245,8 +223,9 @@ public final class RevocationService {
             audit.record(tx, actor, AuditAction.VERSION_REVOCATION_FAILED, subject(c.id(), v.version()), "failed",
                     "attempt " + attempts + ": " + error);
         });
-        if (retryable(e) && retry.allowsAnotherAttempt(attempts)) {
-            scheduler.revokeAt(c.id(), v.version(), now.plus(retry.backoff(attempts, ThreadLocalRandom.current().nextDouble())));
-        }
+        // Never given up (I4): material left at a target must go eventually, and an operator who fixes a refusing
+        // target should not have to find and restart the removal. The backoff is capped at maxBackoff.
+        Duration wait = retryable(e) ? retry.backoff(attempts, ThreadLocalRandom.current().nextDouble()) : retry.maxBackoff();
+        scheduler.revokeAt(c.id(), v.version(), now.plus(wait));
     }
 }

@@ -9,10 +9,8 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.ApiKeyIssuer;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
-import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
-import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.PasswordIssuer;
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RevocationReason;
@@ -26,8 +24,6 @@ import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import dev.rotakey.target.Delivery;
-import dev.rotakey.target.Revocation;
-import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 import dev.rotakey.target.Targets;
@@ -66,6 +62,7 @@ public final class RotationExecutor {
     private final PasswordIssuer passwords = new PasswordIssuer();
     private final CertificateAuthorities authorities;
     private final CertificateIssuer certificates;
+    private final MaterialRemoval removal;
     private volatile RotationListener listener = RotationListener.NONE;
     private volatile RevocationService revocations;
 
@@ -74,6 +71,7 @@ public final class RotationExecutor {
                             ScheduleCalculator schedule, CertificateAuthorities authorities) {
         this.authorities = authorities;
         this.certificates = new CertificateIssuer(authorities);
+        this.removal = new MaterialRemoval(store, backends, targets, authorities, clock);
         this.store = store;
         this.backends = backends;
         this.targets = targets;
@@ -199,6 +197,7 @@ public final class RotationExecutor {
 
     private Optional<Rotation> deliver(Rotation r, Instant started) {
         Credential c = credential(r.credentialId());
+        finishFailedRemovals(c);
         IssuedMaterial material = materialOrRecreate(r, c);
         if (material == null) {
             return Optional.of(load(r.id()));
@@ -270,36 +269,38 @@ public final class RotationExecutor {
         Credential c = credential(r.credentialId());
         Optional<CredentialVersion> version = store.read(d -> d.versions().find(c.id(), r.version()));
         if (version.isPresent() && version.get().state() == VersionState.PENDING) {
-            KeyBackend backend = backends.get(c.backend());
-            String digest = version.get().digest();
-            List<TargetBinding> bindings = c.bindings();
-            for (int i = 0; i < bindings.size(); i++) {
-                TargetBinding b = bindings.get(i);
-                int index = i;
-                List<String> references = store.read(d -> d.deliveries().references(c.id(), r.version(), index));
-                targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), r.version(), b,
-                        content -> MaterialDigests.matches(backend, content, digest), references));
-            }
-            if (c.type() == CredentialType.CERTIFICATE) {
-                // The certificate may have reached a target before the failure: it goes on the CRL.
-                authorities.revoke(c.id(), r.version(), RevocationReason.ROTATION_FAILED, clock.instant());
-                CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
-            }
+            // The certificate may have reached a target before the failure: it goes on the CRL too.
+            removal.discard(c, version.get());
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
         return persist(r, next, tx -> {
-            tx.versions().find(c.id(), r.version())
-                    .filter(v -> v.state() == VersionState.PENDING)
-                    .ifPresent(v -> tx.versions().update(workflow.fail(v, now)));
-            // A scheduled rotation that failed is tried again after retryFailedAfter, not a whole interval later.
-            if (c.active() && (c.nextRotationAt() == null || !c.nextRotationAt().isAfter(now))) {
-                tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(c, now));
-            }
             stepRecorded(tx, r, "OK", null, started, now);
-            audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, subject(c.id(), r.version()), "failed",
-                    "rotation=" + r.id() + " error=" + r.lastError());
+            endFailed(tx, c, r, null, now);
         });
+    }
+
+    /**
+     * The rotation has ended FAILED: its version, if still PENDING, becomes FAILED at once, so that the
+     * credential can rotate again (I2, I3). When the clean-up did not finish ({@code removalError}), the
+     * version carries that error as an outstanding removal, retried by {@link RevocationService} until it
+     * succeeds and visible meanwhile in the health check, the status and an alert (I4).
+     */
+    private void endFailed(Daos tx, Credential c, Rotation r, String removalError, Instant now) {
+        tx.versions().find(c.id(), r.version())
+                .filter(v -> v.state() == VersionState.PENDING)
+                .ifPresent(v -> {
+                    CredentialVersion failed = workflow.fail(v, now);
+                    tx.versions().update(removalError == null ? failed : failed.withRevokeFailure(1, removalError));
+                });
+        // A scheduled rotation that failed is tried again after retryFailedAfter, not a whole interval later.
+        Credential fresh = tx.credentials().find(c.id()).orElse(c);
+        if (fresh.active() && (fresh.nextRotationAt() == null || !fresh.nextRotationAt().isAfter(now))) {
+            tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(fresh, now));
+        }
+        audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, subject(c.id(), r.version()), "failed",
+                "rotation=" + r.id() + " error=" + r.lastError()
+                        + (removalError == null ? "" : "; removal from targets outstanding, retried until done"));
     }
 
     private Optional<Rotation> recordFailure(Rotation r, RuntimeException e, Instant started) {
@@ -314,6 +315,10 @@ public final class RotationExecutor {
                 stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
                 audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()),
                         "failed", r.step().name().toLowerCase(java.util.Locale.ROOT) + " attempt " + (r.attempts() + 1) + ": " + error);
+                if (next.state() == RotationState.FAILED) {
+                    // Clean-up ran out of attempts: the rotation ends, the removal goes on (I4).
+                    endFailed(tx, credential(tx, r.credentialId()), next, error, now);
+                }
             });
         } catch (RuntimeException dbFailure) {
             // The database itself is failing: leave the rotation as persisted; it resumes from there.
@@ -345,8 +350,33 @@ public final class RotationExecutor {
             if (c.active() && c.nextRotationAt() != null) {
                 scheduler.rotateAt(c.id(), c.nextRotationAt());
             }
+            store.read(d -> d.versions().find(c.id(), after.version()))
+                    .filter(v -> v.state() == VersionState.FAILED && v.revokeError() != null)
+                    .ifPresent(v -> scheduler.revokeAt(c.id(), v.version(), clock.instant().plus(
+                            workflow.retryPolicy().backoff(1, ThreadLocalRandom.current().nextDouble()))));
         } else if (after.step() == RotationStep.CLEANUP && before.step() != RotationStep.CLEANUP) {
             pending.forget(after.credentialId(), after.version());
+        }
+    }
+
+    /**
+     * A failed version still at a target must go before a new one is delivered there: a file target keeps one
+     * backup, of the content it replaces, and delivering over the failed version would replace the CURRENT
+     * version's backup with it, so that its clean-up could no longer put the CURRENT version back (I1). The
+     * outstanding removal is tried once more now; while it fails, the delivery waits, retried with backoff.
+     */
+    private void finishFailedRemovals(Credential c) {
+        List<CredentialVersion> leftovers = store.read(d -> d.versions().ofCredential(c.id())).stream()
+                .filter(v -> v.state() == VersionState.FAILED && v.revokeError() != null).toList();
+        for (CredentialVersion v : leftovers) {
+            boolean removed = revocations != null
+                    && revocations.revokeNow(c.id(), v.version(), RevocationReason.ROTATION_FAILED, "rotakey");
+            if (!removed) {
+                String error = store.read(d -> d.versions().find(c.id(), v.version()))
+                        .map(CredentialVersion::revokeError).orElse(v.revokeError());
+                throw new TargetException("failed version " + v.version() + " is still to be removed from a target, "
+                        + "and a new version is not delivered over it: " + error, true);
+            }
         }
     }
 
@@ -361,14 +391,9 @@ public final class RotationExecutor {
             return existing;
         }
         KeyBackend backend = backends.get(c.backend());
-        if (c.type() == CredentialType.CERTIFICATE) {
-            // The lost certificate may have reached a target with its key before the restart: off it goes,
-            // before its replacement for the same version is issued.
-            authorities.revoke(c.id(), r.version(), RevocationReason.SUPERSEDED, clock.instant());
-            CertificateIssuer.destroyLeafKey(store, backend, c.id(), r.version());
-        } else {
-            discardLostMaterial(c, r.version(), backend);
-        }
+        // The lost material may have reached a target before the restart (a certificate with its key, a password
+        // a Redis user added): off it goes, before its replacement for the same version is issued.
+        store.read(d -> d.versions().find(c.id(), r.version())).ifPresent(lost -> removal.discardLost(c, lost));
         IssuedMaterial fresh = issue(backend, c, r.version());
         Instant now = clock.instant();
         boolean isVerify = r.step() == RotationStep.VERIFY;
@@ -397,30 +422,6 @@ public final class RotationExecutor {
         }
         pending.put(c.id(), r.version(), fresh);
         return isVerify ? null : fresh;
-    }
-
-    /**
-     * Material lost with a restart may already sit at a target that adds rather than replaces (a Redis
-     * user holds several passwords), where it would keep working with nobody holding it; it is removed
-     * there, through the references recorded before its delivery, before fresh material is issued.
-     * Targets without references replace the material on the next delivery anyway.
-     */
-    private void discardLostMaterial(Credential c, int version, KeyBackend backend) {
-        Optional<CredentialVersion> lost = store.read(d -> d.versions().find(c.id(), version));
-        if (lost.isEmpty()) {
-            return;
-        }
-        String digest = lost.get().digest();
-        List<TargetBinding> bindings = c.bindings();
-        for (int i = 0; i < bindings.size(); i++) {
-            int index = i;
-            List<String> references = store.read(d -> d.deliveries().references(c.id(), version, index));
-            if (!references.isEmpty()) {
-                TargetBinding b = bindings.get(i);
-                targets.get(b.target()).discard(new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
-                        content -> MaterialDigests.matches(backend, content, digest), references));
-            }
-        }
     }
 
     /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */
@@ -491,8 +492,11 @@ public final class RotationExecutor {
     }
 
     private Credential credential(String id) {
-        return store.read(d -> d.credentials().find(id))
-                .orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
+        return store.read(d -> credential(d, id));
+    }
+
+    private static Credential credential(Daos d, String id) {
+        return d.credentials().find(id).orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
     }
 
     private static Delivery delivery(Credential c, int version, TargetBinding b, IssuedMaterial material) {

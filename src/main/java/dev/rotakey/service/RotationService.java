@@ -13,6 +13,7 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +59,8 @@ public final class RotationService {
      */
     public Rotation start(String credentialId, RotationTrigger trigger, String actor, boolean emergency) {
         String correlation = Optional.ofNullable(MDC.get(AuditLog.MDC_CORRELATION)).orElse(UUID.randomUUID().toString());
-        return store.tx(tx -> {
+        List<CredentialVersion> stranded = new ArrayList<>();
+        Rotation started = store.tx(tx -> {
             Credential c = tx.credentials().findForUpdate(credentialId)
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
             if (!c.active()) {
@@ -69,6 +71,11 @@ public final class RotationService {
                 throw RejectedException.conflict("credential '" + credentialId + "' is already rotating (rotation "
                         + running.get().id() + ", step " + running.get().step().name().toLowerCase(java.util.Locale.ROOT) + ")");
             }
+            for (CredentialVersion v : tx.versions().ofCredential(credentialId)) {
+                if (v.state() == VersionState.PENDING) {
+                    stranded.add(failStranded(tx, v));
+                }
+            }
             Rotation r = workflow.start(credentialId, tx.versions().maxVersion(credentialId) + 1, trigger, actor,
                     emergency, correlation, clock.instant());
             tx.rotations().insert(r);
@@ -76,6 +83,22 @@ public final class RotationService {
                     "ok", "rotation=" + r.id() + " trigger=" + trigger.wireName() + (emergency ? " emergency" : ""));
             return r;
         });
+        stranded.forEach(v -> scheduler.revokeAt(v.credentialId(), v.version(), clock.instant()));
+        return started;
+    }
+
+    /**
+     * A PENDING version without a running rotation (left by a clean-up that ended before marking it, in
+     * earlier releases) would block every later promotion: it becomes FAILED, with its removal from the
+     * targets outstanding, so that the removal loop puts the targets back as they were (I2, I4).
+     */
+    private CredentialVersion failStranded(Daos tx, CredentialVersion v) {
+        CredentialVersion failed = workflow.fail(v, clock.instant())
+                .withRevokeFailure(0, "left PENDING without a running rotation; removal from its targets follows");
+        tx.versions().update(failed);
+        audit.record(tx, "rotakey", AuditAction.ROTATION_FAILED, RotationExecutor.subject(v.credentialId(), v.version()),
+                "failed", "version " + v.version() + " was PENDING without a running rotation: marked FAILED");
+        return failed;
     }
 
     /** Starts a rotation and runs it in the caller's thread as far as it goes now. */
@@ -195,8 +218,20 @@ public final class RotationService {
      * scheduler, so it resumes where its last persisted step left it.
      */
     public int resumeInFlight() {
+        List<CredentialVersion> stranded = store.tx(tx -> tx.versions().strandedPending(Integer.MAX_VALUE).stream()
+                .map(v -> failStranded(tx, v)).toList());
+        if (!stranded.isEmpty()) {
+            LOG.warn("{} version(s) were PENDING without a running rotation: marked FAILED, their removal follows",
+                    stranded.size());
+        }
+        // Quartz keeps these jobs, but a removal that an earlier release gave up on has none: every outstanding
+        // removal gets a retry now (I4).
+        List<CredentialVersion> removals = store.read(d -> d.versions().outstandingRemovals(Integer.MAX_VALUE));
         List<Rotation> running = store.read(d -> d.rotations().allRunning());
         Instant now = clock.instant();
+        for (CredentialVersion v : removals) {
+            scheduler.revokeAt(v.credentialId(), v.version(), now);
+        }
         for (Rotation r : running) {
             Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
             scheduler.continueRotationAt(r.id(), at);

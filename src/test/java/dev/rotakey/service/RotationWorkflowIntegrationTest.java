@@ -285,6 +285,137 @@ class RotationWorkflowIntegrationTest {
         assertThat(stillFailed).isEmpty();
     }
 
+    /**
+     * Issue 11, defect 1: a target that refuses the new version and then refuses its clean-up too. The rotation
+     * ends FAILED with the version FAILED (never PENDING for good), the other target is put back at once, the
+     * removal is retried until the target recovers, and the credential rotates again meanwhile and afterwards.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aRotationWhoseCleanUpAlsoFailsEndsFailedAndTheCredentialRotatesAgain(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean(false);
+        LocalFilesTargetFactory otherFiles = new LocalFilesTargetFactory();
+        otherFiles.setDirectory(dir.resolve("consumer").toString());
+        Target consumer = new DelegatingTarget(otherFiles.build("consumer")) {
+            @Override
+            public void verify(Delivery d) {
+                refuseWhile(refusing);
+                super.verify(d);
+            }
+
+            @Override
+            public void discard(Revocation rv) {
+                refuseWhile(refusing);
+                super.discard(rv);
+            }
+        };
+        // The refusing binding comes first: its failure must not keep local-files from being put back.
+        Node node = new Node(Map.of("consumer", consumer, "local-files", files()), RotationListener.NONE);
+        node.credentials.create(new CreateCredentialRequest("c20", "agent-1", "api-key", "hsm",
+                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+                List.of(Map.of("target", "consumer", "path", "c20"), Map.of("target", "local-files", "path", "agent-1/c20"))),
+                "test");
+        String key1 = fileContent("c20");
+        Path consumerFile = dir.resolve("consumer/c20");
+
+        refusing.set(true);
+        Rotation r = node.rotations.startAndRun("c20", RotationTrigger.OPERATOR, "test");
+        assertThat(r.state()).isEqualTo(RotationState.FAILED);
+        assertThat(r.lastError()).contains("HTTP 403").contains("clean-up incomplete");
+        CredentialVersion failed = versions("c20").get(1);
+        assertThat(failed.state()).isEqualTo(VersionState.FAILED);
+        assertThat(failed.revokeError()).contains("HTTP 403");
+        assertThat(scheduler.revocations).containsKey("c20#v2");
+        // I1: the target that cleaned up holds the CURRENT key again; the refusing one still holds version 2.
+        assertThat(fileContent("c20")).isEqualTo(key1);
+        String leftover = Files.readString(consumerFile);
+        assertThat(leftover).isNotEqualTo(key1);
+        assertInvariants(versions("c20"));
+        long outstanding = db.store().read(d -> d.versions().failedRevocations());
+        assertThat(outstanding).isEqualTo(1L);
+        assertThat(new dev.rotakey.health.FailedRotationsHealthCheck(db.store()).execute().isHealthy()).isFalse();
+
+        // The next rotation runs, but delivers nothing over the leftover (which would lose the CURRENT key's
+        // backup at the consumer): it waits for the removal and, the target still refusing, fails cleanly.
+        Rotation second = node.rotations.startAndRun("c20", RotationTrigger.OPERATOR, "test");
+        while (second.state() == RotationState.RUNNING) {
+            clock.set(second.nextAttemptAt());
+            second = node.executor.run(second.id());
+        }
+        assertThat(second.version()).isEqualTo(3);
+        assertThat(second.state()).isEqualTo(RotationState.FAILED);
+        assertThat(second.lastError()).contains("failed version 2 is still to be removed");
+        assertThat(versions("c20").get(2).state()).isEqualTo(VersionState.FAILED);
+        // Its own clean-up is refused too (this consumer refuses every removal), so it is outstanding as well.
+        assertThat(versions("c20").get(2).revokeError()).contains("HTTP 403");
+        assertThat(fileContent("c20")).isEqualTo(key1);
+        assertThat(Files.readString(consumerFile)).isEqualTo(leftover);
+
+        // The removal is retried, never given up, while the target still refuses.
+        clock.set(scheduler.revocations.get("c20#v2"));
+        int attempts = versions("c20").get(1).revokeAttempts();
+        assertThat(node.revocations.revokeDue("c20", 2)).isFalse();
+        assertThat(versions("c20").get(1).revokeAttempts()).isEqualTo(attempts + 1);
+        assertThat(scheduler.revocations.get("c20#v2")).isAfter(clock.instant());
+
+        // Once the target recovers, the next rotation finishes the removal first, then succeeds.
+        refusing.set(false);
+        Rotation ok = node.rotations.startAndRun("c20", RotationTrigger.OPERATOR, "test");
+        assertThat(ok.state()).isEqualTo(RotationState.SUCCEEDED);
+        assertThat(ok.version()).isEqualTo(4);
+        assertThat(versions("c20")).allSatisfy(v -> assertThat(v.revokeError()).isNull());
+        long none = db.store().read(d -> d.versions().failedRevocations());
+        assertThat(none).isZero();
+        assertThat(versionInFile("c20")).isEqualTo(4);
+        assertThat(Files.readString(consumerFile)).isEqualTo(fileContent("c20"));
+        assertThat(versions("c20")).extracting(CredentialVersion::state).containsExactly(VersionState.PREVIOUS,
+                VersionState.FAILED, VersionState.FAILED, VersionState.CURRENT);
+        // The consumer's backup is the previous key, which it may still use during the grace period.
+        assertThat(Files.readString(dir.resolve("consumer/.c20.rotakey-previous"))).isEqualTo(key1);
+    }
+
+    private static void refuseWhile(java.util.concurrent.atomic.AtomicBoolean refusing) {
+        if (refusing.get()) {
+            throw new TargetException("consumer answered HTTP 403", false);
+        }
+    }
+
+    /**
+     * A database in which an earlier release left a version PENDING after its rotation ended: start-up marks it
+     * FAILED, puts the target back as it was, and the next rotation succeeds instead of dying in promote.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void aVersionStrandedPendingByAnEarlierReleaseIsRepairedAtStartUp(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        new Node(files(), RotationListener.NONE).credentials.create(apiKey("c21"), "test");
+        String key1 = fileContent("c21");
+        Node doomed = new Node(files(), (before, after, took) -> {
+            if (before.step() == RotationStep.DELIVER && after.step() != RotationStep.DELIVER) {
+                throw new SimulatedCrash("after delivery");
+            }
+        });
+        Rotation stuck = doomed.rotations.start("c21", RotationTrigger.OPERATOR, "test", false);
+        assertThatThrownBy(() -> doomed.executor.run(stuck.id())).isInstanceOf(SimulatedCrash.class);
+        db.jdbi().useHandle(h -> h.execute("UPDATE rotations SET state = 'FAILED', step = 'DONE' WHERE id = ?", stuck.id()));
+        assertThat(versions("c21").get(1).state()).isEqualTo(VersionState.PENDING);
+        assertThat(versionInFile("c21")).isEqualTo(2);
+
+        Node restarted = new Node(files(), RotationListener.NONE);
+        assertThat(restarted.rotations.resumeInFlight()).isZero();
+        CredentialVersion repaired = versions("c21").get(1);
+        assertThat(repaired.state()).isEqualTo(VersionState.FAILED);
+        assertThat(scheduler.revocations).containsKey("c21#v2");
+        assertThat(restarted.revocations.revokeDue("c21", 2)).isTrue();
+        assertThat(fileContent("c21")).isEqualTo(key1);
+
+        Rotation next = restarted.rotations.startAndRun("c21", RotationTrigger.OPERATOR, "test");
+        assertThat(next.state()).isEqualTo(RotationState.SUCCEEDED);
+        assertThat(next.version()).isEqualTo(3);
+        assertInvariants(versions("c21"));
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
     void aDueRotationThatFailsIsTriedAgainAfterRetryFailedAfter(TestDatabases.Engine engine) throws Exception {

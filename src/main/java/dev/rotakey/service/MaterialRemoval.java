@@ -1,0 +1,111 @@
+package dev.rotakey.service;
+
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialType;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.MaterialDigests;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Revocation;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.TargetException;
+import dev.rotakey.target.Targets;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Removes one version's material from wherever it went: the CA's CRL and the backend's leaf key for a
+ * certificate, then every bound target. Each place is tried even when an earlier one fails, so that one
+ * refusing target never keeps the others (and the CURRENT version there) waiting; the failures come back
+ * together as one {@link TargetException}, retryable when any of them is (docs/design.md, I1 and I4).
+ */
+final class MaterialRemoval {
+    private final Store store;
+    private final KeyBackends backends;
+    private final Targets targets;
+    private final CertificateAuthorities authorities;
+    private final Clock clock;
+
+    MaterialRemoval(Store store, KeyBackends backends, Targets targets, CertificateAuthorities authorities, Clock clock) {
+        this.store = store;
+        this.backends = backends;
+        this.targets = targets;
+        this.authorities = authorities;
+        this.clock = clock;
+    }
+
+    /**
+     * A superseded, emergency-revoked or decommissioned version: on the CRL with {@code reason}, leaf key
+     * destroyed, removed from every target (which leave newer versions alone).
+     */
+    void revoke(Credential c, CredentialVersion v, RevocationReason reason) {
+        Instant at = v.revokedAt() != null ? v.revokedAt() : clock.instant();
+        remove(c, v.version(), v.digest(), reason == null ? RevocationReason.SUPERSEDED : reason, at, false, Target::revoke);
+    }
+
+    /**
+     * A version whose rotation failed (or is failing): the target is put back as it was before the rotation,
+     * and a certificate that may have reached one goes on the CRL.
+     */
+    void discard(Credential c, CredentialVersion v) {
+        remove(c, v.version(), v.digest(), RevocationReason.ROTATION_FAILED, clock.instant(), false, Target::discard);
+    }
+
+    /**
+     * Material of a pending version lost with a restart, before fresh material for the same version is issued:
+     * only targets that recorded a reference for it (a Redis user adds passwords rather than replacing them) are
+     * asked, since the others are overwritten by the next delivery anyway. A lost certificate goes on the CRL.
+     */
+    void discardLost(Credential c, CredentialVersion v) {
+        remove(c, v.version(), v.digest(), RevocationReason.SUPERSEDED, clock.instant(), true, Target::discard);
+    }
+
+    private void remove(Credential c, int version, String digest, RevocationReason crlReason, Instant at,
+                        boolean onlyReferenced, BiConsumer<Target, Revocation> action) {
+        KeyBackend backend = backends.get(c.backend());
+        List<String> failures = new ArrayList<>();
+        RuntimeException first = null;
+        boolean retryable = false;
+        if (c.type() == CredentialType.CERTIFICATE) {
+            try {
+                authorities.revoke(c.id(), version, crlReason, at);
+                CertificateIssuer.destroyLeafKey(store, backend, c.id(), version);
+            } catch (RuntimeException e) {
+                failures.add("CRL and leaf key: " + RotationExecutor.describe(e));
+                first = e;
+                retryable = RotationExecutor.retryable(e);
+            }
+        }
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            int index = i;
+            TargetBinding b = bindings.get(i);
+            try {
+                List<String> references = store.read(d -> d.deliveries().references(c.id(), version, index));
+                if (onlyReferenced && references.isEmpty()) {
+                    continue;
+                }
+                action.accept(targets.get(b.target()), new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
+                        content -> MaterialDigests.matches(backend, content, digest), references));
+            } catch (RuntimeException e) {
+                failures.add(b.target() + ": " + RotationExecutor.describe(e));
+                first = first == null ? e : first;
+                retryable |= RotationExecutor.retryable(e);
+            }
+        }
+        if (failures.size() == 1) {
+            throw first;
+        }
+        if (first != null) {
+            throw new TargetException(failures.size() + " places failed: " + String.join("; ", failures), retryable, first);
+        }
+    }
+}
