@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Body of {@code POST /api/v1/credentials}, as DESIGN.md shows it. Each target binding is an
+ * Body of {@code POST /api/v1/credentials}, as docs/design.md shows it. Each target binding is an
  * object with {@code target} (the target's name) and the binding's own parameters. The fields
  * from {@code ca} on apply to {@code "type": "certificate"} only; {@code consumers} and
  * {@code maxGracePeriod} to {@code "revokeWhen": "acknowledged"} only.

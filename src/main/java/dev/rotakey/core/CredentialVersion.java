@@ -27,7 +27,7 @@ public record CredentialVersion(
                 now, null, null, null, null, 0, null);
     }
 
-    /** This version in {@code next}, refusing transitions that DESIGN.md does not allow. */
+    /** This version in {@code next}, refusing transitions that docs/design.md does not allow. */
     CredentialVersion moveTo(VersionState next) {
         if (!state.canMoveTo(next)) {
             throw new IllegalStateException("version " + version + " of " + credentialId + " cannot go from "

@@ -2,7 +2,7 @@ package dev.rotakey.core;
 
 import java.util.Locale;
 
-/** What started a rotation. Serialised in lower case, as DESIGN.md spells them. */
+/** What started a rotation. Serialised in lower case, as docs/design.md spells them. */
 public enum RotationTrigger {
     INITIAL,
     SCHEDULE,

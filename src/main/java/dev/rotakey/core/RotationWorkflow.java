@@ -9,7 +9,7 @@ import java.util.UUID;
 /**
  * The rotation workflow's state transitions, free of I/O: which step follows which, how a failure
  * becomes a retry or a clean-up, and how versions change at promotion and revocation. Every
- * method returns new values and checks DESIGN.md's invariants.
+ * method returns new values and checks the invariants of docs/design.md.
  */
 public final class RotationWorkflow {
     private final RetryPolicy retry;

@@ -3,7 +3,7 @@ package dev.rotakey.core;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** The life of one credential version, as in DESIGN.md: only the listed transitions exist. */
+/** The life of one credential version, as in docs/design.md: only the listed transitions exist. */
 public enum VersionState {
     PENDING,
     CURRENT,

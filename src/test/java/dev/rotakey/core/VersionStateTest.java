@@ -15,10 +15,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-/** {@link VersionState}: the transition table of DESIGN.md (all 25 pairs) and which states a consumer accepts. */
+/** {@link VersionState}: the transition table of docs/design.md (all 25 pairs) and which states a consumer accepts. */
 class VersionStateTest {
     /**
-     * DESIGN.md's diagram: PENDING → CURRENT (promote) or FAILED (retries exhausted / aborted);
+     * docs/design.md's diagram: PENDING → CURRENT (promote) or FAILED (retries exhausted / aborted);
      * CURRENT → PREVIOUS (next version promoted) or REVOKED (emergency / decommission, at once);
      * PREVIOUS → REVOKED (grace over, or emergency). REVOKED and FAILED are final.
      */
