@@ -463,6 +463,14 @@ class RotationWorkflowIntegrationTest {
         assertThat(failing).isEqualTo(1L);
         Instant retry = scheduler.revocations.get("c8#v1");
         assertThat(retry).isAfter(clock.instant());
+        // Never given up (I4): past rotation.retry.maxAttempts (3 here), every failure schedules the next try.
+        for (int attempt = 2; attempt <= 5; attempt++) {
+            clock.set(retry);
+            assertThat(lagging.revocations.revokeDue("c8", 1)).isFalse();
+            assertThat(versions("c8").get(0).revokeAttempts()).isEqualTo(attempt);
+            retry = scheduler.revocations.get("c8#v1");
+            assertThat(retry).isAfter(clock.instant()).isBeforeOrEqualTo(clock.instant().plusSeconds(4));
+        }
 
         clock.set(retry);
         assertThat(healthy.revocations.revokeDue("c8", 1)).isTrue();
