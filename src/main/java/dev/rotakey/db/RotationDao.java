@@ -74,6 +74,16 @@ public final class RotationDao {
                 .execute() == 1;
     }
 
+    /**
+     * Makes a running rotation an emergency one (its promotion revokes the superseded version at once).
+     *
+     * @return whether a running rotation was changed
+     */
+    public boolean escalate(String id) {
+        return h.createUpdate("UPDATE rotations SET emergency = TRUE WHERE id = :id AND state = 'RUNNING'")
+                .bind("id", id).execute() == 1;
+    }
+
     public Optional<Rotation> find(String id) {
         return h.createQuery("SELECT * FROM rotations WHERE id = :id").bind("id", id).map(MAPPER).findOne();
     }

@@ -247,8 +247,10 @@ public final class RotationExecutor {
             if (!tx.rotations().advance(r, next)) {
                 return false;
             }
+            // Re-read: an operator's emergency may have escalated this rotation since it was loaded.
+            boolean emergency = r.emergency() || tx.rotations().find(r.id()).map(Rotation::emergency).orElse(false);
             List<CredentialVersion> changes = workflow.promote(tx.versions().ofCredential(c.id()), r.version(), now,
-                    c.gracePeriod(), r.emergency());
+                    c.gracePeriod(), emergency);
             changes.forEach(tx.versions()::update);
             if (c.active()) {
                 tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
@@ -337,8 +339,9 @@ public final class RotationExecutor {
             }
             List<CredentialVersion> previous = store.read(d -> d.versions().ofCredential(c.id())).stream()
                     .filter(v -> v.state() == VersionState.PREVIOUS).toList();
+            boolean emergency = after.emergency() || load(after.id()).emergency();
             for (CredentialVersion v : previous) {
-                if (after.emergency() && revocations != null) {
+                if (emergency && revocations != null) {
                     revocations.revokeNow(c.id(), v.version(), RevocationReason.EMERGENCY, after.actor());
                 } else {
                     scheduler.revokeAt(c.id(), v.version(), v.revokeAfter());

@@ -130,11 +130,26 @@ public final class RotationService {
 
     /**
      * Emergency: every PREVIOUS version is revoked now, and a rotation starts whose promotion
-     * revokes the current version at once instead of after the grace period.
+     * revokes the current version at once instead of after the grace period. When a rotation is
+     * already running (retrying against a target that is down, say), that rotation becomes the
+     * emergency one rather than the operator being refused: an emergency must never wait for a 409.
+     * The current version stays CURRENT until a new one is promoted (I1).
      */
     public Rotation emergencyRevoke(String credentialId, String actor) {
-        // start() refuses a missing or decommissioned credential under the row lock.
-        Rotation r = start(credentialId, RotationTrigger.EMERGENCY, actor, true);
+        Rotation r = store.tx(tx -> {
+            tx.credentials().findForUpdate(credentialId)
+                    .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
+            Optional<Rotation> running = tx.rotations().running(credentialId);
+            if (running.isPresent() && !running.get().emergency() && tx.rotations().escalate(running.get().id())) {
+                audit.record(tx, actor, AuditAction.ROTATION_STARTED, RotationExecutor.subject(credentialId,
+                        running.get().version()), "ok", "rotation=" + running.get().id() + " made an emergency");
+            }
+            return running.flatMap(x -> tx.rotations().find(x.id())).orElse(null);
+        });
+        if (r == null) {
+            // start() refuses a missing or decommissioned credential under the row lock.
+            r = start(credentialId, RotationTrigger.EMERGENCY, actor, true);
+        }
         for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
             if (v.state() == VersionState.PREVIOUS) {
                 revocations.revokeNow(credentialId, v.version(), RevocationReason.EMERGENCY, actor);

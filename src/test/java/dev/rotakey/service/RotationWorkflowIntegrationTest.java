@@ -480,6 +480,40 @@ class RotationWorkflowIntegrationTest {
         assertThat(stillFailing).isZero();
     }
 
+    /** An emergency while a rotation is stuck retrying: that rotation becomes the emergency, no 409. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void anEmergencyDuringARunningRotationEscalatesItInsteadOfBeingRefused(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        new Node(files(), RotationListener.NONE).credentials.create(apiKey("c22"), "test");
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Node node = new Node(new DelegatingTarget(files()) {
+            @Override
+            public void verify(Delivery d) {
+                if (down.get()) {
+                    throw new TargetException("consumer unreachable", true);
+                }
+                super.verify(d);
+            }
+        }, RotationListener.NONE);
+        Rotation stuck = node.rotations.startAndRun("c22", RotationTrigger.OPERATOR, "test");
+        assertThat(stuck.state()).isEqualTo(RotationState.RUNNING);
+        assertThat(stuck.emergency()).isFalse();
+
+        Rotation emergency = node.rotations.emergencyRevoke("c22", "test");
+        assertThat(emergency.id()).isEqualTo(stuck.id());
+        assertThat(emergency.emergency()).isTrue();
+        // I1: until the new version is promoted, version 1 stays CURRENT.
+        assertThat(versions("c22").get(0).state()).isEqualTo(VersionState.CURRENT);
+
+        down.set(false);
+        clock.set(stuck.nextAttemptAt());
+        assertThat(node.executor.run(stuck.id()).state()).isEqualTo(RotationState.SUCCEEDED);
+        assertThat(versions("c22")).extracting(CredentialVersion::state)
+                .containsExactly(VersionState.REVOKED, VersionState.CURRENT);
+        assertThat(versions("c22").get(0).revokeReason()).isEqualTo(dev.rotakey.core.RevocationReason.EMERGENCY);
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
     void aRotationCannotStartTwice(TestDatabases.Engine engine) throws Exception {
