@@ -56,6 +56,7 @@ public final class CredentialService {
     private final CertificateProfiles profiles;
     private final CertificateAuthorities authorities;
     private final BindingRecords records;
+    private final BindingClaims claims;
 
     public CredentialService(Store store, KeyBackends backends, Targets targets, RotationService rotations,
                              AuditLog audit, RotationFactory defaults, Clock clock, CertificateAuthorities authorities) {
@@ -69,6 +70,7 @@ public final class CredentialService {
         this.defaults = defaults;
         this.clock = clock;
         this.records = new BindingRecords(store, targets);
+        this.claims = new BindingClaims(targets);
     }
 
     /** What creating a credential gives: the credential and the rotation that issued version 1. */
@@ -77,6 +79,7 @@ public final class CredentialService {
 
     public Created create(CreateCredentialRequest req, String actor) {
         Credential c = validate(req);
+        List<BindingClaims.Claim> wanted = claims.of(c.bindings());
         BackendStatus status = backends.get(c.backend()).status();
         if (!status.healthy()) {
             // Refuse before anything is stored: a credential without its first version helps nobody.
@@ -92,6 +95,9 @@ public final class CredentialService {
                 throw RejectedException.conflict("credential '" + c.id() + "' already exists");
             }
             tx.credentials().insert(c);
+            // In the same transaction: a refused claim leaves no credential behind, and two creations racing for
+            // one resource cannot both commit (the claims' primary key).
+            claims.claim(tx, c, wanted);
             audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, "credential:" + c.id(), "ok",
                     "agent=" + c.agentId() + " type=" + c.type().wireName() + " backend=" + c.backend()
                             + " targets=" + c.bindings().stream().map(TargetBinding::target).toList());

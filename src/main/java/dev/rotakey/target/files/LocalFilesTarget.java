@@ -95,6 +95,18 @@ public final class LocalFilesTarget implements Target {
         Location.of(binding);
     }
 
+    /**
+     * The file the binding writes (its backup and temporary files are named after it) and, since the same path may
+     * hold a certificate's directory, the files a certificate puts there: two credentials bound to one path, or one
+     * to a certificate's file, would overwrite each other.
+     */
+    @Override
+    public List<String> claims(TargetBinding binding) {
+        String path = Location.of(binding).relative();
+        return Stream.concat(Stream.of(path), Stream.of(CertificateFiles.CERT, CertificateFiles.CHAIN, CertificateFiles.KEY,
+                CertificateFiles.KEY_URI).map(f -> path + "/" + f)).map(p -> "path:" + p).toList();
+    }
+
     @Override
     public void deliver(Delivery delivery) {
         if (isCertificate(delivery)) {
