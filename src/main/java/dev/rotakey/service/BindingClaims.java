@@ -134,16 +134,23 @@ public final class BindingClaims {
                             + b.target() + "': " + e.getMessage());
                     continue;
                 }
+                // One warning per other credential, naming the binding's first shared resource.
+                Map<String, List<String>> shared = new LinkedHashMap<>();
                 for (String claim : claims) {
                     String key = b.target() + "\0" + claim;
                     String holder = held.putIfAbsent(key, c.id());
                     if (holder == null) {
                         missing.computeIfAbsent(c.id(), id -> new ArrayList<>()).add(new Claim(i, b.target(), claim));
                     } else if (!holder.equals(c.id())) {
-                        warnings.add("the " + describe(claim) + " of target '" + b.target() + "' is bound to credential '"
-                                + holder + "' and to credential '" + c.id() + "': they overwrite each other's secret; "
-                                + "decommission one of them");
+                        shared.computeIfAbsent(holder, h -> new ArrayList<>()).add(claim);
                     }
+                }
+                for (Map.Entry<String, List<String>> e : shared.entrySet()) {
+                    int more = e.getValue().size() - 1;
+                    warnings.add("the " + describe(e.getValue().get(0)) + (more > 0 ? " (and " + more + " related "
+                            + (more == 1 ? "resource" : "resources") + ")" : "") + " of target '" + b.target()
+                            + "' is bound to credential '" + e.getKey() + "' and to credential '" + c.id()
+                            + "': they overwrite each other's secret; decommission one of them");
                 }
             }
         }
