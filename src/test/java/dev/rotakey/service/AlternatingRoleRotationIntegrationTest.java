@@ -25,6 +25,7 @@ import dev.rotakey.db.Store;
 import dev.rotakey.target.Login;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.Targets;
+import dev.rotakey.target.files.LocalFilesTargetFactory;
 import dev.rotakey.target.postgres.PostgresProbe;
 import dev.rotakey.target.webhook.WebhookTargetFactory;
 import dev.rotakey.testing.RecordingHttpServer;
@@ -66,6 +67,7 @@ class AlternatingRoleRotationIntegrationTest {
     private RecordingHttpServer receiver;
     private final PostgresProbe postgres = new PostgresProbe();
     private MutableClock clock;
+    private Path files;
     private Targets targets;
     private RotationService rotations;
     private RevocationService revocations;
@@ -106,7 +108,11 @@ class AlternatingRoleRotationIntegrationTest {
         hook.setUrl(receiver.url("/hook"));
         hook.setAllowHttp(true);
         hook.setSecret(SecretSource.fromFile(key.toString()));
-        targets = new Targets(Map.of("pg-main", PostgresProbe.factory().build("pg-main"), "hooks", hook.build("hooks")));
+        files = Files.createDirectories(dir.resolve("delivered"));
+        LocalFilesTargetFactory local = new LocalFilesTargetFactory();
+        local.setDirectory(files.toString());
+        targets = new Targets(Map.of("pg-main", PostgresProbe.factory().build("pg-main"), "hooks", hook.build("hooks"),
+                "local-files", local.build("local-files")));
         Store store = db.store();
         AuditLog audit = new AuditLog(store, clock);
         KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
@@ -163,12 +169,20 @@ class AlternatingRoleRotationIntegrationTest {
         return rotations.startAndRun(CREDENTIAL, RotationTrigger.OPERATOR, "test");
     }
 
-    /** The CURRENT version's password works on the role the view names for it, and nowhere else. */
-    private void assertCurrentWorks(int current, String password) {
+    /**
+     * The CURRENT version's password works on the role the view names for it, and the local-files consumer holds
+     * that password and that role name.
+     */
+    private void assertCurrentWorks(int current, String password) throws Exception {
         assertThat(view().currentVersion()).isEqualTo(current);
         String role = loginOf(current);
         assertThat(PostgresProbe.works(role, password)).as("CURRENT v" + current + " on " + role).isTrue();
         assertThat(PostgresProbe.canLogin(role)).isTrue();
+        assertThat(Files.readString(files.resolve("reporting/pw"))).isEqualTo(password);
+        assertThat(Files.readString(files.resolve("reporting/pw.user"))).isEqualTo(role + "\n");
+        // What a consumer of the files does: log in with the user and password they name.
+        assertThat(PostgresProbe.works(Files.readString(files.resolve("reporting/pw.user")).strip(),
+                Files.readString(files.resolve("reporting/pw")))).isTrue();
     }
 
     @ParameterizedTest
@@ -179,6 +193,7 @@ class AlternatingRoleRotationIntegrationTest {
         credentials.create(new CreateCredentialRequest(CREDENTIAL, "agent-1", "password", "hsm",
                 new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "pg-main", "role", role, "strategy", "alternating"),
+                        Map.of("target", "local-files", "path", "reporting/pw", "loginPath", "reporting/pw.user"),
                         Map.of("target", "hooks"))), "test");
         String a = role + "_a";
         String b = role + "_b";
