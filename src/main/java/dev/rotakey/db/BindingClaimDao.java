@@ -35,6 +35,18 @@ public final class BindingClaimDao {
                 .bind("t", target).bind("c", claim).bind("id", credentialId).execute();
     }
 
+    /** Inserts many claims in one batch; fails as a whole when any is held (the caller's transaction rolls back). */
+    public void insertAll(List<Row> rows) {
+        org.jdbi.v3.core.statement.PreparedBatch batch =
+                h.prepareBatch("INSERT INTO binding_claims (target, claim, credential_id) VALUES (:t, :c, :id)");
+        for (Row r : rows) {
+            batch.bind("t", r.target()).bind("c", r.claim()).bind("id", r.credentialId()).add();
+        }
+        if (!rows.isEmpty()) {
+            batch.execute();
+        }
+    }
+
     /** Drops a claim, but only while {@code credentialId} still holds it. */
     public boolean release(String target, String claim, String credentialId) {
         return h.createUpdate("DELETE FROM binding_claims WHERE target = :t AND claim = :c AND credential_id = :id")

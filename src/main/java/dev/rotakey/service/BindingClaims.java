@@ -158,11 +158,18 @@ public final class BindingClaims {
         List<Map.Entry<String, List<Claim>>> entries = new ArrayList<>(missing.entrySet());
         for (int from = 0; from < entries.size(); from += BATCH) {
             List<Map.Entry<String, List<Claim>>> batch = entries.subList(from, Math.min(entries.size(), from + BATCH));
-            store.txRun(tx -> batch.forEach(e -> e.getValue().forEach(claim -> {
-                if (tx.bindingClaims().holder(claim.target(), claim.claim()).isEmpty()) {
-                    tx.bindingClaims().insert(claim.target(), claim.claim(), e.getKey());
-                }
-            })));
+            List<BindingClaimDao.Row> rows = batch.stream().flatMap(e -> e.getValue().stream()
+                    .map(claim -> new BindingClaimDao.Row(claim.target(), claim.claim(), e.getKey()))).toList();
+            try {
+                store.txRun(tx -> tx.bindingClaims().insertAll(rows));
+            } catch (RuntimeException raced) {
+                // Another node claimed one of them meanwhile: one by one, skipping what is held now.
+                store.txRun(tx -> rows.forEach(r -> {
+                    if (tx.bindingClaims().holder(r.target(), r.claim()).isEmpty()) {
+                        tx.bindingClaims().insert(r.target(), r.claim(), r.credentialId());
+                    }
+                }));
+            }
         }
         warnings.forEach(w -> LOG.warn("binding claims: {}", w));
         return warnings;
