@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 /**
  * Delivers passwords to PostgreSQL login roles, either by changing one role's password ({@code single})
  * or by alternating between two login roles that share a group role's privileges ({@code alternating}),
- * so that the old and the new credential both work during the grace period.
+ * so that the old and the new credential both work during the grace period. Which role of the pair a version goes to
+ * is decided by {@link AlternatingRoles}: the one that does not hold the CURRENT version.
  *
  * <p>Rotakey computes the SCRAM-SHA-256 verifier itself and sends only that ({@code ALTER ROLE … PASSWORD
  * 'SCRAM-SHA-256$…'}, which PostgreSQL stores as given): the plaintext never reaches the server or its
