@@ -58,9 +58,20 @@ public final class DeliveryDao {
      * index: one query for a whole credential's view or delivery.
      */
     public Map<Integer, Map<Integer, List<String>>> referencesOf(String credentialId) {
+        return referencesOf(credentialId, null);
+    }
+
+    /** {@link #referencesOf(String)} for some versions only (all when null). */
+    public Map<Integer, Map<Integer, List<String>>> referencesOf(String credentialId, java.util.Collection<Integer> versions) {
         Map<Integer, Map<Integer, List<String>>> out = new TreeMap<>();
-        h.createQuery("SELECT version, binding_index, reference FROM target_references WHERE credential_id = :c ORDER BY seq")
+        if (versions != null && versions.isEmpty()) {
+            return out;
+        }
+        h.createQuery("SELECT version, binding_index, reference FROM target_references WHERE credential_id = :c "
+                        + (versions == null ? "" : "AND version IN (<versions>) ") + "ORDER BY seq")
                 .bind("c", credentialId)
+                .define("versions", versions == null ? "" : versions.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(", ")))
                 .map((rs, ctx) -> {
                     out.computeIfAbsent(rs.getInt("version"), v -> new TreeMap<>())
                             .computeIfAbsent(rs.getInt("binding_index"), i -> new ArrayList<>())

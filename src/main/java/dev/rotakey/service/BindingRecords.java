@@ -34,9 +34,13 @@ public final class BindingRecords {
     public List<Delivery> deliveries(Credential c, int version, IssuedMaterial material) {
         record Recorded(Map<Integer, Map<Integer, List<String>>> references, Integer current) {
         }
-        Recorded recorded = store.read(d -> new Recorded(d.deliveries().referencesOf(c.id()),
-                d.versions().ofCredential(c.id()).stream().filter(v -> v.state() == VersionState.CURRENT)
-                        .map(CredentialVersion::version).findFirst().orElse(null)));
+        // Only this version's and the CURRENT one's references: a long-lived credential has many versions.
+        Recorded recorded = store.read(d -> {
+            Integer current = d.versions().ofCredential(c.id()).stream().filter(v -> v.state() == VersionState.CURRENT)
+                    .map(CredentialVersion::version).findFirst().orElse(null);
+            List<Integer> wanted = current == null ? List.of(version) : List.of(version, current);
+            return new Recorded(d.deliveries().referencesOf(c.id(), wanted), current);
+        });
         List<TargetBinding> bindings = c.bindings();
         List<Login> logins = logins(c, version, recorded.references().getOrDefault(version, Map.of()));
         List<Delivery> out = new ArrayList<>();
