@@ -50,6 +50,7 @@ import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.ApiKeyVerifier;
+import dev.rotakey.service.BindingClaims;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
@@ -257,6 +258,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
+                // Claims for credentials created before they were recorded; shared resources are logged as warnings.
+                new BindingClaims(targets).backfill(store);
                 rotations.resumeInFlight();
             }
         });

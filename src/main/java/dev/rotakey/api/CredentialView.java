@@ -7,6 +7,7 @@ import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.target.Login;
 import dev.rotakey.target.TargetBinding;
 
 import java.time.Instant;
@@ -62,6 +63,16 @@ public record CredentialView(
     public static CredentialView of(Credential c, List<CredentialVersion> versions,
                                     Map<Integer, CertificateSummary> certificates, RotationView lastRotation,
                                     List<String> acknowledgementOverdue) {
+        return of(c, versions, certificates, lastRotation, acknowledgementOverdue, Map.of());
+    }
+
+    /**
+     * @param logins by version, the user name each version logs in with at the bindings that decide it (see
+     *               {@code BindingRecords}); versions without one are left out
+     */
+    public static CredentialView of(Credential c, List<CredentialVersion> versions,
+                                    Map<Integer, CertificateSummary> certificates, RotationView lastRotation,
+                                    List<String> acknowledgementOverdue, Map<Integer, List<Login>> logins) {
         AcknowledgementPolicy acks = c.acknowledgements();
         CertificateProfile p = c.certificate();
         PasswordPolicy pw = c.password();
@@ -82,7 +93,9 @@ public record CredentialView(
                 .map(CredentialVersion::version).findFirst().orElse(null);
         return new CredentialView(c.id(), c.agentId(), c.type().wireName(), c.backend(), rotation,
                 IsoDurations.format(c.gracePeriod()), targets, c.status().name().toLowerCase(Locale.ROOT), c.nextRotationAt(),
-                c.createdAt(), current, versions.stream().map(v -> VersionView.of(v, certificates.get(v.version()))).toList(),
+                c.createdAt(), current, versions.stream()
+                        .map(v -> VersionView.of(v, certificates.get(v.version()), logins.getOrDefault(v.version(), List.of())))
+                        .toList(),
                 lastRotation,
                 p == null ? null : p.ca(),
                 p == null ? null : p.keySpec().name(),

@@ -66,6 +66,10 @@ public final class Daos {
         return new PlanDao(h);
     }
 
+    public BindingClaimDao bindingClaims() {
+        return new BindingClaimDao(h);
+    }
+
     public FleetDao fleet() {
         return new FleetDao(h);
     }

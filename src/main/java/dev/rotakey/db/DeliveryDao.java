@@ -3,7 +3,10 @@ package dev.rotakey.db;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Records which target bindings have received, verified and dropped each version. */
 public final class DeliveryDao {
@@ -48,6 +51,35 @@ public final class DeliveryDao {
         return h.createQuery("SELECT reference FROM target_references WHERE credential_id = :c AND version = :v "
                         + "AND binding_index = :i ORDER BY seq")
                 .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).mapTo(String.class).list();
+    }
+
+    /**
+     * Every reference recorded for any version of a credential, oldest first, keyed by version and then by binding
+     * index: one query for a whole credential's view or delivery.
+     */
+    public Map<Integer, Map<Integer, List<String>>> referencesOf(String credentialId) {
+        return referencesOf(credentialId, null);
+    }
+
+    /** {@link #referencesOf(String)} for some versions only (all when null). */
+    public Map<Integer, Map<Integer, List<String>>> referencesOf(String credentialId, java.util.Collection<Integer> versions) {
+        Map<Integer, Map<Integer, List<String>>> out = new TreeMap<>();
+        if (versions != null && versions.isEmpty()) {
+            return out;
+        }
+        h.createQuery("SELECT version, binding_index, reference FROM target_references WHERE credential_id = :c "
+                        + (versions == null ? "" : "AND version IN (<versions>) ") + "ORDER BY seq")
+                .bind("c", credentialId)
+                .define("versions", versions == null ? "" : versions.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(", ")))
+                .map((rs, ctx) -> {
+                    out.computeIfAbsent(rs.getInt("version"), v -> new TreeMap<>())
+                            .computeIfAbsent(rs.getInt("binding_index"), i -> new ArrayList<>())
+                            .add(rs.getString("reference"));
+                    return 0;
+                })
+                .list();
+        return out;
     }
 
     public void removed(String credentialId, int version, int bindingIndex, Instant at) {

@@ -73,6 +73,16 @@ public final class InstrumentedTarget implements Target {
     }
 
     @Override
+    public java.util.List<String> claims(TargetBinding binding) {
+        return delegate.claims(binding);
+    }
+
+    @Override
+    public String login(TargetBinding binding, String credentialId, dev.rotakey.target.VersionReferences version) {
+        return delegate.login(binding, credentialId, version);
+    }
+
+    @Override
     public void deliver(Delivery delivery) {
         timed("deliver", () -> delegate.deliver(delivery));
     }

@@ -84,9 +84,11 @@ public final class CredentialResource {
     }
 
     private CredentialView view(Credential c) {
-        return store.read(d -> CredentialView.of(c, d.versions().ofCredential(c.id()), credentials.certificates(c),
+        List<CredentialVersion> versions = store.read(d -> d.versions().ofCredential(c.id()));
+        var logins = credentials.logins(c, versions);
+        return store.read(d -> CredentialView.of(c, versions, credentials.certificates(c),
                 d.rotations().ofCredential(c.id(), 1).stream().findFirst()
                         .map(r -> RotationView.of(r, null)).orElse(null),
-                d.credentials().acknowledgementOverdue(c.id())));
+                d.credentials().acknowledgementOverdue(c.id()), logins));
     }
 }

@@ -21,7 +21,9 @@ import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.db.Store;
+import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.target.InvalidBindingException;
+import dev.rotakey.target.Login;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.Targets;
@@ -53,6 +55,8 @@ public final class CredentialService {
     private final Clock clock;
     private final CertificateProfiles profiles;
     private final CertificateAuthorities authorities;
+    private final BindingRecords records;
+    private final BindingClaims claims;
 
     public CredentialService(Store store, KeyBackends backends, Targets targets, RotationService rotations,
                              AuditLog audit, RotationFactory defaults, Clock clock, CertificateAuthorities authorities) {
@@ -65,6 +69,8 @@ public final class CredentialService {
         this.audit = audit;
         this.defaults = defaults;
         this.clock = clock;
+        this.records = new BindingRecords(store, targets);
+        this.claims = new BindingClaims(targets);
     }
 
     /** What creating a credential gives: the credential and the rotation that issued version 1. */
@@ -73,6 +79,7 @@ public final class CredentialService {
 
     public Created create(CreateCredentialRequest req, String actor) {
         Credential c = validate(req);
+        List<BindingClaims.Claim> wanted = claims.of(c.bindings());
         BackendStatus status = backends.get(c.backend()).status();
         if (!status.healthy()) {
             // Refuse before anything is stored: a credential without its first version helps nobody.
@@ -88,6 +95,9 @@ public final class CredentialService {
                 throw RejectedException.conflict("credential '" + c.id() + "' already exists");
             }
             tx.credentials().insert(c);
+            // In the same transaction: a refused claim leaves no credential behind, and two creations racing for
+            // one resource cannot both commit (the claims' primary key).
+            claims.claim(tx, c, wanted);
             audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, "credential:" + c.id(), "ok",
                     "agent=" + c.agentId() + " type=" + c.type().wireName() + " backend=" + c.backend()
                             + " targets=" + c.bindings().stream().map(TargetBinding::target).toList());
@@ -334,6 +344,11 @@ public final class CredentialService {
     public Map<String, Map<Integer, CertificateSummary>> certificates(List<Credential> page) {
         List<String> ids = page.stream().filter(c -> c.type() == CredentialType.CERTIFICATE).map(Credential::id).toList();
         return ids.isEmpty() ? Map.of() : authorities.issuedFor(ids);
+    }
+
+    /** By version, the user names the versions of {@code c} log in with where a binding decides them. */
+    public Map<Integer, List<Login>> logins(Credential c, List<CredentialVersion> versions) {
+        return records.logins(c, versions);
     }
 
     public Credential get(String id) {

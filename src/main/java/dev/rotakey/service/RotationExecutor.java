@@ -63,6 +63,7 @@ public final class RotationExecutor {
     private final CertificateAuthorities authorities;
     private final CertificateIssuer certificates;
     private final MaterialRemoval removal;
+    private final BindingRecords records;
     private volatile RotationListener listener = RotationListener.NONE;
     private volatile RevocationService revocations;
 
@@ -81,6 +82,7 @@ public final class RotationExecutor {
         this.locks = locks;
         this.clock = clock;
         this.schedule = schedule;
+        this.records = new BindingRecords(store, targets);
     }
 
     public void setListener(RotationListener listener) {
@@ -203,8 +205,8 @@ public final class RotationExecutor {
             return Optional.of(load(r.id()));
         }
         List<TargetBinding> bindings = c.bindings();
-        for (TargetBinding b : bindings) {
-            targets.get(b.target()).deliver(delivery(c, r.version(), b, material));
+        for (Delivery d : records.deliveries(c, r.version(), material)) {
+            targets.get(d.binding().target()).deliver(d);
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -225,8 +227,8 @@ public final class RotationExecutor {
             return Optional.of(load(r.id()));
         }
         List<TargetBinding> bindings = c.bindings();
-        for (TargetBinding b : bindings) {
-            targets.get(b.target()).verify(delivery(c, r.version(), b, material));
+        for (Delivery d : records.deliveries(c, r.version(), material)) {
+            targets.get(d.binding().target()).verify(d);
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -430,8 +432,10 @@ public final class RotationExecutor {
     /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */
     private List<String> references(Credential c, int version, IssuedMaterial material) {
         List<String> out = new java.util.ArrayList<>();
-        for (TargetBinding b : c.bindings()) {
-            out.add(targets.get(b.target()).materialReference(delivery(c, version, b, material)));
+        // With what is recorded (this version's own references, the CURRENT version's): where an earlier life of
+        // this version went, and which role of an alternating pair the CURRENT version holds, decide the placement.
+        for (Delivery d : records.deliveries(c, version, material)) {
+            out.add(targets.get(d.binding().target()).materialReference(d));
         }
         return out;
     }
@@ -500,11 +504,6 @@ public final class RotationExecutor {
 
     private static Credential credential(Daos d, String id) {
         return d.credentials().find(id).orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
-    }
-
-    private static Delivery delivery(Credential c, int version, TargetBinding b, IssuedMaterial material) {
-        return new Delivery(c.agentId(), c.id(), c.type().wireName(), version, b, material.secret(),
-                material.certificate());
     }
 
     static String subject(String credentialId, int version) {

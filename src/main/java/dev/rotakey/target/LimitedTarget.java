@@ -110,6 +110,16 @@ public final class LimitedTarget implements Target {
     }
 
     @Override
+    public java.util.List<String> claims(TargetBinding binding) {
+        return delegate.claims(binding);
+    }
+
+    @Override
+    public String login(TargetBinding binding, String credentialId, dev.rotakey.target.VersionReferences version) {
+        return delegate.login(binding, credentialId, version);
+    }
+
+    @Override
     public void deliver(Delivery delivery) {
         limited("deliver", () -> {
             delegate.deliver(delivery);

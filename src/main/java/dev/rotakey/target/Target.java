@@ -1,5 +1,6 @@
 package dev.rotakey.target;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -45,6 +46,25 @@ public interface Target extends AutoCloseable {
      * the target needs none (the default). It must not let anyone test a guess of the secret.
      */
     default String materialReference(Delivery delivery) {
+        return null;
+    }
+
+    /**
+     * The exclusive resources a binding occupies at this target, as normalised keys (a file's relative path, a
+     * Vault mount and path, a role, a user): two credentials whose bindings to the same target share a key would
+     * overwrite each other's secret, so Rotakey refuses the second at creation. Called only with a binding that
+     * {@link #validateBinding} accepted; empty when the binding occupies nothing exclusively (the default).
+     */
+    default List<String> claims(TargetBinding binding) {
+        return List.of();
+    }
+
+    /**
+     * The user name that the version described by {@code version} logs in with through {@code binding}, when this
+     * target decides it (a PostgreSQL login role), or null (the default). Decided from the recorded references, so
+     * that the API and the credential's other bindings can tell the consumer; public data.
+     */
+    default String login(TargetBinding binding, String credentialId, VersionReferences version) {
         return null;
     }
 

@@ -49,11 +49,13 @@ public final class LocalFilesTarget implements Target {
     static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
     static final String BACKUP_SUFFIX = ".rotakey-previous";
     static final String TEMP_MARK = ".rotakey-tmp-";
-    private static final Set<String> PARAMETERS = Set.of(PATH);
+    static final String LOGIN_PATH = "loginPath";
+    private static final Set<String> PARAMETERS = Set.of(PATH, LOGIN_PATH);
 
     private final String name;
     private final Path base;
     private final CertificateFiles certificates;
+    private final LoginFile logins;
 
     /**
      * @param baseDirectory an existing directory; symbolic links in it are resolved once, here
@@ -70,6 +72,7 @@ public final class LocalFilesTarget implements Target {
             throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
         }
         this.certificates = new CertificateFiles(this);
+        this.logins = new LoginFile(this);
     }
 
     String targetName() {
@@ -95,6 +98,19 @@ public final class LocalFilesTarget implements Target {
         Location.of(binding);
     }
 
+    /**
+     * The file the binding writes (its backup and temporary files are named after it) and, since the same path may
+     * hold a certificate's directory, the files a certificate puts there: two credentials bound to one path, or one
+     * to a certificate's file, would overwrite each other.
+     */
+    @Override
+    public List<String> claims(TargetBinding binding) {
+        String path = Location.of(binding).relative();
+        Stream<String> login = Location.login(binding).map(Location::relative).stream();
+        return Stream.of(Stream.of(path), Stream.of(CertificateFiles.CERT, CertificateFiles.CHAIN, CertificateFiles.KEY,
+                CertificateFiles.KEY_URI).map(f -> path + "/" + f), login).flatMap(x -> x).map(p -> "path:" + p).toList();
+    }
+
     @Override
     public void deliver(Delivery delivery) {
         if (isCertificate(delivery)) {
@@ -113,6 +129,7 @@ public final class LocalFilesTarget implements Target {
                 try (Stored current = existing.get()) {
                     boolean same = MessageDigest.isEqual(current.content(), material);
                     if (same && current.mode().equals(FILE_MODE)) {
+                        logins.deliver(delivery);
                         return;
                     }
                     if (!same) {
@@ -126,6 +143,8 @@ public final class LocalFilesTarget implements Target {
             }
             removeLeftoverTemporaries(dir, location.fileName());
             removeLeftoverTemporaries(dir, location.backupName());
+            // Before the secret: a consumer reloading on the secret's change then reads the matching login.
+            logins.deliver(delivery);
             writeAtomically(dir, file, material);
         } catch (IOException e) {
             throw ioFailure("deliver version " + delivery.version() + " to", file, e);
@@ -164,6 +183,7 @@ public final class LocalFilesTarget implements Target {
                             + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
                 }
             }
+            logins.verify(delivery);
         } catch (IOException e) {
             throw ioFailure("read", file, e);
         } finally {
@@ -186,6 +206,9 @@ public final class LocalFilesTarget implements Target {
             }
             file = dir.get().resolve(location.fileName());
             boolean changed = deleteIfHolds(file, revocation);
+            if (changed) {
+                logins.revoked(revocation.binding());
+            }
             file = dir.get().resolve(location.backupName());
             changed |= deleteIfHolds(file, revocation);
             if (changed) {
@@ -219,6 +242,7 @@ public final class LocalFilesTarget implements Target {
                     return !revocation.matcher().matches(previous.content());
                 }
             }).orElse(false);
+            logins.discard(revocation.binding(), restorable);
             if (restorable) {
                 // The backup was written atomically with mode 0600 and fsynced: renaming it over
                 // the file restores the previous version and removes the backup in one step.
@@ -401,25 +425,39 @@ public final class LocalFilesTarget implements Target {
 
         static Location of(TargetBinding binding) {
             binding.refuseUnknownParams(TYPE, PARAMETERS);
-            String path = binding.requireParam(PATH);
+            Location secret = parse(PATH, binding.requireParam(PATH));
+            String login = binding.param(LOGIN_PATH);
+            if (login != null && parse(LOGIN_PATH, login).relative().equals(secret.relative())) {
+                throw new InvalidBindingException(LOGIN_PATH, "must name another file than 'path'");
+            }
+            return secret;
+        }
+
+        /** The binding's login file ({@code loginPath}), if it asks for one. */
+        static Optional<Location> login(TargetBinding binding) {
+            String login = binding.param(LOGIN_PATH);
+            return login == null ? Optional.empty() : Optional.of(parse(LOGIN_PATH, login));
+        }
+
+        static Location parse(String parameter, String path) {
             if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw new InvalidBindingException(PATH, "must not contain control characters");
+                throw new InvalidBindingException(parameter, "must not contain control characters");
             }
             if (path.startsWith("/")) {
-                throw new InvalidBindingException(PATH, "'" + path + "' must be relative to the target's directory, not absolute");
+                throw new InvalidBindingException(parameter, "'" + path + "' must be relative to the target's directory, not absolute");
             }
             List<String> segments = List.of(path.split("/", -1));
             for (String segment : segments) {
                 if (segment.isEmpty()) {
-                    throw new InvalidBindingException(PATH, "'" + path + "' must not contain empty segments (a trailing or doubled '/')");
+                    throw new InvalidBindingException(parameter, "'" + path + "' must not contain empty segments (a trailing or doubled '/')");
                 }
                 if (segment.equals(".") || segment.equals("..")) {
-                    throw new InvalidBindingException(PATH, "'" + path + "' must be normalised, without '.' or '..' segments");
+                    throw new InvalidBindingException(parameter, "'" + path + "' must be normalised, without '.' or '..' segments");
                 }
             }
             String fileName = segments.get(segments.size() - 1);
             if (fileName.endsWith(BACKUP_SUFFIX) || fileName.contains(TEMP_MARK)) {
-                throw new InvalidBindingException(PATH, "'" + path + "' collides with the names of Rotakey's own backup and temporary files");
+                throw new InvalidBindingException(parameter, "'" + path + "' collides with the names of Rotakey's own backup and temporary files");
             }
             return new Location(path, segments.subList(0, segments.size() - 1), fileName);
         }

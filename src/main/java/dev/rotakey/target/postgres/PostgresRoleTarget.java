@@ -6,6 +6,7 @@ import dev.rotakey.target.Revocation;
 import dev.rotakey.target.Target;
 import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
+import dev.rotakey.target.VersionReferences;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,8 @@ import java.util.regex.Pattern;
 /**
  * Delivers passwords to PostgreSQL login roles, either by changing one role's password ({@code single})
  * or by alternating between two login roles that share a group role's privileges ({@code alternating}),
- * so that the old and the new credential both work during the grace period.
+ * so that the old and the new credential both work during the grace period. Which role of the pair a version goes to
+ * is decided by {@link AlternatingRoles}: the one that does not hold the CURRENT version.
  *
  * <p>Rotakey computes the SCRAM-SHA-256 verifier itself and sends only that ({@code ALTER ROLE … PASSWORD
  * 'SCRAM-SHA-256$…'}, which PostgreSQL stores as given): the plaintext never reaches the server or its
@@ -66,12 +68,9 @@ public final class PostgresRoleTarget implements Target {
 
     /** A binding's parameters, checked. */
     record RoleBinding(Strategy strategy, String role, String group) {
-        /** The login role that carries {@code version}: the role itself, or {@code _a} for odd and {@code _b} for even versions. */
-        String loginRole(int version) {
-            if (strategy == Strategy.SINGLE) {
-                return role;
-            }
-            return role + (version % 2 == 1 ? "_a" : "_b");
+        /** Every login role the binding uses: the role itself, or both of the alternating pair. */
+        List<String> loginRoles() {
+            return strategy == Strategy.SINGLE ? List.of(role) : AlternatingRoles.pair(this);
         }
     }
 
@@ -110,7 +109,7 @@ public final class PostgresRoleTarget implements Target {
     public void validateBinding(TargetBinding binding) {
         binding.refuseUnknownParams(TYPE, PARAMETERS);
         RoleBinding b = parse(binding);
-        for (String login : b.strategy() == Strategy.SINGLE ? List.of(b.role()) : List.of(b.loginRole(1), b.loginRole(2))) {
+        for (String login : b.loginRoles()) {
             if (login.equals(adminUser)) {
                 // Rotating the admin's own password would lock Rotakey out of the server.
                 throw new InvalidBindingException(ROLE, "must not name the target's administrative role '" + adminUser + "'");
@@ -166,14 +165,35 @@ public final class PostgresRoleTarget implements Target {
         return Set.of('\'', '\\');
     }
 
-    /** The base64 salt of the verifier this delivery sets: public, and how revoke recognises the version. */
+    /**
+     * The base64 salt of the verifier this delivery sets: public, and how revoke recognises the version. The salt is
+     * derived from the login role as well, so it also records which role of an alternating pair the version went to.
+     */
     @Override
     public String materialReference(Delivery delivery) {
         if (delivery.isCertificate()) {
             return null;
         }
-        RoleBinding b = binding(delivery.binding());
-        return Base64.getEncoder().encodeToString(salt(delivery.credentialId(), delivery.version(), b.loginRole(delivery.version())));
+        String login = loginRole(delivery);
+        return Base64.getEncoder().encodeToString(salt(delivery.credentialId(), delivery.version(), login));
+    }
+
+    /** The role of a pair (or the single role) that a version logs in as, as its recorded references say. */
+    @Override
+    public String login(TargetBinding binding, String credentialId, VersionReferences version) {
+        return AlternatingRoles.roleOf(binding(binding), credentialId, version);
+    }
+
+    /** The role name(s) a binding changes: no other credential may rotate them too. */
+    @Override
+    public List<String> claims(TargetBinding binding) {
+        return binding(binding).loginRoles().stream().map(role -> "role:" + role).toList();
+    }
+
+    /** The role a delivery goes to: where its version was first placed, else the one not holding CURRENT. */
+    private String loginRole(Delivery delivery) {
+        return AlternatingRoles.forVersion(binding(delivery.binding()), delivery.credentialId(), delivery.version(),
+                delivery.references(), delivery.current());
     }
 
     /** Deterministic, so that a repeated deliver sets the same verifier and revoke can recognise it. */
@@ -191,7 +211,7 @@ public final class PostgresRoleTarget implements Target {
     public void deliver(Delivery delivery) {
         refuseCertificate(delivery);
         RoleBinding b = binding(delivery.binding());
-        String login = b.loginRole(delivery.version());
+        String login = loginRole(delivery);
         String action = "deliver version " + delivery.version() + " of " + delivery.credentialId() + " to role '" + login + "'";
         String verifier = verifier(delivery, login, action);
         try (Connection c = admin(action)) {
@@ -201,8 +221,9 @@ public final class PostgresRoleTarget implements Target {
                 } else {
                     ensureRole(c, b.group(), "NOLOGIN", null);
                     // Both login roles, so that the operator can see (and the idle one cannot use) the pair from the start.
-                    ensureRole(c, b.loginRole(1), "NOLOGIN", b.group());
-                    ensureRole(c, b.loginRole(2), "NOLOGIN", b.group());
+                    for (String role : b.loginRoles()) {
+                        ensureRole(c, role, "NOLOGIN", b.group());
+                    }
                 }
                 return null;
             }, true);
@@ -286,8 +307,7 @@ public final class PostgresRoleTarget implements Target {
     @Override
     public void verify(Delivery delivery) {
         refuseCertificate(delivery);
-        RoleBinding b = binding(delivery.binding());
-        String login = b.loginRole(delivery.version());
+        String login = loginRole(delivery);
         String action = "log in as role '" + login + "' with version " + delivery.version() + " of " + delivery.credentialId();
         Properties props = properties(login, delivery.material().chars());
         try (Connection c = DriverManager.getConnection(url, props);
@@ -348,7 +368,7 @@ public final class PostgresRoleTarget implements Target {
         RoleBinding b = binding(revocation.binding());
         if (b.strategy() == Strategy.SINGLE) {
             // Locking the role would lock out everyone, and the previous password cannot be put back.
-            if (holdsVersion(revocation, b, "discard")) {
+            if (holdsVersion(revocation, b.role(), "discard")) {
                 LOG.warn("target '{}': role '{}' keeps the password of discarded version {} of {}: with strategy single "
                         + "PostgreSQL replaced the previous password at delivery and it cannot be restored; the next "
                         + "delivery to the role replaces this one",
@@ -361,17 +381,23 @@ public final class PostgresRoleTarget implements Target {
 
     /**
      * Sets {@code NOLOGIN} and a random password on the version's role, but only while the role still holds that
-     * version's verifier (its salt is among the recorded references): anything newer stays untouched. Between the
-     * check and the change nothing else writes the role, because the workflow runs one operation per credential at a
-     * time and a role belongs to one credential.
+     * version's verifier (its salt is among the recorded references): anything newer, and the other role of a pair
+     * (which may hold the CURRENT version), stays untouched. The role is the one the references name, never one
+     * derived from the version number. Between the check and the change nothing else writes the role, because the
+     * workflow runs one operation per credential at a time and a role belongs to one credential (see {@link #claims}).
      */
     private void lock(Revocation revocation, String verb) {
         RoleBinding b = binding(revocation.binding());
-        String login = b.loginRole(revocation.version());
-        String action = verb + " version " + revocation.version() + " of " + revocation.credentialId() + " at role '" + login + "'";
-        if (!holdsVersion(revocation, b, verb)) {
-            return;
+        for (String login : AlternatingRoles.rolesOf(b, revocation.credentialId(), revocation.version(),
+                revocation.references())) {
+            if (holdsVersion(revocation, login, verb)) {
+                lock(revocation, verb, login);
+            }
         }
+    }
+
+    private void lock(Revocation revocation, String verb, String login) {
+        String action = verb + " version " + revocation.version() + " of " + revocation.credentialId() + " at role '" + login + "'";
         char[] random = randomPassword();
         String verifier;
         try {
@@ -393,9 +419,8 @@ public final class PostgresRoleTarget implements Target {
         }
     }
 
-    /** Whether the version's role holds the verifier this version's delivery set. */
-    private boolean holdsVersion(Revocation revocation, RoleBinding b, String verb) {
-        String login = b.loginRole(revocation.version());
+    /** Whether {@code login} holds the verifier this version's delivery set. */
+    private boolean holdsVersion(Revocation revocation, String login, String verb) {
         String action = verb + " version " + revocation.version() + " of " + revocation.credentialId() + " at role '" + login + "'";
         if (revocation.references().isEmpty()) {
             throw new TargetException("target '" + name + "': cannot " + action + ": no reference to its password was "

@@ -122,6 +122,12 @@ public final class RedisAclTarget implements Target {
         refusedCharacters(binding);
     }
 
+    /** The ACL user whose passwords the binding changes. */
+    @Override
+    public List<String> claims(TargetBinding binding) {
+        return List.of("user:" + user(binding));
+    }
+
     static String user(TargetBinding binding) {
         String user = binding.requireParam(USER);
         if (user.equals("default")) {

@@ -251,6 +251,12 @@ public final class VaultKvTarget implements Target {
         return data;
     }
 
+    /** The KV secret the binding writes: the mount and the path below it, with the configured prefix. */
+    @Override
+    public List<String> claims(TargetBinding binding) {
+        return List.of("kv:" + mount + "/" + locate(binding));
+    }
+
     /** The binding's KV path below the mount, with the configured prefix. */
     private String locate(TargetBinding binding) {
         String path;

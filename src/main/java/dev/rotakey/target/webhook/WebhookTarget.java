@@ -106,6 +106,12 @@ public final class WebhookTarget implements Target {
             material.put("key", delivery.material().reveal());
         }
         body.put("material", material);
+        if (!delivery.logins().isEmpty()) {
+            // Added only when a binding of the credential decides the user name (a PostgreSQL login role), so that
+            // receivers of other credentials see the body they always did.
+            body.put("logins", delivery.logins().stream()
+                    .map(l -> Map.of("target", l.target(), "login", l.login())).toList());
+        }
         post(url, "credential.delivered", delivery.credentialId(), delivery.version(), body);
     }
 

@@ -297,4 +297,46 @@ class LocalFilesTargetTest {
         assertThatThrownBy(() -> target.deliver(delivery("plain-file/key", 1, "material-1")))
                 .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.getMessage()).contains("not a directory"));
     }
+
+    @Test
+    void claimsTheFileAndWhatACertificateWouldWriteAtItsPathAndTheLoginFile() {
+        assertThat(target.claims(binding("agents/key"))).containsExactly("path:agents/key", "path:agents/key/cert.pem",
+                "path:agents/key/chain.pem", "path:agents/key/key.pem", "path:agents/key/key.uri");
+        assertThat(target.claims(new TargetBinding("files", Map.of("path", "a/pw", "loginPath", "a/pw.user"))))
+                .contains("path:a/pw", "path:a/pw.user");
+        assertThatThrownBy(() -> target.validateBinding(new TargetBinding("files", Map.of("path", "a/pw", "loginPath", "a/pw"))))
+                .isInstanceOf(InvalidBindingException.class).hasMessageContaining("loginPath");
+        assertThatThrownBy(() -> target.validateBinding(new TargetBinding("files", Map.of("path", "a/pw", "loginPath", "../x"))))
+                .isInstanceOf(InvalidBindingException.class).hasMessageContaining("loginPath");
+    }
+
+    @Test
+    void theLoginFileIsWrittenWithThePasswordAndPutBackWithIt() throws IOException {
+        TargetBinding b = new TargetBinding("files", Map.of("path", "a/pw", "loginPath", "a/pw.user"));
+        Delivery v1 = new Delivery("agent", "cred", "password", 1, b, Secret.of("password-1"))
+                .withRecords(java.util.List.of(), null, java.util.List.of(new dev.rotakey.target.Login("pg", "role_a")));
+        Delivery v2 = new Delivery("agent", "cred", "password", 2, b, Secret.of("password-2"))
+                .withRecords(java.util.List.of(), null, java.util.List.of(new dev.rotakey.target.Login("pg", "role_b")));
+        target.deliver(v1);
+        target.verify(v1);
+        target.deliver(v2);
+        target.verify(v2);
+        assertThat(Files.readString(base.resolve("a/pw.user"))).isEqualTo("role_b\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(base.resolve("a/pw.user")))).isEqualTo("rw-------");
+
+        target.discard(new Revocation("agent", "cred", "password", 2, b,
+                content -> new String(content, StandardCharsets.UTF_8).equals("password-2")));
+        assertThat(Files.readString(base.resolve("a/pw"))).isEqualTo("password-1");
+        assertThat(Files.readString(base.resolve("a/pw.user"))).isEqualTo("role_a\n");
+        target.verify(v1);
+
+        target.revoke(new Revocation("agent", "cred", "password", 1, b,
+                content -> new String(content, StandardCharsets.UTF_8).equals("password-1")));
+        assertThat(base.resolve("a/pw")).doesNotExist();
+        assertThat(base.resolve("a/pw.user")).doesNotExist();
+
+        // Without a binding that decides a login there is nothing to write: refused, not guessed.
+        assertThatThrownBy(() -> target.deliver(new Delivery("agent", "cred", "password", 3, b, Secret.of("password-3"))))
+                .isInstanceOf(TargetException.class).hasMessageContaining("loginPath");
+    }
 }

@@ -378,4 +378,11 @@ class PostgresRoleTargetTest {
         assertThatThrownBy(() -> parse("type: postgres-role\nurl: jdbc:mysql://h/db\nuser: u\n"))
                 .isInstanceOf(ConfigurationValidationException.class).hasMessageContaining("url");
     }
+
+    @Test
+    void claimsTheLoginRoles() {
+        assertThat(target.claims(binding(Map.of("role", "reporting")))).containsExactly("role:reporting");
+        assertThat(target.claims(binding(Map.of("role", "reporting", "strategy", "alternating", "group", "readers"))))
+                .containsExactly("role:reporting_a", "role:reporting_b");
+    }
 }

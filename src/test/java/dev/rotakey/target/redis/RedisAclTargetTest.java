@@ -323,4 +323,10 @@ class RedisAclTargetTest {
                 .hasMessageContaining("saveAclFile");
         assertThatThrownBy(() -> parse("type: redis-acl\nhost: h\ntls: true\n")).hasMessageContaining("tls");
     }
+
+    @Test
+    void claimsTheUser() {
+        assertThat(target(RedisProbe.PORT).claims(new TargetBinding("redis-main", Map.of("user", "billing-agent"))))
+                .containsExactly("user:billing-agent");
+    }
 }

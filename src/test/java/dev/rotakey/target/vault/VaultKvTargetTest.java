@@ -479,4 +479,10 @@ class VaultKvTargetTest {
             real.destroy(path, versions);
         }
     }
+
+    @Test
+    void claimsTheMountAndThePathBelowIt() {
+        assertThat(target.claims(new TargetBinding("vault", Map.of("path", "agents/a1"))))
+                .containsExactly("kv:secret/" + prefix + "/agents/a1");
+    }
 }

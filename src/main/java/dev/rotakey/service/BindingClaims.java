@@ -1,0 +1,177 @@
+package dev.rotakey.service;
+
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.BindingClaimDao;
+import dev.rotakey.db.Daos;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Target;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.Targets;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Keeps one credential per exclusive resource of a target ({@link Target#claims}): refuses a credential whose
+ * binding would overwrite another credential's secret, records its claims in the transaction that creates it, and
+ * at start-up claims what credentials created before this check hold, reporting resources already shared.
+ *
+ * <p>A claim is released when its credential is decommissioned and every version of it has been removed from the
+ * targets (no version PENDING, CURRENT or PREVIOUS, no revocation left failing); until then a new credential cannot
+ * take the resource, so that a revocation still being retried never meets another credential's material there.
+ */
+public final class BindingClaims {
+    private static final Logger LOG = LoggerFactory.getLogger(BindingClaims.class);
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final int BATCH = 500;
+
+    /** One claim of one binding of a credential. */
+    record Claim(int binding, String target, String claim) {
+    }
+
+    private final Targets targets;
+
+    public BindingClaims(Targets targets) {
+        this.targets = targets;
+    }
+
+    /**
+     * The claims of validated bindings, refusing (422, naming the later binding) two bindings of the same request
+     * that claim one resource.
+     */
+    List<Claim> of(List<TargetBinding> bindings) {
+        List<Claim> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            for (String claim : targets.get(b.target()).claims(b)) {
+                Integer earlier = seen.putIfAbsent(b.target() + "\0" + claim, i);
+                if (earlier != null && earlier != i) {
+                    throw RejectedException.invalid("targets[" + i + "]", "uses the same " + describe(claim)
+                            + " of target '" + b.target() + "' as targets[" + earlier + "]");
+                }
+                if (earlier == null) {
+                    out.add(new Claim(i, b.target(), claim));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records {@code c}'s claims in the caller's transaction, taking over those of a released credential; a claim
+     * held by another credential is a conflict (409) naming the target, the resource and that credential.
+     */
+    void claim(Daos tx, Credential c, List<Claim> claims) {
+        BindingClaimDao dao = tx.bindingClaims();
+        for (Claim claim : claims) {
+            Optional<String> holder = dao.holder(claim.target(), claim.claim());
+            if (holder.isPresent() && !holder.get().equals(c.id())) {
+                if (!dao.released(holder.get())) {
+                    throw conflict(claim, holder.get());
+                }
+                dao.release(claim.target(), claim.claim(), holder.get());
+            }
+            if (holder.isEmpty() || !holder.get().equals(c.id())) {
+                try {
+                    dao.insert(claim.target(), claim.claim(), c.id());
+                } catch (UnableToExecuteStatementException e) {
+                    if (e.getCause() instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
+                        // Another credential claimed it between the look-up and the insert.
+                        throw conflict(claim, null);
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static RejectedException conflict(Claim claim, String holder) {
+        return RejectedException.conflict("targets[" + claim.binding() + "]: the " + describe(claim.claim()) + " of target '"
+                + claim.target() + "' is already bound to " + (holder == null ? "another credential" : "credential '"
+                + holder + "'") + "; two credentials there would overwrite each other's secret");
+    }
+
+    /** "path 'a/b'", "role 'x_a'": the claim's kind and value, for messages. */
+    static String describe(String claim) {
+        int colon = claim.indexOf(':');
+        return colon < 0 ? "resource '" + claim + "'" : claim.substring(0, colon) + " '" + claim.substring(colon + 1) + "'";
+    }
+
+    /**
+     * Claims, for every active credential, what no other credential holds yet (credentials created before claims were
+     * recorded, or bound to a target whose claims changed), and returns one warning per resource already held by
+     * another credential, naming both. Reads all claims and credentials once; inserts only what is missing.
+     */
+    public List<String> backfill(Store store) {
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> held = new HashMap<>();
+        store.read(d -> d.bindingClaims().all()).forEach(r -> held.put(r.target() + "\0" + r.claim(), r.credentialId()));
+        List<Credential> active = store.read(d -> d.bindingClaims().activeCredentials());
+        Map<String, List<BindingClaims.Claim>> missing = new LinkedHashMap<>();
+        for (Credential c : active) {
+            List<TargetBinding> bindings = c.bindings();
+            for (int i = 0; i < bindings.size(); i++) {
+                TargetBinding b = bindings.get(i);
+                Optional<Target> target = targets.find(b.target());
+                if (target.isEmpty()) {
+                    continue;
+                }
+                List<String> claims;
+                try {
+                    claims = target.get().claims(b);
+                } catch (RuntimeException e) {
+                    warnings.add("credential '" + c.id() + "': targets[" + i + "] is no longer a valid binding of target '"
+                            + b.target() + "': " + e.getMessage());
+                    continue;
+                }
+                // One warning per other credential, naming the binding's first shared resource.
+                Map<String, List<String>> shared = new LinkedHashMap<>();
+                for (String claim : claims) {
+                    String key = b.target() + "\0" + claim;
+                    String holder = held.putIfAbsent(key, c.id());
+                    if (holder == null) {
+                        missing.computeIfAbsent(c.id(), id -> new ArrayList<>()).add(new Claim(i, b.target(), claim));
+                    } else if (!holder.equals(c.id())) {
+                        shared.computeIfAbsent(holder, h -> new ArrayList<>()).add(claim);
+                    }
+                }
+                for (Map.Entry<String, List<String>> e : shared.entrySet()) {
+                    int more = e.getValue().size() - 1;
+                    warnings.add("the " + describe(e.getValue().get(0)) + (more > 0 ? " (and " + more + " related "
+                            + (more == 1 ? "resource" : "resources") + ")" : "") + " of target '" + b.target()
+                            + "' is bound to credential '" + e.getKey() + "' and to credential '" + c.id()
+                            + "': they overwrite each other's secret; decommission one of them");
+                }
+            }
+        }
+        // In batches: a first start after the upgrade may claim for every credential of a large fleet.
+        List<Map.Entry<String, List<Claim>>> entries = new ArrayList<>(missing.entrySet());
+        for (int from = 0; from < entries.size(); from += BATCH) {
+            List<Map.Entry<String, List<Claim>>> batch = entries.subList(from, Math.min(entries.size(), from + BATCH));
+            List<BindingClaimDao.Row> rows = batch.stream().flatMap(e -> e.getValue().stream()
+                    .map(claim -> new BindingClaimDao.Row(claim.target(), claim.claim(), e.getKey()))).toList();
+            try {
+                store.txRun(tx -> tx.bindingClaims().insertAll(rows));
+            } catch (RuntimeException raced) {
+                // Another node claimed one of them meanwhile: one by one, skipping what is held now.
+                store.txRun(tx -> rows.forEach(r -> {
+                    if (tx.bindingClaims().holder(r.target(), r.claim()).isEmpty()) {
+                        tx.bindingClaims().insert(r.target(), r.claim(), r.credentialId());
+                    }
+                }));
+            }
+        }
+        warnings.forEach(w -> LOG.warn("binding claims: {}", w));
+        return warnings;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.rotakey.service;
+
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.IssuedMaterial;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.db.Store;
+import dev.rotakey.target.Delivery;
+import dev.rotakey.target.Login;
+import dev.rotakey.target.TargetBinding;
+import dev.rotakey.target.Targets;
+import dev.rotakey.target.VersionReferences;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Joins what Rotakey recorded at each binding (the targets' references to every version) with the targets that
+ * read it: a version's deliveries carry its own references, the CURRENT version's and the version's logins, and
+ * the API shows which user name each version logs in with.
+ */
+public final class BindingRecords {
+    private final Store store;
+    private final Targets targets;
+
+    public BindingRecords(Store store, Targets targets) {
+        this.store = store;
+        this.targets = targets;
+    }
+
+    /** One delivery of {@code material} as version {@code version} per binding of {@code c}, in binding order. */
+    public List<Delivery> deliveries(Credential c, int version, IssuedMaterial material) {
+        record Recorded(Map<Integer, Map<Integer, List<String>>> references, Integer current) {
+        }
+        // Only this version's and the CURRENT one's references: a long-lived credential has many versions.
+        Recorded recorded = store.read(d -> {
+            Integer current = d.versions().ofCredential(c.id()).stream().filter(v -> v.state() == VersionState.CURRENT)
+                    .map(CredentialVersion::version).findFirst().orElse(null);
+            List<Integer> wanted = current == null ? List.of(version) : List.of(version, current);
+            return new Recorded(d.deliveries().referencesOf(c.id(), wanted), current);
+        });
+        List<TargetBinding> bindings = c.bindings();
+        List<Login> logins = logins(c, version, recorded.references().getOrDefault(version, Map.of()));
+        List<Delivery> out = new ArrayList<>();
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            List<String> own = recorded.references().getOrDefault(version, Map.of()).getOrDefault(i, List.of());
+            VersionReferences current = recorded.current() == null ? null : new VersionReferences(recorded.current(),
+                    recorded.references().getOrDefault(recorded.current(), Map.of()).getOrDefault(i, List.of()));
+            out.add(new Delivery(c.agentId(), c.id(), c.type().wireName(), version, b, material.secret(),
+                    material.certificate()).withRecords(own, current, logins));
+        }
+        return out;
+    }
+
+    /** The logins of every version of {@code c} that has one, by version. */
+    public Map<Integer, List<Login>> logins(Credential c, List<CredentialVersion> versions) {
+        Map<Integer, Map<Integer, List<String>>> references = store.read(d -> d.deliveries().referencesOf(c.id()));
+        Map<Integer, List<Login>> out = new TreeMap<>();
+        for (CredentialVersion v : versions) {
+            List<Login> logins = logins(c, v.version(), references.getOrDefault(v.version(), Map.of()));
+            if (!logins.isEmpty()) {
+                out.put(v.version(), logins);
+            }
+        }
+        return out;
+    }
+
+    /** What each binding's target says the version logs in as, from the references recorded for it (by binding). */
+    private List<Login> logins(Credential c, int version, Map<Integer, List<String>> referencesByBinding) {
+        List<Login> out = new ArrayList<>();
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            int index = i;
+            String login = targets.find(b.target()).map(t -> t.login(b, c.id(),
+                    new VersionReferences(version, referencesByBinding.getOrDefault(index, List.of())))).orElse(null);
+            if (login != null) {
+                out.add(new Login(b.target(), login));
+            }
+        }
+        return out;
+    }
+}
