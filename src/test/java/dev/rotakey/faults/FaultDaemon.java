@@ -82,6 +82,7 @@ final class FaultDaemon implements AutoCloseable {
         c.put("scheduler.instanceName", "faults-" + Long.toHexString(System.nanoTime()));
         c.put("scheduler.misfireThreshold", "PT0.5S");
         c.put("logging.appenders[0].threshold", "ERROR");
+        c.put("server.requestLog.appenders[0].threshold", "OFF");
         c.put("keyBackends.hsm.library", SoftHsmTokens.library());
         c.put("keyBackends.hsm.tokenLabel", SoftHsmTokens.APP);
         c.put("keyBackends.hsm.pin.file", SoftHsmTokens.pinFile().toString());

@@ -54,18 +54,17 @@ class FaultModelTest {
     @Test
     void invariantsHoldUnderFaults() throws IOException {
         String replay = System.getProperty("rotakey.faults.seed");
-        List<Long> seeds = new ArrayList<>();
+        long base;
+        long count;
         Instant deadline;
         if (replay != null && !replay.isBlank()) {
-            seeds.add(Long.parseLong(replay.trim()));
+            base = Long.parseLong(replay.trim());
+            count = 1;
             deadline = Instant.MAX;
         } else {
             String minutes = System.getProperty("rotakey.faults.minutes");
-            long base = Long.getLong("rotakey.faults.baseSeed", minutes == null ? 1 : System.nanoTime() % 1_000_000_000L);
-            int count = minutes == null ? Integer.getInteger("rotakey.faults.sequences", 200) : Integer.MAX_VALUE;
-            for (long s = base; s < base + count && seeds.size() < count; s++) {
-                seeds.add(s);
-            }
+            base = Long.getLong("rotakey.faults.baseSeed", minutes == null ? 1 : System.nanoTime() % 1_000_000_000L);
+            count = minutes == null ? Integer.getInteger("rotakey.faults.sequences", 200) : Long.MAX_VALUE;
             deadline = Instant.now().plus(minutes == null
                     ? Duration.ofSeconds(Long.getLong("rotakey.faults.budgetSeconds", 300))
                     : Duration.ofMinutes(Long.parseLong(minutes)));
@@ -76,10 +75,8 @@ class FaultModelTest {
         int ran = 0;
         int failed = 0;
         Instant began = Instant.now();
-        for (long seed : seeds) {
-            if (Instant.now().isAfter(deadline)) {
-                break;
-            }
+        for (long i = 0; i < count && Instant.now().isBefore(deadline); i++) {
+            long seed = base + i;
             List<Op> ops = SequenceGenerator.generate(seed);
             SequenceRun run = new SequenceRun(world, prefix(seed));
             Optional<Violation> v = run.run(ops);
@@ -97,8 +94,8 @@ class FaultModelTest {
             System.out.println(findings.get(signature));
         }
         long took = Duration.between(began, Instant.now()).toSeconds();
-        String summary = "fault model: " + ran + " sequences in " + took + " s, " + failed + " failed, "
-                + findings.size() + " distinct violations";
+        String summary = "fault model: " + ran + " sequences (seeds " + base + "…" + (base + ran - 1) + ") in " + took
+                + " s, " + failed + " failed, " + findings.size() + " distinct violations";
         System.out.println(summary);
         Path out = Path.of("target/fault-model-report.txt");
         Files.createDirectories(out.getParent());

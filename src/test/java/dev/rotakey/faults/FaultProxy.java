@@ -65,11 +65,15 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Switches the fault. Connections already open are cut, so that a pooled or kept-alive connection of the
-     * daemon meets the new behaviour on its next use instead of carrying on through an old tunnel.
+     * Switches the fault. When a fault starts, connections already open are cut, so that a pooled or kept-alive
+     * connection of the daemon meets it on its next use instead of carrying on through an old tunnel; clearing a
+     * fault leaves connections alone (as a peer that recovers does).
      */
     void set(Fault next) {
         fault = next;
+        if (next == Fault.NONE) {
+            return;
+        }
         for (Socket s : open) {
             closeQuietly(s);
         }
@@ -202,7 +206,7 @@ final class FaultProxy implements AutoCloseable {
         } catch (IOException e) {
             // nothing to do
         }
-        set(Fault.NONE);
+        set(Fault.REFUSE);
         threads.shutdownNow();
     }
 

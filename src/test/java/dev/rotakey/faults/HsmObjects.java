@@ -5,10 +5,13 @@ import dev.rotakey.testing.SoftHsmTokens;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,9 +26,16 @@ final class HsmObjects {
     }
 
     /** What is wrong, or null: a key of a FAILED/REVOKED version still in the token, or a live version's key missing. */
-    static String check(Collection<ModelCredential> creds) {
+    static String check(Collection<ModelCredential> creds, Consumer<ModelCredential> refresh) {
         if (creds.stream().noneMatch(m -> m.kind.hsmKey())) {
             return null;
+        }
+        // Versions only move from live to dead: dead before the listing means its key must be gone, live after
+        // the listing means its key must be there. A grace period ending meanwhile is neither.
+        Map<String, Map<Integer, String>> before = new HashMap<>();
+        for (ModelCredential m : creds) {
+            refresh.accept(m);
+            before.put(m.id(), Map.copyOf(m.states));
         }
         String listing = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin",
                 SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
@@ -41,6 +51,8 @@ final class HsmObjects {
             if (!m.kind.hsmKey()) {
                 continue;
             }
+            refresh.accept(m);
+            Map<Integer, String> earlier = before.get(m.id());
             Set<Integer> inToken = new TreeSet<>();
             String prefix = "rotakey-leaf-" + m.id() + "-";
             for (String a : aliases) {
@@ -49,17 +61,21 @@ final class HsmObjects {
                 }
             }
             m.states.forEach((v, state) -> {
-                boolean live = state.equals("CURRENT") || state.equals("PREVIOUS") || state.equals("PENDING");
-                if (live && !inToken.contains(v)) {
+                if (live(state) && !inToken.contains(v)) {
                     wrong.add(m.id() + " v" + v + " " + state + ": its key is missing from the token");
                 }
-                if (!live && inToken.contains(v)) {
-                    wrong.add(m.id() + " v" + v + " " + state + ": its key is still in the token");
+                String was = earlier.get(v);
+                if (was != null && !live(was) && inToken.contains(v)) {
+                    wrong.add(m.id() + " v" + v + " " + was + ": its key is still in the token");
                 }
             });
             inToken.stream().filter(v -> !m.states.containsKey(v))
                     .forEach(v -> wrong.add(m.id() + ": a key for v" + v + ", which Rotakey has no record of, is in the token"));
         }
         return wrong.isEmpty() ? null : String.join("; ", wrong);
+    }
+
+    private static boolean live(String state) {
+        return state.equals("CURRENT") || state.equals("PREVIOUS") || state.equals("PENDING");
     }
 }

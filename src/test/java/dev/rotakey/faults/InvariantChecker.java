@@ -59,7 +59,7 @@ final class InvariantChecker {
         } catch (ConditionTimeoutException e) {
             throw new Violation.Found(new Violation("I4", -1, left.get() + " (10 s after every fault was cleared)"));
         }
-        String objects = HsmObjects.check(creds);
+        String objects = HsmObjects.check(creds, this::refresh);
         if (objects != null) {
             throw new Violation.Found(new Violation("I5", -1, objects));
         }

@@ -127,7 +127,8 @@ final class SequenceRun {
 
     private void note(int step, Op op, FaultDaemon.Answer a) {
         log.add(step + " " + op + " -> " + a.status() + " " + (a.body().length() > 300 ? a.body().substring(0, 300) : a.body()));
-        if (a.status() >= 500) {
+        // 503 is the documented answer while a key backend is down; with every peer healthy no 5xx is right.
+        if (a.status() >= 500 && !(a.status() == 503 && !world.activeFaults().isEmpty())) {
             throw new Violation.Found(new Violation("API", step, op + " answered " + a.status() + ": " + a.body()));
         }
     }
