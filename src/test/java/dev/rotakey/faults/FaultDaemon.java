@@ -82,7 +82,10 @@ final class FaultDaemon implements AutoCloseable {
         c.put("scheduler.instanceName", "faults-" + Long.toHexString(System.nanoTime()));
         c.put("scheduler.misfireThreshold", "PT0.5S");
         c.put("logging.appenders[0].threshold", "ERROR");
-        c.put("server.requestLog.appenders[0].threshold", "OFF");
+        // Thousands of requests per minute: the request log goes to a file, not the test output.
+        c.put("server.requestLog.appenders[0].type", "file");
+        c.put("server.requestLog.appenders[0].currentLogFilename", dir.resolve("requests.log").toString());
+        c.put("server.requestLog.appenders[0].archive", "false");
         c.put("keyBackends.hsm.library", SoftHsmTokens.library());
         c.put("keyBackends.hsm.tokenLabel", SoftHsmTokens.APP);
         c.put("keyBackends.hsm.pin.file", SoftHsmTokens.pinFile().toString());

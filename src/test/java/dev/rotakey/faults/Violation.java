@@ -17,7 +17,7 @@ record Violation(String invariant, int step, String detail) {
 
     /** Two violations are "the same failure" for shrinking when they break the same invariant the same way. */
     String signature() {
-        return invariant + ": " + detail.replaceAll("c\\d+|v\\d+|\\d+", "#").split("[(:]")[0];
+        return invariant + ": " + detail.split("[{;(:]")[0].replaceAll("\\d+", "#");
     }
 
     @Override
