@@ -33,7 +33,9 @@ final class FaultProxy implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService threads;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile Fault fault = Fault.NONE;
+    private Fault fault = Fault.NONE;
+    /** Connections the fault still applies to; then it clears itself. Negative: until set again. */
+    private int remaining = -1;
 
     FaultProxy(String name, int upstreamPort) {
         this.name = name;
@@ -60,7 +62,7 @@ final class FaultProxy implements AutoCloseable {
         return name;
     }
 
-    Fault fault() {
+    synchronized Fault fault() {
         return fault;
     }
 
@@ -70,7 +72,15 @@ final class FaultProxy implements AutoCloseable {
      * fault leaves connections alone (as a peer that recovers does).
      */
     void set(Fault next) {
-        fault = next;
+        set(next, -1);
+    }
+
+    /** As {@link #set(Fault)}, for the next {@code connections} connections only (a transient fault), when positive. */
+    void set(Fault next, int connections) {
+        synchronized (this) {
+            fault = next;
+            remaining = connections;
+        }
         if (next == Fault.NONE) {
             return;
         }
@@ -88,10 +98,18 @@ final class FaultProxy implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            Fault now = fault;
+            Fault now = next();
             open.add(client);
             threads.execute(() -> handle(client, now));
         }
+    }
+
+    private synchronized Fault next() {
+        Fault now = fault;
+        if (now != Fault.NONE && remaining > 0 && --remaining == 0) {
+            fault = Fault.NONE;
+        }
+        return now;
     }
 
     private void handle(Socket client, Fault now) {
@@ -212,6 +230,6 @@ final class FaultProxy implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "proxy " + name + " :" + port() + " -> :" + upstreamPort + " (" + fault + ")";
+        return "proxy " + name + " :" + port() + " -> :" + upstreamPort + " (" + fault() + ")";
     }
 }

@@ -54,6 +54,11 @@ final class FaultWorld implements AutoCloseable {
     }
 
     void inject(Peer peer, FaultProxy.Fault fault) {
+        inject(peer, fault, 0);
+    }
+
+    /** Injects a fault; on a proxied peer with {@code connections > 0}, for that many connections only. */
+    void inject(Peer peer, FaultProxy.Fault fault, int connections) {
         if (fault == FaultProxy.Fault.NONE) {
             active.remove(peer);
         } else {
@@ -62,7 +67,7 @@ final class FaultWorld implements AutoCloseable {
         switch (peer) {
             case FILES -> files.set(fault != FaultProxy.Fault.NONE);
             case HSM -> hsm.set(fault != FaultProxy.Fault.NONE);
-            default -> proxies.get(peer).set(fault);
+            default -> proxies.get(peer).set(fault, connections > 0 ? connections : -1);
         }
     }
 
@@ -72,11 +77,9 @@ final class FaultWorld implements AutoCloseable {
         }
     }
 
-    boolean faulty(Peer peer) {
-        return active.containsKey(peer);
-    }
-
+    /** The faults in force now (a transient one ends by itself). */
     Map<Peer, FaultProxy.Fault> activeFaults() {
+        active.keySet().removeIf(p -> p.proxied() && proxies.get(p).fault() == FaultProxy.Fault.NONE);
         return Map.copyOf(active);
     }
 

@@ -94,9 +94,15 @@ final class InvariantChecker {
         } catch (ConditionTimeoutException e) {
             throw new Violation.Found(new Violation("I4", -1, left.get() + " (10 s after every fault was cleared)"));
         }
-        String objects = HsmObjects.check(creds, this::refresh);
-        if (objects != null) {
-            throw new Violation.Found(new Violation("I5", -1, objects));
+        // A revocation destroys the key before it records REVOKED: a mismatch must last to count.
+        AtomicReference<String> objects = new AtomicReference<>();
+        try {
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                objects.set(HsmObjects.check(creds, this::refresh));
+                return objects.get() == null;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new Violation.Found(new Violation("I5", -1, objects.get()));
         }
     }
 

@@ -70,11 +70,11 @@ sealed interface Op {
         }
     }
 
-    /** Injects a fault between Rotakey and one peer (NONE clears it). */
-    record Fault(Peer peer, FaultProxy.Fault fault) implements Op {
+    /** Injects a fault between Rotakey and one peer (NONE clears it), for the next {@code connections} only when positive. */
+    record Fault(Peer peer, FaultProxy.Fault fault, int connections) implements Op {
         @Override
         public String toString() {
-            return "fault " + peer + " " + fault;
+            return "fault " + peer + " " + fault + (connections > 0 ? " for " + connections + " connections" : "");
         }
     }
 

@@ -56,7 +56,7 @@ final class SequenceGenerator {
     private static Op fault(Random r) {
         Peer peer = Peer.values()[r.nextInt(Peer.values().length)];
         if (!peer.proxied()) {
-            return new Op.Fault(peer, FaultProxy.Fault.REFUSE);
+            return new Op.Fault(peer, FaultProxy.Fault.REFUSE, 0);
         }
         List<FaultProxy.Fault> choices = new ArrayList<>(List.of(FaultProxy.Fault.REFUSE, FaultProxy.Fault.REFUSE,
                 FaultProxy.Fault.DROP, FaultProxy.Fault.NONE));
@@ -68,6 +68,9 @@ final class SequenceGenerator {
             choices.addAll(List.of(FaultProxy.Fault.HTTP_500, FaultProxy.Fault.HTTP_401, FaultProxy.Fault.HTTP_403,
                     FaultProxy.Fault.HTTP_GARBAGE));
         }
-        return new Op.Fault(peer, choices.get(r.nextInt(choices.size())));
+        // A third of the network faults are transient: they hit the next few connections and clear themselves, so
+        // that a step fails and its clean-up (or a retry) then succeeds.
+        int connections = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 0;
+        return new Op.Fault(peer, choices.get(r.nextInt(choices.size())), connections);
     }
 }

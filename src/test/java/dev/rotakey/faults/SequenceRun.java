@@ -98,7 +98,7 @@ final class SequenceRun {
             d.restart();
             log.add(step + " " + op + " -> restarted");
         } else if (op instanceof Op.Fault o) {
-            world.inject(o.peer(), o.fault());
+            world.inject(o.peer(), o.fault(), o.connections());
         } else if (op instanceof Op.Heal) {
             world.healAll();
         }
