@@ -1,6 +1,7 @@
 package dev.rotakey.faults;
 
 import dev.rotakey.target.postgres.PostgresProbe;
+import dev.rotakey.target.redis.RedisProbe;
 import dev.rotakey.testing.VaultTestServer;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,10 +97,26 @@ final class FaultWorld implements AutoCloseable {
         }
     }
 
+    /** Drops what the runs left in the shared Redis server, PostgreSQL cluster and SoftHSM2 token. */
+    void dropRunObjects() {
+        dropTargetObjects("s");
+        Object users = RedisProbe.call("ACL", "USERS");
+        if (users instanceof List<?> names) {
+            for (Object n : names) {
+                String name = n instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(n);
+                if (name.startsWith("fm-s")) {
+                    RedisProbe.call("ACL", "DELUSER", name);
+                }
+            }
+        }
+        HsmObjects.deleteLeafKeys("rotakey-leaf-s");
+    }
+
     @Override
     public void close() {
         healAll();
         daemon.close();
+        dropRunObjects();
         proxies.values().forEach(FaultProxy::close);
         vault.close();
         hook.close();

@@ -75,6 +75,28 @@ final class HsmObjects {
         return wrong.isEmpty() ? null : String.join("; ", wrong);
     }
 
+    /**
+     * Deletes the leaf keys (and their certificate objects) the fault model's credentials left in the shared token,
+     * so that later tests do not pay for them in every object scan.
+     */
+    static void deleteLeafKeys(String aliasPrefix) {
+        String listing = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin",
+                SoftHsmTokens.USER_PIN, "--list-objects");
+        Set<String> ids = new TreeSet<>();
+        for (String object : SoftHsmTokens.objects(listing)) {
+            Matcher m = ID.matcher(object);
+            if (m.find() && new String(HexFormat.of().parseHex(m.group(1)), StandardCharsets.UTF_8).startsWith(aliasPrefix)) {
+                ids.add(m.group(1));
+            }
+        }
+        for (String id : ids) {
+            for (String type : List.of("privkey", "pubkey", "cert")) {
+                SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin", SoftHsmTokens.USER_PIN,
+                        "--delete-object", "--type", type, "--id", id);
+            }
+        }
+    }
+
     private static boolean live(String state) {
         return state.equals("CURRENT") || state.equals("PREVIOUS") || state.equals("PENDING");
     }
