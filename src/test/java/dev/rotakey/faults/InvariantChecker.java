@@ -33,6 +33,7 @@ final class InvariantChecker {
         for (ModelCredential m : creds) {
             checkStates(step, m);
             checkCurrentWorks(step, m, disturbed);
+            checkPreviousWorks(step, m, disturbed);
             checkNoReuse(step, m);
         }
         checkRemovalFailuresVisible(step, creds);
@@ -83,6 +84,7 @@ final class InvariantChecker {
             refresh(m);
             checkStates(-1, m);
             checkCurrentWorks(-1, m, Set.of());
+            checkPreviousWorks(-1, m, Set.of());
             checkNoReuse(-1, m);
         }
         AtomicReference<String> left = new AtomicReference<>();
@@ -142,6 +144,29 @@ final class InvariantChecker {
                 fail("I1", step, m.id() + " v" + v + " is CURRENT but does not work at " + b + " " + m.states
                         + "; latest rotation: " + latestRotation(m).map(r -> r.path("state").asText() + " "
                         + r.path("lastError").asText()).orElse("none"));
+            }
+        }
+    }
+
+    /**
+     * The grace period (DESIGN.md): a PREVIOUS version keeps working until its revokeAfter at the targets that can
+     * hold two versions at once (an alternating role pair, a Redis user, the consumer). Checked only well before
+     * revokeAfter, so that a revocation running on time is not mistaken for a failure.
+     */
+    private void checkPreviousWorks(int step, ModelCredential m, Set<Peer> disturbed) {
+        java.time.Instant soon = java.time.Instant.now().plusSeconds(5);
+        for (int v : m.inState("PREVIOUS")) {
+            java.time.Instant due = m.revokeAfter.get(v);
+            Optional<String> secret = world.hook.lastDelivered(m.id(), v);
+            if (due == null || due.isBefore(soon) || secret.isEmpty()) {
+                continue;
+            }
+            for (CredentialKind.Binding b : m.kind.bindings) {
+                boolean twoSlots = b == CredentialKind.Binding.PG_ALTERNATING || b == CredentialKind.Binding.REDIS;
+                if (twoSlots && !disturbed.contains(ModelCredential.peerOf(b)) && !world.probe.works(m.kind, b, m.names, secret.get())) {
+                    fail("GRACE", step, m.id() + " v" + v + " is PREVIOUS until " + due + " but no longer works at " + b
+                            + " " + m.states);
+                }
             }
         }
     }

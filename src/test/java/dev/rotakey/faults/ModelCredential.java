@@ -17,9 +17,15 @@ final class ModelCredential {
     boolean decommissioned;
     /** version → state, as the API showed it last. */
     Map<Integer, String> states = new TreeMap<>();
+    /** version → its revokeAfter, for versions that have one. */
+    Map<Integer, java.time.Instant> revokeAfter = new TreeMap<>();
+    final String grace;
 
-    ModelCredential(int c, CredentialKind kind, boolean acknowledged, String prefix) {
+    ModelCredential(int c, CredentialKind kind, boolean acknowledged, boolean longGrace, String prefix) {
         this.c = c;
+        // A short grace period lets scheduled revocations happen within a sequence; a long one lets the model see
+        // whether the PREVIOUS version keeps working during it.
+        this.grace = longGrace ? "PT30S" : "PT0.3S";
         this.kind = kind;
         this.acknowledged = acknowledged;
         this.names = TargetProbe.Names.of(prefix, c);
@@ -44,9 +50,9 @@ final class ModelCredential {
             });
         }
         StringBuilder b = new StringBuilder("{\"id\":\"" + id() + "\",\"agent\":\"" + agent + "\",\"type\":\"" + kind.type
-                + "\",\"backend\":\"" + kind.backend + "\",\"gracePeriod\":\"PT0.3S\"");
+                + "\",\"backend\":\"" + kind.backend + "\",\"gracePeriod\":\"" + grace + "\"");
         if (acknowledged) {
-            b.append(",\"revokeWhen\":\"acknowledged\",\"consumers\":[\"app\"],\"maxGracePeriod\":\"PT3S\"");
+            b.append(",\"revokeWhen\":\"acknowledged\",\"consumers\":[\"app\"]");
         }
         if (kind.certificate()) {
             b.append(",\"ca\":\"agents-ca\",\"validity\":\"PT1H\"");
@@ -60,10 +66,15 @@ final class ModelCredential {
     /** Reads the versions from a credential view. */
     void read(JsonNode view) {
         Map<Integer, String> m = new TreeMap<>();
+        Map<Integer, java.time.Instant> r = new TreeMap<>();
         for (JsonNode v : view.path("versions")) {
             m.put(v.get("version").asInt(), v.get("state").asText());
+            if (v.hasNonNull("revokeAfter")) {
+                r.put(v.get("version").asInt(), java.time.Instant.parse(v.get("revokeAfter").asText()));
+            }
         }
         states = m;
+        revokeAfter = r;
     }
 
     List<Integer> inState(String state) {

@@ -7,10 +7,11 @@ package dev.rotakey.faults;
  */
 sealed interface Op {
     /** Creates credential {@code c} of a kind; {@code acknowledged} makes revocation wait for consumer acks. */
-    record Create(int c, CredentialKind kind, boolean acknowledged) implements Op {
+    record Create(int c, CredentialKind kind, boolean acknowledged, boolean longGrace) implements Op {
         @Override
         public String toString() {
-            return "create c" + c + " " + kind + (acknowledged ? " revokeWhen=acknowledged" : " grace=PT0.3S");
+            return "create c" + c + " " + kind + (longGrace ? " grace=PT30S" : " grace=PT0.3S")
+                    + (acknowledged ? " revokeWhen=acknowledged" : "");
         }
     }
 

@@ -50,7 +50,7 @@ final class SequenceGenerator {
 
     private static Op create(Random r, int c) {
         CredentialKind[] kinds = CredentialKind.values();
-        return new Op.Create(c, kinds[r.nextInt(kinds.length)], r.nextInt(4) == 0);
+        return new Op.Create(c, kinds[r.nextInt(kinds.length)], r.nextInt(4) == 0, r.nextBoolean());
     }
 
     private static Op fault(Random r) {

@@ -109,7 +109,7 @@ final class SequenceRun {
             return;
         }
         FaultDaemon d = world.daemon;
-        ModelCredential m = new ModelCredential(o.c(), o.kind(), o.acknowledged(), prefix);
+        ModelCredential m = new ModelCredential(o.c(), o.kind(), o.acknowledged(), o.longGrace(), prefix);
         note(step, o, d.post("/api/v1/agents", "{\"id\":\"" + m.agent + "\",\"owner\":\"faults@example.com\"}"));
         FaultDaemon.Answer b = d.post("/api/v1/credentials", m.createBody());
         note(step, o, b);
