@@ -150,12 +150,14 @@ final class InvariantChecker {
 
     /**
      * The grace period (DESIGN.md): a PREVIOUS version keeps working until its revokeAfter at the targets that can
-     * hold two versions at once (an alternating role pair, a Redis user, the consumer). Checked only well before
-     * revokeAfter, so that a revocation running on time is not mistaken for a failure.
+     * hold two versions at once (an alternating role pair, a Redis user). Only the newest PREVIOUS version: a
+     * role pair cannot keep three versions working (a second rotation within the grace period; see the report).
+     * Checked only well before revokeAfter, so that a revocation running on time is not mistaken for a failure.
      */
     private void checkPreviousWorks(int step, ModelCredential m, Set<Peer> disturbed) {
         java.time.Instant soon = java.time.Instant.now().plusSeconds(5);
-        for (int v : m.inState("PREVIOUS")) {
+        List<Integer> previous = m.inState("PREVIOUS");
+        for (int v : previous.isEmpty() ? List.<Integer>of() : List.of(previous.get(previous.size() - 1))) {
             java.time.Instant due = m.revokeAfter.get(v);
             Optional<String> secret = world.hook.lastDelivered(m.id(), v);
             if (due == null || due.isBefore(soon) || secret.isEmpty()) {
