@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * invariants I1–I6 of docs/design.md are checked against the targets themselves. A failing sequence is shrunk
  * (delta debugging) and printed with its seed.
  *
- * <p>CI: {@code ./scripts/test.sh -Dtest=FaultModelTest} runs 200 sequences (seeds 1…200) within a budget of
- * 300 s. Replay one: {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}. Soak:
+ * <p>CI: {@code ./scripts/test.sh -Dtest=FaultModelTest} runs up to 200 sequences (seeds 1…200) and stops starting
+ * new ones after 300 s (on a 2-core machine about 45 fit: each step waits for real retries and probes real targets). Replay one: {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}. Soak:
  * {@code scripts/soak.sh --minutes 60}. Other knobs: {@code rotakey.faults.sequences}, {@code .baseSeed},
  * {@code .budgetSeconds}, {@code .minutes} (run until then, random base seed), {@code .shrinkRuns}. Findings are
  * also written to {@code target/fault-model-report.txt}.
