@@ -79,13 +79,13 @@ final class HsmObjects {
      * Deletes the leaf keys (and their certificate objects) the fault model's credentials left in the shared token,
      * so that later tests do not pay for them in every object scan.
      */
-    static void deleteLeafKeys(String aliasPrefix) {
+    static void deleteLeafKeys(Pattern aliases) {
         String listing = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin",
                 SoftHsmTokens.USER_PIN, "--list-objects");
         Set<String> ids = new TreeSet<>();
         for (String object : SoftHsmTokens.objects(listing)) {
             Matcher m = ID.matcher(object);
-            if (m.find() && new String(HexFormat.of().parseHex(m.group(1)), StandardCharsets.UTF_8).startsWith(aliasPrefix)) {
+            if (m.find() && aliases.matcher(new String(HexFormat.of().parseHex(m.group(1)), StandardCharsets.UTF_8)).matches()) {
                 ids.add(m.group(1));
             }
         }
