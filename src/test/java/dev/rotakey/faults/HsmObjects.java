@@ -91,8 +91,12 @@ final class HsmObjects {
         }
         for (String id : ids) {
             for (String type : List.of("privkey", "pubkey", "cert")) {
-                SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin", SoftHsmTokens.USER_PIN,
-                        "--delete-object", "--type", type, "--id", id);
+                try {
+                    SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin", SoftHsmTokens.USER_PIN,
+                            "--delete-object", "--type", type, "--id", id);
+                } catch (IllegalStateException e) {
+                    // no object of this type under that id: nothing to delete
+                }
             }
         }
     }
