@@ -1,0 +1,125 @@
+package dev.rotakey.faults;
+
+import dev.rotakey.target.postgres.PostgresProbe;
+import dev.rotakey.target.redis.RedisProbe;
+import dev.rotakey.testing.VaultTestServer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one fault-model test class runs against: the real daemon, the real PostgreSQL and Redis, the
+ * webhook consumer and the Vault double, each behind a fault proxy, and the fault switches of the local-files
+ * target and the SoftHSM2 backend.
+ */
+final class FaultWorld implements AutoCloseable {
+    final ConsumerHook hook;
+    final VaultTestServer vault;
+    final FaultDaemon daemon;
+    final TargetProbe probe;
+    private final Map<Peer, FaultProxy> proxies = new EnumMap<>(Peer.class);
+    private final Map<Peer, FaultProxy.Fault> active = new EnumMap<>(Peer.class);
+    private final FailingTarget.Switch files = new FailingTarget.Switch();
+    private final FailingKeyBackend.Switch hsm = new FailingKeyBackend.Switch();
+
+    FaultWorld(Path dir) throws IOException {
+        // A fixed shared secret: the consumer is a test peer, and the secret's strength is not under test.
+        byte[] secret = "fault-model-webhook-secret-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+        Files.createDirectories(dir);
+        Path hookSecret = dir.resolve("hook.key");
+        Files.write(hookSecret, secret);
+        hook = new ConsumerHook(secret);
+        vault = VaultTestServer.start();
+        vault.enableAppRole("rotakey", "s3cret-id", Duration.ofHours(1), true, Duration.ofHours(24));
+        Path secretId = dir.resolve("vault-secret-id");
+        Files.writeString(secretId, "s3cret-id\n");
+        int vaultPort = Integer.parseInt(vault.address().substring(vault.address().lastIndexOf(':') + 1));
+        proxies.put(Peer.HOOK, new FaultProxy("hook", hook.port()));
+        proxies.put(Peer.POSTGRES, new FaultProxy("postgres", 5432));
+        proxies.put(Peer.REDIS, new FaultProxy("redis", 6379));
+        proxies.put(Peer.VAULT_KV, new FaultProxy("vault-kv", vaultPort));
+        proxies.put(Peer.VAULT_TRANSIT, new FaultProxy("vault-transit", vaultPort));
+        daemon = new FaultDaemon(dir, new FaultDaemon.Peers(proxies.get(Peer.HOOK).port(), proxies.get(Peer.POSTGRES).port(),
+                proxies.get(Peer.REDIS).port(), proxies.get(Peer.VAULT_KV).port(), proxies.get(Peer.VAULT_TRANSIT).port(),
+                hookSecret, secretId), files, hsm);
+        probe = new TargetProbe(daemon.delivered(), vault.address(), vault.rootToken(), hook);
+    }
+
+    void inject(Peer peer, FaultProxy.Fault fault) {
+        inject(peer, fault, 0);
+    }
+
+    /** Injects a fault; on a proxied peer with {@code connections > 0}, for that many connections only. */
+    void inject(Peer peer, FaultProxy.Fault fault, int connections) {
+        if (fault == FaultProxy.Fault.NONE) {
+            active.remove(peer);
+        } else {
+            active.put(peer, fault);
+        }
+        switch (peer) {
+            case FILES -> files.set(fault != FaultProxy.Fault.NONE);
+            case HSM -> hsm.set(fault != FaultProxy.Fault.NONE);
+            default -> proxies.get(peer).set(fault, connections > 0 ? connections : -1);
+        }
+    }
+
+    void healAll() {
+        for (Peer p : Peer.values()) {
+            inject(p, FaultProxy.Fault.NONE);
+        }
+    }
+
+    /** The faults in force now (a transient one ends by itself). */
+    Map<Peer, FaultProxy.Fault> activeFaults() {
+        active.keySet().removeIf(p -> p.proxied() && proxies.get(p).fault() == FaultProxy.Fault.NONE);
+        return Map.copyOf(active);
+    }
+
+    /** Drops the PostgreSQL roles and Redis users that sequences with this prefix created. */
+    void dropTargetObjects(String prefix) {
+        String like = ("fm_" + prefix).replace('-', '_');
+        try (Connection c = DriverManager.getConnection(PostgresProbe.URL, "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE '"
+                    + like + "%' LOOP EXECUTE format('DROP ROLE %I', r.rolname); END LOOP; END $$");
+        } catch (SQLException e) {
+            // left-over roles are harmless: every run uses fresh names
+        }
+    }
+
+    /** Drops what the runs left in the shared Redis server, PostgreSQL cluster and SoftHSM2 token. */
+    void dropRunObjects() {
+        dropTargetObjects("s");
+        Object users = RedisProbe.call("ACL", "USERS");
+        if (users instanceof List<?> names) {
+            for (Object n : names) {
+                String name = n instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(n);
+                if (name.startsWith("fm-s")) {
+                    RedisProbe.call("ACL", "DELUSER", name);
+                }
+            }
+        }
+        // Only the fault model's own credentials (s<seed>r<run>-c<n>): the token is shared with other tests.
+        HsmObjects.deleteLeafKeys(java.util.regex.Pattern.compile("rotakey-leaf-s\\d+r\\d+-c\\d+-.*"));
+    }
+
+    @Override
+    public void close() {
+        healAll();
+        daemon.close();
+        dropRunObjects();
+        proxies.values().forEach(FaultProxy::close);
+        vault.close();
+        hook.close();
+    }
+}
