@@ -95,7 +95,10 @@ public final class RotationWorkflow {
 
     /**
      * The versions that change when {@code pendingVersion} is promoted: it becomes CURRENT, and the
-     * old CURRENT becomes PREVIOUS, to be revoked after {@code grace} (or at once in an emergency).
+     * old CURRENT becomes PREVIOUS, to be revoked after {@code grace} (or at once in an emergency). An
+     * older PREVIOUS version still in its grace period is due at once: only the CURRENT version and one
+     * PREVIOUS are ever live, since a two-slot target (alternating roles, a file and its backup) has
+     * already given the older one's slot to the new version.
      *
      * @throws IllegalStateException when the versions do not allow the promotion
      */
@@ -103,6 +106,7 @@ public final class RotationWorkflow {
                                            Duration grace, boolean emergency) {
         CredentialVersion pending = null;
         CredentialVersion current = null;
+        List<CredentialVersion> older = new ArrayList<>();
         for (CredentialVersion v : versions) {
             if (v.state() == VersionState.PENDING) {
                 if (pending != null || v.version() != pendingVersion) {
@@ -114,6 +118,8 @@ public final class RotationWorkflow {
                     throw new IllegalStateException("two CURRENT versions of " + v.credentialId());
                 }
                 current = v;
+            } else if (v.state() == VersionState.PREVIOUS && (v.revokeAfter() == null || v.revokeAfter().isAfter(now))) {
+                older.add(v.withPromotion(v.promotedAt(), now));
             }
         }
         if (pending == null) {
@@ -125,6 +131,7 @@ public final class RotationWorkflow {
             Instant revokeAfter = emergency ? now : now.plus(grace);
             changes.add(current.moveTo(VersionState.PREVIOUS).withPromotion(current.promotedAt(), revokeAfter));
         }
+        changes.addAll(older);
         return changes;
     }
 

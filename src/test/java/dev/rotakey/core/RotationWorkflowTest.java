@@ -467,8 +467,12 @@ class RotationWorkflowTest {
             });
         }
 
+        /**
+         * Only CURRENT and one PREVIOUS stay live (as AWS Secrets Manager's AWSCURRENT and AWSPREVIOUS): a two-slot
+         * target has already given the older PREVIOUS version's slot to the new one, so its grace ends now.
+         */
         @Test
-        void olderPreviousAndFinalVersionsAreLeftAlone() {
+        void anOlderPreviousVersionStillInItsGraceIsDueAtOnceAndFinalVersionsAreLeftAlone() {
             CredentialVersion v1 = version(1, VersionState.REVOKED, T0.minus(Duration.ofDays(90)), T0.minus(Duration.ofDays(59)));
             CredentialVersion v2 = version(2, VersionState.FAILED, null, null);
             CredentialVersion v3 = version(3, VersionState.PREVIOUS, T0.minus(Duration.ofDays(60)), T0.plusSeconds(5));
@@ -478,9 +482,11 @@ class RotationWorkflowTest {
 
             List<CredentialVersion> changes = workflow.promote(all, 5, T0, GRACE, false);
 
-            assertThat(changes).extracting(CredentialVersion::version).containsExactly(5, 4);
+            assertThat(changes).extracting(CredentialVersion::version).containsExactly(5, 4, 3);
+            assertThat(changes.get(2).state()).isEqualTo(VersionState.PREVIOUS);
+            assertThat(changes.get(2).revokeAfter()).isEqualTo(T0);
+            assertThat(changes.get(2).promotedAt()).isEqualTo(v3.promotedAt());
             assertThat(all).containsExactly(v1, v2, v3, v4, v5);
-            assertThat(v3.state()).isEqualTo(VersionState.PREVIOUS);
             assertThat(v3.revokeAfter()).isEqualTo(T0.plusSeconds(5));
         }
 
