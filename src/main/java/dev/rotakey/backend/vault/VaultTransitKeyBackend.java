@@ -19,6 +19,8 @@ import java.security.PublicKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -90,6 +92,10 @@ public final class VaultTransitKeyBackend implements KeyBackend {
 
     private volatile Connection connection;
     private volatile State state = new State(NOT_STARTED, Kind.UNAVAILABLE);
+    /** When an operation may next try to connect while offline; see {@link #online}. */
+    private Instant nextConnectAttempt = Instant.MIN;
+
+    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(2);
 
     VaultTransitKeyBackend(String name, VaultSession session, String mount, String hmacKey, Clock clock) {
         this.name = name;
@@ -559,10 +565,26 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         }
     }
 
+    /**
+     * The open connection; while there is none (Vault unreachable or the login refused at start, or since),
+     * an operation tries to connect again, at most once per {@link #RECONNECT_INTERVAL}. Unlike a token's
+     * PIN, a refused AppRole or token login locks nothing out, and without this a backend that was down when
+     * the daemon started stayed down after Vault recovered, so no rotation on it could succeed again (I3).
+     */
     private Connection online(String operation) {
         Connection c = connection;
         if (c != null) {
             return c;
+        }
+        synchronized (this) {
+            if (connection == null && !closed && state.status() != NOT_STARTED
+                    && !clock.instant().isBefore(nextConnectAttempt)) {
+                nextConnectAttempt = clock.instant().plus(RECONNECT_INTERVAL);
+                connect();
+            }
+            if (connection != null) {
+                return connection;
+            }
         }
         State s = state;
         String message = operation + " on key backend '" + name + "' failed: " + s.status().message();

@@ -379,6 +379,29 @@ class VaultTransitKeyBackendTest {
         assertThat(backend.randomBytes(4)).hasSize(4);
     }
 
+    /**
+     * Found by the fault model: a backend offline since start stayed offline after Vault recovered, since only
+     * {@code reconnect()} connected again and nothing calls it. Operations now try again, once per interval.
+     */
+    @Test
+    void aBackendOfflineSinceStartConnectsAgainOnItsOwnOnceVaultIsBack() {
+        backend.close();
+        vault.seal();
+        VaultFixtures.MovingClock clock = new VaultFixtures.MovingClock(java.time.Instant.parse("2026-12-06T03:00:00Z"));
+        backend = VaultFixtures.withTimeouts(VaultFixtures.tokenConfig(vault.address(), tmp, vault.rootToken()))
+                .build("vault", clock);
+        backend.start();
+        assertThatThrownBy(() -> backend.randomBytes(4)).isInstanceOf(KeyBackendUnavailableException.class);
+
+        vault.unseal();
+        // Not at every call: once per interval, so a fleet of failing rotations does not hammer Vault's login.
+        assertThatThrownBy(() -> backend.randomBytes(4)).isInstanceOf(KeyBackendUnavailableException.class);
+        assertThat(backend.status().healthy()).isFalse();
+        clock.advance(VaultTransitKeyBackend.RECONNECT_INTERVAL);
+        assertThat(backend.randomBytes(4)).hasSize(4);
+        assertThat(backend.status().healthy()).isTrue();
+    }
+
     @Test
     void aDeniedHmacKeyAtStartIsReportedAsPermissionDenied() {
         backend.close();
