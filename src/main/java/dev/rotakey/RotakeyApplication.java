@@ -27,6 +27,8 @@ import dev.rotakey.health.DatabaseHealthCheck;
 import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
+import dev.rotakey.http.HttpHardening;
+import dev.rotakey.http.WireLogging;
 import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.InstrumentedKeyBackend;
@@ -160,6 +162,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     @Override
     public void run(RotakeyConfiguration config, Environment environment) throws Exception {
+        WireLogging.install();
         Path dataDir = Path.of(config.getDataDir());
         createPrivateDirectory(dataDir, "dataDir");
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -277,6 +280,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new CertificateAuthorityResource(authorities));
         environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::pausedOrUnknown)));
 
+        HttpHardening.install(environment, config.getHttp());
         environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
