@@ -75,7 +75,7 @@ final class QueryString {
             char c = s.charAt(i);
             if (c == '%') {
                 if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0 || Character.digit(s.charAt(i + 2), 16) < 0) {
-                    throw new MalformedException("malformed percent-encoding in the query: '%' must be followed by two hex digits");
+                    throw new MalformedException("the query has a malformed percent-encoding: '%' must be followed by two hex digits");
                 }
                 bytes.put((byte) Integer.parseInt(s, i + 1, i + 3, 16));
                 i += 2;

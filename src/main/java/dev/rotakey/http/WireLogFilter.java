@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import org.slf4j.Marker;
+import org.slf4j.helpers.MessageFormatter;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -40,28 +41,19 @@ public final class WireLogFilter extends TurboFilter {
         if (level != null && level.toInt() < Level.INFO_INT && isWireLogger(logger.getName())) {
             return FilterReply.DENY;
         }
-        // Levels are unknown when logback asks "is DEBUG enabled?" (format null): only real events are scanned.
-        if (format != null && (carriesSecret(format) || carriesSecret(params))) {
-            return FilterReply.DENY;
+        // Turbo filters see every call, enabled or not (and "is DEBUG enabled?" asks with no format): only
+        // events that will be logged are scanned, and only they are formatted.
+        if (format == null || level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
+            return FilterReply.NEUTRAL;
         }
-        return FilterReply.NEUTRAL;
+        String text = params == null || params.length == 0 ? format
+                : MessageFormatter.arrayFormat(format, params).getMessage();
+        return carriesSecret(text) ? FilterReply.DENY : FilterReply.NEUTRAL;
     }
 
     static boolean isWireLogger(String name) {
         for (String prefix : WIRE_LOGGERS) {
             if (name.startsWith(prefix) && (name.length() == prefix.length() || name.charAt(prefix.length()) == '.')) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean carriesSecret(Object[] params) {
-        if (params == null) {
-            return false;
-        }
-        for (Object p : params) {
-            if (p instanceof CharSequence s && carriesSecret(s.toString())) {
                 return true;
             }
         }
