@@ -184,7 +184,7 @@ public final class RunningDaemon implements AutoCloseable {
     }
 
     /** What the delivered file of a binding holds now. */
-    String delivered(String relativePath) {
+    public String delivered(String relativePath) {
         try {
             return Files.readString(dataDir.resolve("delivered").resolve(relativePath), StandardCharsets.UTF_8);
         } catch (IOException e) {
