@@ -28,6 +28,7 @@ import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
 import dev.rotakey.http.HttpHardening;
+import dev.rotakey.http.LogLevelTaskGuard;
 import dev.rotakey.http.WireLogging;
 import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
@@ -294,6 +295,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("task-status", new TaskResponseFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
+        environment.admin().addFilter("log-level-guard", new LogLevelTaskGuard())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/log-level");
 
         environment.admin().addTask(new RotateTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new RevokeTask(rotations, audit, environment.getObjectMapper()));

@@ -70,6 +70,10 @@ public final class RawHttp {
 
     static Reply parse(byte[] raw, long millis) {
         String text = new String(raw, StandardCharsets.UTF_8);
+        // Interim answers (100 Continue) come before the real one.
+        while (text.startsWith("HTTP/1.1 1") && text.indexOf("\r\n\r\n") > 0) {
+            text = text.substring(text.indexOf("\r\n\r\n") + 4);
+        }
         int end = text.indexOf("\r\n\r\n");
         if (!text.startsWith("HTTP/1.1 ") || end < 0) {
             return new Reply(-1, Map.of(), text, millis);
