@@ -2,6 +2,8 @@ package dev.rotakey.http;
 
 import io.dropwizard.core.setup.Environment;
 import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 import java.util.EnumSet;
 
@@ -23,7 +25,15 @@ public final class HttpHardening {
         environment.getApplicationContext().setErrorHandler(new JsonErrorHandler());
         environment.getAdminContext().setErrorHandler(new JsonErrorHandler());
         // Requests refused before they reach a context (a malformed request line, headers too large) are
-        // answered by the server's own error handler, which Dropwizard creates when it builds the server.
-        environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ServerJsonErrorHandler()));
+        // answered by the server's own error handler, which Dropwizard creates when it builds the server: it is
+        // replaced as the server starts, before the connectors open.
+        environment.lifecycle().addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(LifeCycle event) {
+                if (event instanceof Server server) {
+                    server.setErrorHandler(new ServerJsonErrorHandler());
+                }
+            }
+        });
     }
 }

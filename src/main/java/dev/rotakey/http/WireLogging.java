@@ -19,9 +19,12 @@ public final class WireLogging {
     /** Idempotent: a context has at most one {@link WireLogFilter}. */
     public static void install() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
-        if (!(factory instanceof LoggerContext context)) {
-            return;
+        if (factory instanceof LoggerContext context) {
+            install(context);
         }
+    }
+
+    static void install(LoggerContext context) {
         synchronized (WireLogging.class) {
             addFilter(context);
             if (context.getCopyOfListenerList().stream().noneMatch(l -> l instanceof Reinstaller)) {

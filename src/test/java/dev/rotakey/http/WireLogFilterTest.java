@@ -6,7 +6,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,12 +48,14 @@ class WireLogFilterTest {
 
     @Test
     void staysInstalledAfterTheContextIsReset() {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        WireLogging.install();
-        WireLogging.install();
+        // A context of its own: resetting the global one would drop the appenders other tests rely on.
+        LoggerContext context = new LoggerContext();
+        WireLogging.install(context);
+        WireLogging.install(context);
         assertThat(context.getTurboFilterList()).filteredOn(f -> f instanceof WireLogFilter).hasSize(1);
         // What Dropwizard does when it applies the logging: section.
         context.reset();
         assertThat(context.getTurboFilterList()).filteredOn(f -> f instanceof WireLogFilter).hasSize(1);
+        context.stop();
     }
 }
