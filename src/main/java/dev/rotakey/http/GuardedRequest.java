@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 /**
  * A request whose body was read in full (within the size limit) and whose query was decoded strictly by
  * {@link RequestGuardFilter}: servlets read exactly the bytes and parameters that were checked, and no
- * I/O failure or decoding error can surface inside them. Parameters come from the query only.
+ * I/O failure or decoding error can surface inside them. Parameters come from the query and a form body.
  */
 final class GuardedRequest extends HttpServletRequestWrapper {
     private final byte[] body;

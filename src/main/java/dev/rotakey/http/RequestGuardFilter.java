@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  * The first filter of both ports: refuses, with a JSON 4xx, what no servlet should have to cope with —
  * an ambiguous path (400), a method the port does not serve (405 with {@code Allow}), a query that does not
  * decode (400), a body over the size limit (413), or one shorter than announced (400, or 408 when the client
- * stalls). What passes reaches the servlets as a {@link GuardedRequest}: body read, query decoded.
+ * stalls). What passes reaches the servlets as a {@link GuardedRequest}: body read, query (and form body) decoded.
  */
 public final class RequestGuardFilter implements Filter {
     /** Which methods a port serves, by normalised path. */
@@ -89,6 +89,20 @@ public final class RequestGuardFilter implements Filter {
                     ? "the request body did not arrive in time"
                     : "the request body ended before its announced length");
             return;
+        }
+        String type = request.getContentType();
+        if (body.length > 0 && type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            // As the servlet API does: a form body's parameters follow the query's.
+            try {
+                Map<String, List<String>> merged = new java.util.LinkedHashMap<>(query);
+                QueryString.parse(new String(body, java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .forEach((name, values) -> merged.merge(name, values,
+                                (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).toList()));
+                query = merged;
+            } catch (QueryString.MalformedException e) {
+                HttpRefusal.send(response, 400, "the form body: " + e.getMessage());
+                return;
+            }
         }
         chain.doFilter(new GuardedRequest(request, body, query), resp);
     }

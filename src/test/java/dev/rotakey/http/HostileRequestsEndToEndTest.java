@@ -152,6 +152,18 @@ class HostileRequestsEndToEndTest {
     }
 
     @Test
+    void aTaskStillTakesItsParametersFromAFormBody() {
+        RawHttp.Reply r = RawHttp.send(admin, RawHttp.request("POST", "/tasks/rotate", daemon.token(),
+                "application/x-www-form-urlencoded", "credential=no-such-credential"));
+        assertThat(r.status()).as(r.body()).isEqualTo(404);
+        assertThat(r.body()).contains("no-such-credential");
+        r = RawHttp.send(admin, RawHttp.request("POST", "/tasks/rotate", daemon.token(),
+                "application/x-www-form-urlencoded", "credential=%ff"));
+        assertJsonRefusal(r, "bad form body");
+        assertThat(r.status()).isEqualTo(400);
+    }
+
+    @Test
     void bodiesOverTheLimitAre413OnBothPorts() {
         String token = daemon.token();
         // Announced: refused at once, before the body is sent.
