@@ -76,13 +76,13 @@ final class GuardedRequest extends HttpServletRequestWrapper {
             throw new IllegalStateException("getInputStream() was called");
         }
         Charset charset = StandardCharsets.UTF_8;
-        String declared = getCharacterEncoding();
         try {
+            String declared = getCharacterEncoding();
             if (declared != null && Charset.isSupported(declared)) {
                 charset = Charset.forName(declared);
             }
-        } catch (java.nio.charset.IllegalCharsetNameException e) {
-            // A nonsense charset name: read as UTF-8, as for none.
+        } catch (IllegalArgumentException e) {
+            // An unknown or nonsense charset name (Jetty throws for one): read as UTF-8, as for none.
         }
         return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), charset));
     }

@@ -90,7 +90,8 @@ public final class RequestGuardFilter implements Filter {
                     : "the request body ended before its announced length");
             return;
         }
-        String type = request.getContentType();
+        // The header itself: Jetty's getContentType() throws for a charset it does not know ("charset=foo").
+        String type = request.getHeader("Content-Type");
         if (body.length > 0 && type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             // As the servlet API does: a form body's parameters follow the query's.
             try {
