@@ -224,6 +224,13 @@ class HostileRequestsEndToEndTest {
         r = RawHttp.send(app, "POST /api/v1/agents HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
                 + "Connection: close\r\n\r\nab");
         assertJsonRefusal(r, "two lengths");
+        for (String framing : List.of("Content-Length: 12", "Transfer-Encoding: chunked")) {
+            String body = framing.startsWith("Content") ? "{\"id\":\"ab\"}" : "c\r\n{\"id\":\"ab\"}\r\n0\r\n\r\n";
+            r = RawHttp.send(app, "POST /api/v1/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + daemon.token()
+                    + "\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n" + framing
+                    + "\r\nConnection: close\r\n\r\n" + body);
+            assertJsonRefusal(r, "not gzip, " + framing);
+        }
         r = RawHttp.send(app, "GET /api/v1/agents%zz HTTP/1.1\r\nHost: x\r\nAccept: image/png\r\nConnection: close\r\n\r\n");
         assertJsonRefusal(r, "bad escape");
     }
