@@ -27,6 +27,9 @@ import dev.rotakey.health.DatabaseHealthCheck;
 import dev.rotakey.health.FailedRotationsHealthCheck;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.health.SchedulerHealthCheck;
+import dev.rotakey.http.HttpHardening;
+import dev.rotakey.http.LogLevelTaskGuard;
+import dev.rotakey.http.WireLogging;
 import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.InstrumentedKeyBackend;
@@ -161,6 +164,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     @Override
     public void run(RotakeyConfiguration config, Environment environment) throws Exception {
+        WireLogging.install();
         Path dataDir = Path.of(config.getDataDir());
         createPrivateDirectory(dataDir, "dataDir");
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -280,6 +284,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new CertificateAuthorityResource(authorities));
         environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::pausedOrUnknown)));
 
+        HttpHardening.install(environment, config.getHttp());
         environment.servlets().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
@@ -293,6 +298,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("task-status", new TaskResponseFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
+        environment.admin().addFilter("log-level-guard", new LogLevelTaskGuard())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/log-level");
 
         environment.admin().addTask(new RotateTask(rotations, audit, environment.getObjectMapper()));
         environment.admin().addTask(new RevokeTask(rotations, audit, environment.getObjectMapper()));

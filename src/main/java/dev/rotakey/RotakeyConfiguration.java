@@ -10,6 +10,7 @@ import dev.rotakey.config.DatabaseFactory;
 import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
+import dev.rotakey.http.HttpLimitsFactory;
 import dev.rotakey.target.TargetFactory;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.validation.ValidationMethod;
@@ -67,6 +68,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private PrometheusFactory prometheus = new PrometheusFactory();
+
+    @Valid
+    @NotNull
+    private HttpLimitsFactory http = new HttpLimitsFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -174,6 +179,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setPrometheus(PrometheusFactory prometheus) {
         this.prometheus = prometheus;
+    }
+
+    @JsonProperty
+    public HttpLimitsFactory getHttp() {
+        return http;
+    }
+
+    @JsonProperty
+    public void setHttp(HttpLimitsFactory http) {
+        this.http = http;
     }
 
     @JsonIgnore

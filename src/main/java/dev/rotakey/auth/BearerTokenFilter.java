@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ErrorBody;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.http.RequestPaths;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -21,7 +22,8 @@ import java.util.Optional;
 /**
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
  * <token>} except the listed public paths, and a version's ack, which may present that version's secret
- * instead (checked by its resource). Refusals answer 401 with a JSON body and are audited.
+ * instead (checked by its resource). Decisions are made on the normalised path the container routes by.
+ * Refusals answer 401 with a JSON body and are audited.
  */
 public final class BearerTokenFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
@@ -63,7 +65,9 @@ public final class BearerTokenFilter implements Filter {
     public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) resp;
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        // The path the container routes, never the raw URI: "/ping/../healthcheck" starts with "/ping" but is
+        // served by the health check. (RequestGuardFilter refuses such raw paths before this filter anyway.)
+        String path = RequestPaths.normalised(request);
         if (publicPrefixes.stream().anyMatch(path::startsWith)) {
             chain.doFilter(req, resp);
             return;

@@ -33,6 +33,11 @@ public record Operator(String name, String role) {
         return op;
     }
 
+    /** The operator of the request on this thread, or empty if none was authenticated. */
+    public static java.util.Optional<Operator> findCurrent() {
+        return java.util.Optional.ofNullable(CURRENT.get());
+    }
+
     static void setCurrent(Operator op) {
         if (op == null) {
             CURRENT.remove();

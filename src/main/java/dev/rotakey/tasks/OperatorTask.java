@@ -36,8 +36,15 @@ public abstract class OperatorTask extends Task {
     @Override
     public final void execute(Map<String, List<String>> parameters, PrintWriter output) throws Exception {
         Object body;
+        Optional<Operator> operator = Operator.findCurrent();
         try {
-            body = run(parameters, Operator.current());
+            if (operator.isEmpty()) {
+                // Only reachable if the bearer filter let a request through unauthenticated: refuse, never run.
+                TaskResponseFilter.setStatus(401);
+                body = new ErrorBody(401, "missing Authorization header: use 'Authorization: Bearer <token>'", null);
+            } else {
+                body = run(parameters, operator.get());
+            }
         } catch (RejectedException e) {
             int status = RejectedExceptionMapper.status(e.kind());
             TaskResponseFilter.setStatus(status);
@@ -45,8 +52,8 @@ public abstract class OperatorTask extends Task {
         } catch (RuntimeException e) {
             LOG.error("task {} failed", getName(), e);
             TaskResponseFilter.setStatus(503);
-            body = new ErrorBody(503, "task " + getName() + " could not complete: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);
+            // The log has the exception; the answer names no class (hostile callers learn nothing of the code).
+            body = new ErrorBody(503, "task " + getName() + " could not complete; see the daemon's log", null);
         }
         output.write(mapper.writeValueAsString(body));
         output.write('\n');

@@ -36,7 +36,7 @@ import java.util.UUID;
  * directory of its own, ephemeral ports, the {@code rotakey-app} SoftHSM2 token, fast retries),
  * driven over real HTTP on loopback, with every log line captured for secret scans.
  */
-final class RunningDaemon implements AutoCloseable {
+public final class RunningDaemon implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final DropwizardTestSupport<RotakeyConfiguration> support;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -46,8 +46,8 @@ final class RunningDaemon implements AutoCloseable {
     private CapturingAppender appender;
 
     /** The answer to one request: status and body. */
-    record Answer(int status, String body) {
-        JsonNode json() {
+    public record Answer(int status, String body) {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -56,7 +56,7 @@ final class RunningDaemon implements AutoCloseable {
         }
     }
 
-    RunningDaemon(Path dataDir, String databaseUrl, String tokenLabel, String schedulerName, ConfigOverride... extra) {
+    public RunningDaemon(Path dataDir, String databaseUrl, String tokenLabel, String schedulerName, ConfigOverride... extra) {
         this("config/rotakey.yml", dataDir, databaseUrl, tokenLabel, schedulerName, extra);
     }
 
@@ -65,7 +65,7 @@ final class RunningDaemon implements AutoCloseable {
      * with a {@code tokenLabel}, its {@code hsm} backend is pointed at that SoftHSM2 token, without one
      * the config's backends are left as they are (to be overridden by {@code extra}).
      */
-    RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+    public RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
                   ConfigOverride... extra) {
         this(configFile, dataDir, databaseUrl, tokenLabel, schedulerName, Map.of(), extra);
     }
@@ -126,40 +126,40 @@ final class RunningDaemon implements AutoCloseable {
         }
     }
 
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    String token() {
+    public String token() {
         return token;
     }
 
-    Path dataDir() {
+    public Path dataDir() {
         return dataDir;
     }
 
-    RotakeyApplication.Runtime runtime() {
+    public RotakeyApplication.Runtime runtime() {
         return ((RotakeyApplication) support.getApplication()).runtime();
     }
 
-    Answer get(String path) {
+    public Answer get(String path) {
         return send(HttpRequest.newBuilder(app(path)).GET(), token);
     }
 
-    Answer post(String path, String json) {
+    public Answer post(String path, String json) {
         return send(HttpRequest.newBuilder(app(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)), token);
     }
 
-    Answer task(String pathAndQuery) {
+    public Answer task(String pathAndQuery) {
         return send(HttpRequest.newBuilder(admin(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()), token);
     }
 
-    Answer adminGet(String path) {
+    public Answer adminGet(String path) {
         return send(HttpRequest.newBuilder(admin(path)).GET(), token);
     }
 
-    Answer send(HttpRequest.Builder request, String bearer) {
+    public Answer send(HttpRequest.Builder request, String bearer) {
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
         }
@@ -175,16 +175,16 @@ final class RunningDaemon implements AutoCloseable {
         }
     }
 
-    URI app(String path) {
+    public URI app(String path) {
         return URI.create("http://127.0.0.1:" + support.getLocalPort() + path);
     }
 
-    URI admin(String path) {
+    public URI admin(String path) {
         return URI.create("http://127.0.0.1:" + support.getAdminPort() + path);
     }
 
     /** What the delivered file of a binding holds now. */
-    String delivered(String relativePath) {
+    public String delivered(String relativePath) {
         try {
             return Files.readString(dataDir.resolve("delivered").resolve(relativePath), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -196,7 +196,7 @@ final class RunningDaemon implements AutoCloseable {
      * Destroys the keys of this daemon's certificate authorities in its token, before the last
      * {@link #close()} of a test: every fresh database creates a new CA key in the shared token.
      */
-    void destroyCertificateAuthorityKeys() {
+    public void destroyCertificateAuthorityKeys() {
         RotakeyApplication.Runtime rt = runtime();
         for (KeyBackend backend : rt.backends().all()) {
             if (!backend.status().healthy()) {
@@ -207,7 +207,7 @@ final class RunningDaemon implements AutoCloseable {
         }
     }
 
-    synchronized List<String> logLines() {
+    public synchronized List<String> logLines() {
         return List.copyOf(logLines);
     }
 

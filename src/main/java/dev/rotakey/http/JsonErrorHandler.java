@@ -1,0 +1,54 @@
+package dev.rotakey.http;
+
+import dev.rotakey.api.ErrorBody;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Jetty's error pages for both ports' servlet contexts as Rotakey's JSON {@link ErrorBody} ({@link ErrorJson}),
+ * whatever the client accepts: no HTML, no stack trace, no exception or class name.
+ */
+public final class JsonErrorHandler extends org.eclipse.jetty.ee10.servlet.ErrorHandler {
+    public JsonErrorHandler() {
+        setShowStacks(false);
+        setShowCauses(false);
+        setShowMessageInTitle(false);
+        setDefaultResponseMimeType("application/json");
+    }
+
+    @Override
+    public boolean errorPageForMethod(String method) {
+        // Every refusal gets a body, whatever the method (Jetty's default gives PATCH, PUT... none).
+        return true;
+    }
+
+    @Override
+    protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,
+                                                 List<Charset> charsets, int code, String message, Throwable cause)
+            throws IOException {
+        // Whatever the client asked for, Jetty's JSON branch, which calls writeErrorJson below.
+        return super.generateAcceptableResponse(request, response, callback, "application/json",
+                List.of(StandardCharsets.UTF_8), code, message, null);
+    }
+
+    @Override
+    protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
+        writer.write(new String(ErrorJson.body(code, message), StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        return ByteBuffer.wrap(ErrorJson.body(status, reason));
+    }
+}
