@@ -29,6 +29,8 @@ final class FaultWorld implements AutoCloseable {
     final TargetProbe probe;
     private final Map<Peer, FaultProxy> proxies = new EnumMap<>(Peer.class);
     private final Map<Peer, FaultProxy.Fault> active = new EnumMap<>(Peer.class);
+    /** When a key backend's fault was last seen in force: an offline backend is tried again within 2 s of recovery. */
+    private volatile java.time.Instant backendFaultSeen = java.time.Instant.MIN;
     private final FailingTarget.Switch files = new FailingTarget.Switch();
     private final FailingKeyBackend.Switch hsm = new FailingKeyBackend.Switch();
 
@@ -61,6 +63,9 @@ final class FaultWorld implements AutoCloseable {
 
     /** Injects a fault; on a proxied peer with {@code connections > 0}, for that many connections only. */
     void inject(Peer peer, FaultProxy.Fault fault, int connections) {
+        if (isBackend(peer) && (fault != FaultProxy.Fault.NONE || active.containsKey(peer))) {
+            backendFaultSeen = java.time.Instant.now();
+        }
         if (fault == FaultProxy.Fault.NONE) {
             active.remove(peer);
         } else {
@@ -81,8 +86,25 @@ final class FaultWorld implements AutoCloseable {
 
     /** The faults in force now (a transient one ends by itself). */
     Map<Peer, FaultProxy.Fault> activeFaults() {
+        if (active.keySet().stream().anyMatch(FaultWorld::isBackend)) {
+            backendFaultSeen = java.time.Instant.now();
+        }
         active.keySet().removeIf(p -> p.proxied() && proxies.get(p).fault() == FaultProxy.Fault.NONE);
         return Map.copyOf(active);
+    }
+
+    /**
+     * Whether a key backend was faulty within {@code window}: a backend that went offline (a refused login)
+     * connects again at the first operation at least 2 s after its last attempt, so a 503 just after the fault
+     * ended is the documented answer, not a defect.
+     */
+    boolean backendRecentlyFaulty(Duration window) {
+        activeFaults();
+        return backendFaultSeen.plus(window).isAfter(java.time.Instant.now());
+    }
+
+    private static boolean isBackend(Peer p) {
+        return p == Peer.VAULT_TRANSIT || p == Peer.HSM;
     }
 
     /** Drops the PostgreSQL roles and Redis users that sequences with this prefix created. */

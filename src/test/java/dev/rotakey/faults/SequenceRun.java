@@ -127,8 +127,10 @@ final class SequenceRun {
 
     private void note(int step, Op op, FaultDaemon.Answer a) {
         log.add(step + " " + op + " -> " + a.status() + " " + (a.body().length() > 300 ? a.body().substring(0, 300) : a.body()));
-        // 503 is the documented answer while a key backend is down; with every peer healthy no 5xx is right.
-        if (a.status() >= 500 && !(a.status() == 503 && !world.activeFaults().isEmpty())) {
+        // 503 is the documented answer while a key backend is down (and until it is tried again, within 2 s of
+        // recovering); with every peer healthy no 5xx is right.
+        boolean backendDown = !world.activeFaults().isEmpty() || world.backendRecentlyFaulty(Duration.ofSeconds(3));
+        if (a.status() >= 500 && !(a.status() == 503 && backendDown)) {
             throw new Violation.Found(new Violation("API", step, op + " answered " + a.status() + ": " + a.body()));
         }
     }
