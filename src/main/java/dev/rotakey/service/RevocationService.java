@@ -9,6 +9,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.RevocationDecision;
@@ -190,6 +191,7 @@ public final class RevocationService {
      */
     private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note,
                                 List<String> missing, boolean waitsForAcks) {
+        FailPoints.reach("revoke.before-mark", v.credentialId());
         Instant at = clock.instant();
         store.txRun(tx -> {
             tx.credentials().findForUpdate(v.credentialId());
@@ -231,6 +233,7 @@ public final class RevocationService {
             List<String> references = store.read(d -> d.deliveries().references(c.id(), v.version(), index));
             targets.get(b.target()).revoke(new Revocation(c.agentId(), c.id(), c.type().wireName(), v.version(), b,
                     content -> MaterialDigests.matches(backend, content, v.digest()), references));
+            FailPoints.between("revoke.between-targets", c.id(), bindings, b);
         }
     }
 

@@ -11,6 +11,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.PasswordIssuer;
@@ -165,6 +166,7 @@ public final class RotationExecutor {
         }
         KeyBackend backend = backends.get(c.backend());
         IssuedMaterial material = issue(backend, c, r.version());
+        FailPoints.reach("create.after-issue", c.id());
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
         boolean ok;
@@ -193,6 +195,7 @@ public final class RotationExecutor {
             abandon(backend, material, null);
             return Optional.empty();
         }
+        FailPoints.reach("create.after-commit", c.id());
         pending.put(r.credentialId(), r.version(), material);
         return Optional.of(next);
     }
@@ -206,6 +209,7 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         for (TargetBinding b : bindings) {
             targets.get(b.target()).deliver(delivery(c, r.version(), b, material));
+            FailPoints.between("deliver.between-targets", c.id(), bindings, b);
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -228,6 +232,7 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         for (TargetBinding b : bindings) {
             targets.get(b.target()).verify(delivery(c, r.version(), b, material));
+            FailPoints.between("verify.between-targets", c.id(), bindings, b);
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -242,6 +247,7 @@ public final class RotationExecutor {
     private Optional<Rotation> promote(Rotation r, Instant started) {
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
+        FailPoints.reach("promote.before-commit", r.credentialId());
         boolean ok = store.tx(tx -> {
             Credential c = tx.credentials().findForUpdate(r.credentialId())
                     .orElseThrow(() -> new IllegalStateException("credential " + r.credentialId() + " vanished"));
@@ -263,6 +269,7 @@ public final class RotationExecutor {
                     "rotation=" + r.id() + " trigger=" + r.trigger().wireName());
             return true;
         });
+        FailPoints.reach("promote.after-commit", r.credentialId());
         return ok ? Optional.of(next) : Optional.empty();
     }
 
