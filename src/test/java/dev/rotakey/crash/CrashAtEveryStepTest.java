@@ -1,0 +1,203 @@
+package dev.rotakey.crash;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.crash.CrashFleet.Cred;
+import dev.rotakey.crash.CrashFleet.Step;
+import dev.rotakey.testing.DaemonProcess;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kills a real daemon process with SIGKILL at every step of rotations — create, deliver (between two
+ * targets), verify (between two targets), promote, revoke (after grace or in an emergency) —
+ * {@code rotakey.crash.iterations} times each (default 20), on the shipped config with embedded H2, and
+ * checks the invariants while it is down and after it restarts: nothing lost or duplicated, no orphan
+ * key objects, the CURRENT version working at every target, and every interrupted rotation finishing.
+ *
+ * <p>Each start freezes one set of credentials at all five steps at once (fail points armed by
+ * credential prefix) while the other set's interrupted rotations resume unarmed: one JVM per kill round.
+ */
+class CrashAtEveryStepTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int ITERATIONS = Integer.getInteger("rotakey.crash.iterations", 20);
+
+    private final String run = UUID.randomUUID().toString().substring(0, 6);
+    private final CrashFleet fleet = new CrashFleet(run);
+    /** Rotation ids the daemon answered, to find again after every crash. */
+    private final Set<String> answered = new LinkedHashSet<>();
+
+    @Test
+    void everyStepSurvivesSigkill() throws Exception {
+        Path base = Path.of("target", "crash", run).toAbsolutePath();
+        Path dataDir = base.resolve("data");
+        CrashToken token = CrashToken.create(base.resolve("softhsm"), dataDir);
+        Path hookKey = Files.writeString(base.resolve("hook.key"), "crash-test-webhook-signing-key-0123456789abcdef");
+        List<String> violations = new ArrayList<>();
+        try (WebhookLedger ledger = new WebhookLedger();
+             DaemonProcess daemon = new DaemonProcess(Path.of("config/rotakey.yml"), dataDir, Map.ofEntries(
+                     Map.entry("scheduler.threads", "40"),
+                     Map.entry("scheduler.misfireThreshold", "PT0.5S"),
+                     Map.entry("rotation.retry.initialBackoff", "PT0.05S"),
+                     Map.entry("rotation.retry.maxBackoff", "PT0.2S"),
+                     Map.entry("targets.crash-hook.type", "webhook"),
+                     Map.entry("targets.crash-hook.url", ledger.url()),
+                     Map.entry("targets.crash-hook.allowHttp", "true"),
+                     Map.entry("targets.crash-hook.secret.file", hookKey.toString()),
+                     Map.entry("targets.crash-redis.type", "redis-acl"),
+                     Map.entry("targets.crash-redis.host", "127.0.0.1")),
+                     Map.of("SOFTHSM2_CONF", token.conf().toString()))) {
+            InvariantProbe probe = new InvariantProbe(fleet, run, ledger, dataDir.resolve("delivered"));
+            String h2 = "jdbc:h2:file:" + dataDir.resolve("rotakey") + ";LOCK_TIMEOUT=10000";
+            daemon.start("");
+            createFleet(daemon);
+            long started = System.nanoTime();
+            for (int i = 0; i < ITERATIONS * CrashFleet.SETS.size(); i++) {
+                String set = CrashFleet.SETS.get(i % 2);
+                String other = CrashFleet.SETS.get((i + 1) % 2);
+                int k = i / 2;
+                if (i > 0) {
+                    daemon.start(fleet.failPoints(set, k));
+                } else {
+                    daemon.kill();
+                    daemon.start(fleet.failPoints(set, k));
+                }
+                String when = "round " + i + " (set " + set + ", kill " + k + ")";
+                settle(daemon, other, probe, when + " after restart");
+                triggerArmed(daemon, set, k, probe);
+                daemon.awaitFailPoints(fleet.expectedAnnouncements(set, k), Duration.ofSeconds(90));
+                daemon.kill();
+                probe.whileDown(when + " while down at " + describe(k), StoredState.read(h2, "rotakey"), token.labels(),
+                        answered, false);
+            }
+            daemon.start("");
+            for (String set : CrashFleet.SETS) {
+                settle(daemon, set, probe, "final start");
+            }
+            daemon.kill();
+            probe.whileDown("final, down", StoredState.read(h2, "rotakey"), token.labels(), answered, true);
+            violations.addAll(probe.violations());
+            System.out.printf("crash test: %d kill rounds (%d rotations frozen at each of 5 steps per round) in %d s%n",
+                    ITERATIONS * 2, 3, (System.nanoTime() - started) / 1_000_000_000L);
+        } finally {
+            for (Cred c : fleet.all()) {
+                if (c.type().equals("password")) {
+                    InvariantProbe.redisCli("ACL", "DELUSER", c.redisUser(run));
+                }
+            }
+        }
+        violations.forEach(v -> System.out.println("VIOLATION " + v));
+        assertThat(violations).as("invariant violations (data dir %s)", dataDir).isEmpty();
+    }
+
+    private static String describe(int k) {
+        List<String> points = new ArrayList<>();
+        for (Step s : Step.values()) {
+            points.add(s.point(k) + (s.emergency(k) ? " (emergency)" : ""));
+        }
+        return String.join(", ", points);
+    }
+
+    private void createFleet(DaemonProcess daemon) {
+        for (String set : CrashFleet.SETS) {
+            for (String agent : fleet.agents(set)) {
+                expect(daemon.post("/api/v1/agents", fleet.agentJson(agent)), 201);
+            }
+        }
+        for (Cred c : fleet.all()) {
+            expect(daemon.post("/api/v1/credentials", fleet.credentialJson(c)), 201);
+        }
+    }
+
+    /**
+     * Waits for every answered rotation to end (I3: the interrupted ones must succeed), rotates {@code set}
+     * once more (I3: the next rotation succeeds), waits for its due revocations, then checks the settled state.
+     */
+    private void settle(DaemonProcess daemon, String set, InvariantProbe probe, String when) {
+        awaitRotations(daemon, answered, when);
+        List<String> again = new ArrayList<>();
+        for (String agent : fleet.agents(set)) {
+            again.addAll(rotationIds(expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
+        }
+        answered.addAll(again);
+        awaitRotations(daemon, again, when + ", next rotation");
+        await(when + ": superseded versions of set " + set + " revoked").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> fleet.of(set).stream().noneMatch(c ->
+                        daemon.get("/api/v1/credentials/" + c.id()).body().contains("\"PREVIOUS\"")));
+        probe.settled(when, daemon);
+    }
+
+    private void awaitRotations(DaemonProcess daemon, java.util.Collection<String> ids, String when) {
+        await(when + ": rotations end").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                ids.stream().allMatch(id -> !json(daemon.get("/api/v1/rotations/" + id).body()).path("state").asText()
+                        .equals("RUNNING")));
+        for (String id : ids) {
+            JsonNode r = json(daemon.get("/api/v1/rotations/" + id).body());
+            assertThat(r.path("state").asText()).as("%s: rotation %s (I3) %s", when, id, r).isEqualTo("SUCCEEDED");
+        }
+    }
+
+    /** Starts the rotations that will freeze at the armed fail points. */
+    private void triggerArmed(DaemonProcess daemon, String set, int k, InvariantProbe probe) {
+        for (Step step : Step.values()) {
+            String agent = step.id() + "-" + set;
+            if (step.emergency(k)) {
+                for (Cred c : fleet.of(set).stream().filter(c -> c.step() == step).toList()) {
+                    JsonNode cred = json(daemon.get("/api/v1/credentials/" + c.id()).body());
+                    for (JsonNode v : cred.path("versions")) {
+                        if (v.path("state").asText().equals("CURRENT")) {
+                            probe.expectEmergency(c.id(), v.path("version").asInt());
+                        }
+                    }
+                    answered.addAll(rotationIds(expect(daemon.task("/tasks/revoke?credential=" + c.id()), 200)));
+                }
+            } else {
+                answered.addAll(rotationIds(expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
+            }
+        }
+    }
+
+    private static List<String> rotationIds(String body) {
+        List<String> ids = new ArrayList<>();
+        json(body).findValues("href").forEach(h -> {
+            String href = h.asText();
+            if (href.startsWith("/api/v1/rotations/")) {
+                ids.add(href.substring("/api/v1/rotations/".length()));
+            }
+        });
+        assertThat(ids).as("rotation ids in %s", body).isNotEmpty();
+        return ids;
+    }
+
+    private static String expect(DaemonProcess.Answer a, int status) {
+        assertThat(a.status()).as(a.body()).isEqualTo(status);
+        return a.body();
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + body, e);
+        }
+    }
+
+    static String read(Path p) throws IOException {
+        return Files.readString(p, StandardCharsets.UTF_8);
+    }
+}
