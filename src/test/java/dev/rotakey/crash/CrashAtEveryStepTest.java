@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Kills a real daemon process with SIGKILL at every step of rotations — create, deliver (between two
  * targets), verify (between two targets), promote, revoke (after grace or in an emergency) —
- * {@code rotakey.crash.iterations} times each (default 20), on the shipped config with embedded H2, and
+ * {@code rotakey.crash.iterations} times each (default 20; 3 credentials per kill), on the shipped config with embedded H2, and
  * checks the invariants while it is down and after it restarts: nothing lost or duplicated, no orphan
  * key objects, the CURRENT version working at every target, and every interrupted rotation finishing.
  *
@@ -36,6 +36,11 @@ import static org.awaitility.Awaitility.await;
 class CrashAtEveryStepTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ITERATIONS = Integer.getInteger("rotakey.crash.iterations", 20);
+    /**
+     * Another H2 URL than the shipped one ({@code ${dataDir}} stands for the data directory), e.g. with
+     * {@code ;WRITE_DELAY=0} to tell the workflow's violations from H2's lost commits. Unset: the shipped URL.
+     */
+    private static final String DATABASE_URL = System.getProperty("rotakey.crash.databaseUrl");
 
     private final String run = UUID.randomUUID().toString().substring(0, 6);
     private final CrashFleet fleet = new CrashFleet(run);
@@ -60,30 +65,41 @@ class CrashAtEveryStepTest {
                      Map.entry("targets.crash-hook.allowHttp", "true"),
                      Map.entry("targets.crash-hook.secret.file", hookKey.toString()),
                      Map.entry("targets.crash-redis.type", "redis-acl"),
-                     Map.entry("targets.crash-redis.host", "127.0.0.1")),
+                     Map.entry("targets.crash-redis.host", "127.0.0.1"),
+                     Map.entry("database.url", DATABASE_URL == null ? "jdbc:h2:file:" + dataDir.resolve("rotakey")
+                             + ";LOCK_TIMEOUT=10000;TRACE_LEVEL_FILE=0" : DATABASE_URL.replace("${dataDir}", dataDir.toString()))),
                      Map.of("SOFTHSM2_CONF", token.conf().toString()))) {
             InvariantProbe probe = new InvariantProbe(fleet, run, ledger, dataDir.resolve("delivered"));
             String h2 = "jdbc:h2:file:" + dataDir.resolve("rotakey") + ";LOCK_TIMEOUT=10000";
+            if (DATABASE_URL != null) {
+                h2 = DATABASE_URL.replace("${dataDir}", dataDir.toString());
+            }
             daemon.start("");
             createFleet(daemon);
             long started = System.nanoTime();
-            for (int i = 0; i < ITERATIONS * CrashFleet.SETS.size(); i++) {
+            for (int i = 0; i < ITERATIONS; i++) {
                 String set = CrashFleet.SETS.get(i % 2);
                 String other = CrashFleet.SETS.get((i + 1) % 2);
                 int k = i / 2;
                 if (i > 0) {
                     daemon.start(fleet.failPoints(set, k));
                 } else {
-                    daemon.kill();
+                    // Gracefully: the fleet's set-up is not what this test is about.
+                    daemon.stop();
                     daemon.start(fleet.failPoints(set, k));
                 }
                 String when = "round " + i + " (set " + set + ", kill " + k + ")";
+                long t0 = System.nanoTime();
                 settle(daemon, other, probe, when + " after restart");
+                long t1 = System.nanoTime();
                 triggerArmed(daemon, set, k, probe);
                 daemon.awaitFailPoints(fleet.expectedAnnouncements(set, k), Duration.ofSeconds(90));
+                long t2 = System.nanoTime();
                 daemon.kill();
                 probe.whileDown(when + " while down at " + describe(k), StoredState.read(h2, "rotakey"), token.labels(),
                         answered, false);
+                System.out.printf("%s: settled in %d ms, frozen in %d ms, probed in %d ms%n", when,
+                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
             }
             daemon.start("");
             for (String set : CrashFleet.SETS) {
@@ -93,7 +109,7 @@ class CrashAtEveryStepTest {
             probe.whileDown("final, down", StoredState.read(h2, "rotakey"), token.labels(), answered, true);
             violations.addAll(probe.violations());
             System.out.printf("crash test: %d kill rounds (%d rotations frozen at each of 5 steps per round) in %d s%n",
-                    ITERATIONS * 2, 3, (System.nanoTime() - started) / 1_000_000_000L);
+                    ITERATIONS, 3, (System.nanoTime() - started) / 1_000_000_000L);
         } finally {
             for (Cred c : fleet.all()) {
                 if (c.type().equals("password")) {
@@ -129,27 +145,38 @@ class CrashAtEveryStepTest {
      * once more (I3: the next rotation succeeds), waits for its due revocations, then checks the settled state.
      */
     private void settle(DaemonProcess daemon, String set, InvariantProbe probe, String when) {
-        awaitRotations(daemon, answered, when);
+        awaitRotations(daemon, answered, when, probe);
         List<String> again = new ArrayList<>();
         for (String agent : fleet.agents(set)) {
             again.addAll(rotationIds(expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
         }
         answered.addAll(again);
-        awaitRotations(daemon, again, when + ", next rotation");
+        awaitRotations(daemon, again, when + ", next rotation", probe);
         await(when + ": superseded versions of set " + set + " revoked").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200)).until(() -> fleet.of(set).stream().noneMatch(c ->
                         daemon.get("/api/v1/credentials/" + c.id()).body().contains("\"PREVIOUS\"")));
         probe.settled(when, daemon);
     }
 
-    private void awaitRotations(DaemonProcess daemon, java.util.Collection<String> ids, String when) {
+    /** Waits until none of {@code ids} runs; a rotation that ended otherwise than SUCCEEDED is an I3 violation, a lost one I6. */
+    private void awaitRotations(DaemonProcess daemon, java.util.Collection<String> ids, String when, InvariantProbe probe) {
         await(when + ": rotations end").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
-                ids.stream().allMatch(id -> !json(daemon.get("/api/v1/rotations/" + id).body()).path("state").asText()
-                        .equals("RUNNING")));
-        for (String id : ids) {
-            JsonNode r = json(daemon.get("/api/v1/rotations/" + id).body());
-            assertThat(r.path("state").asText()).as("%s: rotation %s (I3) %s", when, id, r).isEqualTo("SUCCEEDED");
+                ids.stream().noneMatch(id -> rotationState(daemon, id).equals("RUNNING")));
+        for (String id : List.copyOf(ids)) {
+            String state = rotationState(daemon, id);
+            if (state.equals("LOST")) {
+                probe.violation(when, "I6/lost: rotation " + id + ", answered by a task, is gone after the restart");
+                ids.remove(id);
+            } else if (!state.equals("SUCCEEDED")) {
+                probe.violation(when, "I3: rotation " + id + " ended " + state + ": "
+                        + daemon.get("/api/v1/rotations/" + id).body());
+            }
         }
+    }
+
+    private static String rotationState(DaemonProcess daemon, String id) {
+        DaemonProcess.Answer a = daemon.get("/api/v1/rotations/" + id);
+        return a.status() == 404 ? "LOST" : json(a.body()).path("state").asText();
     }
 
     /** Starts the rotations that will freeze at the armed fail points. */

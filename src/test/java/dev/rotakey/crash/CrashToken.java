@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,6 +26,8 @@ import java.util.regex.Pattern;
 final class CrashToken {
     static final String LABEL = "rotakey";
     private static final Pattern LABEL_LINE = Pattern.compile("(?m)^\\s+label:\\s+(\\S+)\\s*$");
+    /** SunPKCS11 stores a KeyStore alias as the objects' CKA_ID; the private key of an entry has no label. */
+    private static final Pattern ID_LINE = Pattern.compile("(?m)^\\s+ID:\\s+([0-9a-f]+)\\s*$");
     private final Path dir;
 
     private CrashToken(Path dir) {
@@ -49,15 +52,20 @@ final class CrashToken {
         return dir.resolve("softhsm2.conf");
     }
 
-    /** Each object label in the token with how many objects carry it (a key entry is a private key and a certificate). */
+    /**
+     * Each key entry in the token — the alias in its objects' CKA_ID, or a label where there is no ID (the
+     * HMAC key) — with how many objects it has (a signing key entry is a private key and a certificate).
+     */
     Map<String, Integer> labels() {
         String listing = run("pkcs11-tool", "--module", SoftHsmTokens.library(), "--token-label", LABEL, "--login",
                 "--pin", SoftHsmTokens.USER_PIN, "--list-objects");
         Map<String, Integer> labels = new TreeMap<>();
         for (String object : SoftHsmTokens.objects(listing)) {
-            Matcher m = LABEL_LINE.matcher(object);
-            labels.merge(m.find() ? m.group(1) : "<unlabelled " + object.lines().findFirst().orElse("") + ">", 1,
-                    Integer::sum);
+            Matcher id = ID_LINE.matcher(object);
+            Matcher label = LABEL_LINE.matcher(object);
+            String name = id.find() ? new String(HexFormat.of().parseHex(id.group(1)), StandardCharsets.UTF_8)
+                    : label.find() ? label.group(1) : "<unnamed " + object.lines().findFirst().orElse("") + ">";
+            labels.merge(name, 1, Integer::sum);
         }
         return labels;
     }

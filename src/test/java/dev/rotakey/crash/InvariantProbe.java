@@ -56,14 +56,14 @@ final class InvariantProbe {
         emergencies.add(credential + "/v" + version);
     }
 
-    private void violation(String when, String what) {
+    void violation(String when, String what) {
         violations.add(when + ": " + what);
     }
 
     /**
      * While the daemon is down: the database's versions and rotations, the token's objects, the targets.
      *
-     * @param answered rotation ids the daemon answered before it was killed
+     * @param answered rotation ids the daemon answered before it was killed; lost ones are reported and taken out
      * @param final_   whether this is the last probe (no rotation may be in flight: every orphan is one)
      */
     void whileDown(String when, StoredState db, Map<String, Integer> tokenLabels, Set<String> answered, boolean final_) {
@@ -74,6 +74,8 @@ final class InvariantProbe {
                 violation(when, "I6/lost: rotation " + id + " was answered by the task but is not in the database");
             }
         }
+        // Reported once: the restart cannot bring it back.
+        answered.retainAll(rotationIds);
         for (Cred c : fleet.all()) {
             List<Version> versions = db.of(c.id());
             checkVersions(when, c, versions, db);
@@ -111,6 +113,8 @@ final class InvariantProbe {
         for (String key : accounted) {
             if (!tokenLabels.containsKey(key)) {
                 violation(when, "I5: key object " + key + " is recorded in the database but missing from the token");
+            } else if (tokenLabels.get(key) != 2) {
+                violation(when, "I5: key entry " + key + " has " + tokenLabels.get(key) + " objects, not a private key and its certificate");
             }
         }
     }
@@ -216,7 +220,8 @@ final class InvariantProbe {
 
     /** AUTH through redis-cli, the real client: whether Redis accepts {@code password} for {@code user}. */
     static boolean redisAccepts(String user, String password) {
-        return redisCli("--user", user, "--pass", password, "PING").trim().equals("PONG");
+        // AUTH itself: the users Rotakey creates without rules may log in but not even PING.
+        return redisCli("AUTH", user, password).trim().equals("OK");
     }
 
     static String redisCli(String... args) {

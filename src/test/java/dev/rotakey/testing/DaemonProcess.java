@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>Use: {@code new DaemonProcess(config, dataDir, overrides, env)}, then {@link #start(String)} (waits
  * until the API answers), {@link #awaitFailPoints}, {@link #kill()} (SIGKILL: nothing runs on the way out),
- * {@link #start(String)} again. {@link #log()} is every start's console output.
+ * {@link #start(String)} again; {@link #stop()} is the graceful way out. {@link #log()} is every start's
+ * console output.
  */
 public final class DaemonProcess implements AutoCloseable {
     /** One HTTP answer. */
@@ -109,6 +110,22 @@ public final class DaemonProcess implements AutoCloseable {
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the daemon outlived SIGKILL for 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A graceful stop (SIGTERM: Dropwizard's shutdown hooks run, the database is closed), then waits. */
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the daemon did not stop within 60 s of SIGTERM");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
