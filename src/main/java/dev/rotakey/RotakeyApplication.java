@@ -54,6 +54,7 @@ import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
 import dev.rotakey.service.RotationPlanner;
+import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
@@ -257,6 +258,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
+                new OrphanLeafKeys(store, backends).sweep();
                 rotations.resumeInFlight();
             }
         });
