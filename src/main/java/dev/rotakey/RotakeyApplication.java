@@ -217,10 +217,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         AlertEvaluator alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities,
                 scheduler::pausedOrUnknown, alertDispatcher, audit, clock, prometheus);
         // A finished rotation or a revoked key presented is looked at now rather than at the next tick.
+        OrphanLeafKeys orphanKeys = new OrphanLeafKeys(store, backends);
         executor.setListener((before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
             if (after.state() != RotationState.RUNNING) {
                 alerts.evaluateSoon();
+                orphanKeys.rotationEnded(after);
             }
         });
         audit.setAfterCommit(action -> {
@@ -258,7 +260,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
-                new OrphanLeafKeys(store, backends).sweep();
+                orphanKeys.sweep();
                 rotations.resumeInFlight();
             }
         });

@@ -10,6 +10,8 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RetryPolicy;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.db.Store;
@@ -36,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The start-up sweep of leaf keys no version records, on a real SoftHSM2 token and H2 / PostgreSQL:
- * an unrecorded key goes, a recorded one stays, and so does one whose rotation is still running.
+ * an unrecorded key goes, a recorded one stays, and so does one whose rotation is still running, until
+ * that rotation ends.
  */
 class OrphanLeafKeysTest {
     private static KeyBackend backend;
@@ -102,14 +105,22 @@ class OrphanLeafKeysTest {
         }
         store.txRun(tx -> tx.versions().setKeyRef(id, 1, recorded));
         // Version 2's rotation has started (RUNNING, step create) and may have just made its key.
-        rotations.start(id, RotationTrigger.OPERATOR, "test", false);
+        Rotation rotation = rotations.start(id, RotationTrigger.OPERATOR, "test", false);
         try {
-            new OrphanLeafKeys(store, backends).sweep();
+            OrphanLeafKeys orphans = new OrphanLeafKeys(store, backends);
+            orphans.sweep();
 
             assertThat(backend.signingKey(orphan)).isEmpty();
             assertThat(backend.signingKey(recorded)).isPresent();
             assertThat(backend.signingKey(inFlight)).isPresent();
             assertThat(backend.signingKeyAliases(OrphanLeafKeys.PREFIX + id + "-")).containsExactlyInAnyOrder(recorded, inFlight);
+
+            // The rotation ends without recording that key (as a resumed rotation issues a new one): it goes then.
+            Rotation done = executor.run(rotation.id());
+            assertThat(done.state()).isEqualTo(RotationState.SUCCEEDED);
+            orphans.rotationEnded(done);
+            assertThat(backend.signingKey(inFlight)).isEmpty();
+            assertThat(backend.signingKey(recorded)).isPresent();
         } finally {
             backend.destroySigningKey(recorded);
             backend.destroySigningKey(inFlight);
