@@ -56,11 +56,9 @@ public interface KeyBackend extends AutoCloseable {
 
     /**
      * The aliases of the signing keys stored in the backend that start with {@code prefix}, for finding
-     * keys no record accounts for. A backend that cannot list answers an empty list (nothing is swept).
+     * keys no record accounts for. Lists the whole backend: for sweeps after a restart, never per operation.
      */
-    default java.util.List<String> signingKeyAliases(String prefix) {
-        return java.util.List.of();
-    }
+    java.util.List<String> signingKeyAliases(String prefix);
 
     /**
      * How software outside Rotakey finds the private key stored under {@code alias}: for PKCS#11 an
