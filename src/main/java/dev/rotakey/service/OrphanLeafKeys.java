@@ -45,8 +45,8 @@ public final class OrphanLeafKeys {
         }
     }
 
-    /** Sweeps every online backend; a backend that fails is logged and left for the next sweep. */
-    public int sweep() {
+    /** Sweeps every online backend, one sweep at a time; a backend that fails is logged and left for the next sweep. */
+    public synchronized int sweep() {
         int destroyed = 0;
         for (KeyBackend backend : backends.all()) {
             if (!backend.status().healthy()) {

@@ -5,15 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.crash.CrashFleet.Cred;
 import dev.rotakey.crash.CrashFleet.Step;
 import dev.rotakey.testing.DaemonProcess;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,63 +55,21 @@ class CrashAtEveryStepTest {
         CrashToken token = CrashToken.create(base.resolve("softhsm"), dataDir);
         Path hookKey = Files.writeString(base.resolve("hook.key"), "crash-test-webhook-signing-key-0123456789abcdef");
         List<String> violations = new ArrayList<>();
+        // The probe opens the daemon's database itself while the daemon is down.
+        String url = DATABASE_URL == null ? "jdbc:h2:file:" + dataDir.resolve("rotakey") + ";LOCK_TIMEOUT=10000"
+                : DATABASE_URL.replace("${dataDir}", dataDir.toString());
         try (WebhookLedger ledger = new WebhookLedger();
-             DaemonProcess daemon = new DaemonProcess(Path.of("config/rotakey.yml"), dataDir, Map.ofEntries(
-                     Map.entry("scheduler.threads", "40"),
-                     Map.entry("scheduler.misfireThreshold", "PT0.5S"),
-                     Map.entry("rotation.retry.initialBackoff", "PT0.05S"),
-                     Map.entry("rotation.retry.maxBackoff", "PT0.2S"),
-                     Map.entry("targets.crash-hook.type", "webhook"),
-                     Map.entry("targets.crash-hook.url", ledger.url()),
-                     Map.entry("targets.crash-hook.allowHttp", "true"),
-                     Map.entry("targets.crash-hook.secret.file", hookKey.toString()),
-                     Map.entry("targets.crash-redis.type", "redis-acl"),
-                     Map.entry("targets.crash-redis.host", "127.0.0.1"),
-                     Map.entry("database.url", DATABASE_URL == null ? "jdbc:h2:file:" + dataDir.resolve("rotakey")
-                             + ";LOCK_TIMEOUT=10000;TRACE_LEVEL_FILE=0" : DATABASE_URL.replace("${dataDir}", dataDir.toString()))),
-                     Map.of("SOFTHSM2_CONF", token.conf().toString()))) {
+             DaemonProcess daemon = new DaemonProcess(Path.of("config/rotakey.yml"), dataDir,
+                     overrides(ledger, hookKey, url), Map.of("SOFTHSM2_CONF", token.conf().toString()))) {
             InvariantProbe probe = new InvariantProbe(fleet, run, ledger, dataDir.resolve("delivered"));
-            String h2 = "jdbc:h2:file:" + dataDir.resolve("rotakey") + ";LOCK_TIMEOUT=10000";
-            if (DATABASE_URL != null) {
-                h2 = DATABASE_URL.replace("${dataDir}", dataDir.toString());
-            }
             daemon.start("");
             createFleet(daemon);
             long started = System.nanoTime();
-            for (int i = 0; i < ITERATIONS; i++) {
-                String set = CrashFleet.SETS.get(i % 2);
-                String other = CrashFleet.SETS.get((i + 1) % 2);
-                int k = i / 2;
-                if (i > 0) {
-                    daemon.start(fleet.failPoints(set, k));
-                } else {
-                    // Gracefully: the fleet's set-up is not what this test is about.
-                    daemon.stop();
-                    daemon.start(fleet.failPoints(set, k));
-                }
-                String when = "round " + i + " (set " + set + ", kill " + k + ")";
-                long t0 = System.nanoTime();
-                settle(daemon, other, probe, when + " after restart");
-                long t1 = System.nanoTime();
-                triggerArmed(daemon, set, k, probe);
-                daemon.awaitFailPoints(fleet.expectedAnnouncements(set, k), Duration.ofSeconds(90));
-                long t2 = System.nanoTime();
-                daemon.kill();
-                probe.whileDown(when + " while down at " + describe(k), StoredState.read(h2, "rotakey"), token.labels(),
-                        answered, false);
-                System.out.printf("%s: settled in %d ms, frozen in %d ms, probed in %d ms%n", when,
-                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+            try {
+                crashRounds(daemon, token, probe, url);
+            } catch (StuckRotations e) {
+                violations.add(e.getMessage() + ": the remaining rounds were not run");
             }
-            daemon.start("");
-            for (String set : CrashFleet.SETS) {
-                settle(daemon, set, probe, "final start");
-            }
-            daemon.kill();
-            probe.whileDown("final, down", StoredState.read(h2, "rotakey"), token.labels(), answered, false);
-            // Once more, with nothing in flight: every start sweeps what no record accounts for.
-            daemon.start("");
-            daemon.kill();
-            probe.whileDown("final restart, down", StoredState.read(h2, "rotakey"), token.labels(), answered, true);
             violations.addAll(probe.violations());
             System.out.printf("crash test: %d kill rounds (%d rotations frozen at each of 5 steps per round) in %d s%n",
                     ITERATIONS, 3, (System.nanoTime() - started) / 1_000_000_000L);
@@ -123,6 +82,63 @@ class CrashAtEveryStepTest {
         }
         violations.forEach(v -> System.out.println("VIOLATION " + v));
         assertThat(violations).as("invariant violations (data dir %s)", dataDir).isEmpty();
+    }
+
+    /** Fast retries, threads for every frozen rotation, and the two probe-able targets; the database only if asked. */
+    private static Map<String, String> overrides(WebhookLedger ledger, Path hookKey, String url) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("scheduler.threads", "40");
+        o.put("scheduler.misfireThreshold", "PT0.5S");
+        o.put("rotation.retry.initialBackoff", "PT0.05S");
+        o.put("rotation.retry.maxBackoff", "PT0.2S");
+        o.put("targets.crash-hook.type", "webhook");
+        o.put("targets.crash-hook.url", ledger.url());
+        o.put("targets.crash-hook.allowHttp", "true");
+        o.put("targets.crash-hook.secret.file", hookKey.toString());
+        o.put("targets.crash-redis.type", "redis-acl");
+        o.put("targets.crash-redis.host", "127.0.0.1");
+        if (DATABASE_URL != null) {
+            o.put("database.url", url);
+        }
+        return o;
+    }
+
+    /** The kill rounds, then a final start that lets everything finish and one more that sweeps. */
+    private void crashRounds(DaemonProcess daemon, CrashToken token, InvariantProbe probe, String url) {
+        for (int i = 0; i < ITERATIONS; i++) {
+            String set = CrashFleet.SETS.get(i % 2);
+            String other = CrashFleet.SETS.get((i + 1) % 2);
+            int k = i / 2;
+            if (i > 0) {
+                daemon.start(fleet.failPoints(set, k));
+            } else {
+                // Gracefully: the fleet's set-up is not what this test is about.
+                daemon.stop();
+                daemon.start(fleet.failPoints(set, k));
+            }
+            String when = "round " + i + " (set " + set + ", kill " + k + ")";
+            long t0 = System.nanoTime();
+            settle(daemon, other, probe, when + " after restart");
+            long t1 = System.nanoTime();
+            triggerArmed(daemon, set, k, probe);
+            daemon.awaitFailPoints(fleet.expectedAnnouncements(set, k), Duration.ofSeconds(90));
+            long t2 = System.nanoTime();
+            daemon.kill();
+            probe.whileDown(when + " while down at " + describe(k), StoredState.read(url, "rotakey"), token.labels(),
+                    answered, false);
+            System.out.printf("%s: settled in %d ms, frozen in %d ms, probed in %d ms%n", when,
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+        }
+        daemon.start("");
+        for (String set : CrashFleet.SETS) {
+            settle(daemon, set, probe, "final start");
+        }
+        daemon.kill();
+        probe.whileDown("final, down", StoredState.read(url, "rotakey"), token.labels(), answered, false);
+        // Once more, with nothing in flight: every start sweeps what no record accounts for.
+        daemon.start("");
+        daemon.kill();
+        probe.whileDown("final restart, down", StoredState.read(url, "rotakey"), token.labels(), answered, true);
     }
 
     private static String describe(int k) {
@@ -164,8 +180,14 @@ class CrashAtEveryStepTest {
 
     /** Waits until none of {@code ids} runs; a rotation that ended otherwise than SUCCEEDED is an I3 violation, a lost one I6. */
     private void awaitRotations(DaemonProcess daemon, java.util.Collection<String> ids, String when, InvariantProbe probe) {
-        await(when + ": rotations end").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
-                ids.stream().noneMatch(id -> rotationState(daemon, id).equals("RUNNING")));
+        try {
+            await(when + ": rotations end").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    ids.stream().noneMatch(id -> rotationState(daemon, id).equals("RUNNING")));
+        } catch (ConditionTimeoutException e) {
+            ids.stream().filter(id -> rotationState(daemon, id).equals("RUNNING")).forEach(id -> probe.violation(when,
+                    "I3: rotation " + id + " still RUNNING after 90 s: " + daemon.get("/api/v1/rotations/" + id).body()));
+            throw new StuckRotations(when);
+        }
         for (String id : List.copyOf(ids)) {
             String state = rotationState(daemon, id);
             if (state.equals("LOST")) {
@@ -175,6 +197,13 @@ class CrashAtEveryStepTest {
                 probe.violation(when, "I3: rotation " + id + " ended " + state + ": "
                         + daemon.get("/api/v1/rotations/" + id).body());
             }
+        }
+    }
+
+    /** Rotations that do not end: the rounds stop there and the violations so far are reported. */
+    private static final class StuckRotations extends RuntimeException {
+        StuckRotations(String when) {
+            super(when + ": rotations stuck");
         }
     }
 
@@ -226,9 +255,5 @@ class CrashAtEveryStepTest {
         } catch (IOException e) {
             throw new UncheckedIOException("not JSON: " + body, e);
         }
-    }
-
-    static String read(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.UTF_8);
     }
 }

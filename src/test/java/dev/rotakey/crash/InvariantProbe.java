@@ -222,7 +222,8 @@ final class InvariantProbe {
                 List<String> passwords = redisPasswords(c.redisUser(run));
                 if (passwords.size() != 1) {
                     violation(when, "I6: Redis user " + c.redisUser(run) + " accepts " + passwords.size()
-                            + " passwords, and only CURRENT v" + current + " is left");
+                            + " passwords, those of " + passwords.stream().map(h -> ledger.versionWithSha256(c.id(), h)).toList()
+                            + ", and only CURRENT v" + current + " is left");
                 }
             }
         }

@@ -50,6 +50,29 @@ final class WebhookLedger implements AutoCloseable {
         return held;
     }
 
+    /** The version whose delivered material (any delivery, revoked since or not) has this SHA-256, hex; "unknown" if none. */
+    String versionWithSha256(String credential, String sha256) {
+        for (RecordingHttpServer.Request r : server.requests()) {
+            JsonNode e = parse(r.text());
+            if (e.path("credential").asText().equals(credential) && e.path("event").asText().equals("credential.delivered")) {
+                String key = e.path("material").path("key").asText();
+                if (sha256Hex(key).equals(sha256)) {
+                    return "v" + e.path("version").asInt();
+                }
+            }
+        }
+        return "unknown";
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static JsonNode parse(String body) {
         try {
             return JSON.readTree(body);
