@@ -58,6 +58,7 @@ import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
 import dev.rotakey.service.RotationPlanner;
+import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
@@ -221,10 +222,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         AlertEvaluator alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities,
                 scheduler::pausedOrUnknown, alertDispatcher, audit, clock, prometheus);
         // A finished rotation or a revoked key presented is looked at now rather than at the next tick.
+        OrphanLeafKeys orphanKeys = new OrphanLeafKeys(store, backends);
         executor.setListener((before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
             if (after.state() != RotationState.RUNNING) {
                 alerts.evaluateSoon();
+                orphanKeys.rotationEnded(after);
             }
         });
         audit.setAfterCommit(action -> {
@@ -264,6 +267,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             public void start() {
                 // Claims for credentials created before they were recorded; shared resources are logged as warnings.
                 new BindingClaims(targets).backfill(store);
+                orphanKeys.sweep();
                 rotations.resumeInFlight();
             }
         });

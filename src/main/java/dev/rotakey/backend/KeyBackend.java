@@ -55,6 +55,12 @@ public interface KeyBackend extends AutoCloseable {
     void destroySigningKey(String alias);
 
     /**
+     * The aliases of the signing keys stored in the backend that start with {@code prefix}, for finding
+     * keys no record accounts for. Lists the whole backend: for sweeps after a restart, never per operation.
+     */
+    java.util.List<String> signingKeyAliases(String prefix);
+
+    /**
      * How software outside Rotakey finds the private key stored under {@code alias}: for PKCS#11 an
      * RFC 7512 URI ({@code pkcs11:token=…;object=…;type=private}). Names the key; grants nothing.
      */

@@ -129,7 +129,9 @@ public final class RotationWorkflow {
         changes.add(pending.moveTo(VersionState.CURRENT).withPromotion(now, null));
         if (current != null) {
             Instant revokeAfter = emergency ? now : now.plus(grace);
-            changes.add(current.moveTo(VersionState.PREVIOUS).withPromotion(current.promotedAt(), revokeAfter));
+            CredentialVersion previous = current.moveTo(VersionState.PREVIOUS).withPromotion(current.promotedAt(), revokeAfter);
+            // The emergency is recorded with the promotion: a crash before the revocation must not make it a plain supersession.
+            changes.add(emergency ? previous.withRevocation(null, RevocationReason.EMERGENCY) : previous);
         }
         changes.addAll(older);
         return changes;

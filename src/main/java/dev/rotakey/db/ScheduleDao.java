@@ -31,11 +31,13 @@ public final class ScheduleDao {
     }
 
     public List<Due> revocationsWithoutTrigger(String schedName, int limit) {
-        return h.createQuery("SELECT v.credential_id, v.version, v.revoke_after FROM credential_versions v "
-                        + "WHERE v.state = 'PREVIOUS' AND v.revoke_after IS NOT NULL AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
+        // A REVOKED version with a revoke error still has targets to clean (an emergency marks it first): retried too.
+        return h.createQuery("SELECT v.credential_id, v.version, COALESCE(v.revoke_after, v.revoked_at) FROM credential_versions v "
+                        + "WHERE ((v.state = 'PREVIOUS' AND v.revoke_after IS NOT NULL) "
+                        + "OR (v.state = 'REVOKED' AND v.revoke_error IS NOT NULL)) AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
                         + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'revoke' "
                         + "AND t.TRIGGER_NAME = v.credential_id || '#v' || CAST(v.version AS VARCHAR(12))) "
-                        + "ORDER BY v.revoke_after LIMIT :limit")
+                        + "ORDER BY 3 LIMIT :limit")
                 .bind("sched", schedName).bind("limit", limit)
                 .map((rs, ctx) -> new Due(rs.getString(1), rs.getInt(2), AgentDao.instant(rs.getTimestamp(3))))
                 .list();

@@ -76,6 +76,12 @@ public final class VersionDao {
                 .bind("alias", alias).bind("id", credentialId).bind("v", version).execute();
     }
 
+    /** Every leaf key alias a version records, in any backend. */
+    public java.util.Set<String> keyRefs() {
+        return new java.util.HashSet<>(h.createQuery("SELECT key_ref FROM credential_versions WHERE key_ref IS NOT NULL")
+                .mapTo(String.class).list());
+    }
+
     /** The alias of the leaf key version {@code version} keeps in the key backend, if any. */
     public Optional<String> keyRef(String credentialId, int version) {
         return h.createQuery("SELECT key_ref FROM credential_versions WHERE credential_id = :id AND version = :v")

@@ -96,6 +96,11 @@ public final class InstrumentedKeyBackend implements KeyBackend {
     }
 
     @Override
+    public java.util.List<String> signingKeyAliases(String prefix) {
+        return timed("signing_key_aliases", () -> delegate.signingKeyAliases(prefix));
+    }
+
+    @Override
     public void destroySigningKey(String alias) {
         timed("destroy_signing_key", () -> {
             delegate.destroySigningKey(alias);

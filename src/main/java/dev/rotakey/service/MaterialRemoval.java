@@ -6,6 +6,7 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.db.Store;
@@ -48,7 +49,8 @@ final class MaterialRemoval {
      */
     void revoke(Credential c, CredentialVersion v, RevocationReason reason) {
         Instant at = v.revokedAt() != null ? v.revokedAt() : clock.instant();
-        remove(c, v.version(), v.digest(), reason == null ? RevocationReason.SUPERSEDED : reason, at, false, Target::revoke);
+        remove(c, v.version(), v.digest(), reason == null ? RevocationReason.SUPERSEDED : reason, at, false, Target::revoke,
+                "revoke.between-targets");
     }
 
     /**
@@ -56,7 +58,8 @@ final class MaterialRemoval {
      * and a certificate that may have reached one goes on the CRL.
      */
     void discard(Credential c, CredentialVersion v) {
-        remove(c, v.version(), v.digest(), RevocationReason.ROTATION_FAILED, clock.instant(), false, Target::discard);
+        remove(c, v.version(), v.digest(), RevocationReason.ROTATION_FAILED, clock.instant(), false, Target::discard,
+                "discard.between-targets");
     }
 
     /**
@@ -65,11 +68,11 @@ final class MaterialRemoval {
      * asked, since the others are overwritten by the next delivery anyway. A lost certificate goes on the CRL.
      */
     void discardLost(Credential c, CredentialVersion v) {
-        remove(c, v.version(), v.digest(), RevocationReason.SUPERSEDED, clock.instant(), true, Target::discard);
+        remove(c, v.version(), v.digest(), RevocationReason.SUPERSEDED, clock.instant(), true, Target::discard, null);
     }
 
     private void remove(Credential c, int version, String digest, RevocationReason crlReason, Instant at,
-                        boolean onlyReferenced, BiConsumer<Target, Revocation> action) {
+                        boolean onlyReferenced, BiConsumer<Target, Revocation> action, String failPoint) {
         KeyBackend backend = backends.get(c.backend());
         List<String> failures = new ArrayList<>();
         RuntimeException first = null;
@@ -95,6 +98,9 @@ final class MaterialRemoval {
                 }
                 action.accept(targets.get(b.target()), new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
                         content -> MaterialDigests.matches(backend, content, digest), references));
+                if (failPoint != null) {
+                    FailPoints.between(failPoint, c.id(), bindings, b);
+                }
             } catch (RuntimeException e) {
                 failures.add(b.target() + ": " + RotationExecutor.describe(e));
                 first = first == null ? e : first;

@@ -7,6 +7,7 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.RevocationDecision;
 import dev.rotakey.core.RevocationReason;
@@ -97,6 +98,8 @@ public final class RevocationService {
                 throw new IllegalStateException("a PENDING version is discarded by its rotation, not revoked");
             }
             Instant now = clock.instant();
+            // An emergency promotion records its reason: a scheduled retry after a crash revokes as the emergency did.
+            reason = v.state() == VersionState.PREVIOUS && v.revokeReason() != null ? v.revokeReason() : reason;
             if (reason == RevocationReason.SUPERSEDED) {
                 if (v.state() != VersionState.PREVIOUS) {
                     return true;
@@ -180,6 +183,7 @@ public final class RevocationService {
      */
     private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note,
                                 List<String> missing, boolean waitsForAcks) {
+        FailPoints.reach("revoke.before-mark", v.credentialId());
         Instant at = clock.instant();
         store.txRun(tx -> {
             tx.credentials().findForUpdate(v.credentialId());
@@ -187,7 +191,9 @@ public final class RevocationService {
             if (fresh.state() == VersionState.REVOKED) {
                 return;
             }
-            tx.versions().update(workflow.revoke(fresh, at, reason));
+            CredentialVersion revoked = workflow.revoke(fresh, at, reason);
+            // Marked before its removal (emergency): "removal pending" is durable, so a crash before the removal is retried (I4).
+            tx.versions().update(note.isEmpty() ? revoked : revoked.withRevokeFailure(revoked.revokeAttempts(), "removal from targets pending"));
             audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(v.credentialId(), v.version()), "ok",
                     "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + note);
             if (waitsForAcks) {

@@ -10,6 +10,7 @@ import dev.rotakey.core.ApiKeyIssuer;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.PasswordIssuer;
 import dev.rotakey.core.PasswordPolicy;
@@ -165,6 +166,7 @@ public final class RotationExecutor {
         }
         KeyBackend backend = backends.get(c.backend());
         IssuedMaterial material = issue(backend, c, r.version());
+        FailPoints.reach("create.after-issue", c.id());
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
         boolean ok;
@@ -193,6 +195,7 @@ public final class RotationExecutor {
             abandon(backend, material, null);
             return Optional.empty();
         }
+        FailPoints.reach("create.after-commit", c.id());
         pending.put(r.credentialId(), r.version(), material);
         return Optional.of(next);
     }
@@ -207,6 +210,7 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         for (Delivery d : records.deliveries(c, r.version(), material)) {
             targets.get(d.binding().target()).deliver(d);
+            FailPoints.between("deliver.between-targets", c.id(), bindings, d.binding());
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -229,6 +233,7 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         for (Delivery d : records.deliveries(c, r.version(), material)) {
             targets.get(d.binding().target()).verify(d);
+            FailPoints.between("verify.between-targets", c.id(), bindings, d.binding());
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
@@ -243,6 +248,7 @@ public final class RotationExecutor {
     private Optional<Rotation> promote(Rotation r, Instant started) {
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
+        FailPoints.reach("promote.before-commit", r.credentialId());
         boolean ok = store.tx(tx -> {
             Credential c = tx.credentials().findForUpdate(r.credentialId())
                     .orElseThrow(() -> new IllegalStateException("credential " + r.credentialId() + " vanished"));
@@ -266,6 +272,7 @@ public final class RotationExecutor {
                     "rotation=" + r.id() + " trigger=" + r.trigger().wireName());
             return true;
         });
+        FailPoints.reach("promote.after-commit", r.credentialId());
         return ok ? Optional.of(next) : Optional.empty();
     }
 

@@ -214,6 +214,22 @@ public abstract class KeyBackendContractTest {
     }
 
     @Test
+    void signingKeysAreListedByPrefixOnAFreshInstanceToo() {
+        KeyBackend backend = started();
+        String one = alias("listed");
+        String two = alias("listed");
+        String other = alias("unlisted");
+        for (String a : List.of(one, two, other)) {
+            backend.createSigningKey(a, KeySpec.EC_P256);
+        }
+        backend.destroySigningKey(two);
+
+        assertThat(backend.signingKeyAliases("contract-listed-")).contains(one).doesNotContain(two, other);
+        // A restarted daemon sweeps with what the store holds, not with what this instance made.
+        assertThat(started().signingKeyAliases("contract-listed-")).contains(one).doesNotContain(two, other);
+    }
+
+    @Test
     void destroyingAnAbsentKeyDoesNothing() {
         KeyBackend backend = started();
         String alias = alias("destroy-twice");

@@ -294,6 +294,25 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         return stored.map(k -> new Pkcs11SigningKey(alias, k.spec(), k.publicKey()));
     }
 
+    /** One scan of the token's objects: for start-up sweeps, never per operation. */
+    @Override
+    public List<String> signingKeyAliases(String prefix) {
+        Connection c = online("signingKeyAliases");
+        synchronized (TokenLogins.lock(c.tokenKey())) {
+            try {
+                List<String> aliases = new java.util.ArrayList<>();
+                for (String alias : java.util.Collections.list(c.store().aliases())) {
+                    if (alias.startsWith(prefix) && c.store().entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
+                        aliases.add(alias);
+                    }
+                }
+                return aliases;
+            } catch (GeneralSecurityException | RuntimeException e) {
+                throw operationFailed("signingKeyAliases", c, e);
+            }
+        }
+    }
+
     @Override
     public void destroySigningKey(String alias) {
         checkAlias(alias);

@@ -239,6 +239,24 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         });
     }
 
+    /** {@code LIST <mount>/keys}: the HMAC key and any other transit key not starting with {@code prefix} are left out. */
+    @Override
+    public java.util.List<String> signingKeyAliases(String prefix) {
+        Connection c = online("signingKeyAliases");
+        return operation(c, "signingKeyAliases", () -> {
+            VaultResponse r = session.list(mount + "/keys");
+            java.util.List<String> aliases = new java.util.ArrayList<>();
+            if (r.found()) {
+                r.data().path("keys").forEach(k -> {
+                    if (k.asText().startsWith(prefix)) {
+                        aliases.add(k.asText());
+                    }
+                });
+            }
+            return aliases;
+        });
+    }
+
     @Override
     public void destroySigningKey(String alias) {
         checkAlias(alias);

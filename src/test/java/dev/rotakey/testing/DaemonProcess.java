@@ -1,0 +1,248 @@
+package dev.rotakey.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The real daemon as a separate JVM ({@code RotakeyApplication server <config>} on the test's class
+ * path), so that a test can SIGKILL it and start it again on the same data directory. The shipped config
+ * reads {@code ROTAKEY_DATA_DIR} and the two ports from the environment; further settings are passed as
+ * {@code -Ddw.} overrides, and fail points ({@link dev.rotakey.core.FailPoints}) as a spec per start.
+ *
+ * <p>Use: {@code new DaemonProcess(config, dataDir, overrides, env)}, then {@link #start(String)} (waits
+ * until the API answers), {@link #awaitFailPoints}, {@link #kill()} (SIGKILL: nothing runs on the way out),
+ * {@link #start(String)} again; {@link #stop()} is the graceful way out. {@link #log()} is every start's
+ * console output.
+ */
+public final class DaemonProcess implements AutoCloseable {
+    /** One HTTP answer. */
+    public record Answer(int status, String body) {
+    }
+
+    private final Path config;
+    private final Path dataDir;
+    private final Map<String, String> overrides;
+    private final Map<String, String> env;
+    private final int httpPort = freePort();
+    private final int adminPort = freePort();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+    private int starts;
+
+    /**
+     * @param config    the YAML config, e.g. {@code config/rotakey.yml}
+     * @param dataDir   {@code ROTAKEY_DATA_DIR}; kept across restarts
+     * @param overrides config key to value, passed as {@code -Ddw.<key>=<value>}
+     * @param env       further environment variables (e.g. {@code SOFTHSM2_CONF})
+     */
+    public DaemonProcess(Path config, Path dataDir, Map<String, String> overrides, Map<String, String> env) {
+        this.config = config.toAbsolutePath();
+        this.dataDir = dataDir.toAbsolutePath();
+        this.overrides = new LinkedHashMap<>(overrides);
+        this.env = new LinkedHashMap<>(env);
+    }
+
+    /**
+     * Starts the daemon with {@code failPoints} armed (empty: none) and waits until its API answers an
+     * authenticated request. The announcement file of earlier starts is cleared first.
+     */
+    public void start(String failPoints) {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the daemon is already running");
+        }
+        try {
+            Files.createDirectories(dataDir);
+            Files.deleteIfExists(announceFile());
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            // Start-up speed over peak throughput: these daemons live for seconds.
+            command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                    "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"));
+            overrides.forEach((k, v) -> command.add("-Ddw." + k + "=" + v));
+            command.add("-Drotakey.failpoints=" + failPoints);
+            command.add("-Drotakey.failpoints.announce=" + announceFile());
+            command.addAll(List.of("-cp", daemonClassPath(), "dev.rotakey.RotakeyApplication", "server", config.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+            builder.environment().put("ROTAKEY_DATA_DIR", dataDir.toString());
+            builder.environment().put("ROTAKEY_HTTP_PORT", Integer.toString(httpPort));
+            builder.environment().put("ROTAKEY_ADMIN_PORT", Integer.toString(adminPort));
+            builder.environment().putAll(env);
+            Files.writeString(logFile(), "=== start " + (++starts) + " failpoints=" + failPoints + "\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the daemon", e);
+        }
+        await("daemon start " + starts).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the daemon exited with " + process.exitValue() + ":\n" + tail(60));
+            }
+            return Files.exists(dataDir.resolve("admin-token")) && answers();
+        });
+    }
+
+    /** SIGKILL (Process.destroyForcibly on Linux), then waits for the process to be gone. */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the daemon outlived SIGKILL for 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A graceful stop (SIGTERM: Dropwizard's shutdown hooks run, the database is closed), then waits. */
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the daemon did not stop within 60 s of SIGTERM");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Waits until every {@code "<point> <credential>"} line in {@code expected} has been announced. */
+    public void awaitFailPoints(java.util.Collection<String> expected, Duration timeout) {
+        await("fail points " + expected).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("the daemon exited with " + process.exitValue() + ":\n" + tail(60));
+            }
+            return announced().containsAll(expected);
+        });
+    }
+
+    /** The fail points reached since the last start, as {@code "<point> <credential>"}. */
+    public List<String> announced() throws IOException {
+        return Files.exists(announceFile()) ? Files.readAllLines(announceFile()) : List.of();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The operator token the first start generated. */
+    public String token() {
+        try {
+            return Files.readString(dataDir.resolve("admin-token"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every start's console output so far. */
+    public String log() {
+        try {
+            return Files.exists(logFile()) ? Files.readString(logFile(), StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Answer get(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET());
+    }
+
+    public Answer post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** A Dropwizard task on the admin port, e.g. {@code /tasks/rotate?credential=x}. */
+    public Answer task(String pathAndQuery) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + pathAndQuery))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private Answer send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = http.send(request.header("Authorization", "Bearer " + token())
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("request failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private boolean answers() {
+        try {
+            return get("/api/v1/agents").status() == 200;
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    private String tail(int lines) {
+        List<String> all = Arrays.asList(log().split("\n"));
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private Path announceFile() {
+        return dataDir.resolve("failpoints.announced");
+    }
+
+    private Path logFile() {
+        return dataDir.resolve("daemon.log");
+    }
+
+    /** The test class path without test classes (their logback-test.xml would replace the daemon's logging). */
+    private static String daemonClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.endsWith("test-classes") && !e.endsWith("test-classes/"))
+                .collect(Collectors.joining(java.io.File.pathSeparator));
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Kills the daemon if it still runs. */
+    @Override
+    public void close() {
+        if (alive()) {
+            kill();
+        }
+    }
+}
