@@ -90,6 +90,12 @@ final class FailingKeyBackend implements KeyBackend {
     }
 
     @Override
+    public java.util.List<String> signingKeyAliases(String prefix) {
+        maybeFail("list keys");
+        return delegate.signingKeyAliases(prefix);
+    }
+
+    @Override
     public void destroySigningKey(String alias) {
         maybeFail("destroy key");
         delegate.destroySigningKey(alias);
