@@ -31,10 +31,11 @@ public final class ScheduleDao {
     }
 
     public List<Due> revocationsWithoutTrigger(String schedName, int limit) {
-        // A REVOKED version with a revoke error still has targets to clean (an emergency marks it first): retried too.
-        return h.createQuery("SELECT v.credential_id, v.version, COALESCE(v.revoke_after, v.revoked_at) FROM credential_versions v "
-                        + "WHERE ((v.state = 'PREVIOUS' AND v.revoke_after IS NOT NULL) "
-                        + "OR (v.state = 'REVOKED' AND v.revoke_error IS NOT NULL)) AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
+        // A REVOKED or FAILED version with a revoke error still has targets to clean (an emergency marks it first, a
+        // failed clean-up leaves it): retried too.
+        return h.createQuery("SELECT v.credential_id, v.version, COALESCE(v.revoke_after, v.revoked_at, v.created_at) "
+                        + "FROM credential_versions v WHERE ((v.state = 'PREVIOUS' AND v.revoke_after IS NOT NULL) "
+                        + "OR (v.state IN ('REVOKED', 'FAILED') AND v.revoke_error IS NOT NULL)) AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
                         + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'revoke' "
                         + "AND t.TRIGGER_NAME = v.credential_id || '#v' || CAST(v.version AS VARCHAR(12))) "
                         + "ORDER BY 3 LIMIT :limit")
