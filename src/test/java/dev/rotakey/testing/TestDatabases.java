@@ -73,7 +73,9 @@ public final class TestDatabases {
     public static DataSourceFactory h2(Path dir) {
         DataSourceFactory f = new DataSourceFactory();
         f.setDriverClass("org.h2.Driver");
-        f.setUrl("jdbc:h2:file:" + dir.toAbsolutePath().resolve("rotakey") + ";LOCK_TIMEOUT=10000");
+        // rotakey.test.h2Settings: extra settings for benchmarks, e.g. ";WRITE_DELAY=500" to measure what durability costs.
+        f.setUrl("jdbc:h2:file:" + dir.toAbsolutePath().resolve("rotakey") + ";LOCK_TIMEOUT=10000"
+                + System.getProperty("rotakey.test.h2Settings", ""));
         f.setUser("rotakey");
         f.setPassword("");
         return small(f);
