@@ -9,7 +9,7 @@ import java.util.Locale;
 public enum AlertCondition {
     /** A credential's latest rotation FAILED after its retries; the old version is still CURRENT. */
     ROTATION_FAILED("RotakeyRotationFailed", AlertSeverity.CRITICAL),
-    /** Removing a superseded version from a target failed and is still outstanding. */
+    /** Removing a superseded, revoked or failed version from a target failed and is still being retried. */
     REVOCATION_FAILED("RotakeyRevocationFailed", AlertSeverity.WARNING),
     /** A rotation was due and has not succeeded within the tolerance: the dead-man alert. */
     CREDENTIAL_OVERDUE("RotakeyCredentialOverdue", AlertSeverity.CRITICAL),

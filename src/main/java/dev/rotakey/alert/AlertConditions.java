@@ -98,7 +98,7 @@ public final class AlertConditions {
                 AlertCondition.REVOCATION_FAILED, AlertStatus.FIRING, labels,
                 "Version " + s.version() + " of credential " + s.credentialId() + " could not be revoked at a target",
                 "Removing it failed after " + s.extra() + " attempt(s)" + (s.detail() == null ? "" : ": " + s.detail())
-                        + ". It may still be accepted there until the revocation succeeds. Owner: " + s.owner() + ".",
+                        + ". It may still be accepted there until the removal succeeds; Rotakey retries it until then. Owner: " + s.owner() + ".",
                 startOr(s.at(), now), null);
     }
 
