@@ -140,6 +140,11 @@ public final class RotationService {
             tx.credentials().findForUpdate(credentialId)
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
             Optional<Rotation> running = tx.rotations().running(credentialId);
+            if (running.isPresent() && running.get().step() == RotationStep.CLEANUP) {
+                // Its new version is being discarded: there is nothing it could promote. Say so plainly.
+                throw RejectedException.conflict("credential '" + credentialId + "' has a failed rotation still cleaning "
+                        + "up (rotation " + running.get().id() + "); repeat the emergency revoke once it has ended");
+            }
             if (running.isPresent() && !running.get().emergency() && tx.rotations().escalate(running.get().id())) {
                 audit.record(tx, actor, AuditAction.ROTATION_STARTED, RotationExecutor.subject(credentialId,
                         running.get().version()), "ok", "rotation=" + running.get().id() + " made an emergency");
