@@ -514,6 +514,30 @@ class RotationWorkflowIntegrationTest {
         assertThat(versions("c22").get(0).revokeReason()).isEqualTo(dev.rotakey.core.RevocationReason.EMERGENCY);
     }
 
+    /** A rotation discarding its failed version cannot promote anything: the emergency is refused, saying why. */
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
+    void anEmergencyDuringACleanUpIsRefusedSayingToRepeatIt(TestDatabases.Engine engine) throws Exception {
+        start(engine);
+        new Node(files(), RotationListener.NONE).credentials.create(apiKey("c23"), "test");
+        Node node = new Node(new DelegatingTarget(files()) {
+            @Override
+            public void verify(Delivery d) {
+                throw new TargetException("consumer refuses", false);
+            }
+
+            @Override
+            public void discard(Revocation rv) {
+                throw new TargetException("consumer unreachable", true);
+            }
+        }, RotationListener.NONE);
+        Rotation cleaning = node.rotations.startAndRun("c23", RotationTrigger.OPERATOR, "test");
+        assertThat(cleaning.step()).isEqualTo(RotationStep.CLEANUP);
+        assertThatThrownBy(() -> node.rotations.emergencyRevoke("c23", "test"))
+                .isInstanceOf(dev.rotakey.core.RejectedException.class)
+                .hasMessageContaining("still cleaning up").hasMessageContaining("repeat the emergency revoke");
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
     void aRotationCannotStartTwice(TestDatabases.Engine engine) throws Exception {
