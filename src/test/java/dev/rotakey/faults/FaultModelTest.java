@@ -79,7 +79,10 @@ class FaultModelTest {
             long seed = base + i;
             List<Op> ops = SequenceGenerator.generate(seed);
             SequenceRun run = new SequenceRun(world, prefix(seed));
-            Optional<Violation> v = run.run(ops);
+            Optional<Violation> v;
+            try (var t = Timings.start("sequence")) {
+                v = run.run(ops);
+            }
             ran++;
             if (v.isEmpty()) {
                 continue;
@@ -96,6 +99,7 @@ class FaultModelTest {
         long took = Duration.between(began, Instant.now()).toSeconds();
         String summary = "fault model: " + ran + " sequences (seeds " + base + "…" + (base + ran - 1) + ") in " + took
                 + " s, " + failed + " failed, " + findings.size() + " distinct violations";
+        summary += "\n" + Timings.summary();
         System.out.println(summary);
         Path out = Path.of("target/fault-model-report.txt");
         Files.createDirectories(out.getParent());

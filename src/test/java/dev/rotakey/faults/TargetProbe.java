@@ -50,6 +50,12 @@ final class TargetProbe {
 
     /** Whether {@code secret} of version {@code version} works at (current = is served by) the binding now. */
     boolean works(CredentialKind kind, CredentialKind.Binding b, Names n, String secret) {
+        try (var t = Timings.start("probe " + b)) {
+            return worksAt(kind, b, n, secret);
+        }
+    }
+
+    private boolean worksAt(CredentialKind kind, CredentialKind.Binding b, Names n, String secret) {
         return switch (b) {
             case FILES -> secret.strip().equals(readFile(kind, n));
             case KV -> secret.strip().equals(kvLatest(kind, n));
