@@ -150,10 +150,30 @@ final class InvariantChecker {
             }
             if (!world.probe.works(m.kind, b, m.names, secret.get())) {
                 fail("I1", step, m.id() + " v" + v + " is CURRENT but does not work at " + b + " " + m.states
-                        + "; latest rotation: " + latestRotation(m).map(r -> r.path("state").asText() + " "
+                        + whatWorksInstead(m, b) + "; latest rotation: " + latestRotation(m).map(r -> r.path("state").asText() + " "
                         + r.path("lastError").asText()).orElse("none"));
             }
         }
+    }
+
+    /** For a report: which other delivered version's secret the binding accepts instead, if any. */
+    private String whatWorksInstead(ModelCredential m, CredentialKind.Binding b) {
+        List<String> instead = new ArrayList<>();
+        for (int v : m.states.keySet()) {
+            List<String> all = world.hook.allDelivered(m.id(), v);
+            for (int i = 0; i < all.size(); i++) {
+                if (world.probe.works(m.kind, b, m.names, all.get(i))) {
+                    instead.add("v" + v + (all.size() > 1 ? " (delivery " + (i + 1) + " of " + all.size() + ")" : ""));
+                }
+            }
+        }
+        String role = "";
+        if (b == CredentialKind.Binding.PG_SINGLE) {
+            role = dev.rotakey.target.postgres.PostgresProbe.exists(m.names.role())
+                    ? (dev.rotakey.target.postgres.PostgresProbe.canLogin(m.names.role()) ? " (role may log in)" : " (role NOLOGIN)")
+                    : " (role missing)";
+        }
+        return (instead.isEmpty() ? "; no delivered version works there" : "; what works there instead: " + instead) + role;
     }
 
     /**
