@@ -144,6 +144,7 @@ final class FaultWorld implements AutoCloseable {
         healAll();
         daemon.close();
         dropRunObjects();
+        probe.close();
         proxies.values().forEach(FaultProxy::close);
         vault.close();
         hook.close();
