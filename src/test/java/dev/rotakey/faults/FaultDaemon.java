@@ -155,8 +155,12 @@ final class FaultDaemon implements AutoCloseable {
     }
 
     void restart() {
-        stop();
-        start();
+        try (var t = Timings.start("daemon stop")) {
+            stop();
+        }
+        try (var t = Timings.start("daemon start")) {
+            start();
+        }
     }
 
     /** The SIGKILL seam: not possible in-process; see the class comment. */
@@ -214,7 +218,7 @@ final class FaultDaemon implements AutoCloseable {
 
     private Answer send(HttpRequest.Builder request) {
         request.header("Authorization", "Bearer " + token);
-        try {
+        try (var t = Timings.start("daemon http")) {
             HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), r.body());
         } catch (IOException e) {

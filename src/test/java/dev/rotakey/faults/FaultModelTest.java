@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (delta debugging) and printed with its seed.
  *
  * <p>CI: {@code ./scripts/test.sh -Dtest=FaultModelTest} runs up to 200 sequences (seeds 1…200) and stops starting
- * new ones after 300 s (on a 2-core machine about 45 fit: each step waits for real retries and probes real targets). Replay one: {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}. Soak:
+ * new ones after 300 s (on a shared 2-core machine all 200 took about 270 s: each step waits for real
+ * retries and probes real targets; restarts are about a third of it). The report ends with where the time went. Replay one: {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}. Soak:
  * {@code scripts/soak.sh --minutes 60}. Other knobs: {@code rotakey.faults.sequences}, {@code .baseSeed},
  * {@code .budgetSeconds}, {@code .minutes} (run until then, random base seed), {@code .shrinkRuns}. Findings are
  * also written to {@code target/fault-model-report.txt}.
@@ -79,7 +80,10 @@ class FaultModelTest {
             long seed = base + i;
             List<Op> ops = SequenceGenerator.generate(seed);
             SequenceRun run = new SequenceRun(world, prefix(seed));
-            Optional<Violation> v = run.run(ops);
+            Optional<Violation> v;
+            try (var t = Timings.start("sequence")) {
+                v = run.run(ops);
+            }
             ran++;
             if (v.isEmpty()) {
                 continue;
@@ -96,6 +100,7 @@ class FaultModelTest {
         long took = Duration.between(began, Instant.now()).toSeconds();
         String summary = "fault model: " + ran + " sequences (seeds " + base + "…" + (base + ran - 1) + ") in " + took
                 + " s, " + failed + " failed, " + findings.size() + " distinct violations";
+        summary += "\n" + Timings.summary();
         System.out.println(summary);
         Path out = Path.of("target/fault-model-report.txt");
         Files.createDirectories(out.getParent());

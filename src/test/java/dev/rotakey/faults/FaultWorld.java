@@ -35,6 +35,10 @@ final class FaultWorld implements AutoCloseable {
     private final FailingKeyBackend.Switch hsm = new FailingKeyBackend.Switch();
 
     FaultWorld(Path dir) throws IOException {
+        // The JDK's HTTP server (the consumer webhook, the Vault double) leaves Nagle on unless told otherwise: with
+        // delayed ACKs its answers then took up to 40 ms longer than a real Vault's or webhook's. Read once, when
+        // the first server of the JVM starts.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         // A fixed shared secret: the consumer is a test peer, and the secret's strength is not under test.
         byte[] secret = "fault-model-webhook-secret-0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
         Files.createDirectories(dir);
@@ -140,6 +144,7 @@ final class FaultWorld implements AutoCloseable {
         healAll();
         daemon.close();
         dropRunObjects();
+        probe.close();
         proxies.values().forEach(FaultProxy::close);
         vault.close();
         hook.close();

@@ -37,8 +37,11 @@ final class HsmObjects {
             refresh.accept(m);
             before.put(m.id(), Map.copyOf(m.states));
         }
-        String listing = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin",
-                SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
+        String listing;
+        try (var t = Timings.start("pkcs11-tool listing")) {
+            listing = SoftHsmTokens.pkcs11Tool("--token-label", SoftHsmTokens.APP, "--login", "--pin",
+                    SoftHsmTokens.USER_PIN, "--list-objects", "--type", "privkey");
+        }
         List<String> aliases = new ArrayList<>();
         for (String object : SoftHsmTokens.objects(listing)) {
             Matcher m = ID.matcher(object);

@@ -32,11 +32,17 @@ final class InvariantChecker {
     void checkStep(int step, Collection<ModelCredential> creds, Set<Peer> disturbed) {
         for (ModelCredential m : creds) {
             checkStates(step, m);
-            checkCurrentWorks(step, m, disturbed);
-            checkPreviousWorks(step, m, disturbed);
+            try (var t = Timings.start("check I1 current")) {
+                checkCurrentWorks(step, m, disturbed);
+            }
+            try (var t = Timings.start("check grace previous")) {
+                checkPreviousWorks(step, m, disturbed);
+            }
             checkNoReuse(step, m);
         }
-        checkRemovalFailuresVisible(step, creds);
+        try (var t = Timings.start("check I4 visible")) {
+            checkRemovalFailuresVisible(step, creds);
+        }
     }
 
     /**
@@ -47,7 +53,7 @@ final class InvariantChecker {
         AtomicReference<String> hidden = new AtomicReference<>();
         try {
             // A removal may still be under way right after the step: give it a moment to finish or to be reported.
-            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            await().atMost(Duration.ofSeconds(3)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(() -> {
                 hidden.set(hiddenLeftovers(creds));
                 return hidden.get() == null;
             });
@@ -77,7 +83,9 @@ final class InvariantChecker {
     void checkHealed(Collection<ModelCredential> creds) {
         for (ModelCredential m : creds) {
             if (!m.decommissioned) {
-                rotationSucceeds(m);
+                try (var t = Timings.start("healed I3 rotation")) {
+                    rotationSucceeds(m);
+                }
             }
         }
         for (ModelCredential m : creds) {
@@ -88,8 +96,8 @@ final class InvariantChecker {
             checkNoReuse(-1, m);
         }
         AtomicReference<String> left = new AtomicReference<>();
-        try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        try (var t = Timings.start("healed I4 leftovers")) {
+            await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(() -> {
                 left.set(leftovers(creds, true));
                 return left.get() == null;
             });
@@ -98,8 +106,8 @@ final class InvariantChecker {
         }
         // A revocation destroys the key before it records REVOKED: a mismatch must last to count.
         AtomicReference<String> objects = new AtomicReference<>();
-        try {
-            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(300)).until(() -> {
+        try (var t = Timings.start("healed I5 hsm")) {
+            await().atMost(Duration.ofSeconds(3)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100)).until(() -> {
                 objects.set(HsmObjects.check(creds, this::refresh));
                 return objects.get() == null;
             });
@@ -142,10 +150,30 @@ final class InvariantChecker {
             }
             if (!world.probe.works(m.kind, b, m.names, secret.get())) {
                 fail("I1", step, m.id() + " v" + v + " is CURRENT but does not work at " + b + " " + m.states
-                        + "; latest rotation: " + latestRotation(m).map(r -> r.path("state").asText() + " "
+                        + whatWorksInstead(m, b) + "; latest rotation: " + latestRotation(m).map(r -> r.path("state").asText() + " "
                         + r.path("lastError").asText()).orElse("none"));
             }
         }
+    }
+
+    /** For a report: which other delivered version's secret the binding accepts instead, if any. */
+    private String whatWorksInstead(ModelCredential m, CredentialKind.Binding b) {
+        List<String> instead = new ArrayList<>();
+        for (int v : m.states.keySet()) {
+            List<String> all = world.hook.allDelivered(m.id(), v);
+            for (int i = 0; i < all.size(); i++) {
+                if (world.probe.works(m.kind, b, m.names, all.get(i))) {
+                    instead.add("v" + v + (all.size() > 1 ? " (delivery " + (i + 1) + " of " + all.size() + ")" : ""));
+                }
+            }
+        }
+        String role = "";
+        if (b == CredentialKind.Binding.PG_SINGLE) {
+            role = dev.rotakey.target.postgres.PostgresProbe.exists(m.names.role())
+                    ? (dev.rotakey.target.postgres.PostgresProbe.canLogin(m.names.role()) ? " (role may log in)" : " (role NOLOGIN)")
+                    : " (role missing)";
+        }
+        return (instead.isEmpty() ? "; no delivered version works there" : "; what works there instead: " + instead) + role;
     }
 
     /**
@@ -201,7 +229,7 @@ final class InvariantChecker {
         String id = a.json().path("rotations").path(0).path("id").asText();
         AtomicReference<JsonNode> r = new AtomicReference<>();
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() -> {
                 r.set(world.daemon.get("/api/v1/rotations/" + id).json());
                 return !r.get().path("state").asText().equals("RUNNING");
             });

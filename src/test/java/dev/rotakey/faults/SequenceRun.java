@@ -40,24 +40,36 @@ final class SequenceRun {
             for (int i = 0; i < ops.size(); i++) {
                 Op op = ops.get(i);
                 disturbed.addAll(world.activeFaults().keySet());
-                execute(op, i);
+                try (var t = Timings.start("op " + op.getClass().getSimpleName())) {
+                    execute(op, i);
+                }
                 disturbed.addAll(world.activeFaults().keySet());
-                settle(i);
-                checker.checkStep(i, creds.values(), disturbed);
+                try (var t = Timings.start("settle after step")) {
+                    settle(i);
+                }
+                try (var t = Timings.start("checkStep")) {
+                    checker.checkStep(i, creds.values(), disturbed);
+                }
                 disturbed.clear();
                 disturbed.addAll(world.activeFaults().keySet());
             }
-            world.healAll();
-            world.daemon.task("/tasks/resume-rotations");
-            settle(-1);
-            checker.checkHealed(creds.values());
+            try (var t = Timings.start("healed: heal+settle")) {
+                world.healAll();
+                world.daemon.task("/tasks/resume-rotations");
+                settle(-1);
+            }
+            try (var t = Timings.start("checkHealed")) {
+                checker.checkHealed(creds.values());
+            }
             return Optional.empty();
         } catch (Violation.Found f) {
             return Optional.of(f.violation);
         } finally {
-            world.healAll();
-            world.daemon.task("/tasks/resume-rotations");
-            settleQuietly();
+            try (var t = Timings.start("finally: heal+settle")) {
+                world.healAll();
+                world.daemon.task("/tasks/resume-rotations");
+                settleQuietly();
+            }
         }
     }
 
@@ -138,7 +150,7 @@ final class SequenceRun {
     /** Waits until no rotation of this sequence's credentials is running, then reads their versions. */
     private void settle(int step) {
         try {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(25)).until(this::quiet);
+            await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(this::quiet);
         } catch (ConditionTimeoutException e) {
             throw new Violation.Found(new Violation("I2", step, "a rotation was still RUNNING after 60 s: " + running()));
         }
@@ -152,7 +164,7 @@ final class SequenceRun {
 
     private void settleQuietly() {
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(this::quiet);
+            await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(this::quiet);
         } catch (ConditionTimeoutException e) {
             // reported by the run already, or the daemon is wedged: the next sequence uses fresh credentials
         }
