@@ -1,21 +1,20 @@
 package dev.rotakey.metrics;
 
 import dev.rotakey.target.Delivery;
+import dev.rotakey.target.ForwardingTarget;
 import dev.rotakey.target.Revocation;
 import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetBinding;
 import dev.rotakey.target.TargetException;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import java.util.Set;
 
 /**
  * A target that times its deliver, verify, revoke and discard calls and counts their failures
  * by whether a retry may help, delegating everything to the real target.
  */
-public final class InstrumentedTarget implements Target {
+public final class InstrumentedTarget extends ForwardingTarget {
 
     /** The metric families shared by every instrumented target of one registry. */
     public static final class Metrics {
@@ -34,82 +33,36 @@ public final class InstrumentedTarget implements Target {
         }
     }
 
-    private final Target delegate;
     private final Metrics metrics;
 
     public InstrumentedTarget(Target delegate, Metrics metrics) {
-        this.delegate = delegate;
+        super(delegate);
         this.metrics = metrics;
-    }
-
-    /** The target this one instruments. */
-    public Target delegate() {
-        return delegate;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public String type() {
-        return delegate.type();
-    }
-
-    @Override
-    public void validateBinding(TargetBinding binding) {
-        delegate.validateBinding(binding);
-    }
-
-    @Override
-    public Set<Character> refusedCharacters(TargetBinding binding) {
-        return delegate.refusedCharacters(binding);
-    }
-
-    @Override
-    public String materialReference(Delivery delivery) {
-        return delegate.materialReference(delivery);
-    }
-
-    @Override
-    public java.util.List<String> claims(TargetBinding binding) {
-        return delegate.claims(binding);
-    }
-
-    @Override
-    public String login(TargetBinding binding, String credentialId, dev.rotakey.target.VersionReferences version) {
-        return delegate.login(binding, credentialId, version);
     }
 
     @Override
     public void deliver(Delivery delivery) {
-        timed("deliver", () -> delegate.deliver(delivery));
+        timed("deliver", () -> super.deliver(delivery));
     }
 
     @Override
     public void verify(Delivery delivery) {
-        timed("verify", () -> delegate.verify(delivery));
+        timed("verify", () -> super.verify(delivery));
     }
 
     @Override
     public void revoke(Revocation revocation) {
-        timed("revoke", () -> delegate.revoke(revocation));
+        timed("revoke", () -> super.revoke(revocation));
     }
 
     @Override
     public void discard(Revocation revocation) {
-        timed("discard", () -> delegate.discard(revocation));
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+        timed("discard", () -> super.discard(revocation));
     }
 
     @Override
     public String toString() {
-        return delegate.toString();
+        return delegate().toString();
     }
 
     private void timed(String operation, Runnable call) {
@@ -119,10 +72,10 @@ public final class InstrumentedTarget implements Target {
         } catch (RuntimeException e) {
             // Anything but a TargetException is a bug in the target: the workflow treats it as not retryable.
             boolean retryable = e instanceof TargetException t && t.retryable();
-            metrics.errors.labelValues(delegate.name(), delegate.type(), operation, Boolean.toString(retryable)).inc();
+            metrics.errors.labelValues(name(), type(), operation, Boolean.toString(retryable)).inc();
             throw e;
         } finally {
-            metrics.duration.labelValues(delegate.name(), delegate.type(), operation)
+            metrics.duration.labelValues(name(), type(), operation)
                     .observe((System.nanoTime() - start) / 1e9);
         }
     }

@@ -5,7 +5,6 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,7 +15,7 @@ import java.util.function.Supplier;
  * and an evenly spaced start slot, so that a mass rotation cannot overload the system behind it;
  * a call that would wait longer than {@code maxWait} fails as a retryable "target busy".
  */
-public final class LimitedTarget implements Target {
+public final class LimitedTarget extends ForwardingTarget {
 
     /** How LimitedTarget reads the time and waits, so that tests can replace both. */
     public interface Waiting {
@@ -45,7 +44,6 @@ public final class LimitedTarget implements Target {
         };
     }
 
-    private final Target delegate;
     private final int concurrency;
     private final Semaphore permits;
     private final long intervalNanos;
@@ -64,10 +62,10 @@ public final class LimitedTarget implements Target {
      */
     public LimitedTarget(Target delegate, int concurrency, int perSecond, Duration maxWait, Waiting waiting,
                          MetricRegistry metrics) {
+        super(delegate);
         if (concurrency < 0 || perSecond < 0 || maxWait.isNegative() || maxWait.isZero()) {
             throw new IllegalArgumentException("concurrency and perSecond must be >= 0 and maxWait positive");
         }
-        this.delegate = delegate;
         this.concurrency = concurrency;
         // Fair, so that a queued rotation is not overtaken indefinitely by later ones.
         this.permits = concurrency > 0 ? new Semaphore(concurrency, true) : null;
@@ -85,44 +83,9 @@ public final class LimitedTarget implements Target {
     }
 
     @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public String type() {
-        return delegate.type();
-    }
-
-    @Override
-    public void validateBinding(TargetBinding binding) {
-        delegate.validateBinding(binding);
-    }
-
-    @Override
-    public Set<Character> refusedCharacters(TargetBinding binding) {
-        return delegate.refusedCharacters(binding);
-    }
-
-    @Override
-    public String materialReference(Delivery delivery) {
-        return delegate.materialReference(delivery);
-    }
-
-    @Override
-    public java.util.List<String> claims(TargetBinding binding) {
-        return delegate.claims(binding);
-    }
-
-    @Override
-    public String login(TargetBinding binding, String credentialId, dev.rotakey.target.VersionReferences version) {
-        return delegate.login(binding, credentialId, version);
-    }
-
-    @Override
     public void deliver(Delivery delivery) {
         limited("deliver", () -> {
-            delegate.deliver(delivery);
+            super.deliver(delivery);
             return null;
         });
     }
@@ -130,7 +93,7 @@ public final class LimitedTarget implements Target {
     @Override
     public void verify(Delivery delivery) {
         limited("verify", () -> {
-            delegate.verify(delivery);
+            super.verify(delivery);
             return null;
         });
     }
@@ -138,7 +101,7 @@ public final class LimitedTarget implements Target {
     @Override
     public void revoke(Revocation revocation) {
         limited("revoke", () -> {
-            delegate.revoke(revocation);
+            super.revoke(revocation);
             return null;
         });
     }
@@ -146,14 +109,9 @@ public final class LimitedTarget implements Target {
     @Override
     public void discard(Revocation revocation) {
         limited("discard", () -> {
-            delegate.discard(revocation);
+            super.discard(revocation);
             return null;
         });
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     private <T> T limited(String operation, Supplier<T> call) {
@@ -224,7 +182,7 @@ public final class LimitedTarget implements Target {
 
     @Override
     public String toString() {
-        return "LimitedTarget{" + delegate.name() + ", concurrency=" + concurrency + ", intervalNanos=" + intervalNanos
+        return "LimitedTarget{" + name() + ", concurrency=" + concurrency + ", intervalNanos=" + intervalNanos
                 + "}";
     }
 }

@@ -1208,56 +1208,9 @@ class RotationWorkflowIntegrationTest {
     }
 
     /** A real target with one operation overridden by a test. */
-    static class DelegatingTarget implements Target {
-        private final Target delegate;
-
+    static class DelegatingTarget extends dev.rotakey.target.ForwardingTarget {
         DelegatingTarget(Target delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public String type() {
-            return delegate.type();
-        }
-
-        @Override
-        public void validateBinding(TargetBinding binding) {
-            delegate.validateBinding(binding);
-        }
-
-        @Override
-        public void deliver(Delivery delivery) {
-            delegate.deliver(delivery);
-        }
-
-        @Override
-        public void verify(Delivery delivery) {
-            delegate.verify(delivery);
-        }
-
-        @Override
-        public void revoke(Revocation revocation) {
-            delegate.revoke(revocation);
-        }
-
-        @Override
-        public void discard(Revocation revocation) {
-            delegate.discard(revocation);
-        }
-
-        @Override
-        public java.util.Set<Character> refusedCharacters(TargetBinding binding) {
-            return delegate.refusedCharacters(binding);
-        }
-
-        @Override
-        public String materialReference(Delivery delivery) {
-            return delegate.materialReference(delivery);
+            super(delegate);
         }
     }
 }
