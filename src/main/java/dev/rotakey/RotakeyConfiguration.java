@@ -11,7 +11,7 @@ import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
 import dev.rotakey.http.HttpLimitsFactory;
-import dev.rotakey.target.TargetFactory;
+import dev.rotakey.targets.TargetFactory;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;

@@ -7,9 +7,9 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.ca.CertificateAuthorityFactory;
-import dev.rotakey.target.TargetFactory;
-import dev.rotakey.target.TargetLimitsFactory;
-import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.targets.TargetFactory;
+import dev.rotakey.targets.TargetLimitsFactory;
+import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationFactory;
 import io.dropwizard.configuration.ConfigurationParsingException;
@@ -169,7 +169,7 @@ class RotakeyConfigurationTest {
         assertThat(c.getKeyBackends().get("vault")).isInstanceOf(dev.rotakey.backend.vault.VaultTransitKeyBackendFactory.class);
         assertThat(c.getCertificateAuthorities().get("agents-ca").getBackend()).isEqualTo("vault");
         assertThat(c.getTargets()).containsOnlyKeys("local-files", "vault-kv");
-        assertThat(c.getTargets().get("vault-kv")).isInstanceOf(dev.rotakey.target.vault.VaultKvTargetFactory.class);
+        assertThat(c.getTargets().get("vault-kv")).isInstanceOf(dev.rotakey.targets.vault.VaultKvTargetFactory.class);
     }
 
     /** The shipped {@code agents-ca}: in backend {@code hsm}, EC P-256, ten years, trust domain rotakey.local. */

@@ -7,8 +7,8 @@ import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.target.Login;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.Login;
+import dev.rotakey.targets.TargetBinding;
 
 import java.time.Instant;
 import java.util.ArrayList;

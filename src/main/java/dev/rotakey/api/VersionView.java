@@ -3,7 +3,7 @@ package dev.rotakey.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rotakey.ca.CertificateSummary;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.target.Login;
+import dev.rotakey.targets.Login;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.rotakey.core;
 
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.TargetBinding;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.rotakey.core;
 
-import dev.rotakey.target.CertificateMaterial;
+import dev.rotakey.targets.CertificateMaterial;
 
 /**
  * Newly generated material for one version: the plaintext (for a certificate, the certificate PEM,

@@ -9,7 +9,7 @@ import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RotationPolicy;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.TargetBinding;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 

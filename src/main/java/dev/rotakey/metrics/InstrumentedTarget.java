@@ -1,10 +1,10 @@
 package dev.rotakey.metrics;
 
-import dev.rotakey.target.Delivery;
-import dev.rotakey.target.ForwardingTarget;
-import dev.rotakey.target.Revocation;
-import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetException;
+import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.ForwardingTarget;
+import dev.rotakey.targets.Revocation;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetException;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

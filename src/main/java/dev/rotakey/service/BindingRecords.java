@@ -5,11 +5,11 @@ import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.Delivery;
-import dev.rotakey.target.Login;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.Targets;
-import dev.rotakey.target.VersionReferences;
+import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.Login;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.Targets;
+import dev.rotakey.targets.VersionReferences;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -15,7 +15,7 @@ import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.Secret;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.CertificateMaterial;
+import dev.rotakey.targets.CertificateMaterial;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
 

@@ -22,11 +22,11 @@ import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.db.Store;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.target.InvalidBindingException;
-import dev.rotakey.target.Login;
-import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.Targets;
+import dev.rotakey.targets.InvalidBindingException;
+import dev.rotakey.targets.Login;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.Targets;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -10,11 +10,11 @@ import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.Revocation;
-import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.TargetException;
-import dev.rotakey.target.Targets;
+import dev.rotakey.targets.Revocation;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.TargetException;
+import dev.rotakey.targets.Targets;
 
 import java.time.Clock;
 import java.time.Instant;

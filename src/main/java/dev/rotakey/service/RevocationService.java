@@ -15,8 +15,8 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.Targets;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

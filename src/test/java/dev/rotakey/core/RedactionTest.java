@@ -1,9 +1,9 @@
 package dev.rotakey.core;
 
 import dev.rotakey.api.VerifyKeyRequest;
-import dev.rotakey.target.CertificateMaterial;
-import dev.rotakey.target.Delivery;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.CertificateMaterial;
+import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.TargetBinding;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -46,12 +46,12 @@ class RedactionTest {
         TargetBinding binding = new TargetBinding("redis-main", Map.of("user", "billing-agent"));
         Delivery d = new Delivery("agent", "cred", "password", 2, binding, secret);
         IssuedMaterial m = new IssuedMaterial(secret, "00ff", "kid");
-        dev.rotakey.target.Revocation r = new dev.rotakey.target.Revocation("agent", "cred", "password", 1, binding,
+        dev.rotakey.targets.Revocation r = new dev.rotakey.targets.Revocation("agent", "cred", "password", 1, binding,
                 content -> false, java.util.List.of("1a2b3c4d"));
-        dev.rotakey.target.redis.RedisAclTarget target = new dev.rotakey.target.redis.RedisAclTarget("redis-main",
+        dev.rotakey.targets.redis.RedisAclTarget target = new dev.rotakey.targets.redis.RedisAclTarget("redis-main",
                 "127.0.0.1", 6379, "rotakey", "admin-secret-pw".toCharArray(), 1000, 1000,
-                dev.rotakey.target.redis.RedisAclTarget.SaveAclFile.AUTO);
-        dev.rotakey.target.redis.RedisAclTargetFactory factory = new dev.rotakey.target.redis.RedisAclTargetFactory();
+                dev.rotakey.targets.redis.RedisAclTarget.SaveAclFile.AUTO);
+        dev.rotakey.targets.redis.RedisAclTargetFactory factory = new dev.rotakey.targets.redis.RedisAclTargetFactory();
         factory.setHost("127.0.0.1");
         factory.setPassword(dev.rotakey.config.SecretSource.fromEnv("ROTAKEY_REDIS_PASSWORD"));
         assertThat(d.toString()).doesNotContain(password).contains("version=2");

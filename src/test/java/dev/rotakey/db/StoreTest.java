@@ -16,7 +16,7 @@ import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.schedule.QuartzWorkScheduler;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.testing.RecordingJobHandler;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;

@@ -1,7 +1,7 @@
 package dev.rotakey.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rotakey.target.postgres.PostgresProbe;
+import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.testing.ConfigOverride;
 import org.junit.jupiter.api.AfterEach;

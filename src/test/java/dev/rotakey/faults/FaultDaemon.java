@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.RotakeyApplication;
 import dev.rotakey.RotakeyConfiguration;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.target.Target;
+import dev.rotakey.targets.Target;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.core.Application;
 import io.dropwizard.testing.ConfigOverride;

@@ -1,7 +1,7 @@
 package dev.rotakey.faults;
 
-import dev.rotakey.target.postgres.PostgresProbe;
-import dev.rotakey.target.redis.RedisProbe;
+import dev.rotakey.targets.postgres.PostgresProbe;
+import dev.rotakey.targets.redis.RedisProbe;
 import dev.rotakey.testing.VaultTestServer;
 
 import java.io.IOException;

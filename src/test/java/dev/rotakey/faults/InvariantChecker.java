@@ -169,8 +169,8 @@ final class InvariantChecker {
         }
         String role = "";
         if (b == CredentialKind.Binding.PG_SINGLE) {
-            role = dev.rotakey.target.postgres.PostgresProbe.exists(m.names.role())
-                    ? (dev.rotakey.target.postgres.PostgresProbe.canLogin(m.names.role()) ? " (role may log in)" : " (role NOLOGIN)")
+            role = dev.rotakey.targets.postgres.PostgresProbe.exists(m.names.role())
+                    ? (dev.rotakey.targets.postgres.PostgresProbe.canLogin(m.names.role()) ? " (role may log in)" : " (role NOLOGIN)")
                     : " (role missing)";
         }
         return (instead.isEmpty() ? "; no delivered version works there" : "; what works there instead: " + instead) + role;

@@ -2,8 +2,8 @@ package dev.rotakey.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rotakey.target.postgres.PostgresProbe;
-import dev.rotakey.target.redis.RedisProbe;
+import dev.rotakey.targets.postgres.PostgresProbe;
+import dev.rotakey.targets.redis.RedisProbe;
 
 import java.io.IOException;
 import java.net.URI;

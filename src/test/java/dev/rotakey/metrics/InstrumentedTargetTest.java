@@ -1,9 +1,9 @@
 package dev.rotakey.metrics;
 
 import dev.rotakey.core.Secret;
-import dev.rotakey.target.Target;
-import dev.rotakey.target.files.LocalFilesTargetContractTest;
-import dev.rotakey.target.TargetException;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.files.LocalFilesTargetContractTest;
+import dev.rotakey.targets.TargetException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 

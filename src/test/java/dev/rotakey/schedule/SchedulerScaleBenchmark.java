@@ -5,7 +5,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.db.ScheduleDao;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.testing.RecordingJobHandler;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;

@@ -10,8 +10,8 @@ import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.Targets;
-import dev.rotakey.target.files.LocalFilesTargetFactory;
+import dev.rotakey.targets.Targets;
+import dev.rotakey.targets.files.LocalFilesTargetFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;

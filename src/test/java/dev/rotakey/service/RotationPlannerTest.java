@@ -20,7 +20,7 @@ import dev.rotakey.db.CertificateAuthorityDao.CaRecord;
 import dev.rotakey.db.IssuedCertificateDao.IssuedRecord;
 import dev.rotakey.db.PlanDao;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.TargetBinding;
+import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import dev.rotakey.testing.TestDatabases.Engine;

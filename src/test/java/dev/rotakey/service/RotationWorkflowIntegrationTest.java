@@ -20,17 +20,17 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
-import dev.rotakey.target.Delivery;
-import dev.rotakey.target.LimitedTarget;
-import dev.rotakey.target.Revocation;
-import dev.rotakey.target.Target;
-import dev.rotakey.target.TargetBinding;
-import dev.rotakey.target.TargetException;
-import dev.rotakey.target.TargetLimitsFactory;
-import dev.rotakey.target.Targets;
-import dev.rotakey.target.files.LocalFilesTargetFactory;
-import dev.rotakey.target.postgres.PostgresProbe;
-import dev.rotakey.target.redis.RedisProbe;
+import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.LimitedTarget;
+import dev.rotakey.targets.Revocation;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.TargetException;
+import dev.rotakey.targets.TargetLimitsFactory;
+import dev.rotakey.targets.Targets;
+import dev.rotakey.targets.files.LocalFilesTargetFactory;
+import dev.rotakey.targets.postgres.PostgresProbe;
+import dev.rotakey.targets.redis.RedisProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -1208,7 +1208,7 @@ class RotationWorkflowIntegrationTest {
     }
 
     /** A real target with one operation overridden by a test. */
-    static class DelegatingTarget extends dev.rotakey.target.ForwardingTarget {
+    static class DelegatingTarget extends dev.rotakey.targets.ForwardingTarget {
         DelegatingTarget(Target delegate) {
             super(delegate);
         }

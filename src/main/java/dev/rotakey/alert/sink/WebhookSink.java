@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
 import dev.rotakey.alert.AlertSink;
-import dev.rotakey.target.webhook.WebhookSignature;
+import dev.rotakey.targets.webhook.WebhookSignature;
 
 import java.net.URI;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.alert.AlertSink;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.target.webhook.WebhookSignature;
+import dev.rotakey.targets.webhook.WebhookSignature;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;

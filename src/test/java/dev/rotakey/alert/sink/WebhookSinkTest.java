@@ -8,7 +8,7 @@ import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
 import dev.rotakey.alert.AlertSink;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.target.webhook.WebhookSignature;
+import dev.rotakey.targets.webhook.WebhookSignature;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,0 +1,67 @@
+package dev.rotakey.targets.files;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.rotakey.targets.AbstractTargetFactory;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetException;
+import jakarta.validation.constraints.NotEmpty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Configuration of a {@code local-files} target: a base directory under which each credential
+ * binding names a relative file that receives the credential's material.
+ */
+@JsonTypeName("local-files")
+public class LocalFilesTargetFactory extends AbstractTargetFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFilesTargetFactory.class);
+
+    @NotEmpty
+    private String directory;
+
+    @JsonProperty
+    public String getDirectory() {
+        return directory;
+    }
+
+    @JsonProperty
+    public void setDirectory(String directory) {
+        this.directory = directory;
+    }
+
+    /** Creates the base directory (mode 0700) if it is missing, so that a fresh install works. */
+    @Override
+    public Target build(String name) {
+        Path base = Path.of(directory).toAbsolutePath().normalize();
+        try {
+            if (!Files.exists(base)) {
+                Files.createDirectories(base, PosixFilePermissions.asFileAttribute(LocalFilesTarget.DIRECTORY_MODE));
+            }
+            if (!Files.isDirectory(base)) {
+                throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
+            }
+            // An operator may have chosen a shared directory on purpose: warn rather than chmod it.
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(base);
+            if (!LocalFilesTarget.DIRECTORY_MODE.containsAll(mode)) {
+                LOG.warn("target '{}': directory {} has mode {}, which lets other users list delivered credentials; 0700 is expected",
+                        name, base, PosixFilePermissions.toString(mode));
+            }
+        } catch (IOException e) {
+            throw new TargetException("target '" + name + "': cannot prepare directory " + base, false, e);
+        }
+        return new LocalFilesTarget(name, base);
+    }
+
+    @Override
+    public String toString() {
+        return "LocalFilesTargetFactory{directory=" + directory + "}";
+    }
+}

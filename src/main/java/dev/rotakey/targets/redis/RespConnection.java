@@ -1,0 +1,165 @@
+package dev.rotakey.targets.redis;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One plain-TCP connection speaking RESP2, just enough for the ACL commands Rotakey sends: a tiny
+ * client keeps every argument (passwords included) under our control, out of any library's logs.
+ */
+final class RespConnection implements AutoCloseable {
+    /** An error reply: {@code code} is its first word ({@code ERR}, {@code WRONGPASS}, {@code NOPERM}, …). */
+    static final class ErrorReply extends Exception {
+        private final String code;
+
+        ErrorReply(String text) {
+            super(text);
+            int space = text.indexOf(' ');
+            this.code = space < 0 ? text : text.substring(0, space);
+        }
+
+        String code() {
+            return code;
+        }
+    }
+
+    private static final int MAX_BULK = 64 * 1024 * 1024;
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private RespConnection(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = new BufferedOutputStream(socket.getOutputStream());
+    }
+
+    static RespConnection open(String host, int port, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+            socket.setSoTimeout(readTimeoutMillis);
+            socket.setTcpNoDelay(true);
+            return new RespConnection(socket);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends one command and reads its reply: a {@code String} (simple string), {@code Long},
+     * {@code byte[]} (bulk string), {@code List<Object>} (array) or null.
+     */
+    Object call(byte[]... args) throws IOException, ErrorReply {
+        out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (byte[] arg : args) {
+            out.write(('$' + Integer.toString(arg.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(arg);
+            out.write('\r');
+            out.write('\n');
+        }
+        out.flush();
+        Object reply = read();
+        if (reply instanceof ErrorReply e) {
+            throw e;
+        }
+        return reply;
+    }
+
+    Object call(String... args) throws IOException, ErrorReply {
+        byte[][] bytes = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            bytes[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return call(bytes);
+    }
+
+    private Object read() throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            throw new EOFException("connection closed by the server");
+        }
+        String line = line();
+        switch (type) {
+            case '+':
+                return line;
+            case '-':
+                return new ErrorReply(line);
+            case ':':
+                return Long.parseLong(line);
+            case '$': {
+                int n = Integer.parseInt(line);
+                if (n < 0) {
+                    return null;
+                }
+                if (n > MAX_BULK) {
+                    throw new IOException("bulk reply of " + n + " bytes is too large");
+                }
+                byte[] data = in.readNBytes(n);
+                if (data.length < n || in.read() != '\r' || in.read() != '\n') {
+                    throw new EOFException("truncated bulk reply");
+                }
+                return data;
+            }
+            case '*': {
+                int n = Integer.parseInt(line);
+                if (n < 0) {
+                    return null;
+                }
+                List<Object> items = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    Object item = read();
+                    // A nested error (inside a transaction reply) stays a value: the caller decides.
+                    items.add(item);
+                }
+                return items;
+            }
+            default:
+                throw new IOException("not a RESP2 reply (type byte " + type + ")");
+        }
+    }
+
+    private String line() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed by the server");
+            }
+            if (b == '\r') {
+                if (in.read() != '\n') {
+                    throw new IOException("malformed RESP line");
+                }
+                return sb.toString();
+            }
+            sb.append((char) b);
+        }
+    }
+
+    static String text(Object reply) {
+        if (reply instanceof byte[] b) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        return reply == null ? null : reply.toString();
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Nothing was pending on it: a failed close loses nothing.
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.rotakey.targets.vault;
+
+import dev.rotakey.targets.CertificateTargetContractTest;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.testing.VaultTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the target contract against a {@code vault-kv} target delivering certificates: each
+ * "material" is a freshly issued leaf, the secret the contract sees is its certificate PEM (what
+ * revocations match on) and the delivery carries its chain and private key.
+ */
+class VaultKvCertificateContractTest extends CertificateTargetContractTest {
+
+    private static VaultTestServer server;
+
+    @TempDir
+    Path dir;
+
+    private String prefix;
+
+    @BeforeAll
+    static void startVault() {
+        server = VaultTestServer.start();
+    }
+
+    @AfterAll
+    static void stopVault() {
+        server.stop();
+    }
+
+    @Override
+    protected Target newTarget() {
+        prefix = VaultKvTargets.uniquePrefix();
+        return VaultKvTargets.factory(server, dir, prefix).build("vault");
+    }
+
+    @Override
+    protected TargetBinding binding(String credentialId) {
+        return new TargetBinding("vault", Map.of("path", "agents/" + credentialId + "/tls"));
+    }
+
+    @Override
+    protected boolean canReadBack() {
+        return true;
+    }
+
+    /** The latest KV version's certificate, as anyone with read access sees it. */
+    @Override
+    protected Optional<byte[]> readBack(TargetBinding binding) {
+        return VaultKvTargets.direct(server).read(prefix + "/" + binding.param("path"), 0)
+                .map(data -> data.get("certificate"))
+                .map(pem -> pem.getBytes(StandardCharsets.UTF_8));
+    }
+}
