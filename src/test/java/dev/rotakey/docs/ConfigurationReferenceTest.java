@@ -41,6 +41,7 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
  * <ul>
  *   <li>Keys are derived from {@link RotakeyConfiguration} with the same Jackson mapper Dropwizard reads the file
  *   with, recursively. A map's key is written {@code <name>} ({@code targets.<name>.url}).</li>
+ *   <li>A documented key is the backquoted first cell of a row, in a table whose first header is {@code key}.</li>
  *   <li>A map of a polymorphic type ({@code keyBackends}, {@code targets}, {@code alerting.sinks}) has its
  *   {@code <name>.type} row, and one table per registered type (the {@code META-INF/services} subtypes). A heading
  *   that holds {@code `targets.<name>.type: webhook`} makes the rows below it the keys of that type; a heading with
