@@ -82,7 +82,8 @@ public final class RotakeyComponents {
         RotakeyConfiguration config = b.config;
         Clock clock = b.clock;
         store = b.store;
-        // The alert evaluator records through this log, so it looks at its observer only once an event commits.
+        // Its observer reaches the alert evaluator, which records through this log: the loop is closed by a method of
+        // this root, called only once an event commits, long after construction.
         audit = new AuditLog(store, clock, this::afterAuditCommit);
 
         backends = new KeyBackends(b.keyBackends != null ? b.keyBackends
@@ -97,7 +98,7 @@ public final class RotakeyComponents {
             // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
             DataSourceFactory db = config.getDatabase();
             quartzPool = db.build(b.metrics, "quartz");
-            // The services that do the scheduled work schedule through it: it asks for them when it starts.
+            // The services that do the scheduled work schedule through it, so it asks for them only when it starts.
             quartz = new QuartzWorkScheduler(config.getScheduler(), quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
                     store, b.metrics, this::jobs);
         }
