@@ -1,6 +1,8 @@
 package dev.rotakey.backend.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.backend.BackendConnection;
+import dev.rotakey.backend.BackendConnection.Failure;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
@@ -63,19 +65,11 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     /** Vault refuses more than 128 KiB per random request. */
     private static final int MAX_RANDOM_REQUEST = 128 * 1024;
     private static final byte[] PROBE = "rotakey start-up probe".getBytes(StandardCharsets.US_ASCII);
-    private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
-    private static final BackendStatus CLOSED = BackendStatus.down("closed");
     private static final Map<KeySpec, String> TRANSIT_TYPES = Map.of(
             KeySpec.EC_P256, "ecdsa-p256",
             KeySpec.EC_P384, "ecdsa-p384",
             KeySpec.RSA_2048, "rsa-2048",
             KeySpec.RSA_3072, "rsa-3072");
-
-    /** Which exception an offline backend's operations throw: retryable, or not (credentials or policy). */
-    private enum Kind { UNAVAILABLE, AUTHENTICATION }
-
-    private record State(BackendStatus status, Kind offlineKind) {
-    }
 
     /** What {@link #start()} established: the pinned HMAC key version and the signing-key handles read so far. */
     private record Connection(int hmacVersion, ConcurrentMap<String, TransitSigningKey> signingKeys) {
@@ -86,15 +80,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private final String mount;
     private final String hmacKey;
     private final Clock clock;
+    private final BackendConnection<Connection> state;
 
-    // Guarded by this.
-    private boolean closed;
-
-    private volatile Connection connection;
-    private volatile State state = new State(NOT_STARTED, Kind.UNAVAILABLE);
-    /** When an operation may next try to connect while offline; see {@link #online}. */
-    private Instant nextConnectAttempt = Instant.MIN;
-
+    /**
+     * While there is no connection (Vault unreachable or the login refused at start, or since), an
+     * operation tries to connect again, at most once per interval. Unlike a token's PIN, a refused
+     * AppRole or token login locks nothing out, and without this a backend that was down when the
+     * daemon started stayed down after Vault recovered, so no rotation on it could succeed again (I3).
+     */
     static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(2);
 
     VaultTransitKeyBackend(String name, VaultSession session, String mount, String hmacKey, Clock clock) {
@@ -103,6 +96,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         this.mount = mount;
         this.hmacKey = hmacKey;
         this.clock = clock;
+        this.state = BackendConnection.connectedOnDemand(name, LOG, clock, RECONNECT_INTERVAL, this::connect);
     }
 
     @Override
@@ -121,11 +115,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     @Override
-    public synchronized void start() {
-        if (closed || connection != null) {
-            return;
-        }
-        connect();
+    public void start() {
+        state.start(this::connect);
     }
 
     /**
@@ -133,26 +124,19 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      * open connection (Vault sealed, 5xx): a success makes the backend healthy again.
      */
     @Override
-    public synchronized BackendStatus reconnect() {
-        if (closed) {
-            return state.status();
-        }
-        Connection current = connection;
-        if (current != null && state.status().healthy()) {
-            return state.status();
-        }
-        if (current == null) {
-            connect();
-            return state.status();
-        }
-        try {
-            readHmacVersion();
-            state = new State(upStatus(current), null);
-            LOG.info("Key backend '{}' is back online", name);
-        } catch (KeyBackendException e) {
-            state = new State(BackendStatus.down(e.getMessage()), kindOf(e));
-        }
-        return state.status();
+    public BackendStatus reconnect() {
+        return state.reconnect(current -> {
+            if (current == null) {
+                connect();
+                return;
+            }
+            try {
+                readHmacVersion();
+                state.recovered(current, () -> upStatus(current));
+            } catch (KeyBackendException e) {
+                state.stillDown(Failure.of(e), e.getMessage());
+            }
+        });
     }
 
     @Override
@@ -160,7 +144,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative");
         }
-        Connection c = online("randomBytes");
+        Connection c = state.require("randomBytes");
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
@@ -176,13 +160,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public byte[] hmac(byte[] data) {
         Objects.requireNonNull(data, "data");
-        Connection c = online("hmac");
+        Connection c = state.require("hmac");
         return hmac(c, data);
     }
 
     @Override
     public String hmacKeyId() {
-        Connection c = online("hmacKeyId");
+        Connection c = state.require("hmacKeyId");
         return "vault-transit:" + mount + "/" + hmacKey + "/v" + c.hmacVersion();
     }
 
@@ -190,7 +174,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     public SigningKey createSigningKey(String alias, KeySpec spec) {
         checkAlias(alias);
         Objects.requireNonNull(spec, "spec");
-        Connection c = online("createSigningKey");
+        Connection c = state.require("createSigningKey");
         String path = keyPath(alias);
         TransitSigningKey key = operation(c, "createSigningKey", () -> {
             // Vault answers a create of an existing key with success: check first, as pkcs11 refuses the alias.
@@ -216,7 +200,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public Optional<SigningKey> signingKey(String alias) {
         checkAlias(alias);
-        Connection c = online("signingKey");
+        Connection c = state.require("signingKey");
         TransitSigningKey cached = c.signingKeys().get(alias);
         if (cached != null) {
             return Optional.of(cached);
@@ -232,7 +216,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      */
     public Optional<SigningKey> signingKey(String alias, int version) {
         checkAlias(alias);
-        Connection c = online("signingKey");
+        Connection c = state.require("signingKey");
         return operation(c, "signingKey", () -> {
             VaultResponse r = session.read(keyPath(alias));
             return r.found() ? signingKeyOf(alias, r.data(), version).map(k -> (SigningKey) k) : Optional.empty();
@@ -242,7 +226,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     /** {@code LIST <mount>/keys}: the HMAC key and any other transit key not starting with {@code prefix} are left out. */
     @Override
     public java.util.List<String> signingKeyAliases(String prefix) {
-        Connection c = online("signingKeyAliases");
+        Connection c = state.require("signingKeyAliases");
         return operation(c, "signingKeyAliases", () -> {
             VaultResponse r = session.list(mount + "/keys");
             java.util.List<String> aliases = new java.util.ArrayList<>();
@@ -260,7 +244,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public void destroySigningKey(String alias) {
         checkAlias(alias);
-        Connection c = online("destroySigningKey");
+        Connection c = state.require("destroySigningKey");
         String path = keyPath(alias);
         operation(c, "destroySigningKey", () -> {
             c.signingKeys().remove(alias);
@@ -282,7 +266,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      */
     public int rotateKey(String alias) {
         checkAlias(alias);
-        Connection c = online("rotateKey");
+        Connection c = state.require("rotateKey");
         return operation(c, "rotateKey", () -> {
             String path = keyPath(alias);
             if (!session.read(path).found()) {
@@ -307,7 +291,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (version < 1) {
             throw new IllegalArgumentException("version must be at least 1");
         }
-        Connection c = online("retireVersionsBelow");
+        Connection c = state.require("retireVersionsBelow");
         operation(c, "retireVersionsBelow", () -> {
             String path = keyPath(alias);
             VaultResponse r = session.read(path);
@@ -357,10 +341,10 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     public BackendStatus status() {
         BackendStatus s = state.status();
         Optional<String> problem = session.tokenProblem();
-        if (!s.healthy() || problem.isEmpty() || connection == null) {
+        if (!s.healthy() || problem.isEmpty() || state.current() == null) {
             return s;
         }
-        Optional<java.time.Instant> expiry = session.tokenExpiry();
+        Optional<Instant> expiry = session.tokenExpiry();
         if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
             return BackendStatus.down(problem.get());
         }
@@ -368,14 +352,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        connection = null;
-        state = new State(CLOSED, Kind.UNAVAILABLE);
-        session.close();
+    public void close() {
+        state.close(last -> session.close());
     }
 
     @Override
@@ -396,15 +374,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             Connection c = new Connection(version, new ConcurrentHashMap<>());
             random(c, 16);
             hmac(c, PROBE);
-            connection = c;
-            state = new State(upStatus(c), null);
+            state.connected(c, upStatus(c));
             session.startRenewal();
             LOG.info("Key backend '{}' is online: Vault {}, transit mount '{}', HMAC key '{}' v{}", name,
                     session.address(), mount, hmacKey, version);
         } catch (KeyBackendException e) {
-            offline(kindOf(e), e.getMessage(), e);
+            state.offline(Failure.of(e), e.getMessage(), e);
         } catch (RuntimeException e) {
-            offline(Kind.UNAVAILABLE, "unexpected error connecting to Vault at " + session.address() + " ("
+            state.offline(Failure.UNAVAILABLE, "unexpected error connecting to Vault at " + session.address() + " ("
                     + e.getClass().getSimpleName() + ")", e);
         }
     }
@@ -463,7 +440,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
 
     private byte[] sign(TransitSigningKey key, byte[] data) {
         Objects.requireNonNull(data, "data");
-        Connection c = online("sign");
+        Connection c = state.require("sign");
         return operation(c, "sign", () -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("input", Base64.getEncoder().encodeToString(data));
@@ -547,81 +524,18 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private <T> T operation(Connection c, String operation, Supplier<T> body) {
         try {
             T result = body.get();
-            recovered(c);
+            state.recovered(c, () -> upStatus(c));
             return result;
         } catch (KeyBackendUnavailableException e) {
-            synchronized (this) {
-                if (connection == c && state.offlineKind() == null) {
-                    state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.UNAVAILABLE);
-                    LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
-                }
-            }
+            state.failed(c, operation, Failure.UNAVAILABLE, operation + " failed: " + e.getMessage(), e);
             throw e;
         } catch (KeyBackendAuthenticationException e) {
             // A policy refusing one path is not an outage; a refused login (the token could not be replaced) is.
             if (!(e instanceof VaultPermissionDeniedException)) {
-                synchronized (this) {
-                    if (connection == c && state.offlineKind() == null) {
-                        state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.AUTHENTICATION);
-                        LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
-                    }
-                }
+                state.failed(c, operation, Failure.AUTHENTICATION, operation + " failed: " + e.getMessage(), e);
             }
             throw e;
         }
-    }
-
-    private void recovered(Connection used) {
-        if (state.offlineKind() == null) {
-            return;
-        }
-        synchronized (this) {
-            if (connection == used && state.offlineKind() != null) {
-                state = new State(upStatus(used), null);
-                LOG.info("Key backend '{}' is back online", name);
-            }
-        }
-    }
-
-    /**
-     * The open connection; while there is none (Vault unreachable or the login refused at start, or since),
-     * an operation tries to connect again, at most once per {@link #RECONNECT_INTERVAL}. Unlike a token's
-     * PIN, a refused AppRole or token login locks nothing out, and without this a backend that was down when
-     * the daemon started stayed down after Vault recovered, so no rotation on it could succeed again (I3).
-     */
-    private Connection online(String operation) {
-        Connection c = connection;
-        if (c != null) {
-            return c;
-        }
-        synchronized (this) {
-            if (connection == null && !closed && state.status() != NOT_STARTED
-                    && !clock.instant().isBefore(nextConnectAttempt)) {
-                nextConnectAttempt = clock.instant().plus(RECONNECT_INTERVAL);
-                connect();
-            }
-            if (connection != null) {
-                return connection;
-            }
-        }
-        State s = state;
-        String message = operation + " on key backend '" + name + "' failed: " + s.status().message();
-        if (s.offlineKind() == Kind.AUTHENTICATION) {
-            throw new KeyBackendAuthenticationException(message);
-        }
-        throw new KeyBackendUnavailableException(message);
-    }
-
-    private void offline(Kind kind, String message, Throwable cause) {
-        state = new State(BackendStatus.down(message), kind);
-        LOG.warn("Key backend '{}' is offline: {}", name, message);
-        if (cause != null) {
-            LOG.debug("Key backend '{}' offline cause", name, cause);
-        }
-    }
-
-    private static Kind kindOf(KeyBackendException e) {
-        return e instanceof KeyBackendAuthenticationException ? Kind.AUTHENTICATION : Kind.UNAVAILABLE;
     }
 
     private BackendStatus upStatus(Connection c) {
