@@ -18,20 +18,20 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -61,15 +61,9 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     /** Transit key names end up in URL paths: keep them to characters that need no escaping. Longer than pkcs11's 100: leaf aliases carry a credential id of up to 128 characters. */
     static final String KEY_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,199}";
     private static final Pattern KEY_NAME_PATTERN = Pattern.compile(KEY_NAME);
-    private static final Pattern VERSIONED = Pattern.compile("vault:v(\\d+):(.*)", Pattern.DOTALL);
     /** Vault refuses more than 128 KiB per random request. */
     private static final int MAX_RANDOM_REQUEST = 128 * 1024;
     private static final byte[] PROBE = "rotakey start-up probe".getBytes(StandardCharsets.US_ASCII);
-    private static final Map<KeySpec, String> TRANSIT_TYPES = Map.of(
-            KeySpec.EC_P256, "ecdsa-p256",
-            KeySpec.EC_P384, "ecdsa-p384",
-            KeySpec.RSA_2048, "rsa-2048",
-            KeySpec.RSA_3072, "rsa-3072");
 
     /** What {@link #start()} established: the pinned HMAC key version and the signing-key handles read so far. */
     private record Connection(int hmacVersion, ConcurrentMap<String, TransitSigningKey> signingKeys) {
@@ -151,7 +145,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             int n = Math.min(MAX_RANDOM_REQUEST, length - done);
             byte[] chunk = random(c, n);
             System.arraycopy(chunk, 0, out, done, n);
-            java.util.Arrays.fill(chunk, (byte) 0);
+            Arrays.fill(chunk, (byte) 0);
             done += n;
         }
         return out;
@@ -182,7 +176,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 throw new KeyBackendException("key '" + alias + "' already exists in Vault transit mount '" + mount + "'");
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("type", TRANSIT_TYPES.get(spec));
+            body.put("type", TransitFormat.typeOf(spec));
             body.put("exportable", false);
             body.put("allow_plaintext_backup", false);
             session.write(path, body);
@@ -225,11 +219,11 @@ public final class VaultTransitKeyBackend implements KeyBackend {
 
     /** {@code LIST <mount>/keys}: the HMAC key and any other transit key not starting with {@code prefix} are left out. */
     @Override
-    public java.util.List<String> signingKeyAliases(String prefix) {
+    public List<String> signingKeyAliases(String prefix) {
         Connection c = state.require("signingKeyAliases");
         return operation(c, "signingKeyAliases", () -> {
             VaultResponse r = session.list(mount + "/keys");
-            java.util.List<String> aliases = new java.util.ArrayList<>();
+            List<String> aliases = new ArrayList<>();
             if (r.found()) {
                 r.data().path("keys").forEach(k -> {
                     if (k.asText().startsWith(prefix)) {
@@ -398,30 +392,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 throw new KeyBackendException("HMAC key '" + hmacKey + "' is missing from Vault right after it was created");
             }
         }
-        JsonNode d = r.data();
-        String type = d.path("type").asText("");
-        if (!type.equals("hmac")) {
-            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount + "' is of type '" + type
-                    + "', not 'hmac': configure another hmacKey");
-        }
-        if (d.path("exportable").asBoolean(false)) {
-            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount
-                    + "' is exportable: Rotakey only digests under a key that cannot leave Vault");
-        }
-        return pinnedVersion(d);
-    }
-
-    /** The oldest version Vault still lets Rotakey use: stable across rotations and restarts (see class doc). */
-    private static int pinnedVersion(JsonNode keyData) {
-        int v = Math.max(1, keyData.path("min_available_version").asInt(0));
-        v = Math.max(v, keyData.path("min_encryption_version").asInt(0));
-        return v;
+        return TransitFormat.hmacKeyVersion(r.data(), hmacKey, mount);
     }
 
     private byte[] random(Connection c, int n) {
         return operation(c, "randomBytes", () -> {
             VaultResponse r = session.write(mount + "/random", Map.of("bytes", n, "format", "base64"));
-            byte[] bytes = decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
+            byte[] bytes = TransitFormat.decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
             if (bytes.length != n) {
                 throw new KeyBackendUnavailableException("Vault returned " + bytes.length + " random bytes instead of " + n);
             }
@@ -434,11 +411,12 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             Map<String, Object> body = Map.of("input", Base64.getEncoder().encodeToString(data),
                     "key_version", c.hmacVersion());
             VaultResponse r = session.write(mount + "/hmac/" + hmacKey + "/sha2-256", body);
-            return versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
+            return TransitFormat.versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
         });
     }
 
-    private byte[] sign(TransitSigningKey key, byte[] data) {
+    /** Signs with the version {@code key} is pinned to. */
+    byte[] sign(TransitSigningKey key, byte[] data) {
         Objects.requireNonNull(data, "data");
         Connection c = state.require("sign");
         return operation(c, "sign", () -> {
@@ -451,30 +429,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             }
             body.put("key_version", key.version());
             VaultResponse r = session.write(mount + "/sign/" + key.alias(), body);
-            return versioned(r.data().path("signature").asText(""), key.version(), "signature");
+            return TransitFormat.versioned(r.data().path("signature").asText(""), key.version(), "signature");
         });
-    }
-
-    /** Decodes {@code vault:vN:<base64>}, insisting on the pinned version. */
-    private static byte[] versioned(String value, int expectedVersion, String field) {
-        Matcher m = VERSIONED.matcher(value);
-        if (!m.matches()) {
-            throw new KeyBackendUnavailableException("Vault's " + field + " is not of the form vault:vN:<base64>");
-        }
-        int version = Integer.parseInt(m.group(1));
-        if (version != expectedVersion) {
-            throw new KeyBackendException("Vault used key version " + version + " for the " + field + " instead of the pinned "
-                    + expectedVersion);
-        }
-        return decodeBase64(m.group(2), field);
-    }
-
-    private static byte[] decodeBase64(String value, String field) {
-        try {
-            return Base64.getDecoder().decode(value);
-        } catch (IllegalArgumentException e) {
-            throw new KeyBackendUnavailableException("Vault's " + field + " is not valid base64");
-        }
     }
 
     private Optional<TransitSigningKey> readSigningKey(String alias) {
@@ -482,14 +438,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!r.found()) {
             return Optional.empty();
         }
-        return signingKeyOf(alias, r.data(), pinnedVersion(r.data()));
+        return signingKeyOf(alias, r.data(), TransitFormat.pinnedVersion(r.data()));
     }
 
     /** The handle for {@code version} of a key, or empty when it is not one of Rotakey's signing key types or lacks the version. */
     private Optional<TransitSigningKey> signingKeyOf(String alias, JsonNode d, int version) {
         String type = d.path("type").asText("");
-        Optional<KeySpec> spec = TRANSIT_TYPES.entrySet().stream().filter(e -> e.getValue().equals(type))
-                .map(Map.Entry::getKey).findFirst();
+        Optional<KeySpec> spec = TransitFormat.specOf(type);
         if (spec.isEmpty() || !d.path("supports_signing").asBoolean(true)) {
             return Optional.empty();
         }
@@ -497,23 +452,12 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!pem.isTextual()) {
             return Optional.empty();
         }
-        PublicKey publicKey = parsePublicKey(pem.asText(), spec.get(), alias);
+        PublicKey publicKey = TransitFormat.parsePublicKey(pem.asText(), spec.get(), alias);
         if (KeySpec.of(publicKey).orElse(null) != spec.get()) {
             throw new KeyBackendException("transit key '" + alias + "' of type " + type + " has a public key that is not "
                     + spec.get());
         }
-        return Optional.of(new TransitSigningKey(alias, spec.get(), publicKey, version));
-    }
-
-    private static PublicKey parsePublicKey(String pem, KeySpec spec, String alias) {
-        String base64 = pem.replaceAll("-----(BEGIN|END) [A-Z ]+-----", "").replaceAll("\\s", "");
-        try {
-            byte[] der = Base64.getDecoder().decode(base64);
-            return java.security.KeyFactory.getInstance(spec.keyAlgorithm()).generatePublic(new X509EncodedKeySpec(der));
-        } catch (IllegalArgumentException | InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
-            throw new KeyBackendException("the public key Vault holds for '" + alias + "' is not a PEM "
-                    + spec.keyAlgorithm() + " public key (" + e.getClass().getSimpleName() + ")");
-        }
+        return Optional.of(new TransitSigningKey(this, alias, spec.get(), publicKey, version));
     }
 
     /**
@@ -563,50 +507,6 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!KEY_NAME_PATTERN.matcher(alias).matches()) {
             throw new IllegalArgumentException("signing key alias must be 1 to 200 letters, digits, '_', '.' or '-',"
                     + " starting with a letter or digit");
-        }
-    }
-
-    /** A transit signing key pinned to one version: alias, spec, that version's public key. */
-    private final class TransitSigningKey implements SigningKey {
-        private final String alias;
-        private final KeySpec spec;
-        private final PublicKey publicKey;
-        private final int version;
-
-        TransitSigningKey(String alias, KeySpec spec, PublicKey publicKey, int version) {
-            this.alias = alias;
-            this.spec = spec;
-            this.publicKey = publicKey;
-            this.version = version;
-        }
-
-        @Override
-        public String alias() {
-            return alias;
-        }
-
-        @Override
-        public KeySpec spec() {
-            return spec;
-        }
-
-        @Override
-        public PublicKey publicKey() {
-            return publicKey;
-        }
-
-        int version() {
-            return version;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return VaultTransitKeyBackend.this.sign(this, data);
-        }
-
-        @Override
-        public String toString() {
-            return "SigningKey{backend=" + name + ", alias=" + alias + ", spec=" + spec + ", version=" + version + "}";
         }
     }
 }
