@@ -2,6 +2,7 @@ package dev.rotakey.backend.pkcs11;
 
 import dev.rotakey.backend.BackendConnection;
 import dev.rotakey.backend.BackendConnection.Failure;
+import dev.rotakey.backend.BackendSigningKey;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
@@ -367,40 +368,14 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     }
 
     /** A signing key of this backend: only the alias, spec and public key; the handle stays in the connection. */
-    private final class Pkcs11SigningKey implements SigningKey {
-        private final String alias;
-        private final KeySpec spec;
-        private final PublicKey publicKey;
-
+    private final class Pkcs11SigningKey extends BackendSigningKey {
         Pkcs11SigningKey(String alias, KeySpec spec, PublicKey publicKey) {
-            this.alias = alias;
-            this.spec = spec;
-            this.publicKey = publicKey;
-        }
-
-        @Override
-        public String alias() {
-            return alias;
-        }
-
-        @Override
-        public KeySpec spec() {
-            return spec;
-        }
-
-        @Override
-        public PublicKey publicKey() {
-            return publicKey;
+            super(name, alias, spec, publicKey);
         }
 
         @Override
         public byte[] sign(byte[] data) {
-            return Pkcs11KeyBackend.this.sign(alias, spec, data);
-        }
-
-        @Override
-        public String toString() {
-            return "SigningKey{backend=" + name + ", alias=" + alias + ", spec=" + spec + "}";
+            return Pkcs11KeyBackend.this.sign(alias(), spec(), data);
         }
     }
 
