@@ -10,36 +10,18 @@ import dev.rotakey.backend.KeySpec;
 import dev.rotakey.backend.SigningKey;
 import dev.rotakey.backend.pkcs11.TokenConnection.StoredKey;
 import dev.rotakey.config.SecretSource;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.crypto.Mac;
-import java.math.BigInteger;
 import java.security.GeneralSecurityException;
-import java.security.Key;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.security.spec.AlgorithmParameterSpec;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.RSAKeyGenParameterSpec;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,20 +32,15 @@ import java.util.regex.Pattern;
  * from the token's RNG and HMAC-SHA256 under a sensitive, never-extractable generic secret key
  * that lives on the token.
  *
- * <p>The token is found by label (slot ids change). Login state is per process in PKCS#11: a
- * second backend on a token this JVM is already logged in to is not asked for its PIN by the
- * token, and only the last backend on a token logs out (see {@link TokenLogins}). A PIN the
- * token rejected is never tried again: {@link #reconnect()} re-reads the PIN source and
- * refuses without touching the token while it yields the same PIN, because tokens lock after a
- * few wrong PINs. Key handles, the RNG and per-thread {@link Mac}s are cached: the PKCS#11
- * KeyStore scans every token object on each lookup, so it is used only while starting and to
- * create, first look up and destroy {@linkplain SigningKey signing keys}, never per signature.
- *
- * <p>Signing keys are generated as session objects under a sensitive, never-extractable template
- * and then stored by the KeyStore, which needs a certificate chain for a private key: each gets
- * its own placeholder self-signed certificate with a unique subject, so deleting one entry never
- * takes another entry's certificate with it (the KeyStore deletes issuer certificates it finds
- * by subject).
+ * <p>The token is found by label (slot ids change; {@link TokenLocator}). Login state is per
+ * process in PKCS#11: a second backend on a token this JVM is already logged in to is not asked for
+ * its PIN by the token, and only the last backend on a token logs out (see {@link TokenLogins}). A
+ * PIN the token rejected is never tried again ({@link PinLogin}): {@link #reconnect()} re-reads the
+ * PIN source and refuses without touching the token while it yields the same PIN, because tokens
+ * lock after a few wrong PINs; for the same reason the backend never reconnects on its own. Key
+ * handles, the RNG and per-thread {@link Mac}s are cached in the {@link TokenConnection}: the
+ * PKCS#11 KeyStore scans every token object on each lookup, so it is used only while starting and
+ * to create, first look up and destroy {@linkplain SigningKey signing keys}, never per signature.
  */
 public final class Pkcs11KeyBackend implements KeyBackend {
     private static final Logger LOG = LoggerFactory.getLogger(Pkcs11KeyBackend.class);
@@ -71,8 +48,6 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     static final String TYPE = "pkcs11";
     /** Aliases become the private key's CKA_ID, the certificate's CKA_LABEL and its subject: keep them to characters that need no escaping. */
     private static final Pattern SIGNING_KEY_ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}");
-    /** RFC 5280's "no well-defined expiration date": the placeholder is never a trust anchor, only a KeyStore requirement. */
-    private static final Date PLACEHOLDER_NOT_AFTER = Date.from(Instant.parse("9999-12-31T23:59:59Z"));
 
     private final String name;
     private final String library;
@@ -184,11 +159,8 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 if (c.signingKeys().containsKey(alias) || c.store().containsAlias(alias)) {
                     throw new KeyBackendException("key '" + alias + "' already exists on token '" + tokenLabel + "'");
                 }
-                stored = generate(c, alias, spec);
+                stored = c.generate(alias, spec);
             } catch (GeneralSecurityException | OperatorCreationException | RuntimeException e) {
-                if (e instanceof KeyBackendException k) {
-                    throw k;
-                }
                 throw operationFailed("createSigningKey", c, e);
             }
             c.signingKeys().put(alias, stored);
@@ -205,7 +177,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         TokenConnection c = state.require("signingKey");
         Optional<StoredKey> stored;
         try {
-            stored = storedKey(c, alias);
+            stored = c.storedKey(alias);
         } catch (GeneralSecurityException | RuntimeException e) {
             throw operationFailed("signingKey", c, e);
         }
@@ -249,9 +221,6 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 }
                 c.store().deleteEntry(alias);
             } catch (GeneralSecurityException | RuntimeException e) {
-                if (e instanceof KeyBackendException k) {
-                    throw k;
-                }
                 throw operationFailed("destroySigningKey", c, e);
             }
         }
@@ -265,7 +234,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         TokenConnection c = state.require("sign");
         byte[] signature;
         try {
-            StoredKey stored = storedKey(c, alias).orElseThrow(() -> new KeyBackendException(
+            StoredKey stored = c.storedKey(alias).orElseThrow(() -> new KeyBackendException(
                     "signing key '" + alias + "' no longer exists on token '" + tokenLabel + "'"));
             if (stored.spec() != spec) {
                 throw new KeyBackendException("key '" + alias + "' on token '" + tokenLabel + "' is now a "
@@ -276,87 +245,10 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             signer.update(data);
             signature = signer.sign();
         } catch (GeneralSecurityException | RuntimeException e) {
-            if (e instanceof KeyBackendException k) {
-                throw k;
-            }
             throw operationFailed("sign", c, e);
         }
         state.recovered(c, this::upStatus);
         return signature;
-    }
-
-    private Optional<StoredKey> storedKey(TokenConnection c, String alias) throws GeneralSecurityException {
-        StoredKey cached = c.signingKeys().get(alias);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        synchronized (TokenLogins.lock(c.tokenKey())) {
-            cached = c.signingKeys().get(alias);
-            if (cached != null) {
-                return Optional.of(cached);
-            }
-            Optional<StoredKey> read = readStoredKey(c.store(), alias);
-            read.ifPresent(k -> c.signingKeys().put(alias, k));
-            return read;
-        }
-    }
-
-    /** The public key comes from the entry's certificate, so it is a plain JDK key, usable without the token. */
-    private static Optional<StoredKey> readStoredKey(KeyStore store, String alias) throws GeneralSecurityException {
-        if (!store.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
-            return Optional.empty();
-        }
-        Key key = store.getKey(alias, null);
-        Certificate certificate = store.getCertificate(alias);
-        if (!(key instanceof PrivateKey privateKey) || certificate == null) {
-            return Optional.empty();
-        }
-        PublicKey publicKey = certificate.getPublicKey();
-        return KeySpec.of(publicKey).map(spec -> new StoredKey(spec, publicKey, privateKey));
-    }
-
-    /**
-     * Generates the pair as session objects, stores the private key with a placeholder certificate
-     * (the KeyStore copies it to a token object), and reads the token object's handle back. The
-     * session pair is only referenced by locals: once they go, the provider destroys its objects,
-     * which would otherwise lengthen every KeyStore scan.
-     */
-    private StoredKey generate(TokenConnection c, String alias, KeySpec spec)
-            throws GeneralSecurityException, OperatorCreationException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance(spec.keyAlgorithm(), c.provider());
-        AlgorithmParameterSpec parameters = spec.curve()
-                .<AlgorithmParameterSpec>map(ECGenParameterSpec::new)
-                .orElseGet(() -> new RSAKeyGenParameterSpec(spec.keySize(), RSAKeyGenParameterSpec.F4));
-        generator.initialize(parameters, c.random());
-        KeyPair pair = generator.generateKeyPair();
-        X509Certificate placeholder = placeholderCertificate(c, alias, spec, pair);
-        c.store().setKeyEntry(alias, pair.getPrivate(), null, new Certificate[] {placeholder});
-        Optional<StoredKey> stored = readStoredKey(c.store(), alias);
-        if (stored.isEmpty()) {
-            throw new GeneralSecurityException("signing key '" + alias + "' is missing right after it was stored");
-        }
-        return stored.get();
-    }
-
-    /**
-     * A self-signed certificate signed inside the token by the new key. Its subject carries the
-     * alias and a random serial so no two placeholders share a subject: the KeyStore, deleting an
-     * entry, also deletes a certificate whose subject is the deleted certificate's issuer.
-     */
-    private static X509Certificate placeholderCertificate(TokenConnection c, String alias, KeySpec spec, KeyPair pair)
-            throws GeneralSecurityException, OperatorCreationException {
-        byte[] serialBytes = new byte[16];
-        c.random().nextBytes(serialBytes);
-        BigInteger serial = new BigInteger(1, serialBytes).setBit(127);
-        X500Name subject = new X500Name("CN=" + alias + ",OU=" + serial.toString(16)
-                + ",O=Rotakey placeholder");
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject, serial,
-                Date.from(now.minus(1, ChronoUnit.MINUTES)), PLACEHOLDER_NOT_AFTER, subject,
-                SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded()));
-        return new JcaX509CertificateConverter().getCertificate(builder.build(
-                new JcaContentSignerBuilder(spec.signatureAlgorithm()).setProvider(c.provider())
-                        .build(pair.getPrivate())));
     }
 
     private static void checkAlias(String alias) {
@@ -439,9 +331,13 @@ public final class Pkcs11KeyBackend implements KeyBackend {
 
     /**
      * Keeps the connection (a transient device error may pass) but reports the backend down until
-     * an operation succeeds again or {@link #reconnect()} opens a fresh one.
+     * an operation succeeds again or {@link #reconnect()} opens a fresh one. A refusal of Rotakey's
+     * own ({@link KeyBackendException}: an alias taken, a key gone) is passed on as it is.
      */
     private KeyBackendException operationFailed(String operation, TokenConnection used, Exception e) {
+        if (e instanceof KeyBackendException refusal) {
+            return refusal;
+        }
         String code = Pkcs11Module.describe(e);
         Failure failure = PinLogin.isAuthenticationCode(code) ? Failure.AUTHENTICATION : Failure.UNAVAILABLE;
         String message = state.failed(used, operation, failure,
