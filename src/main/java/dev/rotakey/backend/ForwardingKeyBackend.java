@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A key backend that passes every call to another one: the base of decorators (metrics, test faults),
- * which override only what they change. Forwarding lives here once, so that a method added to
- * {@link KeyBackend} reaches every decorated backend instead of being forgotten in one of them.
+ * The base of key backend decorators (operation metrics, the fault model's failing token): every
+ * {@link KeyBackend} method goes to the wrapped backend unless a subclass overrides it. Written once
+ * here, as {@code targets.ForwardingTarget} is for targets, so that a method added to the interface
+ * reaches every decorated backend instead of being forgotten in one of them.
  */
 public abstract class ForwardingKeyBackend implements KeyBackend {
     private final KeyBackend delegate;

@@ -38,7 +38,9 @@ import java.util.regex.Pattern;
  * A {@link KeyBackend} on HashiCorp Vault's transit engine: random bytes from {@code transit/random},
  * HMAC-SHA256 under a non-exportable {@code hmac} key, and non-exportable ECDSA/RSA signing keys that
  * sign through {@code transit/sign}. Interchangeable with {@code pkcs11}: same offline-at-start
- * behaviour, cached key handles, and exceptions.
+ * behaviour, cached key handles, and exceptions (both keep their online/offline state in a
+ * {@link BackendConnection}); unlike a token, an offline transit backend also tries to connect again
+ * when an operation needs it, at most once per {@link #RECONNECT_INTERVAL}.
  *
  * <p><b>Key versions.</b> A transit key can gain versions (someone runs {@code rotate}, or
  * {@link #rotateKey(String)}). Rotakey binds each key to exactly one version: the oldest usable
