@@ -154,16 +154,23 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         Objects.requireNonNull(spec, "spec");
         TokenConnection c = state.require("createSigningKey");
         StoredKey stored;
+        // The failure is handled outside the token lock: marking the backend down takes the state's lock, which
+        // reconnect holds while it waits for the token lock.
+        Exception failure = null;
         synchronized (TokenLogins.lock(c.tokenKey())) {
             try {
                 if (c.signingKeys().containsKey(alias) || c.store().containsAlias(alias)) {
                     throw new KeyBackendException("key '" + alias + "' already exists on token '" + tokenLabel + "'");
                 }
                 stored = c.generate(alias, spec);
+                c.signingKeys().put(alias, stored);
             } catch (GeneralSecurityException | OperatorCreationException | RuntimeException e) {
-                throw operationFailed("createSigningKey", c, e);
+                stored = null;
+                failure = e;
             }
-            c.signingKeys().put(alias, stored);
+        }
+        if (failure != null) {
+            throw operationFailed("createSigningKey", c, failure);
         }
         state.recovered(c, this::upStatus);
         LOG.info("Key backend '{}' created signing key '{}' ({}) on token '{}'", name, alias, spec, tokenLabel);
@@ -189,6 +196,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     @Override
     public List<String> signingKeyAliases(String prefix) {
         TokenConnection c = state.require("signingKeyAliases");
+        Exception failure;
         synchronized (TokenLogins.lock(c.tokenKey())) {
             try {
                 List<String> aliases = new ArrayList<>();
@@ -199,15 +207,18 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 }
                 return aliases;
             } catch (GeneralSecurityException | RuntimeException e) {
-                throw operationFailed("signingKeyAliases", c, e);
+                failure = e;
             }
         }
+        // Outside the token lock, as in createSigningKey.
+        throw operationFailed("signingKeyAliases", c, failure);
     }
 
     @Override
     public void destroySigningKey(String alias) {
         checkAlias(alias);
         TokenConnection c = state.require("destroySigningKey");
+        Exception failure = null;
         synchronized (TokenLogins.lock(c.tokenKey())) {
             try {
                 // Drop the handle first: a half-finished deletion must not leave a handle that looks usable.
@@ -221,8 +232,12 @@ public final class Pkcs11KeyBackend implements KeyBackend {
                 }
                 c.store().deleteEntry(alias);
             } catch (GeneralSecurityException | RuntimeException e) {
-                throw operationFailed("destroySigningKey", c, e);
+                failure = e;
             }
+        }
+        if (failure != null) {
+            // Outside the token lock, as in createSigningKey.
+            throw operationFailed("destroySigningKey", c, failure);
         }
         state.recovered(c, this::upStatus);
         LOG.info("Key backend '{}' destroyed signing key '{}' on token '{}'", name, alias, tokenLabel);
