@@ -192,7 +192,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 (f, name) -> limited(f, new InstrumentedTarget(f.build(name), targetMetrics), environment)));
         checkBackendNames(config.getCertificateAuthorities(), backends);
         CertificateAuthorities authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends,
-                store, clock);
+                store, audit, clock);
 
         // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
         ManagedDataSource quartzDs = dbConfig.build(environment.metrics(), "quartz");

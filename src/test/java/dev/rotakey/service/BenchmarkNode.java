@@ -49,7 +49,7 @@ final class BenchmarkNode {
         RecordingScheduler scheduler = new RecordingScheduler();
         RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2, 0.5));
         CredentialLocks locks = new CredentialLocks(1024);
-        authorities = new CertificateAuthorities(cas, backends, store, clock);
+        authorities = new CertificateAuthorities(cas, backends, store, audit, clock);
         executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
                 new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
         RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks,

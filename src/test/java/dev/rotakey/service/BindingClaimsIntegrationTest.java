@@ -98,7 +98,7 @@ class BindingClaimsIntegrationTest {
         RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2.0, 0.5));
         CredentialLocks locks = new CredentialLocks(16);
         RecordingScheduler scheduler = new RecordingScheduler();
-        CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, store, clock);
+        CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, store, audit, clock);
         RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
                 new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
         RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks,

@@ -101,7 +101,7 @@ class RotationWorkflowIntegrationTest {
             RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
                     Duration.ofSeconds(4), 2.0, 0.5));
             CredentialLocks locks = new CredentialLocks(16);
-            authorities = new CertificateAuthorities(Map.of("agents-ca", agentsCa()), backends, store, clock);
+            authorities = new CertificateAuthorities(Map.of("agents-ca", agentsCa()), backends, store, audit, clock);
             executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
                     new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
             executor.setListener(listener);
