@@ -14,6 +14,7 @@ public record CertificateAuthorityView(String name, String trustDomain, String b
                                        @JsonInclude(JsonInclude.Include.NON_NULL) String parent,
                                        List<Generation> generations) {
 
+    /** The view of a CA as the {@code ca} package reports it; states are shown by name. */
     public static CertificateAuthorityView of(CaSnapshot ca) {
         return new CertificateAuthorityView(ca.name(), ca.trustDomain(), ca.backend(), ca.keySpec(), ca.parent(),
                 ca.generations().stream().map(Generation::of).toList());
