@@ -90,7 +90,7 @@ public final class RotakeyComponents {
                 : ConfiguredPlugins.keyBackends(config, prometheus));
         targets = new Targets(b.targets != null ? b.targets : ConfiguredPlugins.targets(config, prometheus, b.metrics));
         ConfiguredPlugins.checkBackendNames(config.getCertificateAuthorities(), backends);
-        authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends, store, clock);
+        authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends, store, audit, clock);
 
         ManagedDataSource quartzPool = null;
         QuartzWorkScheduler quartz = null;
