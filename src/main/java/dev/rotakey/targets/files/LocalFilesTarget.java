@@ -208,7 +208,8 @@ public final class LocalFilesTarget implements Target {
 
     /**
      * Runs a revocation or a discard in the directory {@code lookup} finds for the binding; when there is none, nothing
-     * was delivered and there is nothing to do. An I/O failure names the file the removal last {@code at}-ed.
+     * was delivered and there is nothing to do. An I/O failure names the path the removal last passed to {@code at}
+     * (before that, the binding's path).
      */
     void remove(String action, Revocation revocation, DirectoryLookup lookup, Removal removal) {
         Location location = locate(revocation.binding());
