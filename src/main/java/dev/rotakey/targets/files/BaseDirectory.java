@@ -130,6 +130,15 @@ final class BaseDirectory {
         }
     }
 
+    /** Whether the file exists and holds another version than the revoked or discarded one. */
+    boolean holdsAnother(Path file, Revocation revocation) throws IOException {
+        return read(file).map(stored -> {
+            try (stored) {
+                return !revocation.matcher().matches(stored.content());
+            }
+        }).orElse(false);
+    }
+
     /**
      * Replaces {@code target} with {@code content} so that a reader or a crash sees either the old
      * or the new content, never a mix: the temporary file is private from its creation on.

@@ -12,11 +12,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -144,18 +144,10 @@ public final class LocalFilesTarget implements Target {
                 stored = tree.read(file);
             }
             if (stored.isEmpty()) {
-                throw new TargetException("target '" + name + "': " + file + " is missing; version "
-                        + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
+                throw DeliveredFile.missing(name, file, delivery);
             }
             try (Stored current = stored.get()) {
-                if (!MessageDigest.isEqual(current.content(), material)) {
-                    throw new TargetException("target '" + name + "': " + file + " does not hold version "
-                            + delivery.version() + " of " + delivery.credentialId(), true);
-                }
-                if (!current.mode().equals(BaseDirectory.FILE_MODE)) {
-                    throw new TargetException("target '" + name + "': " + file + " has mode "
-                            + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
-                }
+                DeliveredFile.check(name, file, current, material, delivery);
             }
             logins.verify(delivery);
         } catch (IOException e) {
@@ -171,26 +163,20 @@ public final class LocalFilesTarget implements Target {
             certificates.revoke(revocation);
             return;
         }
-        Location location = locate(revocation.binding());
-        Path file = tree.path().resolve(location.relative());
-        try {
-            Optional<Path> dir = tree.directory(location.parents(), false);
-            if (dir.isEmpty()) {
-                return;
-            }
-            file = dir.get().resolve(location.fileName());
+        remove("revoke", revocation, this::existingParent, (dir, location, at) -> {
+            Path file = dir.resolve(location.fileName());
+            at.accept(file);
             boolean changed = deleteIfHolds(file, revocation);
             if (changed) {
                 logins.revoked(revocation.binding());
             }
-            file = dir.get().resolve(location.backupName());
+            file = dir.resolve(location.backupName());
+            at.accept(file);
             changed |= deleteIfHolds(file, revocation);
             if (changed) {
-                BaseDirectory.fsyncDirectory(dir.get());
+                BaseDirectory.fsyncDirectory(dir);
             }
-        } catch (IOException e) {
-            throw tree.ioFailure("revoke version " + revocation.version() + " at", file, e);
-        }
+        });
     }
 
     @Override
@@ -199,23 +185,14 @@ public final class LocalFilesTarget implements Target {
             certificates.discard(revocation);
             return;
         }
-        Location location = locate(revocation.binding());
-        Path file = tree.path().resolve(location.relative());
-        try {
-            Optional<Path> dir = tree.directory(location.parents(), false);
-            if (dir.isEmpty()) {
-                return;
-            }
-            file = dir.get().resolve(location.fileName());
+        remove("discard", revocation, this::existingParent, (dir, location, at) -> {
+            Path file = dir.resolve(location.fileName());
+            at.accept(file);
             if (!tree.holds(file, revocation)) {
                 return;
             }
-            Path backup = dir.get().resolve(location.backupName());
-            boolean restorable = tree.read(backup).map(previous -> {
-                try (previous) {
-                    return !revocation.matcher().matches(previous.content());
-                }
-            }).orElse(false);
+            Path backup = dir.resolve(location.backupName());
+            boolean restorable = tree.holdsAnother(backup, revocation);
             logins.discard(revocation.binding(), restorable);
             if (restorable) {
                 // The backup was written atomically with mode 0600 and fsynced: renaming it over
@@ -225,10 +202,39 @@ public final class LocalFilesTarget implements Target {
                 Files.delete(file);
                 Files.deleteIfExists(backup);
             }
-            BaseDirectory.fsyncDirectory(dir.get());
+            BaseDirectory.fsyncDirectory(dir);
+        });
+    }
+
+    /**
+     * Runs a revocation or a discard in the directory {@code lookup} finds for the binding; when there is none, nothing
+     * was delivered and there is nothing to do. An I/O failure names the path the removal last passed to {@code at}
+     * (before that, the binding's path).
+     */
+    void remove(String action, Revocation revocation, DirectoryLookup lookup, Removal removal) {
+        Location location = locate(revocation.binding());
+        Path[] at = {tree.path().resolve(location.relative())};
+        try {
+            Optional<Path> dir = lookup.find(location);
+            if (dir.isEmpty()) {
+                return;
+            }
+            removal.run(dir.get(), location, file -> at[0] = file);
         } catch (IOException e) {
-            throw tree.ioFailure("discard version " + revocation.version() + " at", file, e);
+            throw tree.ioFailure(action + " version " + revocation.version() + " at", at[0], e);
         }
+    }
+
+    /** Finds the existing directory a binding's files are in. */
+    @FunctionalInterface
+    interface DirectoryLookup {
+        Optional<Path> find(Location location) throws IOException;
+    }
+
+    /** What a revocation or discard does in the binding's directory; it passes {@code at} each file it turns to. */
+    @FunctionalInterface
+    interface Removal {
+        void run(Path dir, Location location, Consumer<Path> at) throws IOException;
     }
 
     /**
@@ -249,6 +255,10 @@ public final class LocalFilesTarget implements Target {
         } catch (InvalidBindingException e) {
             throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
         }
+    }
+
+    private Optional<Path> existingParent(Location location) throws IOException {
+        return tree.directory(location.parents(), false);
     }
 
     private boolean deleteIfHolds(Path file, Revocation revocation) throws IOException {
