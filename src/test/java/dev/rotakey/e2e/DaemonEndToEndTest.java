@@ -29,9 +29,10 @@ import static org.awaitility.Awaitility.await;
  * revoke, decommission, pause, restart; bad input answered with 4xx JSON; no secret in logs,
  * database or audit trail.
  *
- * <p>One daemon serves the whole class (a start costs seconds; this class ran 13 of them, twice with its
- * PostgreSQL subclass): every test uses agents, credentials and token names of its own, and the tests that
- * restart the daemon or pause rotations leave it running and resumed, whatever they find.
+ * <p>One daemon serves the whole class (a start costs seconds, and on PostgreSQL a fresh schema's migrations
+ * too; with a daemon per test this class made 15 starts, and its PostgreSQL subclass as many again; now 4):
+ * every test uses agents, credentials and token names of its own, and the tests that restart the daemon or
+ * pause rotations leave it running and resumed, whatever they find.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DaemonEndToEndTest {
