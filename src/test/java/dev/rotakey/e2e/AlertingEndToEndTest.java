@@ -7,8 +7,8 @@ import dev.rotakey.testing.AlertmanagerProcess;
 import dev.rotakey.testing.RecordingHttpServer;
 import dev.rotakey.testing.RecordingHttpServer.Request;
 import io.dropwizard.testing.ConfigOverride;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +31,9 @@ import static org.awaitility.Awaitility.await;
  * rotation that a target refuses gives exactly one firing alert labelled with the agent's owner,
  * a later successful rotation resolves it, and a stopped scheduler is noticed by the overdue
  * (dead-man) alert, which resolves once the credential is rotated.
+ *
+ * <p>One daemon, Alertmanager and pair of webhook receivers serve both tests: they look only at alerts of their
+ * own credentials, by alert name, and each leaves nothing firing that the other counts.
  */
 class AlertingEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,15 +42,15 @@ class AlertingEndToEndTest {
     private static final byte[] CONSUMER_KEY = "consumer-webhook-signing-key-32-bytes-or-more".getBytes(StandardCharsets.UTF_8);
 
     @TempDir
-    Path dir;
+    static Path dir;
 
-    private AlertmanagerProcess alertmanager;
-    private RecordingHttpServer alertHook;
-    private RecordingHttpServer consumer;
-    private RunningDaemon daemon;
+    private static AlertmanagerProcess alertmanager;
+    private static RecordingHttpServer alertHook;
+    private static RecordingHttpServer consumer;
+    private static RunningDaemon daemon;
 
-    @BeforeEach
-    void start() throws Exception {
+    @BeforeAll
+    static void start() throws Exception {
         alertmanager = AlertmanagerProcess.start();
         alertHook = new RecordingHttpServer(204);
         consumer = new RecordingHttpServer(204);
@@ -75,8 +78,8 @@ class AlertingEndToEndTest {
         assertThat(agent.status()).as(agent.body()).isEqualTo(201);
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         for (AutoCloseable c : new AutoCloseable[]{daemon, consumer, alertHook, alertmanager}) {
             try {
                 if (c != null) {
@@ -209,22 +212,24 @@ class AlertingEndToEndTest {
         // What the database holds once a due time has passed with nobody to act on it.
         daemon.runtime().store().txRun(d -> d.credentials().setNextRotation("billing-file",
                 Instant.now().minus(Duration.ofMinutes(5))));
-
-        await().atMost(Duration.ofSeconds(30)).until(() -> firing("RotakeyCredentialOverdue").size() == 1);
-        JsonNode alert = firing("RotakeyCredentialOverdue").get(0);
-        assertThat(alert.path("labels").path("owner").asText()).isEqualTo(OWNER);
-        assertThat(alert.path("labels").path("credential").asText()).isEqualTo("billing-file");
-        assertThat(alert.path("annotations").path("description").asText()).contains("has not succeeded");
-        // With the scheduler down, the operator's views still answer, and say so.
-        RunningDaemon.Answer status = daemon.get("/api/v1/status");
-        assertThat(status.status()).as(status.body()).isEqualTo(200);
-        assertThat(status.json().path("schedulerRunning").asBoolean()).isFalse();
-        assertThat(status.json().path("alertsFiring").path("RotakeyCredentialOverdue").asInt()).isEqualTo(1);
-        RunningDaemon.Answer plan = daemon.get("/api/v1/plan");
-        assertThat(plan.status()).as(plan.body()).isEqualTo(200);
-        assertThat(plan.json().path("overdue").path("count").asInt()).isEqualTo(1);
-
-        daemon.runtime().scheduler().start();
+        // The other test needs a running scheduler, whatever happens here.
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> firing("RotakeyCredentialOverdue").size() == 1);
+            JsonNode alert = firing("RotakeyCredentialOverdue").get(0);
+            assertThat(alert.path("labels").path("owner").asText()).isEqualTo(OWNER);
+            assertThat(alert.path("labels").path("credential").asText()).isEqualTo("billing-file");
+            assertThat(alert.path("annotations").path("description").asText()).contains("has not succeeded");
+            // With the scheduler down, the operator's views still answer, and say so.
+            RunningDaemon.Answer status = daemon.get("/api/v1/status");
+            assertThat(status.status()).as(status.body()).isEqualTo(200);
+            assertThat(status.json().path("schedulerRunning").asBoolean()).isFalse();
+            assertThat(status.json().path("alertsFiring").path("RotakeyCredentialOverdue").asInt()).isEqualTo(1);
+            RunningDaemon.Answer plan = daemon.get("/api/v1/plan");
+            assertThat(plan.status()).as(plan.body()).isEqualTo(200);
+            assertThat(plan.json().path("overdue").path("count").asInt()).isEqualTo(1);
+        } finally {
+            daemon.runtime().scheduler().start();
+        }
         assertThat(rotate("billing-file")).isEqualTo("SUCCEEDED");
         await().atMost(Duration.ofSeconds(30)).until(() -> firing("RotakeyCredentialOverdue").isEmpty());
     }

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.testing.ConfigOverride;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -27,28 +30,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The default config's {@code agents-ca} through the real daemon: its chain, JSON view and CRL are
  * public, the chain is the same after a restart, the rotate-ca task publishes a new generation, an
  * unknown CA is a JSON 404, and a CA naming a missing backend stops start-up.
+ *
+ * <p>One daemon serves the class; the rotate-ca test runs last, because the others read the CA's first
+ * generation as a fresh daemon has it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CertificateAuthorityEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path dir;
+    static Path dir;
 
-    RunningDaemon daemon;
-    String scheduler;
+    static RunningDaemon daemon;
+    static String scheduler;
 
-    String databaseUrl() {
+    static String databaseUrl() {
         return "jdbc:h2:file:" + dir.resolve("db/rotakey") + ";LOCK_TIMEOUT=10000";
     }
 
-    @BeforeEach
-    void start() {
+    @BeforeAll
+    static void start() {
         scheduler = RunningDaemon.uniqueName("ca");
         daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         if (daemon != null) {
             daemon.destroyCertificateAuthorityKeys();
             daemon.close();
@@ -75,6 +82,7 @@ class CertificateAuthorityEndToEndTest {
         assertThat(ca.getSubjectX500Principal().getName()).isEqualTo("CN=Rotakey Agents CA,O=Rotakey");
 
         daemon.close();
+        daemon = null;
         daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
         HttpResponse<String> again = chain("agents-ca");
         assertThat(again.statusCode()).isEqualTo(200);
@@ -138,6 +146,7 @@ class CertificateAuthorityEndToEndTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void theRotateCaTaskPublishesANewGenerationBesideTheOld() throws Exception {
         String before = chain("agents-ca").body();
         assertThat(daemon.send(HttpRequest.newBuilder(daemon.admin("/tasks/rotate-ca?ca=agents-ca"))
@@ -178,7 +187,7 @@ class CertificateAuthorityEndToEndTest {
 
     @Test
     void aCaNamingAMissingBackendStopsStartUpNamingTheKey() {
-        assertThatThrownBy(() -> new RunningDaemon(dir.resolve("other"), "jdbc:h2:file:" + dir.resolve("db/other"),
+        assertThatThrownBy(() -> new RunningDaemon(dir.resolve("other-backend"), "jdbc:h2:file:" + dir.resolve("db/other-backend"),
                 SoftHsmTokens.APP, RunningDaemon.uniqueName("ca"),
                 ConfigOverride.config("certificateAuthorities.agents-ca.backend", "vault")))
                 .hasStackTraceContaining("certificateAuthorities.agents-ca.backend")
@@ -187,7 +196,7 @@ class CertificateAuthorityEndToEndTest {
 
     @Test
     void aCaNamingAnUnknownParentStopsStartUpNamingTheKey() {
-        assertThatThrownBy(() -> new RunningDaemon(dir.resolve("other"), "jdbc:h2:file:" + dir.resolve("db/other"),
+        assertThatThrownBy(() -> new RunningDaemon(dir.resolve("other-parent"), "jdbc:h2:file:" + dir.resolve("db/other-parent"),
                 SoftHsmTokens.APP, RunningDaemon.uniqueName("ca"),
                 ConfigOverride.config("certificateAuthorities.agents-ca.parent", "root-ca")))
                 .hasStackTraceContaining("certificateAuthorities.agents-ca.parent")

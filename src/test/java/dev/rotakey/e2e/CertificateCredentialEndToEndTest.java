@@ -6,8 +6,8 @@ import dev.rotakey.testing.SoftHsmTokens;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,23 +51,26 @@ import static org.awaitility.Awaitility.await;
  * Agent certificates as a new user meets them, through the real daemon on the default config: issue
  * to the local-files target, check with openssl, use the certificates in a real mutual-TLS handshake
  * on loopback, rotate, wait out the grace period, and find the old serial on the CA's CRL.
+ *
+ * <p>One daemon serves the class (each test creates agents and credentials of its own), except for the CA
+ * rotation, which needs a CA nobody else has certificates from.
  */
 class CertificateCredentialEndToEndTest {
     @TempDir
-    Path dir;
+    static Path dir;
 
-    RunningDaemon daemon;
+    static RunningDaemon daemon;
+    /** Every agent the tests created, for the clean-up of leaf keys in the shared token. */
+    private static final List<String> AGENTS = new ArrayList<>();
 
-    @BeforeEach
-    void start() {
+    @BeforeAll
+    static void start() {
         daemon = new RunningDaemon(dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey") + ";LOCK_TIMEOUT=10000",
                 SoftHsmTokens.APP, RunningDaemon.uniqueName("certs"));
-        agent("billing-agent");
-        agent("api-gateway");
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         if (daemon != null) {
             destroyLeafKeys();
             daemon.destroyCertificateAuthorityKeys();
@@ -75,12 +78,14 @@ class CertificateCredentialEndToEndTest {
         }
     }
 
-    private void agent(String id) {
+    private static String agent(String id) {
         RunningDaemon.Answer a = daemon.post("/api/v1/agents", "{\"id\":\"" + id + "\",\"owner\":\"team@example.com\"}");
         assertThat(a.status()).as(a.body()).isEqualTo(201);
+        AGENTS.add(id);
+        return id;
     }
 
-    private JsonNode certificate(String id, String agent, String extra) {
+    private static JsonNode certificate(String id, String agent, String extra) {
         RunningDaemon.Answer a = daemon.post("/api/v1/credentials", "{\"id\":\"" + id + "\",\"agent\":\"" + agent
                 + "\",\"type\":\"certificate\",\"ca\":\"agents-ca\",\"validity\":\"PT1H\",\"gracePeriod\":\"PT2S\","
                 + extra + "\"targets\":[{\"target\":\"local-files\",\"path\":\"" + agent + "/" + id + "\"}]}");
@@ -88,11 +93,11 @@ class CertificateCredentialEndToEndTest {
         return a.json();
     }
 
-    private Path delivered(String agent, String id) {
+    private static Path delivered(String agent, String id) {
         return daemon.dataDir().resolve("delivered").resolve(agent).resolve(id);
     }
 
-    private String state(String id, int version) {
+    private static String state(String id, int version) {
         for (JsonNode v : daemon.get("/api/v1/credentials/" + id).json().get("versions")) {
             if (v.get("version").asInt() == version) {
                 return v.get("state").asText();
@@ -103,6 +108,7 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void anIssuedCertificateVerifiesWithOpensslAndCarriesTheAgentsIdentity() throws Exception {
+        agent("billing-agent");
         JsonNode created = certificate("billing-mtls", "billing-agent", "\"keySpec\":\"EC_P256\",");
         Path files = delivered("billing-agent", "billing-mtls");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(files.resolve("key.pem"))))
@@ -142,21 +148,22 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void rotationRevokesTheOldCertificateIntoASignedCrlAfterTheGracePeriod() throws Exception {
-        certificate("billing-mtls", "billing-agent", "");
-        Path files = delivered("billing-agent", "billing-mtls");
+        agent("rotating-agent");
+        certificate("rotating-mtls", "rotating-agent", "");
+        Path files = delivered("rotating-agent", "rotating-mtls");
         Path old = dir.resolve("old-cert.pem");
         Files.copy(files.resolve("cert.pem"), old);
         X509Certificate oldCert = read(old).get(0);
 
-        RunningDaemon.Answer rotate = daemon.task("/tasks/rotate?credential=billing-mtls");
+        RunningDaemon.Answer rotate = daemon.task("/tasks/rotate?credential=rotating-mtls");
         assertThat(rotate.status()).as(rotate.body()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-mtls", 2).equals("CURRENT"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("rotating-mtls", 2).equals("CURRENT"));
         assertThat(read(files.resolve("cert.pem")).get(0).getSerialNumber()).isNotEqualTo(oldCert.getSerialNumber());
         // During the grace period the old certificate is still good.
         assertThat(OpenSsl.run(dir, "verify", "-CAfile", files.resolve("chain.pem").toString(), old.toString()).exitCode())
                 .isZero();
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> state("billing-mtls", 1).equals("REVOKED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state("rotating-mtls", 1).equals("REVOKED"));
         HttpResponse<byte[]> crl = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/crl")).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
@@ -168,6 +175,8 @@ class CertificateCredentialEndToEndTest {
         assertThat(listing.toUpperCase(Locale.ROOT).replace(":", ""))
                 .contains(oldCert.getSerialNumber().toString(16).toUpperCase(Locale.ROOT));
         assertThat(listing).contains("Superseded");
+        // The CA is shared with the class's other tests: the reason must be this certificate's own.
+        assertThat(revocationReason(crl.body(), oldCert.getSerialNumber())).isEqualTo(java.security.cert.CRLReason.SUPERSEDED);
         assertThat(OpenSsl.run(dir, "crl", "-inform", "DER", "-in", crlFile.toString(), "-noout",
                 "-CAfile", files.resolve("chain.pem").toString()).ok().output()).contains("verify OK");
 
@@ -182,9 +191,11 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void aTlsServerThatTrustsTheChainAcceptsAnAgentPresentingItsCertificate() throws Exception {
-        certificate("billing-mtls", "billing-agent", "");
+        agent("client-agent");
+        agent("api-gateway");
+        certificate("client-mtls", "client-agent", "");
         certificate("gateway-tls", "api-gateway", "\"keySpec\":\"RSA_2048\",\"dnsNames\":[\"localhost\"],");
-        Path client = delivered("billing-agent", "billing-mtls");
+        Path client = delivered("client-agent", "client-mtls");
         Path server = delivered("api-gateway", "gateway-tls");
         assertThat(OpenSsl.run(server, "x509", "-in", "cert.pem", "-noout", "-text").ok().output())
                 .contains("TLS Web Server Authentication").contains("DNS:localhost");
@@ -203,9 +214,9 @@ class CertificateCredentialEndToEndTest {
                 assertThat(socket.getInputStream().read()).isEqualTo('k');
             }
             X509Certificate peer = seen.get(10, TimeUnit.SECONDS);
-            assertThat(peer.getSubjectX500Principal().getName()).isEqualTo("CN=billing-agent");
+            assertThat(peer.getSubjectX500Principal().getName()).isEqualTo("CN=client-agent");
             assertThat(peer.getSubjectAlternativeNames()).anySatisfy(san ->
-                    assertThat(san.get(1)).isEqualTo("spiffe://rotakey.local/agent/billing-agent"));
+                    assertThat(san.get(1)).isEqualTo("spiffe://rotakey.local/agent/client-agent"));
         }
 
         // A server that trusts some other CA refuses the same client.
@@ -229,9 +240,10 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void withHsmCustodyTheLeafKeyStaysInTheTokenAndOnlyItsUriIsDelivered() throws Exception {
-        JsonNode created = certificate("gateway-hsm", "api-gateway", "\"keyCustody\":\"hsm\",");
+        agent("hsm-gateway");
+        JsonNode created = certificate("gateway-hsm", "hsm-gateway", "\"keyCustody\":\"hsm\",");
         assertThat(created.get("keyCustody").asText()).isEqualTo("hsm");
-        Path files = delivered("api-gateway", "gateway-hsm");
+        Path files = delivered("hsm-gateway", "gateway-hsm");
         assertThat(files.resolve("key.pem")).doesNotExist();
         String uri = Files.readString(files.resolve("key.uri")).trim();
         assertThat(uri).startsWith("pkcs11:token=" + SoftHsmTokens.APP + ";object=rotakey-leaf-gateway-hsm-1-")
@@ -258,8 +270,26 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void afterACaRotationTheNextRenewalComesFromTheNewGenerationAndTheOldOneRetiresOnceItsLeafIsRevoked() throws Exception {
-        certificate("billing-mtls", "billing-agent", "");
-        Path files = delivered("billing-agent", "billing-mtls");
+        // A generation retires only once nothing it issued is outstanding, and the other tests' certificates are:
+        // this test gets a daemon, and so a CA, of its own.
+        RunningDaemon shared = daemon;
+        daemon = new RunningDaemon(dir.resolve("ca-rotation/data"),
+                "jdbc:h2:file:" + dir.resolve("ca-rotation/db/rotakey") + ";LOCK_TIMEOUT=10000",
+                SoftHsmTokens.APP, RunningDaemon.uniqueName("certs-ca"));
+        try {
+            renewalAfterCaRotation();
+        } finally {
+            destroyLeafKeys();
+            daemon.destroyCertificateAuthorityKeys();
+            daemon.close();
+            daemon = shared;
+        }
+    }
+
+    private void renewalAfterCaRotation() throws Exception {
+        agent("renewing-agent");
+        certificate("renewing-mtls", "renewing-agent", "");
+        Path files = delivered("renewing-agent", "renewing-mtls");
         X509Certificate first = read(files.resolve("cert.pem")).get(0);
 
         RunningDaemon.Answer rotated = daemon.task("/tasks/rotate-ca?ca=agents-ca");
@@ -271,8 +301,8 @@ class CertificateCredentialEndToEndTest {
         assertThat(OpenSsl.run(dir, "verify", "-CAfile", bundle.toString(), files.resolve("cert.pem").toString()).exitCode())
                 .isZero();
 
-        assertThat(daemon.task("/tasks/rotate?credential=billing-mtls").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-mtls", 2).equals("CURRENT"));
+        assertThat(daemon.task("/tasks/rotate?credential=renewing-mtls").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("renewing-mtls", 2).equals("CURRENT"));
         X509Certificate second = read(files.resolve("cert.pem")).get(0);
         X509Certificate newCa = read(files.resolve("chain.pem")).get(0);
         assertThat(second.getIssuerX500Principal()).isEqualTo(first.getIssuerX500Principal());
@@ -282,7 +312,7 @@ class CertificateCredentialEndToEndTest {
                 .isZero();
 
         // Once version 1 is revoked, generation 1 has nothing outstanding and leaves the bundle.
-        await().atMost(Duration.ofSeconds(20)).until(() -> state("billing-mtls", 1).equals("REVOKED"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> state("renewing-mtls", 1).equals("REVOKED"));
         daemon.runtime().authorities().refreshCrls();
         JsonNode generations = daemon.get("/api/v1/cas/agents-ca").json().get("generations");
         assertThat(generations.get(1).get("state").asText()).isEqualTo("RETIRED");
@@ -291,17 +321,30 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void decommissioningAnAgentPutsItsCertificateOnTheCrlAtOnce() throws Exception {
-        certificate("billing-mtls", "billing-agent", "");
-        String serial = daemon.get("/api/v1/credentials/billing-mtls").json().get("versions").get(0).get("serial").asText();
-        assertThat(daemon.task("/tasks/decommission?agent=billing-agent").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> state("billing-mtls", 1).equals("REVOKED"));
+        agent("leaving-agent");
+        certificate("leaving-mtls", "leaving-agent", "");
+        String serial = daemon.get("/api/v1/credentials/leaving-mtls").json().get("versions").get(0).get("serial").asText();
+        assertThat(daemon.task("/tasks/decommission?agent=leaving-agent").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> state("leaving-mtls", 1).equals("REVOKED"));
         Path crl = dir.resolve("now.crl");
-        Files.write(crl, HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/crl"))
-                .GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+        byte[] der = HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/crl"))
+                .GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        Files.write(crl, der);
         String listing = OpenSsl.run(dir, "crl", "-inform", "DER", "-in", crl.toString(), "-noout", "-text").ok().output();
         assertThat(listing.toUpperCase(Locale.ROOT).replace(":", "")).contains(serial.toUpperCase(Locale.ROOT));
         assertThat(listing).contains("Cessation Of Operation");
-        assertThat(delivered("billing-agent", "billing-mtls").resolve("cert.pem")).doesNotExist();
+        // The CA is shared with the class's other tests: the reason must be this certificate's own.
+        assertThat(revocationReason(der, new java.math.BigInteger(serial, 16)))
+                .isEqualTo(java.security.cert.CRLReason.CESSATION_OF_OPERATION);
+        assertThat(delivered("leaving-agent", "leaving-mtls").resolve("cert.pem")).doesNotExist();
+    }
+
+    /** The reason the CRL gives for {@code serial}'s revocation (null when it is not on the CRL). */
+    private static java.security.cert.CRLReason revocationReason(byte[] crl, java.math.BigInteger serial) throws Exception {
+        java.security.cert.X509CRL parsed = (java.security.cert.X509CRL) CertificateFactory.getInstance("X.509")
+                .generateCRL(new ByteArrayInputStream(crl));
+        java.security.cert.X509CRLEntry entry = parsed.getRevokedCertificate(serial);
+        return entry == null ? null : entry.getRevocationReason();
     }
 
     private static Path writeTo(Path file, String content) throws IOException {
@@ -311,7 +354,8 @@ class CertificateCredentialEndToEndTest {
 
     @Test
     void requestsACaCannotHonourAreClear4xx() {
-        String base = "{\"id\":\"x\",\"agent\":\"billing-agent\",\"type\":\"certificate\","
+        agent("refused-agent");
+        String base = "{\"id\":\"x\",\"agent\":\"refused-agent\",\"type\":\"certificate\","
                 + "\"targets\":[{\"target\":\"local-files\",\"path\":\"x\"}],";
         RunningDaemon.Answer unknownCa = daemon.post("/api/v1/credentials", base + "\"ca\":\"nope\"}");
         assertThat(unknownCa.status()).isEqualTo(422);
@@ -375,13 +419,13 @@ class CertificateCredentialEndToEndTest {
     }
 
     /** Leaf keys with hsm custody live in the shared APP token: destroy the ones this test left. */
-    private void destroyLeafKeys() {
+    private static void destroyLeafKeys() {
         var rt = daemon.runtime();
         var backend = rt.backends().get("hsm");
         if (!backend.status().healthy()) {
             return;
         }
-        for (String agent : List.of("billing-agent", "api-gateway")) {
+        for (String agent : AGENTS) {
             for (String id : rt.store().read(d -> d.credentials().idsOfAgent(agent))) {
                 int max = rt.store().read(d -> d.versions().maxVersion(id));
                 for (int v = 1; v <= max; v++) {

@@ -2,9 +2,9 @@ package dev.rotakey.e2e;
 
 import dev.rotakey.testing.TestDatabases;
 import io.dropwizard.db.DataSourceFactory;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 
-/** The same end-to-end paths through the real daemon, on the machine's PostgreSQL (a schema of its own per test). */
+/** The same end-to-end paths through the real daemon, on the machine's PostgreSQL (a schema of its own for the class). */
 class DaemonEndToEndPostgresTest extends DaemonEndToEndTest {
     private DataSourceFactory database;
 
@@ -23,7 +23,7 @@ class DaemonEndToEndPostgresTest extends DaemonEndToEndTest {
 
     /** Stops the daemon first, then drops its schema. */
     @Override
-    @AfterEach
+    @AfterAll
     void stop() {
         super.stop();
         if (database != null) {

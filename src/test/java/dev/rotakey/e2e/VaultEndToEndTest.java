@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.testing.VaultTestServer;
 import io.dropwizard.testing.ConfigOverride;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpClient;
@@ -25,16 +28,20 @@ import static org.awaitility.Awaitility.await;
  * API keys digested with a transit HMAC key, certificates and CRLs signed by a CA whose key is a
  * transit key, credentials also delivered to KV v2, and a sealed Vault that fails a rotation
  * without losing the current credential.
+ *
+ * <p>One Vault and one daemon serve the class; each test has credentials of its own, and the sealed-Vault
+ * test runs last (an offline backend is tried again only seconds after it recovers).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VaultEndToEndTest {
     @TempDir
-    Path dir;
+    static Path dir;
 
-    VaultTestServer vault;
-    RunningDaemon daemon;
+    static VaultTestServer vault;
+    static RunningDaemon daemon;
 
-    @BeforeEach
-    void start() throws Exception {
+    @BeforeAll
+    static void start() throws Exception {
         vault = VaultTestServer.start();
         vault.enableAppRole("rotakey", "s3cret-id", Duration.ofHours(1), true, Duration.ofHours(24));
         Path secretId = dir.resolve("vault-secret-id");
@@ -49,8 +56,8 @@ class VaultEndToEndTest {
         assertThat(a.status()).as(a.body()).isEqualTo(201);
     }
 
-    @AfterEach
-    void stop() {
+    @AfterAll
+    static void stop() {
         if (daemon != null) {
             daemon.close();
         }
@@ -74,6 +81,8 @@ class VaultEndToEndTest {
 
     @Test
     void apiKeysRotateWithTheirDigestKeyInTransitAndReachKv() {
+        int hmacBefore = vault.requests("transit/hmac/rotakey-hmac");
+        int randomBefore = vault.requests("transit/random");
         RunningDaemon.Answer created = daemon.post("/api/v1/credentials", "{\"id\":\"billing-api\",\"agent\":\"billing-agent\","
                 + "\"type\":\"api-key\",\"backend\":\"vault\",\"gracePeriod\":\"PT2S\",\"targets\":["
                 + "{\"target\":\"local-files\",\"path\":\"billing-agent/api-key\"},"
@@ -81,8 +90,8 @@ class VaultEndToEndTest {
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String key1 = daemon.delivered("billing-agent/api-key");
         assertThat(verify(key1).get("valid").asBoolean()).isTrue();
-        assertThat(vault.requests("transit/hmac/rotakey-hmac")).isPositive();
-        assertThat(vault.requests("transit/random")).isPositive();
+        assertThat(vault.requests("transit/hmac/rotakey-hmac")).isGreaterThan(hmacBefore);
+        assertThat(vault.requests("transit/random")).isGreaterThan(randomBefore);
         assertThat(vault.requests("secret/data/rotakey/billing-agent/api-key")).isPositive();
 
         assertThat(daemon.task("/tasks/rotate?credential=billing-api").status()).isEqualTo(200);
@@ -97,13 +106,14 @@ class VaultEndToEndTest {
 
     @Test
     void certificatesAndCrlsSignedByTransitVerifyWithOpenssl() throws Exception {
+        int signBefore = vault.requests("transit/sign/rotakey-ca-agents-ca");
         RunningDaemon.Answer created = daemon.post("/api/v1/credentials", "{\"id\":\"billing-mtls\",\"agent\":\"billing-agent\","
                 + "\"type\":\"certificate\",\"backend\":\"vault\",\"ca\":\"agents-ca\",\"validity\":\"PT1H\","
                 + "\"gracePeriod\":\"PT2S\",\"targets\":[{\"target\":\"local-files\",\"path\":\"billing-agent/mtls\"}]}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         Path files = daemon.dataDir().resolve("delivered/billing-agent/mtls");
         assertThat(OpenSsl.run(files, "verify", "-CAfile", "chain.pem", "cert.pem").ok().output()).contains("OK");
-        assertThat(vault.requests("transit/sign/rotakey-ca-agents-ca")).isPositive();
+        assertThat(vault.requests("transit/sign/rotakey-ca-agents-ca")).isGreaterThan(signBefore);
         String serial = created.json().get("versions").get(0).get("serial").asText();
 
         assertThat(daemon.task("/tasks/rotate?credential=billing-mtls").status()).isEqualTo(200);
@@ -118,28 +128,35 @@ class VaultEndToEndTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void aSealedVaultFailsTheRotationAndTheBackendButNotTheCurrentKey() {
-        RunningDaemon.Answer created = daemon.post("/api/v1/credentials", "{\"id\":\"billing-api\",\"agent\":\"billing-agent\","
+        RunningDaemon.Answer created = daemon.post("/api/v1/credentials", "{\"id\":\"sealed-api\",\"agent\":\"billing-agent\","
                 + "\"type\":\"api-key\",\"backend\":\"vault\",\"targets\":[{\"target\":\"local-files\",\"path\":\"billing-agent/key\"}]}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String key1 = daemon.delivered("billing-agent/key");
 
         vault.seal();
-        RunningDaemon.Answer rotate = daemon.task("/tasks/rotate?credential=billing-api");
+        try {
+            sealedRotationFails(key1);
+        } finally {
+            vault.unseal();
+        }
+        assertThat(verify(key1).get("valid").asBoolean()).isTrue();
+    }
+
+    private void sealedRotationFails(String key1) {
+        RunningDaemon.Answer rotate = daemon.task("/tasks/rotate?credential=sealed-api");
         assertThat(rotate.status()).as(rotate.body()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                daemon.get("/api/v1/credentials/billing-api").json().get("lastRotation").get("state").asText().equals("FAILED"));
-        JsonNode rotation = daemon.get("/api/v1/credentials/billing-api").json().get("lastRotation");
+                daemon.get("/api/v1/credentials/sealed-api").json().get("lastRotation").get("state").asText().equals("FAILED"));
+        JsonNode rotation = daemon.get("/api/v1/credentials/sealed-api").json().get("lastRotation");
         assertThat(rotation.get("lastError").asText()).contains("sealed");
         JsonNode steps = daemon.get("/api/v1/rotations/" + rotation.get("id").asText()).json().get("steps");
         assertThat(steps.findValuesAsText("outcome")).contains("RETRY", "FAILED");
         RunningDaemon.Answer health = daemon.adminGet("/healthcheck");
         assertThat(health.status()).isEqualTo(500);
         assertThat(health.json().get("key-backend-vault").get("healthy").asBoolean()).isFalse();
-        assertThat(state("billing-api", 1)).isEqualTo("CURRENT");
+        assertThat(state("sealed-api", 1)).isEqualTo("CURRENT");
         assertThat(daemon.delivered("billing-agent/key")).isEqualTo(key1);
-
-        vault.unseal();
-        assertThat(verify(key1).get("valid").asBoolean()).isTrue();
     }
 }

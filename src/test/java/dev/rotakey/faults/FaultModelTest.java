@@ -27,14 +27,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * invariants I1–I6 of docs/design.md are checked against the targets themselves. A failing sequence is shrunk
  * (delta debugging) and printed with its seed.
  *
- * <p>CI: {@code ./scripts/test.sh -Dtest=FaultModelTest} runs up to 200 sequences (seeds 1…200) and stops starting
- * new ones after 300 s (on a shared 2-core machine all 200 took about 270 s: each step waits for real
- * retries and probes real targets; restarts are about a third of it). The report ends with where the time went. Replay one: {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}. Soak:
- * {@code scripts/soak.sh --minutes 60}. Other knobs: {@code rotakey.faults.sequences}, {@code .baseSeed},
- * {@code .budgetSeconds}, {@code .minutes} (run until then, random base seed), {@code .shrinkRuns}. Findings are
- * also written to {@code target/fault-model-report.txt}.
+ * <p>CI runs a fixed set of seeds, 1…40 ({@code rotakey.faults.sequences}, default 40): the same sequences on
+ * every run, so that a red build is a regression and not a new seed's luck. Why 40: the whole suite has to finish
+ * in five minutes on a 2-core machine (issue 12), and this class had most of that to itself with the 200
+ * sequences issue 11 asked for (about 270 s, 1.3 s a sequence: each step waits for real retries and probes the
+ * real targets; restarts are about a third of it). 40 sequences take about 55 s at that pace and still draw
+ * every operation and fault kind several times (about 320 steps, a dozen restarts and CA rotations). Breadth
+ * comes from elsewhere: {@code scripts/soak.sh --minutes 60} runs random seeds for as long as asked, and every
+ * seed it finds failing replays with {@code ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=N}.
+ * {@code rotakey.faults.budgetSeconds} (default 240) only guards against a wedged machine: no new sequence starts
+ * after it, and the summary says how many ran. The report ends with where the time went. Other knobs:
+ * {@code .baseSeed}, {@code .minutes} (run until then, random base seed), {@code .shrinkRuns}. Findings are also
+ * written to {@code target/fault-model-report.txt}.
  */
 class FaultModelTest {
+    /** Seeds 1…40 in CI: see the class comment for why. */
+    private static final int CI_SEQUENCES = 40;
     @TempDir
     static Path dir;
     static FaultWorld world;
@@ -65,9 +73,9 @@ class FaultModelTest {
         } else {
             String minutes = System.getProperty("rotakey.faults.minutes");
             base = Long.getLong("rotakey.faults.baseSeed", minutes == null ? 1 : System.nanoTime() % 1_000_000_000L);
-            count = minutes == null ? Integer.getInteger("rotakey.faults.sequences", 200) : Long.MAX_VALUE;
+            count = minutes == null ? Integer.getInteger("rotakey.faults.sequences", CI_SEQUENCES) : Long.MAX_VALUE;
             deadline = Instant.now().plus(minutes == null
-                    ? Duration.ofSeconds(Long.getLong("rotakey.faults.budgetSeconds", 300))
+                    ? Duration.ofSeconds(Long.getLong("rotakey.faults.budgetSeconds", 240))
                     : Duration.ofMinutes(Long.parseLong(minutes)));
         }
         int shrinkRuns = Integer.getInteger("rotakey.faults.shrinkRuns", 40);
@@ -99,7 +107,8 @@ class FaultModelTest {
         }
         long took = Duration.between(began, Instant.now()).toSeconds();
         String summary = "fault model: " + ran + " sequences (seeds " + base + "…" + (base + ran - 1) + ") in " + took
-                + " s, " + failed + " failed, " + findings.size() + " distinct violations";
+                + " s, " + failed + " failed, " + findings.size() + " distinct violations"
+                + (count != Long.MAX_VALUE && ran < count ? " (the time budget stopped it before all " + count + " ran)" : "");
         summary += "\n" + Timings.summary();
         System.out.println(summary);
         Path out = Path.of("target/fault-model-report.txt");
