@@ -67,7 +67,7 @@ public class SlackSinkFactory extends HttpSinkFactory {
     @Override
     public AlertSink build(String name) {
         String key = key(name) + ".url";
-        String secretUrl = readString(url, key).strip();
+        String secretUrl = url.readString(key).strip();
         String problem = urlProblem(secretUrl, allowHttp);
         if (problem != null) {
             throw new SecretUnavailableException(key + ": the URL read from " + url + " " + problem);

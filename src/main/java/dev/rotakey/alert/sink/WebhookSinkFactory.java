@@ -63,10 +63,7 @@ public class WebhookSinkFactory extends HttpSinkFactory {
 
     @SelfValidation
     public void validateUrl(ViolationCollector violations) {
-        String problem = url == null || url.isEmpty() ? null : urlProblem(url, allowHttp);
-        if (problem != null) {
-            violations.addViolation("url", problem);
-        }
+        checkUrl(violations, "url", url, allowHttp);
     }
 
     @Override
