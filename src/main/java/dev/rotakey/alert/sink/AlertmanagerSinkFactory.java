@@ -137,11 +137,6 @@ public class AlertmanagerSinkFactory extends HttpSinkFactory {
         }
     }
 
-    @Override
-    String type() {
-        return "alertmanager";
-    }
-
     /** Reads the token or password now, once: a missing one fails the start, not the first alert. */
     @Override
     public AlertSink build(String name) {

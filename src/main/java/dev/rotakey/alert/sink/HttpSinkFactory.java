@@ -1,5 +1,6 @@
 package dev.rotakey.alert.sink;
 
+import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.HttpsUrlPolicy;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
 
@@ -14,8 +15,10 @@ public abstract class HttpSinkFactory extends RemoteSinkFactory {
         return new JsonPoster(type() + " sink '" + name + "'", getTimeout(), sslContext(name));
     }
 
-    /** The configured type, as in {@code @JsonTypeName}. */
-    abstract String type();
+    /** The configured type: the subclass's {@code @JsonTypeName}, so that messages and config cannot disagree. */
+    final String type() {
+        return getClass().getAnnotation(JsonTypeName.class).value();
+    }
 
     /** Why {@code value} is not an acceptable sink URL, or null (see {@link HttpsUrlPolicy}). */
     static String urlProblem(String value, boolean allowHttp) {

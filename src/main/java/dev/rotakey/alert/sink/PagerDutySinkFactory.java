@@ -79,11 +79,6 @@ public class PagerDutySinkFactory extends HttpSinkFactory {
         checkUrl(violations, "url", url, allowHttp);
     }
 
-    @Override
-    String type() {
-        return "pagerduty";
-    }
-
     /** Reads the routing key now, once: a missing one fails the start, not the first page. */
     @Override
     public AlertSink build(String name) {

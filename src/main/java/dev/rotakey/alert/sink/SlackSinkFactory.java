@@ -58,11 +58,6 @@ public class SlackSinkFactory extends HttpSinkFactory {
         this.channel = channel;
     }
 
-    @Override
-    String type() {
-        return "slack";
-    }
-
     /** Reads the webhook URL now, once, and checks it without ever quoting it. */
     @Override
     public AlertSink build(String name) {

@@ -66,11 +66,6 @@ public class WebhookSinkFactory extends HttpSinkFactory {
         checkUrl(violations, "url", url, allowHttp);
     }
 
-    @Override
-    String type() {
-        return "webhook";
-    }
-
     /** Reads the secret now, once: a missing or short secret fails the start, not the first alert. */
     @Override
     public AlertSink build(String name) {
