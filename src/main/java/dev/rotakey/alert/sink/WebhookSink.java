@@ -37,11 +37,7 @@ public final class WebhookSink extends JsonAlertSink {
         // per notification, not per alert: every repeat is an event of its own
         String eventId = UUID.randomUUID().toString();
         byte[] body = encode(document(eventId, alert));
-        long timestamp = clock.instant().getEpochSecond();
-        post(body, Map.of(
-                WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp),
-                WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, body),
-                WebhookSignature.EVENT_ID_HEADER, eventId));
+        post(body, WebhookSignature.headers(key, clock.instant().getEpochSecond(), body, eventId));
     }
 
     static Map<String, Object> document(String eventId, Alert alert) {

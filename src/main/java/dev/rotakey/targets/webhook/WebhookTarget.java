@@ -188,11 +188,8 @@ public final class WebhookTarget implements Target {
             throw new IllegalStateException("cannot encode a " + event + " event", e);
         }
         try {
-            long timestamp = clock.instant().getEpochSecond();
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put(TIMESTAMP_HEADER, Long.toString(timestamp));
-            headers.put(SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, bytes));
-            headers.put(EVENT_ID_HEADER, credential + "/v" + version + "/" + event);
+            Map<String, String> headers = WebhookSignature.headers(key, clock.instant().getEpochSecond(), bytes,
+                    credential + "/v" + version + "/" + event);
             byte[] answer = client.post(to, bytes, headers, HttpResponse.BodyHandlers.ofByteArray());
             return answer == null ? new byte[0] : answer;
         } catch (PostFailedException e) {
