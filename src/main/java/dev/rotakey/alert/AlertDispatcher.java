@@ -133,7 +133,7 @@ public final class AlertDispatcher implements Managed {
                     if (!e.retryable() || !retry.allowsAnotherAttempt(attempt)) {
                         notifications.labelValues(sink.name(), sink.type(), "failed").inc();
                         LOG.warn("alert sink {} ({}) gave up on {} {} after {} attempt(s): {}", sink.name(), sink.type(),
-                                alert.status().wireName(), alert.fingerprint(), attempt, e.getMessage());
+                                alert.status().wireName(), alert.fingerprint(), attempt, e.getMessage(), e);
                         return;
                     }
                     notifications.labelValues(sink.name(), sink.type(), "retried").inc();
@@ -144,7 +144,7 @@ public final class AlertDispatcher implements Managed {
                 } catch (RuntimeException e) {
                     notifications.labelValues(sink.name(), sink.type(), "failed").inc();
                     LOG.warn("alert sink {} ({}) failed on {} {}: {}", sink.name(), sink.type(),
-                            alert.status().wireName(), alert.fingerprint(), e.getClass().getSimpleName());
+                            alert.status().wireName(), alert.fingerprint(), e.getClass().getSimpleName(), e);
                     return;
                 }
             }

@@ -118,7 +118,7 @@ public final class AlertEvaluator implements Managed {
             evaluate();
         } catch (RuntimeException e) {
             // The next tick tries again; an evaluation that throws must not end the timer.
-            LOG.warn("alert evaluation failed: {}", e.toString());
+            LOG.warn("alert evaluation failed: {}", e.toString(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.rotakey.config;
 
+import io.dropwizard.validation.selfvalidating.ViolationCollector;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -40,5 +42,20 @@ public final class HttpsUrlPolicy {
             return "must not carry user info";
         }
         return null;
+    }
+
+    /**
+     * Adds a violation on {@code property} when {@code value} is set and not acceptable; an unset value is
+     * left to {@code @NotEmpty} where it is required.
+     */
+    public static void check(ViolationCollector violations, String property, String value, boolean allowHttp,
+                             String what) {
+        if (value == null || value.isEmpty()) {
+            return;
+        }
+        String problem = problem(value, allowHttp, what);
+        if (problem != null) {
+            violations.addViolation(property, problem);
+        }
     }
 }

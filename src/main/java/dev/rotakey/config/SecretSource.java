@@ -105,6 +105,19 @@ public class SecretSource {
         return read(key, System.getenv());
     }
 
+    /**
+     * Reads the secret as a string, for a header or a body field that needs one, and clears the read
+     * buffer; see {@link #read(String)}.
+     */
+    public String readString(String key) {
+        char[] chars = read(key);
+        try {
+            return new String(chars);
+        } finally {
+            Arrays.fill(chars, '\0');
+        }
+    }
+
     char[] read(String key, Map<String, String> environment) {
         if (!blank(env)) {
             String v = environment.get(env);

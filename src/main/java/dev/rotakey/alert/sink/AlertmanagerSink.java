@@ -1,10 +1,7 @@
 package dev.rotakey.alert.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
-import dev.rotakey.alert.AlertSink;
 import dev.rotakey.alert.AlertStatus;
 
 import java.net.URI;
@@ -21,31 +18,19 @@ import java.util.Map;
  * from now, so that it resolves by itself if Rotakey stops repeating it; a resolved one ends when it
  * was resolved.
  */
-public final class AlertmanagerSink implements AlertSink {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final String name;
-    private final URI alertsUrl;
+public final class AlertmanagerSink extends JsonAlertSink {
     private final String authorization;
     private final Duration resolveTimeout;
     private final String generatorUrl;
-    private final JsonPoster poster;
     private final Clock clock;
 
     AlertmanagerSink(String name, URI alertsUrl, String authorization, Duration resolveTimeout, String generatorUrl,
                      JsonPoster poster, Clock clock) {
-        this.name = name;
-        this.alertsUrl = alertsUrl;
+        super(name, alertsUrl, poster);
         this.authorization = authorization;
         this.resolveTimeout = resolveTimeout;
         this.generatorUrl = generatorUrl;
-        this.poster = poster;
         this.clock = clock;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override
@@ -55,10 +40,10 @@ public final class AlertmanagerSink implements AlertSink {
 
     @Override
     public void send(Alert alert) throws AlertDeliveryException {
-        poster.post(alertsUrl, body(alert), authorization == null ? Map.of() : Map.of("Authorization", authorization));
+        post(encode(document(alert)), authorization == null ? Map.of() : Map.of("Authorization", authorization));
     }
 
-    byte[] body(Alert alert) {
+    Object document(Alert alert) {
         Map<String, String> labels = new LinkedHashMap<>();
         // Alertmanager refuses empty label values; an absent label means the same thing to it
         alert.labels().forEach((k, v) -> {
@@ -83,16 +68,12 @@ public final class AlertmanagerSink implements AlertSink {
         if (generatorUrl != null) {
             am.put("generatorURL", generatorUrl);
         }
-        try {
-            return JSON.writeValueAsBytes(List.of(am));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode an alert", e);
-        }
+        return List.of(am);
     }
 
     @Override
     public String toString() {
-        return "AlertmanagerSink{name=" + name + ", url=" + alertsUrl + ", authorization="
+        return "AlertmanagerSink{name=" + name() + ", url=" + url() + ", authorization="
                 + (authorization == null ? "none" : "(redacted)") + ", resolveTimeout=" + resolveTimeout + "}";
     }
 }

@@ -126,13 +126,8 @@ public class AlertmanagerSinkFactory extends HttpSinkFactory {
 
     @SelfValidation
     public void validate(ViolationCollector violations) {
-        String problem = url == null || url.isEmpty() ? null : urlProblem(url, true);
-        if (problem != null) {
-            violations.addViolation("url", problem);
-        }
-        if (generatorUrl != null && !generatorUrl.isEmpty() && urlProblem(generatorUrl, true) != null) {
-            violations.addViolation("generatorUrl", urlProblem(generatorUrl, true));
-        }
+        checkUrl(violations, "url", url, true);
+        checkUrl(violations, "generatorUrl", generatorUrl, true);
         if (bearerToken != null && basicAuth != null) {
             violations.addViolation("bearerToken", "cannot be combined with basicAuth: choose one");
         }
@@ -140,11 +135,6 @@ public class AlertmanagerSinkFactory extends HttpSinkFactory {
             violations.addViolation("resolveTimeout",
                     "must be at least PT5M, and longer than alerting.repeatInterval");
         }
-    }
-
-    @Override
-    String type() {
-        return "alertmanager";
     }
 
     /** Reads the token or password now, once: a missing one fails the start, not the first alert. */
@@ -156,9 +146,9 @@ public class AlertmanagerSinkFactory extends HttpSinkFactory {
     AlertmanagerSink build(String name, Clock clock) {
         String authorization = null;
         if (bearerToken != null) {
-            authorization = "Bearer " + readString(bearerToken, key(name) + ".bearerToken");
+            authorization = "Bearer " + bearerToken.readString(key(name) + ".bearerToken");
         } else if (basicAuth != null) {
-            String password = readString(basicAuth.password, key(name) + ".basicAuth.password");
+            String password = basicAuth.password.readString(key(name) + ".basicAuth.password");
             authorization = "Basic " + Base64.getEncoder().encodeToString(
                     (basicAuth.username + ":" + password).getBytes(StandardCharsets.UTF_8));
         }

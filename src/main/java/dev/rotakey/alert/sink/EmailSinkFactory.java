@@ -3,9 +3,7 @@ package dev.rotakey.alert.sink;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.alert.AlertSink;
-import dev.rotakey.alert.AlertSinkFactory;
 import dev.rotakey.config.SecretSource;
-import dev.rotakey.config.TlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
@@ -21,7 +19,6 @@ import jakarta.validation.constraints.NotNull;
 import javax.net.ssl.SSLContext;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -35,7 +32,7 @@ import java.util.Properties;
  */
 @JsonTypeName("email")
 @SelfValidating
-public class EmailSinkFactory implements AlertSinkFactory {
+public class EmailSinkFactory extends RemoteSinkFactory {
 
     /** How the SMTP connection is protected. */
     public enum Security {
@@ -64,10 +61,6 @@ public class EmailSinkFactory implements AlertSinkFactory {
     private List<String> to = new ArrayList<>();
     @NotNull
     private String subjectPrefix = "[rotakey]";
-    @Valid
-    private TlsFactory tls;
-    @NotNull
-    private Duration timeout = Duration.ofSeconds(10);
 
     @JsonProperty
     public String getHost() {
@@ -159,33 +152,13 @@ public class EmailSinkFactory implements AlertSinkFactory {
         this.subjectPrefix = subjectPrefix;
     }
 
-    @JsonProperty
-    public TlsFactory getTls() {
-        return tls;
-    }
-
-    @JsonProperty
-    public void setTls(TlsFactory tls) {
-        this.tls = tls;
-    }
-
-    @JsonProperty
-    public Duration getTimeout() {
-        return timeout;
-    }
-
-    @JsonProperty
-    public void setTimeout(Duration timeout) {
-        this.timeout = timeout;
-    }
-
     @SelfValidation
     public void validate(ViolationCollector violations) {
         if (security == Security.NONE && !allowInsecure) {
             violations.addViolation("security",
                     "none sends alerts (and any password) in clear text: use starttls or tls, or set allowInsecure: true");
         }
-        if (tls != null && !tls.isVerify() && !allowInsecure) {
+        if (getTls() != null && !getTls().isVerify() && !allowInsecure) {
             violations.addViolation("tls.verify", "false accepts any server: set allowInsecure: true if you mean it");
         }
         if ((username == null || username.isEmpty()) != (password == null)) {
@@ -205,9 +178,6 @@ public class EmailSinkFactory implements AlertSinkFactory {
         if (subjectPrefix != null && (subjectPrefix.indexOf('\r') >= 0 || subjectPrefix.indexOf('\n') >= 0)) {
             violations.addViolation("subjectPrefix", "must be on one line");
         }
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            violations.addViolation("timeout", "must be positive");
-        }
     }
 
     private static boolean isAddress(String address) {
@@ -226,24 +196,26 @@ public class EmailSinkFactory implements AlertSinkFactory {
     }
 
     EmailSink build(String name, Clock clock) {
-        String key = HttpSinkFactory.key(name);
-        String secret = password == null ? null : HttpSinkFactory.readString(password, key + ".password");
+        String key = key(name);
+        String secret = password == null ? null : password.readString(key + ".password");
         String protocol = security == Security.TLS ? "smtps" : "smtp";
         String p = "mail." + protocol + ".";
         Properties props = new Properties();
         props.put(p + "host", host);
         props.put(p + "port", Integer.toString(port));
-        String millis = Long.toString(timeout.toMillis());
+        String millis = Long.toString(getTimeout().toMillis());
         props.put(p + "connectiontimeout", millis);
         props.put(p + "timeout", millis);
         props.put(p + "writetimeout", millis);
         props.put(p + "auth", Boolean.toString(secret != null));
         if (security != Security.NONE) {
-            SSLContext context;
-            try {
-                context = tls == null ? SSLContext.getDefault() : tls.sslContext(key + ".tls");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+            SSLContext context = sslContext(name);
+            if (context == null) {
+                try {
+                    context = SSLContext.getDefault();
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
             }
             props.put(p + "ssl.socketFactory", new HostVerifyingSocketFactory(context.getSocketFactory()));
             if (security == Security.STARTTLS) {
@@ -270,6 +242,6 @@ public class EmailSinkFactory implements AlertSinkFactory {
     public String toString() {
         return "EmailSinkFactory{host=" + host + ", port=" + port + ", security=" + security + ", allowInsecure="
                 + allowInsecure + ", username=" + username + ", password=" + password + ", from=" + from + ", to=" + to
-                + ", subjectPrefix=" + subjectPrefix + ", tls=" + tls + ", timeout=" + timeout + "}";
+                + ", subjectPrefix=" + subjectPrefix + ", tls=" + getTls() + ", timeout=" + getTimeout() + "}";
     }
 }

@@ -1,83 +1,32 @@
 package dev.rotakey.alert.sink;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.rotakey.alert.AlertSinkFactory;
+import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.HttpsUrlPolicy;
-import dev.rotakey.config.SecretSource;
-import dev.rotakey.config.TlsFactory;
-import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.NotNull;
-
-import javax.net.ssl.SSLContext;
-import java.time.Duration;
-import java.util.Arrays;
 
 /**
- * What every HTTP alert sink's configuration has: a {@code timeout} (default {@code PT10S}) for
- * connecting and for the answer, and optional {@code tls} for a private CA or mutual TLS, read the
- * way the webhook target and Vault read theirs.
+ * What every HTTP alert sink's configuration has beyond {@link RemoteSinkFactory}'s timeout and TLS:
+ * a {@link JsonPoster} built from them, and the URL rule of {@link HttpsUrlPolicy}.
  */
-public abstract class HttpSinkFactory implements AlertSinkFactory {
-    @NotNull
-    private Duration timeout = Duration.ofSeconds(10);
-    @Valid
-    private TlsFactory tls;
-
-    @JsonProperty
-    public Duration getTimeout() {
-        return timeout;
-    }
-
-    @JsonProperty
-    public void setTimeout(Duration timeout) {
-        this.timeout = timeout;
-    }
-
-    @JsonProperty
-    public TlsFactory getTls() {
-        return tls;
-    }
-
-    @JsonProperty
-    public void setTls(TlsFactory tls) {
-        this.tls = tls;
-    }
-
-    @SelfValidation
-    public void validateTimeout(ViolationCollector violations) {
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            violations.addViolation("timeout", "must be positive");
-        }
-    }
-
-    /** {@code alerting.sinks[name]}: the prefix of every start-up message about this sink. */
-    static String key(String name) {
-        return "alerting.sinks[" + name + "]";
-    }
+public abstract class HttpSinkFactory extends RemoteSinkFactory {
 
     /** The HTTP client of the sink named {@code name}, with this configuration's timeout and TLS. */
     JsonPoster poster(String name) {
-        SSLContext ssl = tls == null ? null : tls.sslContext(key(name) + ".tls");
-        return new JsonPoster(type() + " sink '" + name + "'", timeout, ssl);
+        return new JsonPoster(type() + " sink '" + name + "'", getTimeout(), sslContext(name));
     }
 
-    /** The configured type, as in {@code @JsonTypeName}. */
-    abstract String type();
+    /** The configured type: the subclass's {@code @JsonTypeName}, so that messages and config cannot disagree. */
+    final String type() {
+        return getClass().getAnnotation(JsonTypeName.class).value();
+    }
 
     /** Why {@code value} is not an acceptable sink URL, or null (see {@link HttpsUrlPolicy}). */
     static String urlProblem(String value, boolean allowHttp) {
         return HttpsUrlPolicy.problem(value, allowHttp, "alerts");
     }
 
-    /** Reads a secret as a string (for a header or a body field) and clears the read buffer. */
-    static String readString(SecretSource source, String key) {
-        char[] chars = source.read(key);
-        try {
-            return new String(chars);
-        } finally {
-            Arrays.fill(chars, '\0');
-        }
+    /** Adds a violation on {@code property} when {@code value} is set and not an acceptable sink URL. */
+    static void checkUrl(ViolationCollector violations, String property, String value, boolean allowHttp) {
+        HttpsUrlPolicy.check(violations, property, value, allowHttp, "alerts");
     }
 }

@@ -1,10 +1,7 @@
 package dev.rotakey.alert.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
-import dev.rotakey.alert.AlertSink;
 import dev.rotakey.alert.AlertStatus;
 
 import java.net.URI;
@@ -16,28 +13,17 @@ import java.util.Map;
  * resolved one a {@code resolve}, both with the alert's fingerprint as {@code dedup_key}, so that
  * repeats update one incident and the resolution closes it.
  */
-public final class PagerDutySink implements AlertSink {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class PagerDutySink extends JsonAlertSink {
     /** PagerDuty truncates longer summaries itself; cutting here keeps the end of the message predictable. */
     static final int MAX_SUMMARY = 1024;
 
-    private final String name;
-    private final URI url;
     private final String routingKey;
     private final String source;
-    private final JsonPoster poster;
 
     PagerDutySink(String name, URI url, String routingKey, String source, JsonPoster poster) {
-        this.name = name;
-        this.url = url;
+        super(name, url, poster);
         this.routingKey = routingKey;
         this.source = source;
-        this.poster = poster;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override
@@ -47,10 +33,10 @@ public final class PagerDutySink implements AlertSink {
 
     @Override
     public void send(Alert alert) throws AlertDeliveryException {
-        poster.post(url, body(alert), Map.of());
+        post(encode(document(alert)), Map.of());
     }
 
-    byte[] body(Alert alert) {
+    Object document(Alert alert) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("routing_key", routingKey);
         event.put("dedup_key", alert.fingerprint());
@@ -79,15 +65,11 @@ public final class PagerDutySink implements AlertSink {
             payload.put("custom_details", details);
             event.put("payload", payload);
         }
-        try {
-            return JSON.writeValueAsBytes(event);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode an alert", e);
-        }
+        return event;
     }
 
     @Override
     public String toString() {
-        return "PagerDutySink{name=" + name + ", url=" + url + ", routingKey=(redacted), source=" + source + "}";
+        return "PagerDutySink{name=" + name() + ", url=" + url() + ", routingKey=(redacted), source=" + source + "}";
     }
 }

@@ -76,21 +76,13 @@ public class PagerDutySinkFactory extends HttpSinkFactory {
 
     @SelfValidation
     public void validateUrl(ViolationCollector violations) {
-        String problem = url == null || url.isEmpty() ? null : urlProblem(url, allowHttp);
-        if (problem != null) {
-            violations.addViolation("url", problem);
-        }
-    }
-
-    @Override
-    String type() {
-        return "pagerduty";
+        checkUrl(violations, "url", url, allowHttp);
     }
 
     /** Reads the routing key now, once: a missing one fails the start, not the first page. */
     @Override
     public AlertSink build(String name) {
-        String key = readString(routingKey, key(name) + ".routingKey").strip();
+        String key = routingKey.readString(key(name) + ".routingKey").strip();
         return new PagerDutySink(name, URI.create(url), key, source, poster(name));
     }
 

@@ -1,11 +1,8 @@
 package dev.rotakey.alert.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
 import dev.rotakey.alert.AlertSeverity;
-import dev.rotakey.alert.AlertSink;
 import dev.rotakey.alert.AlertStatus;
 
 import java.net.URI;
@@ -19,26 +16,15 @@ import java.util.Map;
  * {@code text} (what notifications and old clients show) and blocks with the labels as fields.
  * The webhook URL carries Slack's token, so it is in no message and no {@code toString}.
  */
-public final class SlackSink implements AlertSink {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class SlackSink extends JsonAlertSink {
     /** Slack shows at most ten fields in one section. */
     private static final int MAX_FIELDS = 10;
 
-    private final String name;
-    private final URI url;
     private final String channel;
-    private final JsonPoster poster;
 
     SlackSink(String name, URI url, String channel, JsonPoster poster) {
-        this.name = name;
-        this.url = url;
+        super(name, url, poster);
         this.channel = channel;
-        this.poster = poster;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override
@@ -48,10 +34,10 @@ public final class SlackSink implements AlertSink {
 
     @Override
     public void send(Alert alert) throws AlertDeliveryException {
-        poster.post(url, body(alert), Map.of());
+        post(encode(document(alert)), Map.of());
     }
 
-    byte[] body(Alert alert) {
+    Object document(Alert alert) {
         String headline = emoji(alert) + " [" + (alert.status() == AlertStatus.FIRING ? "FIRING" : "RESOLVED") + "] "
                 + alert.alertName();
         Map<String, Object> body = new LinkedHashMap<>();
@@ -69,11 +55,7 @@ public final class SlackSink implements AlertSink {
             blocks.add(section(escape(alert.description())));
         }
         body.put("blocks", blocks);
-        try {
-            return JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode an alert", e);
-        }
+        return body;
     }
 
     private static String emoji(Alert alert) {
@@ -98,6 +80,6 @@ public final class SlackSink implements AlertSink {
 
     @Override
     public String toString() {
-        return "SlackSink{name=" + name + ", url=(redacted), channel=" + channel + "}";
+        return "SlackSink{name=" + name() + ", url=(redacted), channel=" + channel + "}";
     }
 }

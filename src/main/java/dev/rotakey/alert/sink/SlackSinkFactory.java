@@ -58,16 +58,11 @@ public class SlackSinkFactory extends HttpSinkFactory {
         this.channel = channel;
     }
 
-    @Override
-    String type() {
-        return "slack";
-    }
-
     /** Reads the webhook URL now, once, and checks it without ever quoting it. */
     @Override
     public AlertSink build(String name) {
         String key = key(name) + ".url";
-        String secretUrl = readString(url, key).strip();
+        String secretUrl = url.readString(key).strip();
         String problem = urlProblem(secretUrl, allowHttp);
         if (problem != null) {
             throw new SecretUnavailableException(key + ": the URL read from " + url + " " + problem);

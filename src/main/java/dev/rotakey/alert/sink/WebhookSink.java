@@ -1,10 +1,7 @@
 package dev.rotakey.alert.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.alert.Alert;
 import dev.rotakey.alert.AlertDeliveryException;
-import dev.rotakey.alert.AlertSink;
 import dev.rotakey.targets.webhook.WebhookSignature;
 
 import java.net.URI;
@@ -19,27 +16,15 @@ import java.util.UUID;
  * {@code Rotakey-Timestamp} and {@code Rotakey-Signature} exactly as the webhook target signs its
  * events, with a fresh {@code Rotakey-Event-Id} per notification.
  */
-public final class WebhookSink implements AlertSink {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final String name;
-    private final URI url;
+public final class WebhookSink extends JsonAlertSink {
     private final byte[] key;
-    private final JsonPoster poster;
     private final Clock clock;
 
     /** Takes ownership of {@code key} and clears it on {@link #close()}. */
     WebhookSink(String name, URI url, byte[] key, JsonPoster poster, Clock clock) {
-        this.name = name;
-        this.url = url;
+        super(name, url, poster);
         this.key = key;
-        this.poster = poster;
         this.clock = clock;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     @Override
@@ -51,15 +36,11 @@ public final class WebhookSink implements AlertSink {
     public void send(Alert alert) throws AlertDeliveryException {
         // per notification, not per alert: every repeat is an event of its own
         String eventId = UUID.randomUUID().toString();
-        byte[] body = body(eventId, alert);
-        long timestamp = clock.instant().getEpochSecond();
-        poster.post(url, body, Map.of(
-                WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp),
-                WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, body),
-                WebhookSignature.EVENT_ID_HEADER, eventId));
+        byte[] body = encode(document(eventId, alert));
+        post(body, WebhookSignature.headers(key, clock.instant().getEpochSecond(), body, eventId));
     }
 
-    static byte[] body(String eventId, Alert alert) {
+    static Map<String, Object> document(String eventId, Alert alert) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", 1);
         body.put("eventId", eventId);
@@ -74,11 +55,7 @@ public final class WebhookSink implements AlertSink {
         body.put("description", alert.description());
         body.put("startsAt", alert.startsAt().toString());
         body.put("endsAt", alert.endsAt() == null ? null : alert.endsAt().toString());
-        try {
-            return JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode an alert", e);
-        }
+        return body;
     }
 
     /** Clears the shared key; the sink must not be used afterwards. */
@@ -89,6 +66,6 @@ public final class WebhookSink implements AlertSink {
 
     @Override
     public String toString() {
-        return "WebhookSink{name=" + name + ", url=" + url + ", poster=" + poster + "}";
+        return "WebhookSink{name=" + name() + ", url=" + url() + ", poster=" + poster() + "}";
     }
 }

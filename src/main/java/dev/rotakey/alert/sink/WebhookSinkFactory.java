@@ -63,15 +63,7 @@ public class WebhookSinkFactory extends HttpSinkFactory {
 
     @SelfValidation
     public void validateUrl(ViolationCollector violations) {
-        String problem = url == null || url.isEmpty() ? null : urlProblem(url, allowHttp);
-        if (problem != null) {
-            violations.addViolation("url", problem);
-        }
-    }
-
-    @Override
-    String type() {
-        return "webhook";
+        checkUrl(violations, "url", url, allowHttp);
     }
 
     /** Reads the secret now, once: a missing or short secret fails the start, not the first alert. */

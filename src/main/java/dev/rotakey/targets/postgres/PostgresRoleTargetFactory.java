@@ -4,11 +4,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.targets.Target;
-import dev.rotakey.targets.AbstractTargetFactory;
+import dev.rotakey.targets.ServerLoginTargetFactory;
 import io.dropwizard.util.Duration;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
-import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
 /**
@@ -16,18 +14,16 @@ import jakarta.validation.constraints.Pattern;
  * connects as (its password, if the server asks for one, from a {@link SecretSource}).
  */
 @JsonTypeName("postgres-role")
-public class PostgresRoleTargetFactory extends AbstractTargetFactory {
+public class PostgresRoleTargetFactory extends ServerLoginTargetFactory {
     @NotEmpty
     @Pattern(regexp = "jdbc:postgresql:.*", message = "must be a jdbc:postgresql: URL")
     private String url;
     @NotEmpty
     private String user;
-    @Valid
-    private SecretSource password;
-    @NotNull
-    private Duration connectTimeout = Duration.seconds(5);
-    @NotNull
-    private Duration commandTimeout = Duration.seconds(10);
+
+    public PostgresRoleTargetFactory() {
+        super(Duration.seconds(5), Duration.seconds(10));
+    }
 
     @JsonProperty
     public String getUrl() {
@@ -49,47 +45,16 @@ public class PostgresRoleTargetFactory extends AbstractTargetFactory {
         this.user = user;
     }
 
-    @JsonProperty
-    public SecretSource getPassword() {
-        return password;
-    }
-
-    @JsonProperty
-    public void setPassword(SecretSource password) {
-        this.password = password;
-    }
-
-    @JsonProperty
-    public Duration getConnectTimeout() {
-        return connectTimeout;
-    }
-
-    @JsonProperty
-    public void setConnectTimeout(Duration connectTimeout) {
-        this.connectTimeout = connectTimeout;
-    }
-
-    @JsonProperty
-    public Duration getCommandTimeout() {
-        return commandTimeout;
-    }
-
-    @JsonProperty
-    public void setCommandTimeout(Duration commandTimeout) {
-        this.commandTimeout = commandTimeout;
-    }
-
-    /** Reads the admin password now, once: a missing secret fails the start, not the first rotation. */
     @Override
     public Target build(String name) {
-        char[] secret = password == null ? null : password.read("targets[" + name + "].password");
-        return new PostgresRoleTarget(name, url, user, secret, (int) Math.ceil(connectTimeout.toMilliseconds() / 1000.0),
-                (int) Math.ceil(commandTimeout.toMilliseconds() / 1000.0));
+        return new PostgresRoleTarget(name, url, user, readPassword(name),
+                (int) Math.ceil(getConnectTimeout().toMilliseconds() / 1000.0),
+                (int) Math.ceil(getCommandTimeout().toMilliseconds() / 1000.0));
     }
 
     @Override
     public String toString() {
         return "PostgresRoleTargetFactory{url=" + (url == null ? null : url.split("\\?", 2)[0]) + ", user=" + user
-                + ", password=" + password + "}";
+                + ", password=" + getPassword() + "}";
     }
 }

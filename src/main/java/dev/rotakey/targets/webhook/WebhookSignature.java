@@ -12,6 +12,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How Rotakey signs what it POSTs to webhooks (the webhook target's credential events and the
@@ -66,6 +68,15 @@ public final class WebhookSignature {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The headers that sign {@code body} at {@code timestamp} and name it {@code eventId}, in that order. */
+    public static Map<String, String> headers(byte[] key, long timestamp, byte[] body, String eventId) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(TIMESTAMP_HEADER, Long.toString(timestamp));
+        headers.put(SIGNATURE_HEADER, sign(key, timestamp, body));
+        headers.put(EVENT_ID_HEADER, eventId);
+        return headers;
     }
 
     /**

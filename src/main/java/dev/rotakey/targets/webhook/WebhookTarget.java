@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.core.Secret;
+import dev.rotakey.outbound.JsonPostClient;
+import dev.rotakey.outbound.PostFailedException;
 import dev.rotakey.targets.CertificateMaterial;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.InvalidBindingException;
@@ -15,10 +17,7 @@ import dev.rotakey.targets.TargetException;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -48,7 +47,7 @@ public final class WebhookTarget implements Target {
     private final URI verifyUrl;
     private final byte[] key;
     private final Duration timeout;
-    private final HttpClient client;
+    private final JsonPostClient client;
     private final Clock clock;
 
     /** Takes ownership of {@code key} and clears it on {@link #close()}. */
@@ -59,13 +58,7 @@ public final class WebhookTarget implements Target {
         this.key = key;
         this.timeout = timeout;
         this.clock = clock;
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout)
-                // a redirect would carry the signed body somewhere the operator never configured
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (ssl != null) {
-            builder.sslContext(ssl);
-        }
-        this.client = builder.build();
+        this.client = new JsonPostClient(timeout, ssl);
     }
 
     @Override
@@ -195,34 +188,12 @@ public final class WebhookTarget implements Target {
             throw new IllegalStateException("cannot encode a " + event + " event", e);
         }
         try {
-            long timestamp = clock.instant().getEpochSecond();
-            HttpRequest request = HttpRequest.newBuilder(to)
-                    .timeout(timeout)
-                    .header("Content-Type", "application/json")
-                    .header(TIMESTAMP_HEADER, Long.toString(timestamp))
-                    .header(SIGNATURE_HEADER, WebhookSignature.sign(key, timestamp, bytes))
-                    .header(EVENT_ID_HEADER, credential + "/v" + version + "/" + event)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                    .build();
-            HttpResponse<byte[]> response;
-            try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            } catch (HttpTimeoutException e) {
-                throw new TargetException(where(event) + " timed out after " + timeout, true);
-            } catch (IOException e) {
-                // connection refused or reset, TLS handshake failure, …: the type is enough and quotes nothing we sent
-                throw new TargetException(where(event) + " failed (" + e.getClass().getSimpleName() + ")", true);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TargetException(where(event) + " was interrupted", true);
-            }
-            int status = response.statusCode();
-            if (status >= 200 && status < 300) {
-                return response.body() == null ? new byte[0] : response.body();
-            }
-            // 408 and 429 say "later"; any other 4xx (a wrong signature, a refused body) will not change by itself
-            boolean retryable = status >= 500 || status == 408 || status == 429;
-            throw new TargetException(where(event) + " answered HTTP " + status, retryable);
+            Map<String, String> headers = WebhookSignature.headers(key, clock.instant().getEpochSecond(), bytes,
+                    credential + "/v" + version + "/" + event);
+            byte[] answer = client.post(to, bytes, headers, HttpResponse.BodyHandlers.ofByteArray());
+            return answer == null ? new byte[0] : answer;
+        } catch (PostFailedException e) {
+            throw new TargetException(where(event) + e.getMessage(), e.retryable());
         } finally {
             Arrays.fill(bytes, (byte) 0);
         }

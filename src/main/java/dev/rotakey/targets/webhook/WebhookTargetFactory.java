@@ -119,20 +119,10 @@ public class WebhookTargetFactory extends AbstractTargetFactory {
     /** Both URLs must be absolute https (or http with {@code allowHttp}) URLs with a host. */
     @SelfValidation
     public void validateUrls(ViolationCollector violations) {
-        check(violations, "url", url);
-        check(violations, "verifyUrl", verifyUrl);
+        HttpsUrlPolicy.check(violations, "url", url, allowHttp, "credentials");
+        HttpsUrlPolicy.check(violations, "verifyUrl", verifyUrl, allowHttp, "credentials");
         if (timeout != null && timeout.toMilliseconds() <= 0) {
             violations.addViolation("timeout", "must be positive");
-        }
-    }
-
-    private void check(ViolationCollector violations, String property, String value) {
-        if (value == null || value.isEmpty()) {
-            return;
-        }
-        String problem = HttpsUrlPolicy.problem(value, allowHttp, "credentials");
-        if (problem != null) {
-            violations.addViolation(property, problem);
         }
     }
 
