@@ -132,8 +132,10 @@ public final class AlertDispatcher implements Managed {
                 } catch (AlertDeliveryException e) {
                     if (!e.retryable() || !retry.allowsAnotherAttempt(attempt)) {
                         notifications.labelValues(sink.name(), sink.type(), "failed").inc();
+                        // Only the sink's own message: the causes below it may quote the sink's URL, and a Slack or
+                        // PagerDuty webhook URL is itself a secret.
                         LOG.warn("alert sink {} ({}) gave up on {} {} after {} attempt(s): {}", sink.name(), sink.type(),
-                                alert.status().wireName(), alert.fingerprint(), attempt, e.getMessage(), e);
+                                alert.status().wireName(), alert.fingerprint(), attempt, e.getMessage());
                         return;
                     }
                     notifications.labelValues(sink.name(), sink.type(), "retried").inc();
@@ -143,8 +145,9 @@ public final class AlertDispatcher implements Managed {
                     Thread.sleep(wait.toMillis()); // this sink's own thread: nothing else waits on it
                 } catch (RuntimeException e) {
                     notifications.labelValues(sink.name(), sink.type(), "failed").inc();
+                    // The class name alone, for the reason above: an unexpected exception's message is not known to be safe.
                     LOG.warn("alert sink {} ({}) failed on {} {}: {}", sink.name(), sink.type(),
-                            alert.status().wireName(), alert.fingerprint(), e.getClass().getSimpleName(), e);
+                            alert.status().wireName(), alert.fingerprint(), e.getClass().getSimpleName());
                     return;
                 }
             }
