@@ -54,7 +54,9 @@ import dev.rotakey.service.AgentService;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
+import dev.rotakey.service.CredentialQueries;
 import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.OperatorQueries;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
 import dev.rotakey.service.RotationPlanner;
@@ -62,6 +64,7 @@ import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RotationService;
 import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
+import dev.rotakey.service.StatusReport;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetFactory;
 import dev.rotakey.targets.TargetLimitsFactory;
@@ -277,14 +280,17 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.jersey().register(new KeyBackendExceptionMapper());
         environment.jersey().register(new CertificateAuthorityNotReadyExceptionMapper());
         environment.jersey().register(new AgentResource(agents));
-        environment.jersey().register(new CredentialResource(credentials, store));
+        CredentialQueries credentialQueries = new CredentialQueries(store, credentials);
+        OperatorQueries operatorQueries = new OperatorQueries(store);
+        environment.jersey().register(new CredentialResource(credentials, credentialQueries));
         environment.jersey().register(new AcknowledgementResource(
                 new AcknowledgementService(store, backends, audit, scheduler, clock), audit));
-        environment.jersey().register(new RotationResource(store));
+        environment.jersey().register(new RotationResource(credentialQueries));
         environment.jersey().register(new ApiKeyResource(verifier));
-        environment.jersey().register(new AuditResource(store));
-        environment.jersey().register(new AlertResource(store));
-        environment.jersey().register(new StatusResource(store, scheduler, backends));
+        environment.jersey().register(new AuditResource(operatorQueries));
+        environment.jersey().register(new AlertResource(operatorQueries));
+        environment.jersey().register(new StatusResource(
+                new StatusReport(store, scheduler::pausedOrUnknown, scheduler::running, backends)));
         environment.jersey().register(new CertificateAuthorityResource(authorities));
         environment.jersey().register(new PlanResource(new RotationPlanner(store, clock, scheduler::pausedOrUnknown)));
 

@@ -1,7 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
@@ -102,13 +100,13 @@ class AcknowledgementIntegrationTest {
                 authorities);
         acks = new AcknowledgementService(store, backends, audit, scheduler, clock);
         new AgentService(store, audit, scheduler, clock)
-                .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+                .create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** Grace 1 h, consumers web and worker, maxGracePeriod 3 h; version 2 promoted at the returned instant. */
     private Instant createAndRotate(String id) {
-        credentials.create(new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        credentials.create(new NewCredential(id, "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", "agent-1/" + id)), null, null, null, null, null, null,
                 null, null, null, "acknowledged", List.of("web", "worker"), "PT3H"), "test");
         clock.advance(Duration.ofMinutes(5));

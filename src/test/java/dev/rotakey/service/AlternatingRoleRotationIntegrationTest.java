@@ -2,8 +2,6 @@ package dev.rotakey.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
 import dev.rotakey.api.VersionView;
 import dev.rotakey.audit.AuditLog;
@@ -127,7 +125,7 @@ class AlternatingRoleRotationIntegrationTest {
         rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock, authorities);
         new AgentService(store, audit, scheduler, clock)
-                .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+                .create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** The credential as GET /api/v1/credentials/{id} shows it. */
@@ -190,8 +188,8 @@ class AlternatingRoleRotationIntegrationTest {
     void failedRotationsNeverMoveANewPasswordOntoTheCurrentRole(TestDatabases.Engine engine) throws Exception {
         start(engine);
         String role = postgres.newRole();
-        credentials.create(new CreateCredentialRequest(CREDENTIAL, "agent-1", "password", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        credentials.create(new NewCredential(CREDENTIAL, "agent-1", "password", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "pg-main", "role", role, "strategy", "alternating"),
                         Map.of("target", "local-files", "path", "reporting/pw", "loginPath", "reporting/pw.user"),
                         Map.of("target", "hooks"))), "test");

@@ -1,7 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
@@ -91,10 +89,10 @@ class OrphanLeafKeysTest {
         CredentialService credentials = new CredentialService(store, backends, targets, rotations, audit,
                 new RotationFactory(), clock, authorities);
         new AgentService(store, audit, scheduler, clock)
-                .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+                .create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
         String id = "orphans-" + UUID.randomUUID().toString().substring(0, 8);
-        credentials.create(new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        credentials.create(new NewCredential(id, "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", id))), "test");
 
         String recorded = OrphanLeafKeys.PREFIX + id + "-1-aaaa0001";
