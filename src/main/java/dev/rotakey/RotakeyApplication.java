@@ -8,6 +8,7 @@ import dev.rotakey.alert.AlertSinkFactory;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.CorrelationIdFilter;
+import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
@@ -283,8 +284,10 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         CredentialQueries credentialQueries = new CredentialQueries(store, credentials);
         OperatorQueries operatorQueries = new OperatorQueries(store);
         environment.jersey().register(new CredentialResource(credentials, credentialQueries));
+        // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
+        AuthenticationFailures authFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         environment.jersey().register(new AcknowledgementResource(
-                new AcknowledgementService(store, backends, audit, scheduler, clock), audit));
+                new AcknowledgementService(store, backends, audit, scheduler, clock), authFailures));
         environment.jersey().register(new RotationResource(credentialQueries));
         environment.jersey().register(new ApiKeyResource(verifier));
         environment.jersey().register(new AuditResource(operatorQueries));
@@ -299,11 +302,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
-        BearerTokenFilter appAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(),
-                List.of("/api/v1/cas/"), true);
+        BearerTokenFilter appAuth = BearerTokenFilter.application(tokens, authFailures, audit,
+                environment.getObjectMapper(), List.of("/api/v1/cas/"));
         environment.servlets().addFilter("bearer-token", appAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
-        BearerTokenFilter adminAuth = new BearerTokenFilter(tokens, audit, environment.getObjectMapper(), List.of("/ping"));
+        BearerTokenFilter adminAuth = BearerTokenFilter.admin(tokens, authFailures, audit, environment.getObjectMapper(),
+                List.of("/ping"));
         environment.admin().addFilter("bearer-token", adminAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("task-status", new TaskResponseFilter())
