@@ -1,10 +1,9 @@
 package dev.rotakey;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.rotakey.alert.AlertDispatcher;
 import dev.rotakey.alert.AlertEvaluator;
 import dev.rotakey.alert.AlertSinkFactory;
+import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.CorrelationIdFilter;
@@ -41,13 +40,10 @@ import dev.rotakey.resources.AlertResource;
 import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
-import dev.rotakey.resources.CertificateAuthorityNotReadyExceptionMapper;
 import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialResource;
-import dev.rotakey.resources.JsonInputExceptionMapper;
-import dev.rotakey.resources.KeyBackendExceptionMapper;
+import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
-import dev.rotakey.resources.RejectedExceptionMapper;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.schedule.QuartzWorkScheduler;
@@ -172,8 +168,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         WireLogging.install();
         Path dataDir = Path.of(config.getDataDir());
         createPrivateDirectory(dataDir, "dataDir");
-        environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        ApiJson.configure(environment.getObjectMapper());
 
         DataSourceFactory dbConfig = config.getDatabase();
         boolean postgres = dbConfig.getUrl().startsWith("jdbc:postgresql:");
@@ -276,10 +271,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             }
         });
 
-        environment.jersey().register(new RejectedExceptionMapper());
-        environment.jersey().register(new JsonInputExceptionMapper());
-        environment.jersey().register(new KeyBackendExceptionMapper());
-        environment.jersey().register(new CertificateAuthorityNotReadyExceptionMapper());
+        ExceptionMappers.all().forEach(environment.jersey()::register);
         environment.jersey().register(new AgentResource(agents));
         CredentialQueries credentialQueries = new CredentialQueries(store, credentials);
         OperatorQueries operatorQueries = new OperatorQueries(store);
