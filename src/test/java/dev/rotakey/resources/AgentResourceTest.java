@@ -1,7 +1,6 @@
 package dev.rotakey.resources;
 
 import dev.rotakey.audit.AuditLog;
-import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.testing.TestDatabase;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -10,10 +9,8 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.rotakey.resources.ResourceTests.CLOCK;
 import static dev.rotakey.resources.ResourceTests.OPERATOR;
@@ -25,32 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AgentResourceTest {
     private static final TestDatabase DB = ResourceTests.database();
-    /** Expiries the service scheduled: agent id and when. */
-    private static final List<String> DECOMMISSIONS = new CopyOnWriteArrayList<>();
+    private static final RecordingScheduler SCHEDULER = new RecordingScheduler();
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new AgentResource(
-            new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK), new WorkScheduler() {
-                @Override
-                public void rotateAt(String credentialId, Instant at) {
-                }
-
-                @Override
-                public void continueRotationAt(String rotationId, Instant at) {
-                }
-
-                @Override
-                public void revokeAt(String credentialId, int version, Instant at) {
-                }
-
-                @Override
-                public void decommissionAt(String agentId, Instant at) {
-                    DECOMMISSIONS.add(agentId + "@" + at);
-                }
-
-                @Override
-                public void forgetCredential(String credentialId) {
-                }
-            }, CLOCK)));
+            new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK), SCHEDULER, CLOCK)));
 
     private static Response post(String body) {
         return RESOURCES.target("/api/v1/agents").request().header(OPERATOR, "ops").post(json(body));
@@ -75,7 +50,7 @@ class AgentResourceTest {
         Response r = post("{\"id\":\"eph\",\"owner\":\"o\",\"kind\":\"ephemeral\",\"expiresAt\":\"2026-12-02T00:00:00Z\"}");
         assertThat(r.getStatus()).isEqualTo(201);
         assertThat(r.readEntity(String.class)).contains("\"kind\":\"ephemeral\"", "\"expiresAt\":\"2026-12-02T00:00:00Z\"");
-        assertThat(DECOMMISSIONS).contains("eph@2026-12-02T00:00:00Z");
+        assertThat(SCHEDULER.scheduled).contains("decommission eph@2026-12-02T00:00:00Z");
     }
 
     @Test

@@ -31,6 +31,8 @@ import java.util.function.Supplier;
 final class ResourceTests {
     /** The operator a request comes from; without it the request is anonymous, as only an ack may be. */
     static final String OPERATOR = "X-Test-Operator";
+    /** The address a request comes from, {@link #REMOTE_ADDRESS} unless this header says otherwise. */
+    static final String FROM = "X-Test-Remote-Address";
     static final String REMOTE_ADDRESS = "192.0.2.7";
     static final java.time.Instant NOW = java.time.Instant.parse("2026-12-01T00:00:00Z");
     static final java.time.Clock CLOCK = java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC);
@@ -99,11 +101,13 @@ final class ResourceTests {
         @Override
         public HttpServletRequest get() {
             String name = request.get().getHeaderString(OPERATOR);
+            String from = request.get().getHeaderString(FROM);
+            String address = from == null ? REMOTE_ADDRESS : from;
             Operator operator = name == null ? null : new Operator(name, "admin");
             return (HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
                     new Class<?>[]{HttpServletRequest.class}, (proxy, method, args) -> switch (method.getName()) {
                         case "getAttribute" -> Operator.class.getName().equals(args[0]) ? operator : null;
-                        case "getRemoteAddr" -> REMOTE_ADDRESS;
+                        case "getRemoteAddr" -> address;
                         case "toString" -> "test request";
                         default -> throw new UnsupportedOperationException(method.getName());
                     });
