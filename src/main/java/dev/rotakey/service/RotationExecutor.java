@@ -65,12 +65,18 @@ public final class RotationExecutor {
     private final CertificateIssuer certificates;
     private final MaterialRemoval removal;
     private final BindingRecords records;
-    private volatile RotationListener listener = RotationListener.NONE;
-    private volatile RevocationService revocations;
+    private final RevocationService revocations;
+    private final RotationListener listener;
 
+    /**
+     * @param revocations revokes the superseded version as soon as an emergency rotation promotes the new one, and
+     *                    finishes a failed version's outstanding removal before a new version is delivered
+     * @param listener    told of each persisted step (metrics, alerts, orphan keys; tests' crash points)
+     */
     public RotationExecutor(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
-                            ScheduleCalculator schedule, CertificateAuthorities authorities) {
+                            ScheduleCalculator schedule, CertificateAuthorities authorities,
+                            RevocationService revocations, RotationListener listener) {
         this.authorities = authorities;
         this.certificates = new CertificateIssuer(authorities);
         this.removal = new MaterialRemoval(store, backends, targets, authorities, clock);
@@ -84,15 +90,8 @@ public final class RotationExecutor {
         this.clock = clock;
         this.schedule = schedule;
         this.records = new BindingRecords(store, targets);
-    }
-
-    public void setListener(RotationListener listener) {
-        this.listener = listener;
-    }
-
-    /** Emergency rotations revoke the superseded version as soon as the new one is promoted. */
-    public void setRevocations(RevocationService revocations) {
         this.revocations = revocations;
+        this.listener = listener;
     }
 
     /**
@@ -350,7 +349,7 @@ public final class RotationExecutor {
                     .filter(v -> v.state() == VersionState.PREVIOUS).toList();
             boolean emergency = after.emergency() || load(after.id()).emergency();
             for (CredentialVersion v : previous) {
-                if (emergency && revocations != null) {
+                if (emergency) {
                     revocations.revokeNow(c.id(), v.version(), RevocationReason.EMERGENCY, after.actor());
                 } else {
                     scheduler.revokeAt(c.id(), v.version(), v.revokeAfter());
@@ -381,8 +380,7 @@ public final class RotationExecutor {
         List<CredentialVersion> leftovers = store.read(d -> d.versions().ofCredential(c.id())).stream()
                 .filter(v -> v.state() == VersionState.FAILED && v.revokeError() != null).toList();
         for (CredentialVersion v : leftovers) {
-            boolean removed = revocations != null
-                    && revocations.revokeNow(c.id(), v.version(), RevocationReason.ROTATION_FAILED, "rotakey");
+            boolean removed = revocations.revokeNow(c.id(), v.version(), RevocationReason.ROTATION_FAILED, "rotakey");
             if (!removed) {
                 String error = store.read(d -> d.versions().find(c.id(), v.version()))
                         .map(CredentialVersion::revokeError).orElse(v.revokeError());

@@ -53,7 +53,7 @@ class CredentialResourceTest {
     private static final KeyBackends BACKENDS = new KeyBackends(Map.of("hsm", new TestKeyBackend("hsm")));
     private static final CredentialService CREDENTIALS = new CredentialService(STORE, BACKENDS, targets(), null,
             new AuditLog(STORE, CLOCK), new RotationFactory(), CLOCK,
-            new CertificateAuthorities(Map.of(), BACKENDS, STORE, CLOCK));
+            new CertificateAuthorities(Map.of(), BACKENDS, STORE, new AuditLog(STORE, CLOCK), CLOCK));
     private static final CredentialQueries QUERIES = new CredentialQueries(STORE, CREDENTIALS);
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(

@@ -43,7 +43,7 @@ class OperatorResourcesTest {
             () -> new StatusResource(new StatusReport(STORE, () -> true, () -> false, BACKENDS)),
             () -> new PlanResource(new RotationPlanner(STORE, CLOCK, () -> true)),
             () -> new ApiKeyResource(new ApiKeyVerifier(STORE, BACKENDS, AUDIT)),
-            () -> new CertificateAuthorityResource(new CertificateAuthorities(Map.of(), BACKENDS, STORE, CLOCK)));
+            () -> new CertificateAuthorityResource(new CertificateAuthorities(Map.of(), BACKENDS, STORE, new AuditLog(STORE, CLOCK), CLOCK)));
 
     @BeforeAll
     static void record() {

@@ -4,15 +4,9 @@ import dev.rotakey.targets.CertificateMaterial;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.TargetException;
-import dev.rotakey.targets.files.LocalFilesTarget.Location;
-import dev.rotakey.targets.files.LocalFilesTarget.Stored;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import dev.rotakey.targets.files.BaseDirectory.Stored;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,16 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +37,9 @@ import java.util.Optional;
  * after the other backups and removed after them: while {@code .cert.pem.rotakey-previous} exists
  * the other backups are a complete set, and a missing {@code .key.pem.rotakey-previous} then means
  * that the previous version had no {@code key.pem}.
+ *
+ * <p>This class keeps that order through delivery, revocation and discard; {@link CertificateBackups} keeps the
+ * previous version's files and {@link CertificateFilesCheck} verifies what the directory holds.
  */
 final class CertificateFiles {
     /** The credential type of certificate deliveries and revocations. */
@@ -61,16 +49,21 @@ final class CertificateFiles {
     static final String KEY = "key.pem";
     static final String KEY_URI = "key.uri";
     /** The files besides {@code cert.pem}, in the order a delivery writes them. */
-    private static final List<String> COMPANIONS = List.of(KEY, KEY_URI, CHAIN);
+    static final List<String> COMPANIONS = List.of(KEY, KEY_URI, CHAIN);
     private static final List<String> ALL = List.of(KEY, KEY_URI, CHAIN, CERT);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final LocalFilesTarget files;
+    private final BaseDirectory tree;
     private final String name;
+    private final CertificateBackups backups;
+    private final CertificateFilesCheck check;
 
     CertificateFiles(LocalFilesTarget files) {
         this.files = files;
+        this.tree = files.tree();
         this.name = files.targetName();
+        this.backups = new CertificateBackups(tree);
+        this.check = new CertificateFilesCheck(tree, name);
     }
 
     void deliver(Delivery delivery) {
@@ -80,20 +73,20 @@ final class CertificateFiles {
         String staleKeyFile = keyFile.equals(KEY) ? KEY_URI : KEY;
         byte[] certificate = material.certificatePem().getBytes(StandardCharsets.UTF_8);
         byte[] chain = material.chainPem().getBytes(StandardCharsets.UTF_8);
-        byte[] key = keyContent(material);
-        Path where = files.base().resolve(location.relative());
+        byte[] key = keyContent(name, material);
+        Path where = tree.path().resolve(location.relative());
         try {
             Path dir = directory(location, true).orElseThrow();
             where = dir;
             removeLeftoverTemporaries(dir);
-            takeBackups(dir, certificate);
+            backups.take(dir, certificate);
             writeIfChanged(dir, keyFile, key);
             writeIfChanged(dir, CHAIN, chain);
             // Before cert.pem appears, so that a consumer reloading on it never sees both custodies.
             delete(dir, staleKeyFile);
             writeIfChanged(dir, CERT, certificate);
         } catch (IOException e) {
-            throw files.ioFailure("deliver version " + delivery.version() + " to", where, e);
+            throw tree.ioFailure("deliver version " + delivery.version() + " to", where, e);
         } finally {
             Arrays.fill(key, (byte) 0);
         }
@@ -101,66 +94,35 @@ final class CertificateFiles {
 
     void verify(Delivery delivery) {
         Location location = files.locate(delivery.binding());
-        CertificateMaterial material = delivery.certificate();
-        Path where = files.base().resolve(location.relative());
+        Path where = tree.path().resolve(location.relative());
         try {
             Optional<Path> found = directory(location, false);
             if (found.isEmpty()) {
-                throw new TargetException("target '" + name + "': " + where + " is missing; version "
-                        + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
+                throw DeliveredFile.missing(name, where, delivery);
             }
-            Path dir = found.get();
-            where = dir;
-            X509Certificate certificate = certificates(dir.resolve(CERT),
-                    expected(dir, CERT, material.certificatePem().getBytes(StandardCharsets.UTF_8), delivery));
-            List<X509Certificate> chain = parseChain(dir.resolve(CHAIN),
-                    expected(dir, CHAIN, material.chainPem().getBytes(StandardCharsets.UTF_8), delivery));
-            if (material.privateKeyPem() != null) {
-                verifyKey(dir, certificate, material, delivery);
-                expectAbsent(dir, KEY_URI, delivery);
-            } else {
-                byte[] uri = keyContent(material);
-                expected(dir, KEY_URI, uri, delivery);
-                expectAbsent(dir, KEY, delivery);
-            }
-            verifyChain(dir, certificate, chain);
+            where = found.get();
+            check.verify(found.get(), delivery);
         } catch (IOException e) {
-            throw files.ioFailure("read", where, e);
+            throw tree.ioFailure("read", where, e);
         }
     }
 
     void revoke(Revocation revocation) {
-        Location location = files.locate(revocation.binding());
-        Path where = files.base().resolve(location.relative());
-        try {
-            Optional<Path> found = directory(location, false);
-            if (found.isEmpty()) {
-                return;
-            }
-            Path dir = found.get();
-            where = dir;
-            if (files.holds(dir.resolve(CERT), revocation)) {
+        files.remove("revoke", revocation, this::existingDirectory, (dir, location, at) -> {
+            at.accept(dir);
+            if (tree.holds(dir.resolve(CERT), revocation)) {
                 removeAll(dir);
-            } else if (files.holds(backup(dir, CERT), revocation)) {
+            } else if (backups.holdVersion(dir, revocation)) {
                 // A newer version is in place: only its backups, which hold the revoked version, go.
-                deleteBackups(dir);
+                backups.delete(dir);
             }
-        } catch (IOException e) {
-            throw files.ioFailure("revoke version " + revocation.version() + " at", where, e);
-        }
+        });
     }
 
     void discard(Revocation revocation) {
-        Location location = files.locate(revocation.binding());
-        Path where = files.base().resolve(location.relative());
-        try {
-            Optional<Path> found = directory(location, false);
-            if (found.isEmpty()) {
-                return;
-            }
-            Path dir = found.get();
-            where = dir;
-            Optional<Stored> current = files.read(dir.resolve(CERT));
+        files.remove("discard", revocation, this::existingDirectory, (dir, location, at) -> {
+            at.accept(dir);
+            Optional<Stored> current = tree.read(dir.resolve(CERT));
             if (current.isEmpty()) {
                 // No certificate was ever committed here (or it was revoked): a key or chain is what an
                 // interrupted first delivery left, and before it there was nothing.
@@ -174,27 +136,36 @@ final class CertificateFiles {
                     return;
                 }
             }
-            boolean restorable = files.read(backup(dir, CERT)).map(previous -> {
-                try (previous) {
-                    return !revocation.matcher().matches(previous.content());
-                }
-            }).orElse(false);
-            if (!restorable) {
+            if (!backups.holdAnother(dir, revocation)) {
                 removeAll(dir);
                 return;
             }
             restoreCompanions(dir);
             // The backup was written atomically with mode 0600 and fsynced: renaming it over cert.pem
             // commits the previous version and removes the backup in one step.
-            Files.move(backup(dir, CERT), dir.resolve(CERT), StandardCopyOption.ATOMIC_MOVE);
-            LocalFilesTarget.fsyncDirectory(dir);
+            Files.move(CertificateBackups.of(dir, CERT), dir.resolve(CERT), StandardCopyOption.ATOMIC_MOVE);
+            BaseDirectory.fsyncDirectory(dir);
             for (String companion : COMPANIONS) {
-                Files.deleteIfExists(backup(dir, companion));
+                Files.deleteIfExists(CertificateBackups.of(dir, companion));
             }
-            LocalFilesTarget.fsyncDirectory(dir);
-        } catch (IOException e) {
-            throw files.ioFailure("discard version " + revocation.version() + " at", where, e);
+            BaseDirectory.fsyncDirectory(dir);
+        });
+    }
+
+    /** The key file's content; the caller clears it. */
+    static byte[] keyContent(String target, CertificateMaterial material) {
+        if (material.privateKeyPem() != null) {
+            return material.privateKeyPem().utf8();
         }
+        String uri = material.privateKeyUri();
+        if (uri.isBlank() || uri.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new TargetException("target '" + target + "': the key URI must be one line without control characters", false);
+        }
+        return (uri + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Optional<Path> existingDirectory(Location location) throws IOException {
+        return directory(location, false);
     }
 
     /**
@@ -202,7 +173,7 @@ final class CertificateFiles {
      * file (an API key delivered there earlier, or a binding meant for one).
      */
     private Optional<Path> directory(Location location, boolean create) throws IOException {
-        Optional<Path> parent = files.directory(location.parents(), create);
+        Optional<Path> parent = tree.directory(location.parents(), create);
         if (parent.isEmpty()) {
             return parent;
         }
@@ -218,47 +189,7 @@ final class CertificateFiles {
                 return Optional.empty();
             }
         }
-        return files.directory(location.segments(), create);
-    }
-
-    /**
-     * Keeps the files of the version in place as backups before a different certificate replaces
-     * it. Skipped when an interrupted delivery already took them: the backed-up certificate is then
-     * still the one in place, and the key beside it may already be the new one.
-     */
-    private void takeBackups(Path dir, byte[] certificate) throws IOException {
-        Optional<Stored> current = files.read(dir.resolve(CERT));
-        if (current.isEmpty()) {
-            // Backups from an earlier life of this directory would otherwise be "restored" by a
-            // discard, although before this rotation there was no certificate at all.
-            deleteBackups(dir);
-            return;
-        }
-        try (Stored cert = current.get()) {
-            if (MessageDigest.isEqual(cert.content(), certificate) || isBackedUp(dir, cert.content())) {
-                return;
-            }
-            for (String companion : COMPANIONS) {
-                Optional<Stored> file = files.read(dir.resolve(companion));
-                if (file.isPresent()) {
-                    try (Stored content = file.get()) {
-                        LocalFilesTarget.writeAtomically(dir, backup(dir, companion), content.content());
-                    }
-                } else if (Files.deleteIfExists(backup(dir, companion))) {
-                    LocalFilesTarget.fsyncDirectory(dir);
-                }
-            }
-            LocalFilesTarget.writeAtomically(dir, backup(dir, CERT), cert.content());
-        }
-    }
-
-    /** Whether the backups are a complete set taken of the certificate in place. */
-    private boolean isBackedUp(Path dir, byte[] certificate) throws IOException {
-        return files.read(backup(dir, CERT)).map(backedUp -> {
-            try (backedUp) {
-                return MessageDigest.isEqual(backedUp.content(), certificate);
-            }
-        }).orElse(false);
+        return tree.directory(location.segments(), create);
     }
 
     /**
@@ -267,16 +198,16 @@ final class CertificateFiles {
      * companions, so they go back.
      */
     private void rollBackInterruptedDelivery(Path dir, byte[] certificate) throws IOException {
-        if (isBackedUp(dir, certificate)) {
+        if (backups.areOf(dir, certificate)) {
             restoreCompanions(dir);
-            deleteBackups(dir);
+            backups.delete(dir);
         }
     }
 
     /** Puts back the companions of the backed-up version; one without a backup did not exist then. */
     private void restoreCompanions(Path dir) throws IOException {
         for (String companion : COMPANIONS) {
-            Optional<Stored> previous = files.read(backup(dir, companion));
+            Optional<Stored> previous = tree.read(CertificateBackups.of(dir, companion));
             if (previous.isPresent()) {
                 try (Stored content = previous.get()) {
                     // Copied, not moved: the backup must survive a crash until cert.pem is back.
@@ -294,204 +225,36 @@ final class CertificateFiles {
         for (String companion : COMPANIONS) {
             Files.deleteIfExists(dir.resolve(companion));
         }
-        deleteBackups(dir);
+        backups.delete(dir);
         Files.deleteIfExists(dir.resolve(CERT));
-        LocalFilesTarget.fsyncDirectory(dir);
+        BaseDirectory.fsyncDirectory(dir);
     }
 
     /** Temporaries of interrupted writes of the files and of their backups; they may hold the key. */
     private static void removeLeftoverTemporaries(Path dir) throws IOException {
         for (String file : ALL) {
-            LocalFilesTarget.removeLeftoverTemporaries(dir, file);
-            LocalFilesTarget.removeLeftoverTemporaries(dir, backup(dir, file).getFileName().toString());
+            BaseDirectory.removeLeftoverTemporaries(dir, file);
+            BaseDirectory.removeLeftoverTemporaries(dir, CertificateBackups.of(dir, file).getFileName().toString());
         }
-    }
-
-    /** Removes the backups, the certificate's last so that it keeps marking a complete set. */
-    private void deleteBackups(Path dir) throws IOException {
-        for (String companion : COMPANIONS) {
-            Files.deleteIfExists(backup(dir, companion));
-        }
-        Files.deleteIfExists(backup(dir, CERT));
-        LocalFilesTarget.fsyncDirectory(dir);
     }
 
     private void writeIfChanged(Path dir, String fileName, byte[] content) throws IOException {
         Path file = dir.resolve(fileName);
-        Optional<Stored> existing = files.read(file);
+        Optional<Stored> existing = tree.read(file);
         if (existing.isPresent()) {
             try (Stored current = existing.get()) {
-                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(LocalFilesTarget.FILE_MODE)) {
+                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
                     return;
                 }
             }
         }
-        LocalFilesTarget.writeAtomically(dir, file, content);
+        BaseDirectory.writeAtomically(dir, file, content);
     }
 
     /** Deletes a file (a link itself, never its target) and makes the deletion durable. */
     private static void delete(Path dir, String fileName) throws IOException {
         if (Files.deleteIfExists(dir.resolve(fileName))) {
-            LocalFilesTarget.fsyncDirectory(dir);
-        }
-    }
-
-    private static Path backup(Path dir, String fileName) {
-        return dir.resolve("." + fileName + LocalFilesTarget.BACKUP_SUFFIX);
-    }
-
-    /** The key file's content; the caller clears it. */
-    private byte[] keyContent(CertificateMaterial material) {
-        if (material.privateKeyPem() != null) {
-            return material.privateKeyPem().utf8();
-        }
-        String uri = material.privateKeyUri();
-        if (uri.isBlank() || uri.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new TargetException("target '" + name + "': the key URI must be one line without control characters", false);
-        }
-        return (uri + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The file's content after checking that it is the delivered one with the private mode; a
-     * missing or different file may still be a delivery in progress, hence retryable.
-     */
-    private byte[] expected(Path dir, String fileName, byte[] expected, Delivery delivery) throws IOException {
-        Path file = dir.resolve(fileName);
-        Optional<Stored> stored = files.read(file);
-        if (stored.isEmpty()) {
-            throw new TargetException("target '" + name + "': " + file + " is missing; version "
-                    + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
-        }
-        try (Stored current = stored.get()) {
-            if (!MessageDigest.isEqual(current.content(), expected)) {
-                throw new TargetException("target '" + name + "': " + file + " does not hold version "
-                        + delivery.version() + " of " + delivery.credentialId(), true);
-            }
-            if (!current.mode().equals(LocalFilesTarget.FILE_MODE)) {
-                throw new TargetException("target '" + name + "': " + file + " has mode "
-                        + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
-            }
-            return current.content().clone();
-        } finally {
-            Arrays.fill(expected, (byte) 0);
-        }
-    }
-
-    private void expectAbsent(Path dir, String fileName, Delivery delivery) throws IOException {
-        Path file = dir.resolve(fileName);
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new TargetException("target '" + name + "': " + file + " is left from another version; version "
-                    + delivery.version() + " of " + delivery.credentialId() + " keeps its key "
-                    + (fileName.equals(KEY) ? "in the key backend" : "in key.pem"), true);
-        }
-    }
-
-    private X509Certificate certificates(Path file, byte[] pem) {
-        List<X509Certificate> parsed = parseChain(file, pem);
-        if (parsed.size() != 1) {
-            throw new TargetException("target '" + name + "': " + file + " holds " + parsed.size()
-                    + " certificates; expected the leaf alone", false);
-        }
-        return parsed.get(0);
-    }
-
-    private List<X509Certificate> parseChain(Path file, byte[] pem) {
-        List<X509Certificate> parsed = new ArrayList<>();
-        try {
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
-                parsed.add((X509Certificate) c);
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw new TargetException("target '" + name + "': " + file + " does not parse as PEM certificates: "
-                    + e.getMessage(), false, e);
-        }
-        if (parsed.isEmpty()) {
-            throw new TargetException("target '" + name + "': " + file + " holds no certificate", false);
-        }
-        return parsed;
-    }
-
-    /**
-     * Proves that key.pem holds the private half of the certificate's public key by signing a random
-     * challenge with it: comparing the key pair's parameters would need code for every key type.
-     * Parser errors are not passed on, as they might quote the key.
-     */
-    private void verifyKey(Path dir, X509Certificate certificate, CertificateMaterial material, Delivery delivery)
-            throws IOException {
-        Path file = dir.resolve(KEY);
-        byte[] content = expected(dir, KEY, material.privateKeyPem().utf8(), delivery);
-        PrivateKey key;
-        try (PEMParser parser = new PEMParser(new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.US_ASCII))) {
-            Object parsed = parser.readObject();
-            if (!(parsed instanceof PrivateKeyInfo info)) {
-                throw new TargetException("target '" + name + "': " + file
-                        + " does not hold a PKCS#8 private key (-----BEGIN PRIVATE KEY-----)", false);
-            }
-            key = new JcaPEMKeyConverter().getPrivateKey(info);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof TargetException t) {
-                throw t;
-            }
-            throw new TargetException("target '" + name + "': " + file + " does not parse as a PKCS#8 private key ("
-                    + e.getClass().getSimpleName() + ")", false);
-        } finally {
-            Arrays.fill(content, (byte) 0);
-        }
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC", "ECDSA" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
-            default -> throw new TargetException("target '" + name + "': " + file + " holds a "
-                    + key.getAlgorithm() + " key, which cannot be checked against the certificate", false);
-        };
-        byte[] challenge = new byte[32];
-        RANDOM.nextBytes(challenge);
-        boolean matches;
-        try {
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(certificate.getPublicKey());
-            verifier.update(challenge);
-            matches = verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            // A key of another type than the certificate's, typically.
-            matches = false;
-        }
-        if (!matches) {
-            throw new TargetException("target '" + name + "': " + file + " does not match the public key of "
-                    + dir.resolve(CERT), false);
-        }
-    }
-
-    /** The certificate is signed by chain.pem's first certificate, and each of those by the next. */
-    private void verifyChain(Path dir, X509Certificate certificate, List<X509Certificate> chain) {
-        checkSigned("the certificate in " + dir.resolve(CERT), certificate, chain.get(0),
-                "certificate 1 of " + dir.resolve(CHAIN));
-        for (int i = 0; i + 1 < chain.size(); i++) {
-            checkSigned("certificate " + (i + 1) + " of " + dir.resolve(CHAIN), chain.get(i), chain.get(i + 1),
-                    "its certificate " + (i + 2));
-        }
-        X509Certificate last = chain.get(chain.size() - 1);
-        if (last.getIssuerX500Principal().equals(last.getSubjectX500Principal())) {
-            checkSigned("the last certificate of " + dir.resolve(CHAIN), last, last, "itself");
-        }
-    }
-
-    private void checkSigned(String subject, X509Certificate certificate, X509Certificate issuer, String issuerName) {
-        if (!certificate.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-            throw new TargetException("target '" + name + "': " + subject + " is issued by '"
-                    + certificate.getIssuerX500Principal().getName() + "', not by " + issuerName + " ('"
-                    + issuer.getSubjectX500Principal().getName() + "')", false);
-        }
-        try {
-            certificate.verify(issuer.getPublicKey());
-        } catch (GeneralSecurityException e) {
-            throw new TargetException("target '" + name + "': the signature of " + subject + " does not verify against "
-                    + issuerName + "'s public key (" + e.getClass().getSimpleName() + ")", false);
+            BaseDirectory.fsyncDirectory(dir);
         }
     }
 }
