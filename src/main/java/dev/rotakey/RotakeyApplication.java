@@ -1,9 +1,8 @@
 package dev.rotakey;
 
 import com.codahale.metrics.health.HealthCheckRegistry;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.backend.KeyBackend;
@@ -22,13 +21,10 @@ import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.AlertResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
-import dev.rotakey.resources.CertificateAuthorityNotReadyExceptionMapper;
 import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialResource;
-import dev.rotakey.resources.JsonInputExceptionMapper;
-import dev.rotakey.resources.KeyBackendExceptionMapper;
+import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
-import dev.rotakey.resources.RejectedExceptionMapper;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.tasks.DecommissionTask;
@@ -126,8 +122,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         WireLogging.install();
         Path dataDir = Path.of(config.getDataDir());
         createPrivateDirectory(dataDir, "dataDir");
-        environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        ApiJson.configure(environment.getObjectMapper());
 
         DataSourceFactory dbConfig = config.getDatabase();
         migrate(dbConfig.build(environment.metrics(), "rotakey-migrations"));
@@ -154,18 +149,15 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     }
 
     private static void registerResources(RotakeyComponents c, JerseyEnvironment jersey) {
-        jersey.register(new RejectedExceptionMapper());
-        jersey.register(new JsonInputExceptionMapper());
-        jersey.register(new KeyBackendExceptionMapper());
-        jersey.register(new CertificateAuthorityNotReadyExceptionMapper());
+        ExceptionMappers.all().forEach(jersey::register);
         jersey.register(new AgentResource(c.agents()));
-        jersey.register(new CredentialResource(c.credentials(), c.store()));
-        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.audit()));
-        jersey.register(new RotationResource(c.store()));
+        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries()));
+        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
+        jersey.register(new RotationResource(c.credentialQueries()));
         jersey.register(new ApiKeyResource(c.verifier()));
-        jersey.register(new AuditResource(c.store()));
-        jersey.register(new AlertResource(c.store()));
-        jersey.register(new StatusResource(c.store(), c.scheduler(), c.backends()));
+        jersey.register(new AuditResource(c.operatorQueries()));
+        jersey.register(new AlertResource(c.operatorQueries()));
+        jersey.register(new StatusResource(c.status()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
     }
@@ -176,12 +168,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
-        BearerTokenFilter appAuth = new BearerTokenFilter(c.tokens(), c.audit(), environment.getObjectMapper(),
-                List.of("/api/v1/cas/"), true);
+        BearerTokenFilter appAuth = BearerTokenFilter.application(c.tokens(), c.authenticationFailures(), c.audit(),
+                environment.getObjectMapper(), List.of("/api/v1/cas/"));
         environment.servlets().addFilter("bearer-token", appAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
-        BearerTokenFilter adminAuth = new BearerTokenFilter(c.tokens(), c.audit(), environment.getObjectMapper(),
-                List.of("/ping"));
+        BearerTokenFilter adminAuth = BearerTokenFilter.admin(c.tokens(), c.authenticationFailures(), c.audit(),
+                environment.getObjectMapper(), List.of("/ping"));
         environment.admin().addFilter("bearer-token", adminAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("task-status", new TaskResponseFilter())

@@ -5,6 +5,7 @@ import dev.rotakey.alert.AlertDispatcher;
 import dev.rotakey.alert.AlertEvaluator;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
@@ -22,6 +23,9 @@ import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.AcknowledgementService;
+import dev.rotakey.service.CredentialQueries;
+import dev.rotakey.service.OperatorQueries;
+import dev.rotakey.service.StatusReport;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
@@ -72,6 +76,10 @@ public final class RotakeyComponents {
     private final AcknowledgementService acknowledgements;
     private final ApiKeyVerifier verifier;
     private final RotationPlanner planner;
+    private final CredentialQueries credentialQueries;
+    private final OperatorQueries operatorQueries;
+    private final StatusReport status;
+    private final AuthenticationFailures authenticationFailures;
     private final AlertDispatcher alertDispatcher;
     private final AlertEvaluator alerts;
     private final OrphanLeafKeys orphanKeys;
@@ -133,6 +141,11 @@ public final class RotakeyComponents {
         verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
+        credentialQueries = new CredentialQueries(store, credentials);
+        operatorQueries = new OperatorQueries(store);
+        status = new StatusReport(store, pausedOrUnknown, scheduler == null ? () -> false : scheduler::running, backends);
+        // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
+        authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         tokens = new OperatorTokens(store, audit, clock);
         // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
         new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
@@ -281,6 +294,22 @@ public final class RotakeyComponents {
 
     public OperatorTokens tokens() {
         return tokens;
+    }
+
+    public CredentialQueries credentialQueries() {
+        return credentialQueries;
+    }
+
+    public OperatorQueries operatorQueries() {
+        return operatorQueries;
+    }
+
+    public StatusReport status() {
+        return status;
+    }
+
+    public AuthenticationFailures authenticationFailures() {
+        return authenticationFailures;
     }
 
     /**

@@ -30,30 +30,6 @@ public record CreateCredentialRequest(
         List<String> consumers,
         String maxGracePeriod) {
 
-    /** An API-key credential. */
-    public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
-                                   String gracePeriod, List<Map<String, String>> targets) {
-        this(id, agent, type, backend, rotation, gracePeriod, targets, null, null, null, null, null, null, null);
-    }
-
-    /** A credential without password fields. */
-    public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
-                                   String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
-                                   String validity, Double renewAt, List<String> dnsNames, List<String> uris,
-                                   String keyCustody) {
-        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
-                keyCustody, null, null);
-    }
-
-    /** A credential revoked on grace alone. */
-    public CreateCredentialRequest(String id, String agent, String type, String backend, RotationSpec rotation,
-                                   String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
-                                   String validity, Double renewAt, List<String> dnsNames, List<String> uris,
-                                   String keyCustody, Integer length, String alphabet) {
-        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
-                keyCustody, length, alphabet, null, null, null);
-    }
-
     /** Exactly one of an ISO-8601 interval or a Quartz cron expression (UTC). */
     public record RotationSpec(String every, String cron) {
     }

@@ -27,7 +27,6 @@ import java.util.Optional;
  */
 public final class BearerTokenFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
-    static final int AUDITED_FAILURES_PER_MINUTE = 20;
 
     /**
      * The one path that may instead be authenticated by the body's {@code key}: a version's ack. Exact
@@ -38,24 +37,32 @@ public final class BearerTokenFilter implements Filter {
 
     private final boolean keyAuthenticatedAck;
     private final OperatorTokens tokens;
+    private final AuthenticationFailures failures;
     private final AuditLog audit;
     private final ObjectMapper mapper;
     private final List<String> publicPrefixes;
-    private final FailureBudget failures = new FailureBudget(AUDITED_FAILURES_PER_MINUTE, java.time.Clock.systemUTC());
 
-    /**
-     * @param publicPrefixes request paths (servlet path + path info) starting with one of these
-     *                       need no token
-     */
-    public BearerTokenFilter(OperatorTokens tokens, AuditLog audit, ObjectMapper mapper, List<String> publicPrefixes) {
-        this(tokens, audit, mapper, publicPrefixes, false);
+    /** The admin port's filter. */
+    public static BearerTokenFilter admin(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
+                                          ObjectMapper mapper, List<String> publicPrefixes) {
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, false);
     }
 
-    /** @param keyAuthenticatedAck whether a version's ack may come without a token (the application port only) */
-    public BearerTokenFilter(OperatorTokens tokens, AuditLog audit, ObjectMapper mapper, List<String> publicPrefixes,
-                             boolean keyAuthenticatedAck) {
+    /** The application port's filter, which also lets a version's ack through without a token. */
+    public static BearerTokenFilter application(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
+                                                ObjectMapper mapper, List<String> publicPrefixes) {
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, true);
+    }
+
+    /**
+     * @param publicPrefixes      request paths (servlet path + path info) starting with one of these need no token
+     * @param keyAuthenticatedAck whether a version's ack may come without a token (the application port only)
+     */
+    private BearerTokenFilter(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit, ObjectMapper mapper,
+                              List<String> publicPrefixes, boolean keyAuthenticatedAck) {
         this.keyAuthenticatedAck = keyAuthenticatedAck;
         this.tokens = tokens;
+        this.failures = failures;
         this.audit = audit;
         this.mapper = mapper;
         this.publicPrefixes = List.copyOf(publicPrefixes);
@@ -82,14 +89,14 @@ public final class BearerTokenFilter implements Filter {
         Optional<Operator> operator = Optional.empty();
         String problem;
         if (header == null) {
-            problem = "missing Authorization header: use 'Authorization: Bearer <token>'";
+            problem = AuthenticationFailures.MISSING_TOKEN;
         } else if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             problem = "Authorization header must use the Bearer scheme";
         } else {
             try {
                 operator = tokens.authenticate(header.substring(7).trim());
             } catch (RuntimeException e) {
-                LOG.error("token check failed: {}", e.toString());
+                LOG.error("token check failed", e);
                 response.setStatus(503);
                 response.setContentType("application/json");
                 mapper.writeValue(response.getOutputStream(), new ErrorBody(503, "cannot check the token now", null));
@@ -98,21 +105,12 @@ public final class BearerTokenFilter implements Filter {
             problem = "unknown or revoked token";
         }
         if (operator.isEmpty()) {
-            if (failures.allow(request.getRemoteAddr())) {
-                try {
-                    audit.record("anonymous", AuditAction.AUTH_FAILED, request.getMethod() + " " + path, "denied",
-                            problem + " from " + request.getRemoteAddr());
-                } catch (RuntimeException e) {
-                    LOG.warn("cannot audit a failed authentication: {}", e.toString());
-                }
-            } else {
-                LOG.debug("failed authentication from {} not audited: over {} this minute", request.getRemoteAddr(),
-                        AUDITED_FAILURES_PER_MINUTE);
-            }
-            response.setStatus(401);
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"rotakey\"");
+            ErrorBody body = failures.refuse(keyAuthenticatedAck ? AuthenticationFailures.Kind.APPLICATION_TOKEN
+                    : AuthenticationFailures.Kind.ADMIN_TOKEN, request.getRemoteAddr(), request.getMethod() + " " + path, problem);
+            response.setStatus(body.code());
+            response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
             response.setContentType("application/json");
-            mapper.writeValue(response.getOutputStream(), new ErrorBody(401, problem, null));
+            mapper.writeValue(response.getOutputStream(), body);
             return;
         }
         if (!operator.get().mayCall(request.getMethod(), path)) {
@@ -120,7 +118,7 @@ public final class BearerTokenFilter implements Filter {
                 audit.record(operator.get().actor(), AuditAction.AUTH_FORBIDDEN, request.getMethod() + " " + path,
                         "denied", "role " + operator.get().role());
             } catch (RuntimeException e) {
-                LOG.warn("cannot audit a forbidden request: {}", e.toString());
+                LOG.warn("cannot audit a forbidden request", e);
             }
             response.setStatus(403);
             response.setContentType("application/json");

@@ -16,6 +16,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,6 +197,21 @@ public final class CredentialDao {
                 .bind("id", id).mapTo(String.class).findOne().orElse(null);
         return json == null ? List.of() : JsonText.read(json, new TypeReference<List<String>>() {
         });
+    }
+
+    /** {@link #acknowledgementOverdue(String)} for a page of credentials in one query, by id (those with none left out). */
+    public Map<String, List<String>> acknowledgementOverdue(Collection<String> ids) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        h.createQuery("SELECT id, acknowledgement_overdue FROM credentials WHERE id IN (<ids>) "
+                        + "AND acknowledgement_overdue IS NOT NULL")
+                .bindList("ids", List.copyOf(ids))
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
+                .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
+                })));
+        return out;
     }
 
     /** Every credential with consumers overdue, by id (at most {@code limit}), for the status page and alerting. */

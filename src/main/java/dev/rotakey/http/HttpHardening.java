@@ -9,7 +9,7 @@ import java.util.EnumSet;
 
 /**
  * Puts the hostile-input defences on both ports: the {@link RequestGuardFilter} in front of every other
- * filter, and {@link JsonErrorHandler} for both servlet contexts and for the server itself.
+ * filter, and one {@link JsonErrorHandler} for both servlet contexts and for the server itself.
  */
 public final class HttpHardening {
     private HttpHardening() {
@@ -22,8 +22,9 @@ public final class HttpHardening {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         environment.admin().addFilter("request-guard", new RequestGuardFilter(maxBody, RequestGuardFilter.ADMIN))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-        environment.getApplicationContext().setErrorHandler(new JsonErrorHandler());
-        environment.getAdminContext().setErrorHandler(new JsonErrorHandler());
+        JsonErrorHandler errors = new JsonErrorHandler();
+        environment.getApplicationContext().setErrorHandler(errors);
+        environment.getAdminContext().setErrorHandler(errors);
         // Requests refused before they reach a context (a malformed request line, headers too large) are
         // answered by the server's own error handler, which Dropwizard creates when it builds the server: it is
         // replaced as the server starts, before the connectors open.
@@ -31,7 +32,7 @@ public final class HttpHardening {
             @Override
             public void lifeCycleStarting(LifeCycle event) {
                 if (event instanceof Server server) {
-                    server.setErrorHandler(new ServerJsonErrorHandler());
+                    server.setErrorHandler(errors);
                 }
             }
         });

@@ -15,10 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Jetty's error pages for both ports' servlet contexts as Rotakey's JSON {@link ErrorBody} ({@link ErrorJson}),
- * whatever the client accepts: no HTML, no stack trace, no exception or class name.
+ * Jetty's error pages as Rotakey's JSON {@link ErrorBody} ({@link ErrorJson}), whatever the client accepts: no
+ * HTML, no stack trace, no exception or class name. One handler serves both ports' servlet contexts and the server
+ * itself (requests refused before they reach a context: a malformed request line, headers too large). It is Jetty's
+ * core handler, not the servlet one: a servlet context hands its errors to any request handler, while the server
+ * cannot use the servlet one, and Rotakey maps no error pages that only the servlet one would serve.
  */
-public final class JsonErrorHandler extends org.eclipse.jetty.ee10.servlet.ErrorHandler {
+public final class JsonErrorHandler extends org.eclipse.jetty.server.handler.ErrorHandler {
     public JsonErrorHandler() {
         setShowStacks(false);
         setShowCauses(false);

@@ -4,9 +4,7 @@ import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.AcknowledgeRequest;
 import dev.rotakey.api.AcknowledgementView;
 import dev.rotakey.api.ErrorBody;
-import dev.rotakey.audit.AuditAction;
-import dev.rotakey.audit.AuditLog;
-import dev.rotakey.auth.FailureBudget;
+import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.service.AcknowledgementService;
@@ -19,10 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -34,16 +29,12 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public final class AcknowledgementResource {
-    private static final Logger LOG = LoggerFactory.getLogger(AcknowledgementResource.class);
-
     private final AcknowledgementService acknowledgements;
-    private final AuditLog audit;
-    /** Like the bearer filter's: a flood of wrong keys must not flood the audit trail. */
-    private final FailureBudget failures = new FailureBudget(20, Clock.systemUTC());
+    private final AuthenticationFailures failures;
 
-    public AcknowledgementResource(AcknowledgementService acknowledgements, AuditLog audit) {
+    public AcknowledgementResource(AcknowledgementService acknowledgements, AuthenticationFailures failures) {
         this.acknowledgements = acknowledgements;
-        this.audit = audit;
+        this.failures = failures;
     }
 
     @POST
@@ -85,16 +76,9 @@ public final class AcknowledgementResource {
 
     private Response refused(HttpServletRequest request, String id, int version, String problem) {
         String subject = "POST /api/v1/credentials/" + id + "/versions/" + version + "/ack";
-        if (failures.allow(request.getRemoteAddr())) {
-            try {
-                audit.record("anonymous", AuditAction.AUTH_FAILED, subject, "denied",
-                        problem + " from " + request.getRemoteAddr());
-            } catch (RuntimeException e) {
-                LOG.warn("cannot audit a failed authentication: {}", e.toString());
-            }
-        }
-        return Response.status(401).type(MediaType.APPLICATION_JSON_TYPE)
-                .header("WWW-Authenticate", "Bearer realm=\"rotakey\"")
-                .entity(new ErrorBody(401, problem, null)).build();
+        ErrorBody body = failures.refuse(AuthenticationFailures.Kind.VERSION_SECRET, request.getRemoteAddr(), subject, problem);
+        return Response.status(body.code()).type(MediaType.APPLICATION_JSON_TYPE)
+                .header(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE)
+                .entity(body).build();
     }
 }

@@ -6,9 +6,10 @@ import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Agent;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.NewAgent;
+import io.dropwizard.jersey.params.IntParam;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
-import io.dropwizard.jersey.params.IntParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -38,7 +39,7 @@ public final class AgentResource {
     @POST
     @Timed
     public Response create(CreateAgentRequest body, @Context HttpServletRequest request) {
-        Agent a = agents.create(body, Operator.of(request).actor());
+        Agent a = agents.create(command(body), Operator.of(request).actor());
         return Response.created(URI.create("/api/v1/agents/" + a.id())).entity(AgentView.of(a)).build();
     }
 
@@ -56,5 +57,10 @@ public final class AgentResource {
     @Timed
     public AgentView get(@PathParam("id") String id) {
         return AgentView.of(agents.get(id));
+    }
+
+    /** The request body as the service's command (null stays null: the service answers that a body is required). */
+    static NewAgent command(CreateAgentRequest b) {
+        return b == null ? null : new NewAgent(b.id(), b.owner(), b.kind(), b.description(), b.expiresAt(), b.attributes());
     }
 }

@@ -2,7 +2,7 @@ package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.audit.AuditEvent;
-import dev.rotakey.db.Store;
+import dev.rotakey.service.OperatorQueries;
 import io.dropwizard.jersey.params.IntParam;
 import io.dropwizard.jersey.params.LongParam;
 import jakarta.ws.rs.DefaultValue;
@@ -22,10 +22,10 @@ import java.util.Map;
 @Path("/api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
-    private final Store store;
+    private final OperatorQueries queries;
 
-    public AuditResource(Store store) {
-        this.store = store;
+    public AuditResource(OperatorQueries queries) {
+        this.queries = queries;
     }
 
     @GET
@@ -35,7 +35,7 @@ public final class AuditResource {
                                     @QueryParam("before") @DefaultValue("9223372036854775807") LongParam before,
                                     @QueryParam("limit") @DefaultValue("100") IntParam limit) {
         int n = Pages.limit(limit.get());
-        List<AuditEvent> events = store.read(d -> d.audit().list(subject, correlationId, before.get(), n));
+        List<AuditEvent> events = queries.auditEvents(subject, correlationId, before.get(), n);
         return Pages.page("events", events, events.size() == n ? Long.toString(events.get(events.size() - 1).id()) : null);
     }
 }

@@ -3,16 +3,13 @@ package dev.rotakey.resources;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
-import dev.rotakey.ca.CertificateSummary;
-import dev.rotakey.api.RotationView;
 import dev.rotakey.auth.Operator;
-import dev.rotakey.core.Credential;
-import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.db.Store;
+import dev.rotakey.service.CredentialQueries;
 import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.NewCredential;
+import io.dropwizard.jersey.params.IntParam;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
-import io.dropwizard.jersey.params.IntParam;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -34,19 +31,19 @@ import java.util.Map;
 @Consumes(MediaType.APPLICATION_JSON)
 public final class CredentialResource {
     private final CredentialService credentials;
-    private final Store store;
+    private final CredentialQueries queries;
 
-    public CredentialResource(CredentialService credentials, Store store) {
+    public CredentialResource(CredentialService credentials, CredentialQueries queries) {
         this.credentials = credentials;
-        this.store = store;
+        this.queries = queries;
     }
 
     @POST
     @Timed
     public Response create(CreateCredentialRequest body, @Context HttpServletRequest request) {
-        CredentialService.Created created = credentials.create(body, Operator.of(request).actor());
-        return Response.created(URI.create("/api/v1/credentials/" + created.credential().id()))
-                .entity(view(credentials.get(created.credential().id()))).build();
+        CredentialService.Created created = credentials.create(command(body), Operator.of(request).actor());
+        String id = created.credential().id();
+        return Response.created(URI.create("/api/v1/credentials/" + id)).entity(queries.credential(id)).build();
     }
 
     @GET
@@ -54,41 +51,34 @@ public final class CredentialResource {
     public Map<String, Object> list(@QueryParam("agent") String agent, @QueryParam("after") String after,
                                     @QueryParam("limit") @DefaultValue("100") IntParam limit) {
         int n = Pages.limit(limit.get());
-        List<Credential> page = store.read(d -> d.credentials().list(agent, after, n));
-        Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions()
-                .ofCredentials(page.stream().map(Credential::id).toList()));
-        Map<String, Map<Integer, CertificateSummary>> certificates = credentials.certificates(page);
-        List<CredentialView> views = page.stream()
-                .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()),
-                        certificates.getOrDefault(c.id(), Map.of()), null,
-                        c.acknowledgements() == null ? null : store.read(d -> d.credentials().acknowledgementOverdue(c.id()))))
-                .toList();
-        return Pages.page("credentials", views, page.size() == n ? page.get(page.size() - 1).id() : null);
+        List<CredentialView> page = queries.page(agent, after, n);
+        return Pages.page("credentials", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
     @GET
     @Path("{id}")
     @Timed
     public CredentialView get(@PathParam("id") String id) {
-        return view(credentials.get(id));
+        return queries.credential(id);
     }
 
     @GET
     @Path("{id}/rotations")
     @Timed
     public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") IntParam limit) {
+        // Looked up before the limit is checked: an unknown credential is a 404 whatever the limit.
         credentials.get(id);
-        int n = Pages.limit(limit.get());
-        return Map.of("rotations", store.read(d -> d.rotations().ofCredential(id, n)).stream()
-                .map(r -> RotationView.of(r, null)).toList());
+        return Map.of("rotations", queries.rotationsOf(id, Pages.limit(limit.get())));
     }
 
-    private CredentialView view(Credential c) {
-        List<CredentialVersion> versions = store.read(d -> d.versions().ofCredential(c.id()));
-        var logins = credentials.logins(c, versions);
-        return store.read(d -> CredentialView.of(c, versions, credentials.certificates(c),
-                d.rotations().ofCredential(c.id(), 1).stream().findFirst()
-                        .map(r -> RotationView.of(r, null)).orElse(null),
-                d.credentials().acknowledgementOverdue(c.id()), logins));
+    /** The request body as the service's command (null stays null: the service answers that a body is required). */
+    static NewCredential command(CreateCredentialRequest b) {
+        if (b == null) {
+            return null;
+        }
+        return new NewCredential(b.id(), b.agent(), b.type(), b.backend(),
+                b.rotation() == null ? null : new NewCredential.RotationSpec(b.rotation().every(), b.rotation().cron()),
+                b.gracePeriod(), b.targets(), b.ca(), b.keySpec(), b.validity(), b.renewAt(), b.dnsNames(), b.uris(),
+                b.keyCustody(), b.length(), b.alphabet(), b.revokeWhen(), b.consumers(), b.maxGracePeriod());
     }
 }

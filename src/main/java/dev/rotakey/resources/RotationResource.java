@@ -2,8 +2,7 @@ package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.RotationView;
-import dev.rotakey.core.RejectedException;
-import dev.rotakey.db.Store;
+import dev.rotakey.service.CredentialQueries;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -14,17 +13,16 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/api/v1/rotations")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RotationResource {
-    private final Store store;
+    private final CredentialQueries queries;
 
-    public RotationResource(Store store) {
-        this.store = store;
+    public RotationResource(CredentialQueries queries) {
+        this.queries = queries;
     }
 
     @GET
     @Path("{id}")
     @Timed
     public RotationView get(@PathParam("id") String id) {
-        return store.read(d -> d.rotations().find(id).map(r -> RotationView.of(r, d.rotations().steps(id))))
-                .orElseThrow(() -> RejectedException.notFound("rotation", id));
+        return queries.rotation(id);
     }
 }

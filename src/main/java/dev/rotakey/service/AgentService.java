@@ -1,6 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.core.Agent;
@@ -32,7 +31,7 @@ public final class AgentService {
         this.clock = clock;
     }
 
-    public Agent create(CreateAgentRequest req, String actor) {
+    public Agent create(NewAgent req, String actor) {
         if (req == null) {
             throw RejectedException.badRequest("a JSON body is required");
         }

@@ -1,6 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.CertificateProfile;
@@ -35,7 +34,7 @@ final class CertificateProfiles {
         this.authorities = authorities;
     }
 
-    CertificateProfile parse(CreateCredentialRequest req) {
+    CertificateProfile parse(NewCredential req) {
         List<String> configured = authorities.names();
         String ca = req.ca();
         if (ca == null || ca.isBlank()) {
@@ -62,7 +61,7 @@ final class CertificateProfiles {
     }
 
     /** An API key has no CA, key spec or names: silently ignoring them would hide a mistaken type. */
-    static void refuseCertificateFields(CreateCredentialRequest req) {
+    static void refuseCertificateFields(NewCredential req) {
         String[][] fields = {{"ca", req.ca()}, {"keySpec", req.keySpec()}, {"validity", req.validity()},
                 {"renewAt", req.renewAt() == null ? null : "x"}, {"dnsNames", req.dnsNames() == null ? null : "x"},
                 {"uris", req.uris() == null ? null : "x"}, {"keyCustody", req.keyCustody()}};

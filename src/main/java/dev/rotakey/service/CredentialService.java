@@ -1,6 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.BackendStatus;
@@ -77,7 +76,7 @@ public final class CredentialService {
     public record Created(Credential credential, Rotation rotation) {
     }
 
-    public Created create(CreateCredentialRequest req, String actor) {
+    public Created create(NewCredential req, String actor) {
         Credential c = validate(req);
         List<BindingClaims.Claim> wanted = claims.of(c.bindings());
         BackendStatus status = backends.get(c.backend()).status();
@@ -106,7 +105,7 @@ public final class CredentialService {
         return new Created(c, first);
     }
 
-    Credential validate(CreateCredentialRequest req) {
+    Credential validate(NewCredential req) {
         if (req == null) {
             throw RejectedException.badRequest("a JSON body is required");
         }
@@ -162,7 +161,7 @@ public final class CredentialService {
      * maximum grace period lies between the grace period and the rotation interval, so that a
      * version is always revoked before the next rotation supersedes its successor.
      */
-    static AcknowledgementPolicy acknowledgements(CreateCredentialRequest req, Duration grace, Duration interval) {
+    static AcknowledgementPolicy acknowledgements(NewCredential req, Duration grace, Duration interval) {
         RevokeWhen when = req.revokeWhen() == null ? RevokeWhen.GRACE : RevokeWhen.fromWire(req.revokeWhen());
         if (when == null) {
             throw RejectedException.invalid("revokeWhen", "'" + req.revokeWhen()
@@ -218,7 +217,7 @@ public final class CredentialService {
         return new AcknowledgementPolicy(consumers, max);
     }
 
-    private static PasswordPolicy passwordPolicy(CreateCredentialRequest req) {
+    private static PasswordPolicy passwordPolicy(NewCredential req) {
         int length = req.length() == null ? PasswordPolicy.DEFAULT_LENGTH : req.length();
         if (length < PasswordPolicy.MIN_LENGTH || length > PasswordPolicy.MAX_LENGTH) {
             throw RejectedException.invalid("length", "must be between " + PasswordPolicy.MIN_LENGTH + " and "
@@ -233,7 +232,7 @@ public final class CredentialService {
     }
 
     /** Length and alphabet mean nothing to an API key or a certificate: ignoring them would hide a mistaken type. */
-    static void refusePasswordFields(CreateCredentialRequest req) {
+    static void refusePasswordFields(NewCredential req) {
         if (req.length() != null) {
             throw RejectedException.invalid("length", "applies only to \"type\": \"password\"");
         }
@@ -255,7 +254,7 @@ public final class CredentialService {
      * A certificate renews at {@code renewAt} of its validity unless an explicit rotation policy is
      * given, which must then renew before the certificate expires.
      */
-    private RotationPolicy certificatePolicy(CreateCredentialRequest req, CertificateProfile profile) {
+    private RotationPolicy certificatePolicy(NewCredential req, CertificateProfile profile) {
         if (req.rotation() == null) {
             return RotationPolicy.every(profile.renewalInterval());
         }
@@ -271,7 +270,7 @@ public final class CredentialService {
         return policy;
     }
 
-    private RotationPolicy policy(CreateCredentialRequest.RotationSpec spec) {
+    private RotationPolicy policy(NewCredential.RotationSpec spec) {
         if (spec == null) {
             return RotationPolicy.every(defaults.getEvery());
         }

@@ -2,9 +2,10 @@ package dev.rotakey.tasks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ErrorBody;
+import dev.rotakey.api.Refusals;
+import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.RejectedException;
-import dev.rotakey.resources.RejectedExceptionMapper;
 import io.dropwizard.servlets.tasks.Task;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +41,16 @@ public abstract class OperatorTask extends Task {
         try {
             if (operator.isEmpty()) {
                 // Only reachable if the bearer filter let a request through unauthenticated: refuse, never run.
-                TaskResponseFilter.setStatus(401);
-                body = new ErrorBody(401, "missing Authorization header: use 'Authorization: Bearer <token>'", null);
+                ErrorBody refusal = AuthenticationFailures.unauthenticated(AuthenticationFailures.MISSING_TOKEN);
+                TaskResponseFilter.setStatus(refusal.code());
+                body = refusal;
             } else {
                 body = run(parameters, operator.get());
             }
         } catch (RejectedException e) {
-            int status = RejectedExceptionMapper.status(e.kind());
-            TaskResponseFilter.setStatus(status);
-            body = new ErrorBody(status, e.getMessage(), e.field());
+            ErrorBody refusal = Refusals.body(e);
+            TaskResponseFilter.setStatus(refusal.code());
+            body = refusal;
         } catch (RuntimeException e) {
             LOG.error("task {} failed", getName(), e);
             TaskResponseFilter.setStatus(503);

@@ -1,8 +1,6 @@
 package dev.rotakey.service;
 
 import dev.rotakey.RotakeyComponents;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.core.Acknowledgement;
 import dev.rotakey.core.CredentialVersion;
@@ -84,13 +82,13 @@ class AcknowledgementIntegrationTest {
         rotations = c.rotations();
         credentials = c.credentials();
         acks = c.acknowledgements();
-        c.agents().create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        c.agents().create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** Grace 1 h, consumers web and worker, maxGracePeriod 3 h; version 2 promoted at the returned instant. */
     private Instant createAndRotate(String id) {
-        credentials.create(new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        credentials.create(new NewCredential(id, "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", "agent-1/" + id)), null, null, null, null, null, null,
                 null, null, null, "acknowledged", List.of("web", "worker"), "PT3H"), "test");
         clock.advance(Duration.ofMinutes(5));

@@ -1,6 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.core.AcknowledgementPolicy;
 import dev.rotakey.core.RejectedException;
 import org.junit.jupiter.api.Test;
@@ -17,12 +16,12 @@ class AcknowledgementValidationTest {
     private static final Duration GRACE = Duration.ofHours(1);
     private static final Duration INTERVAL = Duration.ofDays(7);
 
-    private static CreateCredentialRequest request(String revokeWhen, List<String> consumers, String max) {
-        return new CreateCredentialRequest("c", "a", "api-key", "hsm", null, "PT1H", List.of(), null, null, null, null,
+    private static NewCredential request(String revokeWhen, List<String> consumers, String max) {
+        return new NewCredential("c", "a", "api-key", "hsm", null, "PT1H", List.of(), null, null, null, null,
                 null, null, null, null, null, revokeWhen, consumers, max);
     }
 
-    private static void refused(CreateCredentialRequest req, Duration grace, Duration interval, String field) {
+    private static void refused(NewCredential req, Duration grace, Duration interval, String field) {
         assertThatThrownBy(() -> CredentialService.acknowledgements(req, grace, interval))
                 .isInstanceOfSatisfying(RejectedException.class, e -> {
                     assertThat(e.kind()).isEqualTo(RejectedException.Kind.INVALID);

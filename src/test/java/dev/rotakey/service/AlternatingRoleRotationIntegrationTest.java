@@ -3,8 +3,6 @@ package dev.rotakey.service;
 import dev.rotakey.RotakeyComponents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
 import dev.rotakey.api.VersionView;
 import dev.rotakey.backend.KeyBackend;
@@ -110,7 +108,7 @@ class AlternatingRoleRotationIntegrationTest {
         revocations = c.revocations();
         rotations = c.rotations();
         credentials = c.credentials();
-        c.agents().create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        c.agents().create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** The credential as GET /api/v1/credentials/{id} shows it. */
@@ -173,8 +171,8 @@ class AlternatingRoleRotationIntegrationTest {
     void failedRotationsNeverMoveANewPasswordOntoTheCurrentRole(TestDatabases.Engine engine) throws Exception {
         start(engine);
         String role = postgres.newRole();
-        credentials.create(new CreateCredentialRequest(CREDENTIAL, "agent-1", "password", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        credentials.create(new NewCredential(CREDENTIAL, "agent-1", "password", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "pg-main", "role", role, "strategy", "alternating"),
                         Map.of("target", "local-files", "path", "reporting/pw", "loginPath", "reporting/pw.user"),
                         Map.of("target", "hooks"))), "test");

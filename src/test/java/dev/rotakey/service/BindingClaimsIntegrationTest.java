@@ -1,8 +1,6 @@
 package dev.rotakey.service;
 
 import dev.rotakey.RotakeyComponents;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.RejectedException;
@@ -91,20 +89,20 @@ class BindingClaimsIntegrationTest {
         credentials = c.credentials();
         agents = c.agents();
         for (String agent : List.of("agent-1", "agent-2", "agent-3")) {
-            agents.create(new CreateAgentRequest(agent, "team@example.com", null, null, null, null), "test");
+            agents.create(new NewAgent(agent, "team@example.com", null, null, null, null), "test");
         }
     }
 
-    private static CreateCredentialRequest request(String id, String agent, String type, List<Map<String, String>> bindings) {
-        return new CreateCredentialRequest(id, agent, type, "hsm", new CreateCredentialRequest.RotationSpec("P7D", null),
+    private static NewCredential request(String id, String agent, String type, List<Map<String, String>> bindings) {
+        return new NewCredential(id, agent, type, "hsm", new NewCredential.RotationSpec("P7D", null),
                 "PT1H", bindings);
     }
 
-    private static CreateCredentialRequest file(String id, String agent, String path) {
+    private static NewCredential file(String id, String agent, String path) {
         return request(id, agent, "api-key", List.of(Map.of("target", "local-files", "path", path)));
     }
 
-    private RejectedException refused(CreateCredentialRequest req) {
+    private RejectedException refused(NewCredential req) {
         return catchThrowableOfType(RejectedException.class, () -> credentials.create(req, "test"));
     }
 

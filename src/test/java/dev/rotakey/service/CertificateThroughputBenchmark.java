@@ -1,7 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.SigningKey;
 import dev.rotakey.ca.CertificateAuthorityFactory;
@@ -76,7 +74,7 @@ public final class CertificateThroughputBenchmark {
                     steps);
             try {
                 node.authorities.start();
-                node.agents.create(new CreateAgentRequest(AGENT, "bench@example.com", null, null, null, null), AGENT);
+                node.agents.create(new NewAgent(AGENT, "bench@example.com", null, null, null, null), AGENT);
                 System.out.printf("%s, %d thread(s), %d certificates per scenario, %d private keys in token %s before%n%n",
                         engine, threads, certificates, privateKeysBefore, SoftHsmTokens.TEST);
                 System.out.printf("%-10s %-6s %5s %8s %8s %10s %10s   %s%n", "scenario", "phase", "n", "seconds", "ops/s",
@@ -112,9 +110,9 @@ public final class CertificateThroughputBenchmark {
         return f;
     }
 
-    private static CreateCredentialRequest request(Scenario s, int i) {
+    private static NewCredential request(Scenario s, int i) {
         String id = s.name() + "-" + i;
-        return new CreateCredentialRequest(id, AGENT, "certificate", "hsm", null, "PT1H",
+        return new NewCredential(id, AGENT, "certificate", "hsm", null, "PT1H",
                 List.of(Map.of("target", "local-files", "path", AGENT + "/" + id)),
                 CA, s.keySpec(), "P30D", null, List.of("bench.internal"), List.of(), s.custody());
     }

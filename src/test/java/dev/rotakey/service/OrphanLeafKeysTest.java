@@ -1,8 +1,6 @@
 package dev.rotakey.service;
 
 import dev.rotakey.RotakeyComponents;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.core.Rotation;
@@ -71,10 +69,10 @@ class OrphanLeafKeysTest {
         RotakeyComponents c = TestComponents.build(clock, store, backend, Map.of("local-files", f.build("local-files")),
                 new RecordingScheduler());
         RotationService rotations = c.rotations();
-        c.agents().create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        c.agents().create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
         String id = "orphans-" + UUID.randomUUID().toString().substring(0, 8);
-        c.credentials().create(new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        c.credentials().create(new NewCredential(id, "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", id))), "test");
 
         String recorded = OrphanLeafKeys.PREFIX + id + "-1-aaaa0001";

@@ -1,7 +1,5 @@
 package dev.rotakey.service;
 
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.core.ApiKeyFormat;
 import dev.rotakey.core.RotationTrigger;
@@ -35,11 +33,11 @@ public final class RotationThroughputBenchmark {
         backend.start();
         try (TestDatabase db = TestDatabases.open(engine, dir.resolve("db"))) {
             BenchmarkNode node = new BenchmarkNode(backend, db.store(), dir.resolve("delivered"), Map.of());
-            node.agents.create(new CreateAgentRequest("bench", "bench@example.com", null, null, null, null), "bench");
+            node.agents.create(new NewAgent("bench", "bench@example.com", null, null, null, null), "bench");
 
             long t0 = System.nanoTime();
-            BenchmarkNode.runAll(threads, credentials, i -> node.credentials.create(new CreateCredentialRequest("c" + i,
-                    "bench", "api-key", "hsm", new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+            BenchmarkNode.runAll(threads, credentials, i -> node.credentials.create(new NewCredential("c" + i,
+                    "bench", "api-key", "hsm", new NewCredential.RotationSpec("P7D", null), "PT1H",
                     List.of(Map.of("target", "local-files", "path", "bench/c" + i))), "bench"));
             report("create (issue v1)", credentials, t0);
 

@@ -1,8 +1,6 @@
 package dev.rotakey.service;
 
 import dev.rotakey.RotakeyComponents;
-import dev.rotakey.api.CreateAgentRequest;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
@@ -143,13 +141,13 @@ class RotationWorkflowIntegrationTest {
         scheduler = new RecordingScheduler();
         files = dir.resolve("delivered");
         Node node = new Node(files(), RotationListener.NONE);
-        node.agents.create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        node.agents.create(new NewAgent("agent-1", "team@example.com", null, null, null, null), "test");
         return node;
     }
 
-    private static CreateCredentialRequest apiKey(String id) {
-        return new CreateCredentialRequest(id, "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+    private static NewCredential apiKey(String id) {
+        return new NewCredential(id, "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", "agent-1/" + id)));
     }
 
@@ -299,8 +297,8 @@ class RotationWorkflowIntegrationTest {
         };
         // The refusing binding comes first: its failure must not keep local-files from being put back.
         Node node = new Node(Map.of("consumer", consumer, "local-files", files()), RotationListener.NONE);
-        node.credentials.create(new CreateCredentialRequest("c20", "agent-1", "api-key", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+        node.credentials.create(new NewCredential("c20", "agent-1", "api-key", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "consumer", "path", "c20"), Map.of("target", "local-files", "path", "agent-1/c20"))),
                 "test");
         String key1 = fileContent("c20");
@@ -661,8 +659,8 @@ class RotationWorkflowIntegrationTest {
         certificateNode = null;
     }
 
-    private static CreateCredentialRequest certificate(String id, String custody) {
-        return new CreateCredentialRequest(id, "agent-1", "certificate", "hsm", null, "PT1H",
+    private static NewCredential certificate(String id, String custody) {
+        return new NewCredential(id, "agent-1", "certificate", "hsm", null, "PT1H",
                 List.of(Map.of("target", "local-files", "path", "agent-1/" + id)),
                 "agents-ca", "EC_P256", "P30D", null, List.of("agent-1.internal"), List.of(), custody);
     }
@@ -757,23 +755,23 @@ class RotationWorkflowIntegrationTest {
     @EnumSource(TestDatabases.Engine.class)
     void certificateRequestsThatCannotBeHonouredAreRefusedNamingTheField(TestDatabases.Engine engine) throws Exception {
         Node node = startWithCa(engine);
-        Map<String, CreateCredentialRequest> bad = new java.util.LinkedHashMap<>();
-        CreateCredentialRequest ok = certificate("bad", null);
+        Map<String, NewCredential> bad = new java.util.LinkedHashMap<>();
+        NewCredential ok = certificate("bad", null);
         bad.put("keySpec", with(ok, "keySpec", "ED25519"));
         bad.put("ca", with(ok, "ca", "no-such-ca"));
         bad.put("validity", with(ok, "validity", "P36500D"));
-        bad.put("gracePeriod", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "P30D",
+        bad.put("gracePeriod", new NewCredential("bad", "agent-1", "certificate", "hsm", null, "P30D",
                 ok.targets(), "agents-ca", null, "P1D", null, null, null, null));
-        bad.put("renewAt", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+        bad.put("renewAt", new NewCredential("bad", "agent-1", "certificate", "hsm", null, "PT1H",
                 ok.targets(), "agents-ca", null, "P1D", 1.5, null, null, null));
-        bad.put("dnsNames[0]", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+        bad.put("dnsNames[0]", new NewCredential("bad", "agent-1", "certificate", "hsm", null, "PT1H",
                 ok.targets(), "agents-ca", null, "P1D", null, List.of("not a name"), null, null));
-        bad.put("uris[0]", new CreateCredentialRequest("bad", "agent-1", "certificate", "hsm", null, "PT1H",
+        bad.put("uris[0]", new NewCredential("bad", "agent-1", "certificate", "hsm", null, "PT1H",
                 ok.targets(), "agents-ca", null, "P1D", null, null, List.of("spiffe://evil/agent/root"), null));
         bad.put("keyCustody", with(ok, "keyCustody", "paper"));
-        bad.put("ca ", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+        bad.put("ca ", new NewCredential("bad", "agent-1", "api-key", "hsm", null, "PT1H",
                 ok.targets(), "agents-ca", null, null, null, null, null, null));
-        for (Map.Entry<String, CreateCredentialRequest> e : bad.entrySet()) {
+        for (Map.Entry<String, NewCredential> e : bad.entrySet()) {
             assertThatThrownBy(() -> node.credentials.create(e.getValue(), "test"))
                     .as(e.getKey())
                     .isInstanceOf(dev.rotakey.core.RejectedException.class)
@@ -783,9 +781,9 @@ class RotationWorkflowIntegrationTest {
         assertThat(stored).isEmpty();
     }
 
-    private static CreateCredentialRequest password(String id, Integer length, String alphabet) {
-        return new CreateCredentialRequest(id, "agent-1", "password", "hsm",
-                new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+    private static NewCredential password(String id, Integer length, String alphabet) {
+        return new NewCredential(id, "agent-1", "password", "hsm",
+                new NewCredential.RotationSpec("P7D", null), "PT1H",
                 List.of(Map.of("target", "local-files", "path", "agent-1/" + id)),
                 null, null, null, null, null, null, null, length, alphabet);
     }
@@ -855,19 +853,19 @@ class RotationWorkflowIntegrationTest {
     @EnumSource(TestDatabases.Engine.class)
     void passwordFieldsThatCannotBeHonouredAreRefusedNamingTheField(TestDatabases.Engine engine) throws Exception {
         Node node = start(engine);
-        Map<String, CreateCredentialRequest> bad = new java.util.LinkedHashMap<>();
+        Map<String, NewCredential> bad = new java.util.LinkedHashMap<>();
         bad.put("length", password("bad", 15, null));
         bad.put("length ", password("bad", 129, null));
         bad.put("alphabet", password("bad", null, "abcdefghi"));
         bad.put("alphabet ", password("bad", null, "abcdefghijj"));
         bad.put("alphabet  ", password("bad", null, "abcdefghij k"));
-        bad.put("  length", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+        bad.put("  length", new NewCredential("bad", "agent-1", "api-key", "hsm", null, "PT1H",
                 apiKey("bad").targets(), null, null, null, null, null, null, null, 32, null));
-        bad.put("  alphabet", new CreateCredentialRequest("bad", "agent-1", "api-key", "hsm", null, "PT1H",
+        bad.put("  alphabet", new NewCredential("bad", "agent-1", "api-key", "hsm", null, "PT1H",
                 apiKey("bad").targets(), null, null, null, null, null, null, null, null, "abcdefghijk"));
-        bad.put("validity", new CreateCredentialRequest("bad", "agent-1", "password", "hsm", null, "PT1H",
+        bad.put("validity", new NewCredential("bad", "agent-1", "password", "hsm", null, "PT1H",
                 apiKey("bad").targets(), null, null, "P1D", null, null, null, null, null, null));
-        for (Map.Entry<String, CreateCredentialRequest> e : bad.entrySet()) {
+        for (Map.Entry<String, NewCredential> e : bad.entrySet()) {
             assertThatThrownBy(() -> node.credentials.create(e.getValue(), "test"))
                     .as(e.getKey())
                     .isInstanceOf(dev.rotakey.core.RejectedException.class)
@@ -890,8 +888,8 @@ class RotationWorkflowIntegrationTest {
             String user = redis.newUser();
             Node node = new Node(Map.of("local-files", files(), "redis-main",
                     RedisProbe.factory(RedisProbe.PORT).build("redis-main")), RotationListener.NONE);
-            CreateCredentialRequest req = new CreateCredentialRequest("pw-redis", "agent-1", "password", "hsm",
-                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+            NewCredential req = new NewCredential("pw-redis", "agent-1", "password", "hsm",
+                    new NewCredential.RotationSpec("P7D", null), "PT1H",
                     List.of(Map.of("target", "local-files", "path", "agent-1/pw-redis"),
                             Map.of("target", "redis-main", "user", user)),
                     null, null, null, null, null, null, null, 24, null);
@@ -962,8 +960,8 @@ class RotationWorkflowIntegrationTest {
             String role = postgres.newRole();
             Node node = new Node(Map.of("local-files", files(), "pg-main", PostgresProbe.factory().build("pg-main")),
                     RotationListener.NONE);
-            CreateCredentialRequest req = new CreateCredentialRequest("pw-pg", "agent-1", "password", "hsm",
-                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+            NewCredential req = new NewCredential("pw-pg", "agent-1", "password", "hsm",
+                    new NewCredential.RotationSpec("P7D", null), "PT1H",
                     List.of(Map.of("target", "local-files", "path", "agent-1/pw-pg"),
                             Map.of("target", "pg-main", "role", role, "strategy", "alternating")),
                     null, null, null, null, null, null, null, 24, null);
@@ -1043,8 +1041,8 @@ class RotationWorkflowIntegrationTest {
             String user = redis.newUser();
             Target live = RedisProbe.factory(RedisProbe.PORT).build("redis-main");
             Node node = new Node(Map.of("local-files", files(), "redis-main", live), RotationListener.NONE);
-            node.credentials.create(new CreateCredentialRequest("pw-crash", "agent-1", "password", "hsm",
-                    new CreateCredentialRequest.RotationSpec("P7D", null), "PT1H",
+            node.credentials.create(new NewCredential("pw-crash", "agent-1", "password", "hsm",
+                    new NewCredential.RotationSpec("P7D", null), "PT1H",
                     List.of(Map.of("target", "local-files", "path", "agent-1/pw-crash"),
                             Map.of("target", "redis-main", "user", user)),
                     null, null, null, null, null, null, null, null, null), "test");
@@ -1084,8 +1082,8 @@ class RotationWorkflowIntegrationTest {
         return node.store.read(d -> d.versions().keyRef(id, version));
     }
 
-    private static CreateCredentialRequest with(CreateCredentialRequest r, String field, String value) {
-        return new CreateCredentialRequest(r.id(), r.agent(), r.type(), r.backend(), r.rotation(), r.gracePeriod(),
+    private static NewCredential with(NewCredential r, String field, String value) {
+        return new NewCredential(r.id(), r.agent(), r.type(), r.backend(), r.rotation(), r.gracePeriod(),
                 r.targets(), field.equals("ca") ? value : r.ca(), field.equals("keySpec") ? value : r.keySpec(),
                 field.equals("validity") ? value : r.validity(), r.renewAt(), r.dnsNames(), r.uris(),
                 field.equals("keyCustody") ? value : r.keyCustody());

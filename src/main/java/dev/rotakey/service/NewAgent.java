@@ -1,0 +1,17 @@
+package dev.rotakey.service;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What {@link AgentService#create} is asked to register: the fields as given, unchecked (the service
+ * validates them and names the offending field). Resources map their request bodies to it.
+ */
+public record NewAgent(
+        String id,
+        String owner,
+        String kind,
+        String description,
+        Instant expiresAt,
+        Map<String, String> attributes) {
+}

@@ -1,0 +1,60 @@
+package dev.rotakey.service;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@link CredentialService#create} is asked to create: the fields as given, unchecked (the service
+ * validates every one before anything is generated). Each target binding is a map with {@code target} and
+ * the binding's own parameters. The fields from {@code ca} on apply to certificates only; {@code consumers}
+ * and {@code maxGracePeriod} to {@code revokeWhen: acknowledged} only.
+ */
+public record NewCredential(
+        String id,
+        String agent,
+        String type,
+        String backend,
+        RotationSpec rotation,
+        String gracePeriod,
+        List<Map<String, String>> targets,
+        String ca,
+        String keySpec,
+        String validity,
+        Double renewAt,
+        List<String> dnsNames,
+        List<String> uris,
+        String keyCustody,
+        Integer length,
+        String alphabet,
+        String revokeWhen,
+        List<String> consumers,
+        String maxGracePeriod) {
+
+    /** An API-key credential. */
+    public NewCredential(String id, String agent, String type, String backend, RotationSpec rotation,
+                         String gracePeriod, List<Map<String, String>> targets) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, null, null, null, null, null, null, null);
+    }
+
+    /** A credential without password fields. */
+    public NewCredential(String id, String agent, String type, String backend, RotationSpec rotation,
+                         String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
+                         String validity, Double renewAt, List<String> dnsNames, List<String> uris,
+                         String keyCustody) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
+                keyCustody, null, null);
+    }
+
+    /** A credential revoked on grace alone. */
+    public NewCredential(String id, String agent, String type, String backend, RotationSpec rotation,
+                         String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
+                         String validity, Double renewAt, List<String> dnsNames, List<String> uris,
+                         String keyCustody, Integer length, String alphabet) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
+                keyCustody, length, alphabet, null, null, null);
+    }
+
+    /** Exactly one of an ISO-8601 interval or a Quartz cron expression (UTC). */
+    public record RotationSpec(String every, String cron) {
+    }
+}
