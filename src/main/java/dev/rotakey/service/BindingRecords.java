@@ -4,6 +4,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Login;
@@ -53,6 +54,15 @@ public final class BindingRecords {
                     material.certificate()).withRecords(own, current, logins));
         }
         return out;
+    }
+
+    /** Records each binding's target reference to a version's material (by binding index; null where none). */
+    static void addReferences(Daos tx, String credentialId, int version, List<String> references) {
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i) != null) {
+                tx.deliveries().addReference(credentialId, version, i, references.get(i));
+            }
+        }
     }
 
     /** The logins of every version of {@code c} that has one, by version. */
