@@ -18,7 +18,6 @@ import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
-import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
@@ -39,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Runs rotations step by step: does each step's I/O (backend, targets), then persists its outcome
  * in one transaction before the next step starts, so that a process killed anywhere resumes from
  * the database. Failures become retries with backoff or a clean-up, as {@link RotationWorkflow}
- * decides.
+ * decides from {@link FailureClassifier}'s verdict. The targets are called by {@link BindingFanOut}, outcomes
+ * written by {@link StepRecords}, and material lost with a restart re-created by {@link LostMaterial}.
  */
 public final class RotationExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(RotationExecutor.class);
@@ -57,6 +57,7 @@ public final class RotationExecutor {
     private final BindingFanOut fanOut;
     private final MaterialRemoval removal;
     private final LostMaterial lost;
+    private final StepRecords records;
     private volatile RotationListener listener = RotationListener.NONE;
     private volatile RevocationService revocations;
 
@@ -74,6 +75,7 @@ public final class RotationExecutor {
         this.issuer = new MaterialIssuer(targets, authorities);
         this.fanOut = new BindingFanOut(store, targets);
         this.removal = new MaterialRemoval(backends, fanOut, new CertificateRetirement(store, authorities), clock);
+        this.records = new StepRecords(store, workflow, audit, schedule);
         this.lost = new LostMaterial(store, backends, workflow, audit, clock, pending, issuer, fanOut, removal);
     }
 
@@ -174,7 +176,7 @@ public final class RotationExecutor {
                 if (material.keyRef() != null) {
                     tx.versions().setKeyRef(r.credentialId(), r.version(), material.keyRef());
                 }
-                stepRecorded(tx, r, "OK", null, started, now);
+                records.stepRecorded(tx, r, "OK", null, started, now);
                 return true;
             });
         } catch (RuntimeException e) {
@@ -202,11 +204,10 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
+        return records.succeeded(r, next, started, now, tx -> {
             for (int i = 0; i < bindings.size(); i++) {
                 tx.deliveries().delivered(c.id(), r.version(), i, bindings.get(i).target(), now);
             }
-            stepRecorded(tx, r, "OK", null, started, now);
         });
     }
 
@@ -222,11 +223,10 @@ public final class RotationExecutor {
         List<TargetBinding> bindings = c.bindings();
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
+        return records.succeeded(r, next, started, now, tx -> {
             for (int i = 0; i < bindings.size(); i++) {
                 tx.deliveries().verified(c.id(), r.version(), i, now);
             }
-            stepRecorded(tx, r, "OK", null, started, now);
         });
     }
 
@@ -248,7 +248,7 @@ public final class RotationExecutor {
             if (c.active()) {
                 tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
             }
-            stepRecorded(tx, r, "OK", null, started, now);
+            records.stepRecorded(tx, r, "OK", null, started, now);
             for (CredentialVersion v : changes) {
                 audit.record(tx, r.actor(), AuditAction.VERSION_PROMOTED, subject(c.id(), v.version()), "ok",
                         "state=" + v.state() + (v.revokeAfter() == null ? "" : " revokeAfter=" + v.revokeAfter()));
@@ -270,33 +270,7 @@ public final class RotationExecutor {
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
-            stepRecorded(tx, r, "OK", null, started, now);
-            endFailed(tx, c, r, null, now);
-        });
-    }
-
-    /**
-     * The rotation has ended FAILED: its version, if still PENDING, becomes FAILED at once, so that the
-     * credential can rotate again (I2, I3). When the clean-up did not finish ({@code removalError}), the
-     * version carries that error as an outstanding removal, retried by {@link RevocationService} until it
-     * succeeds and visible meanwhile in the health check, the status and an alert (I4).
-     */
-    private void endFailed(Daos tx, Credential c, Rotation r, String removalError, Instant now) {
-        tx.versions().find(c.id(), r.version())
-                .filter(v -> v.state() == VersionState.PENDING)
-                .ifPresent(v -> {
-                    CredentialVersion failed = workflow.fail(v, now);
-                    tx.versions().update(removalError == null ? failed : failed.withRevokeFailure(1, removalError));
-                });
-        // A scheduled rotation that failed is tried again after retryFailedAfter, not a whole interval later.
-        Credential fresh = tx.credentials().find(c.id()).orElse(c);
-        if (fresh.active() && (fresh.nextRotationAt() == null || !fresh.nextRotationAt().isAfter(now))) {
-            tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(fresh, now));
-        }
-        audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, subject(c.id(), r.version()), "failed",
-                "rotation=" + r.id() + " error=" + r.lastError()
-                        + (removalError == null ? "" : "; removal from targets outstanding, retried until done"));
+        return records.succeeded(r, next, started, now, tx -> records.endFailed(tx, c, r, null, now));
     }
 
     private Optional<Rotation> recordFailure(Rotation r, RuntimeException e, Instant started) {
@@ -311,15 +285,7 @@ public final class RotationExecutor {
             LOG.warn(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
         }
         try {
-            return persist(r, next, tx -> {
-                stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
-                audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()),
-                        "failed", r.step().name().toLowerCase(java.util.Locale.ROOT) + " attempt " + (r.attempts() + 1) + ": " + error);
-                if (next.state() == RotationState.FAILED) {
-                    // Clean-up ran out of attempts: the rotation ends, the removal goes on (I4).
-                    endFailed(tx, credential(tx, r.credentialId()), next, error, now);
-                }
-            });
+            return records.failed(r, next, error, started, now);
         } catch (RuntimeException dbFailure) {
             // The database itself is failing: leave the rotation as persisted; it resumes from there.
             LOG.error("cannot record the failure of rotation {}: {}", r.id(), FailureClassifier.describe(dbFailure),
@@ -382,31 +348,9 @@ public final class RotationExecutor {
         }
     }
 
-    private Optional<Rotation> persist(Rotation r, Rotation next, java.util.function.Consumer<Daos> more) {
-        boolean ok = store.tx(tx -> {
-            if (!tx.rotations().advance(r, next)) {
-                return false;
-            }
-            more.accept(tx);
-            return true;
-        });
-        return ok ? Optional.of(next) : Optional.empty();
-    }
-
-    private void stepRecorded(Daos tx, Rotation r, String outcome, String error, Instant started, Instant now) {
-        tx.rotations().recordStep(r.id(), r.step().name(), r.attempts() + 1, outcome, error, started, now);
-        if (error == null) {
-            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()), "ok",
-                    r.step().name().toLowerCase(java.util.Locale.ROOT) + " (rotation " + r.id() + ")");
-        }
-    }
-
     private Credential credential(String id) {
-        return store.read(d -> credential(d, id));
-    }
-
-    private static Credential credential(Daos d, String id) {
-        return d.credentials().find(id).orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
+        return store.read(d -> d.credentials().find(id)).orElseThrow(
+                () -> new IllegalStateException("credential " + id + " does not exist"));
     }
 
     static String subject(String credentialId, int version) {
