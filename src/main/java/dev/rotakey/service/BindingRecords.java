@@ -12,6 +12,7 @@ import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.VersionReferences;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,28 @@ public final class BindingRecords {
             if (references.get(i) != null) {
                 tx.deliveries().addReference(credentialId, version, i, references.get(i));
             }
+        }
+    }
+
+    /** Records that {@code version} reached every binding of {@code c} at {@code at}. */
+    static void delivered(Daos tx, Credential c, int version, Instant at) {
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            tx.deliveries().delivered(c.id(), version, i, bindings.get(i).target(), at);
+        }
+    }
+
+    /** Records that {@code version} works at every binding of {@code c}, as of {@code at}. */
+    static void verified(Daos tx, Credential c, int version, Instant at) {
+        for (int i = 0; i < c.bindings().size(); i++) {
+            tx.deliveries().verified(c.id(), version, i, at);
+        }
+    }
+
+    /** Records that {@code version} is gone from every binding of {@code c}, as of {@code at}. */
+    static void removed(Daos tx, Credential c, int version, Instant at) {
+        for (int i = 0; i < c.bindings().size(); i++) {
+            tx.deliveries().removed(c.id(), version, i, at);
         }
     }
 

@@ -15,7 +15,6 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,10 +137,7 @@ public final class RevocationService {
         }
         Instant at = clock.instant();
         store.txRun(tx -> {
-            List<TargetBinding> bindings = c.bindings();
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().removed(c.id(), v.version(), i, at);
-            }
+            BindingRecords.removed(tx, c, v.version(), at);
             if (v.revokeError() != null) {
                 tx.versions().find(c.id(), v.version())
                         .ifPresent(fresh -> tx.versions().update(fresh.withRevokeFailure(fresh.revokeAttempts(), null)));

@@ -19,7 +19,6 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
@@ -201,14 +200,9 @@ public final class RotationExecutor {
             return Optional.of(load(r.id()));
         }
         fanOut.deliver(c, r.version(), material);
-        List<TargetBinding> bindings = c.bindings();
         Instant now = clock.instant();
-        Rotation next = workflow.stepSucceeded(r, now);
-        return records.succeeded(r, next, started, now, tx -> {
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().delivered(c.id(), r.version(), i, bindings.get(i).target(), now);
-            }
-        });
+        return records.succeeded(r, workflow.stepSucceeded(r, now), started, now,
+                tx -> BindingRecords.delivered(tx, c, r.version(), now));
     }
 
     private Optional<Rotation> verify(Rotation r, Instant started) {
@@ -220,14 +214,9 @@ public final class RotationExecutor {
             return Optional.of(load(r.id()));
         }
         fanOut.verify(c, r.version(), material);
-        List<TargetBinding> bindings = c.bindings();
         Instant now = clock.instant();
-        Rotation next = workflow.stepSucceeded(r, now);
-        return records.succeeded(r, next, started, now, tx -> {
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().verified(c.id(), r.version(), i, now);
-            }
-        });
+        return records.succeeded(r, workflow.stepSucceeded(r, now), started, now,
+                tx -> BindingRecords.verified(tx, c, r.version(), now));
     }
 
     private Optional<Rotation> promote(Rotation r, Instant started) {
