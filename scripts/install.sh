@@ -16,7 +16,7 @@ Installs Rotakey as the systemd service rotakey.service:
   /etc/systemd/system/rotakey.service     the unit (root, 0644)
   /var/lib/rotakey                        the state directory (rotakey, 0700)
   /usr/local/bin/rotakeyctl               the operator CLI, when scripts/rotakeyctl exists
-  /usr/share/doc/rotakey/README.md
+  /usr/share/doc/rotakey/README.md        and docs/*.md beside it (root, 0644)
 creates the system user and group `rotakey` (no login, home /var/lib/rotakey), installs the Java
 runtime (openjdk-17-jre-headless) with apt-get, then runs `systemctl daemon-reload`.
 
@@ -166,6 +166,10 @@ fi
 put 0644 root:root "$unit_src" "$root/etc/systemd/system/rotakey.service"
 rk_ok "unit: /etc/systemd/system/rotakey.service"
 put 0644 root:root "$RK_ROOT/README.md" "$root/usr/share/doc/rotakey/README.md"
+# The README links to docs/: the pages go beside it, so that its links work in the installed copy.
+for doc in "$RK_ROOT"/docs/*.md; do
+    put 0644 root:root "$doc" "$root/usr/share/doc/rotakey/docs/${doc##*/}"
+done
 
 if [[ -f "$ctl_src" ]]; then
     put 0755 root:root "$ctl_src" "$root/usr/local/bin/rotakeyctl"

@@ -1,6 +1,6 @@
 package dev.rotakey.alert;
 
-import dev.rotakey.ca.CertificateAuthorities.GenerationExpiry;
+import dev.rotakey.ca.GenerationExpiry;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.config.AlertingFactory;

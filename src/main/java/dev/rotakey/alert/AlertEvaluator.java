@@ -4,6 +4,7 @@ import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.GenerationExpiry;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.db.AlertDao.Firing;
 import dev.rotakey.db.Store;
@@ -184,7 +185,7 @@ public final class AlertEvaluator implements Managed {
         return a.alertName() + " owner=" + a.owner() + ": " + a.summary();
     }
 
-    private List<CertificateAuthorities.GenerationExpiry> caGenerations() {
+    private List<GenerationExpiry> caGenerations() {
         try {
             return authorities.expiries();
         } catch (RuntimeException e) {

@@ -20,12 +20,23 @@ public final class AuditLog {
 
     private final Store store;
     private final Clock clock;
-    private volatile Consumer<AuditAction> afterCommit = action -> {
-    };
+    private final Consumer<AuditAction> afterCommit;
 
+    /** With no one to tell of committed events. */
     public AuditLog(Store store, Clock clock) {
+        this(store, clock, action -> {
+        });
+    }
+
+    /**
+     * @param afterCommit called with the action of each event recorded in a transaction of its own, once committed:
+     *                    lets the alert evaluator look again at once when a revoked key is presented, instead of at
+     *                    its next tick
+     */
+    public AuditLog(Store store, Clock clock, Consumer<AuditAction> afterCommit) {
         this.store = store;
         this.clock = clock;
+        this.afterCommit = afterCommit;
     }
 
     /** Records an event in the transaction of {@code tx}. */
@@ -41,13 +52,5 @@ public final class AuditLog {
     public void record(String actor, AuditAction action, String subject, String outcome, String details) {
         store.txRun(tx -> record(tx, actor, action, subject, outcome, details));
         afterCommit.accept(action);
-    }
-
-    /**
-     * Called with the action of each event recorded in a transaction of its own, once committed: lets
-     * the alert evaluator look again at once when a revoked key is presented, instead of at its next tick.
-     */
-    public void setAfterCommit(Consumer<AuditAction> observer) {
-        this.afterCommit = observer;
     }
 }

@@ -33,7 +33,7 @@ public final class CrlRefresher implements Managed {
             try {
                 authorities.refreshCrls();
             } catch (RuntimeException e) {
-                LOG.warn("CRL refresh failed: {}", e.toString());
+                LOG.warn("CRL refresh failed: {}", e.toString(), e);
             }
         }, 1, 1, TimeUnit.MINUTES);
     }

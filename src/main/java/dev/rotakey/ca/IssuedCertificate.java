@@ -29,12 +29,12 @@ public record IssuedCertificate(String caName, int caGeneration, X509Certificate
     }
 
     public String certificatePem() {
-        return CertificateAuthorities.pem(certificate);
+        return CertificatePem.of(certificate);
     }
 
     public String chainPem() {
         StringBuilder out = new StringBuilder();
-        chain.forEach(c -> out.append(CertificateAuthorities.pem(c)));
+        chain.forEach(c -> out.append(CertificatePem.of(c)));
         return out.toString();
     }
 }

@@ -9,11 +9,8 @@ import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
-import java.math.BigInteger;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -42,24 +39,15 @@ public final class RootCertificateBuilder {
     public X509Certificate build(SigningKey key, X500Name subject, Duration validity) {
         Instant now = clock.instant();
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(now.minus(BACKDATE)),
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, CertificateSerials.next(random), Date.from(now.minus(BACKDATE)),
                     Date.from(now.plus(validity)), subject, key.publicKey());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    new JcaX509ExtensionUtils().createSubjectKeyIdentifier(key.publicKey()));
+            builder.addExtension(Extension.subjectKeyIdentifier, false, CaExtensions.subjectKeyIdentifier(key.publicKey()));
             X509CertificateHolder holder = builder.build(new BackendContentSigner(key));
             return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (CertIOException | NoSuchAlgorithmException | CertificateException e) {
+        } catch (CertIOException | CertificateException e) {
             throw new IllegalStateException("cannot build the CA certificate for key " + key.alias() + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * 64 random bits (the CA/Browser Forum minimum of entropy) under a set 65th bit, so the serial is
-     * positive, always 65 bits long, and far inside RFC 5280's 20-octet limit.
-     */
-    private BigInteger serial() {
-        return new BigInteger(64, random).setBit(64);
     }
 }

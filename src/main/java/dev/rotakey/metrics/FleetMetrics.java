@@ -161,7 +161,7 @@ public final class FleetMetrics {
             try {
                 snapshot = load(now);
             } catch (RuntimeException e) {
-                LOG.warn("fleet metrics not refreshed, keeping those of the previous refresh: {}", e.toString());
+                LOG.warn("fleet metrics not refreshed, keeping those of the previous refresh: {}", e.toString(), e);
             }
         }
         return Optional.ofNullable(snapshot);
@@ -202,7 +202,7 @@ public final class FleetMetrics {
                     .generateCertificate(new ByteArrayInputStream(c.certificatePem().getBytes(StandardCharsets.US_ASCII)));
             return cert.getNotAfter().toInstant();
         } catch (CertificateException | RuntimeException e) {
-            LOG.warn("certificate of CA {} generation {} unreadable for metrics: {}", c.name(), c.generation(), e.toString());
+            LOG.warn("certificate of CA {} generation {} unreadable for metrics: {}", c.name(), c.generation(), e.toString(), e);
             return Instant.MIN;
         }
     }

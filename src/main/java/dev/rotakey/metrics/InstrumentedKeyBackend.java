@@ -1,6 +1,6 @@
 package dev.rotakey.metrics;
 
-import dev.rotakey.backend.BackendStatus;
+import dev.rotakey.backend.ForwardingKeyBackend;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
@@ -10,14 +10,15 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * A key backend that times its key operations (random bytes, HMAC, signing key creation, look-up
- * and destruction) and counts their failures by kind, delegating everything to the real backend.
+ * and destruction) and counts their failures by kind, forwarding everything else to the real backend.
  */
-public final class InstrumentedKeyBackend implements KeyBackend {
+public final class InstrumentedKeyBackend extends ForwardingKeyBackend {
 
     /** The metric families shared by every instrumented backend of one registry. */
     public static final class Metrics {
@@ -37,95 +38,49 @@ public final class InstrumentedKeyBackend implements KeyBackend {
         }
     }
 
-    private final KeyBackend delegate;
     private final Metrics metrics;
 
     public InstrumentedKeyBackend(KeyBackend delegate, Metrics metrics) {
-        this.delegate = delegate;
+        super(delegate);
         this.metrics = metrics;
-    }
-
-    /** The backend this one instruments. */
-    public KeyBackend delegate() {
-        return delegate;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public String type() {
-        return delegate.type();
-    }
-
-    @Override
-    public void start() {
-        delegate.start();
-    }
-
-    @Override
-    public BackendStatus reconnect() {
-        return delegate.reconnect();
     }
 
     @Override
     public byte[] randomBytes(int length) {
-        return timed("random_bytes", () -> delegate.randomBytes(length));
+        return timed("random_bytes", () -> delegate().randomBytes(length));
     }
 
     @Override
     public byte[] hmac(byte[] data) {
-        return timed("hmac", () -> delegate.hmac(data));
-    }
-
-    @Override
-    public String hmacKeyId() {
-        return delegate.hmacKeyId();
+        return timed("hmac", () -> delegate().hmac(data));
     }
 
     @Override
     public SigningKey createSigningKey(String alias, KeySpec spec) {
-        return timed("create_signing_key", () -> delegate.createSigningKey(alias, spec));
+        return timed("create_signing_key", () -> delegate().createSigningKey(alias, spec));
     }
 
     @Override
     public Optional<SigningKey> signingKey(String alias) {
-        return timed("signing_key", () -> delegate.signingKey(alias));
+        return timed("signing_key", () -> delegate().signingKey(alias));
     }
 
     @Override
-    public java.util.List<String> signingKeyAliases(String prefix) {
-        return timed("signing_key_aliases", () -> delegate.signingKeyAliases(prefix));
+    public List<String> signingKeyAliases(String prefix) {
+        return timed("signing_key_aliases", () -> delegate().signingKeyAliases(prefix));
     }
 
     @Override
     public void destroySigningKey(String alias) {
         timed("destroy_signing_key", () -> {
-            delegate.destroySigningKey(alias);
+            delegate().destroySigningKey(alias);
             return null;
         });
     }
 
     @Override
-    public String keyUri(String alias) {
-        return delegate.keyUri(alias);
-    }
-
-    @Override
-    public BackendStatus status() {
-        return delegate.status();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
-
-    @Override
     public String toString() {
-        return delegate.toString();
+        return delegate().toString();
     }
 
     private <T> T timed(String operation, Supplier<T> call) {
@@ -133,10 +88,10 @@ public final class InstrumentedKeyBackend implements KeyBackend {
         try {
             return call.get();
         } catch (RuntimeException e) {
-            metrics.errors.labelValues(delegate.name(), operation, kind(e)).inc();
+            metrics.errors.labelValues(delegate().name(), operation, kind(e)).inc();
             throw e;
         } finally {
-            metrics.duration.labelValues(delegate.name(), operation).observe((System.nanoTime() - start) / 1e9);
+            metrics.duration.labelValues(delegate().name(), operation).observe((System.nanoTime() - start) / 1e9);
         }
     }
 

@@ -124,7 +124,7 @@ public final class RotationMetrics implements RotationListener {
             t = typeLookup.apply(credentialId);
         } catch (RuntimeException e) {
             // A metric must never break the rotation that reports it; the next rotation looks again.
-            LOG.warn("credential type of {} unavailable for metrics: {}", credentialId, e.toString());
+            LOG.warn("credential type of {} unavailable for metrics: {}", credentialId, e.toString(), e);
             return UNKNOWN_TYPE;
         }
         if (!UNKNOWN_TYPE.equals(t)) {

@@ -33,7 +33,7 @@ public final class CertificateAuthorityResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Timed
     public CertificateAuthorityView get(@PathParam("name") String name) {
-        return authorities.view(name);
+        return CertificateAuthorityView.of(authorities.snapshot(name));
     }
 
     @GET

@@ -28,9 +28,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Quartz with its JDBC job store in Rotakey's database: one-shot triggers for each credential's
@@ -53,27 +55,26 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     private final Store store;
     private final MetricRegistry metrics;
     private final String providerName = "rotakey-" + UUID.randomUUID();
-    private volatile JobHandler handler;
+    private final Supplier<JobHandler> handler;
     private volatile Scheduler scheduler;
 
+    /**
+     * @param handler asked for the services that do the work when the scheduler starts: they schedule through
+     *                this scheduler, so they are built after it
+     */
     public QuartzWorkScheduler(SchedulerFactory config, DataSource dataSource, boolean postgres, Store store,
-                               MetricRegistry metrics) {
+                               MetricRegistry metrics, Supplier<JobHandler> handler) {
         this.config = config;
         this.dataSource = dataSource;
         this.postgres = postgres;
         this.store = store;
         this.metrics = metrics;
-    }
-
-    public void setHandler(JobHandler handler) {
         this.handler = handler;
     }
 
     @Override
     public void start() throws SchedulerException {
-        if (handler == null) {
-            throw new IllegalStateException("no job handler set");
-        }
+        JobHandler jobs = Objects.requireNonNull(handler.get(), "no job handler");
         DBConnectionManager.getInstance().addConnectionProvider(providerName, new PooledConnections(dataSource));
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", config.getInstanceName());
@@ -93,7 +94,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
         p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
         Scheduler s = new StdSchedulerFactory(p).getScheduler();
-        s.setJobFactory((bundle, sched) -> new RotakeyJob(handler, metrics));
+        s.setJobFactory((bundle, sched) -> new RotakeyJob(jobs, metrics));
         for (String group : GROUPS) {
             JobDetail job = JobBuilder.newJob(RotakeyJob.class).withIdentity(group, group).storeDurably()
                     .requestRecovery(true).build();

@@ -57,12 +57,18 @@ public final class RotationExecutor {
     private final MaterialRemoval removal;
     private final LostMaterial lost;
     private final StepRecords records;
-    private volatile RotationListener listener = RotationListener.NONE;
-    private volatile RevocationService revocations;
+    private final RevocationService revocations;
+    private final RotationListener listener;
 
+    /**
+     * @param revocations revokes the superseded version as soon as an emergency rotation promotes the new one, and
+     *                    finishes a failed version's outstanding removal before a new version is delivered
+     * @param listener    told of each persisted step (metrics, alerts, orphan keys; tests' crash points)
+     */
     public RotationExecutor(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
-                            ScheduleCalculator schedule, CertificateAuthorities authorities) {
+                            ScheduleCalculator schedule, CertificateAuthorities authorities,
+                            RevocationService revocations, RotationListener listener) {
         this.store = store;
         this.backends = backends;
         this.workflow = workflow;
@@ -76,15 +82,8 @@ public final class RotationExecutor {
         this.removal = new MaterialRemoval(backends, fanOut, new CertificateRetirement(store, authorities), clock);
         this.records = new StepRecords(store, workflow, audit, schedule);
         this.lost = new LostMaterial(store, backends, workflow, audit, clock, pending, issuer, fanOut, removal);
-    }
-
-    public void setListener(RotationListener listener) {
-        this.listener = listener;
-    }
-
-    /** Emergency rotations revoke the superseded version as soon as the new one is promoted. */
-    public void setRevocations(RevocationService revocations) {
         this.revocations = revocations;
+        this.listener = listener;
     }
 
     /**
@@ -295,7 +294,7 @@ public final class RotationExecutor {
                     .filter(v -> v.state() == VersionState.PREVIOUS).toList();
             boolean emergency = after.emergency() || load(after.id()).emergency();
             for (CredentialVersion v : previous) {
-                if (emergency && revocations != null) {
+                if (emergency) {
                     revocations.revokeNow(c.id(), v.version(), RevocationReason.EMERGENCY, after.actor());
                 } else {
                     scheduler.revokeAt(c.id(), v.version(), v.revokeAfter());
@@ -326,8 +325,7 @@ public final class RotationExecutor {
         List<CredentialVersion> leftovers = store.read(d -> d.versions().ofCredential(c.id())).stream()
                 .filter(v -> v.state() == VersionState.FAILED && v.revokeError() != null).toList();
         for (CredentialVersion v : leftovers) {
-            boolean removed = revocations != null
-                    && revocations.revokeNow(c.id(), v.version(), RevocationReason.ROTATION_FAILED, "rotakey");
+            boolean removed = revocations.revokeNow(c.id(), v.version(), RevocationReason.ROTATION_FAILED, "rotakey");
             if (!removed) {
                 String error = store.read(d -> d.versions().find(c.id(), v.version()))
                         .map(CredentialVersion::revokeError).orElse(v.revokeError());

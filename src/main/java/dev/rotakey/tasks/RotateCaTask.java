@@ -1,6 +1,7 @@
 package dev.rotakey.tasks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.api.CertificateAuthorityView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.ca.CertificateAuthorities;
 
@@ -21,6 +22,6 @@ public final class RotateCaTask extends OperatorTask {
 
     @Override
     protected Object run(Map<String, List<String>> parameters, Operator operator) {
-        return authorities.rotate(requireParam(parameters, "ca"), operator.actor());
+        return CertificateAuthorityView.of(authorities.rotate(requireParam(parameters, "ca"), operator.actor()));
     }
 }

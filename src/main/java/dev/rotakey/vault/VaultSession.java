@@ -1,9 +1,6 @@
 package dev.rotakey.vault;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
@@ -11,17 +8,11 @@ import dev.rotakey.config.SecretUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -31,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A logged-in connection to Vault: holds the current token (never in logs, {@code toString} or
  * exceptions), logs in through AppRole, renews the token at 2/3 of its lease and logs in again
- * when renewal is refused or the lease ran out, and maps Vault's answers to Rotakey's
- * {@link KeyBackendException} family through {@link #call(String, String, Map)}.
+ * when renewal is refused or the lease ran out, and sends each request with the current token
+ * through {@link #call(String, String, Map)}; {@link VaultExchange} does the HTTP and maps Vault's
+ * answers to Rotakey's {@link KeyBackendException} family.
  *
  * <p>Renewal is driven by {@link #renewIfDue()}, run on one daemon thread once
  * {@link #startRenewal()} is called and also lazily before a call whose token is due, so a
@@ -41,10 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class VaultSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VaultSession.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_ERROR_CHARS = 500;
-    /** Request string values at least this long are blanked out of Vault's error messages. */
-    private static final int MIN_SCRUBBED_VALUE = 12;
     /** How long the scheduler waits before trying again after a failed renewal or login. */
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
 
@@ -73,7 +61,7 @@ public final class VaultSession implements AutoCloseable {
         }
     }
 
-    private final VaultTransport transport;
+    private final VaultExchange http;
     private final VaultCredentials credentials;
     private final Clock clock;
     private final Object loginLock = new Object();
@@ -86,24 +74,28 @@ public final class VaultSession implements AutoCloseable {
     private Lease warnedAbout;
 
     VaultSession(VaultTransport transport, VaultCredentials credentials, Clock clock) {
-        this.transport = transport;
+        this(new VaultExchange(transport), credentials, clock);
+    }
+
+    private VaultSession(VaultExchange http, VaultCredentials credentials, Clock clock) {
+        this.http = http;
         this.credentials = credentials;
         this.clock = clock;
     }
 
     /** A session on the same server and credentials whose requests bypass the driver (or not); for tests. */
     VaultSession withDirectTransport(boolean direct) {
-        return new VaultSession(transport.withDirect(direct), credentials, clock);
+        return new VaultSession(http.withDirectTransport(direct), credentials, clock);
     }
 
     /** The Vault address ({@code https://vault:8200}, no trailing slash). */
     public String address() {
-        return transport.address();
+        return http.address();
     }
 
     /** The namespace sent with every request, or empty. */
     public Optional<String> namespace() {
-        return Optional.ofNullable(transport.namespace());
+        return Optional.ofNullable(http.namespace());
     }
 
     /** {@code token} or {@code approle}. */
@@ -162,13 +154,13 @@ public final class VaultSession implements AutoCloseable {
      * @param body   JSON body fields, or null
      */
     public VaultResponse call(String method, String path, Map<String, ?> body) {
-        checkPath(path);
+        VaultExchange.checkPath(path);
         if (closed) {
             throw new KeyBackendUnavailableException("Vault session for " + address() + " is closed");
         }
         Lease current = ensureToken();
         try {
-            return exchange(method, path, body, current.token());
+            return http.send(method, path, body, current.token());
         } catch (VaultPermissionDeniedException denied) {
             if (!(credentials instanceof VaultCredentials.AppRole) || path.startsWith("auth/")) {
                 throw denied;
@@ -176,7 +168,7 @@ public final class VaultSession implements AutoCloseable {
             // A revoked or expired token is also a 403: one fresh login tells it apart from a policy refusal.
             LOG.info("Vault denied {}; logging in again through AppRole once before giving up", path);
             Lease fresh = login(current);
-            return exchange(method, path, body, fresh.token());
+            return http.send(method, path, body, fresh.token());
         }
     }
 
@@ -226,7 +218,7 @@ public final class VaultSession implements AutoCloseable {
                 } catch (KeyBackendException refused) {
                     if (!appRole) {
                         staticTokenProblem(l, "Vault refused to renew the static token (" + refused.getMessage()
-                                + "); it expires at " + l.expiresAt());
+                                + "); it expires at " + l.expiresAt(), refused);
                         return l.expiresAt();
                     }
                     LOG.info("Vault refused to renew the token ({}); logging in again through AppRole", refused.getMessage());
@@ -271,7 +263,7 @@ public final class VaultSession implements AutoCloseable {
                 next = Duration.ofSeconds(1);
             }
         } catch (RuntimeException e) {
-            LOG.warn("Vault token renewal failed, trying again in {}: {}", RETRY_AFTER_FAILURE, e.getMessage());
+            LOG.warn("Vault token renewal failed, trying again in {}: {}", RETRY_AFTER_FAILURE, e.getMessage(), e);
             next = RETRY_AFTER_FAILURE;
         }
         schedule(next);
@@ -293,7 +285,7 @@ public final class VaultSession implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "VaultSession{address=" + address() + ", namespace=" + transport.namespace() + ", auth=" + credentials
+        return "VaultSession{address=" + address() + ", namespace=" + http.namespace() + ", auth=" + credentials
                 + ", lease=" + lease + "}";
     }
 
@@ -311,7 +303,8 @@ public final class VaultSession implements AutoCloseable {
                 if (!clock.instant().isBefore(l.expiresAt())) {
                     throw e;
                 }
-                LOG.warn("Vault token renewal failed, using the current token until {}: {}", l.expiresAt(), e.getMessage());
+                LOG.warn("Vault token renewal failed, using the current token until {}: {}", l.expiresAt(), e.getMessage(),
+                        e);
             }
             Lease now = lease;
             if (now == null) {
@@ -348,7 +341,7 @@ public final class VaultSession implements AutoCloseable {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("role_id", appRole.roleId());
             body.put("secret_id", new String(secretId));
-            response = exchange("POST", path, body, null);
+            response = http.send("POST", path, body, null);
         } catch (VaultPermissionDeniedException e) {
             throw e;
         } catch (KeyBackendUnavailableException e) {
@@ -377,7 +370,7 @@ public final class VaultSession implements AutoCloseable {
         String token = ((VaultCredentials.StaticToken) credentials).token();
         Instant now = clock.instant();
         try {
-            VaultResponse r = exchange("GET", "auth/token/lookup-self", null, token);
+            VaultResponse r = http.send("GET", "auth/token/lookup-self", null, token);
             JsonNode data = r.data();
             Duration ttl = Duration.ofSeconds(data.path("ttl").asLong(0));
             Duration creation = Duration.ofSeconds(data.path("creation_ttl").asLong(ttl.getSeconds()));
@@ -395,7 +388,7 @@ public final class VaultSession implements AutoCloseable {
 
     private Lease renew(Lease l) {
         Map<String, Object> body = Map.of("increment", l.increment().getSeconds());
-        VaultResponse response = exchange("POST", "auth/token/renew-self", body, l.token());
+        VaultResponse response = http.send("POST", "auth/token/renew-self", body, l.token());
         JsonNode auth = response.auth();
         Duration granted = Duration.ofSeconds(auth.path("lease_duration").asLong(0));
         // Vault grants less than asked when the max TTL is near: renewing again would only shrink it further.
@@ -409,6 +402,11 @@ public final class VaultSession implements AutoCloseable {
     }
 
     private void staticTokenProblem(Lease l, String message) {
+        staticTokenProblem(l, message, null);
+    }
+
+    /** Reports {@code message} in {@link #tokenProblem()} and warns of it once per lease. */
+    private void staticTokenProblem(Lease l, String message, Exception cause) {
         tokenProblem = message;
         synchronized (this) {
             if (warnedAbout == l) {
@@ -416,129 +414,10 @@ public final class VaultSession implements AutoCloseable {
             }
             warnedAbout = l;
         }
-        LOG.warn("{}", message);
-    }
-
-    private VaultResponse exchange(String method, String path, Map<String, ?> body, String token) {
-        byte[] json = null;
-        if (body != null) {
-            try {
-                json = JSON.writeValueAsBytes(body);
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("request body for " + path + " is not serialisable", e);
-            }
+        if (cause == null) {
+            LOG.warn("{}", message);
+        } else {
+            LOG.warn("{}", message, cause);
         }
-        VaultTransport.Raw raw;
-        try {
-            raw = transport.send(method, encode(path), token, json);
-        } catch (IOException e) {
-            String why = e instanceof HttpTimeoutException ? "timed out"
-                    : e instanceof ConnectException ? "connection refused" : e.getClass().getSimpleName();
-            throw new KeyBackendUnavailableException("Vault at " + address() + " unreachable on " + method + " " + path
-                    + " (" + why + scrub(e.getMessage() == null ? "" : ": " + e.getMessage(), token) + ")", e);
-        } finally {
-            if (json != null) {
-                Arrays.fill(json, (byte) 0);
-            }
-        }
-        int status = raw.status();
-        JsonNode parsed = parse(raw.body());
-        if (status >= 200 && status < 300) {
-            return new VaultResponse(status, parsed);
-        }
-        String errors = scrubBody(scrub(errors(parsed), token), body);
-        if (status == 404 && (method.equals("GET") || method.equals("LIST") || method.equals("DELETE"))) {
-            return new VaultResponse(404, MissingNode.getInstance());
-        }
-        if (status == 503 || errors.contains("Vault is sealed")) {
-            throw new KeyBackendUnavailableException("Vault at " + address() + " is sealed or in maintenance (503"
-                    + errors + ") on " + method + " " + path);
-        }
-        if (status >= 500 || status == 429) {
-            throw new KeyBackendUnavailableException("Vault at " + address() + " failed " + method + " " + path
-                    + " (" + status + errors + ")");
-        }
-        if (status == 403) {
-            throw new VaultPermissionDeniedException(path, "Vault permission denied on " + path + " (403" + errors + ")");
-        }
-        if (status == 404) {
-            throw new KeyBackendException("Vault has nothing at " + path + " (404" + errors + ")");
-        }
-        throw new KeyBackendException("Vault refused " + method + " " + path + " (" + status + errors + ")");
-    }
-
-    private static JsonNode parse(byte[] body) {
-        if (body.length == 0) {
-            return MissingNode.getInstance();
-        }
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            return MissingNode.getInstance();
-        }
-    }
-
-    /** Vault's {@code errors} array as {@code ": a; b"}, or empty; shortened so a huge body cannot flood logs. */
-    private static String errors(JsonNode parsed) {
-        List<String> list = new ArrayList<>();
-        parsed.path("errors").forEach(e -> list.add(e.asText().replaceAll("\\s+", " ").trim()));
-        if (list.isEmpty()) {
-            return "";
-        }
-        String joined = ": " + String.join("; ", list);
-        return joined.length() > MAX_ERROR_CHARS ? joined.substring(0, MAX_ERROR_CHARS) + "…" : joined;
-    }
-
-    /** Belt and braces: should Vault ever echo the token in an error, it does not travel further. */
-    private static String scrub(String text, String token) {
-        return token == null || token.isEmpty() ? text : text.replace(token, "<token>");
-    }
-
-    /**
-     * Vault sometimes quotes a request field in its error ("unknown key type …"): long string values
-     * (inputs, secret ids, secrets written to KV) are blanked so a request body never reaches a message.
-     * Short values (a key type, a mount name) stay, since they make the message useful.
-     */
-    private static String scrubBody(String text, Object body) {
-        if (text.isEmpty() || body == null) {
-            return text;
-        }
-        String out = text;
-        if (body instanceof Map<?, ?> map) {
-            for (Object v : map.values()) {
-                out = scrubBody(out, v);
-            }
-        } else if (body instanceof Iterable<?> list) {
-            for (Object v : list) {
-                out = scrubBody(out, v);
-            }
-        } else if (body instanceof CharSequence cs && cs.length() >= MIN_SCRUBBED_VALUE) {
-            out = out.replace(cs.toString(), "<redacted>");
-        }
-        return out;
-    }
-
-    private static void checkPath(String path) {
-        if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("..") || path.contains("#")) {
-            throw new IllegalArgumentException("not a Vault API path relative to /v1/: " + path);
-        }
-    }
-
-    /** Percent-encodes each segment (KV paths may hold characters a URI cannot); the query is passed as given. */
-    private static String encode(String path) {
-        int q = path.indexOf('?');
-        String p = q < 0 ? path : path.substring(0, q);
-        StringBuilder out = new StringBuilder();
-        for (byte b : p.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-                out.append((char) c);
-            } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return q < 0 ? out.toString() : out + path.substring(q);
     }
 }

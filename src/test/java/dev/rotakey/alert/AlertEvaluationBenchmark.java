@@ -65,7 +65,7 @@ public final class AlertEvaluationBenchmark {
                 AlertDispatcher dispatcher = new AlertDispatcher(List.of(), new RetryPolicy(1, Duration.ofMillis(1),
                         Duration.ofMillis(1), 1.0, 0.0), 10, new PrometheusRegistry());
                 AlertEvaluator evaluator = new AlertEvaluator(new AlertingFactory(), db.store(), none,
-                        new CertificateAuthorities(Map.of(), none, db.store(), clock), () -> false, dispatcher,
+                        new CertificateAuthorities(Map.of(), none, db.store(), new AuditLog(db.store(), clock), clock), () -> false, dispatcher,
                         new AuditLog(db.store(), clock), clock, new PrometheusRegistry());
                 for (int round = 1; round <= 5; round++) {
                     long s = System.nanoTime();

@@ -95,7 +95,7 @@ class AlertEvaluatorTest {
             byName.put(b.name(), b);
         }
         KeyBackends all = new KeyBackends(byName);
-        return new Node(new AlertEvaluator(config, store, all, new CertificateAuthorities(Map.of(), all, store, clock),
+        return new Node(new AlertEvaluator(config, store, all, new CertificateAuthorities(Map.of(), all, store, new AuditLog(store, clock), clock),
                 () -> paused, dispatcher, new AuditLog(store, clock), clock, new PrometheusRegistry()), sink);
     }
 
@@ -291,7 +291,7 @@ class AlertEvaluatorTest {
         ca.setBackend("hsm");
         ca.setSubject("CN=Alerting Test CA,O=Rotakey");
         CertificateAuthorities authorities = new CertificateAuthorities(Map.of("agents-ca", ca), backends, db.store(),
-                clock);
+                new AuditLog(db.store(), clock), clock);
         try {
             authorities.start();
             AlertingFactory config = config();

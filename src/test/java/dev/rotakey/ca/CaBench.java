@@ -1,5 +1,6 @@
 package dev.rotakey.ca;
 
+import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.KeySpec;
@@ -56,9 +57,14 @@ final class CaBench implements AutoCloseable {
     /** A new, started instance over the same database and token (as after a restart, or on another node). */
     CertificateAuthorities authorities() {
         CertificateAuthorities authorities = new CertificateAuthorities(configs, new KeyBackends(Map.of("hsm", backend)),
-                db.store(), clock);
+                db.store(), audit(), clock);
         authorities.start();
         return authorities;
+    }
+
+    /** An audit log on the bench's database, as the application's composition root gives the CAs. */
+    AuditLog audit() {
+        return new AuditLog(db.store(), clock);
     }
 
     static PublicKey leafKey(KeySpec spec) throws GeneralSecurityException {

@@ -1,6 +1,5 @@
 package dev.rotakey.ca;
 
-import dev.rotakey.api.CertificateAuthorityView;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.KeySpec;
@@ -90,12 +89,12 @@ class CaRotationTest {
         IssuedCertificate revoked = issue(authorities, "agents-ca", "cred-revoked", Duration.ofDays(10));
         String gen1Pem = authorities.chainPem("agents-ca");
 
-        CertificateAuthorityView view = authorities.rotate("agents-ca", "admin");
+        CaSnapshot view = authorities.rotate("agents-ca", "admin");
 
-        assertThat(view.generations()).extracting(CertificateAuthorityView.Generation::generation,
-                CertificateAuthorityView.Generation::state, CertificateAuthorityView.Generation::outstandingCertificates)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, "ACTIVE", 0L),
-                        org.assertj.core.groups.Tuple.tuple(1, "RETIRING", 2L));
+        assertThat(view.generations()).extracting(CaSnapshot.Generation::generation,
+                CaSnapshot.Generation::state, CaSnapshot.Generation::outstandingCertificates)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, GenerationState.ACTIVE, 0L),
+                        org.assertj.core.groups.Tuple.tuple(1, GenerationState.RETIRING, 2L));
         assertThat(view.generations().get(0).subject()).isEqualTo(view.generations().get(1).subject());
         String chain = authorities.chainPem("agents-ca");
         assertThat(certificates(chain)).isEqualTo(2);
@@ -135,8 +134,8 @@ class CaRotationTest {
         assertThat(bench.tokenHasKey(generation("other-ca", 1).keyAlias())).isTrue();
         assertThat(certificates(authorities.chainPem("agents-ca"))).isEqualTo(1);
         assertThat(authorities.chainPem("agents-ca")).doesNotContain(gen1Pem);
-        assertThat(authorities.view("agents-ca").generations()).extracting(CertificateAuthorityView.Generation::state)
-                .containsExactly("ACTIVE", "RETIRED");
+        assertThat(authorities.snapshot("agents-ca").generations()).extracting(CaSnapshot.Generation::state)
+                .containsExactly(GenerationState.ACTIVE, GenerationState.RETIRED);
         // Everything still signs after the neighbouring key was destroyed.
         assertThat(issue(authorities, "agents-ca", "cred-after", Duration.ofDays(1)).caGeneration()).isEqualTo(2);
         assertThat(issue(authorities, "other-ca", "cred-other", Duration.ofDays(1)).caGeneration()).isEqualTo(1);
@@ -210,7 +209,7 @@ class CaRotationTest {
             assertThat(d.certificateAuthorities().lock("agents-ca")).isTrue();
             d.certificateAuthorities().changeState("agents-ca", 1, "ACTIVE", "RETIRING", null);
             d.certificateAuthorities().insert(new CaRecord("agents-ca", 2, alias, "EC_P256", "hsm",
-                    CertificateAuthorities.pem(gen2), "ACTIVE", NOW));
+                    CertificatePem.of(gen2), "ACTIVE", NOW));
             issued.set(CompletableFuture.supplyAsync(() -> {
                 issuer.set(Thread.currentThread());
                 try {
@@ -243,15 +242,15 @@ class CaRotationTest {
                 .isInstanceOfSatisfying(RejectedException.class, e -> assertThat(e.kind()).isEqualTo(RejectedException.Kind.NOT_FOUND));
         assertThatThrownBy(() -> authorities.crlDer("agents-ca", Optional.of(7)))
                 .isInstanceOfSatisfying(RejectedException.class, e -> assertThat(e.kind()).isEqualTo(RejectedException.Kind.NOT_FOUND));
-        CertificateAuthorityView view = authorities.view("agents-ca");
+        CaSnapshot view = authorities.snapshot("agents-ca");
         assertThat(view.name()).isEqualTo("agents-ca");
         assertThat(view.trustDomain()).isEqualTo("example.org");
         assertThat(view.backend()).isEqualTo("hsm");
         assertThat(view.keySpec()).isEqualTo("EC_P256");
         assertThat(view.parent()).isNull();
-        CertificateAuthorityView.Generation g = view.generations().get(0);
+        CaSnapshot.Generation g = view.generations().get(0);
         assertThat(g.generation()).isEqualTo(1);
-        assertThat(g.state()).isEqualTo("ACTIVE");
+        assertThat(g.state()).isEqualTo(GenerationState.ACTIVE);
         assertThat(g.subject()).isEqualTo("CN=Agents CA,O=Rotakey");
         assertThat(g.serial()).matches("[0-9a-f]{17}");
         assertThat(g.notBefore()).isEqualTo(NOW.minus(RootCertificateBuilder.BACKDATE));
@@ -270,7 +269,7 @@ class CaRotationTest {
         // Built but never started: offline.
         KeyBackend offline = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("offline");
         CertificateAuthorities authorities = new CertificateAuthorities(bench.configs,
-                new KeyBackends(Map.of("hsm", bench.backend, "offline", offline)), bench.db.store(), bench.clock);
+                new KeyBackends(Map.of("hsm", bench.backend, "offline", offline)), bench.db.store(), bench.audit(), bench.clock);
         authorities.start();
 
         List<String> problems = authorities.problems();

@@ -149,11 +149,11 @@ class LeafIssuingTest {
 
         Path cert = write("leaf.pem", issued.certificatePem());
         Path chain = write("chain.pem", authorities.chainPem("agents-ca"));
-        assertThat(authorities.chainPem("agents-ca")).isEqualTo(CertificateAuthorities.pem(intermediate) + CertificateAuthorities.pem(root));
+        assertThat(authorities.chainPem("agents-ca")).isEqualTo(CertificatePem.of(intermediate) + CertificatePem.of(root));
         assertThat(issued.chainPem()).isEqualTo(authorities.chainPem("agents-ca"));
         assertThat(openssl("verify", "-CAfile", chain.toString(), cert.toString())).contains("leaf.pem: OK");
         Path rootOnly = write("root.pem", authorities.chainPem("root-ca"));
-        Path untrusted = write("intermediate.pem", CertificateAuthorities.pem(intermediate));
+        Path untrusted = write("intermediate.pem", CertificatePem.of(intermediate));
         assertThat(openssl("verify", "-CAfile", rootOnly.toString(), "-untrusted", untrusted.toString(), cert.toString()))
                 .contains("leaf.pem: OK");
         assertThat(openssl("x509", "-noout", "-text", "-in", untrusted.toString()))
@@ -220,19 +220,19 @@ class LeafIssuingTest {
         bench = new CaBench(Engine.H2, dir, NOW);
         KeyBackends backends = new KeyBackends(Map.of("hsm", bench.backend));
         bench.ca("agents-ca", KeySpec.EC_P256, "CN=Agents CA").setParent("missing-ca");
-        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.clock))
+        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.audit(), bench.clock))
                 .isInstanceOf(StartupException.class)
                 .hasMessageContaining("certificateAuthorities.agents-ca.parent").hasMessageContaining("missing-ca");
 
         bench.configs.get("agents-ca").setParent("b-ca");
         bench.ca("b-ca", KeySpec.EC_P256, "CN=B").setParent("agents-ca");
-        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.clock))
+        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.audit(), bench.clock))
                 .isInstanceOf(StartupException.class)
                 .hasMessageContaining(".parent").hasMessageContaining("cycle").hasMessageContaining("agents-ca -> b-ca");
 
         bench.configs.get("b-ca").setParent("b-ca");
         bench.configs.get("agents-ca").setParent(null);
-        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.clock))
+        assertThatThrownBy(() -> new CertificateAuthorities(bench.configs, backends, bench.db.store(), bench.audit(), bench.clock))
                 .isInstanceOf(StartupException.class).hasMessageContaining("certificateAuthorities.b-ca.parent");
         // Nothing was created in the token or the database.
         List<?> created = bench.db.store().read(d -> d.certificateAuthorities().generationsIn("hsm"));

@@ -248,7 +248,7 @@ class RevocationListTest {
         KeyBackend failing = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm");
         failing.start();
         CertificateAuthorities first = new CertificateAuthorities(bench.configs, new KeyBackends(Map.of("hsm", failing)),
-                bench.db.store(), bench.clock);
+                bench.db.store(), bench.audit(), bench.clock);
         first.start();
         IssuedCertificate issued = issue(first, "cred-a", 1, Duration.ofDays(3));
         long signed = number(parse(first.crlDer("agents-ca", Optional.empty())));
@@ -263,7 +263,7 @@ class RevocationListTest {
         KeyBackend reconnected = SoftHsmTokens.factory(SoftHsmTokens.TEST).build("hsm");
         reconnected.start();
         CertificateAuthorities restarted = new CertificateAuthorities(bench.configs,
-                new KeyBackends(Map.of("hsm", reconnected)), bench.db.store(), bench.clock);
+                new KeyBackends(Map.of("hsm", reconnected)), bench.db.store(), bench.audit(), bench.clock);
         restarted.start();
         X509CRL crl = parse(restarted.crlDer("agents-ca", Optional.empty()));
         assertThat(number(crl)).isGreaterThan(signed);

@@ -115,7 +115,7 @@ class RootCertificateBuilderTest {
         SigningKey key = key(KeySpec.EC_P384);
         // OpenSSL checks validity against the real clock.
         X509Certificate cert = new RootCertificateBuilder(random, Clock.systemUTC()).build(key, SUBJECT, Duration.ofDays(30));
-        Path pem = Files.writeString(tmp.resolve("ca.pem"), CertificateAuthorities.pem(cert));
+        Path pem = Files.writeString(tmp.resolve("ca.pem"), CertificatePem.of(cert));
 
         String text = openssl("x509", "-noout", "-text", "-in", pem.toString());
         assertThat(text).contains("CA:TRUE").contains("Certificate Sign, CRL Sign")

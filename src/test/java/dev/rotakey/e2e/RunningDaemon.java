@@ -8,6 +8,7 @@ import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.RotakeyApplication;
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.RotakeyConfiguration;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.testing.SoftHsmTokens;
@@ -138,8 +139,8 @@ public final class RunningDaemon implements AutoCloseable {
         return dataDir;
     }
 
-    public RotakeyApplication.Runtime runtime() {
-        return ((RotakeyApplication) support.getApplication()).runtime();
+    public RotakeyComponents runtime() {
+        return ((RotakeyApplication) support.getApplication()).components();
     }
 
     public Answer get(String path) {
@@ -197,7 +198,7 @@ public final class RunningDaemon implements AutoCloseable {
      * {@link #close()} of a test: every fresh database creates a new CA key in the shared token.
      */
     public void destroyCertificateAuthorityKeys() {
-        RotakeyApplication.Runtime rt = runtime();
+        RotakeyComponents rt = runtime();
         for (KeyBackend backend : rt.backends().all()) {
             if (!backend.status().healthy()) {
                 continue;

@@ -21,7 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The consuming system behind the {@code webhook} target, written as README.md asks receivers to be: it checks
+ * The consuming system behind the {@code webhook} target, written as docs/targets.md asks receivers to be: it checks
  * each request's HMAC signature, keeps the versions it was given until they are revoked or discarded, and
  * answers the verify call by digest. It is also where the fault model learns each version's plaintext, since
  * Rotakey never returns a secret over its API.

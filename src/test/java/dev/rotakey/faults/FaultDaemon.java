@@ -3,6 +3,7 @@ package dev.rotakey.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.RotakeyApplication;
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.RotakeyConfiguration;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.targets.Target;
@@ -175,7 +176,7 @@ final class FaultDaemon implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     private void wrapFaultInjectors() {
-        RotakeyApplication.Runtime rt = runtime();
+        RotakeyComponents rt = runtime();
         try {
             Field t = rt.targets().getClass().getDeclaredField("byName");
             t.setAccessible(true);
@@ -190,8 +191,8 @@ final class FaultDaemon implements AutoCloseable {
         }
     }
 
-    RotakeyApplication.Runtime runtime() {
-        return ((RotakeyApplication) support.getApplication()).runtime();
+    RotakeyComponents runtime() {
+        return ((RotakeyApplication) support.getApplication()).components();
     }
 
     Path delivered() {
@@ -232,7 +233,7 @@ final class FaultDaemon implements AutoCloseable {
     @Override
     public void close() {
         if (support != null) {
-            RotakeyApplication.Runtime rt = runtime();
+            RotakeyComponents rt = runtime();
             // Every fresh database creates a CA key in the shared token: leave the token as it was found.
             for (KeyBackend backend : rt.backends().all()) {
                 if (backend.status().healthy()) {

@@ -142,7 +142,7 @@ final class InvariantChecker {
             fail("I1", step, m.id() + " v" + v + " is CURRENT but the consumer webhook no longer holds it " + m.states);
         }
         // postgres-role single: between delivery and promotion the role holds the new password (documented), and
-        // after a failed rotation it keeps it (README); the exception ends with the next promotion.
+        // after a failed rotation it keeps it (docs/targets.md, postgres-role); the exception ends with the next promotion.
         boolean singleException = m.latest() > v;
         for (CredentialKind.Binding b : m.kind.bindings) {
             if (disturbed.contains(ModelCredential.peerOf(b)) || (b == CredentialKind.Binding.PG_SINGLE && singleException)) {
@@ -177,7 +177,7 @@ final class InvariantChecker {
     }
 
     /**
-     * The grace period (DESIGN.md): a PREVIOUS version keeps working until its revokeAfter at the targets that can
+     * The grace period (docs/design.md): a PREVIOUS version keeps working until its revokeAfter at the targets that can
      * hold two versions at once (an alternating role pair, a Redis user). Only the newest PREVIOUS version: a
      * role pair cannot keep three versions working (a second rotation within the grace period; see the report).
      * Checked only well before revokeAfter, so that a revocation running on time is not mistaken for a failure.

@@ -85,6 +85,7 @@ class InstallScriptTest {
         assertThat(Files.mismatch(at("/etc/systemd/system/rotakey.service"), Path.of("systemd/rotakey.service")))
                 .isEqualTo(-1);
         assertThat(mode("/usr/share/doc/rotakey/README.md")).isEqualTo("rw-r--r--");
+        assertThat(mode("/usr/share/doc/rotakey/docs/configuration.md")).isEqualTo("rw-r--r--");
         if (Files.exists(Path.of("scripts/rotakeyctl"))) {
             assertThat(mode("/usr/local/bin/rotakeyctl")).isEqualTo("rwxr-xr-x");
         } else {

@@ -74,7 +74,7 @@ class SystemdUnitTest {
         double exposure = Double.parseDouble(m.group(1));
         assertThat(exposure).as("overall exposure; systemd-analyze security says:\n%s", r.output())
                 .isLessThanOrEqualTo(MAX_EXPOSURE);
-        // The protections the README promises are in force (a ✓ line each), not only a good total.
+        // The protections docs/security.md ("Hardening") promises are in force (a ✓ line each), not only a good total.
         for (String setting : List.of("PrivateDevices=", "ProtectSystem=", "ProtectHome=", "NoNewPrivileges=",
                 "RestrictAddressFamilies=~AF_PACKET", "SystemCallFilter=~@privileged", "SystemCallFilter=~@resources",
                 "CapabilityBoundingSet=~CAP_SYS_ADMIN", "PrivateTmp=", "ProtectProc=")) {

@@ -1,22 +1,15 @@
 package dev.rotakey.service;
 
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
-import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.ca.CertificateAuthorities;
-import dev.rotakey.config.RotationFactory;
 import dev.rotakey.core.Acknowledgement;
-import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.RejectedException;
-import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.RotationTrigger;
-import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
@@ -83,26 +76,15 @@ class AcknowledgementIntegrationTest {
         store = db.store();
         clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
         scheduler = new RecordingScheduler();
-        AuditLog audit = new AuditLog(store, clock);
-        KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
         LocalFilesTargetFactory f = new LocalFilesTargetFactory();
         f.setDirectory(dir.resolve("delivered").toString());
-        Targets targets = new Targets(Map.of("local-files", f.build("local-files")));
-        RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
-                Duration.ofSeconds(4), 2.0, 0.5));
-        CredentialLocks locks = new CredentialLocks(16);
-        CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, store, clock);
-        RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks,
-                clock, new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
-        revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                authorities);
-        executor.setRevocations(revocations);
-        rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
-        credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock,
-                authorities);
-        acks = new AcknowledgementService(store, backends, audit, scheduler, clock);
-        new AgentService(store, audit, scheduler, clock)
-                .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        RotakeyComponents c = TestComponents.build(clock, store, backend, Map.of("local-files", f.build("local-files")),
+                scheduler);
+        revocations = c.revocations();
+        rotations = c.rotations();
+        credentials = c.credentials();
+        acks = c.acknowledgements();
+        c.agents().create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** Grace 1 h, consumers web and worker, maxGracePeriod 3 h; version 2 promoted at the returned instant. */

@@ -1,29 +1,21 @@
 package dev.rotakey.service;
 
+import dev.rotakey.RotakeyComponents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
 import dev.rotakey.api.VersionView;
-import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.ca.CertificateAuthorities;
-import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.core.Credential;
-import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationTrigger;
-import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
-import dev.rotakey.db.Store;
 import dev.rotakey.targets.Login;
-import dev.rotakey.targets.Target;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.targets.postgres.PostgresProbe;
@@ -111,23 +103,14 @@ class AlternatingRoleRotationIntegrationTest {
         files = Files.createDirectories(dir.resolve("delivered"));
         LocalFilesTargetFactory local = new LocalFilesTargetFactory();
         local.setDirectory(files.toString());
-        targets = new Targets(Map.of("pg-main", PostgresProbe.factory().build("pg-main"), "hooks", hook.build("hooks"),
-                "local-files", local.build("local-files")));
-        Store store = db.store();
-        AuditLog audit = new AuditLog(store, clock);
-        KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
-        RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2.0, 0.5));
-        CredentialLocks locks = new CredentialLocks(16);
-        RecordingScheduler scheduler = new RecordingScheduler();
-        CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, store, clock);
-        RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
-        revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock, authorities);
-        executor.setRevocations(revocations);
-        rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
-        credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock, authorities);
-        new AgentService(store, audit, scheduler, clock)
-                .create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
+        RotakeyComponents c = TestComponents.build(clock, db.store(), backend, Map.of("pg-main",
+                PostgresProbe.factory().build("pg-main"), "hooks", hook.build("hooks"), "local-files",
+                local.build("local-files")), new RecordingScheduler());
+        targets = c.targets();
+        revocations = c.revocations();
+        rotations = c.rotations();
+        credentials = c.credentials();
+        c.agents().create(new CreateAgentRequest("agent-1", "team@example.com", null, null, null, null), "test");
     }
 
     /** The credential as GET /api/v1/credentials/{id} shows it. */

@@ -1,21 +1,17 @@
 package dev.rotakey.service;
 
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
-import dev.rotakey.config.RotationFactory;
-import dev.rotakey.core.CredentialLocks;
-import dev.rotakey.core.RetryPolicy;
-import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.RotationListener;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +21,7 @@ import java.util.concurrent.Future;
 
 /**
  * What the benchmarks share: one node's services over a token, a database and a local-files
- * directory, wired as the daemon wires them (scheduled work is only recorded), and the loop that
+ * directory, built as the daemon builds them (scheduled work is only recorded), and the loop that
  * runs N operations on a few threads.
  */
 final class BenchmarkNode {
@@ -39,26 +35,25 @@ final class BenchmarkNode {
     final AgentService agents;
 
     BenchmarkNode(KeyBackend backend, Store store, Path delivered, Map<String, CertificateAuthorityFactory> cas) {
-        Clock clock = Clock.systemUTC();
+        this(backend, store, delivered, cas, RotationListener.NONE);
+    }
+
+    /** With {@code steps} told of each persisted rotation step, before the daemon's own listener. */
+    BenchmarkNode(KeyBackend backend, Store store, Path delivered, Map<String, CertificateAuthorityFactory> cas,
+                  RotationListener steps) {
         this.store = store;
         LocalFilesTargetFactory files = new LocalFilesTargetFactory();
         files.setDirectory(delivered.toString());
-        Targets targets = new Targets(Map.of("local-files", files.build("local-files")));
-        backends = new KeyBackends(Map.of("hsm", backend));
-        audit = new AuditLog(store, clock);
-        RecordingScheduler scheduler = new RecordingScheduler();
-        RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2, 0.5));
-        CredentialLocks locks = new CredentialLocks(1024);
-        authorities = new CertificateAuthorities(cas, backends, store, clock);
-        executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
-        RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks,
-                clock, authorities);
-        executor.setRevocations(revocations);
-        rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
-        credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock,
-                authorities);
-        agents = new AgentService(store, audit, scheduler, clock);
+        RotakeyComponents c = TestComponents.builder(Clock.systemUTC(), store, backend,
+                Map.of("local-files", files.build("local-files")), new RecordingScheduler(), cas)
+                .rotationListener(steps).build();
+        backends = c.backends();
+        audit = c.audit();
+        authorities = c.authorities();
+        executor = c.executor();
+        rotations = c.rotations();
+        credentials = c.credentials();
+        agents = c.agents();
     }
 
     interface Work {

@@ -1,19 +1,12 @@
 package dev.rotakey.service;
 
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
-import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.ca.CertificateAuthorities;
-import dev.rotakey.config.RotationFactory;
 import dev.rotakey.core.Credential;
-import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RejectedException;
-import dev.rotakey.core.RetryPolicy;
-import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.db.BindingClaimDao;
-import dev.rotakey.db.Store;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
@@ -91,22 +84,12 @@ class BindingClaimsIntegrationTest {
         Path files = Files.createDirectories(dir.resolve("delivered"));
         LocalFilesTargetFactory f = new LocalFilesTargetFactory();
         f.setDirectory(files.toString());
-        targets = new Targets(Map.of("local-files", f.build("local-files"), "pg-main", PostgresProbe.factory().build("pg-main")));
-        Store store = db.store();
-        AuditLog audit = new AuditLog(store, clock);
-        KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
-        RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(4), 2.0, 0.5));
-        CredentialLocks locks = new CredentialLocks(16);
-        RecordingScheduler scheduler = new RecordingScheduler();
-        CertificateAuthorities authorities = new CertificateAuthorities(Map.of(), backends, store, clock);
-        RotationExecutor executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
-        RevocationService revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks,
-                clock, authorities);
-        executor.setRevocations(revocations);
-        rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
-        credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock, authorities);
-        agents = new AgentService(store, audit, scheduler, clock);
+        RotakeyComponents c = TestComponents.build(clock, db.store(), backend, Map.of("local-files",
+                f.build("local-files"), "pg-main", PostgresProbe.factory().build("pg-main")), new RecordingScheduler());
+        targets = c.targets();
+        rotations = c.rotations();
+        credentials = c.credentials();
+        agents = c.agents();
         for (String agent : List.of("agent-1", "agent-2", "agent-3")) {
             agents.create(new CreateAgentRequest(agent, "team@example.com", null, null, null, null), "test");
         }

@@ -72,8 +72,8 @@ public final class CertificateThroughputBenchmark {
         int privateKeysBefore = privateKeysInToken();
         try (TestDatabase db = TestDatabases.open(engine, dir.resolve("db"))) {
             StepTimes steps = new StepTimes();
-            BenchmarkNode node = new BenchmarkNode(backend, db.store(), dir.resolve("delivered"), Map.of(CA, agentsCa()));
-            node.executor.setListener(steps);
+            BenchmarkNode node = new BenchmarkNode(backend, db.store(), dir.resolve("delivered"), Map.of(CA, agentsCa()),
+                    steps);
             try {
                 node.authorities.start();
                 node.agents.create(new CreateAgentRequest(AGENT, "bench@example.com", null, null, null, null), AGENT);

@@ -1,5 +1,6 @@
 package dev.rotakey.service;
 
+import dev.rotakey.RotakeyComponents;
 import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.audit.AuditLog;
@@ -7,17 +8,13 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.config.RotationFactory;
-import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
-import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationTrigger;
-import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Delivery;
@@ -27,7 +24,6 @@ import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
 import dev.rotakey.targets.TargetLimitsFactory;
-import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.targets.redis.RedisProbe;
@@ -80,7 +76,7 @@ class RotationWorkflowIntegrationTest {
         }
     }
 
-    /** One daemon's worth of services over the shared database, backend and files. */
+    /** One daemon's services over the shared database, backend and files, built as the daemon builds them. */
     final class Node {
         final RotationExecutor executor;
         final RotationService rotations;
@@ -95,23 +91,14 @@ class RotationWorkflowIntegrationTest {
         }
 
         Node(Map<String, Target> byName, RotationListener listener) {
-            AuditLog audit = new AuditLog(store, clock);
-            KeyBackends backends = new KeyBackends(Map.of("hsm", backend));
-            Targets targets = new Targets(byName);
-            RotationWorkflow workflow = new RotationWorkflow(new RetryPolicy(3, Duration.ofSeconds(1),
-                    Duration.ofSeconds(4), 2.0, 0.5));
-            CredentialLocks locks = new CredentialLocks(16);
-            authorities = new CertificateAuthorities(Map.of("agents-ca", agentsCa()), backends, store, clock);
-            executor = new RotationExecutor(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                    new ScheduleCalculator(0.05, Duration.ofHours(1), Duration.ofHours(1)), authorities);
-            executor.setListener(listener);
-            revocations = new RevocationService(store, backends, targets, workflow, audit, scheduler, locks, clock,
-                    authorities);
-            executor.setRevocations(revocations);
-            rotations = new RotationService(store, workflow, executor, revocations, audit, scheduler, clock);
-            agents = new AgentService(store, audit, scheduler, clock);
-            credentials = new CredentialService(store, backends, targets, rotations, audit, new RotationFactory(), clock,
-                    authorities);
+            RotakeyComponents c = TestComponents.builder(clock, store, backend, byName, scheduler,
+                    Map.of("agents-ca", agentsCa())).rotationListener(listener).build();
+            executor = c.executor();
+            rotations = c.rotations();
+            revocations = c.revocations();
+            credentials = c.credentials();
+            agents = c.agents();
+            authorities = c.authorities();
         }
     }
 

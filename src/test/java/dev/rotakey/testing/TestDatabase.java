@@ -62,12 +62,11 @@ public final class TestDatabase implements AutoCloseable {
 
     /**
      * A scheduler on this database wired as the application wires it (its own pool, the engine's
-     * delegate), with {@code handler} set but not started; stopped on close if still running.
+     * delegate), handing its jobs to {@code handler}, not started; stopped on close if still running.
      */
     public QuartzWorkScheduler scheduler(SchedulerFactory config, JobHandler handler) throws Exception {
         QuartzWorkScheduler s = new QuartzWorkScheduler(config, dataSource("quartz-" + config.getInstanceName()),
-                postgres(), store, new MetricRegistry());
-        s.setHandler(handler);
+                postgres(), store, new MetricRegistry(), () -> handler);
         synchronized (this) {
             toClose.push(s::stop);
         }

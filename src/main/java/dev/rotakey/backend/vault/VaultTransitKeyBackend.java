@@ -1,6 +1,8 @@
 package dev.rotakey.backend.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.backend.BackendConnection;
+import dev.rotakey.backend.BackendConnection.Failure;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendAuthenticationException;
@@ -16,27 +18,29 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A {@link KeyBackend} on HashiCorp Vault's transit engine: random bytes from {@code transit/random},
  * HMAC-SHA256 under a non-exportable {@code hmac} key, and non-exportable ECDSA/RSA signing keys that
  * sign through {@code transit/sign}. Interchangeable with {@code pkcs11}: same offline-at-start
- * behaviour, cached key handles, and exceptions.
+ * behaviour, cached key handles, and exceptions (both keep their online/offline state in a
+ * {@link BackendConnection}); unlike a token, an offline transit backend also tries to connect again
+ * when an operation needs it, at most once per {@link #RECONNECT_INTERVAL}.
  *
  * <p><b>Key versions.</b> A transit key can gain versions (someone runs {@code rotate}, or
  * {@link #rotateKey(String)}). Rotakey binds each key to exactly one version: the oldest usable
@@ -59,23 +63,9 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     /** Transit key names end up in URL paths: keep them to characters that need no escaping. Longer than pkcs11's 100: leaf aliases carry a credential id of up to 128 characters. */
     static final String KEY_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,199}";
     private static final Pattern KEY_NAME_PATTERN = Pattern.compile(KEY_NAME);
-    private static final Pattern VERSIONED = Pattern.compile("vault:v(\\d+):(.*)", Pattern.DOTALL);
     /** Vault refuses more than 128 KiB per random request. */
     private static final int MAX_RANDOM_REQUEST = 128 * 1024;
     private static final byte[] PROBE = "rotakey start-up probe".getBytes(StandardCharsets.US_ASCII);
-    private static final BackendStatus NOT_STARTED = BackendStatus.down("not started");
-    private static final BackendStatus CLOSED = BackendStatus.down("closed");
-    private static final Map<KeySpec, String> TRANSIT_TYPES = Map.of(
-            KeySpec.EC_P256, "ecdsa-p256",
-            KeySpec.EC_P384, "ecdsa-p384",
-            KeySpec.RSA_2048, "rsa-2048",
-            KeySpec.RSA_3072, "rsa-3072");
-
-    /** Which exception an offline backend's operations throw: retryable, or not (credentials or policy). */
-    private enum Kind { UNAVAILABLE, AUTHENTICATION }
-
-    private record State(BackendStatus status, Kind offlineKind) {
-    }
 
     /** What {@link #start()} established: the pinned HMAC key version and the signing-key handles read so far. */
     private record Connection(int hmacVersion, ConcurrentMap<String, TransitSigningKey> signingKeys) {
@@ -86,15 +76,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private final String mount;
     private final String hmacKey;
     private final Clock clock;
+    private final BackendConnection<Connection> state;
 
-    // Guarded by this.
-    private boolean closed;
-
-    private volatile Connection connection;
-    private volatile State state = new State(NOT_STARTED, Kind.UNAVAILABLE);
-    /** When an operation may next try to connect while offline; see {@link #online}. */
-    private Instant nextConnectAttempt = Instant.MIN;
-
+    /**
+     * While there is no connection (Vault unreachable or the login refused at start, or since), an
+     * operation tries to connect again, at most once per interval. Unlike a token's PIN, a refused
+     * AppRole or token login locks nothing out, and without this a backend that was down when the
+     * daemon started stayed down after Vault recovered, so no rotation on it could succeed again (I3).
+     */
     static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(2);
 
     VaultTransitKeyBackend(String name, VaultSession session, String mount, String hmacKey, Clock clock) {
@@ -103,6 +92,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         this.mount = mount;
         this.hmacKey = hmacKey;
         this.clock = clock;
+        this.state = BackendConnection.connectedOnDemand(name, LOG, clock, RECONNECT_INTERVAL, this::connect);
     }
 
     @Override
@@ -121,11 +111,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     @Override
-    public synchronized void start() {
-        if (closed || connection != null) {
-            return;
-        }
-        connect();
+    public void start() {
+        state.start(this::connect);
     }
 
     /**
@@ -133,26 +120,19 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      * open connection (Vault sealed, 5xx): a success makes the backend healthy again.
      */
     @Override
-    public synchronized BackendStatus reconnect() {
-        if (closed) {
-            return state.status();
-        }
-        Connection current = connection;
-        if (current != null && state.status().healthy()) {
-            return state.status();
-        }
-        if (current == null) {
-            connect();
-            return state.status();
-        }
-        try {
-            readHmacVersion();
-            state = new State(upStatus(current), null);
-            LOG.info("Key backend '{}' is back online", name);
-        } catch (KeyBackendException e) {
-            state = new State(BackendStatus.down(e.getMessage()), kindOf(e));
-        }
-        return state.status();
+    public BackendStatus reconnect() {
+        return state.reconnect(current -> {
+            if (current == null) {
+                connect();
+                return;
+            }
+            try {
+                readHmacVersion();
+                state.recovered(current, () -> upStatus(current));
+            } catch (KeyBackendException e) {
+                state.stillDown(Failure.of(e), e.getMessage());
+            }
+        });
     }
 
     @Override
@@ -160,14 +140,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative");
         }
-        Connection c = online("randomBytes");
+        Connection c = state.require("randomBytes");
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
             int n = Math.min(MAX_RANDOM_REQUEST, length - done);
             byte[] chunk = random(c, n);
             System.arraycopy(chunk, 0, out, done, n);
-            java.util.Arrays.fill(chunk, (byte) 0);
+            Arrays.fill(chunk, (byte) 0);
             done += n;
         }
         return out;
@@ -176,13 +156,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public byte[] hmac(byte[] data) {
         Objects.requireNonNull(data, "data");
-        Connection c = online("hmac");
+        Connection c = state.require("hmac");
         return hmac(c, data);
     }
 
     @Override
     public String hmacKeyId() {
-        Connection c = online("hmacKeyId");
+        Connection c = state.require("hmacKeyId");
         return "vault-transit:" + mount + "/" + hmacKey + "/v" + c.hmacVersion();
     }
 
@@ -190,7 +170,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     public SigningKey createSigningKey(String alias, KeySpec spec) {
         checkAlias(alias);
         Objects.requireNonNull(spec, "spec");
-        Connection c = online("createSigningKey");
+        Connection c = state.require("createSigningKey");
         String path = keyPath(alias);
         TransitSigningKey key = operation(c, "createSigningKey", () -> {
             // Vault answers a create of an existing key with success: check first, as pkcs11 refuses the alias.
@@ -198,7 +178,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 throw new KeyBackendException("key '" + alias + "' already exists in Vault transit mount '" + mount + "'");
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("type", TRANSIT_TYPES.get(spec));
+            body.put("type", TransitFormat.typeOf(spec));
             body.put("exportable", false);
             body.put("allow_plaintext_backup", false);
             session.write(path, body);
@@ -216,7 +196,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public Optional<SigningKey> signingKey(String alias) {
         checkAlias(alias);
-        Connection c = online("signingKey");
+        Connection c = state.require("signingKey");
         TransitSigningKey cached = c.signingKeys().get(alias);
         if (cached != null) {
             return Optional.of(cached);
@@ -232,7 +212,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      */
     public Optional<SigningKey> signingKey(String alias, int version) {
         checkAlias(alias);
-        Connection c = online("signingKey");
+        Connection c = state.require("signingKey");
         return operation(c, "signingKey", () -> {
             VaultResponse r = session.read(keyPath(alias));
             return r.found() ? signingKeyOf(alias, r.data(), version).map(k -> (SigningKey) k) : Optional.empty();
@@ -241,11 +221,11 @@ public final class VaultTransitKeyBackend implements KeyBackend {
 
     /** {@code LIST <mount>/keys}: the HMAC key and any other transit key not starting with {@code prefix} are left out. */
     @Override
-    public java.util.List<String> signingKeyAliases(String prefix) {
-        Connection c = online("signingKeyAliases");
+    public List<String> signingKeyAliases(String prefix) {
+        Connection c = state.require("signingKeyAliases");
         return operation(c, "signingKeyAliases", () -> {
             VaultResponse r = session.list(mount + "/keys");
-            java.util.List<String> aliases = new java.util.ArrayList<>();
+            List<String> aliases = new ArrayList<>();
             if (r.found()) {
                 r.data().path("keys").forEach(k -> {
                     if (k.asText().startsWith(prefix)) {
@@ -260,7 +240,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     @Override
     public void destroySigningKey(String alias) {
         checkAlias(alias);
-        Connection c = online("destroySigningKey");
+        Connection c = state.require("destroySigningKey");
         String path = keyPath(alias);
         operation(c, "destroySigningKey", () -> {
             c.signingKeys().remove(alias);
@@ -282,7 +262,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
      */
     public int rotateKey(String alias) {
         checkAlias(alias);
-        Connection c = online("rotateKey");
+        Connection c = state.require("rotateKey");
         return operation(c, "rotateKey", () -> {
             String path = keyPath(alias);
             if (!session.read(path).found()) {
@@ -307,7 +287,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (version < 1) {
             throw new IllegalArgumentException("version must be at least 1");
         }
-        Connection c = online("retireVersionsBelow");
+        Connection c = state.require("retireVersionsBelow");
         operation(c, "retireVersionsBelow", () -> {
             String path = keyPath(alias);
             VaultResponse r = session.read(path);
@@ -357,10 +337,10 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     public BackendStatus status() {
         BackendStatus s = state.status();
         Optional<String> problem = session.tokenProblem();
-        if (!s.healthy() || problem.isEmpty() || connection == null) {
+        if (!s.healthy() || problem.isEmpty() || state.current() == null) {
             return s;
         }
-        Optional<java.time.Instant> expiry = session.tokenExpiry();
+        Optional<Instant> expiry = session.tokenExpiry();
         if (expiry.isPresent() && !clock.instant().isBefore(expiry.get())) {
             return BackendStatus.down(problem.get());
         }
@@ -368,14 +348,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        connection = null;
-        state = new State(CLOSED, Kind.UNAVAILABLE);
-        session.close();
+    public void close() {
+        state.close(last -> session.close());
     }
 
     @Override
@@ -396,15 +370,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             Connection c = new Connection(version, new ConcurrentHashMap<>());
             random(c, 16);
             hmac(c, PROBE);
-            connection = c;
-            state = new State(upStatus(c), null);
+            state.connected(c, upStatus(c));
             session.startRenewal();
             LOG.info("Key backend '{}' is online: Vault {}, transit mount '{}', HMAC key '{}' v{}", name,
                     session.address(), mount, hmacKey, version);
         } catch (KeyBackendException e) {
-            offline(kindOf(e), e.getMessage(), e);
+            state.offline(Failure.of(e), e.getMessage(), e);
         } catch (RuntimeException e) {
-            offline(Kind.UNAVAILABLE, "unexpected error connecting to Vault at " + session.address() + " ("
+            state.offline(Failure.UNAVAILABLE, "unexpected error connecting to Vault at " + session.address() + " ("
                     + e.getClass().getSimpleName() + ")", e);
         }
     }
@@ -421,30 +394,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 throw new KeyBackendException("HMAC key '" + hmacKey + "' is missing from Vault right after it was created");
             }
         }
-        JsonNode d = r.data();
-        String type = d.path("type").asText("");
-        if (!type.equals("hmac")) {
-            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount + "' is of type '" + type
-                    + "', not 'hmac': configure another hmacKey");
-        }
-        if (d.path("exportable").asBoolean(false)) {
-            throw new KeyBackendException("transit key '" + hmacKey + "' in mount '" + mount
-                    + "' is exportable: Rotakey only digests under a key that cannot leave Vault");
-        }
-        return pinnedVersion(d);
-    }
-
-    /** The oldest version Vault still lets Rotakey use: stable across rotations and restarts (see class doc). */
-    private static int pinnedVersion(JsonNode keyData) {
-        int v = Math.max(1, keyData.path("min_available_version").asInt(0));
-        v = Math.max(v, keyData.path("min_encryption_version").asInt(0));
-        return v;
+        return TransitFormat.hmacKeyVersion(r.data(), hmacKey, mount);
     }
 
     private byte[] random(Connection c, int n) {
         return operation(c, "randomBytes", () -> {
             VaultResponse r = session.write(mount + "/random", Map.of("bytes", n, "format", "base64"));
-            byte[] bytes = decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
+            byte[] bytes = TransitFormat.decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
             if (bytes.length != n) {
                 throw new KeyBackendUnavailableException("Vault returned " + bytes.length + " random bytes instead of " + n);
             }
@@ -457,13 +413,14 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             Map<String, Object> body = Map.of("input", Base64.getEncoder().encodeToString(data),
                     "key_version", c.hmacVersion());
             VaultResponse r = session.write(mount + "/hmac/" + hmacKey + "/sha2-256", body);
-            return versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
+            return TransitFormat.versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
         });
     }
 
-    private byte[] sign(TransitSigningKey key, byte[] data) {
+    /** Signs with the version {@code key} is pinned to. */
+    byte[] sign(TransitSigningKey key, byte[] data) {
         Objects.requireNonNull(data, "data");
-        Connection c = online("sign");
+        Connection c = state.require("sign");
         return operation(c, "sign", () -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("input", Base64.getEncoder().encodeToString(data));
@@ -474,30 +431,8 @@ public final class VaultTransitKeyBackend implements KeyBackend {
             }
             body.put("key_version", key.version());
             VaultResponse r = session.write(mount + "/sign/" + key.alias(), body);
-            return versioned(r.data().path("signature").asText(""), key.version(), "signature");
+            return TransitFormat.versioned(r.data().path("signature").asText(""), key.version(), "signature");
         });
-    }
-
-    /** Decodes {@code vault:vN:<base64>}, insisting on the pinned version. */
-    private static byte[] versioned(String value, int expectedVersion, String field) {
-        Matcher m = VERSIONED.matcher(value);
-        if (!m.matches()) {
-            throw new KeyBackendUnavailableException("Vault's " + field + " is not of the form vault:vN:<base64>");
-        }
-        int version = Integer.parseInt(m.group(1));
-        if (version != expectedVersion) {
-            throw new KeyBackendException("Vault used key version " + version + " for the " + field + " instead of the pinned "
-                    + expectedVersion);
-        }
-        return decodeBase64(m.group(2), field);
-    }
-
-    private static byte[] decodeBase64(String value, String field) {
-        try {
-            return Base64.getDecoder().decode(value);
-        } catch (IllegalArgumentException e) {
-            throw new KeyBackendUnavailableException("Vault's " + field + " is not valid base64");
-        }
     }
 
     private Optional<TransitSigningKey> readSigningKey(String alias) {
@@ -505,14 +440,13 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!r.found()) {
             return Optional.empty();
         }
-        return signingKeyOf(alias, r.data(), pinnedVersion(r.data()));
+        return signingKeyOf(alias, r.data(), TransitFormat.pinnedVersion(r.data()));
     }
 
     /** The handle for {@code version} of a key, or empty when it is not one of Rotakey's signing key types or lacks the version. */
     private Optional<TransitSigningKey> signingKeyOf(String alias, JsonNode d, int version) {
         String type = d.path("type").asText("");
-        Optional<KeySpec> spec = TRANSIT_TYPES.entrySet().stream().filter(e -> e.getValue().equals(type))
-                .map(Map.Entry::getKey).findFirst();
+        Optional<KeySpec> spec = TransitFormat.specOf(type);
         if (spec.isEmpty() || !d.path("supports_signing").asBoolean(true)) {
             return Optional.empty();
         }
@@ -520,23 +454,12 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!pem.isTextual()) {
             return Optional.empty();
         }
-        PublicKey publicKey = parsePublicKey(pem.asText(), spec.get(), alias);
+        PublicKey publicKey = TransitFormat.parsePublicKey(pem.asText(), spec.get(), alias);
         if (KeySpec.of(publicKey).orElse(null) != spec.get()) {
             throw new KeyBackendException("transit key '" + alias + "' of type " + type + " has a public key that is not "
                     + spec.get());
         }
-        return Optional.of(new TransitSigningKey(alias, spec.get(), publicKey, version));
-    }
-
-    private static PublicKey parsePublicKey(String pem, KeySpec spec, String alias) {
-        String base64 = pem.replaceAll("-----(BEGIN|END) [A-Z ]+-----", "").replaceAll("\\s", "");
-        try {
-            byte[] der = Base64.getDecoder().decode(base64);
-            return java.security.KeyFactory.getInstance(spec.keyAlgorithm()).generatePublic(new X509EncodedKeySpec(der));
-        } catch (IllegalArgumentException | InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
-            throw new KeyBackendException("the public key Vault holds for '" + alias + "' is not a PEM "
-                    + spec.keyAlgorithm() + " public key (" + e.getClass().getSimpleName() + ")");
-        }
+        return Optional.of(new TransitSigningKey(this, alias, spec.get(), publicKey, version));
     }
 
     /**
@@ -547,81 +470,18 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private <T> T operation(Connection c, String operation, Supplier<T> body) {
         try {
             T result = body.get();
-            recovered(c);
+            state.recovered(c, () -> upStatus(c));
             return result;
         } catch (KeyBackendUnavailableException e) {
-            synchronized (this) {
-                if (connection == c && state.offlineKind() == null) {
-                    state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.UNAVAILABLE);
-                    LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
-                }
-            }
+            state.failed(c, operation, Failure.UNAVAILABLE, operation + " failed: " + e.getMessage(), e);
             throw e;
         } catch (KeyBackendAuthenticationException e) {
             // A policy refusing one path is not an outage; a refused login (the token could not be replaced) is.
             if (!(e instanceof VaultPermissionDeniedException)) {
-                synchronized (this) {
-                    if (connection == c && state.offlineKind() == null) {
-                        state = new State(BackendStatus.down(operation + " failed: " + e.getMessage()), Kind.AUTHENTICATION);
-                        LOG.warn("Key backend '{}': {} failed: {}", name, operation, e.getMessage());
-                    }
-                }
+                state.failed(c, operation, Failure.AUTHENTICATION, operation + " failed: " + e.getMessage(), e);
             }
             throw e;
         }
-    }
-
-    private void recovered(Connection used) {
-        if (state.offlineKind() == null) {
-            return;
-        }
-        synchronized (this) {
-            if (connection == used && state.offlineKind() != null) {
-                state = new State(upStatus(used), null);
-                LOG.info("Key backend '{}' is back online", name);
-            }
-        }
-    }
-
-    /**
-     * The open connection; while there is none (Vault unreachable or the login refused at start, or since),
-     * an operation tries to connect again, at most once per {@link #RECONNECT_INTERVAL}. Unlike a token's
-     * PIN, a refused AppRole or token login locks nothing out, and without this a backend that was down when
-     * the daemon started stayed down after Vault recovered, so no rotation on it could succeed again (I3).
-     */
-    private Connection online(String operation) {
-        Connection c = connection;
-        if (c != null) {
-            return c;
-        }
-        synchronized (this) {
-            if (connection == null && !closed && state.status() != NOT_STARTED
-                    && !clock.instant().isBefore(nextConnectAttempt)) {
-                nextConnectAttempt = clock.instant().plus(RECONNECT_INTERVAL);
-                connect();
-            }
-            if (connection != null) {
-                return connection;
-            }
-        }
-        State s = state;
-        String message = operation + " on key backend '" + name + "' failed: " + s.status().message();
-        if (s.offlineKind() == Kind.AUTHENTICATION) {
-            throw new KeyBackendAuthenticationException(message);
-        }
-        throw new KeyBackendUnavailableException(message);
-    }
-
-    private void offline(Kind kind, String message, Throwable cause) {
-        state = new State(BackendStatus.down(message), kind);
-        LOG.warn("Key backend '{}' is offline: {}", name, message);
-        if (cause != null) {
-            LOG.debug("Key backend '{}' offline cause", name, cause);
-        }
-    }
-
-    private static Kind kindOf(KeyBackendException e) {
-        return e instanceof KeyBackendAuthenticationException ? Kind.AUTHENTICATION : Kind.UNAVAILABLE;
     }
 
     private BackendStatus upStatus(Connection c) {
@@ -649,50 +509,6 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         if (!KEY_NAME_PATTERN.matcher(alias).matches()) {
             throw new IllegalArgumentException("signing key alias must be 1 to 200 letters, digits, '_', '.' or '-',"
                     + " starting with a letter or digit");
-        }
-    }
-
-    /** A transit signing key pinned to one version: alias, spec, that version's public key. */
-    private final class TransitSigningKey implements SigningKey {
-        private final String alias;
-        private final KeySpec spec;
-        private final PublicKey publicKey;
-        private final int version;
-
-        TransitSigningKey(String alias, KeySpec spec, PublicKey publicKey, int version) {
-            this.alias = alias;
-            this.spec = spec;
-            this.publicKey = publicKey;
-            this.version = version;
-        }
-
-        @Override
-        public String alias() {
-            return alias;
-        }
-
-        @Override
-        public KeySpec spec() {
-            return spec;
-        }
-
-        @Override
-        public PublicKey publicKey() {
-            return publicKey;
-        }
-
-        int version() {
-            return version;
-        }
-
-        @Override
-        public byte[] sign(byte[] data) {
-            return VaultTransitKeyBackend.this.sign(this, data);
-        }
-
-        @Override
-        public String toString() {
-            return "SigningKey{backend=" + name + ", alias=" + alias + ", spec=" + spec + ", version=" + version + "}";
         }
     }
 }

@@ -4,8 +4,7 @@ import dev.rotakey.targets.CertificateMaterial;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.TargetException;
-import dev.rotakey.targets.files.LocalFilesTarget.Location;
-import dev.rotakey.targets.files.LocalFilesTarget.Stored;
+import dev.rotakey.targets.files.BaseDirectory.Stored;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -66,10 +65,12 @@ final class CertificateFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final LocalFilesTarget files;
+    private final BaseDirectory tree;
     private final String name;
 
     CertificateFiles(LocalFilesTarget files) {
         this.files = files;
+        this.tree = files.tree();
         this.name = files.targetName();
     }
 
@@ -81,7 +82,7 @@ final class CertificateFiles {
         byte[] certificate = material.certificatePem().getBytes(StandardCharsets.UTF_8);
         byte[] chain = material.chainPem().getBytes(StandardCharsets.UTF_8);
         byte[] key = keyContent(material);
-        Path where = files.base().resolve(location.relative());
+        Path where = tree.path().resolve(location.relative());
         try {
             Path dir = directory(location, true).orElseThrow();
             where = dir;
@@ -93,7 +94,7 @@ final class CertificateFiles {
             delete(dir, staleKeyFile);
             writeIfChanged(dir, CERT, certificate);
         } catch (IOException e) {
-            throw files.ioFailure("deliver version " + delivery.version() + " to", where, e);
+            throw tree.ioFailure("deliver version " + delivery.version() + " to", where, e);
         } finally {
             Arrays.fill(key, (byte) 0);
         }
@@ -102,7 +103,7 @@ final class CertificateFiles {
     void verify(Delivery delivery) {
         Location location = files.locate(delivery.binding());
         CertificateMaterial material = delivery.certificate();
-        Path where = files.base().resolve(location.relative());
+        Path where = tree.path().resolve(location.relative());
         try {
             Optional<Path> found = directory(location, false);
             if (found.isEmpty()) {
@@ -125,13 +126,13 @@ final class CertificateFiles {
             }
             verifyChain(dir, certificate, chain);
         } catch (IOException e) {
-            throw files.ioFailure("read", where, e);
+            throw tree.ioFailure("read", where, e);
         }
     }
 
     void revoke(Revocation revocation) {
         Location location = files.locate(revocation.binding());
-        Path where = files.base().resolve(location.relative());
+        Path where = tree.path().resolve(location.relative());
         try {
             Optional<Path> found = directory(location, false);
             if (found.isEmpty()) {
@@ -139,20 +140,20 @@ final class CertificateFiles {
             }
             Path dir = found.get();
             where = dir;
-            if (files.holds(dir.resolve(CERT), revocation)) {
+            if (tree.holds(dir.resolve(CERT), revocation)) {
                 removeAll(dir);
-            } else if (files.holds(backup(dir, CERT), revocation)) {
+            } else if (tree.holds(backup(dir, CERT), revocation)) {
                 // A newer version is in place: only its backups, which hold the revoked version, go.
                 deleteBackups(dir);
             }
         } catch (IOException e) {
-            throw files.ioFailure("revoke version " + revocation.version() + " at", where, e);
+            throw tree.ioFailure("revoke version " + revocation.version() + " at", where, e);
         }
     }
 
     void discard(Revocation revocation) {
         Location location = files.locate(revocation.binding());
-        Path where = files.base().resolve(location.relative());
+        Path where = tree.path().resolve(location.relative());
         try {
             Optional<Path> found = directory(location, false);
             if (found.isEmpty()) {
@@ -160,7 +161,7 @@ final class CertificateFiles {
             }
             Path dir = found.get();
             where = dir;
-            Optional<Stored> current = files.read(dir.resolve(CERT));
+            Optional<Stored> current = tree.read(dir.resolve(CERT));
             if (current.isEmpty()) {
                 // No certificate was ever committed here (or it was revoked): a key or chain is what an
                 // interrupted first delivery left, and before it there was nothing.
@@ -174,7 +175,7 @@ final class CertificateFiles {
                     return;
                 }
             }
-            boolean restorable = files.read(backup(dir, CERT)).map(previous -> {
+            boolean restorable = tree.read(backup(dir, CERT)).map(previous -> {
                 try (previous) {
                     return !revocation.matcher().matches(previous.content());
                 }
@@ -187,13 +188,13 @@ final class CertificateFiles {
             // The backup was written atomically with mode 0600 and fsynced: renaming it over cert.pem
             // commits the previous version and removes the backup in one step.
             Files.move(backup(dir, CERT), dir.resolve(CERT), StandardCopyOption.ATOMIC_MOVE);
-            LocalFilesTarget.fsyncDirectory(dir);
+            BaseDirectory.fsyncDirectory(dir);
             for (String companion : COMPANIONS) {
                 Files.deleteIfExists(backup(dir, companion));
             }
-            LocalFilesTarget.fsyncDirectory(dir);
+            BaseDirectory.fsyncDirectory(dir);
         } catch (IOException e) {
-            throw files.ioFailure("discard version " + revocation.version() + " at", where, e);
+            throw tree.ioFailure("discard version " + revocation.version() + " at", where, e);
         }
     }
 
@@ -202,7 +203,7 @@ final class CertificateFiles {
      * file (an API key delivered there earlier, or a binding meant for one).
      */
     private Optional<Path> directory(Location location, boolean create) throws IOException {
-        Optional<Path> parent = files.directory(location.parents(), create);
+        Optional<Path> parent = tree.directory(location.parents(), create);
         if (parent.isEmpty()) {
             return parent;
         }
@@ -218,7 +219,7 @@ final class CertificateFiles {
                 return Optional.empty();
             }
         }
-        return files.directory(location.segments(), create);
+        return tree.directory(location.segments(), create);
     }
 
     /**
@@ -227,7 +228,7 @@ final class CertificateFiles {
      * still the one in place, and the key beside it may already be the new one.
      */
     private void takeBackups(Path dir, byte[] certificate) throws IOException {
-        Optional<Stored> current = files.read(dir.resolve(CERT));
+        Optional<Stored> current = tree.read(dir.resolve(CERT));
         if (current.isEmpty()) {
             // Backups from an earlier life of this directory would otherwise be "restored" by a
             // discard, although before this rotation there was no certificate at all.
@@ -239,22 +240,22 @@ final class CertificateFiles {
                 return;
             }
             for (String companion : COMPANIONS) {
-                Optional<Stored> file = files.read(dir.resolve(companion));
+                Optional<Stored> file = tree.read(dir.resolve(companion));
                 if (file.isPresent()) {
                     try (Stored content = file.get()) {
-                        LocalFilesTarget.writeAtomically(dir, backup(dir, companion), content.content());
+                        BaseDirectory.writeAtomically(dir, backup(dir, companion), content.content());
                     }
                 } else if (Files.deleteIfExists(backup(dir, companion))) {
-                    LocalFilesTarget.fsyncDirectory(dir);
+                    BaseDirectory.fsyncDirectory(dir);
                 }
             }
-            LocalFilesTarget.writeAtomically(dir, backup(dir, CERT), cert.content());
+            BaseDirectory.writeAtomically(dir, backup(dir, CERT), cert.content());
         }
     }
 
     /** Whether the backups are a complete set taken of the certificate in place. */
     private boolean isBackedUp(Path dir, byte[] certificate) throws IOException {
-        return files.read(backup(dir, CERT)).map(backedUp -> {
+        return tree.read(backup(dir, CERT)).map(backedUp -> {
             try (backedUp) {
                 return MessageDigest.isEqual(backedUp.content(), certificate);
             }
@@ -276,7 +277,7 @@ final class CertificateFiles {
     /** Puts back the companions of the backed-up version; one without a backup did not exist then. */
     private void restoreCompanions(Path dir) throws IOException {
         for (String companion : COMPANIONS) {
-            Optional<Stored> previous = files.read(backup(dir, companion));
+            Optional<Stored> previous = tree.read(backup(dir, companion));
             if (previous.isPresent()) {
                 try (Stored content = previous.get()) {
                     // Copied, not moved: the backup must survive a crash until cert.pem is back.
@@ -296,14 +297,14 @@ final class CertificateFiles {
         }
         deleteBackups(dir);
         Files.deleteIfExists(dir.resolve(CERT));
-        LocalFilesTarget.fsyncDirectory(dir);
+        BaseDirectory.fsyncDirectory(dir);
     }
 
     /** Temporaries of interrupted writes of the files and of their backups; they may hold the key. */
     private static void removeLeftoverTemporaries(Path dir) throws IOException {
         for (String file : ALL) {
-            LocalFilesTarget.removeLeftoverTemporaries(dir, file);
-            LocalFilesTarget.removeLeftoverTemporaries(dir, backup(dir, file).getFileName().toString());
+            BaseDirectory.removeLeftoverTemporaries(dir, file);
+            BaseDirectory.removeLeftoverTemporaries(dir, backup(dir, file).getFileName().toString());
         }
     }
 
@@ -313,31 +314,31 @@ final class CertificateFiles {
             Files.deleteIfExists(backup(dir, companion));
         }
         Files.deleteIfExists(backup(dir, CERT));
-        LocalFilesTarget.fsyncDirectory(dir);
+        BaseDirectory.fsyncDirectory(dir);
     }
 
     private void writeIfChanged(Path dir, String fileName, byte[] content) throws IOException {
         Path file = dir.resolve(fileName);
-        Optional<Stored> existing = files.read(file);
+        Optional<Stored> existing = tree.read(file);
         if (existing.isPresent()) {
             try (Stored current = existing.get()) {
-                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(LocalFilesTarget.FILE_MODE)) {
+                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
                     return;
                 }
             }
         }
-        LocalFilesTarget.writeAtomically(dir, file, content);
+        BaseDirectory.writeAtomically(dir, file, content);
     }
 
     /** Deletes a file (a link itself, never its target) and makes the deletion durable. */
     private static void delete(Path dir, String fileName) throws IOException {
         if (Files.deleteIfExists(dir.resolve(fileName))) {
-            LocalFilesTarget.fsyncDirectory(dir);
+            BaseDirectory.fsyncDirectory(dir);
         }
     }
 
     private static Path backup(Path dir, String fileName) {
-        return dir.resolve("." + fileName + LocalFilesTarget.BACKUP_SUFFIX);
+        return dir.resolve("." + fileName + BaseDirectory.BACKUP_SUFFIX);
     }
 
     /** The key file's content; the caller clears it. */
@@ -358,7 +359,7 @@ final class CertificateFiles {
      */
     private byte[] expected(Path dir, String fileName, byte[] expected, Delivery delivery) throws IOException {
         Path file = dir.resolve(fileName);
-        Optional<Stored> stored = files.read(file);
+        Optional<Stored> stored = tree.read(file);
         if (stored.isEmpty()) {
             throw new TargetException("target '" + name + "': " + file + " is missing; version "
                     + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
@@ -368,7 +369,7 @@ final class CertificateFiles {
                 throw new TargetException("target '" + name + "': " + file + " does not hold version "
                         + delivery.version() + " of " + delivery.credentialId(), true);
             }
-            if (!current.mode().equals(LocalFilesTarget.FILE_MODE)) {
+            if (!current.mode().equals(BaseDirectory.FILE_MODE)) {
                 throw new TargetException("target '" + name + "': " + file + " has mode "
                         + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
             }

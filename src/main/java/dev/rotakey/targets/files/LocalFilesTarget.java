@@ -6,29 +6,17 @@ import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
+import dev.rotakey.targets.files.BaseDirectory.Stored;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -44,16 +32,9 @@ import java.util.stream.Stream;
  */
 public final class LocalFilesTarget implements Target {
     static final String TYPE = "local-files";
-    static final String PATH = "path";
-    static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-    static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
-    static final String BACKUP_SUFFIX = ".rotakey-previous";
-    static final String TEMP_MARK = ".rotakey-tmp-";
-    static final String LOGIN_PATH = "loginPath";
-    private static final Set<String> PARAMETERS = Set.of(PATH, LOGIN_PATH);
 
     private final String name;
-    private final Path base;
+    private final BaseDirectory tree;
     private final CertificateFiles certificates;
     private final LoginFile logins;
 
@@ -63,14 +44,7 @@ public final class LocalFilesTarget implements Target {
      */
     public LocalFilesTarget(String name, Path baseDirectory) {
         this.name = name;
-        try {
-            this.base = baseDirectory.toRealPath();
-        } catch (IOException e) {
-            throw new TargetException("target '" + name + "': base directory " + baseDirectory + " is not accessible", false, e);
-        }
-        if (!Files.isDirectory(base)) {
-            throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
-        }
+        this.tree = new BaseDirectory(name, baseDirectory);
         this.certificates = new CertificateFiles(this);
         this.logins = new LoginFile(this);
     }
@@ -79,8 +53,8 @@ public final class LocalFilesTarget implements Target {
         return name;
     }
 
-    Path base() {
-        return base;
+    BaseDirectory tree() {
+        return tree;
     }
 
     @Override
@@ -119,35 +93,35 @@ public final class LocalFilesTarget implements Target {
         }
         Location location = locate(delivery.binding());
         byte[] material = delivery.material().utf8();
-        Path file = base.resolve(location.relative());
+        Path file = tree.path().resolve(location.relative());
         try {
-            Path dir = directory(location.parents(), true).orElseThrow();
+            Path dir = tree.directory(location.parents(), true).orElseThrow();
             file = dir.resolve(location.fileName());
             Path backup = dir.resolve(location.backupName());
-            Optional<Stored> existing = read(file);
+            Optional<Stored> existing = tree.read(file);
             if (existing.isPresent()) {
                 try (Stored current = existing.get()) {
                     boolean same = MessageDigest.isEqual(current.content(), material);
-                    if (same && current.mode().equals(FILE_MODE)) {
+                    if (same && current.mode().equals(BaseDirectory.FILE_MODE)) {
                         logins.deliver(delivery);
                         return;
                     }
                     if (!same) {
-                        writeAtomically(dir, backup, current.content());
+                        BaseDirectory.writeAtomically(dir, backup, current.content());
                     }
                 }
             } else if (Files.deleteIfExists(backup)) {
                 // A backup from an earlier life of this file would otherwise be "restored" by a
                 // discard, although before this rotation there was no file at all.
-                fsyncDirectory(dir);
+                BaseDirectory.fsyncDirectory(dir);
             }
-            removeLeftoverTemporaries(dir, location.fileName());
-            removeLeftoverTemporaries(dir, location.backupName());
+            BaseDirectory.removeLeftoverTemporaries(dir, location.fileName());
+            BaseDirectory.removeLeftoverTemporaries(dir, location.backupName());
             // Before the secret: a consumer reloading on the secret's change then reads the matching login.
             logins.deliver(delivery);
-            writeAtomically(dir, file, material);
+            BaseDirectory.writeAtomically(dir, file, material);
         } catch (IOException e) {
-            throw ioFailure("deliver version " + delivery.version() + " to", file, e);
+            throw tree.ioFailure("deliver version " + delivery.version() + " to", file, e);
         } finally {
             Arrays.fill(material, (byte) 0);
         }
@@ -161,13 +135,13 @@ public final class LocalFilesTarget implements Target {
         }
         Location location = locate(delivery.binding());
         byte[] material = delivery.material().utf8();
-        Path file = base.resolve(location.relative());
+        Path file = tree.path().resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location.parents(), false);
+            Optional<Path> dir = tree.directory(location.parents(), false);
             Optional<Stored> stored = Optional.empty();
             if (dir.isPresent()) {
                 file = dir.get().resolve(location.fileName());
-                stored = read(file);
+                stored = tree.read(file);
             }
             if (stored.isEmpty()) {
                 throw new TargetException("target '" + name + "': " + file + " is missing; version "
@@ -178,14 +152,14 @@ public final class LocalFilesTarget implements Target {
                     throw new TargetException("target '" + name + "': " + file + " does not hold version "
                             + delivery.version() + " of " + delivery.credentialId(), true);
                 }
-                if (!current.mode().equals(FILE_MODE)) {
+                if (!current.mode().equals(BaseDirectory.FILE_MODE)) {
                     throw new TargetException("target '" + name + "': " + file + " has mode "
                             + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
                 }
             }
             logins.verify(delivery);
         } catch (IOException e) {
-            throw ioFailure("read", file, e);
+            throw tree.ioFailure("read", file, e);
         } finally {
             Arrays.fill(material, (byte) 0);
         }
@@ -198,9 +172,9 @@ public final class LocalFilesTarget implements Target {
             return;
         }
         Location location = locate(revocation.binding());
-        Path file = base.resolve(location.relative());
+        Path file = tree.path().resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location.parents(), false);
+            Optional<Path> dir = tree.directory(location.parents(), false);
             if (dir.isEmpty()) {
                 return;
             }
@@ -212,10 +186,10 @@ public final class LocalFilesTarget implements Target {
             file = dir.get().resolve(location.backupName());
             changed |= deleteIfHolds(file, revocation);
             if (changed) {
-                fsyncDirectory(dir.get());
+                BaseDirectory.fsyncDirectory(dir.get());
             }
         } catch (IOException e) {
-            throw ioFailure("revoke version " + revocation.version() + " at", file, e);
+            throw tree.ioFailure("revoke version " + revocation.version() + " at", file, e);
         }
     }
 
@@ -226,18 +200,18 @@ public final class LocalFilesTarget implements Target {
             return;
         }
         Location location = locate(revocation.binding());
-        Path file = base.resolve(location.relative());
+        Path file = tree.path().resolve(location.relative());
         try {
-            Optional<Path> dir = directory(location.parents(), false);
+            Optional<Path> dir = tree.directory(location.parents(), false);
             if (dir.isEmpty()) {
                 return;
             }
             file = dir.get().resolve(location.fileName());
-            if (!holds(file, revocation)) {
+            if (!tree.holds(file, revocation)) {
                 return;
             }
             Path backup = dir.get().resolve(location.backupName());
-            boolean restorable = read(backup).map(previous -> {
+            boolean restorable = tree.read(backup).map(previous -> {
                 try (previous) {
                     return !revocation.matcher().matches(previous.content());
                 }
@@ -251,9 +225,9 @@ public final class LocalFilesTarget implements Target {
                 Files.delete(file);
                 Files.deleteIfExists(backup);
             }
-            fsyncDirectory(dir.get());
+            BaseDirectory.fsyncDirectory(dir.get());
         } catch (IOException e) {
-            throw ioFailure("discard version " + revocation.version() + " at", file, e);
+            throw tree.ioFailure("discard version " + revocation.version() + " at", file, e);
         }
     }
 
@@ -277,198 +251,13 @@ public final class LocalFilesTarget implements Target {
         }
     }
 
-    /**
-     * The real path of the file's directory, after checking that no component leaves the base
-     * directory; missing components are created (0700) when {@code create}, otherwise the result
-     * is empty.
-     */
-    Optional<Path> directory(List<String> segments, boolean create) throws IOException {
-        Path dir = base;
-        for (String segment : segments) {
-            Path next = dir.resolve(segment);
-            if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
-                if (!create) {
-                    return Optional.empty();
-                }
-                try {
-                    Files.createDirectory(next, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
-                } catch (FileAlreadyExistsException raced) {
-                    // Created concurrently; the real-path check below applies to whatever it is.
-                    if (!Files.isDirectory(next)) {
-                        throw raced;
-                    }
-                }
-            }
-            Path real = next.toRealPath();
-            if (!real.startsWith(base)) {
-                throw new TargetException("target '" + name + "': " + next + " resolves to " + real
-                        + ", outside " + base + "; refusing to follow the symbolic link", false);
-            }
-            if (!Files.isDirectory(real)) {
-                throw new TargetException("target '" + name + "': " + next + " is not a directory", false);
-            }
-            dir = real;
-        }
-        return Optional.of(dir);
-    }
-
-    /** The file's content and mode, or empty when it does not exist; never follows a link. */
-    Optional<Stored> read(Path file) throws IOException {
-        PosixFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        if (attributes.isSymbolicLink()) {
-            throw new TargetException("target '" + name + "': " + file + " is a symbolic link; refusing to follow it", false);
-        }
-        if (attributes.isDirectory()) {
-            throw new TargetException("target '" + name + "': " + file + " is a directory, not a file (a certificate's "
-                    + "files are delivered to a directory; an API key's path must name a file)", false);
-        }
-        if (!attributes.isRegularFile()) {
-            throw new TargetException("target '" + name + "': " + file + " is not a regular file", false);
-        }
-        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-    }
-
-    boolean holds(Path file, Revocation revocation) throws IOException {
-        Optional<Stored> stored = read(file);
-        if (stored.isEmpty()) {
-            return false;
-        }
-        try (Stored s = stored.get()) {
-            return revocation.matcher().matches(s.content());
-        }
-    }
-
     private boolean deleteIfHolds(Path file, Revocation revocation) throws IOException {
-        return holds(file, revocation) && Files.deleteIfExists(file);
-    }
-
-    /**
-     * Replaces {@code target} with {@code content} so that a reader or a crash sees either the old
-     * or the new content, never a mix: the temporary file is private from its creation on.
-     */
-    static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
-        Path temporary = dir.resolve("." + target.getFileName() + TEMP_MARK
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
-        try {
-            try (FileChannel channel = FileChannel.open(temporary,
-                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(FILE_MODE))) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        fsyncDirectory(dir);
-    }
-
-    /** Temporary files of a write that a crash interrupted; they may hold secret material. */
-    static void removeLeftoverTemporaries(Path dir, String fileName) throws IOException {
-        String prefix = "." + fileName + TEMP_MARK;
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir,
-                p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path leftover : leftovers) {
-                Files.deleteIfExists(leftover);
-            }
-        }
-    }
-
-    /** Makes a rename or deletion durable: without it a crash may bring the old entry back. */
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    TargetException ioFailure(String action, Path file, IOException e) {
-        return new TargetException("target '" + name + "': cannot " + action + " " + file + ": " + e, true, e);
+        return tree.holds(file, revocation) && Files.deleteIfExists(file);
     }
 
     @Override
     public String toString() {
-        return "LocalFilesTarget{name=" + name + ", directory=" + base + "}";
+        return "LocalFilesTarget{name=" + name + ", directory=" + tree.path() + "}";
     }
 
-    /** Content read from a file, wiped when closed. */
-    record Stored(byte[] content, Set<PosixFilePermission> mode) implements AutoCloseable {
-        @Override
-        public void close() {
-            Arrays.fill(content, (byte) 0);
-        }
-
-        @Override
-        public String toString() {
-            return "Stored[redacted]";
-        }
-    }
-
-    /** A binding's relative path, checked to be normalised and to stay below the base directory. */
-    record Location(String relative, List<String> parents, String fileName) {
-
-        static Location of(TargetBinding binding) {
-            binding.refuseUnknownParams(TYPE, PARAMETERS);
-            Location secret = parse(PATH, binding.requireParam(PATH));
-            String login = binding.param(LOGIN_PATH);
-            if (login != null && parse(LOGIN_PATH, login).relative().equals(secret.relative())) {
-                throw new InvalidBindingException(LOGIN_PATH, "must name another file than 'path'");
-            }
-            return secret;
-        }
-
-        /** The binding's login file ({@code loginPath}), if it asks for one. */
-        static Optional<Location> login(TargetBinding binding) {
-            String login = binding.param(LOGIN_PATH);
-            return login == null ? Optional.empty() : Optional.of(parse(LOGIN_PATH, login));
-        }
-
-        static Location parse(String parameter, String path) {
-            if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw new InvalidBindingException(parameter, "must not contain control characters");
-            }
-            if (path.startsWith("/")) {
-                throw new InvalidBindingException(parameter, "'" + path + "' must be relative to the target's directory, not absolute");
-            }
-            List<String> segments = List.of(path.split("/", -1));
-            for (String segment : segments) {
-                if (segment.isEmpty()) {
-                    throw new InvalidBindingException(parameter, "'" + path + "' must not contain empty segments (a trailing or doubled '/')");
-                }
-                if (segment.equals(".") || segment.equals("..")) {
-                    throw new InvalidBindingException(parameter, "'" + path + "' must be normalised, without '.' or '..' segments");
-                }
-            }
-            String fileName = segments.get(segments.size() - 1);
-            if (fileName.endsWith(BACKUP_SUFFIX) || fileName.contains(TEMP_MARK)) {
-                throw new InvalidBindingException(parameter, "'" + path + "' collides with the names of Rotakey's own backup and temporary files");
-            }
-            return new Location(path, segments.subList(0, segments.size() - 1), fileName);
-        }
-
-        /** All segments: a certificate's path names the directory its files go to. */
-        List<String> segments() {
-            return Stream.concat(parents.stream(), Stream.of(fileName)).toList();
-        }
-
-        String backupName() {
-            return "." + fileName + BACKUP_SUFFIX;
-        }
-    }
 }

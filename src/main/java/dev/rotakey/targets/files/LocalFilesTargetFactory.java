@@ -43,14 +43,14 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
         Path base = Path.of(directory).toAbsolutePath().normalize();
         try {
             if (!Files.exists(base)) {
-                Files.createDirectories(base, PosixFilePermissions.asFileAttribute(LocalFilesTarget.DIRECTORY_MODE));
+                Files.createDirectories(base, PosixFilePermissions.asFileAttribute(BaseDirectory.DIRECTORY_MODE));
             }
             if (!Files.isDirectory(base)) {
                 throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
             }
             // An operator may have chosen a shared directory on purpose: warn rather than chmod it.
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(base);
-            if (!LocalFilesTarget.DIRECTORY_MODE.containsAll(mode)) {
+            if (!BaseDirectory.DIRECTORY_MODE.containsAll(mode)) {
                 LOG.warn("target '{}': directory {} has mode {}, which lets other users list delivered credentials; 0700 is expected",
                         name, base, PosixFilePermissions.toString(mode));
             }

@@ -23,9 +23,11 @@ import java.util.stream.Collectors;
  */
 final class LoginFile {
     private final LocalFilesTarget files;
+    private final BaseDirectory tree;
 
     LoginFile(LocalFilesTarget files) {
         this.files = files;
+        this.tree = files.tree();
     }
 
     /**
@@ -40,45 +42,45 @@ final class LoginFile {
 
     /** Writes the login before the secret, keeping the previous content beside it for a discard. */
     void deliver(Delivery delivery) throws IOException {
-        Optional<LocalFilesTarget.Location> location = LocalFilesTarget.Location.login(delivery.binding());
+        Optional<Location> location = Location.login(delivery.binding());
         if (location.isEmpty()) {
             return;
         }
         byte[] content = expected(delivery);
-        Path dir = files.directory(location.get().parents(), true).orElseThrow();
+        Path dir = tree.directory(location.get().parents(), true).orElseThrow();
         Path file = dir.resolve(location.get().fileName());
         Path backup = dir.resolve(location.get().backupName());
-        Optional<LocalFilesTarget.Stored> existing = files.read(file);
+        Optional<BaseDirectory.Stored> existing = tree.read(file);
         if (existing.isPresent()) {
-            try (LocalFilesTarget.Stored current = existing.get()) {
-                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(LocalFilesTarget.FILE_MODE)) {
+            try (BaseDirectory.Stored current = existing.get()) {
+                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
                     return;
                 }
                 if (!MessageDigest.isEqual(current.content(), content)) {
-                    LocalFilesTarget.writeAtomically(dir, backup, current.content());
+                    BaseDirectory.writeAtomically(dir, backup, current.content());
                 }
             }
         } else if (Files.deleteIfExists(backup)) {
-            LocalFilesTarget.fsyncDirectory(dir);
+            BaseDirectory.fsyncDirectory(dir);
         }
-        LocalFilesTarget.removeLeftoverTemporaries(dir, location.get().fileName());
-        LocalFilesTarget.writeAtomically(dir, file, content);
+        BaseDirectory.removeLeftoverTemporaries(dir, location.get().fileName());
+        BaseDirectory.writeAtomically(dir, file, content);
     }
 
     /** Checks that the login file names the version's user. */
     void verify(Delivery delivery) throws IOException {
-        Optional<LocalFilesTarget.Location> location = LocalFilesTarget.Location.login(delivery.binding());
+        Optional<Location> location = Location.login(delivery.binding());
         if (location.isEmpty()) {
             return;
         }
-        Path file = files.base().resolve(location.get().relative());
-        Optional<Path> dir = files.directory(location.get().parents(), false);
-        Optional<LocalFilesTarget.Stored> stored = dir.isEmpty() ? Optional.empty()
-                : files.read(dir.get().resolve(location.get().fileName()));
+        Path file = tree.path().resolve(location.get().relative());
+        Optional<Path> dir = tree.directory(location.get().parents(), false);
+        Optional<BaseDirectory.Stored> stored = dir.isEmpty() ? Optional.empty()
+                : tree.read(dir.get().resolve(location.get().fileName()));
         if (stored.isEmpty()) {
             throw new TargetException("target '" + files.targetName() + "': " + file + " is missing", true);
         }
-        try (LocalFilesTarget.Stored s = stored.get()) {
+        try (BaseDirectory.Stored s = stored.get()) {
             if (!MessageDigest.isEqual(s.content(), expected(delivery))) {
                 throw new TargetException("target '" + files.targetName() + "': " + file + " does not name the login of version "
                         + delivery.version() + " of " + delivery.credentialId(), true);
@@ -91,15 +93,15 @@ final class LoginFile {
      * the same reason as at delivery), removes it when the secret is removed.
      */
     void discard(TargetBinding binding, boolean secretRestored) throws IOException {
-        Optional<LocalFilesTarget.Location> location = LocalFilesTarget.Location.login(binding);
-        Optional<Path> dir = location.isEmpty() ? Optional.empty() : files.directory(location.get().parents(), false);
+        Optional<Location> location = Location.login(binding);
+        Optional<Path> dir = location.isEmpty() ? Optional.empty() : tree.directory(location.get().parents(), false);
         if (dir.isEmpty()) {
             return;
         }
         Path file = dir.get().resolve(location.get().fileName());
         Path backup = dir.get().resolve(location.get().backupName());
         if (secretRestored) {
-            if (files.read(backup).map(b -> {
+            if (tree.read(backup).map(b -> {
                 b.close();
                 return true;
             }).orElse(false)) {
@@ -109,7 +111,7 @@ final class LoginFile {
             Files.deleteIfExists(file);
             Files.deleteIfExists(backup);
         }
-        LocalFilesTarget.fsyncDirectory(dir.get());
+        BaseDirectory.fsyncDirectory(dir.get());
     }
 
     /** Follows a revocation that removed the secret file: the login beside it goes too. */
@@ -119,7 +121,7 @@ final class LoginFile {
 
     private byte[] expected(Delivery delivery) {
         if (delivery.logins().isEmpty()) {
-            throw new TargetException("target '" + files.targetName() + "': the binding has '" + LocalFilesTarget.LOGIN_PATH
+            throw new TargetException("target '" + files.targetName() + "': the binding has '" + Location.LOGIN_PATH
                     + "' but no binding of " + delivery.credentialId() + " decides a login (such as an alternating "
                     + "postgres-role binding)", false);
         }

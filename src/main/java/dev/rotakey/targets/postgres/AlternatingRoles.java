@@ -22,9 +22,9 @@ final class AlternatingRoles {
      * The login role for a new or re-issued version: the one its own references name; else the one not holding
      * {@code current}; else, with no CURRENT version, {@code _a} for odd and {@code _b} for even numbers.
      */
-    static String forVersion(PostgresRoleTarget.RoleBinding b, String credentialId, int version, List<String> ownReferences,
+    static String forVersion(RoleBinding b, String credentialId, int version, List<String> ownReferences,
                              VersionReferences current) {
-        if (b.strategy() == PostgresRoleTarget.Strategy.SINGLE) {
+        if (b.strategy() == RoleBinding.Strategy.SINGLE) {
             return b.role();
         }
         Set<String> own = recorded(b, credentialId, version, ownReferences);
@@ -41,8 +41,8 @@ final class AlternatingRoles {
      * The role a recorded version went to: the one its references name; for a version recorded before roles were
      * chosen this way (or without references), the role parity gave it then.
      */
-    static String roleOf(PostgresRoleTarget.RoleBinding b, String credentialId, VersionReferences v) {
-        if (b.strategy() == PostgresRoleTarget.Strategy.SINGLE) {
+    static String roleOf(RoleBinding b, String credentialId, VersionReferences v) {
+        if (b.strategy() == RoleBinding.Strategy.SINGLE) {
             return b.role();
         }
         Set<String> roles = recorded(b, credentialId, v.version(), v.references());
@@ -53,8 +53,8 @@ final class AlternatingRoles {
      * Every role named by one of {@code references} (normally exactly one; the parity role when none matches, so
      * that versions recorded before this rule are still found).
      */
-    static Set<String> rolesOf(PostgresRoleTarget.RoleBinding b, String credentialId, int version, List<String> references) {
-        if (b.strategy() == PostgresRoleTarget.Strategy.SINGLE) {
+    static Set<String> rolesOf(RoleBinding b, String credentialId, int version, List<String> references) {
+        if (b.strategy() == RoleBinding.Strategy.SINGLE) {
             return Set.of(b.role());
         }
         Set<String> roles = recorded(b, credentialId, version, references);
@@ -62,21 +62,21 @@ final class AlternatingRoles {
     }
 
     /** The pair's two login roles. */
-    static List<String> pair(PostgresRoleTarget.RoleBinding b) {
+    static List<String> pair(RoleBinding b) {
         return List.of(b.role() + "_a", b.role() + "_b");
     }
 
-    private static String other(PostgresRoleTarget.RoleBinding b, String role) {
+    private static String other(RoleBinding b, String role) {
         List<String> pair = pair(b);
         return pair.get(0).equals(role) ? pair.get(1) : pair.get(0);
     }
 
-    private static String byParity(PostgresRoleTarget.RoleBinding b, int version) {
+    private static String byParity(RoleBinding b, int version) {
         return pair(b).get(version % 2 == 1 ? 0 : 1);
     }
 
     /** The roles whose salt for this version is among the references. */
-    private static Set<String> recorded(PostgresRoleTarget.RoleBinding b, String credentialId, int version,
+    private static Set<String> recorded(RoleBinding b, String credentialId, int version,
                                         List<String> references) {
         Set<String> out = new LinkedHashSet<>();
         for (String role : pair(b)) {

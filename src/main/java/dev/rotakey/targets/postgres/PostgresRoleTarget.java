@@ -15,16 +15,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -50,36 +46,12 @@ import java.util.regex.Pattern;
  */
 public final class PostgresRoleTarget implements Target {
     static final String TYPE = "postgres-role";
-    static final String ROLE = "role";
-    static final String STRATEGY = "strategy";
-    static final String GROUP = "group";
-    static final int MAX_IDENTIFIER_BYTES = 63;
-    private static final Set<String> PARAMETERS = Set.of(ROLE, STRATEGY, GROUP);
-    /** Names PostgreSQL refuses for roles even when quoted. */
-    private static final Set<String> RESERVED = Set.of("public", "none", "current_user", "session_user", "current_role");
     private static final Pattern VERIFIER = Pattern.compile("SCRAM-SHA-256\\$[0-9]+:[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+");
     private static final Logger LOG = LoggerFactory.getLogger(PostgresRoleTarget.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** How a binding's role receives new passwords. */
-    enum Strategy {
-        SINGLE, ALTERNATING
-    }
-
-    /** A binding's parameters, checked. */
-    record RoleBinding(Strategy strategy, String role, String group) {
-        /** Every login role the binding uses: the role itself, or both of the alternating pair. */
-        List<String> loginRoles() {
-            return strategy == Strategy.SINGLE ? List.of(role) : AlternatingRoles.pair(this);
-        }
-    }
-
     private final String name;
-    private final String url;
-    private final String adminUser;
-    private final char[] adminPassword;
-    private final int connectTimeoutSeconds;
-    private final int socketTimeoutSeconds;
+    private final PostgresServer server;
 
     /**
      * @param adminPassword the administrative role's password (owned by this target from now on), or null
@@ -88,11 +60,7 @@ public final class PostgresRoleTarget implements Target {
     public PostgresRoleTarget(String name, String url, String adminUser, char[] adminPassword,
                               int connectTimeoutSeconds, int socketTimeoutSeconds) {
         this.name = name;
-        this.url = url;
-        this.adminUser = adminUser;
-        this.adminPassword = adminPassword;
-        this.connectTimeoutSeconds = Math.max(1, connectTimeoutSeconds);
-        this.socketTimeoutSeconds = Math.max(1, socketTimeoutSeconds);
+        this.server = new PostgresServer(name, url, adminUser, adminPassword, connectTimeoutSeconds, socketTimeoutSeconds);
     }
 
     @Override
@@ -107,52 +75,14 @@ public final class PostgresRoleTarget implements Target {
 
     @Override
     public void validateBinding(TargetBinding binding) {
-        binding.refuseUnknownParams(TYPE, PARAMETERS);
-        RoleBinding b = parse(binding);
+        binding.refuseUnknownParams(TYPE, RoleBinding.PARAMETERS);
+        RoleBinding b = RoleBinding.parse(binding);
         for (String login : b.loginRoles()) {
-            if (login.equals(adminUser)) {
+            if (login.equals(server.adminUser())) {
                 // Rotating the admin's own password would lock Rotakey out of the server.
-                throw new InvalidBindingException(ROLE, "must not name the target's administrative role '" + adminUser + "'");
+                throw new InvalidBindingException(RoleBinding.ROLE, "must not name the target's administrative role '"
+                        + server.adminUser() + "'");
             }
-        }
-    }
-
-    static RoleBinding parse(TargetBinding binding) {
-        String strategyText = binding.param(STRATEGY);
-        Strategy strategy;
-        if (strategyText == null || strategyText.isBlank() || strategyText.trim().equalsIgnoreCase("single")) {
-            strategy = Strategy.SINGLE;
-        } else if (strategyText.trim().equalsIgnoreCase("alternating")) {
-            strategy = Strategy.ALTERNATING;
-        } else {
-            throw new InvalidBindingException(STRATEGY, "must be 'single' or 'alternating'");
-        }
-        String role = binding.requireParam(ROLE);
-        // Room for the _a/_b suffix when alternating.
-        identifier(ROLE, role, strategy == Strategy.ALTERNATING ? 2 : 0);
-        String group = binding.param(GROUP);
-        if (group != null) {
-            if (strategy == Strategy.SINGLE) {
-                throw new InvalidBindingException(GROUP, "is only for strategy 'alternating'");
-            }
-            identifier(GROUP, group, 0);
-        }
-        return new RoleBinding(strategy, role, strategy == Strategy.SINGLE ? null : (group == null ? role : group));
-    }
-
-    /** A role name PostgreSQL accepts (quoted): 1 to 63 bytes, no control characters, not reserved. */
-    private static void identifier(String parameter, String value, int suffixBytes) {
-        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-        if (value.isEmpty() || bytes + suffixBytes > MAX_IDENTIFIER_BYTES) {
-            throw new InvalidBindingException(parameter, "must be 1 to " + (MAX_IDENTIFIER_BYTES - suffixBytes)
-                    + " bytes long" + (suffixBytes > 0 ? " (the login roles add '_a' and '_b', and PostgreSQL allows "
-                    + MAX_IDENTIFIER_BYTES + ")" : " (PostgreSQL's limit for identifiers)"));
-        }
-        if (value.codePoints().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))) {
-            throw new InvalidBindingException(parameter, "must not contain control characters");
-        }
-        if (value.startsWith("pg_") || RESERVED.contains(value.toLowerCase(Locale.ROOT))) {
-            throw new InvalidBindingException(parameter, "'" + value + "' is a role name PostgreSQL reserves");
         }
     }
 
@@ -214,67 +144,26 @@ public final class PostgresRoleTarget implements Target {
         String login = loginRole(delivery);
         String action = "deliver version " + delivery.version() + " of " + delivery.credentialId() + " to role '" + login + "'";
         String verifier = verifier(delivery, login, action);
-        try (Connection c = admin(action)) {
-            sql(action, () -> {
-                if (b.strategy() == Strategy.SINGLE) {
-                    ensureRole(c, login, "LOGIN", null);
+        try (Connection c = server.admin(action)) {
+            server.sql(action, () -> {
+                if (b.strategy() == RoleBinding.Strategy.SINGLE) {
+                    RoleCatalog.ensureRole(c, login, "LOGIN", null);
                 } else {
-                    ensureRole(c, b.group(), "NOLOGIN", null);
+                    RoleCatalog.ensureRole(c, b.group(), "NOLOGIN", null);
                     // Both login roles, so that the operator can see (and the idle one cannot use) the pair from the start.
                     for (String role : b.loginRoles()) {
-                        ensureRole(c, role, "NOLOGIN", b.group());
+                        RoleCatalog.ensureRole(c, role, "NOLOGIN", b.group());
                     }
                 }
                 return null;
             }, true);
             // The statement carries the verifier: its text (and the server's complaint about it) is never shown.
-            sql(action, () -> {
-                try (Statement s = c.createStatement()) {
-                    s.execute("ALTER ROLE " + quoteIdentifier(login) + " WITH LOGIN PASSWORD " + quoteLiteral(verifier));
-                }
+            server.sql(action, () -> {
+                RoleCatalog.setVerifier(c, login, "LOGIN", verifier);
                 return null;
             }, false);
         } catch (SQLException e) {
-            throw failure(action, e, true);
-        }
-    }
-
-    /** Creates {@code role} if missing and, for a login role, makes it a member of {@code group}. */
-    private static void ensureRole(Connection c, String role, String attributes, String group) throws SQLException {
-        if (!roleExists(c, role)) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE ROLE " + quoteIdentifier(role) + " WITH " + attributes);
-            } catch (SQLException e) {
-                // Created meanwhile by someone else: just as good.
-                if (!"42710".equals(e.getSQLState())) {
-                    throw e;
-                }
-            }
-        }
-        if (group != null && !isMember(c, role, group)) {
-            try (Statement s = c.createStatement()) {
-                s.execute("GRANT " + quoteIdentifier(group) + " TO " + quoteIdentifier(role));
-            }
-        }
-    }
-
-    private static boolean roleExists(Connection c, String role) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-            s.setString(1, role);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next();
-            }
-        }
-    }
-
-    private static boolean isMember(Connection c, String role, String group) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
-                + "JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = ? AND u.rolname = ?")) {
-            s.setString(1, group);
-            s.setString(2, role);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next();
-            }
+            throw server.failure(action, e, true);
         }
     }
 
@@ -309,8 +198,7 @@ public final class PostgresRoleTarget implements Target {
         refuseCertificate(delivery);
         String login = loginRole(delivery);
         String action = "log in as role '" + login + "' with version " + delivery.version() + " of " + delivery.credentialId();
-        Properties props = properties(login, delivery.material().chars());
-        try (Connection c = DriverManager.getConnection(url, props);
+        try (Connection c = server.login(login, delivery.material().chars());
              Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT 1")) {
             if (!r.next()) {
@@ -318,15 +206,13 @@ public final class PostgresRoleTarget implements Target {
             }
         } catch (SQLException e) {
             // The driver's login errors name the user and the server, never the password.
-            throw failure(action, e, true);
-        } finally {
-            props.clear();
+            throw server.failure(action, e, true);
         }
         String check = "check the stored password of role '" + login + "' against version " + delivery.version();
-        try (Connection c = admin(check)) {
+        try (Connection c = server.admin(check)) {
             String stored;
             try {
-                stored = storedVerifier(c, login);
+                stored = RoleCatalog.storedVerifier(c, login);
             } catch (SQLException e) {
                 if ("42501".equals(e.getSQLState())) {
                     LOG.debug("target '{}': the admin role cannot read pg_authid; the login alone proves the password", name);
@@ -344,17 +230,7 @@ public final class PostgresRoleTarget implements Target {
                 Arrays.fill(password, '\0');
             }
         } catch (SQLException e) {
-            throw failure(check, e, true);
-        }
-    }
-
-    /** {@code pg_authid.rolpassword} of {@code role}, null when it has none or does not exist; superusers only. */
-    private static String storedVerifier(Connection c, String role) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT rolpassword FROM pg_authid WHERE rolname = ?")) {
-            s.setString(1, role);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getString(1) : null;
-            }
+            throw server.failure(check, e, true);
         }
     }
 
@@ -366,7 +242,7 @@ public final class PostgresRoleTarget implements Target {
     @Override
     public void discard(Revocation revocation) {
         RoleBinding b = binding(revocation.binding());
-        if (b.strategy() == Strategy.SINGLE) {
+        if (b.strategy() == RoleBinding.Strategy.SINGLE) {
             // Locking the role would lock out everyone, and the previous password cannot be put back.
             if (holdsVersion(revocation, b.role(), "discard")) {
                 LOG.warn("target '{}': role '{}' keeps the password of discarded version {} of {}: with strategy single "
@@ -407,16 +283,10 @@ public final class PostgresRoleTarget implements Target {
         } finally {
             Arrays.fill(random, '\0');
         }
-        try (Connection c = admin(action)) {
-            sql(action, () -> {
-                try (Statement s = c.createStatement()) {
-                    s.execute("ALTER ROLE " + quoteIdentifier(login) + " WITH NOLOGIN PASSWORD " + quoteLiteral(verifier));
-                }
-                return null;
-            }, false);
-        } catch (SQLException e) {
-            throw failure(action, e, true);
-        }
+        server.withAdmin(action, c -> {
+            RoleCatalog.setVerifier(c, login, "NOLOGIN", verifier);
+            return null;
+        }, false);
     }
 
     /** Whether {@code login} holds the verifier this version's delivery set. */
@@ -426,12 +296,8 @@ public final class PostgresRoleTarget implements Target {
             throw new TargetException("target '" + name + "': cannot " + action + ": no reference to its password was "
                     + "recorded, so it cannot be told apart from a newer one", false);
         }
-        try (Connection c = admin(action)) {
-            ScramVerifier v = sql(action, () -> ScramVerifier.parse(storedVerifier(c, login)), true);
-            return v != null && revocation.references().contains(v.saltText());
-        } catch (SQLException e) {
-            throw failure(action, e, true);
-        }
+        ScramVerifier v = server.withAdmin(action, c -> ScramVerifier.parse(RoleCatalog.storedVerifier(c, login)), true);
+        return v != null && revocation.references().contains(v.saltText());
     }
 
     private static char[] randomPassword() {
@@ -442,91 +308,9 @@ public final class PostgresRoleTarget implements Target {
         return out;
     }
 
-    /** Double quotes doubled, the whole wrapped in double quotes: any role name becomes one identifier. */
-    static String quoteIdentifier(String identifier) {
-        if (identifier.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("identifier with NUL");
-        }
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
-
-    /**
-     * A standard string literal (single quotes doubled). Only verifiers reach here, and they hold no quote or
-     * backslash; {@code E''} is not used, and a backslash is refused outright so that the literal means the same
-     * whatever {@code standard_conforming_strings} says.
-     */
-    static String quoteLiteral(String value) {
-        if (value.indexOf('\\') >= 0 || value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("literal with a backslash or NUL");
-        }
-        return "'" + value.replace("'", "''") + "'";
-    }
-
-    private Connection admin(String action) {
-        Properties props = properties(adminUser, adminPassword == null ? null : adminPassword.clone());
-        try {
-            Connection c = DriverManager.getConnection(url, props);
-            c.setAutoCommit(true);
-            return c;
-        } catch (SQLException e) {
-            throw failure(action + " (as admin role '" + adminUser + "')", e, true);
-        } finally {
-            props.clear();
-        }
-    }
-
-    private Properties properties(String user, char[] password) {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        if (password != null) {
-            // The driver takes a String; unavoidable, and dropped with the Properties.
-            props.setProperty("password", new String(password));
-            Arrays.fill(password, '\0');
-        }
-        props.setProperty("connectTimeout", String.valueOf(connectTimeoutSeconds));
-        props.setProperty("loginTimeout", String.valueOf(connectTimeoutSeconds));
-        props.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
-        props.setProperty("ApplicationName", "rotakey");
-        return props;
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run() throws SQLException;
-    }
-
-    private <T> T sql(String action, Work<T> work, boolean echoSafe) {
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            throw failure(action, e, echoSafe);
-        }
-    }
-
-    /**
-     * Connection failures (SQLSTATE class 08), a server starting or shutting down (57P0x), resource shortages (53)
-     * and serialization failures (40) may pass; refused logins (28), missing privileges (42501) and the rest do not.
-     *
-     * @param echoSafe whether the server's message may be shown: never for statements that carry a verifier
-     */
-    private TargetException failure(String action, SQLException e, boolean echoSafe) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        boolean retryable = state.startsWith("08") || state.startsWith("57P") || state.startsWith("53") || state.startsWith("40");
-        String hint = switch (state) {
-            case "42501" -> ": the admin role lacks the permission (it needs CREATEROLE, or superuser to check stored passwords)";
-            case "28P01", "28000" -> ": the login was refused";
-            default -> "";
-        };
-        String detail = echoSafe && e.getMessage() != null ? e.getMessage() : "SQLSTATE " + state;
-        // The driver's exception is kept as the cause only where its message is safe to show.
-        return echoSafe
-                ? new TargetException("target '" + name + "': cannot " + action + " (" + detail + ")" + hint, retryable, e)
-                : new TargetException("target '" + name + "': cannot " + action + " (" + detail + ")" + hint, retryable);
-    }
-
     private RoleBinding binding(TargetBinding binding) {
         try {
-            return parse(binding);
+            return RoleBinding.parse(binding);
         } catch (InvalidBindingException e) {
             throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
         }
@@ -541,15 +325,11 @@ public final class PostgresRoleTarget implements Target {
 
     @Override
     public void close() {
-        if (adminPassword != null) {
-            Arrays.fill(adminPassword, '\0');
-        }
+        server.close();
     }
 
     @Override
     public String toString() {
-        // Query parameters are left out: a careless config might carry a password there.
-        return "PostgresRoleTarget{name=" + name + ", url=" + url.split("\\?", 2)[0] + ", user=" + adminUser + ", password="
-                + (adminPassword == null ? "none" : "[redacted]") + "}";
+        return "PostgresRoleTarget{name=" + name + ", " + server + "}";
     }
 }

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * A {@code webhook} target: POSTs signed JSON events (delivered, verify, revoked, discarded) to the
- * consuming system, which holds the credential itself; see the README for the signature scheme.
+ * consuming system, which holds the credential itself; see docs/targets.md for the signature scheme.
  */
 public final class WebhookTarget implements Target {
     public static final String TIMESTAMP_HEADER = WebhookSignature.TIMESTAMP_HEADER;

@@ -50,7 +50,7 @@ class AlertSinkConfigTest {
                 AlertmanagerSinkFactory.class, SlackSinkFactory.class, PagerDutySinkFactory.class, EmailSinkFactory.class);
     }
 
-    /** The samples given to the README, all in one {@code alerting:} section. */
+    /** The samples given in docs/alerts.md, all in one {@code alerting:} section. */
     @Test
     void parsesTheSamples() throws Exception {
         AlertingFactory alerting = parse("""

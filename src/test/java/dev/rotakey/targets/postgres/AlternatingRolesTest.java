@@ -13,9 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Which login role a version of an alternating binding goes to: by what the CURRENT version holds, never by parity. */
 class AlternatingRolesTest {
     private static final String CREDENTIAL = "reporting-pw";
-    private static final PostgresRoleTarget.RoleBinding ALTERNATING = PostgresRoleTarget.parse(
+    private static final RoleBinding ALTERNATING = RoleBinding.parse(
             new TargetBinding("pg-main", Map.of("role", "reporting", "strategy", "alternating")));
-    private static final PostgresRoleTarget.RoleBinding SINGLE = PostgresRoleTarget.parse(
+    private static final RoleBinding SINGLE = RoleBinding.parse(
             new TargetBinding("pg-main", Map.of("role", "reporting")));
 
     /** The reference a version placed on {@code role} records (its verifier's salt). */

@@ -115,7 +115,7 @@ public final class PostgresProbe implements AutoCloseable {
         try (Connection c = DriverManager.getConnection(URL, ADMIN, null); Statement s = c.createStatement()) {
             for (String role : roles) {
                 for (String r : List.of(role + "_a", role + "_b", role)) {
-                    s.execute("DROP ROLE IF EXISTS " + PostgresRoleTarget.quoteIdentifier(r));
+                    s.execute("DROP ROLE IF EXISTS " + RoleCatalog.quoteIdentifier(r));
                 }
             }
         } catch (SQLException e) {

@@ -228,8 +228,8 @@ class PostgresRoleTargetTest {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(PostgresProbe.URL, PostgresProbe.ADMIN, null);
              java.sql.Statement s = c.createStatement()) {
             s.execute("SET password_encryption = 'scram-sha-256'");
-            s.execute("CREATE ROLE " + PostgresRoleTarget.quoteIdentifier(role) + " LOGIN PASSWORD "
-                    + PostgresRoleTarget.quoteLiteral(plain.reveal()));
+            s.execute("CREATE ROLE " + RoleCatalog.quoteIdentifier(role) + " LOGIN PASSWORD "
+                    + RoleCatalog.quoteLiteral(plain.reveal()));
         }
         ScramVerifier stored = ScramVerifier.parse(PostgresProbe.query("SELECT rolpassword FROM pg_authid WHERE rolname = ?", role));
         assertThat(stored).isNotNull();
@@ -281,9 +281,9 @@ class PostgresRoleTargetTest {
 
     @Test
     void quotingDoublesQuotes() {
-        assertThat(PostgresRoleTarget.quoteIdentifier("a\"b")).isEqualTo("\"a\"\"b\"");
-        assertThat(PostgresRoleTarget.quoteLiteral("it's")).isEqualTo("'it''s'");
-        assertThatThrownBy(() -> PostgresRoleTarget.quoteLiteral("a\\b")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(RoleCatalog.quoteIdentifier("a\"b")).isEqualTo("\"a\"\"b\"");
+        assertThat(RoleCatalog.quoteLiteral("it's")).isEqualTo("'it''s'");
+        assertThatThrownBy(() -> RoleCatalog.quoteLiteral("a\\b")).isInstanceOf(IllegalArgumentException.class);
     }
 
     // ------------------------------------------------------------ failures
@@ -326,7 +326,7 @@ class PostgresRoleTargetTest {
         String adminRole = postgres.newRole();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(PostgresProbe.URL, PostgresProbe.ADMIN, null);
              java.sql.Statement s = c.createStatement()) {
-            s.execute("CREATE ROLE " + PostgresRoleTarget.quoteIdentifier(adminRole) + " LOGIN CREATEROLE");
+            s.execute("CREATE ROLE " + RoleCatalog.quoteIdentifier(adminRole) + " LOGIN CREATEROLE");
         }
         PostgresRoleTargetFactory f = PostgresProbe.factory();
         f.setUser(adminRole);

@@ -60,7 +60,7 @@ class VaultKvTargetFactoryTest {
         });
     }
 
-    /** The sample in the README. */
+    /** The sample in docs/targets.md. */
     @Test
     void parsesTheReadmeSampleWithAppRole() throws Exception {
         TargetFactory factory = parse("type: vault-kv\naddress: https://vault.example.org:8200\n"

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A consuming system in the tests: verifies each request's signature exactly as the README tells
+ * A consuming system in the tests: verifies each request's signature exactly as docs/targets.md tells
  * receivers to (HMAC recomputed, compared in constant time, timestamp within a tolerance), records what it accepted and keeps the versions it was given, like a real consumer.
  */
 final class WebhookReceiver implements AutoCloseable {
@@ -236,7 +236,7 @@ final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** What the README asks of every receiver. */
+    /** What docs/targets.md asks of every receiver. */
     private boolean authentic(String timestamp, String signature, byte[] body) {
         if (timestamp == null || signature == null || !signature.startsWith("v1=")) {
             return false;

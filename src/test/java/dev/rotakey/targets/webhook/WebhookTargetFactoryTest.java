@@ -46,7 +46,7 @@ class WebhookTargetFactoryTest {
         assertThat(new DiscoverableSubtypeResolver().getDiscoveredSubtypes()).contains(WebhookTargetFactory.class);
     }
 
-    /** The sample in the README. */
+    /** The sample in docs/targets.md. */
     @Test
     void parsesTheReadmeSample() throws Exception {
         TargetFactory factory = parse("""

@@ -1,0 +1,354 @@
+package dev.rotakey;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.alert.AlertDispatcher;
+import dev.rotakey.alert.AlertEvaluator;
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.auth.OperatorTokens;
+import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.CrlRefresher;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.RotationListener;
+import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Store;
+import dev.rotakey.metrics.ApiKeyVerificationMetrics;
+import dev.rotakey.metrics.FleetMetrics;
+import dev.rotakey.metrics.RotationMetrics;
+import dev.rotakey.schedule.JobHandler;
+import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.service.AcknowledgementService;
+import dev.rotakey.service.AgentService;
+import dev.rotakey.service.ApiKeyVerifier;
+import dev.rotakey.service.BindingClaims;
+import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.OrphanLeafKeys;
+import dev.rotakey.service.RevocationService;
+import dev.rotakey.service.RotationExecutor;
+import dev.rotakey.service.RotationPlanner;
+import dev.rotakey.service.RotationService;
+import dev.rotakey.service.ScheduleCalculator;
+import dev.rotakey.service.ScheduledWork;
+import dev.rotakey.targets.Target;
+import dev.rotakey.targets.Targets;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.db.ManagedDataSource;
+import io.dropwizard.lifecycle.Managed;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Rotakey's whole service graph — key backends, targets, certificate authorities, the scheduler, the
+ * rotation workflow, the services, alerts and metrics — built in one place from the configuration. The
+ * daemon registers it with Dropwizard ({@link RotakeyApplication}); tests and benchmarks build the same
+ * graph through {@link Builder}, replacing only what its documented hooks name.
+ */
+public final class RotakeyComponents {
+    private final Store store;
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+    private final AuditLog audit;
+    private final KeyBackends backends;
+    private final Targets targets;
+    private final CertificateAuthorities authorities;
+    /** Quartz, or null when a test gave the services a {@link WorkScheduler} of its own. */
+    private final QuartzWorkScheduler scheduler;
+    private final RevocationService revocations;
+    private final RotationExecutor executor;
+    private final RotationService rotations;
+    private final JobHandler jobs;
+    private final AgentService agents;
+    private final CredentialService credentials;
+    private final AcknowledgementService acknowledgements;
+    private final ApiKeyVerifier verifier;
+    private final RotationPlanner planner;
+    private final AlertDispatcher alertDispatcher;
+    private final AlertEvaluator alerts;
+    private final OrphanLeafKeys orphanKeys;
+    private final OperatorTokens tokens;
+    private final List<Managed> managed = new ArrayList<>();
+
+    private RotakeyComponents(Builder b) {
+        RotakeyConfiguration config = b.config;
+        Clock clock = b.clock;
+        store = b.store;
+        // Its observer reaches the alert evaluator, which records through this log: the loop is closed by a method of
+        // this root, called only once an event commits, long after construction.
+        audit = new AuditLog(store, clock, this::afterAuditCommit);
+
+        backends = new KeyBackends(b.keyBackends != null ? b.keyBackends
+                : ConfiguredPlugins.keyBackends(config, prometheus));
+        targets = new Targets(b.targets != null ? b.targets : ConfiguredPlugins.targets(config, prometheus, b.metrics));
+        ConfiguredPlugins.checkBackendNames(config.getCertificateAuthorities(), backends);
+        authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends, store, audit, clock);
+
+        ManagedDataSource quartzPool = null;
+        QuartzWorkScheduler quartz = null;
+        if (b.workScheduler == null) {
+            // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
+            DataSourceFactory db = config.getDatabase();
+            quartzPool = db.build(b.metrics, "quartz");
+            // The services that do the scheduled work schedule through it, so it asks for them only when it starts.
+            quartz = new QuartzWorkScheduler(config.getScheduler(), quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
+                    store, b.metrics, this::jobs);
+        }
+        scheduler = quartz;
+        WorkScheduler work = quartz != null ? quartz : b.workScheduler;
+        BooleanSupplier pausedOrUnknown = scheduler == null ? () -> false : scheduler::pausedOrUnknown;
+
+        RotationWorkflow workflow = new RotationWorkflow(config.getRotation().getRetry().build());
+        CredentialLocks locks = new CredentialLocks(1024);
+        RotationMetrics rotationMetrics = new RotationMetrics(prometheus, store);
+        revocations = new RevocationService(store, backends, targets, workflow, audit, work, locks, clock, authorities);
+        alertDispatcher = new AlertDispatcher(ConfiguredPlugins.alertSinks(config),
+                config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
+        alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, pausedOrUnknown, alertDispatcher,
+                audit, clock, prometheus);
+        orphanKeys = new OrphanLeafKeys(store, backends);
+        RotationListener daemon = (before, after, took) -> {
+            rotationMetrics.afterStep(before, after, took);
+            // A finished rotation is looked at now rather than at the next tick.
+            if (after.state() != RotationState.RUNNING) {
+                alerts.evaluateSoon();
+                orphanKeys.rotationEnded(after);
+            }
+        };
+        executor = new RotationExecutor(store, backends, targets, workflow, audit, work, locks, clock,
+                ScheduleCalculator.from(config.getRotation()), authorities, revocations, both(b.listener, daemon));
+        rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
+        jobs = new ScheduledWork(rotations, revocations);
+        agents = new AgentService(store, audit, work, clock);
+        credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
+                authorities);
+        verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
+        acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
+        planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
+        tokens = new OperatorTokens(store, audit, clock);
+        // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
+        new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
+                config.getAlerting().getOverdueAfter(), config.getPrometheus().getFleetRefreshInterval(),
+                config.getPrometheus().isPerCredentialSeries());
+
+        // Started in this order, stopped in reverse: backends before the scheduler that uses them.
+        if (quartzPool != null) {
+            managed.add(quartzPool);
+        }
+        managed.add(new Managed() {
+            @Override
+            public void start() {
+                backends.startAll();
+            }
+
+            @Override
+            public void stop() {
+                backends.close();
+                targets.close();
+            }
+        });
+        managed.add(authorities);
+        managed.add(new CrlRefresher(authorities));
+        if (scheduler != null) {
+            managed.add(scheduler);
+        }
+        // The dispatcher starts before the evaluator that feeds it and stops after it.
+        managed.add(alertDispatcher);
+        managed.add(alerts);
+        managed.add(new Managed() {
+            @Override
+            public void start() {
+                // Claims for credentials created before they were recorded; shared resources are logged as warnings.
+                new BindingClaims(targets).backfill(store);
+                orphanKeys.sweep();
+                rotations.resumeInFlight();
+            }
+        });
+    }
+
+    /** Starts building the components of {@code config}, whose clock is {@code clock} and whose database is {@code store}. */
+    public static Builder builder(RotakeyConfiguration config, Clock clock, Store store) {
+        return new Builder(config, clock, store);
+    }
+
+    /** A revoked key presented is looked at now rather than at the next tick. */
+    private void afterAuditCommit(AuditAction action) {
+        if (action == AuditAction.API_KEY_REVOKED_PRESENTED) {
+            alerts.evaluateSoon();
+        }
+    }
+
+    private JobHandler jobs() {
+        return jobs;
+    }
+
+    private static RotationListener both(RotationListener first, RotationListener then) {
+        return first == null ? then : (before, after, took) -> {
+            first.afterStep(before, after, took);
+            then.afterStep(before, after, took);
+        };
+    }
+
+    /** Everything with a lifecycle, in the order it starts (it stops in reverse): Dropwizard's lifecycle takes it as it is. */
+    public List<Managed> managed() {
+        return List.copyOf(managed);
+    }
+
+    /** The Quartz scheduler: its kill switch, health and tasks. */
+    public QuartzWorkScheduler scheduler() {
+        if (scheduler == null) {
+            throw new IllegalStateException("built with a WorkScheduler of the test's own, not Quartz");
+        }
+        return scheduler;
+    }
+
+    /** Rotakey's own labelled rotakey_* metrics; the daemon exports Dropwizard's into it too. */
+    public PrometheusRegistry prometheus() {
+        return prometheus;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public KeyBackends backends() {
+        return backends;
+    }
+
+    public Targets targets() {
+        return targets;
+    }
+
+    public CertificateAuthorities authorities() {
+        return authorities;
+    }
+
+    public RotationExecutor executor() {
+        return executor;
+    }
+
+    public RevocationService revocations() {
+        return revocations;
+    }
+
+    public RotationService rotations() {
+        return rotations;
+    }
+
+    public AgentService agents() {
+        return agents;
+    }
+
+    public CredentialService credentials() {
+        return credentials;
+    }
+
+    public AcknowledgementService acknowledgements() {
+        return acknowledgements;
+    }
+
+    public ApiKeyVerifier verifier() {
+        return verifier;
+    }
+
+    public RotationPlanner planner() {
+        return planner;
+    }
+
+    public AlertDispatcher alertDispatcher() {
+        return alertDispatcher;
+    }
+
+    public AlertEvaluator alerts() {
+        return alerts;
+    }
+
+    public OrphanLeafKeys orphanKeys() {
+        return orphanKeys;
+    }
+
+    public OperatorTokens tokens() {
+        return tokens;
+    }
+
+    /**
+     * Collects the configuration and the few things only the application has, plus the hooks by which a test
+     * replaces a part of the graph. Nothing built is changed afterwards: there are no setters on the components.
+     */
+    public static final class Builder {
+        private final RotakeyConfiguration config;
+        private final Clock clock;
+        private final Store store;
+        private MetricRegistry metrics = new MetricRegistry();
+        private Map<String, KeyBackend> keyBackends;
+        private Map<String, Target> targets;
+        private WorkScheduler workScheduler;
+        private RotationListener listener;
+
+        private Builder(RotakeyConfiguration config, Clock clock, Store store) {
+            this.config = Objects.requireNonNull(config);
+            this.clock = Objects.requireNonNull(clock);
+            this.store = Objects.requireNonNull(store);
+        }
+
+        /** Dropwizard's registry (the daemon's {@code environment.metrics()}): pools, Quartz jobs, target limits. */
+        public Builder metrics(MetricRegistry metrics) {
+            this.metrics = Objects.requireNonNull(metrics);
+            return this;
+        }
+
+        /**
+         * Test hook: these started backends instead of the configuration's {@code keyBackends}, used as given (not
+         * instrumented), so that the tests of a class share one SoftHSM2 session.
+         */
+        public Builder keyBackends(Map<String, KeyBackend> byName) {
+            this.keyBackends = new LinkedHashMap<>(byName);
+            return this;
+        }
+
+        /**
+         * Test hook: these targets instead of the configuration's {@code targets}, used as given (neither
+         * instrumented nor limited): a decorated, failing or recording target.
+         */
+        public Builder targets(Map<String, Target> byName) {
+            this.targets = new LinkedHashMap<>(byName);
+            return this;
+        }
+
+        /**
+         * Test hook: the services schedule deferred work through this instead of Quartz, and neither Quartz nor its
+         * pool is built (so {@link #scheduler()} is unavailable and the kill switch reads "not paused"). For tests
+         * that run scheduled work by hand at a time of their choosing.
+         */
+        public Builder workScheduler(WorkScheduler scheduler) {
+            this.workScheduler = Objects.requireNonNull(scheduler);
+            return this;
+        }
+
+        /**
+         * Test hook: told of each persisted rotation step before the daemon's own listener (metrics, alerts,
+         * orphan keys), so a test can stop a rotation dead after an exact step, as a killed process would, and a
+         * benchmark can time the steps.
+         */
+        public Builder rotationListener(RotationListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public RotakeyComponents build() {
+            return new RotakeyComponents(this);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.rotakey.targets.files;
+
+import dev.rotakey.targets.Revocation;
+import dev.rotakey.targets.TargetException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The base directory a local-files target writes in, and the only way into it: paths confined below it (no symbolic
+ * link may lead out), reads that refuse links, and writes and deletions that are atomic and durable (private temporary
+ * file, rename, directory fsync).
+ */
+final class BaseDirectory {
+    static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    static final String BACKUP_SUFFIX = ".rotakey-previous";
+    static final String TEMP_MARK = ".rotakey-tmp-";
+
+    private final String name;
+    private final Path base;
+
+    /**
+     * @param baseDirectory an existing directory; symbolic links in it are resolved once, here
+     * @throws TargetException when the directory does not exist or cannot be resolved
+     */
+    BaseDirectory(String name, Path baseDirectory) {
+        this.name = name;
+        try {
+            this.base = baseDirectory.toRealPath();
+        } catch (IOException e) {
+            throw new TargetException("target '" + name + "': base directory " + baseDirectory + " is not accessible", false, e);
+        }
+        if (!Files.isDirectory(base)) {
+            throw new TargetException("target '" + name + "': " + base + " is not a directory", false);
+        }
+    }
+
+    /** The base directory's real path. */
+    Path path() {
+        return base;
+    }
+
+    /**
+     * The real path of the file's directory, after checking that no component leaves the base
+     * directory; missing components are created (0700) when {@code create}, otherwise the result
+     * is empty.
+     */
+    Optional<Path> directory(List<String> segments, boolean create) throws IOException {
+        Path dir = base;
+        for (String segment : segments) {
+            Path next = dir.resolve(segment);
+            if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+                if (!create) {
+                    return Optional.empty();
+                }
+                try {
+                    Files.createDirectory(next, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
+                } catch (FileAlreadyExistsException raced) {
+                    // Created concurrently; the real-path check below applies to whatever it is.
+                    if (!Files.isDirectory(next)) {
+                        throw raced;
+                    }
+                }
+            }
+            Path real = next.toRealPath();
+            if (!real.startsWith(base)) {
+                throw new TargetException("target '" + name + "': " + next + " resolves to " + real
+                        + ", outside " + base + "; refusing to follow the symbolic link", false);
+            }
+            if (!Files.isDirectory(real)) {
+                throw new TargetException("target '" + name + "': " + next + " is not a directory", false);
+            }
+            dir = real;
+        }
+        return Optional.of(dir);
+    }
+
+    /** The file's content and mode, or empty when it does not exist; never follows a link. */
+    Optional<Stored> read(Path file) throws IOException {
+        PosixFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        if (attributes.isSymbolicLink()) {
+            throw new TargetException("target '" + name + "': " + file + " is a symbolic link; refusing to follow it", false);
+        }
+        if (attributes.isDirectory()) {
+            throw new TargetException("target '" + name + "': " + file + " is a directory, not a file (a certificate's "
+                    + "files are delivered to a directory; an API key's path must name a file)", false);
+        }
+        if (!attributes.isRegularFile()) {
+            throw new TargetException("target '" + name + "': " + file + " is not a regular file", false);
+        }
+        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    boolean holds(Path file, Revocation revocation) throws IOException {
+        Optional<Stored> stored = read(file);
+        if (stored.isEmpty()) {
+            return false;
+        }
+        try (Stored s = stored.get()) {
+            return revocation.matcher().matches(s.content());
+        }
+    }
+
+    /**
+     * Replaces {@code target} with {@code content} so that a reader or a crash sees either the old
+     * or the new content, never a mix: the temporary file is private from its creation on.
+     */
+    static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
+        Path temporary = dir.resolve("." + target.getFileName() + TEMP_MARK
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
+        try {
+            try (FileChannel channel = FileChannel.open(temporary,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        fsyncDirectory(dir);
+    }
+
+    /** Temporary files of a write that a crash interrupted; they may hold secret material. */
+    static void removeLeftoverTemporaries(Path dir, String fileName) throws IOException {
+        String prefix = "." + fileName + TEMP_MARK;
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+        }
+    }
+
+    /** Makes a rename or deletion durable: without it a crash may bring the old entry back. */
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** A failed file operation: retryable, since a full disk or a permission can be fixed. */
+    TargetException ioFailure(String action, Path file, IOException e) {
+        return new TargetException("target '" + name + "': cannot " + action + " " + file + ": " + e, true, e);
+    }
+
+    /** Content read from a file, wiped when closed. */
+    record Stored(byte[] content, Set<PosixFilePermission> mode) implements AutoCloseable {
+        @Override
+        public void close() {
+            Arrays.fill(content, (byte) 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Stored[redacted]";
+        }
+    }
+}
