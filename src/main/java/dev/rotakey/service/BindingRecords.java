@@ -4,6 +4,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Login;
@@ -11,6 +12,7 @@ import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.VersionReferences;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,37 @@ public final class BindingRecords {
                     material.certificate()).withRecords(own, current, logins));
         }
         return out;
+    }
+
+    /** Records each binding's target reference to a version's material (by binding index; null where none). */
+    static void addReferences(Daos tx, String credentialId, int version, List<String> references) {
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i) != null) {
+                tx.deliveries().addReference(credentialId, version, i, references.get(i));
+            }
+        }
+    }
+
+    /** Records that {@code version} reached every binding of {@code c} at {@code at}. */
+    static void delivered(Daos tx, Credential c, int version, Instant at) {
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            tx.deliveries().delivered(c.id(), version, i, bindings.get(i).target(), at);
+        }
+    }
+
+    /** Records that {@code version} works at every binding of {@code c}, as of {@code at}. */
+    static void verified(Daos tx, Credential c, int version, Instant at) {
+        for (int i = 0; i < c.bindings().size(); i++) {
+            tx.deliveries().verified(c.id(), version, i, at);
+        }
+    }
+
+    /** Records that {@code version} is gone from every binding of {@code c}, as of {@code at}. */
+    static void removed(Daos tx, Credential c, int version, Instant at) {
+        for (int i = 0; i < c.bindings().size(); i++) {
+            tx.deliveries().removed(c.id(), version, i, at);
+        }
     }
 
     /** The logins of every version of {@code c} that has one, by version. */

@@ -2,7 +2,6 @@ package dev.rotakey.service;
 
 import dev.rotakey.backend.BackendSecureRandom;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.backend.SigningKey;
 import dev.rotakey.ca.CertificateAuthorities;
@@ -14,7 +13,6 @@ import dev.rotakey.core.IssuedMaterial;
 import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.Secret;
-import dev.rotakey.db.Store;
 import dev.rotakey.targets.CertificateMaterial;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.util.io.pem.PemObject;
@@ -29,7 +27,6 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Optional;
 
 /**
  * Issues one certificate version: makes the leaf key pair (in the JVM from the backend's RNG for
@@ -71,7 +68,7 @@ final class CertificateIssuer {
                     backend.keyUri(alias));
             return digested(backend, material, alias);
         } catch (RuntimeException e) {
-            destroyQuietly(backend, alias, e);
+            CertificateRetirement.destroyUnrecorded(backend, alias, e);
             throw e;
         }
     }
@@ -84,23 +81,6 @@ final class CertificateIssuer {
         byte[] pem = material.certificatePem().getBytes(StandardCharsets.UTF_8);
         String digest = MaterialDigests.digest(backend, pem);
         return new IssuedMaterial(Secret.of(material.certificatePem()), digest, backend.hmacKeyId(), material, keyRef);
-    }
-
-    static void destroyQuietly(KeyBackend backend, String alias, RuntimeException cause) {
-        try {
-            backend.destroySigningKey(alias);
-        } catch (KeyBackendException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    /** Destroys the leaf key a version keeps in its backend ({@code hsm} custody) and forgets its alias. */
-    static void destroyLeafKey(Store store, KeyBackend backend, String credentialId, int version) {
-        Optional<String> alias = store.read(d -> d.versions().keyRef(credentialId, version));
-        if (alias.isPresent()) {
-            backend.destroySigningKey(alias.get());
-            store.txRun(tx -> tx.versions().setKeyRef(credentialId, version, null));
-        }
     }
 
     static KeyPair generate(KeySpec spec, KeyBackend backend) {

@@ -2,44 +2,34 @@ package dev.rotakey.service;
 
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
-import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RevocationReason;
-import dev.rotakey.db.Store;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
-import dev.rotakey.targets.TargetBinding;
-import dev.rotakey.targets.TargetException;
-import dev.rotakey.targets.Targets;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
  * Removes one version's material from wherever it went: the CA's CRL and the backend's leaf key for a
  * certificate, then every bound target. Each place is tried even when an earlier one fails, so that one
  * refusing target never keeps the others (and the CURRENT version there) waiting; the failures come back
- * together as one {@link TargetException}, retryable when any of them is (docs/design.md, I1 and I4).
+ * together ({@link PartialFailures}), retryable when any of them is (docs/design.md, I1 and I4).
  */
 final class MaterialRemoval {
-    private final Store store;
     private final KeyBackends backends;
-    private final Targets targets;
-    private final CertificateAuthorities authorities;
+    private final BindingFanOut fanOut;
+    private final CertificateRetirement certificates;
     private final Clock clock;
 
-    MaterialRemoval(Store store, KeyBackends backends, Targets targets, CertificateAuthorities authorities, Clock clock) {
-        this.store = store;
+    MaterialRemoval(KeyBackends backends, BindingFanOut fanOut, CertificateRetirement certificates, Clock clock) {
         this.backends = backends;
-        this.targets = targets;
-        this.authorities = authorities;
+        this.fanOut = fanOut;
+        this.certificates = certificates;
         this.clock = clock;
     }
 
@@ -74,44 +64,12 @@ final class MaterialRemoval {
     private void remove(Credential c, int version, String digest, RevocationReason crlReason, Instant at,
                         boolean onlyReferenced, BiConsumer<Target, Revocation> action, String failPoint) {
         KeyBackend backend = backends.get(c.backend());
-        List<String> failures = new ArrayList<>();
-        RuntimeException first = null;
-        boolean retryable = false;
+        PartialFailures failures = new PartialFailures();
         if (c.type() == CredentialType.CERTIFICATE) {
-            try {
-                authorities.revoke(c.id(), version, crlReason, at);
-                CertificateIssuer.destroyLeafKey(store, backend, c.id(), version);
-            } catch (RuntimeException e) {
-                failures.add("CRL and leaf key: " + RotationExecutor.describe(e));
-                first = e;
-                retryable = RotationExecutor.retryable(e);
-            }
+            failures.attempt("CRL and leaf key", () -> certificates.retire(backend, c.id(), version, crlReason, at));
         }
-        List<TargetBinding> bindings = c.bindings();
-        for (int i = 0; i < bindings.size(); i++) {
-            int index = i;
-            TargetBinding b = bindings.get(i);
-            try {
-                List<String> references = store.read(d -> d.deliveries().references(c.id(), version, index));
-                if (onlyReferenced && references.isEmpty()) {
-                    continue;
-                }
-                action.accept(targets.get(b.target()), new Revocation(c.agentId(), c.id(), c.type().wireName(), version, b,
-                        content -> MaterialDigests.matches(backend, content, digest), references));
-                if (failPoint != null) {
-                    FailPoints.between(failPoint, c.id(), bindings, b);
-                }
-            } catch (RuntimeException e) {
-                failures.add(b.target() + ": " + RotationExecutor.describe(e));
-                first = first == null ? e : first;
-                retryable |= RotationExecutor.retryable(e);
-            }
-        }
-        if (failures.size() == 1) {
-            throw first;
-        }
-        if (first != null) {
-            throw new TargetException(failures.size() + " places failed: " + String.join("; ", failures), retryable, first);
-        }
+        fanOut.remove(c, version, content -> MaterialDigests.matches(backend, content, digest), onlyReferenced, action,
+                failPoint, failures);
+        failures.throwIfAny();
     }
 }

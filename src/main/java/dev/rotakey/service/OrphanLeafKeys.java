@@ -55,7 +55,7 @@ public final class OrphanLeafKeys {
             try {
                 destroyed += sweep(backend);
             } catch (KeyBackendException e) {
-                LOG.warn("cannot look for orphan leaf keys in backend '{}': {}", backend.name(), e.getMessage());
+                LOG.warn("cannot look for orphan leaf keys in backend '{}': {}", backend.name(), e.getMessage(), e);
             }
         }
         return destroyed;

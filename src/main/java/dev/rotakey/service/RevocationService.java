@@ -15,7 +15,6 @@ import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +29,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static dev.rotakey.service.RotationExecutor.describe;
-import static dev.rotakey.service.RotationExecutor.retryable;
 import static dev.rotakey.service.RotationExecutor.subject;
 
 /**
@@ -55,7 +52,8 @@ public final class RevocationService {
     public RevocationService(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
                              AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
                              CertificateAuthorities authorities) {
-        this.removal = new MaterialRemoval(store, backends, targets, authorities, clock);
+        this.removal = new MaterialRemoval(backends, new BindingFanOut(store, targets),
+                new CertificateRetirement(store, authorities), clock);
         this.store = store;
         this.workflow = workflow;
         this.audit = audit;
@@ -139,10 +137,7 @@ public final class RevocationService {
         }
         Instant at = clock.instant();
         store.txRun(tx -> {
-            List<TargetBinding> bindings = c.bindings();
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().removed(c.id(), v.version(), i, at);
-            }
+            BindingRecords.removed(tx, c, v.version(), at);
             if (v.revokeError() != null) {
                 tx.versions().find(c.id(), v.version())
                         .ifPresent(fresh -> tx.versions().update(fresh.withRevokeFailure(fresh.revokeAttempts(), null)));
@@ -219,11 +214,17 @@ public final class RevocationService {
     }
 
     private void recordFailure(Credential c, CredentialVersion v, RuntimeException e, String actor) {
-        String error = describe(e);
+        String error = FailureClassifier.describe(e);
+        FailureClassifier.Kind kind = FailureClassifier.classify(e);
         int attempts = v.revokeAttempts() + 1;
         RetryPolicy retry = workflow.retryPolicy();
         Instant now = clock.instant();
-        LOG.warn("revocation of {} failed (attempt {}): {}", subject(c.id(), v.version()), attempts, error);
+        if (kind.unforeseen()) {
+            LOG.error("revocation of {} failed (attempt {}, {}): {}", subject(c.id(), v.version()), attempts,
+                    kind.description(), error, e);
+        } else {
+            LOG.warn("revocation of {} failed (attempt {}): {}", subject(c.id(), v.version()), attempts, error, e);
+        }
         store.txRun(tx -> {
             tx.versions().update(v.withRevokeFailure(attempts, error));
             audit.record(tx, actor, AuditAction.VERSION_REVOCATION_FAILED, subject(c.id(), v.version()), "failed",
@@ -231,7 +232,7 @@ public final class RevocationService {
         });
         // Never given up (I4): material left at a target must go eventually, and an operator who fixes a refusing
         // target should not have to find and restart the removal. The backoff is capped at maxBackoff.
-        Duration wait = retryable(e) ? retry.backoff(attempts, ThreadLocalRandom.current().nextDouble()) : retry.maxBackoff();
+        Duration wait = kind.retryable() ? retry.backoff(attempts, ThreadLocalRandom.current().nextDouble()) : retry.maxBackoff();
         scheduler.revokeAt(c.id(), v.version(), now.plus(wait));
     }
 }

@@ -3,17 +3,13 @@ package dev.rotakey.service;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
-import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
-import dev.rotakey.core.ApiKeyIssuer;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.IssuedMaterial;
-import dev.rotakey.core.PasswordIssuer;
-import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationListener;
@@ -22,10 +18,7 @@ import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
-import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
-import dev.rotakey.targets.Delivery;
-import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
@@ -44,14 +37,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * Runs rotations step by step: does each step's I/O (backend, targets), then persists its outcome
  * in one transaction before the next step starts, so that a process killed anywhere resumes from
  * the database. Failures become retries with backoff or a clean-up, as {@link RotationWorkflow}
- * decides.
+ * decides from {@link FailureClassifier}'s verdict. The targets are called by {@link BindingFanOut}, outcomes
+ * written by {@link StepRecords}, and material lost with a restart re-created by {@link LostMaterial}.
  */
 public final class RotationExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(RotationExecutor.class);
 
     private final Store store;
     private final KeyBackends backends;
-    private final Targets targets;
     private final RotationWorkflow workflow;
     private final AuditLog audit;
     private final WorkScheduler scheduler;
@@ -59,12 +52,11 @@ public final class RotationExecutor {
     private final Clock clock;
     private final ScheduleCalculator schedule;
     private final PendingMaterial pending = new PendingMaterial();
-    private final ApiKeyIssuer apiKeys = new ApiKeyIssuer();
-    private final PasswordIssuer passwords = new PasswordIssuer();
-    private final CertificateAuthorities authorities;
-    private final CertificateIssuer certificates;
+    private final MaterialIssuer issuer;
+    private final BindingFanOut fanOut;
     private final MaterialRemoval removal;
-    private final BindingRecords records;
+    private final LostMaterial lost;
+    private final StepRecords records;
     private final RevocationService revocations;
     private final RotationListener listener;
 
@@ -77,19 +69,19 @@ public final class RotationExecutor {
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
                             ScheduleCalculator schedule, CertificateAuthorities authorities,
                             RevocationService revocations, RotationListener listener) {
-        this.authorities = authorities;
-        this.certificates = new CertificateIssuer(authorities);
-        this.removal = new MaterialRemoval(store, backends, targets, authorities, clock);
         this.store = store;
         this.backends = backends;
-        this.targets = targets;
         this.workflow = workflow;
         this.audit = audit;
         this.scheduler = scheduler;
         this.locks = locks;
         this.clock = clock;
         this.schedule = schedule;
-        this.records = new BindingRecords(store, targets);
+        this.issuer = new MaterialIssuer(targets, authorities);
+        this.fanOut = new BindingFanOut(store, targets);
+        this.removal = new MaterialRemoval(backends, fanOut, new CertificateRetirement(store, authorities), clock);
+        this.records = new StepRecords(store, workflow, audit, schedule);
+        this.lost = new LostMaterial(store, backends, workflow, audit, clock, pending, issuer, fanOut, removal);
         this.revocations = revocations;
         this.listener = listener;
     }
@@ -164,13 +156,13 @@ public final class RotationExecutor {
             throw new TargetException("credential is decommissioned", false);
         }
         KeyBackend backend = backends.get(c.backend());
-        IssuedMaterial material = issue(backend, c, r.version());
+        IssuedMaterial material = issuer.issue(backend, c, r.version());
         FailPoints.reach("create.after-issue", c.id());
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
         boolean ok;
         try {
-            List<String> references = references(c, r.version(), material);
+            List<String> references = fanOut.references(c, r.version(), material);
             ok = store.tx(tx -> {
                 tx.credentials().findForUpdate(r.credentialId());
                 if (!tx.rotations().advance(r, next)) {
@@ -178,20 +170,20 @@ public final class RotationExecutor {
                 }
                 tx.versions().insert(CredentialVersion.pending(r.credentialId(), r.version(), material.digest(),
                         material.digestKeyId(), r.id(), now));
-                recordReferences(tx, c.id(), r.version(), references);
+                BindingRecords.addReferences(tx, c.id(), r.version(), references);
                 if (material.keyRef() != null) {
                     tx.versions().setKeyRef(r.credentialId(), r.version(), material.keyRef());
                 }
-                stepRecorded(tx, r, "OK", null, started, now);
+                records.stepRecorded(tx, r, "OK", null, started, now);
                 return true;
             });
         } catch (RuntimeException e) {
-            abandon(backend, material, e);
+            MaterialIssuer.abandon(backend, material, e);
             throw e;
         }
         if (!ok) {
             // Never delivered, and its private key is wiped or destroyed here: the certificate is unusable.
-            abandon(backend, material, null);
+            MaterialIssuer.abandon(backend, material, null);
             return Optional.empty();
         }
         FailPoints.reach("create.after-commit", c.id());
@@ -202,23 +194,14 @@ public final class RotationExecutor {
     private Optional<Rotation> deliver(Rotation r, Instant started) {
         Credential c = credential(r.credentialId());
         finishFailedRemovals(c);
-        IssuedMaterial material = materialOrRecreate(r, c);
+        IssuedMaterial material = lost.pendingOrRecreated(r, c);
         if (material == null) {
             return Optional.of(load(r.id()));
         }
-        List<TargetBinding> bindings = c.bindings();
-        for (Delivery d : records.deliveries(c, r.version(), material)) {
-            targets.get(d.binding().target()).deliver(d);
-            FailPoints.between("deliver.between-targets", c.id(), bindings, d.binding());
-        }
+        fanOut.deliver(c, r.version(), material);
         Instant now = clock.instant();
-        Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().delivered(c.id(), r.version(), i, bindings.get(i).target(), now);
-            }
-            stepRecorded(tx, r, "OK", null, started, now);
-        });
+        return records.succeeded(r, workflow.stepSucceeded(r, now), started, now,
+                tx -> BindingRecords.delivered(tx, c, r.version(), now));
     }
 
     private Optional<Rotation> verify(Rotation r, Instant started) {
@@ -226,22 +209,13 @@ public final class RotationExecutor {
         IssuedMaterial material = pending.get(c.id(), r.version());
         if (material == null) {
             // Delivered before a restart, but the plaintext is gone: deliver fresh material again.
-            materialOrRecreate(r, c);
+            lost.pendingOrRecreated(r, c);
             return Optional.of(load(r.id()));
         }
-        List<TargetBinding> bindings = c.bindings();
-        for (Delivery d : records.deliveries(c, r.version(), material)) {
-            targets.get(d.binding().target()).verify(d);
-            FailPoints.between("verify.between-targets", c.id(), bindings, d.binding());
-        }
+        fanOut.verify(c, r.version(), material);
         Instant now = clock.instant();
-        Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
-            for (int i = 0; i < bindings.size(); i++) {
-                tx.deliveries().verified(c.id(), r.version(), i, now);
-            }
-            stepRecorded(tx, r, "OK", null, started, now);
-        });
+        return records.succeeded(r, workflow.stepSucceeded(r, now), started, now,
+                tx -> BindingRecords.verified(tx, c, r.version(), now));
     }
 
     private Optional<Rotation> promote(Rotation r, Instant started) {
@@ -262,7 +236,7 @@ public final class RotationExecutor {
             if (c.active()) {
                 tx.credentials().setNextRotation(c.id(), schedule.nextDue(c, now));
             }
-            stepRecorded(tx, r, "OK", null, started, now);
+            records.stepRecorded(tx, r, "OK", null, started, now);
             for (CredentialVersion v : changes) {
                 audit.record(tx, r.actor(), AuditAction.VERSION_PROMOTED, subject(c.id(), v.version()), "ok",
                         "state=" + v.state() + (v.revokeAfter() == null ? "" : " revokeAfter=" + v.revokeAfter()));
@@ -284,55 +258,26 @@ public final class RotationExecutor {
         }
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
-        return persist(r, next, tx -> {
-            stepRecorded(tx, r, "OK", null, started, now);
-            endFailed(tx, c, r, null, now);
-        });
-    }
-
-    /**
-     * The rotation has ended FAILED: its version, if still PENDING, becomes FAILED at once, so that the
-     * credential can rotate again (I2, I3). When the clean-up did not finish ({@code removalError}), the
-     * version carries that error as an outstanding removal, retried by {@link RevocationService} until it
-     * succeeds and visible meanwhile in the health check, the status and an alert (I4).
-     */
-    private void endFailed(Daos tx, Credential c, Rotation r, String removalError, Instant now) {
-        tx.versions().find(c.id(), r.version())
-                .filter(v -> v.state() == VersionState.PENDING)
-                .ifPresent(v -> {
-                    CredentialVersion failed = workflow.fail(v, now);
-                    tx.versions().update(removalError == null ? failed : failed.withRevokeFailure(1, removalError));
-                });
-        // A scheduled rotation that failed is tried again after retryFailedAfter, not a whole interval later.
-        Credential fresh = tx.credentials().find(c.id()).orElse(c);
-        if (fresh.active() && (fresh.nextRotationAt() == null || !fresh.nextRotationAt().isAfter(now))) {
-            tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(fresh, now));
-        }
-        audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, subject(c.id(), r.version()), "failed",
-                "rotation=" + r.id() + " error=" + r.lastError()
-                        + (removalError == null ? "" : "; removal from targets outstanding, retried until done"));
+        return records.succeeded(r, next, started, now, tx -> records.endFailed(tx, c, r, null, now));
     }
 
     private Optional<Rotation> recordFailure(Rotation r, RuntimeException e, Instant started) {
-        boolean retryable = retryable(e);
-        String error = describe(e);
+        FailureClassifier.Kind kind = FailureClassifier.classify(e);
+        String error = FailureClassifier.describe(e);
         Instant now = clock.instant();
-        Rotation next = workflow.stepFailed(r, error, retryable, now, ThreadLocalRandom.current().nextDouble());
-        LOG.warn("rotation {} of {} step {} attempt {} failed ({}): {}", r.id(), r.credentialId(), r.step(),
-                r.attempts() + 1, retryable ? "retryable" : "not retryable", error);
+        Rotation next = workflow.stepFailed(r, error, kind.retryable(), now, ThreadLocalRandom.current().nextDouble());
+        String message = "rotation {} of {} step {} attempt {} failed ({}): {}";
+        if (kind.unforeseen()) {
+            LOG.error(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
+        } else {
+            LOG.warn(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
+        }
         try {
-            return persist(r, next, tx -> {
-                stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
-                audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()),
-                        "failed", r.step().name().toLowerCase(java.util.Locale.ROOT) + " attempt " + (r.attempts() + 1) + ": " + error);
-                if (next.state() == RotationState.FAILED) {
-                    // Clean-up ran out of attempts: the rotation ends, the removal goes on (I4).
-                    endFailed(tx, credential(tx, r.credentialId()), next, error, now);
-                }
-            });
+            return records.failed(r, next, error, started, now);
         } catch (RuntimeException dbFailure) {
             // The database itself is failing: leave the rotation as persisted; it resumes from there.
-            LOG.error("cannot record the failure of rotation {}: {}", r.id(), describe(dbFailure));
+            LOG.error("cannot record the failure of rotation {}: {}", r.id(), FailureClassifier.describe(dbFailure),
+                    dbFailure);
             scheduler.continueRotationAt(r.id(), now.plus(workflow.retryPolicy().maxBackoff()));
             return Optional.empty();
         }
@@ -390,144 +335,12 @@ public final class RotationExecutor {
         }
     }
 
-    /**
-     * The pending plaintext, or — when it was lost with a restart — fresh material for the same
-     * version, whose digest replaces the old one before it is delivered. Returns null when the
-     * rotation was sent back to DELIVER (the caller reloads it).
-     */
-    private IssuedMaterial materialOrRecreate(Rotation r, Credential c) {
-        IssuedMaterial existing = pending.get(c.id(), r.version());
-        if (existing != null) {
-            return existing;
-        }
-        KeyBackend backend = backends.get(c.backend());
-        // The lost material may have reached a target before the restart (a certificate with its key, a password
-        // a Redis user added): off it goes, before its replacement for the same version is issued.
-        store.read(d -> d.versions().find(c.id(), r.version())).ifPresent(lost -> removal.discardLost(c, lost));
-        IssuedMaterial fresh = issue(backend, c, r.version());
-        Instant now = clock.instant();
-        boolean isVerify = r.step() == RotationStep.VERIFY;
-        Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
-        List<String> references = references(c, r.version(), fresh);
-        boolean ok = store.tx(tx -> {
-            tx.credentials().findForUpdate(c.id());
-            if (isVerify && !tx.rotations().advance(r, rewound)) {
-                return false;
-            }
-            CredentialVersion v = tx.versions().find(c.id(), r.version())
-                    .orElseThrow(() -> new IllegalStateException("pending version " + r.version() + " is missing"));
-            tx.versions().update(v.withDigest(fresh.digest(), fresh.digestKeyId()));
-            // Added to, never replacing, the lost material's references: that material may have reached a
-            // target before the restart, and revocation or clean-up must find it there too.
-            recordReferences(tx, c.id(), r.version(), references);
-            tx.versions().setKeyRef(c.id(), r.version(), fresh.keyRef());
-            audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, subject(c.id(), r.version()), "ok",
-                    "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(java.util.Locale.ROOT)
-                            + " after a restart; pending material is never persisted");
-            return true;
-        });
-        if (!ok) {
-            abandon(backend, fresh, null);
-            return null;
-        }
-        pending.put(c.id(), r.version(), fresh);
-        return isVerify ? null : fresh;
-    }
-
-    /** Each binding's target reference to {@code material} (null entries for targets that need none), by binding index. */
-    private List<String> references(Credential c, int version, IssuedMaterial material) {
-        List<String> out = new java.util.ArrayList<>();
-        // With what is recorded (this version's own references, the CURRENT version's): where an earlier life of
-        // this version went, and which role of an alternating pair the CURRENT version holds, decide the placement.
-        for (Delivery d : records.deliveries(c, version, material)) {
-            out.add(targets.get(d.binding().target()).materialReference(d));
-        }
-        return out;
-    }
-
-    private static void recordReferences(Daos tx, String credentialId, int version, List<String> references) {
-        for (int i = 0; i < references.size(); i++) {
-            if (references.get(i) != null) {
-                tx.deliveries().addReference(credentialId, version, i, references.get(i));
-            }
-        }
-    }
-
-    private IssuedMaterial issue(KeyBackend backend, Credential c, int version) {
-        return switch (c.type()) {
-            case CERTIFICATE -> certificates.issue(backend, c, version);
-            case API_KEY -> apiKeys.issue(backend);
-            // Targets' refused characters are taken out now, not only at creation: a binding's target may
-            // have been reconfigured since. Fewer than ten left fails the rotation rather than weakening it.
-            case PASSWORD -> passwords.issue(backend, c.password().length(), usableAlphabet(c));
-        };
-    }
-
-    private String usableAlphabet(Credential c) {
-        String alphabet = c.password().alphabetWithout(CredentialService.refusedCharacters(targets, c.bindings()));
-        if (alphabet.length() < PasswordPolicy.MIN_ALPHABET) {
-            throw new TargetException("credential " + c.id() + ": only " + alphabet.length() + " characters of its "
-                    + "alphabet are accepted by every bound target; at least " + PasswordPolicy.MIN_ALPHABET + " are needed",
-                    false);
-        }
-        return alphabet;
-    }
-
-    /** Wipes material that will never be delivered, and destroys its leaf key if the backend holds one. */
-    private static void abandon(KeyBackend backend, IssuedMaterial material, RuntimeException cause) {
-        material.destroy();
-        if (material.keyRef() != null) {
-            CertificateIssuer.destroyQuietly(backend, material.keyRef(),
-                    cause != null ? cause : new IllegalStateException("abandoned leaf key " + material.keyRef()));
-        }
-    }
-
-
-
-    private Optional<Rotation> persist(Rotation r, Rotation next, java.util.function.Consumer<Daos> more) {
-        boolean ok = store.tx(tx -> {
-            if (!tx.rotations().advance(r, next)) {
-                return false;
-            }
-            more.accept(tx);
-            return true;
-        });
-        return ok ? Optional.of(next) : Optional.empty();
-    }
-
-    private void stepRecorded(Daos tx, Rotation r, String outcome, String error, Instant started, Instant now) {
-        tx.rotations().recordStep(r.id(), r.step().name(), r.attempts() + 1, outcome, error, started, now);
-        if (error == null) {
-            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, subject(r.credentialId(), r.version()), "ok",
-                    r.step().name().toLowerCase(java.util.Locale.ROOT) + " (rotation " + r.id() + ")");
-        }
-    }
-
     private Credential credential(String id) {
-        return store.read(d -> credential(d, id));
-    }
-
-    private static Credential credential(Daos d, String id) {
-        return d.credentials().find(id).orElseThrow(() -> new IllegalStateException("credential " + id + " does not exist"));
+        return store.read(d -> d.credentials().find(id)).orElseThrow(
+                () -> new IllegalStateException("credential " + id + " does not exist"));
     }
 
     static String subject(String credentialId, int version) {
         return "credential:" + credentialId + "/v" + version;
-    }
-
-    static boolean retryable(RuntimeException e) {
-        if (e instanceof KeyBackendException k) {
-            return k.retryable();
-        }
-        if (e instanceof TargetException t) {
-            return t.retryable();
-        }
-        // Database hiccups and the unexpected: bounded retries are safer than giving up at once.
-        return !(e instanceof IllegalStateException || e instanceof IllegalArgumentException);
-    }
-
-    static String describe(Throwable e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 }

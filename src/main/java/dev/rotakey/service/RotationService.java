@@ -13,7 +13,6 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
-import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +39,7 @@ public final class RotationService {
     private final AuditLog audit;
     private final WorkScheduler scheduler;
     private final Clock clock;
+    private final RestartRecovery recovery;
 
     public RotationService(Store store, RotationWorkflow workflow, RotationExecutor executor,
                            RevocationService revocations, AuditLog audit, WorkScheduler scheduler, Clock clock) {
@@ -50,6 +50,7 @@ public final class RotationService {
         this.audit = audit;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.recovery = new RestartRecovery(store, workflow, audit, scheduler, clock);
     }
 
     /**
@@ -73,7 +74,7 @@ public final class RotationService {
             }
             for (CredentialVersion v : tx.versions().ofCredential(credentialId)) {
                 if (v.state() == VersionState.PENDING) {
-                    stranded.add(failStranded(tx, v));
+                    stranded.add(recovery.failStranded(tx, v));
                 }
             }
             Rotation r = workflow.start(credentialId, tx.versions().maxVersion(credentialId) + 1, trigger, actor,
@@ -85,20 +86,6 @@ public final class RotationService {
         });
         stranded.forEach(v -> scheduler.revokeAt(v.credentialId(), v.version(), clock.instant()));
         return started;
-    }
-
-    /**
-     * A PENDING version without a running rotation (left by a clean-up that ended before marking it, in
-     * earlier releases) would block every later promotion: it becomes FAILED, with its removal from the
-     * targets outstanding, so that the removal loop puts the targets back as they were (I2, I4).
-     */
-    private CredentialVersion failStranded(Daos tx, CredentialVersion v) {
-        CredentialVersion failed = workflow.fail(v, clock.instant())
-                .withRevokeFailure(0, "left PENDING without a running rotation; removal from its targets follows");
-        tx.versions().update(failed);
-        audit.record(tx, "rotakey", AuditAction.ROTATION_FAILED, RotationExecutor.subject(v.credentialId(), v.version()),
-                "failed", "version " + v.version() + " was PENDING without a running rotation: marked FAILED");
-        return failed;
     }
 
     /** Starts a rotation and runs it in the caller's thread as far as it goes now. */
@@ -235,31 +222,10 @@ public final class RotationService {
 
     /**
      * At start-up: every rotation that was RUNNING when the daemon stopped goes back to the
-     * scheduler, so it resumes where its last persisted step left it.
+     * scheduler, so it resumes where its last persisted step left it ({@link RestartRecovery}).
      */
     public int resumeInFlight() {
-        List<CredentialVersion> stranded = store.tx(tx -> tx.versions().strandedPending(Integer.MAX_VALUE).stream()
-                .map(v -> failStranded(tx, v)).toList());
-        if (!stranded.isEmpty()) {
-            LOG.warn("{} version(s) were PENDING without a running rotation: marked FAILED, their removal follows",
-                    stranded.size());
-        }
-        // Quartz keeps these jobs, but a removal that an earlier release gave up on has none: every outstanding
-        // removal gets a retry now (I4).
-        List<CredentialVersion> removals = store.read(d -> d.versions().outstandingRemovals(Integer.MAX_VALUE));
-        List<Rotation> running = store.read(d -> d.rotations().allRunning());
-        Instant now = clock.instant();
-        for (CredentialVersion v : removals) {
-            scheduler.revokeAt(v.credentialId(), v.version(), now);
-        }
-        for (Rotation r : running) {
-            Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
-            scheduler.continueRotationAt(r.id(), at);
-        }
-        if (!running.isEmpty()) {
-            LOG.info("resuming {} rotation(s) that were in flight", running.size());
-        }
-        return running.size();
+        return recovery.resumeInFlight();
     }
 
     public Rotation continueRotation(String rotationId) {
