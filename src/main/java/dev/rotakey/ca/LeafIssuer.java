@@ -2,6 +2,7 @@ package dev.rotakey.ca;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RevocationReason;
@@ -129,7 +130,7 @@ final class LeafIssuer {
                 request.credentialId(), request.version(), request.agentId(), leaf.getNotBefore().toInstant(),
                 leaf.getNotAfter().toInstant(), clock.instant(), null, null));
         audit.record(d, CaGenerations.ACTOR, AuditAction.CERTIFICATE_ISSUED,
-                "credential:" + request.credentialId() + "/v" + request.version(), "ok",
+                AuditSubject.version(request.credentialId(), request.version()), "ok",
                 "ca=" + caName + " generation=" + active.generation() + " serial=" + hex(serial)
                         + " notAfter=" + leaf.getNotAfter().toInstant());
         return new IssuedCertificate(caName, active.generation(), leaf, chainOf(d, active));
@@ -167,7 +168,7 @@ final class LeafIssuer {
                 d.crls().markStale(g.caName(), g.generation());
             }
             if (revoked > 0) {
-                audit.record(d, CaGenerations.ACTOR, AuditAction.CERTIFICATE_REVOKED, "credential:" + credentialId + "/v" + version,
+                audit.record(d, CaGenerations.ACTOR, AuditAction.CERTIFICATE_REVOKED, AuditSubject.version(credentialId, version),
                         "ok", revoked + " certificate(s), reason " + reason + ", CA generation(s) " + unrevoked);
             }
             return unrevoked;

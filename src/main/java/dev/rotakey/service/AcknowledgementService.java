@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import static dev.rotakey.service.RotationExecutor.subject;
 
 /**
  * Records consumers' acknowledgements of versions, checks a presented version secret against its
@@ -115,7 +115,7 @@ public final class AcknowledgementService {
             if (overdue.remove(consumer)) {
                 tx.credentials().setAcknowledgementOverdue(credentialId, overdue);
             }
-            audit.record(tx, actor, AuditAction.VERSION_ACKNOWLEDGED, subject(credentialId, n), "ok",
+            audit.record(tx, actor, AuditAction.VERSION_ACKNOWLEDGED, AuditSubject.version(credentialId, n), "ok",
                     "consumer=" + consumer);
             created[0] = a;
             return a;

@@ -3,6 +3,7 @@ package dev.rotakey.service;
 import dev.rotakey.api.VerifyKeyResponse;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
@@ -132,7 +133,7 @@ public final class ApiKeyVerifier {
         String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
         if (!valid && v.state() != VersionState.PENDING) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
-                    RotationExecutor.subject(v.credentialId(), v.version()), "denied",
+                    AuditSubject.version(v.credentialId(), v.version()), "denied",
                     "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
                             + ") was presented for verification: it may have leaked");
         }

@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
@@ -97,7 +98,7 @@ public final class CredentialService {
             // In the same transaction: a refused claim leaves no credential behind, and two creations racing for
             // one resource cannot both commit (the claims' primary key).
             claims.claim(tx, c, wanted);
-            audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, "credential:" + c.id(), "ok",
+            audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, AuditSubject.credential(c.id()), "ok",
                     "agent=" + c.agentId() + " type=" + c.type().wireName() + " backend=" + c.backend()
                             + " targets=" + c.bindings().stream().map(TargetBinding::target).toList());
         });

@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.core.Credential;
@@ -78,7 +79,7 @@ final class LostMaterial {
             // target before the restart, and revocation or clean-up must find it there too.
             BindingRecords.addReferences(tx, c.id(), r.version(), references);
             tx.versions().setKeyRef(c.id(), r.version(), fresh.keyRef());
-            audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, RotationExecutor.subject(c.id(),
+            audit.record(tx, "rotakey", AuditAction.ROTATION_MATERIAL_RECREATED, AuditSubject.version(c.id(),
                     r.version()), "ok", "rotation=" + r.id() + " resumed at " + r.step().name().toLowerCase(Locale.ROOT)
                     + " after a restart; pending material is never persisted");
             return true;

@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationWorkflow;
@@ -80,7 +81,7 @@ final class RestartRecovery {
         CredentialVersion failed = workflow.fail(v, clock.instant())
                 .withRevokeFailure(0, "left PENDING without a running rotation; removal from its targets follows");
         tx.versions().update(failed);
-        audit.record(tx, "rotakey", AuditAction.ROTATION_FAILED, RotationExecutor.subject(v.credentialId(), v.version()),
+        audit.record(tx, "rotakey", AuditAction.ROTATION_FAILED, AuditSubject.version(v.credentialId(), v.version()),
                 "failed", "version " + v.version() + " was PENDING without a running rotation: marked FAILED");
         return failed;
     }

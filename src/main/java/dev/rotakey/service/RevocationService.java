@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.core.Credential;
@@ -29,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static dev.rotakey.service.RotationExecutor.subject;
 
 /**
  * Revokes versions: removes them from every target, then marks them REVOKED. A superseded
@@ -141,7 +141,7 @@ public final class RevocationService {
             if (v.revokeError() != null) {
                 tx.versions().find(c.id(), v.version())
                         .ifPresent(fresh -> tx.versions().update(fresh.withRevokeFailure(fresh.revokeAttempts(), null)));
-                audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(c.id(), v.version()), "ok",
+                audit.record(tx, actor, AuditAction.VERSION_REVOKED, AuditSubject.version(c.id(), v.version()), "ok",
                         "removed from every target after " + v.revokeAttempts() + " failed attempt(s)");
             }
         });
@@ -189,14 +189,14 @@ public final class RevocationService {
             CredentialVersion revoked = workflow.revoke(fresh, at, reason);
             // Marked before its removal (emergency): "removal pending" is durable, so a crash before the removal is retried (I4).
             tx.versions().update(note.isEmpty() ? revoked : revoked.withRevokeFailure(revoked.revokeAttempts(), "removal from targets pending"));
-            audit.record(tx, actor, AuditAction.VERSION_REVOKED, subject(v.credentialId(), v.version()), "ok",
+            audit.record(tx, actor, AuditAction.VERSION_REVOKED, AuditSubject.version(v.credentialId(), v.version()), "ok",
                     "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + note);
             if (waitsForAcks) {
                 // Overwritten at every revocation: the flag describes the latest one, which alerting reads.
                 tx.credentials().setAcknowledgementOverdue(v.credentialId(), missing);
                 if (!missing.isEmpty()) {
                     audit.record(tx, actor, AuditAction.VERSION_REVOKED_UNACKNOWLEDGED,
-                            subject(v.credentialId(), v.version()), "overdue",
+                            AuditSubject.version(v.credentialId(), v.version()), "overdue",
                             "maxGracePeriod over; not acknowledged by " + missing);
                 }
             }
@@ -220,14 +220,14 @@ public final class RevocationService {
         RetryPolicy retry = workflow.retryPolicy();
         Instant now = clock.instant();
         if (kind.unforeseen()) {
-            LOG.error("revocation of {} failed (attempt {}, {}): {}", subject(c.id(), v.version()), attempts,
+            LOG.error("revocation of {} failed (attempt {}, {}): {}", AuditSubject.version(c.id(), v.version()), attempts,
                     kind.description(), error, e);
         } else {
-            LOG.warn("revocation of {} failed (attempt {}): {}", subject(c.id(), v.version()), attempts, error, e);
+            LOG.warn("revocation of {} failed (attempt {}): {}", AuditSubject.version(c.id(), v.version()), attempts, error, e);
         }
         store.txRun(tx -> {
             tx.versions().update(v.withRevokeFailure(attempts, error));
-            audit.record(tx, actor, AuditAction.VERSION_REVOCATION_FAILED, subject(c.id(), v.version()), "failed",
+            audit.record(tx, actor, AuditAction.VERSION_REVOCATION_FAILED, AuditSubject.version(c.id(), v.version()), "failed",
                     "attempt " + attempts + ": " + error);
         });
         // Never given up (I4): material left at a target must go eventually, and an operator who fixes a refusing

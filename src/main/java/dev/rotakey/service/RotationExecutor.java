@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
@@ -341,6 +342,6 @@ public final class RotationExecutor {
     }
 
     static String subject(String credentialId, int version) {
-        return "credential:" + credentialId + "/v" + version;
+        return AuditSubject.version(credentialId, version);
     }
 }

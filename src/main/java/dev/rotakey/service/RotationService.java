@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
@@ -80,7 +81,7 @@ public final class RotationService {
             Rotation r = workflow.start(credentialId, tx.versions().maxVersion(credentialId) + 1, trigger, actor,
                     emergency, correlation, clock.instant());
             tx.rotations().insert(r);
-            audit.record(tx, actor, AuditAction.ROTATION_STARTED, RotationExecutor.subject(credentialId, r.version()),
+            audit.record(tx, actor, AuditAction.ROTATION_STARTED, AuditSubject.version(credentialId, r.version()),
                     "ok", "rotation=" + r.id() + " trigger=" + trigger.wireName() + (emergency ? " emergency" : ""));
             return r;
         });
@@ -133,7 +134,7 @@ public final class RotationService {
                         + "up (rotation " + running.get().id() + "); repeat the emergency revoke once it has ended");
             }
             if (running.isPresent() && !running.get().emergency() && tx.rotations().escalate(running.get().id())) {
-                audit.record(tx, actor, AuditAction.ROTATION_STARTED, RotationExecutor.subject(credentialId,
+                audit.record(tx, actor, AuditAction.ROTATION_STARTED, AuditSubject.version(credentialId,
                         running.get().version()), "ok", "rotation=" + running.get().id() + " made an emergency");
             }
             return running.flatMap(x -> tx.rotations().find(x.id())).orElse(null);
@@ -203,7 +204,7 @@ public final class RotationService {
             Credential c = tx.credentials().findForUpdate(credentialId).orElseThrow();
             if (c.active()) {
                 tx.credentials().markDecommissioned(credentialId, clock.instant());
-                audit.record(tx, actor, AuditAction.CREDENTIAL_DECOMMISSIONED, "credential:" + credentialId, "ok", null);
+                audit.record(tx, actor, AuditAction.CREDENTIAL_DECOMMISSIONED, AuditSubject.credential(credentialId), "ok", null);
             }
             tx.rotations().running(credentialId).ifPresent(r -> {
                 if (r.step() != RotationStep.CLEANUP && r.step() != RotationStep.PROMOTE) {

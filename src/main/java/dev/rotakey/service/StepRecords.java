@@ -2,6 +2,7 @@ package dev.rotakey.service;
 
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.Rotation;
@@ -58,7 +59,7 @@ final class StepRecords {
     void stepRecorded(Daos tx, Rotation r, String outcome, String error, Instant started, Instant now) {
         tx.rotations().recordStep(r.id(), r.step().name(), r.attempts() + 1, outcome, error, started, now);
         if (error == null) {
-            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, RotationExecutor.subject(r.credentialId(), r.version()),
+            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, AuditSubject.version(r.credentialId(), r.version()),
                     "ok", r.step().name().toLowerCase(Locale.ROOT) + " (rotation " + r.id() + ")");
         }
     }
@@ -70,7 +71,7 @@ final class StepRecords {
     Optional<Rotation> failed(Rotation r, Rotation next, String error, Instant started, Instant now) {
         return persist(r, next, tx -> {
             stepRecorded(tx, r, next.step() == r.step() ? "RETRY" : "FAILED", error, started, now);
-            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, RotationExecutor.subject(r.credentialId(), r.version()),
+            audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, AuditSubject.version(r.credentialId(), r.version()),
                     "failed", r.step().name().toLowerCase(Locale.ROOT) + " attempt " + (r.attempts() + 1) + ": " + error);
             if (next.state() == RotationState.FAILED) {
                 Credential c = tx.credentials().find(r.credentialId()).orElseThrow(
@@ -98,7 +99,7 @@ final class StepRecords {
         if (fresh.active() && (fresh.nextRotationAt() == null || !fresh.nextRotationAt().isAfter(now))) {
             tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(fresh, now));
         }
-        audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, RotationExecutor.subject(c.id(), r.version()), "failed",
+        audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, AuditSubject.version(c.id(), r.version()), "failed",
                 "rotation=" + r.id() + " error=" + r.lastError()
                         + (removalError == null ? "" : "; removal from targets outstanding, retried until done"));
     }

@@ -3,6 +3,7 @@ package dev.rotakey.tasks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.service.RotationService;
@@ -27,7 +28,7 @@ public final class RevokeTask extends OperatorTask {
     @Override
     protected Object run(Map<String, List<String>> parameters, Operator operator) {
         String credential = requireParam(parameters, "credential");
-        audit.record(operator.actor(), AuditAction.OPERATOR_REVOKE, "credential:" + credential, "ok", "emergency revoke");
+        audit.record(operator.actor(), AuditAction.OPERATOR_REVOKE, AuditSubject.credential(credential), "ok", "emergency revoke");
         Rotation r = rotations.emergencyRevoke(credential, operator.actor());
         return Map.of("rotations", TaskViews.rotations(List.of(r)));
     }

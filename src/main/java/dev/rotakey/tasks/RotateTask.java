@@ -3,6 +3,7 @@ package dev.rotakey.tasks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
@@ -35,7 +36,7 @@ public final class RotateTask extends OperatorTask {
                 ? List.of(rotations.startAsync(credential.get(), RotationTrigger.OPERATOR, operator.actor(), false))
                 : rotations.rotateAgent(agent.get(), operator.actor());
         audit.record(operator.actor(), AuditAction.OPERATOR_ROTATE,
-                credential.map(c -> "credential:" + c).orElse("agent:" + agent.orElse("")), "ok",
+                credential.map(AuditSubject::credential).orElse("agent:" + agent.orElse("")), "ok",
                 started.size() + " rotation(s) started");
         return Map.of("rotations", TaskViews.rotations(started));
     }
