@@ -23,7 +23,7 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.IssuedCertificateDao.IssuedRecord;
 import dev.rotakey.db.Store;
-import dev.rotakey.service.MutableClock;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -62,7 +62,7 @@ class AlertEvaluatorTest {
     Path dir;
 
     private TestDatabase db;
-    private final MutableClock clock = new MutableClock(T0);
+    private final TestClock clock = new TestClock(T0);
     private final List<AlertDispatcher> dispatchers = new ArrayList<>();
     private volatile boolean paused;
 

@@ -4,7 +4,7 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.db.FleetDaoTest;
 import dev.rotakey.schedule.QuartzWorkScheduler;
-import dev.rotakey.service.MutableClock;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.OpenSsl;
 import dev.rotakey.testing.RecordingJobHandler;
 import dev.rotakey.testing.SoftHsmTokens;
@@ -41,7 +41,7 @@ class FleetMetricsTest {
     private TestDatabase db;
     private QuartzWorkScheduler scheduler;
     private KeyBackends backends;
-    private final MutableClock clock = new MutableClock(NOW);
+    private final TestClock clock = new TestClock(NOW);
 
     @BeforeEach
     void fleet() throws Exception {

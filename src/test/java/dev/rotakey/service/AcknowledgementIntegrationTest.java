@@ -19,6 +19,7 @@ import dev.rotakey.db.Store;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +52,7 @@ class AcknowledgementIntegrationTest {
     Path dir;
 
     private TestDatabase db;
-    private MutableClock clock;
+    private TestClock clock;
     private RecordingScheduler scheduler;
     private Store store;
     private RotationService rotations;
@@ -81,7 +82,7 @@ class AcknowledgementIntegrationTest {
     private void start(TestDatabases.Engine engine) throws Exception {
         db = TestDatabases.open(engine, dir.resolve("db"));
         store = db.store();
-        clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
         scheduler = new RecordingScheduler();
         AuditLog audit = new AuditLog(store, clock);
         KeyBackends backends = new KeyBackends(Map.of("hsm", backend));

@@ -30,6 +30,7 @@ import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.targets.webhook.WebhookTargetFactory;
 import dev.rotakey.testing.RecordingHttpServer;
 import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +67,7 @@ class AlternatingRoleRotationIntegrationTest {
     private TestDatabase db;
     private RecordingHttpServer receiver;
     private final PostgresProbe postgres = new PostgresProbe();
-    private MutableClock clock;
+    private TestClock clock;
     private Path files;
     private Targets targets;
     private RotationService rotations;
@@ -101,7 +102,7 @@ class AlternatingRoleRotationIntegrationTest {
 
     private void start(TestDatabases.Engine engine) throws Exception {
         db = TestDatabases.open(engine, dir.resolve("db"));
-        clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
         receiver = new RecordingHttpServer(204);
         Path key = Files.writeString(dir.resolve("hook.key"), "0123456789abcdef0123456789abcdef\n");
         WebhookTargetFactory hook = new WebhookTargetFactory();

@@ -19,6 +19,7 @@ import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
@@ -87,7 +88,7 @@ class BindingClaimsIntegrationTest {
 
     private void start(TestDatabases.Engine engine) throws Exception {
         db = TestDatabases.open(engine, dir.resolve("db"));
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
         Path files = Files.createDirectories(dir.resolve("delivered"));
         LocalFilesTargetFactory f = new LocalFilesTargetFactory();
         f.setDirectory(files.toString());

@@ -18,6 +18,7 @@ import dev.rotakey.db.Store;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,7 @@ class OrphanLeafKeysTest {
     void destroysOnlyKeysThatNoVersionAndNoRunningRotationAccountsFor(TestDatabases.Engine engine) throws Exception {
         db = TestDatabases.open(engine, dir.resolve("db"));
         Store store = db.store();
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-12-06T10:00:00Z"));
         RecordingScheduler scheduler = new RecordingScheduler();
         AuditLog audit = new AuditLog(store, clock);
         KeyBackends backends = new KeyBackends(Map.of("hsm", backend));

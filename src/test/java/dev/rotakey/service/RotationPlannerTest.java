@@ -21,6 +21,7 @@ import dev.rotakey.db.IssuedCertificateDao.IssuedRecord;
 import dev.rotakey.db.PlanDao;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import dev.rotakey.testing.TestDatabases.Engine;
@@ -60,7 +61,7 @@ class RotationPlannerTest {
     Path dir;
 
     private TestDatabase db;
-    private final MutableClock clock = new MutableClock(NOW);
+    private final TestClock clock = new TestClock(NOW);
     private final AtomicBoolean paused = new AtomicBoolean();
 
     @AfterEach

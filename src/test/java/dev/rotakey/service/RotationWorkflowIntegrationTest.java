@@ -32,6 +32,7 @@ import dev.rotakey.targets.files.LocalFilesTargetFactory;
 import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.targets.redis.RedisProbe;
 import dev.rotakey.testing.SoftHsmTokens;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +70,7 @@ class RotationWorkflowIntegrationTest {
     Path dir;
 
     private TestDatabase db;
-    private MutableClock clock;
+    private TestClock clock;
     private RecordingScheduler scheduler;
     private Path files;
 
@@ -152,7 +153,7 @@ class RotationWorkflowIntegrationTest {
 
     private Node start(TestDatabases.Engine engine) throws Exception {
         db = TestDatabases.open(engine, dir.resolve("db"));
-        clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
         scheduler = new RecordingScheduler();
         files = dir.resolve("delivered");
         Node node = new Node(files(), RotationListener.NONE);

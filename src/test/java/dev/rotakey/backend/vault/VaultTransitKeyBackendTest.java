@@ -11,6 +11,7 @@ import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.ca.RootCertificateBuilder;
 import dev.rotakey.health.KeyBackendHealthCheck;
 import dev.rotakey.testing.OpenSsl;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.VaultTestServer;
 import dev.rotakey.vault.VaultPermissionDeniedException;
 import dev.rotakey.vault.VaultResponse;
@@ -387,7 +388,7 @@ class VaultTransitKeyBackendTest {
     void aBackendOfflineSinceStartConnectsAgainOnItsOwnOnceVaultIsBack() {
         backend.close();
         vault.seal();
-        VaultFixtures.MovingClock clock = new VaultFixtures.MovingClock(java.time.Instant.parse("2026-12-06T03:00:00Z"));
+        TestClock clock = new TestClock(java.time.Instant.parse("2026-12-06T03:00:00Z"));
         backend = VaultFixtures.withTimeouts(VaultFixtures.tokenConfig(vault.address(), tmp, vault.rootToken()))
                 .build("vault", clock);
         backend.start();
