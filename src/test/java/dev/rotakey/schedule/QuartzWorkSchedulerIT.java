@@ -75,7 +75,9 @@ class QuartzWorkSchedulerIT {
         scheduler.continueRotationAt("rot-1", at);
         scheduler.revokeAt("cred-1", 7, at);
         scheduler.decommissionAt("agent-1", at);
-        assertThat(scheduler.nextRotation("cred-1")).isEqualTo(at);
+        // On a busy machine the four transactions above can outlast the 200 ms and the trigger is gone
+        // already; the other tests read nextRotation of triggers far in the future.
+        assertThat(scheduler.nextRotation("cred-1")).isIn(at, null);
 
         await().atMost(FIRE).until(() -> handler.calls().size() == 4);
         assertThat(handler.calls()).extracting(c -> c.kind() + ":" + c.subject()).containsExactlyInAnyOrder(

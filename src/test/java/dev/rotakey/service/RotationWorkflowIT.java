@@ -1132,7 +1132,7 @@ class RotationWorkflowIT {
             public void deliver(Delivery delivery) {
                 peak.accumulateAndGet(active.incrementAndGet(), Math::max);
                 try {
-                    // Long enough for the other threads to pile up behind the limit.
+                    // Slow on purpose, not a wait: long enough for the other threads to pile up behind the limit.
                     Thread.sleep(10);
                     super.deliver(delivery);
                     deliveries.incrementAndGet();
