@@ -68,5 +68,5 @@ elif ((picks_it && !picks_unit)) && [[ $goal == verify ]]; then
     extra=(-DskipUTs)
 fi
 
-rk_info "mvn -B --no-transfer-progress $goal ${extra[*]} $*"
+rk_info "mvn -B --no-transfer-progress $goal ${extra[*]:+${extra[*]} }$*"
 exec mvn -B --no-transfer-progress "$goal" "${extra[@]}" "$@"
