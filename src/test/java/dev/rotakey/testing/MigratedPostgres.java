@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -24,7 +26,8 @@ import java.util.stream.Collectors;
  * template database {@code rk_tpl_<hex>}; a test gets a database {@code rk_db_<hex>} copied from it
  * ({@code CREATE DATABASE … TEMPLATE}), and gives it back when it is done: its rows are deleted,
  * its sequences restarted, and it waits for the next test. So a run copies only as many databases as it has open at once,
- * and dropping them (slow: a checkpoint each) waits until the JVM exits.
+ * and dropping them (slow: a checkpoint each) waits until the JVM exits. Names carry their creation
+ * time, so that what a killed JVM leaves behind is dropped by a later run.
  *
  * <p>A database whose structure a test changed (a renamed table, a new index) is dropped rather than
  * handed out again, so every test starts from exactly what the migrations make.
@@ -122,6 +125,7 @@ final class MigratedPostgres {
     }
 
     private static String migrateTemplate() {
+        dropStale();
         String name = name("rk_tpl_");
         admin("CREATE DATABASE " + name);
         Runtime.getRuntime().addShutdownHook(new Thread(MigratedPostgres::dropAll, "drop-test-databases"));
@@ -193,9 +197,37 @@ final class MigratedPostgres {
         return m.group(1) + database + (m.group(3) == null ? "" : m.group(3));
     }
 
+    /** {@code prefix}, the time in seconds (8 hex digits), and 8 random hex digits. */
     private static String name(String prefix) {
-        byte[] b = new byte[8];
+        byte[] b = new byte[4];
         RANDOM.nextBytes(b);
-        return prefix + HexFormat.of().formatHex(b);
+        return prefix + String.format("%08x", Instant.now().getEpochSecond()) + HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * Drops test databases made more than a day ago: what a JVM left when it was killed, or halted
+     * before its shutdown hook had dropped everything. Younger ones may belong to a run going on now.
+     */
+    private static void dropStale() {
+        long dayAgo = Instant.now().minus(Duration.ofDays(1)).getEpochSecond();
+        List<String> stale = new ArrayList<>();
+        try (Connection c = TestDatabases.adminConnection(TestDatabases.pgUrl()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT datname FROM pg_database WHERE datname ~ '^rk_(tpl|db)_[0-9a-f]{16}$'")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (Long.parseLong(name.substring(name.length() - 16, name.length() - 8), 16) < dayAgo) {
+                    stale.add(name);
+                }
+            }
+        } catch (SQLException e) {
+            return;
+        }
+        for (String name : stale) {
+            try {
+                admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            } catch (RuntimeException e) {
+                // Another run is dropping it, or it is in use: leave it to the next sweep.
+            }
+        }
     }
 }
