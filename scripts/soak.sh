@@ -6,12 +6,12 @@ usage() {
     cat <<USAGE
 Usage: scripts/soak.sh [--minutes N] [--base-seed S] [MAVEN_ARGS...]
 
-Runs FaultModelTest against the real daemon, PostgreSQL, Redis, the webhook consumer, the Vault
+Runs FaultModelIT against the real daemon, PostgreSQL, Redis, the webhook consumer, the Vault
 double and SoftHSM2 with faults injected between them, drawing sequences from consecutive seeds
 starting at a random base seed (or --base-seed) until N minutes have passed (default 60).
 Every failing sequence is shrunk and printed with its seed; the findings are also written to
 target/fault-model-report.txt. Replay one with
-  ./scripts/test.sh -Dtest=FaultModelTest -Drotakey.faults.seed=SEED
+  ./scripts/test.sh -Dit.test=FaultModelIT -Drotakey.faults.seed=SEED
 Exits non-zero when an invariant was violated.
 
 Options:
@@ -47,8 +47,8 @@ rk_need_packages
 rk_ensure_postgres
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 
-args=(-Dtest=FaultModelTest -Dsurefire.failIfNoSpecifiedTests=false "-Drotakey.faults.minutes=$minutes"
-    "-Dsurefire.timeout=$(((minutes + 30) * 60))")
+args=(-DskipUTs -Dit.test=FaultModelIT "-Drotakey.faults.minutes=$minutes"
+    "-Dfailsafe.timeout=$(((minutes + 30) * 60))")
 [[ -n "$base_seed" ]] && args+=("-Drotakey.faults.baseSeed=$base_seed")
 rk_info "Soaking the fault model for $minutes minutes${base_seed:+ from seed $base_seed}"
-exec mvn -B --no-transfer-progress test "${args[@]}" "${maven_args[@]}"
+exec mvn -B --no-transfer-progress verify "${args[@]}" "${maven_args[@]}"

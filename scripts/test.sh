@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Runs Rotakey's whole test suite, installing and starting what the tests need first.
+# Runs Rotakey's tests (both tiers, or the fast one), installing and starting what they need first.
 set -euo pipefail
 
 usage() {
     cat <<USAGE
-Usage: scripts/test.sh [MAVEN_ARGS...]
+Usage: scripts/test.sh [--fast] [MAVEN_ARGS...]
 
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, promtool,
 Alertmanager, python3, systemd-analyze; with apt-get),
 makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test'
-(installing and starting it if nothing answers there), then runs
-  mvn -B --no-transfer-progress test MAVEN_ARGS...
-and exits with Maven's exit code. Example: scripts/test.sh -Dtest=SecretSourceTest
+(installing and starting it if nothing answers there), then runs the tests and exits
+with Maven's exit code. The tests come in two tiers:
+  unit         *Test.java: in-process unit and resource tests (surefire, mvn test);
+               a couple of minutes at most
+  integration  *IT.java: DAO tests on H2 and PostgreSQL, tests on real SoftHSM2,
+               PostgreSQL and Redis or with external programs, end-to-end tests
+               against the daemon (failsafe, mvn verify)
+
+  scripts/test.sh                   both tiers: mvn -B --no-transfer-progress verify
+  scripts/test.sh --fast            the unit tier: mvn -B --no-transfer-progress test
+  scripts/test.sh -Dtest=SecretSourceTest
+                                    chosen unit tests only (mvn test)
+  scripts/test.sh -Dit.test=StoreIT chosen integration tests only (mvn verify -DskipUTs)
 
 Environment:
   ROTAKEY_TEST_PG_URL  JDBC URL of the test database, used as user postgres
@@ -37,5 +47,26 @@ rk_apt_install prometheus prometheus-alertmanager python3 systemd
 rk_ensure_postgres
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 
-rk_info "mvn -B --no-transfer-progress test $*"
-exec mvn -B --no-transfer-progress test "$@"
+goal=verify
+if [[ "${1:-}" == --fast ]]; then
+    goal=test
+    shift
+fi
+# -Dtest= alone picks unit tests: no need to package and run the integration tier.
+# -Dit.test= alone picks integration tests: skip the unit tier.
+picks_unit=0 picks_it=0
+for arg in "$@"; do
+    case $arg in
+        -Dtest=*) picks_unit=1 ;;
+        -Dit.test=*) picks_it=1 ;;
+    esac
+done
+extra=()
+if ((picks_unit && !picks_it)); then
+    goal=test
+elif ((picks_it && !picks_unit)) && [[ $goal == verify ]]; then
+    extra=(-DskipUTs)
+fi
+
+rk_info "mvn -B --no-transfer-progress $goal ${extra[*]:+${extra[*]} }$*"
+exec mvn -B --no-transfer-progress "$goal" "${extra[@]}" "$@"

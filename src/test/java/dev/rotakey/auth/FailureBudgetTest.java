@@ -1,10 +1,9 @@
 package dev.rotakey.auth;
 
+import dev.rotakey.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,23 +12,7 @@ class FailureBudgetTest {
     @Test
     void allowsTheBudgetPerAddressAndMinuteThenRefusesUntilTheNextMinute() {
         Instant start = Instant.parse("2026-11-28T10:00:00Z");
-        Instant[] now = {start};
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        TestClock clock = new TestClock(start);
         FailureBudget budget = new FailureBudget(3, clock);
         assertThat(budget.allow("10.0.0.1")).isTrue();
         assertThat(budget.allow("10.0.0.1")).isTrue();
@@ -37,9 +20,9 @@ class FailureBudgetTest {
         assertThat(budget.allow("10.0.0.1")).isFalse();
         assertThat(budget.allow("10.0.0.2")).isTrue();
 
-        now[0] = start.plusSeconds(59);
+        clock.set(start.plusSeconds(59));
         assertThat(budget.allow("10.0.0.1")).isFalse();
-        now[0] = start.plusSeconds(61);
+        clock.set(start.plusSeconds(61));
         assertThat(budget.allow("10.0.0.1")).isTrue();
     }
 }

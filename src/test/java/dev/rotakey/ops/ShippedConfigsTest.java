@@ -54,15 +54,21 @@ class ShippedConfigsTest {
         }
     }
 
-    /** Parses and validates like Dropwizard's server and check commands do. */
-    private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {
+    /** The application's bootstrap, made once for all the files: each one costs a mapper and a validator factory. */
+    private static final Bootstrap<RotakeyConfiguration> BOOTSTRAP = bootstrap();
+    private static final ConfigurationFactory<RotakeyConfiguration> FACTORY = BOOTSTRAP.getConfigurationFactoryFactory()
+            .create(RotakeyConfiguration.class, BOOTSTRAP.getValidatorFactory().getValidator(), BOOTSTRAP.getObjectMapper(), "dw");
+
+    private static Bootstrap<RotakeyConfiguration> bootstrap() {
         RotakeyApplication application = new RotakeyApplication();
         Bootstrap<RotakeyConfiguration> bootstrap = new Bootstrap<>(application);
         application.initialize(bootstrap);
-        ConfigurationFactory<RotakeyConfiguration> factory = bootstrap.getConfigurationFactoryFactory().create(
-                RotakeyConfiguration.class, bootstrap.getValidatorFactory().getValidator(), bootstrap.getObjectMapper(),
-                "dw");
-        return factory.build(bootstrap.getConfigurationSourceProvider(), file.toString());
+        return bootstrap;
+    }
+
+    /** Parses and validates like Dropwizard's server and check commands do. */
+    private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {
+        return FACTORY.build(BOOTSTRAP.getConfigurationSourceProvider(), file.toString());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** {@link LimitedTarget}: concurrency with real threads, rate spacing and maxWait against a fake time source. */
 class LimitedTargetTest {
@@ -117,14 +118,6 @@ class LimitedTargetTest {
         return new LimitedTarget(delegate, concurrency, perSecond, maxWait, waiting, metrics);
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(1);
-        }
-    }
-
     @Test
     void neverRunsMoreThanTheConcurrencyLimitAndQueuesTheRest() throws Exception {
         AtomicInteger active = new AtomicInteger();
@@ -155,7 +148,8 @@ class LimitedTargetTest {
             }));
         }
         // 16 pool threads: 3 inside the target, the other 13 queued at it, the rest not yet started.
-        await("3 running and 13 queued", () -> active.get() == 3 && target.queued() == 13);
+        await("3 running and 13 queued").atMost(Duration.ofSeconds(10))
+                .until(() -> active.get() == 3 && target.queued() == 13);
         assertThat(metrics.getGauges().get("rotakey.target.db-1.queued").getValue()).isEqualTo(13);
         gate.countDown();
         for (Future<?> f : calls) {

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 
 /**
  * The SoftHSM2 tokens every Rotakey test that needs a PKCS#11 token uses: a private
- * {@code softhsm2.conf} and token directory under {@code rotakey.test.softhsm.dir} (surefire sets
+ * {@code softhsm2.conf} and token directory under {@code rotakey.test.softhsm.dir} (surefire and failsafe set
  * it, and {@code SOFTHSM2_CONF} to the conf inside it), a PIN file, and one token per purpose.
  *
  * <p>All tokens are created up front, before anything in the JVM initialises the module, because
@@ -214,7 +214,7 @@ public final class SoftHsmTokens {
         if (env == null || !Path.of(env).toAbsolutePath().normalize().equals(conf)) {
             throw new IllegalStateException("SOFTHSM2_CONF is " + (env == null ? "not set" : env)
                     + " but the test tokens are configured by " + conf
-                    + ": run through Maven (surefire sets both) or set SOFTHSM2_CONF and -Drotakey.test.softhsm.dir alike");
+                    + ": run through Maven (surefire and failsafe set both) or set SOFTHSM2_CONF and -Drotakey.test.softhsm.dir alike");
         }
     }
 

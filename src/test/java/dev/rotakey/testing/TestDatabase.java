@@ -15,7 +15,8 @@ import java.util.Deque;
 /**
  * One migrated test database, open: a started pool, a {@code Jdbi} and a {@code Store} over it,
  * plus any further pools and schedulers made through it. {@link #close()} stops the schedulers and
- * pools, newest first, and then drops the PostgreSQL schema. Made by {@link TestDatabases#open}.
+ * pools, newest first, and then hands the database back ({@link TestDatabases#cleanup}: a PostgreSQL
+ * copy is emptied for the next test). Made by {@link TestDatabases#open}.
  */
 public final class TestDatabase implements AutoCloseable {
     private final DataSourceFactory factory;

@@ -24,11 +24,14 @@ import java.util.regex.Pattern;
 
 /**
  * Databases for tests, on the two engines Rotakey supports: a file-mode H2 database under a
- * temporary directory, or a fresh, uniquely named schema in the machine's PostgreSQL (reached at
- * {@code $ROTAKEY_TEST_PG_URL}, user {@code postgres}, trust auth). Migrations run exactly as the
- * application runs them ({@link Migrations#apply}), and {@link #open} hands back a started pool,
- * a {@code Jdbi} and a {@code Store} over it. Schemas are dropped (CASCADE) by {@link #cleanup},
- * by {@link TestDatabase#close()}, and as a last resort when the JVM exits.
+ * temporary directory, or a database in the machine's PostgreSQL (reached at
+ * {@code $ROTAKEY_TEST_PG_URL}, user {@code postgres}, trust auth). {@link #open(Engine, Path)}
+ * hands back a migrated database with a started pool, a {@code Jdbi} and a {@code Store} over it;
+ * each engine is migrated once per JVM ({@link MigratedH2}, {@link MigratedPostgres}) and tests get
+ * copies. {@link Engine#create} gives an empty database instead (a fresh schema on PostgreSQL),
+ * for tests of the migrations themselves and for daemons that migrate at start-up. Migrations run
+ * exactly as the application runs them ({@link Migrations#apply}). What a test used is dropped or
+ * emptied by {@link #cleanup}, by {@link TestDatabase#close()}, and as a last resort when the JVM exits.
  */
 public final class TestDatabases {
     public static final String PG_URL_ENV = "ROTAKEY_TEST_PG_URL";
@@ -95,9 +98,14 @@ public final class TestDatabases {
         }
         LIVE_SCHEMAS.add(schema);
         String base = pgUrl();
+        return postgresFactory(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+    }
+
+    /** A test-sized factory for a PostgreSQL URL, as user {@code postgres}. */
+    static DataSourceFactory postgresFactory(String url) {
         DataSourceFactory f = new DataSourceFactory();
         f.setDriverClass("org.postgresql.Driver");
-        f.setUrl(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        f.setUrl(url);
         f.setUser(PG_USER);
         f.setPassword("");
         return small(f);
@@ -134,11 +142,13 @@ public final class TestDatabases {
     }
 
     /**
-     * Removes what the factory's database left behind: drops its PostgreSQL schema. For H2 there is
-     * nothing to do (the files live in the test's temporary directory). Stop the pools first.
+     * Removes what the factory's database left behind: drops its PostgreSQL schema, or empties a
+     * migrated PostgreSQL database for the next test. For H2 there is nothing to do (the files live in
+     * the test's temporary directory). Stop the pools first.
      */
     public static void cleanup(DataSourceFactory f) {
         schemaOf(f).ifPresent(TestDatabases::dropSchema);
+        MigratedPostgres.databaseOf(f).ifPresent(MigratedPostgres::release);
     }
 
     /** Applies Rotakey's migrations the way the application does at start-up: on a short-lived pool of its own. */
@@ -159,11 +169,20 @@ public final class TestDatabases {
         return new TestDatabase(f);
     }
 
-    /** A new database of {@code engine}, migrated and opened; closing it stops its pools and drops its schema. */
+    /**
+     * A migrated database of {@code engine}, opened: a copy of one migrated once per JVM (H2: a file in
+     * {@code dir}; PostgreSQL: a database of its own). Closing it stops its pools and empties or drops it.
+     */
     public static TestDatabase open(Engine engine, Path dir) throws Exception {
-        DataSourceFactory f = engine.create(dir);
+        DataSourceFactory f;
+        if (engine == Engine.H2) {
+            MigratedH2.copyInto(dir);
+            f = h2(dir);
+        } else {
+            f = MigratedPostgres.take();
+        }
         try {
-            return open(f);
+            return new TestDatabase(f);
         } catch (Exception | Error e) {
             cleanup(f);
             throw e;
@@ -171,12 +190,17 @@ public final class TestDatabases {
     }
 
     static Connection adminConnection() {
+        return adminConnection(pgUrl());
+    }
+
+    /** A connection as user {@code postgres} to {@code url}, a database of the test cluster. */
+    static Connection adminConnection(String url) {
         Properties p = new Properties();
         p.setProperty("user", PG_USER);
         p.setProperty("connectTimeout", "5");
         p.setProperty("loginTimeout", "10");
         try {
-            return DriverManager.getConnection(pgUrl(), p);
+            return DriverManager.getConnection(url, p);
         } catch (SQLException e) {
             throw new IllegalStateException("PostgreSQL does not answer at " + pgUrl() + " as user " + PG_USER + " ("
                     + e.getMessage() + "). Run ./scripts/test.sh, which installs and starts it, or set "

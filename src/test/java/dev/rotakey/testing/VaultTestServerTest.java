@@ -16,11 +16,9 @@ import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +185,7 @@ class VaultTestServerTest {
 
     @Test
     void appRoleLoginIssuesATokenThatRenewsUpToItsMaxTtlAndExpires() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
         vault.setClock(clock);
         vault.enableAppRole("role-1", "secret-1", Duration.ofMinutes(10), true, Duration.ofMinutes(30));
 
@@ -246,7 +244,7 @@ class VaultTestServerTest {
 
     @Test
     void renewalWithoutIncrementRestoresTheTokensOwnTtl() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-05-01T12:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-05-01T12:00:00Z"));
         vault.setClock(clock);
         String token = vault.createToken(Duration.ofMinutes(15), true, Duration.ofHours(2));
         clock.advance(Duration.ofMinutes(10));
@@ -816,7 +814,7 @@ class VaultTestServerTest {
 
     @Test
     void kvDeleteVersionAfterFollowsTheClock() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-03-01T00:00:00Z"));
         vault.setClock(clock);
         assertThat(post("secret/metadata/t", Map.of("delete_version_after", "1h")).status()).isEqualTo(204);
         post("secret/data/t", Map.of("data", Map.of("k", "v")));
@@ -914,33 +912,5 @@ class VaultTestServerTest {
         post("transit-b/keys/k", Map.of("type", "ecdsa-p256"));
         assertThat(get("transit-b/keys/k").status()).isEqualTo(200);
         assertThat(get("transit/keys/k").status()).isEqualTo(404);
-    }
-
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

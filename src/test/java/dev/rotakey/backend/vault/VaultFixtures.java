@@ -15,48 +15,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Shared pieces of the Vault tests: a clock moved by hand, configs pointing at a {@link VaultTestServer}, and log capture. */
+/** Shared pieces of the Vault tests: configs pointing at a {@link VaultTestServer}, and log capture. */
 final class VaultFixtures {
     static final String ROLE_ID = "rotakey-role";
     static final String SECRET_ID = "s3cr3t-id-0f6b2c";
 
     private VaultFixtures() {
-    }
-
-    /** A clock tests move instead of sleeping; shared by the server and the client. */
-    static final class MovingClock extends Clock {
-        private volatile Instant now;
-
-        MovingClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     static VaultTransitKeyBackendFactory tokenConfig(String address, Path dir, String token) {

@@ -5,6 +5,7 @@ import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.backend.SigningKey;
+import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.VaultTestServer;
 import dev.rotakey.vault.VaultPermissionDeniedException;
 import dev.rotakey.vault.VaultResponse;
@@ -30,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@link VaultSession} through the {@code vault-transit} backend: AppRole login, renewal at 2/3 of
  * the lease, a fresh login when renewal cannot help, static tokens, the meaning of Vault's error
  * statuses, and secrets that never reach logs, {@code toString} or exception messages. Time is a
- * {@link VaultFixtures.MovingClock} shared with the server; renewal is driven by calling
+ * {@link TestClock} shared with the server; renewal is driven by calling
  * {@link VaultSession#renewIfDue()} directly.
  */
 class VaultSessionTest {
@@ -40,7 +41,7 @@ class VaultSessionTest {
     @TempDir
     Path tmp;
 
-    private final VaultFixtures.MovingClock clock = new VaultFixtures.MovingClock(START);
+    private final TestClock clock = new TestClock(START);
     private VaultTestServer vault;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
