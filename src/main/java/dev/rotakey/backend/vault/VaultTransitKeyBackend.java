@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +76,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private final String hmacKey;
     private final Clock clock;
     private final BackendConnection<Connection> state;
+    private final TransitMount transit;
 
     /**
      * While there is no connection (Vault unreachable or the login refused at start, or since), an
@@ -92,6 +92,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         this.mount = mount;
         this.hmacKey = hmacKey;
         this.clock = clock;
+        this.transit = new TransitMount(name, LOG, session, mount, hmacKey);
         this.state = BackendConnection.connectedOnDemand(name, LOG, clock, RECONNECT_INTERVAL, this::connect);
     }
 
@@ -127,7 +128,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
                 return;
             }
             try {
-                readHmacVersion();
+                transit.readHmacVersion();
                 state.recovered(current, () -> upStatus(current));
             } catch (KeyBackendException e) {
                 state.stillDown(Failure.of(e), e.getMessage());
@@ -263,17 +264,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     public int rotateKey(String alias) {
         checkAlias(alias);
         Connection c = state.require("rotateKey");
-        return operation(c, "rotateKey", () -> {
-            String path = keyPath(alias);
-            if (!session.read(path).found()) {
-                throw new KeyBackendException("no key '" + alias + "' in Vault transit mount '" + mount + "'");
-            }
-            session.write(path + "/rotate", Map.of());
-            // Older Vaults answer 204: read the key back for its new version either way.
-            int latest = session.read(path).data().path("latest_version").asInt(0);
-            LOG.info("Key backend '{}' rotated key '{}' to version {}", name, alias, latest);
-            return latest;
-        });
+        return operation(c, "rotateKey", () -> transit.rotate(alias));
     }
 
     /**
@@ -289,34 +280,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         }
         Connection c = state.require("retireVersionsBelow");
         operation(c, "retireVersionsBelow", () -> {
-            String path = keyPath(alias);
-            VaultResponse r = session.read(path);
-            if (!r.found()) {
-                throw new KeyBackendException("no key '" + alias + "' in Vault transit mount '" + mount + "'");
-            }
-            JsonNode d = r.data();
-            int latest = d.path("latest_version").asInt(0);
-            if (version > latest) {
-                throw new KeyBackendException("key '" + alias + "' has no version " + version + " (latest is " + latest + ")");
-            }
-            int minDecryption = d.path("min_decryption_version").asInt(1);
-            int minEncryption = d.path("min_encryption_version").asInt(0);
-            int minAvailable = d.path("min_available_version").asInt(0);
-            Map<String, Object> config = new LinkedHashMap<>();
-            if (minDecryption < version) {
-                config.put("min_decryption_version", version);
-            }
-            // Also when it is 0 ("latest"): Vault trims only below an explicit encryption minimum.
-            if (minEncryption < version) {
-                config.put("min_encryption_version", version);
-            }
-            if (!config.isEmpty()) {
-                session.write(path + "/config", config);
-            }
-            if (minAvailable < version) {
-                session.write(path + "/trim", Map.of("min_available_version", version));
-            }
-            LOG.info("Key backend '{}' retired versions below {} of key '{}'", name, version, alias);
+            transit.retireVersionsBelow(alias, version);
             return null;
         });
         c.signingKeys().remove(alias);
@@ -366,7 +330,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     private void connect() {
         try {
             session.login();
-            int version = readHmacVersion();
+            int version = transit.readHmacVersion();
             Connection c = new Connection(version, new ConcurrentHashMap<>());
             random(c, 16);
             hmac(c, PROBE);
@@ -382,57 +346,19 @@ public final class VaultTransitKeyBackend implements KeyBackend {
         }
     }
 
-    /** Reads (or creates) the HMAC key and returns the version to pin; refuses an exportable or non-hmac key. */
-    private int readHmacVersion() {
-        String path = keyPath(hmacKey);
-        VaultResponse r = session.read(path);
-        if (!r.found()) {
-            session.write(path, Map.of("type", "hmac", "exportable", false, "allow_plaintext_backup", false));
-            LOG.info("Key backend '{}' created HMAC key '{}' in transit mount '{}'", name, hmacKey, mount);
-            r = session.read(path);
-            if (!r.found()) {
-                throw new KeyBackendException("HMAC key '" + hmacKey + "' is missing from Vault right after it was created");
-            }
-        }
-        return TransitFormat.hmacKeyVersion(r.data(), hmacKey, mount);
-    }
-
     private byte[] random(Connection c, int n) {
-        return operation(c, "randomBytes", () -> {
-            VaultResponse r = session.write(mount + "/random", Map.of("bytes", n, "format", "base64"));
-            byte[] bytes = TransitFormat.decodeBase64(r.data().path("random_bytes").asText(""), "random_bytes");
-            if (bytes.length != n) {
-                throw new KeyBackendUnavailableException("Vault returned " + bytes.length + " random bytes instead of " + n);
-            }
-            return bytes;
-        });
+        return operation(c, "randomBytes", () -> transit.random(n));
     }
 
     private byte[] hmac(Connection c, byte[] data) {
-        return operation(c, "hmac", () -> {
-            Map<String, Object> body = Map.of("input", Base64.getEncoder().encodeToString(data),
-                    "key_version", c.hmacVersion());
-            VaultResponse r = session.write(mount + "/hmac/" + hmacKey + "/sha2-256", body);
-            return TransitFormat.versioned(r.data().path("hmac").asText(""), c.hmacVersion(), "hmac");
-        });
+        return operation(c, "hmac", () -> transit.hmac(c.hmacVersion(), data));
     }
 
     /** Signs with the version {@code key} is pinned to. */
     byte[] sign(TransitSigningKey key, byte[] data) {
         Objects.requireNonNull(data, "data");
         Connection c = state.require("sign");
-        return operation(c, "sign", () -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("input", Base64.getEncoder().encodeToString(data));
-            body.put("hash_algorithm", key.spec() == KeySpec.EC_P384 ? "sha2-384" : "sha2-256");
-            body.put("marshaling_algorithm", "asn1");
-            if (key.spec().keyAlgorithm().equals("RSA")) {
-                body.put("signature_algorithm", "pkcs1v15");
-            }
-            body.put("key_version", key.version());
-            VaultResponse r = session.write(mount + "/sign/" + key.alias(), body);
-            return TransitFormat.versioned(r.data().path("signature").asText(""), key.version(), "signature");
-        });
+        return operation(c, "sign", () -> transit.sign(key, data));
     }
 
     private Optional<TransitSigningKey> readSigningKey(String alias) {
@@ -490,7 +416,7 @@ public final class VaultTransitKeyBackend implements KeyBackend {
     }
 
     private String keyPath(String key) {
-        return mount + "/keys/" + key;
+        return transit.keyPath(key);
     }
 
     private static String trimSlashes(String s) {
