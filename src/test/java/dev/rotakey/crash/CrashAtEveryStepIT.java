@@ -7,6 +7,8 @@ import dev.rotakey.crash.CrashFleet.Step;
 import dev.rotakey.testing.DaemonProcess;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,6 +36,9 @@ import static org.awaitility.Awaitility.await;
  * <p>Each start freezes one set of credentials at all five steps at once (fail points armed by
  * credential prefix) while the other set's interrupted rotations resume unarmed: one JVM per kill round.
  */
+// A process of its own per daemon, its own token, data directory and Redis users: it shares nothing with other classes,
+// so it runs beside them (see the failsafe configuration).
+@Execution(ExecutionMode.CONCURRENT)
 class CrashAtEveryStepIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ITERATIONS = Integer.getInteger("rotakey.crash.iterations", 20);
