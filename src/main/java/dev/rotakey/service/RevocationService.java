@@ -62,6 +62,11 @@ public final class RevocationService {
         this.clock = clock;
     }
 
+    /** How a version's material is removed from its targets and backend; the executor's clean-ups use the same. */
+    MaterialRemoval removal() {
+        return removal;
+    }
+
     /** The scheduled revocation at the end of a grace period. */
     public boolean revokeDue(String credentialId, int version) {
         return revoke(credentialId, version, RevocationReason.SUPERSEDED, "scheduler");

@@ -62,8 +62,9 @@ public final class RotationExecutor {
     private final RotationListener listener;
 
     /**
-     * @param revocations revokes the superseded version as soon as an emergency rotation promotes the new one, and
-     *                    finishes a failed version's outstanding removal before a new version is delivered
+     * @param revocations revokes the superseded version as soon as an emergency rotation promotes the new one,
+     *                    finishes a failed version's outstanding removal before a new version is delivered, and
+     *                    lends the executor its material removal for clean-ups
      * @param listener    told of each persisted step (metrics, alerts, orphan keys; tests' crash points)
      */
     public RotationExecutor(Store store, KeyBackends backends, Targets targets, RotationWorkflow workflow,
@@ -80,7 +81,7 @@ public final class RotationExecutor {
         this.schedule = schedule;
         this.issuer = new MaterialIssuer(targets, authorities);
         this.fanOut = new BindingFanOut(store, targets);
-        this.removal = new MaterialRemoval(backends, fanOut, new CertificateRetirement(store, authorities), clock);
+        this.removal = revocations.removal();
         this.records = new StepRecords(store, workflow, audit, schedule);
         this.lost = new LostMaterial(store, backends, workflow, audit, clock, pending, issuer, fanOut, removal);
         this.revocations = revocations;
