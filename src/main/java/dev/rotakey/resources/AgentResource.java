@@ -2,7 +2,6 @@ package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.AgentView;
-import dev.rotakey.api.CreateAgentRequest;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Agent;
 import dev.rotakey.service.AgentService;
@@ -38,8 +37,8 @@ public final class AgentResource {
 
     @POST
     @Timed
-    public Response create(CreateAgentRequest body, @Context HttpServletRequest request) {
-        Agent a = agents.create(command(body), Operator.of(request).actor());
+    public Response create(NewAgent body, @Context HttpServletRequest request) {
+        Agent a = agents.create(body, Operator.of(request).actor());
         return Response.created(URI.create("/api/v1/agents/" + a.id())).entity(AgentView.of(a)).build();
     }
 
@@ -57,10 +56,5 @@ public final class AgentResource {
     @Timed
     public AgentView get(@PathParam("id") String id) {
         return AgentView.of(agents.get(id));
-    }
-
-    /** The request body as the service's command (null stays null: the service answers that a body is required). */
-    static NewAgent command(CreateAgentRequest b) {
-        return b == null ? null : new NewAgent(b.id(), b.owner(), b.kind(), b.description(), b.expiresAt(), b.attributes());
     }
 }

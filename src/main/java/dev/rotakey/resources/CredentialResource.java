@@ -1,7 +1,6 @@
 package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
-import dev.rotakey.api.CreateCredentialRequest;
 import dev.rotakey.api.CredentialView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.service.CredentialQueries;
@@ -40,8 +39,8 @@ public final class CredentialResource {
 
     @POST
     @Timed
-    public Response create(CreateCredentialRequest body, @Context HttpServletRequest request) {
-        CredentialService.Created created = credentials.create(command(body), Operator.of(request).actor());
+    public Response create(NewCredential body, @Context HttpServletRequest request) {
+        CredentialService.Created created = credentials.create(body, Operator.of(request).actor());
         String id = created.credential().id();
         return Response.created(URI.create("/api/v1/credentials/" + id)).entity(queries.credential(id)).build();
     }
@@ -69,16 +68,5 @@ public final class CredentialResource {
         // Looked up before the limit is checked: an unknown credential is a 404 whatever the limit.
         credentials.get(id);
         return Map.of("rotations", queries.rotationsOf(id, Pages.limit(limit.get())));
-    }
-
-    /** The request body as the service's command (null stays null: the service answers that a body is required). */
-    static NewCredential command(CreateCredentialRequest b) {
-        if (b == null) {
-            return null;
-        }
-        return new NewCredential(b.id(), b.agent(), b.type(), b.backend(),
-                b.rotation() == null ? null : new NewCredential.RotationSpec(b.rotation().every(), b.rotation().cron()),
-                b.gracePeriod(), b.targets(), b.ca(), b.keySpec(), b.validity(), b.renewAt(), b.dnsNames(), b.uris(),
-                b.keyCustody(), b.length(), b.alphabet(), b.revokeWhen(), b.consumers(), b.maxGracePeriod());
     }
 }

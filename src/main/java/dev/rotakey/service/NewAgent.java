@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * What {@link AgentService#create} is asked to register: the fields as given, unchecked (the service
- * validates them and names the offending field). Resources map their request bodies to it.
+ * validates them and names the offending field). Also the JSON body of {@code POST /api/v1/agents}.
  */
 public record NewAgent(
         String id,

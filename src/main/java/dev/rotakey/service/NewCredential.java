@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * What {@link CredentialService#create} is asked to create: the fields as given, unchecked (the service
- * validates every one before anything is generated). Each target binding is a map with {@code target} and
+ * validates every one before anything is generated); also the JSON body of {@code POST /api/v1/credentials}.
+ * Each target binding is a map with {@code target} and
  * the binding's own parameters. The fields from {@code ca} on apply to certificates only; {@code consumers}
  * and {@code maxGracePeriod} to {@code revokeWhen: acknowledged} only.
  */
