@@ -11,6 +11,7 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CrlRefresher;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
@@ -60,6 +61,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class RotakeyComponents {
     private final Store store;
+    private final NodeIdentity node;
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
     private final AuditLog audit;
     private final KeyBackends backends;
@@ -90,6 +92,7 @@ public final class RotakeyComponents {
         RotakeyConfiguration config = b.config;
         Clock clock = b.clock;
         store = b.store;
+        node = NodeIdentity.of(config.getScheduler());
         // Its observer reaches the alert evaluator, which records through this log: the loop is closed by a method of
         // this root, called only once an event commits, long after construction.
         audit = new AuditLog(store, clock, this::afterAuditCommit);
@@ -107,7 +110,7 @@ public final class RotakeyComponents {
             DataSourceFactory db = config.getDatabase();
             quartzPool = db.build(b.metrics, "quartz");
             // The services that do the scheduled work schedule through it, so it asks for them only when it starts.
-            quartz = new QuartzWorkScheduler(config.getScheduler(), quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
+            quartz = new QuartzWorkScheduler(config.getScheduler(), node, quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
                     store, b.metrics, this::jobs);
         }
         scheduler = quartz;
@@ -226,6 +229,11 @@ public final class RotakeyComponents {
     /** Rotakey's own labelled rotakey_* metrics; the daemon exports Dropwizard's into it too. */
     public PrometheusRegistry prometheus() {
         return prometheus;
+    }
+
+    /** This node: its instance id and whether it is one of a cluster. */
+    public NodeIdentity node() {
+        return node;
     }
 
     public Store store() {

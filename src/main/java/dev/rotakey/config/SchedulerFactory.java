@@ -5,12 +5,14 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import java.time.Duration;
 
 /**
  * The Quartz scheduler: worker threads, how late a trigger may fire before it counts as missed
- * (a missed one still runs, at once), and whether several nodes share the database as a cluster.
+ * (a missed one still runs, at once), and whether several nodes share the database as a cluster:
+ * then each node has its own {@code instanceId} and checks in every {@code checkinInterval}.
  */
 public class SchedulerFactory {
     @Min(1)
@@ -24,6 +26,17 @@ public class SchedulerFactory {
 
     @NotEmpty
     private String instanceName = "rotakey";
+
+    /** This node's name in the cluster, logs, audit and metrics; the host name when not set. Unique per node. */
+    @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}", message = "must be 1-64 letters, digits, '.', '_' or '-'")
+    private String instanceId;
+
+    /**
+     * How often a clustered node records that it is alive. Another node takes over a silent node's work once it
+     * has missed about one check-in plus 7.5 s (Quartz's margin): with 5 s, within 12.5-17.5 s of its death.
+     */
+    @NotNull
+    private Duration checkinInterval = Duration.ofSeconds(5);
 
     @JsonProperty
     public int getThreads() {
@@ -53,6 +66,31 @@ public class SchedulerFactory {
     @JsonProperty
     public void setClustered(boolean clustered) {
         this.clustered = clustered;
+    }
+
+    @JsonProperty
+    public String getInstanceId() {
+        return instanceId;
+    }
+
+    @JsonProperty
+    public void setInstanceId(String instanceId) {
+        this.instanceId = instanceId;
+    }
+
+    @JsonProperty
+    public Duration getCheckinInterval() {
+        return checkinInterval;
+    }
+
+    @JsonProperty
+    public void setCheckinInterval(Duration checkinInterval) {
+        // Thrown here, like other duration checks, so that the parse error names the full key.
+        if (checkinInterval != null && (checkinInterval.compareTo(Duration.ofSeconds(1)) < 0
+                || checkinInterval.compareTo(Duration.ofMinutes(1)) > 0)) {
+            throw new IllegalArgumentException("must be between PT1S and PT1M");
+        }
+        this.checkinInterval = checkinInterval;
     }
 
     @JsonProperty

@@ -1,6 +1,7 @@
 package dev.rotakey.schedule;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.SchedulerFactory;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.ScheduleDao;
@@ -50,6 +51,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     private static final Logger LOG = LoggerFactory.getLogger(QuartzWorkScheduler.class);
 
     private final SchedulerFactory config;
+    private final NodeIdentity node;
     private final DataSource dataSource;
     private final boolean postgres;
     private final Store store;
@@ -62,9 +64,10 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
      * @param handler asked for the services that do the work when the scheduler starts: they schedule through
      *                this scheduler, so they are built after it
      */
-    public QuartzWorkScheduler(SchedulerFactory config, DataSource dataSource, boolean postgres, Store store,
-                               MetricRegistry metrics, Supplier<JobHandler> handler) {
+    public QuartzWorkScheduler(SchedulerFactory config, NodeIdentity node, DataSource dataSource, boolean postgres,
+                               Store store, MetricRegistry metrics, Supplier<JobHandler> handler) {
         this.config = config;
+        this.node = node;
         this.dataSource = dataSource;
         this.postgres = postgres;
         this.store = store;
@@ -78,7 +81,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         DBConnectionManager.getInstance().addConnectionProvider(providerName, new PooledConnections(dataSource));
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", config.getInstanceName());
-        p.setProperty("org.quartz.scheduler.instanceId", config.isClustered() ? "AUTO" : "NON_CLUSTERED");
+        p.setProperty("org.quartz.scheduler.instanceId", config.isClustered() ? node.instanceId() : "NON_CLUSTERED");
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
         p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(config.getThreads()));
@@ -90,6 +93,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         p.setProperty("org.quartz.jobStore.tablePrefix", "QRTZ_");
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.isClustered", Boolean.toString(config.isClustered()));
+        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", Long.toString(config.getCheckinInterval().toMillis()));
         p.setProperty("org.quartz.jobStore.misfireThreshold", Long.toString(config.getMisfireThreshold().toMillis()));
         // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
         p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
@@ -104,7 +108,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         reconcile();
         s.start();
         LOG.info("scheduler started ({} threads, {}{})", config.getThreads(), postgres ? "PostgreSQL" : "H2",
-                config.isClustered() ? ", clustered" : "");
+                config.isClustered() ? ", clustered as node " + node.instanceId() : "");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.rotakey.testing;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.SchedulerFactory;
 import dev.rotakey.db.Store;
 import dev.rotakey.schedule.JobHandler;
@@ -66,8 +67,8 @@ public final class TestDatabase implements AutoCloseable {
      * delegate), handing its jobs to {@code handler}, not started; stopped on close if still running.
      */
     public QuartzWorkScheduler scheduler(SchedulerFactory config, JobHandler handler) throws Exception {
-        QuartzWorkScheduler s = new QuartzWorkScheduler(config, dataSource("quartz-" + config.getInstanceName()),
-                postgres(), store, new MetricRegistry(), () -> handler);
+        QuartzWorkScheduler s = new QuartzWorkScheduler(config, NodeIdentity.of(config),
+                dataSource("quartz-" + config.getInstanceName()), postgres(), store, new MetricRegistry(), () -> handler);
         synchronized (this) {
             toClose.push(s::stop);
         }
