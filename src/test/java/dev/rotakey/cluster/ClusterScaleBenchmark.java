@@ -1,0 +1,291 @@
+package dev.rotakey.cluster;
+
+import dev.rotakey.testing.DaemonProcess;
+import dev.rotakey.testing.TestDatabases;
+import io.dropwizard.db.DataSourceFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Mass rotation on 1, 2 and 3 clustered daemons over one PostgreSQL database, in one run: each round creates N
+ * API keys delivered to a shared local-files directory, asks node1 to rotate them all ({@code POST
+ * /tasks/rotate?agent=}), and times until every rotation has SUCCEEDED; Quartz's clustered job store spreads the
+ * rotations over the running nodes, and each node's {@code rotakey_rotations_total} tells how many it ran. Node
+ * counts alternate (1,2,3 then 3,2,1 …) and the medians are reported, because the 2-core machine is noisy.
+ *
+ * <p>The nodes are real daemons ({@link DaemonProcess}, {@code config/rotakey-cluster.yml}, one SoftHSM2 token made by
+ * {@code scripts/init-softhsm.sh}): a cluster's coordination is Quartz's row locks and check-ins between processes,
+ * which in-process service graphs sharing one JVM would not show as separate processes competing for the cores.
+ * Not a unit test: run its main by hand. Arguments: credentials per round (500), repetitions (3), threads per node (4).
+ */
+public final class ClusterScaleBenchmark {
+    private static final Pattern SUCCEEDED = Pattern.compile(
+            "(?m)^rotakey_rotations_total\\{[^}]*outcome=\"succeeded\"[^}]*\\} ([0-9.eE+-]+)$");
+    private static final int WARM_UP = 60;
+
+    private final int credentials;
+    private final Path dir;
+    private final String dbUrl;
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private int agents;
+
+    private ClusterScaleBenchmark(int credentials, int threads, Path dir, String dbUrl) {
+        this.credentials = credentials;
+        this.dir = dir;
+        this.dbUrl = dbUrl;
+        Path shared = dir.resolve("shared");
+        for (int i = 1; i <= 3; i++) {
+            nodes.add(new Node("node" + i, shared, threads));
+        }
+    }
+
+    /** One round's outcome: rotations per second, and how many rotations each node ran. */
+    private record Round(int nodes, double perSecond, Map<String, Long> byNode) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int credentials = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        int repetitions = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        Path dir = Files.createTempDirectory("rotakey-cluster-bench");
+        initToken(dir.resolve("shared"));
+        DataSourceFactory db = TestDatabases.postgres();
+        ClusterScaleBenchmark bench = new ClusterScaleBenchmark(credentials, threads, dir, db.getUrl());
+        try {
+            List<Round> rounds = new ArrayList<>();
+            for (int rep = 0; rep < repetitions; rep++) {
+                for (int k = 1; k <= 3; k++) {
+                    rounds.add(bench.round(rep % 2 == 0 ? k : 4 - k));
+                }
+            }
+            report(rounds, credentials, threads);
+        } finally {
+            bench.nodes.forEach(Node::stop);
+            TestDatabases.cleanup(db);
+        }
+    }
+
+    /** Runs {@code k} nodes, warms them up, then times one mass rotation. */
+    private Round round(int k) throws Exception {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i < k) {
+                nodes.get(i).start();
+            } else {
+                nodes.get(i).stop();
+            }
+        }
+        List<Node> running = nodes.subList(0, k);
+        rotateAll(createFleet(WARM_UP, running), WARM_UP);
+
+        String agent = createFleet(credentials, running);
+        Map<String, Long> before = new HashMap<>();
+        running.forEach(n -> before.put(n.name, n.succeeded()));
+        long t0 = System.nanoTime();
+        rotateAll(agent, credentials);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Long> byNode = new TreeMap<>();
+        running.forEach(n -> byNode.put(n.name, n.succeeded() - before.get(n.name)));
+        Round r = new Round(k, credentials / seconds, byNode);
+        System.out.printf("%d node(s): %d rotations in %6.2f s = %6.1f /s, by node %s%n", k, credentials, seconds,
+                r.perSecond(), byNode);
+        return r;
+    }
+
+    /** A new agent with {@code n} API keys on local-files, created through the running nodes in turn. */
+    private String createFleet(int n, List<Node> running) throws Exception {
+        String agent = "bench-" + (++agents);
+        expect(running.get(0).daemon.post("/api/v1/agents",
+                "{\"id\":\"" + agent + "\",\"owner\":\"bench@example.com\"}"), 201);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String id = agent + "-c" + i;
+                String path = agent + "/c" + i;
+                DaemonProcess node = running.get(i % running.size()).daemon;
+                done.add(pool.submit(() -> expect(node.post("/api/v1/credentials", "{\"id\":\"" + id
+                        + "\",\"agent\":\"" + agent + "\",\"type\":\"api-key\",\"backend\":\"hsm\","
+                        + "\"rotation\":{\"every\":\"P30D\"},\"gracePeriod\":\"PT1H\","
+                        + "\"targets\":[{\"target\":\"local-files\",\"path\":\"" + path + "\"}]}"), 201)));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return agent;
+    }
+
+    /** Asks node1 to rotate every credential of {@code agent}, and waits until all {@code n} rotations SUCCEEDED. */
+    private void rotateAll(String agent, int n) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + nodes.get(0).adminPort + "/tasks/rotate?agent=" + agent))
+                .header("Authorization", "Bearer " + nodes.get(0).daemon.token()).timeout(Duration.ofMinutes(5))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("rotate task answered " + r.statusCode() + ": " + r.body());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        try (Connection c = DriverManager.getConnection(dbUrl, TestDatabases.PG_USER, "");
+             PreparedStatement q = c.prepareStatement("SELECT r.state, count(*) FROM rotations r JOIN credentials c"
+                     + " ON c.id = r.credential_id WHERE c.agent_id = ? GROUP BY r.state")) {
+            q.setString(1, agent);
+            while (true) {
+                Map<String, Long> states = new HashMap<>();
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        states.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                if (states.getOrDefault("FAILED", 0L) > 0) {
+                    throw new IllegalStateException("rotations failed: " + states);
+                }
+                if (states.getOrDefault("SUCCEEDED", 0L) >= n) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("rotations not done after 10 minutes: " + states);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static void report(List<Round> rounds, int credentials, int threads) {
+        System.out.printf("%nMass rotation of %d API keys (local-files, shared), %d worker threads per node, one PostgreSQL:%n",
+                credentials, threads);
+        double single = median(rounds, 1);
+        for (int k = 1; k <= 3; k++) {
+            int nodeCount = k;
+            Map<String, Long> split = new TreeMap<>();
+            rounds.stream().filter(r -> r.nodes() == nodeCount)
+                    .forEach(r -> r.byNode().forEach((n, c) -> split.merge(n, c, Long::sum)));
+            long total = split.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder shares = new StringBuilder();
+            split.forEach((n, c) -> shares.append(String.format(" %s %.0f%%", n, 100.0 * c / total)));
+            System.out.printf("%d node(s): median %6.1f rotations/s (%.2fx one node), runs %s, work split%s%n", k,
+                    median(rounds, k), median(rounds, k) / single, rounds.stream().filter(r -> r.nodes() == nodeCount)
+                            .map(r -> String.format("%.1f", r.perSecond())).toList(), shares);
+        }
+    }
+
+    private static double median(List<Round> rounds, int k) {
+        double[] v = rounds.stream().filter(r -> r.nodes() == k).mapToDouble(Round::perSecond).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String expect(DaemonProcess.Answer a, int status) {
+        if (a.status() != status) {
+            throw new IllegalStateException("expected " + status + ", got " + a.status() + ": " + a.body());
+        }
+        return a.body();
+    }
+
+    /** The SoftHSM2 token and PIN file the nodes share, made as scripts/cluster.sh makes them. */
+    private static void initToken(Path shared) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", "scripts/init-softhsm.sh", shared.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("scripts/init-softhsm.sh failed with " + p.exitValue());
+        }
+        Files.createDirectories(shared.resolve("delivered"));
+    }
+
+    /** One node: a daemon on config/rotakey-cluster.yml with its own data directory and an admin port we know. */
+    private final class Node {
+        final String name;
+        final int adminPort = freePort();
+        final DaemonProcess daemon;
+        private boolean started;
+
+        Node(String name, Path shared, int threads) {
+            this.name = name;
+            // ROTAKEY_ADMIN_PORT here replaces the one DaemonProcess picks, which it keeps to itself.
+            this.daemon = new DaemonProcess(Path.of("config/rotakey-cluster.yml"), dir.resolve(name),
+                    Map.of("scheduler.threads", Integer.toString(threads)),
+                    Map.of("ROTAKEY_NODE", name, "ROTAKEY_SHARED_DIR", shared.toString(),
+                            "ROTAKEY_DB_URL", dbUrl, "ROTAKEY_DB_USER", TestDatabases.PG_USER,
+                            "ROTAKEY_ADMIN_PORT", Integer.toString(adminPort),
+                            "SOFTHSM2_CONF", shared.resolve("softhsm2.conf").toString()));
+        }
+
+        void start() throws IOException {
+            if (daemon.alive()) {
+                return;
+            }
+            if (!started && !name.equals("node1")) {
+                // node1 made the cluster's admin token; an operator hands the file to the other nodes.
+                Path token = daemon.dataDir().resolve("admin-token");
+                Files.createDirectories(daemon.dataDir());
+                Files.copy(nodes.get(0).daemon.dataDir().resolve("admin-token"), token, StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+            }
+            daemon.start("");
+            started = true;
+        }
+
+        void stop() {
+            if (daemon.alive()) {
+                daemon.stop();
+            }
+        }
+
+        /** Rotations this process has finished with success since it started. */
+        long succeeded() {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + adminPort + "/metrics/prometheus"))
+                        .header("Authorization", "Bearer " + daemon.token()).timeout(Duration.ofSeconds(30)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                long sum = 0;
+                Matcher m = SUCCEEDED.matcher(r.body());
+                while (m.find()) {
+                    sum += (long) Double.parseDouble(m.group(1));
+                }
+                return sum;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
