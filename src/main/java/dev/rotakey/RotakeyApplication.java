@@ -128,12 +128,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         migrate(dbConfig.build(environment.metrics(), "rotakey-migrations"));
         Jdbi jdbi = new JdbiFactory().build(environment, dbConfig, "database");
         RotakeyComponents c = RotakeyComponents.builder(config, clock, new Store(jdbi))
-                .metrics(environment.metrics()).build();
-        try {
-            c.tokens().ensureAdminToken(Path.of(config.getAuth().getAdminTokenFile()));
-        } catch (IOException e) {
-            throw new StartupException("auth.adminTokenFile: " + e.getMessage(), e);
-        }
+                .metrics(environment.metrics()).adminTokenFile(Path.of(config.getAuth().getAdminTokenFile())).build();
 
         c.managed().forEach(environment.lifecycle()::manage);
         registerResources(c, environment.jersey());

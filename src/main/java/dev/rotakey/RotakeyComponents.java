@@ -6,12 +6,16 @@ import dev.rotakey.alert.AlertEvaluator;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.AuthenticationFailures;
+import dev.rotakey.auth.BootstrapToken;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CrlRefresher;
+import dev.rotakey.cluster.ClusterChecks;
+import dev.rotakey.cluster.ClusterLocks;
 import dev.rotakey.cluster.NodeIdentity;
+import dev.rotakey.cluster.StartupSequence;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
@@ -45,6 +49,8 @@ import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,6 +99,8 @@ public final class RotakeyComponents {
         Clock clock = b.clock;
         store = b.store;
         node = NodeIdentity.of(config.getScheduler());
+        ClusterChecks.check(node, config.getDatabase().getUrl(), config.getTargets());
+        ClusterLocks clusterLocks = node.clustered() ? new ClusterLocks(store, config.getScheduler().getInstanceName()) : null;
         // Its observer reaches the alert evaluator, which records through this log: the loop is closed by a method of
         // this root, called only once an event commits, long after construction.
         audit = new AuditLog(store, clock, this::afterAuditCommit);
@@ -118,7 +126,7 @@ public final class RotakeyComponents {
         BooleanSupplier pausedOrUnknown = scheduler == null ? () -> false : scheduler::pausedOrUnknown;
 
         RotationWorkflow workflow = new RotationWorkflow(config.getRotation().getRetry().build());
-        CredentialLocks locks = new CredentialLocks(1024);
+        CredentialLocks locks = new CredentialLocks(1024, clusterLocks == null ? null : clusterLocks.credentials());
         RotationMetrics rotationMetrics = new RotationMetrics(prometheus, store);
         revocations = new RevocationService(store, backends, targets, workflow, audit, work, locks, clock, authorities);
         alertDispatcher = new AlertDispatcher(ConfiguredPlugins.alertSinks(config),
@@ -159,6 +167,9 @@ public final class RotakeyComponents {
         if (quartzPool != null) {
             managed.add(quartzPool);
         }
+        // What is created once (keys, CAs, the bootstrap token) is created by one node of a cluster at a time.
+        StartupSequence startup = new StartupSequence(clusterLocks);
+        managed.add(startup.begin());
         managed.add(new Managed() {
             @Override
             public void start() {
@@ -172,6 +183,20 @@ public final class RotakeyComponents {
             }
         });
         managed.add(authorities);
+        if (b.adminTokenFile != null) {
+            BootstrapToken bootstrap = new BootstrapToken(store, audit, clock, node.clustered());
+            managed.add(new Managed() {
+                @Override
+                public void start() {
+                    try {
+                        bootstrap.ensure(b.adminTokenFile);
+                    } catch (IOException e) {
+                        throw new StartupException("auth.adminTokenFile: " + e.getMessage(), e);
+                    }
+                }
+            });
+        }
+        managed.add(startup.end());
         managed.add(new CrlRefresher(authorities));
         if (scheduler != null) {
             managed.add(scheduler);
@@ -333,6 +358,7 @@ public final class RotakeyComponents {
         private Map<String, Target> targets;
         private WorkScheduler workScheduler;
         private RotationListener listener;
+        private Path adminTokenFile;
 
         private Builder(RotakeyConfiguration config, Clock clock, Store store) {
             this.config = Objects.requireNonNull(config);
@@ -381,6 +407,15 @@ public final class RotakeyComponents {
          */
         public Builder rotationListener(RotationListener listener) {
             this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        /**
+         * The daemon's {@code auth.adminTokenFile}: the bootstrap admin token is made sure of when the components
+         * start, inside the cluster's start-up lock. Tests that issue their own tokens leave it out.
+         */
+        public Builder adminTokenFile(Path file) {
+            this.adminTokenFile = Objects.requireNonNull(file);
             return this;
         }
 

@@ -13,6 +13,15 @@ public interface WorkScheduler {
 
     void continueRotationAt(String rotationId, Instant at);
 
+    /**
+     * Makes sure the rotation will continue, at {@code at} at the latest: what a starting node asks for each
+     * rotation in flight. On a cluster, a rotation that already has its continuation scheduled or running (on
+     * another node, or to be recovered from a dead one) keeps it, rather than being started twice.
+     */
+    default void resumeRotation(String rotationId, Instant at) {
+        continueRotationAt(rotationId, at);
+    }
+
     void revokeAt(String credentialId, int version, Instant at);
 
     void decommissionAt(String agentId, Instant at);

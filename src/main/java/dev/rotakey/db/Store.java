@@ -54,6 +54,11 @@ public final class Store {
         return jdbi.withHandle(h -> work.apply(new Daos(h)));
     }
 
+    /** PostgreSQL's advisory locks, for the nodes of a cluster (not available on H2). */
+    public AdvisoryLocks advisoryLocks() {
+        return new AdvisoryLocks(jdbi);
+    }
+
     /** Cheap round trip for health checks. */
     public void ping() {
         jdbi.useHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());

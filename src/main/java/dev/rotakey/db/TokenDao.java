@@ -29,6 +29,12 @@ public final class TokenDao {
                 .bind("n", name).mapTo(Integer.class).one() > 0;
     }
 
+    /** When the active token of that name was created (or last replaced); empty when there is none. */
+    public Optional<Instant> activeSince(String name) {
+        return h.createQuery("SELECT created_at FROM api_tokens WHERE name = :n AND revoked_at IS NULL")
+                .bind("n", name).mapTo(Instant.class).findFirst();
+    }
+
     /** @return whether an active token of that name was revoked */
     public boolean revoke(String name, Instant at) {
         return h.createUpdate("UPDATE api_tokens SET revoked_at = :at WHERE name = :n AND revoked_at IS NULL")

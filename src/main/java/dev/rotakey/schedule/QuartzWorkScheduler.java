@@ -156,6 +156,21 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     }
 
     @Override
+    public void resumeRotation(String rotationId, Instant at) {
+        if (node.clustered()) {
+            try {
+                // Scheduled, or firing on a node (the trigger stays until its job ends): Quartz runs or recovers it.
+                if (require().checkExists(TriggerKey.triggerKey(rotationId, CONTINUE))) {
+                    return;
+                }
+            } catch (SchedulerException e) {
+                throw new IllegalStateException("cannot look up rotation " + rotationId + ": " + e.getMessage(), e);
+            }
+        }
+        continueRotationAt(rotationId, at);
+    }
+
+    @Override
     public void revokeAt(String credentialId, int version, Instant at) {
         schedule(REVOKE, credentialId + "#v" + version, at, "credential", credentialId, "version", Integer.toString(version));
     }

@@ -63,7 +63,7 @@ final class RestartRecovery {
         }
         for (Rotation r : running) {
             Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
-            scheduler.continueRotationAt(r.id(), at);
+            scheduler.resumeRotation(r.id(), at);
         }
         if (!running.isEmpty()) {
             LOG.info("resuming {} rotation(s) that were in flight", running.size());

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
 
 
 /**
@@ -85,9 +84,7 @@ public final class RevocationService {
      * @return whether the version is revoked and gone from every target (or nothing was left to do)
      */
     private boolean revoke(String credentialId, int version, RevocationReason reason, String actor) {
-        ReentrantLock lock = locks.of(credentialId);
-        lock.lock();
-        try {
+        try (CredentialLocks.Held held = locks.lock(credentialId)) {
             Optional<CredentialVersion> found = store.read(d -> d.versions().find(credentialId, version));
             if (found.isEmpty()) {
                 return true;
@@ -125,8 +122,6 @@ public final class RevocationService {
             }
             markRevoked(v, reason, actor, " (removal from targets follows)", List.of(), false);
             return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), reason, actor);
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs rotations step by step: does each step's I/O (backend, targets), then persists its outcome
@@ -96,8 +95,7 @@ public final class RotationExecutor {
      */
     public Rotation run(String rotationId) {
         Rotation r = load(rotationId);
-        ReentrantLock lock = locks.of(r.credentialId());
-        lock.lock();
+        CredentialLocks.Held held = locks.lock(r.credentialId());
         String previousMdc = MDC.get(AuditLog.MDC_CORRELATION);
         MDC.put(AuditLog.MDC_CORRELATION, r.correlationId());
         try {
@@ -126,7 +124,7 @@ public final class RotationExecutor {
             } else {
                 MDC.put(AuditLog.MDC_CORRELATION, previousMdc);
             }
-            lock.unlock();
+            held.close();
         }
     }
 

@@ -21,4 +21,12 @@ public interface TargetFactory extends Discoverable {
     default TargetLimitsFactory limits() {
         return null;
     }
+
+    /**
+     * Whether what this target holds lives on the node that wrote it (a local directory) rather than in a system
+     * every node reaches: a cluster refuses such a target unless its config says the storage is shared.
+     */
+    default boolean nodeLocal() {
+        return false;
+    }
 }

@@ -63,6 +63,14 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /**
+     * The same database through a pool of its own, as another node of a cluster (another process) reaches it;
+     * the pool is stopped on close.
+     */
+    public Store anotherNode(String name) throws Exception {
+        return new Store(Jdbi.create(dataSource(name)));
+    }
+
+    /**
      * A scheduler on this database wired as the application wires it (its own pool, the engine's
      * delegate), handing its jobs to {@code handler}, not started; stopped on close if still running.
      */

@@ -27,6 +27,9 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
     @NotEmpty
     private String directory;
 
+    /** Whether every node of a cluster sees the same directory (shared storage): a cluster refuses it otherwise. */
+    private boolean shared;
+
     @JsonProperty
     public String getDirectory() {
         return directory;
@@ -35,6 +38,22 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
     @JsonProperty
     public void setDirectory(String directory) {
         this.directory = directory;
+    }
+
+    @JsonProperty
+    public boolean isShared() {
+        return shared;
+    }
+
+    @JsonProperty
+    public void setShared(boolean shared) {
+        this.shared = shared;
+    }
+
+    /** The files are written on whichever node runs the rotation: of use to other hosts only on shared storage. */
+    @Override
+    public boolean nodeLocal() {
+        return !shared;
     }
 
     /** Creates the base directory (mode 0700) if it is missing, so that a fresh install works. */
@@ -62,6 +81,6 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
 
     @Override
     public String toString() {
-        return "LocalFilesTargetFactory{directory=" + directory + "}";
+        return "LocalFilesTargetFactory{directory=" + directory + ", shared=" + shared + "}";
     }
 }

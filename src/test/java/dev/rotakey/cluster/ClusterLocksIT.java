@@ -1,0 +1,94 @@
+package dev.rotakey.cluster;
+
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.db.AdvisoryLocks;
+import dev.rotakey.db.Store;
+import dev.rotakey.testing.TestDatabase;
+import dev.rotakey.testing.TestDatabases;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The cluster's locks on the machine's PostgreSQL, between two "nodes" (two pools, as two processes would have):
+ * a credential held by one waits on the other, and a node whose database session dies frees what it held.
+ */
+class ClusterLocksIT {
+    @TempDir
+    static Path dir;
+    private static TestDatabase db;
+    private static Store node1;
+    private static Store node2;
+
+    @BeforeAll
+    static void open() throws Exception {
+        db = TestDatabases.open(TestDatabases.Engine.POSTGRESQL, dir);
+        node1 = db.store();
+        node2 = db.anotherNode("node2");
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        db.close();
+    }
+
+    @Test
+    void aCredentialLockedOnOneNodeWaitsOnTheOther() throws Exception {
+        CredentialLocks one = new CredentialLocks(8, new ClusterLocks(node1, "locks-it").credentials());
+        CredentialLocks two = new CredentialLocks(8, new ClusterLocks(node2, "locks-it").credentials());
+        CompletableFuture<Void> second;
+        try (CredentialLocks.Held held = one.lock("cred-a")) {
+            second = CompletableFuture.runAsync(() -> two.lock("cred-a").close());
+            // Another credential is not held up.
+            CompletableFuture.runAsync(() -> two.lock("cred-b").close()).get(10, TimeUnit.SECONDS);
+            Thread.sleep(300); // the only way to see that something does not happen: it must still be waiting
+            assertThat(second).isNotDone();
+        }
+        second.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aDeadNodesSessionReleasesItsLocks() throws Exception {
+        AdvisoryLocks locks1 = node1.advisoryLocks();
+        AdvisoryLocks.Lock held = locks1.acquire(ClusterLocks.CREDENTIAL_SPACE, 4242);
+        assertThat(node2.advisoryLocks().tryAcquire(ClusterLocks.CREDENTIAL_SPACE, 4242)).isNull();
+
+        // What a SIGKILL does to the node's sessions: the server ends them.
+        db.jdbi().useHandle(h -> h.execute("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                + "WHERE locktype = 'advisory' AND classid = ? AND objid = ?", ClusterLocks.CREDENTIAL_SPACE, 4242));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            AdvisoryLocks.Lock got = node2.advisoryLocks().tryAcquire(ClusterLocks.CREDENTIAL_SPACE, 4242);
+            if (got == null) {
+                return false;
+            }
+            got.close();
+            return true;
+        });
+        held.close(); // its session is gone: releasing logs and returns the broken connection
+    }
+
+    @Test
+    void nodesOfOneClusterStartOneAtATime() throws Exception {
+        ClusterLocks a = new ClusterLocks(node1, "start-it");
+        ClusterLocks b = new ClusterLocks(node2, "start-it");
+        ClusterLocks otherCluster = new ClusterLocks(node2, "another-cluster");
+        CompletableFuture<Void> second;
+        try (AdvisoryLocks.Lock first = a.startup()) {
+            second = CompletableFuture.runAsync(() -> b.startup().close());
+            otherCluster.startup().close();
+            Thread.sleep(300); // it must still be waiting
+            assertThat(second).isNotDone();
+        }
+        second.get(10, TimeUnit.SECONDS);
+    }
+}

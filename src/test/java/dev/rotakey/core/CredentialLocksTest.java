@@ -1,0 +1,79 @@
+package dev.rotakey.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Credential locks: the cross-node exclusion is taken once per thread and credential, and released last. */
+class CredentialLocksTest {
+    private final List<String> events = new ArrayList<>();
+    private final CredentialLocks locks = new CredentialLocks(4, id -> {
+        events.add("hold " + id);
+        return () -> events.add("release " + id);
+    });
+
+    @Test
+    void reenteringTheSameCredentialDoesNotAskTheOtherNodesAgain() {
+        try (CredentialLocks.Held outer = locks.lock("c1")) {
+            try (CredentialLocks.Held inner = locks.lock("c1")) {
+                assertThat(events).containsExactly("hold c1");
+            }
+            assertThat(events).containsExactly("hold c1");
+        }
+        assertThat(events).containsExactly("hold c1", "release c1");
+    }
+
+    @Test
+    void aCredentialOnTheSameStripeIsHeldAcrossNodesOfItsOwn() {
+        // Stripes are chosen by hash: with 4 stripes, "c1" and "c5"... may share one; each still gets its own node lock.
+        try (CredentialLocks.Held a = locks.lock("a"); CredentialLocks.Held b = locks.lock("b")) {
+            assertThat(events).containsExactly("hold a", "hold b");
+        }
+        assertThat(events).containsExactly("hold a", "hold b", "release b", "release a");
+    }
+
+    @Test
+    void aFailureToLockAcrossNodesLeavesTheLocalLockFree() throws Exception {
+        CredentialLocks failing = new CredentialLocks(1, id -> {
+            throw new IllegalStateException("database unreachable");
+        });
+        assertThatThrownBy(() -> failing.lock("c1")).hasMessageContaining("unreachable");
+        Thread other = new Thread(() -> {
+            try (CredentialLocks.Held held = new CredentialLocks(1).lock("c1")) {
+                events.add("other thread locked");
+            }
+        });
+        other.start();
+        other.join(5_000);
+        assertThat(events).containsExactly("other thread locked");
+        // The failing instance's only stripe is free again: this thread can take it from another thread's view too.
+        Thread again = new Thread(() -> {
+            try {
+                failing.lock("c2");
+            } catch (IllegalStateException e) {
+                events.add("refused again, not blocked");
+            }
+        });
+        again.start();
+        again.join(5_000);
+        assertThat(events).contains("refused again, not blocked");
+    }
+
+    @Test
+    void aSingleNodeTakesOnlyTheLocalLock() throws Exception {
+        CredentialLocks single = new CredentialLocks(2);
+        CredentialLocks.Held held = single.lock("c1");
+        List<Boolean> got = new ArrayList<>();
+        Thread t = new Thread(() -> got.add(single.lock("c1") != null));
+        t.start();
+        t.join(200);
+        assertThat(t.isAlive()).as("another thread waits for the credential").isTrue();
+        held.close();
+        t.join(5_000);
+        assertThat(got).containsExactly(true);
+    }
+}
