@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code scripts/cluster.sh} run for real, as an operator runs it: three nodes from {@code target/rotakey.jar}
@@ -112,7 +113,7 @@ class ClusterScriptIT {
 
         Run kill = cluster("kill", "node2");
         assertThat(kill.exitCode()).as(kill.output()).isZero();
-        assertThat(ProcessHandle.of(pids.get("node2")).filter(ProcessHandle::isAlive)).isEmpty();
+        awaitGone(pids.get("node2"));
 
         Run status = cluster("status");
         assertThat(status.exitCode()).as(status.output()).isZero();
@@ -124,11 +125,15 @@ class ClusterScriptIT {
 
         Run down = cluster("down");
         assertThat(down.exitCode()).as(down.output()).isZero();
-        for (long pid : pids.values()) {
-            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid).isEmpty();
-        }
+        pids.values().forEach(ClusterScriptIT::awaitGone);
         assertThat(cluster("status").output()).containsPattern("(?m)^node1  stopped")
                 .containsPattern("(?m)^node3  stopped");
+    }
+
+    /** A dead node is reaped by init a moment after the script saw it die: until then it is a zombie, "alive" to Java. */
+    private static void awaitGone(long pid) {
+        await("pid " + pid + " gone").atMost(Duration.ofSeconds(15))
+                .until(() -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
     }
 
     /** Whatever failed above: no node of this test outlives it, and its database goes. */
