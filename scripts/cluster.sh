@@ -28,6 +28,8 @@ Environment (defaults in brackets):
   ROTAKEY_CLUSTER_HTTP_PORTS   ["8181 8182 8183"] the API ports of node1, node2, node3
   ROTAKEY_CLUSTER_ADMIN_PORTS  ["8191 8192 8193"] their admin ports (tasks, health checks, metrics)
   ROTAKEY_CLUSTER_JAVA_OPTS    [-Xmx512m] options for each node's JVM
+  ROTAKEY_CLUSTER_START_TIMEOUT  [120] seconds a node may take to answer after its start
+  ROTAKEY_CLUSTER_STOP_TIMEOUT   [90] seconds a node may take to exit after SIGTERM
   RK_PG_PORT                   [5432] PostgreSQL's port on 127.0.0.1
   ROTAKEY_SKIP_PACKAGES=1      never call apt-get
 EOF
@@ -104,7 +106,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Launches the node's JVM in a session of its own (Ctrl-C in this shell, or closing it, does not stop it).
 launch_node() {
-    local node=$1 i pid dir log
+    local node=$1 i pid dir log port
     i=$(node_index "$node")
     dir="$cluster_dir/$node"
     log=$(log_file "$node")
