@@ -94,6 +94,11 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.isClustered", Boolean.toString(config.isClustered()));
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", Long.toString(config.getCheckinInterval().toMillis()));
+        if (config.isClustered()) {
+            // Work scheduled by another node is seen at this node's next look at the table: every check-in interval,
+            // not Quartz's 30 s, so that an idle node joins a mass rotation or a recovery at once.
+            p.setProperty("org.quartz.scheduler.idleWaitTime", Long.toString(config.getCheckinInterval().toMillis()));
+        }
         p.setProperty("org.quartz.jobStore.misfireThreshold", Long.toString(config.getMisfireThreshold().toMillis()));
         // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
         p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
