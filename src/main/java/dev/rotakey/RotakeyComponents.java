@@ -44,7 +44,7 @@ import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.Targets;
-import io.dropwizard.db.DataSourceFactory;
+import dev.rotakey.config.DatabaseFactory;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -115,8 +115,9 @@ public final class RotakeyComponents {
         QuartzWorkScheduler quartz = null;
         if (b.workScheduler == null) {
             // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
-            DataSourceFactory db = config.getDatabase();
-            quartzPool = db.build(b.metrics, "quartz");
+            DatabaseFactory db = config.getDatabase();
+            // Its worker threads, the scheduler's acquiring thread, the misfire handler and the cluster's check-in.
+            quartzPool = db.buildSmall(b.metrics, "quartz", config.getScheduler().getThreads() + 3);
             // The services that do the scheduled work schedule through it, so it asks for them only when it starts.
             quartz = new QuartzWorkScheduler(config.getScheduler(), node, quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
                     store, b.metrics, this::jobs);
