@@ -16,6 +16,7 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
+import org.quartz.impl.SchedulerRepository;
 import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 import org.quartz.utils.ConnectionProvider;
@@ -103,6 +104,9 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
         p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
         Scheduler s = new StdSchedulerFactory(p).getScheduler();
+        // Quartz keeps one scheduler per name per JVM and would hand a second node in this JVM (tests that run two
+        // service graphs) the first one's: each node keeps its own.
+        SchedulerRepository.getInstance().remove(config.getInstanceName());
         s.setJobFactory((bundle, sched) -> new RotakeyJob(jobs, metrics));
         for (String group : GROUPS) {
             JobDetail job = JobBuilder.newJob(RotakeyJob.class).withIdentity(group, group).storeDurably()
