@@ -105,6 +105,23 @@ class ClusterFailoverIT {
         assertThat(node2.log()).contains("this node uses the cluster's admin token");
         assertThat(node1.get("/api/v1/agents").status()).isEqualTo(200);
         assertThat(node2.get("/api/v1/agents").status()).isEqualTo(200);
+        // Each node names itself, and both list the cluster's two nodes as alive.
+        await("both nodes checked in").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            for (DaemonProcess n : List.of(node1, node2)) {
+                JsonNode status = json(expect(n.get("/api/v1/status"), 200));
+                List<String> healthy = new ArrayList<>();
+                status.path("nodes").forEach(x -> {
+                    if (x.path("healthy").asBoolean()) {
+                        healthy.add(x.path("instanceId").asText());
+                    }
+                });
+                if (!healthy.equals(List.of("node1", "node2"))) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        assertThat(json(node2.get("/api/v1/status").body()).path("node").asText()).isEqualTo("node2");
     }
 
     @Test
