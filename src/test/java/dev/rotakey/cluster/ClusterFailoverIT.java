@@ -182,6 +182,24 @@ class ClusterFailoverIT {
 
     @Test
     @Order(5)
+    void aNodeKilledDuringAMassRotationLeavesEveryRotationDoneExactlyOnce() throws Exception {
+        String agent = "busy-" + run;
+        List<String> ids = createApiKeys(agent, 60);
+        expect(node1.task("/tasks/rotate?agent=" + agent), 200);
+        // Killed wherever its workers are: some rotations done, some in a step, some not started.
+        await("a few rotations done").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> ids.stream().limit(20).anyMatch(id -> current(json(node2.get("/api/v1/credentials/" + id).body())) == 2));
+        node1.kill();
+        long killed = System.nanoTime();
+        awaitRotated(ids, 2, TAKEOVER.plusSeconds(30));
+        System.out.printf("cluster failover: 60 rotations, node 1 killed among them, all done %d ms after SIGKILL%n",
+                Duration.ofNanos(System.nanoTime() - killed).toMillis());
+        assertExactlyOnce(ids, 2);
+        node1.start("");
+    }
+
+    @Test
+    @Order(6)
     void aPauseGivenToOneNodeHoldsOnEveryNodeAndSurvivesARestart() {
         expect(node2.task("/tasks/pause-rotations"), 200);
         assertThat(paused(node1)).isTrue();
@@ -194,7 +212,7 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void bothNodesServeTheSameCurrentCrl() {
         DaemonProcess.Answer one = node1.get("/api/v1/cas/agents-ca/crl");
         DaemonProcess.Answer two = node2.get("/api/v1/cas/agents-ca/crl");
