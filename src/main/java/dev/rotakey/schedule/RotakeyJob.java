@@ -5,6 +5,7 @@ import com.codahale.metrics.Timer;
 import dev.rotakey.audit.AuditLog;
 import org.quartz.Job;
 import org.quartz.JobDataMap;
+import org.quartz.Scheduler;
 import org.quartz.JobExecutionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,8 @@ public final class RotakeyJob implements Job {
     public void execute(JobExecutionContext context) {
         String group = context.getJobDetail().getKey().getGroup();
         if (context.isRecovering()) {
-            LOG.info("recovering {} {} from a node that stopped while running it", group,
-                    context.getMergedJobDataMap().getWrappedMap().values());
+            LOG.info("taking over {} {} from a node that stopped while running it", group,
+                    context.getMergedJobDataMap().getString(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_NAME));
         }
         JobDataMap data = context.getMergedJobDataMap();
         MDC.put(AuditLog.MDC_CORRELATION, UUID.randomUUID().toString());
