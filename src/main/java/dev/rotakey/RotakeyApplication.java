@@ -6,6 +6,8 @@ import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.backend.KeyBackend;
+import dev.rotakey.cluster.NodeIdentity;
+import dev.rotakey.cluster.NodeLogging;
 import dev.rotakey.db.Migrations;
 import dev.rotakey.db.Store;
 import dev.rotakey.health.CertificateAuthoritiesHealthCheck;
@@ -103,6 +105,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     public void initialize(Bootstrap<RotakeyConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        // Every log line names the node, whichever thread writes it: tagged before the command applies `logging`.
+        bootstrap.setConfigurationFactoryFactory(NodeLogging.configurations(bootstrap.getConfigurationFactoryFactory(),
+                config -> NodeIdentity.of(config.getScheduler())));
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override
             public DataSourceFactory getDataSourceFactory(RotakeyConfiguration configuration) {

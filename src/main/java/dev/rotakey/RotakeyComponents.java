@@ -14,6 +14,7 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CrlRefresher;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
+import dev.rotakey.cluster.ClusterNodes;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.cluster.StartupSequence;
 import dev.rotakey.core.CredentialLocks;
@@ -24,6 +25,7 @@ import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
 import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
+import dev.rotakey.metrics.NodeInfoMetrics;
 import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
@@ -44,7 +46,7 @@ import dev.rotakey.service.ScheduleCalculator;
 import dev.rotakey.service.ScheduledWork;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.Targets;
-import io.dropwizard.db.DataSourceFactory;
+import dev.rotakey.config.DatabaseFactory;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -103,7 +105,7 @@ public final class RotakeyComponents {
         ClusterLocks clusterLocks = node.clustered() ? new ClusterLocks(store, config.getScheduler().getInstanceName()) : null;
         // Its observer reaches the alert evaluator, which records through this log: the loop is closed by a method of
         // this root, called only once an event commits, long after construction.
-        audit = new AuditLog(store, clock, this::afterAuditCommit);
+        audit = new AuditLog(store, clock, node, this::afterAuditCommit);
 
         backends = new KeyBackends(b.keyBackends != null ? b.keyBackends
                 : ConfiguredPlugins.keyBackends(config, prometheus));
@@ -115,8 +117,9 @@ public final class RotakeyComponents {
         QuartzWorkScheduler quartz = null;
         if (b.workScheduler == null) {
             // A separate small pool: Quartz leaves auto-commit off on its connections, and must never starve the API.
-            DataSourceFactory db = config.getDatabase();
-            quartzPool = db.build(b.metrics, "quartz");
+            DatabaseFactory db = config.getDatabase();
+            // Its worker threads, the scheduler's acquiring thread, the misfire handler and the cluster's check-in.
+            quartzPool = db.buildSmall(b.metrics, "quartz", config.getScheduler().getThreads() + 3);
             // The services that do the scheduled work schedule through it, so it asks for them only when it starts.
             quartz = new QuartzWorkScheduler(config.getScheduler(), node, quartzPool, db.getUrl().startsWith("jdbc:postgresql:"),
                     store, b.metrics, this::jobs);
@@ -154,7 +157,10 @@ public final class RotakeyComponents {
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
         operatorQueries = new OperatorQueries(store);
-        status = new StatusReport(store, pausedOrUnknown, scheduler == null ? () -> false : scheduler::running, backends);
+        BooleanSupplier running = scheduler == null ? () -> false : scheduler::running;
+        // Quartz checks in by the wall clock, so the nodes' health is judged by it, not by the injected clock.
+        status = new StatusReport(store, new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
+                Clock.systemUTC()), pausedOrUnknown, running, backends);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         tokens = new OperatorTokens(store, audit, clock);
@@ -162,6 +168,7 @@ public final class RotakeyComponents {
         new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
                 config.getAlerting().getOverdueAfter(), config.getPrometheus().getFleetRefreshInterval(),
                 config.getPrometheus().isPerCredentialSeries());
+        NodeInfoMetrics.register(prometheus, node);
 
         // Started in this order, stopped in reverse: backends before the scheduler that uses them.
         if (quartzPool != null) {

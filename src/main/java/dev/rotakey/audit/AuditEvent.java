@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * One append-only audit record: when, who, what, on which subject, with which outcome, tied to
- * the other events of the same operation by a correlation id. Never holds secret material.
+ * the other events of the same operation by a correlation id, and the node that recorded it ({@code node}, its
+ * {@code scheduler.instanceId}; null for events recorded before nodes were named). Never holds secret material.
  */
 public record AuditEvent(
         long id,
@@ -14,5 +15,6 @@ public record AuditEvent(
         String subject,
         String outcome,
         String correlationId,
-        String details) {
+        String details,
+        String node) {
 }

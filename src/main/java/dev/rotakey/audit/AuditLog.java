@@ -1,5 +1,6 @@
 package dev.rotakey.audit;
 
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import org.slf4j.Logger;
@@ -12,7 +13,7 @@ import java.util.function.Consumer;
 /**
  * Writes audit events, inside the caller's transaction when there is one so that an event and
  * the change it describes commit together. Callers pass identifiers and outcomes only; secret
- * material has no parameter to travel through.
+ * material has no parameter to travel through. Each event names the node that recorded it.
  */
 public final class AuditLog {
     public static final String MDC_CORRELATION = "correlationId";
@@ -20,11 +21,12 @@ public final class AuditLog {
 
     private final Store store;
     private final Clock clock;
+    private final NodeIdentity node;
     private final Consumer<AuditAction> afterCommit;
 
     /** With no one to tell of committed events. */
-    public AuditLog(Store store, Clock clock) {
-        this(store, clock, action -> {
+    public AuditLog(Store store, Clock clock, NodeIdentity node) {
+        this(store, clock, node, action -> {
         });
     }
 
@@ -33,18 +35,19 @@ public final class AuditLog {
      *                    lets the alert evaluator look again at once when a revoked key is presented, instead of at
      *                    its next tick
      */
-    public AuditLog(Store store, Clock clock, Consumer<AuditAction> afterCommit) {
+    public AuditLog(Store store, Clock clock, NodeIdentity node, Consumer<AuditAction> afterCommit) {
         this.store = store;
         this.clock = clock;
+        this.node = node;
         this.afterCommit = afterCommit;
     }
 
     /** Records an event in the transaction of {@code tx}. */
     public void record(Daos tx, String actor, AuditAction action, String subject, String outcome, String details) {
         AuditEvent e = new AuditEvent(0, clock.instant(), actor, action.wireName(), subject, outcome,
-                MDC.get(MDC_CORRELATION), details);
+                MDC.get(MDC_CORRELATION), details, node.instanceId());
         tx.audit().append(e);
-        LOG.info("{} {} {} by {}{}", e.action(), e.subject(), e.outcome(), e.actor(),
+        LOG.info("{} {} {} by {} on {}{}", e.action(), e.subject(), e.outcome(), e.actor(), e.node(),
                 details == null ? "" : " (" + details + ")");
     }
 

@@ -48,7 +48,7 @@ public final class BootstrapToken {
         if (!Files.exists(file)) {
             if (existing.isPresent() && clustered) {
                 LOG.info("no admin token file {}: this node uses the cluster's admin token, created {} (the file on "
-                        + "the node that started first; operators issue further tokens with POST /tasks/token)",
+                        + "the node that started first; operators issue further tokens with POST /tasks/issue-token)",
                         file, existing.get());
                 return;
             }

@@ -92,4 +92,28 @@ public class DatabaseFactory extends DataSourceFactory {
         }
         return super.build(metricRegistry, name);
     }
+
+    /**
+     * A pool of these settings holding at most {@code maxSize} connections and opening one at start: Quartz's own
+     * pool needs its worker threads plus a few, not the API's size, and every node of a cluster counts against
+     * PostgreSQL's {@code max_connections}.
+     */
+    public ManagedDataSource buildSmall(MetricRegistry metricRegistry, String name, int maxSize) {
+        synchronized (this) {
+            int min = getMinSize();
+            int initial = getInitialSize();
+            int max = getMaxSize();
+            try {
+                setMaxSize(maxSize);
+                setMinSize(Math.min(1, maxSize));
+                setInitialSize(Math.min(1, maxSize));
+                // The pool reads its sizes here, when it is built.
+                return build(metricRegistry, name);
+            } finally {
+                setMinSize(min);
+                setInitialSize(initial);
+                setMaxSize(max);
+            }
+        }
+    }
 }

@@ -18,7 +18,8 @@ public final class AuditDao {
             rs.getString("subject"),
             rs.getString("outcome"),
             rs.getString("correlation_id"),
-            rs.getString("details"));
+            rs.getString("details"),
+            rs.getString("node"));
 
     private final Handle h;
 
@@ -27,8 +28,8 @@ public final class AuditDao {
     }
 
     public void append(AuditEvent e) {
-        h.createUpdate("INSERT INTO audit_events (at, actor, action, subject, outcome, correlation_id, details) "
-                        + "VALUES (:at, :actor, :action, :subject, :outcome, :correlationId, :details)")
+        h.createUpdate("INSERT INTO audit_events (at, actor, action, subject, outcome, correlation_id, details, node) "
+                        + "VALUES (:at, :actor, :action, :subject, :outcome, :correlationId, :details, :node)")
                 .bind("at", e.at())
                 .bind("actor", truncate(e.actor(), 256))
                 .bind("action", e.action())
@@ -36,6 +37,7 @@ public final class AuditDao {
                 .bind("outcome", e.outcome())
                 .bind("correlationId", e.correlationId())
                 .bind("details", truncate(e.details(), 4000))
+                .bind("node", truncate(e.node(), 64))
                 .execute();
     }
 

@@ -42,6 +42,10 @@ public final class Daos {
         return new ScheduleDao(h);
     }
 
+    public SchedulerStateDao schedulerState() {
+        return new SchedulerStateDao(h);
+    }
+
     public TokenDao tokens() {
         return new TokenDao(h);
     }

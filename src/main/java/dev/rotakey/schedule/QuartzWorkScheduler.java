@@ -16,6 +16,7 @@ import org.quartz.SimpleScheduleBuilder;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.TriggerKey;
+import org.quartz.impl.SchedulerRepository;
 import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 import org.quartz.utils.ConnectionProvider;
@@ -94,10 +95,18 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.isClustered", Boolean.toString(config.isClustered()));
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", Long.toString(config.getCheckinInterval().toMillis()));
+        if (config.isClustered()) {
+            // Work scheduled by another node is seen at this node's next look at the table: every check-in interval,
+            // not Quartz's 30 s, so that an idle node joins a mass rotation or a recovery at once.
+            p.setProperty("org.quartz.scheduler.idleWaitTime", Long.toString(config.getCheckinInterval().toMillis()));
+        }
         p.setProperty("org.quartz.jobStore.misfireThreshold", Long.toString(config.getMisfireThreshold().toMillis()));
         // Batching lets one scheduler thread hand many due triggers to the workers at once (fleet-wide due times).
         p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(config.getThreads()));
         Scheduler s = new StdSchedulerFactory(p).getScheduler();
+        // Quartz keeps one scheduler per name per JVM and would hand a second node in this JVM (tests that run two
+        // service graphs) the first one's: each node keeps its own.
+        SchedulerRepository.getInstance().remove(config.getInstanceName());
         s.setJobFactory((bundle, sched) -> new RotakeyJob(jobs, metrics));
         for (String group : GROUPS) {
             JobDetail job = JobBuilder.newJob(RotakeyJob.class).withIdentity(group, group).storeDurably()

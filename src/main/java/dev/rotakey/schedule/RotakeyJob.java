@@ -5,6 +5,7 @@ import com.codahale.metrics.Timer;
 import dev.rotakey.audit.AuditLog;
 import org.quartz.Job;
 import org.quartz.JobDataMap;
+import org.quartz.Scheduler;
 import org.quartz.JobExecutionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,8 @@ import java.util.UUID;
 /**
  * The one base of Rotakey's scheduled jobs: gives each run a correlation id, times it, and
  * catches everything so that a failing job is logged and counted instead of killing a worker.
- * The work itself is a {@link JobHandler} call chosen by the trigger's group.
+ * The work itself is a {@link JobHandler} call chosen by the job's group (each group has one job), so that
+ * a recovery trigger, which Quartz fires in a group of its own for the work of a node that died, runs it too.
  */
 public final class RotakeyJob implements Job {
     private static final Logger LOG = LoggerFactory.getLogger(RotakeyJob.class);
@@ -30,7 +32,11 @@ public final class RotakeyJob implements Job {
 
     @Override
     public void execute(JobExecutionContext context) {
-        String group = context.getTrigger().getKey().getGroup();
+        String group = context.getJobDetail().getKey().getGroup();
+        if (context.isRecovering()) {
+            LOG.info("taking over {} {} from a node that stopped while running it", group,
+                    context.getMergedJobDataMap().getString(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_NAME));
+        }
         JobDataMap data = context.getMergedJobDataMap();
         MDC.put(AuditLog.MDC_CORRELATION, UUID.randomUUID().toString());
         try (Timer.Context ignored = metrics.timer(MetricRegistry.name("rotakey", "jobs", group)).time()) {

@@ -3,6 +3,7 @@ package dev.rotakey.alert;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.core.RetryPolicy;
 import dev.rotakey.testing.TestDatabase;
@@ -62,11 +63,12 @@ public final class AlertEvaluationBenchmark {
                 System.out.printf("%s: seeded in %.1f s%n", engine, (System.nanoTime() - t) / 1e9);
                 Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
                 KeyBackends none = new KeyBackends(Map.of());
+                AuditLog audit = new AuditLog(db.store(), clock, NodeIdentity.single("bench"));
                 AlertDispatcher dispatcher = new AlertDispatcher(List.of(), new RetryPolicy(1, Duration.ofMillis(1),
                         Duration.ofMillis(1), 1.0, 0.0), 10, new PrometheusRegistry());
                 AlertEvaluator evaluator = new AlertEvaluator(new AlertingFactory(), db.store(), none,
-                        new CertificateAuthorities(Map.of(), none, db.store(), new AuditLog(db.store(), clock), clock), () -> false, dispatcher,
-                        new AuditLog(db.store(), clock), clock, new PrometheusRegistry());
+                        new CertificateAuthorities(Map.of(), none, db.store(), audit, clock), () -> false, dispatcher,
+                        audit, clock, new PrometheusRegistry());
                 for (int round = 1; round <= 5; round++) {
                     long s = System.nanoTime();
                     AlertReconciliation r = evaluator.evaluate();

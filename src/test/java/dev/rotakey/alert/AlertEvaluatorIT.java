@@ -7,6 +7,7 @@ import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.pkcs11.Pkcs11KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.backend.KeySpec;
 import dev.rotakey.core.Agent;
@@ -57,6 +58,7 @@ import static org.awaitility.Awaitility.await;
 class AlertEvaluatorIT {
     private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
     private static final String OWNER = "team-billing@example.com";
+    private static final NodeIdentity NODE = NodeIdentity.single("test-node");
 
     @TempDir
     Path dir;
@@ -95,8 +97,9 @@ class AlertEvaluatorIT {
             byName.put(b.name(), b);
         }
         KeyBackends all = new KeyBackends(byName);
-        return new Node(new AlertEvaluator(config, store, all, new CertificateAuthorities(Map.of(), all, store, new AuditLog(store, clock), clock),
-                () -> paused, dispatcher, new AuditLog(store, clock), clock, new PrometheusRegistry()), sink);
+        AuditLog audit = new AuditLog(store, clock, NODE);
+        return new Node(new AlertEvaluator(config, store, all, new CertificateAuthorities(Map.of(), all, store, audit, clock),
+                () -> paused, dispatcher, audit, clock, new PrometheusRegistry()), sink);
     }
 
     private static AlertingFactory config() {
@@ -221,7 +224,7 @@ class AlertEvaluatorIT {
         credential("billing-api", CredentialType.API_KEY, T0.plus(Duration.ofDays(7)));
         version("billing-api", 1, VersionState.PREVIOUS, "target redis-main: connection refused");
         version("billing-api", 2, VersionState.CURRENT, null);
-        new AuditLog(db.store(), clock).record("verifier", dev.rotakey.audit.AuditAction.API_KEY_REVOKED_PRESENTED,
+        new AuditLog(db.store(), clock, NODE).record("verifier", dev.rotakey.audit.AuditAction.API_KEY_REVOKED_PRESENTED,
                 "credential:billing-api/v1", "denied", "a PREVIOUS key was presented");
         Node node = node(config());
 
@@ -291,7 +294,7 @@ class AlertEvaluatorIT {
         ca.setBackend("hsm");
         ca.setSubject("CN=Alerting Test CA,O=Rotakey");
         CertificateAuthorities authorities = new CertificateAuthorities(Map.of("agents-ca", ca), backends, db.store(),
-                new AuditLog(db.store(), clock), clock);
+                new AuditLog(db.store(), clock, NODE), clock);
         try {
             authorities.start();
             AlertingFactory config = config();
@@ -302,7 +305,7 @@ class AlertEvaluatorIT {
             dispatcher.start();
             dispatchers.add(dispatcher);
             new AlertEvaluator(config, db.store(), backends, authorities, () -> false, dispatcher,
-                    new AuditLog(db.store(), clock), clock, new PrometheusRegistry()).evaluate();
+                    new AuditLog(db.store(), clock, NODE), clock, new PrometheusRegistry()).evaluate();
 
             await().until(() -> sink.received.size() == 1);
             Alert expiring = sink.received.get(0);

@@ -3,6 +3,7 @@ package dev.rotakey.auth;
 import dev.rotakey.api.ErrorBody;
 import dev.rotakey.audit.AuditEvent;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ class AuthenticationFailuresTest {
     void eachKindHasItsOwnBudgetPerAddressAndEveryRefusalIsA401() throws Exception {
         try (TestDatabase db = TestDatabases.open(TestDatabases.Engine.H2, dir)) {
             Clock clock = Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC);
-            AuthenticationFailures failures = new AuthenticationFailures(new AuditLog(db.store(), clock), clock);
+            AuthenticationFailures failures = new AuthenticationFailures(
+                    new AuditLog(db.store(), clock, NodeIdentity.single("test-node")), clock);
             for (int i = 0; i < AuthenticationFailures.AUDITED_PER_MINUTE + 5; i++) {
                 ErrorBody body = failures.refuse(AuthenticationFailures.Kind.APPLICATION_TOKEN, "10.0.0.1",
                         "GET /api/v1/agents", "unknown or revoked token");

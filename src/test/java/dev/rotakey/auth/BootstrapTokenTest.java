@@ -28,7 +28,7 @@ class BootstrapTokenTest {
     @BeforeEach
     void open() throws Exception {
         db = TestDatabases.open(TestDatabases.Engine.H2, dir);
-        audit = new AuditLog(db.store(), clock);
+        audit = new AuditLog(db.store(), clock, dev.rotakey.cluster.NodeIdentity.single("test-node"));
         tokens = new OperatorTokens(db.store(), audit, clock);
     }
 

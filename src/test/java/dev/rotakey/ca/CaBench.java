@@ -4,6 +4,7 @@ import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.KeySpec;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
@@ -65,7 +66,7 @@ final class CaBench implements AutoCloseable {
 
     /** An audit log on the bench's database, as the application's composition root gives the CAs. */
     AuditLog audit() {
-        return new AuditLog(db.store(), clock);
+        return new AuditLog(db.store(), clock, NodeIdentity.single("test-node"));
     }
 
     static PublicKey leafKey(KeySpec spec) throws GeneralSecurityException {

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * can be matched against the database. Listed with {@code pkcs11-tool} in another process, which sees
  * the token files as a restarted daemon would.
  */
-final class CrashToken {
+public final class CrashToken {
     static final String LABEL = "rotakey";
     private static final Pattern LABEL_LINE = Pattern.compile("(?m)^\\s+label:\\s+(\\S+)\\s*$");
     /** SunPKCS11 stores a KeyStore alias as the objects' CKA_ID; the private key of an entry has no label. */
@@ -35,7 +35,7 @@ final class CrashToken {
     }
 
     /** Creates the conf, the token and a PIN file ({@code hsm-pin} in {@code dataDir}, as the shipped config reads it). */
-    static CrashToken create(Path dir, Path dataDir) throws IOException {
+    public static CrashToken create(Path dir, Path dataDir) throws IOException {
         Files.createDirectories(dir.resolve("tokens"));
         Files.createDirectories(dataDir);
         CrashToken token = new CrashToken(dir);
@@ -48,7 +48,7 @@ final class CrashToken {
         return token;
     }
 
-    Path conf() {
+    public Path conf() {
         return dir.resolve("softhsm2.conf");
     }
 

@@ -576,7 +576,7 @@ class StoreIT {
         assertThat(all).extracting(AuditEvent::id).isSortedAccordingTo((a, b) -> Long.compare(b, a)).doesNotHaveDuplicates();
         AuditEvent first = all.get(all.size() - 1);
         assertThat(first).isEqualTo(new AuditEvent(first.id(), T0, "operator:alice", "credential.created",
-                "credential:billing", "ok", "c1", "created"));
+                "credential:billing", "ok", "c1", "created", "node-a"));
         assertThat(all.get(0).correlationId()).isNull();
         assertThat(all.get(0).details()).isEqualTo("é \"quoted\"");
 
@@ -618,12 +618,13 @@ class StoreIT {
     void auditTruncatesOverlongFieldsInsteadOfFailing(Engine engine) throws Exception {
         open(engine);
         store.txRun(tx -> tx.audit().append(new AuditEvent(0, T0, "a".repeat(300), "credential.created",
-                "s".repeat(600), "ok", "c", "d".repeat(5000))));
+                "s".repeat(600), "ok", "c", "d".repeat(5000), null)));
 
         AuditEvent e = store.read((Daos d) -> d.audit().list(null, null, Long.MAX_VALUE, 1)).get(0);
         assertThat(e.actor()).hasSize(256);
         assertThat(e.subject()).hasSize(512);
         assertThat(e.details()).hasSize(4000);
+        assertThat(e.node()).isNull();
     }
 
     // ---------------------------------------------------------------- tokens
@@ -854,7 +855,7 @@ class StoreIT {
     }
 
     private static AuditEvent event(Instant at, String subject, String correlationId, String details) {
-        return new AuditEvent(0, at, "operator:alice", "credential.created", subject, "ok", correlationId, details);
+        return new AuditEvent(0, at, "operator:alice", "credential.created", subject, "ok", correlationId, details, "node-a");
     }
 
     private static List<String> subjects(List<AuditEvent> events) {

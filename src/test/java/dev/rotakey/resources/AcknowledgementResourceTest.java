@@ -5,6 +5,7 @@ import dev.rotakey.audit.AuditEvent;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.core.AcknowledgementPolicy;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.Credential;
@@ -45,7 +46,7 @@ class AcknowledgementResourceTest {
     private static final String SECRET = secret("ack-c");
     private static final Store STORE = ResourceTests.database().store();
     private static final TestKeyBackend BACKEND = new TestKeyBackend("hsm");
-    private static final AuditLog AUDIT = new AuditLog(STORE, CLOCK);
+    private static final AuditLog AUDIT = new AuditLog(STORE, CLOCK, NodeIdentity.single("test-node"));
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new AcknowledgementResource(
             new AcknowledgementService(STORE, new KeyBackends(Map.of("hsm", BACKEND)), AUDIT, new RecordingScheduler(),

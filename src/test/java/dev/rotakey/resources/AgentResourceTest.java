@@ -1,6 +1,7 @@
 package dev.rotakey.resources;
 
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.testing.TestDatabase;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -25,7 +26,8 @@ class AgentResourceTest {
     private static final RecordingScheduler SCHEDULER = new RecordingScheduler();
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new AgentResource(
-            new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK), SCHEDULER, CLOCK)));
+            new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK, NodeIdentity.single("test-node")), SCHEDULER,
+                    CLOCK)));
 
     private static Response post(String body) {
         return RESOURCES.target("/api/v1/agents").request().header(OPERATOR, "ops").post(json(body));

@@ -3,6 +3,7 @@ package dev.rotakey.resources;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.core.AcknowledgementPolicy;
 import dev.rotakey.core.Agent;
@@ -52,8 +53,9 @@ class CredentialResourceTest {
     private static final Store STORE = ResourceTests.database().store();
     private static final KeyBackends BACKENDS = new KeyBackends(Map.of("hsm", new TestKeyBackend("hsm")));
     private static final CredentialService CREDENTIALS = new CredentialService(STORE, BACKENDS, targets(), null,
-            new AuditLog(STORE, CLOCK), new RotationFactory(), CLOCK,
-            new CertificateAuthorities(Map.of(), BACKENDS, STORE, new AuditLog(STORE, CLOCK), CLOCK));
+            new AuditLog(STORE, CLOCK, NodeIdentity.single("test-node")), new RotationFactory(), CLOCK,
+            new CertificateAuthorities(Map.of(), BACKENDS, STORE, new AuditLog(STORE, CLOCK, NodeIdentity.single("test-node")),
+                    CLOCK));
     private static final CredentialQueries QUERIES = new CredentialQueries(STORE, CREDENTIALS);
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(

@@ -4,6 +4,8 @@ import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.cluster.ClusterNodes;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.db.AlertDao;
 import dev.rotakey.db.Store;
 import dev.rotakey.service.ApiKeyVerifier;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static dev.rotakey.resources.ResourceTests.CLOCK;
@@ -35,15 +39,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OperatorResourcesTest {
     private static final Store STORE = ResourceTests.database().store();
     private static final KeyBackends BACKENDS = new KeyBackends(Map.of("hsm", new TestKeyBackend("hsm")));
-    private static final AuditLog AUDIT = new AuditLog(STORE, CLOCK);
+    private static final NodeIdentity NODE = NodeIdentity.single("test-node");
+    private static final AuditLog AUDIT = new AuditLog(STORE, CLOCK, NODE);
     private static final OperatorQueries QUERIES = new OperatorQueries(STORE);
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(
             () -> new AuditResource(QUERIES), () -> new AlertResource(QUERIES),
-            () -> new StatusResource(new StatusReport(STORE, () -> true, () -> false, BACKENDS)),
+            () -> new StatusResource(new StatusReport(STORE, new ClusterNodes(NODE, "rotakey", () -> false, CLOCK),
+                    () -> true, () -> false, BACKENDS)),
             () -> new PlanResource(new RotationPlanner(STORE, CLOCK, () -> true)),
             () -> new ApiKeyResource(new ApiKeyVerifier(STORE, BACKENDS, AUDIT)),
-            () -> new CertificateAuthorityResource(new CertificateAuthorities(Map.of(), BACKENDS, STORE, new AuditLog(STORE, CLOCK), CLOCK)));
+            () -> new CertificateAuthorityResource(new CertificateAuthorities(Map.of(), BACKENDS, STORE, AUDIT, CLOCK)));
 
     @BeforeAll
     static void record() {
@@ -67,6 +73,7 @@ class OperatorResourcesTest {
         assertThat(each(page, "events", "subject")).containsExactly("agent:audit-2");
         assertThat(each(page, "events", "action")).containsExactly("agent.created");
         assertThat(each(page, "events", "at")).containsExactly("2026-12-01T00:00:00Z");
+        assertThat(each(page, "events", "node")).containsExactly("test-node");
         Map<?, ?> first = target("/api/v1/audit").queryParam("limit", 1).request().header(OPERATOR, "ops").get(Map.class);
         Object next = first.get("next");
         assertThat(next).isEqualTo(String.valueOf(each(first, "events", "id").get(0)));
@@ -90,10 +97,19 @@ class OperatorResourcesTest {
     @Test
     void theStatusHasItsSectionsInOrder() {
         Map<?, ?> status = target("/api/v1/status").request().header(OPERATOR, "ops").get(Map.class);
-        assertThat(status.keySet()).hasToString("[paused, schedulerRunning, credentials, versions, failedRotations, "
-                + "failedRevocations, acknowledgementOverdue, alertsFiring, keyBackends]");
+        assertThat(status.keySet()).hasToString("[node, paused, schedulerRunning, nodes, credentials, versions, "
+                + "failedRotations, failedRevocations, acknowledgementOverdue, alertsFiring, keyBackends]");
+        assertThat(status.get("node")).isEqualTo("test-node");
         assertThat(status.get("paused")).isEqualTo(true);
         assertThat(status.get("schedulerRunning")).isEqualTo(false);
+        // Not clustered: this node alone, without check-ins, healthy only while its scheduler runs (here it does not).
+        Map<String, Object> self = new LinkedHashMap<>();
+        self.put("instanceId", "test-node");
+        self.put("lastCheckin", null);
+        self.put("checkinInterval", null);
+        self.put("self", true);
+        self.put("healthy", false);
+        assertThat(status.get("nodes")).isEqualTo(List.of(self));
         assertThat(status.get("alertsFiring")).hasToString("{RotakeyRotationFailed=1}");
         assertThat(status.get("keyBackends"))
                 .isEqualTo(Map.of("hsm", Map.of("type", "test", "healthy", true, "message", "ok")));

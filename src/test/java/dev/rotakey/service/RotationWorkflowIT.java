@@ -6,6 +6,7 @@ import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.Rotation;
@@ -232,7 +233,8 @@ class RotationWorkflowIT {
         // Between delivery and promotion the file holds version 2: it is accepted, as PENDING.
         String pendingKey = fileContent("c2");
         assertThat(pendingKey).isNotEqualTo(key1);
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
+                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
         assertThat(verifier.verify(pendingKey, "test").valid()).isTrue();
         assertThat(verifier.verify(pendingKey, "test").state()).isEqualTo("PENDING");
         for (int attempt = 1; attempt < 3; attempt++) {
@@ -443,7 +445,8 @@ class RotationWorkflowIT {
         CredentialVersion v1 = versions("c8").get(0);
         assertThat(v1.state()).isEqualTo(VersionState.REVOKED);
         assertThat(v1.revokeError()).contains("consumer unreachable");
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
+                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
         assertThat(verifier.verify(key1, "test").valid()).isFalse();
         long failing = db.store().read(d -> d.versions().failedRevocations());
         assertThat(failing).isEqualTo(1L);
@@ -821,7 +824,8 @@ class RotationWorkflowIT {
         assertThat(json).contains("\"length\":40").doesNotContain(fileContent("pw1")).doesNotContain(first);
 
         // A password is not an API key: the verify endpoint never vouches for one, current or not.
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)), new AuditLog(db.store(), clock));
+        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
+                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
         assertThat(verifier.verify(fileContent("pw1"), "test").valid()).isFalse();
         assertThat(verifier.verify(fileContent("pw1"), "test").agent()).isNull();
     }

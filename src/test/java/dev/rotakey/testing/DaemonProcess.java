@@ -47,6 +47,8 @@ public final class DaemonProcess implements AutoCloseable {
     private final int adminPort = freePort();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
+    /** The admin token file this test authenticates with: the daemon's own, or another node's of its cluster. */
+    private Path tokenFile;
     private int starts;
     /** Whether the running process dumps its loaded classes when it exits. */
     private boolean dumping;
@@ -62,6 +64,16 @@ public final class DaemonProcess implements AutoCloseable {
         this.dataDir = dataDir.toAbsolutePath();
         this.overrides = new LinkedHashMap<>(overrides);
         this.env = new LinkedHashMap<>(env);
+        this.tokenFile = this.dataDir.resolve("admin-token");
+    }
+
+    /**
+     * Authenticates with {@code other}'s admin token: for a node of a cluster that started after {@code other},
+     * which writes no token file of its own.
+     */
+    public DaemonProcess usingTokenOf(DaemonProcess other) {
+        this.tokenFile = other.tokenFile;
+        return this;
     }
 
     /**
@@ -103,7 +115,7 @@ public final class DaemonProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new AssertionError("the daemon exited with " + process.exitValue() + ":\n" + tail(60));
             }
-            return Files.exists(dataDir.resolve("admin-token")) && answers();
+            return Files.exists(tokenFile) && answers();
         });
     }
 
@@ -173,10 +185,10 @@ public final class DaemonProcess implements AutoCloseable {
         return dataDir;
     }
 
-    /** The operator token the first start generated. */
+    /** The operator token the first start generated (of this node, or of the node {@link #usingTokenOf}). */
     public String token() {
         try {
-            return Files.readString(dataDir.resolve("admin-token"), StandardCharsets.UTF_8).trim();
+            return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
