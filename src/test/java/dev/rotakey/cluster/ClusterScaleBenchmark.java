@@ -53,23 +53,22 @@ import java.util.regex.Pattern;
  */
 public final class ClusterScaleBenchmark {
     private static final Pattern ROTATIONS = Pattern.compile("(?m)^rotakey_rotations_total\\{([^}]*)\\} ([0-9.eE+-]+)$");
-    private static final int WARM_UP = 60;
+    private static final int WARM_UP = 100;
 
     private final int credentials;
     private final Path dir;
-    private final String dbUrl;
-    private final List<Node> nodes = new ArrayList<>();
+    private final int threads;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** This round's database and nodes. */
+    private String dbUrl;
+    private final List<Node> nodes = new ArrayList<>();
+    private int rounds;
     private int agents;
 
-    private ClusterScaleBenchmark(int credentials, int threads, Path dir, String dbUrl) {
+    private ClusterScaleBenchmark(int credentials, int threads, Path dir) {
         this.credentials = credentials;
+        this.threads = threads;
         this.dir = dir;
-        this.dbUrl = dbUrl;
-        Path shared = dir.resolve("shared");
-        for (int i = 1; i <= 3; i++) {
-            nodes.add(new Node("node" + i, shared, threads));
-        }
     }
 
     /** How the rotations of a round are started. */
@@ -87,32 +86,42 @@ public final class ClusterScaleBenchmark {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         Path dir = Files.createTempDirectory("rotakey-cluster-bench");
         initToken(dir.resolve("shared"));
-        DataSourceFactory db = TestDatabases.postgres();
-        ClusterScaleBenchmark bench = new ClusterScaleBenchmark(credentials, threads, dir, db.getUrl());
-        try {
-            List<Round> rounds = new ArrayList<>();
-            for (int rep = 0; rep < repetitions; rep++) {
-                for (int k = 1; k <= 3; k++) {
-                    rounds.addAll(bench.round(rep % 2 == 0 ? k : 4 - k));
-                }
+        ClusterScaleBenchmark bench = new ClusterScaleBenchmark(credentials, threads, dir);
+        List<Round> rounds = new ArrayList<>();
+        for (int rep = 0; rep < repetitions; rep++) {
+            for (int k = 1; k <= 3; k++) {
+                rounds.addAll(bench.round(rep % 2 == 0 ? k : 4 - k));
             }
-            report(rounds, credentials, threads);
+        }
+        report(rounds, credentials, threads);
+    }
+
+    /**
+     * Starts {@code k} new nodes over a new database (so that no round inherits the rows of the ones before: the
+     * tables growing by a thousand credentials a round slowed later rounds more than the node count changed them),
+     * warms them up, then times one mass rotation of each mode.
+     */
+    private List<Round> round(int k) throws Exception {
+        DataSourceFactory db = TestDatabases.postgres();
+        dbUrl = db.getUrl();
+        Path roundDir = dir.resolve("round-" + (++rounds));
+        nodes.clear();
+        for (int i = 1; i <= 3; i++) {
+            nodes.add(new Node("node" + i, roundDir, threads));
+        }
+        try {
+            List<Node> running = nodes.subList(0, k);
+            for (Node n : running) {
+                n.start();
+            }
+            return measureRound(running);
         } finally {
-            bench.nodes.forEach(Node::stop);
+            nodes.forEach(Node::stop);
             TestDatabases.cleanup(db);
         }
     }
 
-    /** Runs {@code k} nodes, warms them up, then times one mass rotation of each mode. */
-    private List<Round> round(int k) throws Exception {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (i < k) {
-                nodes.get(i).start();
-            } else {
-                nodes.get(i).stop();
-            }
-        }
-        List<Node> running = nodes.subList(0, k);
+    private List<Round> measureRound(List<Node> running) throws Exception {
         Map<String, Long> before = succeeded(running);
         String warmUp = createFleet(WARM_UP, running, null);
         requestRotation(warmUp);
@@ -289,10 +298,11 @@ public final class ClusterScaleBenchmark {
         final DaemonProcess daemon;
         private boolean started;
 
-        Node(String name, Path shared, int threads) {
+        Node(String name, Path roundDir, int threads) {
             this.name = name;
+            Path shared = dir.resolve("shared");
             // ROTAKEY_ADMIN_PORT here replaces the one DaemonProcess picks, which it keeps to itself.
-            this.daemon = new DaemonProcess(Path.of("config/rotakey-cluster.yml"), dir.resolve(name),
+            this.daemon = new DaemonProcess(Path.of("config/rotakey-cluster.yml"), roundDir.resolve(name),
                     // No jitter: a fleet on one cron is due in the same second.
                     Map.of("scheduler.threads", Integer.toString(threads), "rotation.jitter", "0"),
                     Map.of("ROTAKEY_NODE", name, "ROTAKEY_SHARED_DIR", shared.toString(),
