@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,8 +27,8 @@ public final class ReadinessProbe {
     private final LongSupplier nanoTime;
     private final long cacheNanos;
     private final long timeoutNanos;
-    /** At most one thread, only while an evaluation runs (it ends after 10 s idle). */
-    private final ThreadPoolExecutor runner = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+    /** One thread at most, which ends after 10 s without probes. */
+    private final ThreadPoolExecutor runner = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
             r -> {
                 Thread t = new Thread(r, "readiness-probe");
                 t.setDaemon(true);
@@ -50,6 +50,7 @@ public final class ReadinessProbe {
         this.nanoTime = nanoTime;
         this.cacheNanos = cacheFor.toNanos();
         this.timeoutNanos = timeout.toNanos();
+        runner.allowCoreThreadTimeOut(true);
     }
 
     /** True when every readiness check passed at most {@link #CACHE_FOR} ago. */
