@@ -2,6 +2,7 @@ package dev.rotakey.e2e;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.RotakeyApplication;
 import dev.rotakey.db.Migrations;
 import dev.rotakey.testing.SoftHsmTokens;
 import dev.rotakey.testing.TestDatabases;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -157,6 +159,31 @@ class RollingUpgradeIT {
         database = TestDatabases.postgres();
         assertThatThrownBy(this::node).hasMessageContaining("database.migrateOnStart").hasMessageContaining("…");
         assertThat(query("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()")).isZero();
+    }
+
+    @Test
+    void theDbMigrateCommandIsTheStepANodeThatDoesNotMigrateWaitsFor() throws Exception {
+        database = TestDatabases.postgres();
+        assertThatThrownBy(this::node).hasMessageContaining("database.migrateOnStart");
+
+        // The operator's step, through the daemon's own command line: `rotakey.jar db migrate CONFIG`.
+        Path config = Files.writeString(dir.resolve("migrate.yml"), "dataDir: " + dir.resolve("cli-data") + "\n"
+                + "database:\n  driverClass: org.postgresql.Driver\n  url: \"" + database.getUrl() + "\"\n"
+                + "  user: " + TestDatabases.PG_USER + "\n  migrateOnStart: false\n"
+                + "keyBackends:\n  hsm:\n    type: pkcs11\n    library: " + SoftHsmTokens.library() + "\n"
+                + "    tokenLabel: " + SoftHsmTokens.APP + "\n    pin:\n      file: " + SoftHsmTokens.pinFile() + "\n"
+                + "logging:\n  level: INFO\n");
+        new RotakeyApplication() {
+            @Override
+            protected void onFatalError(Throwable t) {
+                throw new AssertionError("db migrate failed", t);
+            }
+        }.run("db", "migrate", config.toString());
+
+        daemon = node();
+        assertThat(daemon.get("/api/v1/status").status()).isEqualTo(200);
+        assertThat(daemon.send(java.net.http.HttpRequest.newBuilder(daemon.app("/health/ready")).GET(), null).status())
+                .isEqualTo(200);
     }
 
     @Test
