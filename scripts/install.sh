@@ -211,6 +211,11 @@ fi
 # As the service runs: user rotakey, /etc/default/rotakey, and the credential files the unit loads (the
 # database password among them); only those that exist, the missing ones are reported above.
 migrate_database() {
+    # An embedded H2 file is locked by the running daemon, and a single node migrates it at start anyway.
+    if rk_as_root grep -Eq '^[[:space:]]*url:[[:space:]]*["'"'"']?jdbc:h2:' /etc/rotakey/rotakey.yml; then
+        rk_info "embedded H2 database: the daemon migrates it as it starts (database.migrateOnStart)"
+        return 0
+    fi
     local props=(-p User=rotakey -p Group=rotakey -p EnvironmentFile=-/etc/default/rotakey
                  -p Environment=ROTAKEY_DATA_DIR=/var/lib/rotakey -p WorkingDirectory=/var/lib/rotakey)
     local name
