@@ -96,6 +96,8 @@ class ShippedConfigsTest {
         assertThat(c.getKeyBackends()).containsOnlyKeys("hsm", "vault");
         assertThat(c.getTargets()).containsKeys("local-files", "vault-kv");
         assertThat(c.getScheduler().isClustered()).isTrue();
+        assertThat(c.getDatabase().isMigrateOnStart()).as("nodes do not migrate; upgrades run db migrate").isFalse();
+        assertThat(load(Path.of("config/rotakey.yml")).getDatabase().isMigrateOnStart()).as("the quickstart migrates").isTrue();
 
         DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
         assertThat(server.getShutdownGracePeriod().toSeconds()).isEqualTo(30);
