@@ -118,8 +118,8 @@ public final class AdvisoryLockPermits implements OperationPermits {
 
     private TargetException unreachable(Exception e) {
         // The operation fails as retryable rather than running unlimited; the rotation backs off and retries.
-        return new TargetException("target '" + target + "' busy: cannot reach the concurrency limiter in the database ("
-                + e.getClass().getSimpleName() + ")", true, e);
+        return new TargetException("target '" + target + "' busy: cannot reach the concurrency limiter in the "
+                + "database (" + e.getClass().getSimpleName() + ")", true, e);
     }
 
     /**
