@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.rotakey.db.Store;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.db.ManagedDataSource;
+import io.dropwizard.db.ManagedPooledDataSource;
 import org.apache.tomcat.jdbc.pool.DataSourceProxy;
 
 /**
@@ -14,6 +15,9 @@ import org.apache.tomcat.jdbc.pool.DataSourceProxy;
 public final class ClusterLimits {
     /** How long a node waits for a free lock connection before it counts as a taken slot and backs off. */
     private static final int POOL_WAIT_MILLIS = 250;
+    private static final String POOL_NAME = "target-limits";
+    /** The prefix of the gauges Dropwizard registers for the pool when it starts. */
+    private static final String POOL_METRICS = MetricRegistry.name(ManagedPooledDataSource.class, POOL_NAME) + ".";
 
     private final Store store;
     private final PermitConnectionPool connections;
@@ -32,7 +36,7 @@ public final class ClusterLimits {
      */
     public static PermitConnectionPool pool(DataSourceFactory db, int size, MetricRegistry metrics) {
         return new PermitConnectionPool(() -> {
-            ManagedDataSource ds = db.build(metrics, "target-limits");
+            ManagedDataSource ds = db.build(metrics, POOL_NAME);
             if (ds instanceof DataSourceProxy p) {
                 p.setMaxActive(size);
                 p.setMaxIdle(size);
@@ -43,6 +47,9 @@ public final class ClusterLimits {
                 p.setRemoveAbandoned(false);
                 p.setAbandonWhenPercentageFull(0);
             }
+            // A pool built again (after the last one was stopped) takes over the gauges rather than failing every
+            // limited operation on "a metric named ... already exists".
+            metrics.removeMatching((name, metric) -> name.startsWith(POOL_METRICS));
             try {
                 ds.start();
             } catch (Exception e) {
