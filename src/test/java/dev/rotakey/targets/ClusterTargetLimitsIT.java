@@ -292,6 +292,37 @@ class ClusterTargetLimitsIT {
     }
 
     @Test
+    void aNodeWhoseLockConnectionsAreAllInUseWaitsAsForATakenPermit() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        LimitedTargetTest.HookTarget blocking = new LimitedTargetTest.HookTarget(op -> {
+            if (op.equals("deliver")) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        // The pool as the daemon builds it, with room for one held permit only.
+        PermitConnectionPool oneConnection = ClusterLimits.pool(db.factory(), 1, new MetricRegistry());
+        LimitedTarget node = node(blocking, new AdvisoryLockPermits(oneConnection, blocking.name(), 2,
+                LimitedTarget.Waiting.SYSTEM), null, Duration.ofMillis(700));
+
+        Future<?> holder = pool.submit(() -> node.deliver(null));
+        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        // The second permit is free in the database, but this node has no connection left to hold it on.
+        assertThatThrownBy(() -> node.verify(null))
+                .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.retryable()).isTrue())
+                .hasMessageContaining("all 2 operation slots stayed in use");
+        release.countDown();
+        holder.get(10, TimeUnit.SECONDS);
+        node.verify(null);
+        assertThat(advisoryLocksHeld()).isZero();
+    }
+
+    @Test
     void aRateQueueLongerThanMaxWaitFailsAsRetryableAtOnceAndReservesNothing() throws Exception {
         RecordingTarget recording = new RecordingTarget(0);
         LimitedTarget a = node(recording, null, new DatabaseStartSlots(nodeStore("a"), TARGET, 1),
