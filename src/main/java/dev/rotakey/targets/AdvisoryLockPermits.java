@@ -28,6 +28,8 @@ public final class AdvisoryLockPermits implements OperationPermits {
     private static final Logger LOG = LoggerFactory.getLogger(AdvisoryLockPermits.class);
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** 'R','K': the first key's upper half in Rotakey's other advisory locks. */
+    private static final int RESERVED_SPACES = 0x524B;
 
     private final PermitConnectionPool connections;
     private final String target;
@@ -50,14 +52,16 @@ public final class AdvisoryLockPermits implements OperationPermits {
     }
 
     /**
-     * The first key of the target's advisory locks: 32 bits of a SHA-256 of its name. Two targets whose names
-     * collide would share permits (stricter, never looser); the two-key locks do not overlap the one-key ones.
+     * The first key of the target's advisory locks: 32 bits of a SHA-256 of its name, kept out of the spaces
+     * {@code 0x524Bxxxx} of Rotakey's other cluster locks ({@code ClusterLocks}). Two targets whose names collide
+     * would share permits (stricter, never looser); the two-key locks do not overlap the one-key ones.
      */
     public static int classId(String target) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(("rotakey target limits\0" + target).getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(digest).getInt();
+            int id = ByteBuffer.wrap(digest).getInt();
+            return id >>> 16 == RESERVED_SPACES ? id ^ 0x8000_0000 : id;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -63,7 +63,8 @@ class MigrationsIT {
         expected.addAll(engine == Engine.H2 ? List.of("7-quartz-h2", "8-quartz-h2-indexes") : List.of("7-quartz-postgresql", "9-quartz-postgresql-numeric-fire-time"));
         expected.addAll(List.of("10-certificate-authorities", "11-certificate-credentials", "12-issued-certificates",
                 "13-certificate-revocation-lists", "14-password-credentials", "15-target-references",
-                "16-acknowledgements", "17-alerts", "18-binding-claims", "20-target-rate-slots"));
+                "16-acknowledgements", "17-alerts", "18-binding-claims", "19-audit-node",
+                "20-target-rate-slots"));
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
