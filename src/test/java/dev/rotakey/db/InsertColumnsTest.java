@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (docs/operations.md, "Rolling upgrades").
  */
 class InsertColumnsTest {
-    private static final Pattern INSERT = Pattern.compile("(?i)\\bINSERT\\s+INTO\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*(.)");
+    private static final Pattern INSERT = Pattern.compile(
+            "(?i)\\bINSERT\\s+INTO\\s+([A-Za-z_][A-Za-z0-9_]*)(?:\\s+AS\\s+[A-Za-z_][A-Za-z0-9_]*)?\\s*(.)");
 
     @Test
     void everyInsertNamesItsColumns() throws IOException {
