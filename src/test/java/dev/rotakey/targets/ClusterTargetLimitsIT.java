@@ -265,16 +265,7 @@ class ClusterTargetLimitsIT {
     void aDeadNodesPermitsAreFreedByTheDatabase() throws Exception {
         CountDownLatch insideA = new CountDownLatch(1);
         CountDownLatch releaseA = new CountDownLatch(1);
-        LimitedTargetTest.HookTarget blocking = new LimitedTargetTest.HookTarget(op -> {
-            if (op.equals("deliver")) {
-                insideA.countDown();
-                try {
-                    releaseA.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        LimitedTargetTest.HookTarget blocking = blockingDeliver(insideA, releaseA);
         RecordingTarget quick = new RecordingTarget(0);
         LimitedTarget a = node(blocking, new AdvisoryLockPermits(lockPool("a"), blocking.name(), 1,
                 LimitedTarget.Waiting.SYSTEM), null, Duration.ofSeconds(30));
@@ -305,16 +296,7 @@ class ClusterTargetLimitsIT {
     void waitingPastMaxWaitForAClusterPermitFailsAsRetryable() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        LimitedTargetTest.HookTarget blocking = new LimitedTargetTest.HookTarget(op -> {
-            if (op.equals("deliver")) {
-                inside.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        LimitedTargetTest.HookTarget blocking = blockingDeliver(inside, release);
         LimitedTarget a = node(blocking, new AdvisoryLockPermits(lockPool("a"), blocking.name(), 1,
                 LimitedTarget.Waiting.SYSTEM), null, Duration.ofSeconds(30));
         LimitedTarget b = node(blocking, new AdvisoryLockPermits(lockPool("b"), blocking.name(), 1,
@@ -335,16 +317,7 @@ class ClusterTargetLimitsIT {
     void aNodeWhoseLockConnectionsAreAllInUseWaitsAsForATakenPermit() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        LimitedTargetTest.HookTarget blocking = new LimitedTargetTest.HookTarget(op -> {
-            if (op.equals("deliver")) {
-                inside.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        LimitedTargetTest.HookTarget blocking = blockingDeliver(inside, release);
         // The pool as the daemon builds it, with room for one held permit only.
         PermitConnectionPool oneConnection = ClusterLimits.pool(db.factory(), 1, new MetricRegistry());
         LimitedTarget node = node(blocking, new AdvisoryLockPermits(oneConnection, blocking.name(), 2,
@@ -422,5 +395,19 @@ class ClusterTargetLimitsIT {
                 + "FROM pg_locks WHERE locktype = 'advisory' AND granted "
                 + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
                 .mapTo(Boolean.class).list()).stream().filter(Boolean::booleanValue).toList().size();
+    }
+
+    /** A target whose deliver counts {@code inside} down, then waits for {@code release}: an operation held open. */
+    private static LimitedTargetTest.HookTarget blockingDeliver(CountDownLatch inside, CountDownLatch release) {
+        return new LimitedTargetTest.HookTarget(op -> {
+            if (op.equals("deliver")) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
     }
 }
