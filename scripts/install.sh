@@ -26,7 +26,9 @@ Options:
   --config FILE      the configuration to install (default: config/production/rotakey.yml)
   --with-softhsm     also install SoftHSM2 and OpenSC (development token, pkcs11-tool)
   --enable           enable the service at boot (systemctl enable)
-  --start            start the service, or restart it when it runs (to pick up a new jar)
+  --start            apply the new jar's database migrations (`rotakey.jar db migrate`, run as
+                     user rotakey with the unit's credentials), then start the service, or restart
+                     it when it runs (to pick up a new jar)
   --root DIR         stage everything under DIR instead of /: no packages, no user, no chown,
                      no systemctl (for packaging and tests)
   -h, --help         this text
@@ -199,19 +201,48 @@ if [[ ! -d /run/systemd/system ]]; then
     ((start)) && skipped+=", start"
     rk_warn "systemd is not running here (a container or CI?): skipped systemctl $skipped"
     rk_info "the files are in place; without systemd, run the daemon as user rotakey with ROTAKEY_DATA_DIR=/var/lib/rotakey and CREDENTIALS_DIRECTORY set to a directory of the secrets it can read:"
+    rk_info "  java -jar /usr/share/rotakey/rotakey.jar db migrate /etc/rotakey/rotakey.yml   # first, after every upgrade"
     rk_info "  java -jar /usr/share/rotakey/rotakey.jar server /etc/rotakey/rotakey.yml"
     exit 0
 fi
+
+# migrate_database: the installed jar's Liquibase migrations, once, before the service (re)starts. Nodes of a
+# cluster do not migrate at start (database.migrateOnStart: false) and refuse to start while one is missing.
+# As the service runs: user rotakey, /etc/default/rotakey, and the credential files the unit loads (the
+# database password among them); only those that exist, the missing ones are reported above.
+migrate_database() {
+    # An embedded H2 file is locked by the running daemon, and a single node migrates it at start anyway.
+    if rk_as_root grep -Eq '^[[:space:]]*url:[[:space:]]*["'"'"']?jdbc:h2:' /etc/rotakey/rotakey.yml; then
+        rk_info "embedded H2 database: the daemon migrates it as it starts (database.migrateOnStart)"
+        return 0
+    fi
+    local props=(-p User=rotakey -p Group=rotakey -p EnvironmentFile=-/etc/default/rotakey
+                 -p Environment=ROTAKEY_DATA_DIR=/var/lib/rotakey -p WorkingDirectory=/var/lib/rotakey)
+    local name
+    while IFS= read -r name; do
+        if rk_as_root test -f "/etc/rotakey/credentials/$name"; then
+            props+=(-p "LoadCredential=$name:/etc/rotakey/credentials/$name")
+        fi
+    done < <(sed -n 's/^LoadCredential=\([^:]*\):.*/\1/p' "$unit_src")
+    rk_info "applying database migrations: java -jar /usr/share/rotakey/rotakey.jar db migrate /etc/rotakey/rotakey.yml"
+    rk_sudo systemd-run --quiet --wait --pipe --collect --unit=rotakey-migrate "${props[@]}" \
+        /usr/bin/java -jar /usr/share/rotakey/rotakey.jar db migrate /etc/rotakey/rotakey.yml \
+        || rk_die "the database migrations failed (see above); the service was not restarted"
+    rk_ok "database migrations applied"
+}
+
 rk_sudo systemctl daemon-reload
 if ((enable)); then
     rk_sudo systemctl enable rotakey.service
     rk_ok "enabled rotakey.service"
 fi
 if ((start)); then
+    migrate_database
     rk_sudo systemctl restart rotakey.service
     rk_ok "started rotakey.service (journalctl -u rotakey -f to follow it)"
+    rk_info "in a cluster, wait until this node answers 200 at /health/ready before upgrading the next one"
 elif systemctl is-active --quiet rotakey.service; then
-    rk_info "rotakey.service is running the old jar: systemctl restart rotakey (a graceful stop; in-flight rotations resume)"
+    rk_info "rotakey.service is running the old jar: run this script again with --start (migrates the database, then restarts gracefully; in-flight rotations resume)"
 else
     rk_info "next: put the secrets into /etc/rotakey/credentials/, edit /etc/rotakey/rotakey.yml, then systemctl enable --now rotakey"
 fi

@@ -7,11 +7,14 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.SecretUnavailableException;
+import dev.rotakey.db.Store;
 import dev.rotakey.metrics.InstrumentedKeyBackend;
 import dev.rotakey.metrics.InstrumentedTarget;
+import dev.rotakey.targets.ClusterLimits;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetFactory;
 import dev.rotakey.targets.TargetLimitsFactory;
+import io.dropwizard.db.DataSourceFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.util.LinkedHashMap;
@@ -40,10 +43,24 @@ final class ConfiguredPlugins {
      * throttling, not the target's error); and a limited target stays a LimitedTarget.
      */
     static Map<String, Target> targets(RotakeyConfiguration config, PrometheusRegistry prometheus,
-                                       MetricRegistry registry) {
+                                       MetricRegistry registry, Store store) {
         InstrumentedTarget.Metrics metrics = new InstrumentedTarget.Metrics(prometheus);
+        ClusterLimits cluster = clusterLimits(config, registry, store);
         return buildAll("targets", config.getTargets(),
-                (f, name) -> limited(f, new InstrumentedTarget(f.build(name), metrics), registry));
+                (f, name) -> limited(f, new InstrumentedTarget(f.build(name), metrics), registry, cluster));
+    }
+
+    /**
+     * On a clustered node, limits hold for the cluster, through the shared PostgreSQL database; the pool of
+     * lock connections is sized for one held permit per scheduler thread, plus two for the API's deliveries.
+     * Null (limits of this process) on a single node.
+     */
+    private static ClusterLimits clusterLimits(RotakeyConfiguration config, MetricRegistry registry, Store store) {
+        DataSourceFactory db = config.getDatabase();
+        if (!config.getScheduler().isClustered() || !db.getUrl().startsWith("jdbc:postgresql:")) {
+            return null;
+        }
+        return new ClusterLimits(store, ClusterLimits.pool(db, config.getScheduler().getThreads() + 2, registry));
     }
 
     static List<AlertSink> alertSinks(RotakeyConfiguration config) {
@@ -62,9 +79,10 @@ final class ConfiguredPlugins {
     }
 
     /** Storm control: a target with a {@code limits:} block gets them applied around its operations. */
-    private static Target limited(TargetFactory factory, Target target, MetricRegistry registry) {
+    private static Target limited(TargetFactory factory, Target target, MetricRegistry registry,
+                                  ClusterLimits cluster) {
         TargetLimitsFactory limits = factory.limits();
-        return limits == null ? target : limits.apply(target, registry);
+        return limits == null ? target : limits.apply(target, registry, cluster);
     }
 
     /**

@@ -1,20 +1,18 @@
 package dev.rotakey;
 
+import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
-import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.cluster.NodeLogging;
 import dev.rotakey.db.Migrations;
 import dev.rotakey.db.Store;
-import dev.rotakey.health.CertificateAuthoritiesHealthCheck;
-import dev.rotakey.health.DatabaseHealthCheck;
-import dev.rotakey.health.FailedRotationsHealthCheck;
-import dev.rotakey.health.KeyBackendHealthCheck;
-import dev.rotakey.health.SchedulerHealthCheck;
+import dev.rotakey.health.HealthProbes;
+import dev.rotakey.health.ReadinessChecks;
+import dev.rotakey.health.ReadinessProbe;
 import dev.rotakey.http.HttpHardening;
 import dev.rotakey.http.LogLevelTaskGuard;
 import dev.rotakey.http.WireLogging;
@@ -62,6 +60,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Rotakey daemon: migrates the database, has {@link RotakeyComponents} build the service graph
@@ -130,7 +129,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         ApiJson.configure(environment.getObjectMapper());
 
         DataSourceFactory dbConfig = config.getDatabase();
-        migrate(dbConfig.build(environment.metrics(), "rotakey-migrations"));
+        migrate(dbConfig.build(environment.metrics(), "rotakey-migrations"), config.getDatabase().isMigrateOnStart());
         Jdbi jdbi = new JdbiFactory().build(environment, dbConfig, "database");
         RotakeyComponents c = RotakeyComponents.builder(config, clock, new Store(jdbi))
                 .metrics(environment.metrics()).adminTokenFile(Path.of(config.getAuth().getAdminTokenFile())).build();
@@ -139,7 +138,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         registerResources(c, environment.jersey());
         registerFilters(c, config, environment);
         registerTasks(c, environment);
-        registerHealthChecks(c, environment.healthChecks());
+        registerHealthChecks(c, environment);
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
         DropwizardExports.builder().dropwizardRegistry(environment.metrics())
                 .metricFilter((name, metric) -> !name.endsWith(".total")).register(c.prometheus());
@@ -169,11 +168,11 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter appAuth = BearerTokenFilter.application(c.tokens(), c.authenticationFailures(), c.audit(),
-                environment.getObjectMapper(), List.of("/api/v1/cas/"));
+                environment.getObjectMapper(), List.of("/api/v1/cas/"), HealthProbes.PATHS);
         environment.servlets().addFilter("bearer-token", appAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter adminAuth = BearerTokenFilter.admin(c.tokens(), c.authenticationFailures(), c.audit(),
-                environment.getObjectMapper(), List.of("/ping"));
+                environment.getObjectMapper(), List.of("/ping"), HealthProbes.PATHS);
         environment.admin().addFilter("bearer-token", adminAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addFilter("task-status", new TaskResponseFilter())
@@ -195,18 +194,32 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         admin.addTask(new PauseRotationsTask(c.scheduler(), c.audit(), json, false));
     }
 
-    private static void registerHealthChecks(RotakeyComponents c, HealthCheckRegistry health) {
-        health.register("database-store", new DatabaseHealthCheck(c.store()));
-        for (KeyBackend b : c.backends().all()) {
-            health.register("key-backend-" + b.name(), new KeyBackendHealthCheck(b));
-        }
-        health.register("scheduler", new SchedulerHealthCheck(c.scheduler()));
-        health.register("failed-rotations", new FailedRotationsHealthCheck(c.store()));
-        health.register("certificate-authorities", new CertificateAuthoritiesHealthCheck(c.authorities()));
+    /** The details at the admin port's /healthcheck (token required); the readiness ones also at /health/ready. */
+    private static void registerHealthChecks(RotakeyComponents c, Environment environment) {
+        HealthCheckRegistry health = environment.healthChecks();
+        Map<String, HealthCheck> readiness = ReadinessChecks.readiness(c.store(), c.backends().all(), c.scheduler());
+        readiness.forEach(health::register);
+        ReadinessChecks.businessAlerts(c.store(), c.authorities()).forEach(health::register);
+        HealthProbes.install(environment, new ReadinessProbe(readiness));
     }
 
-    private static void migrate(ManagedDataSource ds) throws Exception {
+    /**
+     * Migrates the database, or with {@code database.migrateOnStart: false} (a cluster, where upgrades migrate once
+     * with {@code db migrate}) refuses to start while a changeset of this release is missing. Changesets applied by
+     * a newer release are fine: migrations are additive (docs/operations.md, "Rolling upgrades").
+     */
+    private static void migrate(ManagedDataSource ds, boolean migrateOnStart) throws Exception {
         try {
+            if (!migrateOnStart) {
+                List<String> missing = Migrations.unapplied(ds);
+                if (!missing.isEmpty()) {
+                    throw new StartupException("database.migrateOnStart is false and the database lacks " + missing.size()
+                            + " migration(s) of this release (" + String.join(", ", missing.subList(0, Math.min(3, missing.size())))
+                            + (missing.size() > 3 ? ", …" : "") + "): run `java -jar rotakey.jar db migrate <config>` with this"
+                            + " release's jar first, then start the node");
+                }
+                return;
+            }
             // At start-up, migration progress goes to the log rather than to standard output.
             Scope.child(Scope.Attr.ui.name(), new LoggerUIService(), () -> Migrations.apply(ds));
         } catch (java.sql.SQLException e) {

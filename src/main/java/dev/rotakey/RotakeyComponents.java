@@ -109,7 +109,7 @@ public final class RotakeyComponents {
 
         backends = new KeyBackends(b.keyBackends != null ? b.keyBackends
                 : ConfiguredPlugins.keyBackends(config, prometheus));
-        targets = new Targets(b.targets != null ? b.targets : ConfiguredPlugins.targets(config, prometheus, b.metrics));
+        targets = new Targets(b.targets != null ? b.targets : ConfiguredPlugins.targets(config, prometheus, b.metrics, store));
         ConfiguredPlugins.checkBackendNames(config.getCertificateAuthorities(), backends);
         authorities = new CertificateAuthorities(config.getCertificateAuthorities(), backends, store, audit, clock);
 

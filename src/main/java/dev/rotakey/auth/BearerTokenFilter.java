@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
- * <token>} except the listed public paths, and a version's ack, which may present that version's secret
+ * <token>} except the listed public prefixes, the listed public paths (exact, such as the load balancers' health
+ * probes), and a version's ack, which may present that version's secret
  * instead (checked by its resource). Decisions are made on the normalised path the container routes by.
  * Refusals answer 401 with a JSON body and are audited.
  */
@@ -41,31 +43,39 @@ public final class BearerTokenFilter implements Filter {
     private final AuditLog audit;
     private final ObjectMapper mapper;
     private final List<String> publicPrefixes;
+    private final Set<String> publicPaths;
 
     /** The admin port's filter. */
     public static BearerTokenFilter admin(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
-                                          ObjectMapper mapper, List<String> publicPrefixes) {
-        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, false);
+                                          ObjectMapper mapper, List<String> publicPrefixes, Set<String> publicPaths) {
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, false);
     }
 
     /** The application port's filter, which also lets a version's ack through without a token. */
     public static BearerTokenFilter application(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
-                                                ObjectMapper mapper, List<String> publicPrefixes) {
-        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, true);
+                                                ObjectMapper mapper, List<String> publicPrefixes, Set<String> publicPaths) {
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, true);
     }
 
     /**
      * @param publicPrefixes      request paths (servlet path + path info) starting with one of these need no token
+     * @param publicPaths         request paths equal to one of these need no token
      * @param keyAuthenticatedAck whether a version's ack may come without a token (the application port only)
      */
     private BearerTokenFilter(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit, ObjectMapper mapper,
-                              List<String> publicPrefixes, boolean keyAuthenticatedAck) {
+                              List<String> publicPrefixes, Set<String> publicPaths, boolean keyAuthenticatedAck) {
         this.keyAuthenticatedAck = keyAuthenticatedAck;
         this.tokens = tokens;
         this.failures = failures;
         this.audit = audit;
         this.mapper = mapper;
         this.publicPrefixes = List.copyOf(publicPrefixes);
+        this.publicPaths = Set.copyOf(publicPaths);
+    }
+
+    /** Whether a request for this normalised path needs no token at all. */
+    boolean isPublic(String normalisedPath) {
+        return publicPaths.contains(normalisedPath) || publicPrefixes.stream().anyMatch(normalisedPath::startsWith);
     }
 
     @Override
@@ -75,7 +85,7 @@ public final class BearerTokenFilter implements Filter {
         // The path the container routes, never the raw URI: "/ping/../healthcheck" starts with "/ping" but is
         // served by the health check. (RequestGuardFilter refuses such raw paths before this filter anyway.)
         String path = RequestPaths.normalised(request);
-        if (publicPrefixes.stream().anyMatch(path::startsWith)) {
+        if (isPublic(path)) {
             chain.doFilter(req, resp);
             return;
         }

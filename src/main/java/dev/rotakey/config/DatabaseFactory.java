@@ -14,13 +14,30 @@ import java.util.Arrays;
  * The {@code database:} section: Dropwizard's data source settings, plus {@code passwordSecret}, the
  * database password from a {@link SecretSource} (a systemd credential in production) instead of a
  * literal {@code password}. The secret is read once, when the first pool is built. An embedded H2
- * database is made durable at every commit (docs/design.md, "Durability before effect").
+ * database is made durable at every commit (docs/design.md, "Durability before effect"). {@code migrateOnStart}
+ * says whether the daemon migrates the database as it starts or only checks that it has been migrated.
  */
 public class DatabaseFactory extends DataSourceFactory {
     @Valid
     private SecretSource passwordSecret;
 
     private boolean secretRead;
+
+    /**
+     * Whether the daemon applies the changelog at start-up. False in a cluster: an operator runs {@code db migrate}
+     * with the new release once, and nodes only check that nothing of theirs is missing.
+     */
+    private boolean migrateOnStart = true;
+
+    @JsonProperty
+    public boolean isMigrateOnStart() {
+        return migrateOnStart;
+    }
+
+    @JsonProperty
+    public void setMigrateOnStart(boolean migrateOnStart) {
+        this.migrateOnStart = migrateOnStart;
+    }
 
     @JsonProperty
     public SecretSource getPasswordSecret() {

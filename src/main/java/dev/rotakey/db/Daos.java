@@ -77,4 +77,8 @@ public final class Daos {
     public FleetDao fleet() {
         return new FleetDao(h);
     }
+
+    public TargetRateSlotDao targetRateSlots() {
+        return new TargetRateSlotDao(h);
+    }
 }

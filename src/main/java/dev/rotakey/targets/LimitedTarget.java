@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * A target whose deliver, verify, revoke and discard calls queue for a fair concurrency permit
- * and an evenly spaced start slot, so that a mass rotation cannot overload the system behind it;
- * a call that would wait longer than {@code maxWait} fails as a retryable "target busy".
+ * A target whose deliver, verify, revoke and discard calls queue for a concurrency permit and an evenly
+ * spaced start slot, so that a mass rotation cannot overload the system behind it; a call that would wait
+ * longer than {@code maxWait} fails as a retryable "target busy". Where permits and slots come from is
+ * pluggable: this process for one node, the shared database for a cluster ({@link TargetLimitsFactory}).
  */
 public final class LimitedTarget extends ForwardingTarget {
 
@@ -44,37 +45,58 @@ public final class LimitedTarget extends ForwardingTarget {
         };
     }
 
-    private final int concurrency;
-    private final Semaphore permits;
-    private final long intervalNanos;
+    private final OperationPermits permits;
+    private final StartSlots slots;
     private final long maxWaitNanos;
     private final Waiting waiting;
     private final AtomicInteger queued = new AtomicInteger();
     private final Timer waitTimer;
-    /** The earliest start of the next operation when {@code perSecond} is set; guarded by {@code this}. */
-    private long nextSlot;
-    private boolean slotsStarted;
 
     /**
+     * Limits kept in this process ({@link LocalPermits}, {@link LocalStartSlots}): one node's view.
+     *
      * @param concurrency at most this many operations at once; 0 for no limit
      * @param perSecond at most this many operations started per second, evenly spaced; 0 for no limit
      * @param metrics receives {@code rotakey.target.<name>.queued} and {@code rotakey.target.<name>.wait}
      */
     public LimitedTarget(Target delegate, int concurrency, int perSecond, Duration maxWait, Waiting waiting,
                          MetricRegistry metrics) {
+        this(delegate, localPermits(concurrency, waiting), localSlots(perSecond, waiting), maxWait, waiting, metrics);
+    }
+
+    /**
+     * Limits taken from {@code permits} and {@code slots} (either may be null: no such limit), e.g. the
+     * database-backed ones that hold for a whole cluster.
+     *
+     * @param metrics receives {@code rotakey.target.<name>.queued} and {@code rotakey.target.<name>.wait}
+     */
+    public LimitedTarget(Target delegate, OperationPermits permits, StartSlots slots, Duration maxWait,
+                         Waiting waiting, MetricRegistry metrics) {
         super(delegate);
-        if (concurrency < 0 || perSecond < 0 || maxWait.isNegative() || maxWait.isZero()) {
-            throw new IllegalArgumentException("concurrency and perSecond must be >= 0 and maxWait positive");
+        if (maxWait.isNegative() || maxWait.isZero()) {
+            throw new IllegalArgumentException("maxWait must be positive");
         }
-        this.concurrency = concurrency;
-        // Fair, so that a queued rotation is not overtaken indefinitely by later ones.
-        this.permits = concurrency > 0 ? new Semaphore(concurrency, true) : null;
-        this.intervalNanos = perSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / perSecond : 0;
+        this.permits = permits;
+        this.slots = slots;
         this.maxWaitNanos = maxWait.toNanos();
         this.waiting = waiting;
         String prefix = MetricRegistry.name("rotakey", "target", delegate.name());
         metrics.gauge(MetricRegistry.name(prefix, "queued"), () -> (Gauge<Integer>) queued::get);
         this.waitTimer = metrics.timer(MetricRegistry.name(prefix, "wait"));
+    }
+
+    private static OperationPermits localPermits(int concurrency, Waiting waiting) {
+        if (concurrency < 0) {
+            throw new IllegalArgumentException("concurrency and perSecond must be >= 0 and maxWait positive");
+        }
+        return concurrency > 0 ? new LocalPermits(concurrency, waiting) : null;
+    }
+
+    private static StartSlots localSlots(int perSecond, Waiting waiting) {
+        if (perSecond < 0) {
+            throw new IllegalArgumentException("concurrency and perSecond must be >= 0 and maxWait positive");
+        }
+        return perSecond > 0 ? new LocalStartSlots(TimeUnit.SECONDS.toNanos(1) / perSecond, waiting) : null;
     }
 
     /** Operations waiting for a permit or a start slot right now. */
@@ -116,18 +138,17 @@ public final class LimitedTarget extends ForwardingTarget {
 
     private <T> T limited(String operation, Supplier<T> call) {
         long start = waiting.nanoTime();
-        boolean permitted = false;
+        OperationPermits.Permit permit = null;
         queued.incrementAndGet();
         try {
             if (permits != null) {
-                permitted = waiting.acquire(permits, maxWaitNanos);
-                if (!permitted) {
-                    throw busy(operation, "all " + concurrency + " operation slots stayed in use");
+                permit = permits.acquire(maxWaitNanos);
+                if (permit == null) {
+                    throw busy(operation, "all " + permits.size() + " operation slots stayed in use");
                 }
             }
-            if (intervalNanos > 0) {
-                long now = waiting.nanoTime();
-                long delay = reserveSlot(now, maxWaitNanos - (now - start));
+            if (slots != null) {
+                long delay = slots.reserve(maxWaitNanos - (waiting.nanoTime() - start));
                 if (delay < 0) {
                     throw busy(operation, "the rate limit's queue is longer than the time left");
                 }
@@ -137,13 +158,13 @@ public final class LimitedTarget extends ForwardingTarget {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            if (permitted) {
-                permits.release();
+            if (permit != null) {
+                permit.release();
             }
             throw new TargetException("target '" + name() + "': interrupted while queued to " + operation, true, e);
         } catch (RuntimeException e) {
-            if (permitted) {
-                permits.release();
+            if (permit != null) {
+                permit.release();
             }
             throw e;
         } finally {
@@ -153,26 +174,10 @@ public final class LimitedTarget extends ForwardingTarget {
         try {
             return call.get();
         } finally {
-            if (permitted) {
-                permits.release();
+            if (permit != null) {
+                permit.release();
             }
         }
-    }
-
-    /**
-     * Reserves the next start slot, spaced {@code intervalNanos} after the previous one; returns
-     * how long to wait for it, or -1 (reserving nothing) when that would exceed {@code budgetNanos}.
-     */
-    private synchronized long reserveSlot(long now, long budgetNanos) {
-        // A slot left unused in the past is not banked: an idle target gets no burst allowance.
-        long slot = slotsStarted && nextSlot - now > 0 ? nextSlot : now;
-        long delay = slot - now;
-        if (delay > budgetNanos) {
-            return -1;
-        }
-        nextSlot = slot + intervalNanos;
-        slotsStarted = true;
-        return delay;
     }
 
     private TargetException busy(String operation, String why) {
@@ -181,8 +186,18 @@ public final class LimitedTarget extends ForwardingTarget {
     }
 
     @Override
+    public void close() {
+        try {
+            if (permits != null) {
+                permits.close();
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    @Override
     public String toString() {
-        return "LimitedTarget{" + name() + ", concurrency=" + concurrency + ", intervalNanos=" + intervalNanos
-                + "}";
+        return "LimitedTarget{" + name() + ", permits=" + permits + ", slots=" + slots + "}";
     }
 }

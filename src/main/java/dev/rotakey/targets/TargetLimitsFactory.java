@@ -11,7 +11,8 @@ import java.time.Duration;
 /**
  * The {@code limits:} block of a target: at most {@code concurrency} operations at once and
  * {@code perSecond} started per second (0 = no limit, the default for both), with work beyond
- * that queued for up to {@code maxWait} (default PT5M) before it fails as retryable.
+ * that queued for up to {@code maxWait} (default PT5M) before it fails as retryable. On a clustered node the
+ * limits hold for the cluster as a whole ({@link ClusterLimits}).
  */
 public class TargetLimitsFactory {
     @Min(0)
@@ -57,13 +58,29 @@ public class TargetLimitsFactory {
         this.maxWait = maxWait;
     }
 
-    /** Wraps {@code target} in these limits, or returns it as it is when they limit nothing. */
+    /** Wraps {@code target} in these limits, kept in this process, or returns it as it is when they limit nothing. */
     public Target apply(Target target, MetricRegistry metrics) {
+        return apply(target, metrics, null);
+    }
+
+    /**
+     * Wraps {@code target} in these limits, or returns it as it is when they limit nothing. With {@code cluster}
+     * (a clustered node on PostgreSQL) they hold for the cluster as a whole: start slots in the shared database and
+     * permits as its advisory locks; without (null), in this process.
+     */
+    public Target apply(Target target, MetricRegistry metrics, ClusterLimits cluster) {
         if (concurrency == 0 && perSecond == 0) {
             return target;
         }
-        return new LimitedTarget(target, concurrency, perSecond, maxWait, LimitedTarget.Waiting.SYSTEM,
-                metrics);
+        if (cluster == null) {
+            return new LimitedTarget(target, concurrency, perSecond, maxWait, LimitedTarget.Waiting.SYSTEM,
+                    metrics);
+        }
+        LimitedTarget.Waiting waiting = LimitedTarget.Waiting.SYSTEM;
+        OperationPermits permits = concurrency > 0
+                ? new AdvisoryLockPermits(cluster.connections(), target.name(), concurrency, waiting) : null;
+        StartSlots slots = perSecond > 0 ? new DatabaseStartSlots(cluster.store(), target.name(), perSecond) : null;
+        return new LimitedTarget(target, permits, slots, maxWait, waiting, metrics);
     }
 
     @Override

@@ -14,11 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -218,6 +221,30 @@ class ClusterFailoverIT {
         DaemonProcess.Answer two = node2.get("/api/v1/cas/agents-ca/crl");
         assertThat(one.status()).as(one.body()).isEqualTo(200);
         assertThat(two.body()).isEqualTo(one.body());
+    }
+
+    @Test
+    @Order(8)
+    void aCaRotatedOnOneNodeSignsTheOtherNodesNextCertificate() throws Exception {
+        expect(node2.task("/tasks/rotate-ca?ca=agents-ca"), 200);
+        String chain = expect(node1.get("/api/v1/cas/agents-ca/chain"), 200);
+        assertThat(expect(node2.get("/api/v1/cas/agents-ca/chain"), 200)).isEqualTo(chain);
+        X509Certificate newest = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(chain.getBytes(StandardCharsets.US_ASCII)));
+
+        String agent = "cert-" + run;
+        expect(node1.post("/api/v1/agents", agentJson(agent)), 201);
+        expect(node1.post("/api/v1/credentials", "{\"id\":\"" + agent + "-tls\",\"agent\":\"" + agent + "\","
+                + "\"type\":\"certificate\",\"backend\":\"hsm\",\"ca\":\"agents-ca\",\"keySpec\":\"EC_P256\","
+                + "\"validity\":\"P30D\",\"rotation\":{\"every\":\"P10D\"},\"gracePeriod\":\"PT1H\","
+                + "\"targets\":[{\"target\":\"local-files\",\"path\":\"" + agent + "-tls\"}]}"), 201);
+        X509Certificate leaf;
+        try (var in = Files.newInputStream(delivered.resolve(agent + "-tls").resolve("cert.pem"))) {
+            leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        // Issued by node 1 with the key node 2 made in the shared token: node 1 saw the new generation at once.
+        leaf.verify(newest.getPublicKey());
+        assertThat(leaf.getIssuerX500Principal()).isEqualTo(newest.getSubjectX500Principal());
     }
 
     private List<String> createApiKeys(String agent, int n) {

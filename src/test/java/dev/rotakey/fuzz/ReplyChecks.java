@@ -16,8 +16,8 @@ final class ReplyChecks {
     private static final Pattern LEAK = Pattern.compile(
             "Exception|\\bat [\\w$.]+\\(|(?:java|javax|jakarta|org\\.eclipse|org\\.glassfish|com\\.fasterxml|dev\\.rotakey|"
                     + "io\\.dropwizard|org\\.h2|org\\.jdbi|org\\.quartz|sun)\\.[\\w$.]*[A-Z]|<html", Pattern.CASE_INSENSITIVE);
-    private static final Pattern PUBLIC_APP = Pattern.compile("/api/v1/cas/[A-Za-z0-9._~-]+(/chain|/crl)?(\\?.*)?");
-    private static final Pattern PUBLIC_ADMIN = Pattern.compile("/ping(\\?.*)?");
+    private static final Pattern PUBLIC_APP = Pattern.compile("(/api/v1/cas/[A-Za-z0-9._~-]+(/chain|/crl)?|/health/(live|ready))(\\?.*)?");
+    private static final Pattern PUBLIC_ADMIN = Pattern.compile("(/ping|/health/(live|ready))(\\?.*)?");
 
     private ReplyChecks() {
     }

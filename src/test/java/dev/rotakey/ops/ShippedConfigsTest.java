@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotakey.RotakeyApplication;
 import dev.rotakey.RotakeyConfiguration;
+import dev.rotakey.cluster.ClusterChecks;
+import dev.rotakey.cluster.NodeIdentity;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationFactory;
 import io.dropwizard.core.server.DefaultServerFactory;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
  * Every Rotakey configuration file shipped under {@code config/} parses and validates exactly as
@@ -94,8 +97,13 @@ class ShippedConfigsTest {
         assertThat(c.getDatabase().getPassword()).as("no literal password").isNullOrEmpty();
         assertThat(c.getDatabase().getPasswordSecret().getCredential()).isEqualTo("db-password");
         assertThat(c.getKeyBackends()).containsOnlyKeys("hsm", "vault");
-        assertThat(c.getTargets()).containsKeys("local-files", "vault-kv");
+        assertThat(c.getTargets()).containsKeys("vault-kv");
         assertThat(c.getScheduler().isClustered()).isTrue();
+        // What a clustered node refuses at start (H2, unshared local files), the example does not have.
+        assertThatCode(() -> ClusterChecks.check(NodeIdentity.of(c.getScheduler()), c.getDatabase().getUrl(),
+                c.getTargets())).doesNotThrowAnyException();
+        assertThat(c.getDatabase().isMigrateOnStart()).as("nodes do not migrate; upgrades run db migrate").isFalse();
+        assertThat(load(Path.of("config/rotakey.yml")).getDatabase().isMigrateOnStart()).as("the quickstart migrates").isTrue();
 
         DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
         assertThat(server.getShutdownGracePeriod().toSeconds()).isEqualTo(30);

@@ -199,6 +199,7 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         Exception failure;
         synchronized (TokenLogins.lock(c.tokenKey())) {
             try {
+                c.rescan();
                 List<String> aliases = new ArrayList<>();
                 for (String alias : Collections.list(c.store().aliases())) {
                     if (alias.startsWith(prefix) && c.store().entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
@@ -223,6 +224,10 @@ public final class Pkcs11KeyBackend implements KeyBackend {
             try {
                 // Drop the handle first: a half-finished deletion must not leave a handle that looks usable.
                 c.signingKeys().remove(alias);
+                if (!c.store().containsAlias(alias)) {
+                    // Made by another process on the token since this one last read it, perhaps.
+                    c.rescan();
+                }
                 if (!c.store().containsAlias(alias)) {
                     return;
                 }

@@ -22,6 +22,7 @@ import java.security.Key;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.ProviderException;
@@ -104,8 +105,26 @@ record TokenConnection(String tokenKey, AuthProvider provider, KeyStore store, K
                 return Optional.of(cached);
             }
             Optional<StoredKey> read = readStoredKey(store, alias);
+            if (read.isEmpty()) {
+                // Another process on the same token (another node of a cluster: a CA rotated there) may have made it.
+                rescan();
+                read = readStoredKey(store, alias);
+            }
             read.ifPresent(k -> signingKeys.put(alias, k));
             return read;
+        }
+    }
+
+    /**
+     * Re-reads the token's objects into the KeyStore: SunPKCS11's KeyStore maps the token's labels when it is loaded
+     * and after its own changes only, so keys another process made or deleted since are invisible until then. A
+     * load while logged in does not log in again. Callers hold the token's lock.
+     */
+    void rescan() throws GeneralSecurityException {
+        try {
+            store.load(null, null);
+        } catch (java.io.IOException e) {
+            throw new KeyStoreException("cannot re-read the token's objects: " + e.getMessage(), e);
         }
     }
 

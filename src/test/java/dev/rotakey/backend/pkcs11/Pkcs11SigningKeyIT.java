@@ -106,6 +106,26 @@ class Pkcs11SigningKeyIT {
         assertThat(started().signingKey(alias)).isEmpty();
     }
 
+    /**
+     * A key made on the token after this backend connected, by another backend (another node of a cluster sharing
+     * the token): SunPKCS11's KeyStore maps the token's labels when it loads, so the first lookup that misses reads
+     * the token again, and a key another node made can be destroyed here too.
+     */
+    @Test
+    void aKeyMadeElsewhereAfterThisBackendStartedIsFoundAndCanBeDestroyed() {
+        KeyBackend here = started();
+        here.signingKeyAliases("nothing-");
+        String alias = alias("elsewhere");
+        SigningKey made = started().createSigningKey(alias, KeySpec.EC_P256);
+
+        assertThat(here.signingKey(alias)).get().extracting(SigningKey::publicKey).isEqualTo(made.publicKey());
+
+        String other = alias("elsewhere-doomed");
+        started().createSigningKey(other, KeySpec.EC_P256);
+        here.destroySigningKey(other);
+        assertThat(started().signingKey(other)).isEmpty();
+    }
+
     /** That the other key still signs is in {@link Pkcs11KeyBackendContractIT}; this is what is left on the token. */
     @Test
     void destroyingOneKeyRemovesOnlyItsObjectsFromTheToken() {
