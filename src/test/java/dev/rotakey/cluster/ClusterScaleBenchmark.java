@@ -39,7 +39,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Mass rotation on 1, 2 and 3 clustered daemons over one PostgreSQL database, in one run. Each round times two ways
+ * Mass rotation on 1, 2 and 3 clustered daemons over one PostgreSQL database (a new one each round), in one run. Each
+ * round times two ways
  * N API keys (delivered to a shared local-files directory) get rotated: <b>due</b>, all scheduled for the same second
  * (a cron, no jitter), which Quartz's clustered job store spreads over the running nodes; and <b>task</b>, an
  * operator's {@code POST /tasks/rotate?agent=} sent to node1. The time runs to the last rotation's {@code finished_at}
@@ -49,7 +50,8 @@ import java.util.regex.Pattern;
  * <p>The nodes are real daemons ({@link DaemonProcess}, {@code config/rotakey-cluster.yml}, one SoftHSM2 token made by
  * {@code scripts/init-softhsm.sh}): a cluster's costs are Quartz's row locks and check-ins and the credential locks
  * between processes that compete for the same cores, which service graphs sharing one JVM would understate.
- * Not a unit test: run its main by hand. Arguments: credentials per round (500), repetitions (3), threads per node (4).
+ * Not a unit test: run its main by hand from the repository, on the test class path (see docs/testing.md). Arguments:
+ * credentials per round (500), repetitions (3), threads per node (4).
  */
 public final class ClusterScaleBenchmark {
     private static final Pattern ROTATIONS = Pattern.compile("(?m)^rotakey_rotations_total\\{([^}]*)\\} ([0-9.eE+-]+)$");
