@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
  * scheduled for the same second (a cron, no jitter), which Quartz's clustered job store spreads over the running
  * nodes; and <b>task</b>, an operator's {@code POST /tasks/rotate?agent=} sent to node1. The time runs to the last
  * rotation's {@code finished_at} (from the due second, or from the request); each node's
- * {@code rotakey_rotations_total} tells how many it ran. Node counts alternate (1,2,3 then 3,2,1 …) and medians are reported, because the 2-core machine is noisy.
+ * {@code rotakey_rotations_total} tells how many it ran. Node counts alternate (1,2,3 then 3,2,1 …) and medians
+ * are reported, because the 2-core machine is noisy.
  *
  * <p>The nodes are real daemons ({@link DaemonProcess}, {@code config/rotakey-cluster.yml}, one SoftHSM2 token made by
  * {@code scripts/init-softhsm.sh}): a cluster's costs are Quartz's row locks and check-ins and the credential locks
