@@ -15,6 +15,7 @@ import dev.rotakey.ca.CrlRefresher;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
 import dev.rotakey.cluster.ClusterNodes;
+import dev.rotakey.cluster.ClusterSweep;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.cluster.StartupSequence;
 import dev.rotakey.core.CredentialLocks;
@@ -207,6 +208,9 @@ public final class RotakeyComponents {
         managed.add(new CrlRefresher(authorities));
         if (scheduler != null) {
             managed.add(scheduler);
+            if (node.clustered()) {
+                managed.add(new ClusterSweep(scheduler, config.getScheduler().getCheckinInterval(), clock));
+            }
         }
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);

@@ -30,6 +30,21 @@ public final class ScheduleDao {
                 .list();
     }
 
+    /**
+     * Rotations RUNNING with no continuation trigger, left alone since {@code quietSince}: a node died between
+     * committing the rotation and scheduling it. (While a continuation runs, or waits to be recovered from a dead
+     * node, its trigger row stays.) {@link Due#credentialId()} holds the rotation id.
+     */
+    public List<Due> continuationsWithoutTrigger(String schedName, Instant quietSince, int limit) {
+        return h.createQuery("SELECT r.id, r.next_attempt_at FROM rotations r WHERE r.state = 'RUNNING' "
+                        + "AND r.updated_at < :quietSince AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
+                        + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'continue' AND t.TRIGGER_NAME = r.id) "
+                        + "ORDER BY r.updated_at LIMIT :limit")
+                .bind("sched", schedName).bind("quietSince", quietSince).bind("limit", limit)
+                .map((rs, ctx) -> new Due(rs.getString(1), 0, AgentDao.instant(rs.getTimestamp(2))))
+                .list();
+    }
+
     public List<Due> revocationsWithoutTrigger(String schedName, int limit) {
         // A REVOKED or FAILED version with a revoke error still has targets to clean (an emergency marks it first, a
         // failed clean-up leaves it): retried too.

@@ -10,6 +10,7 @@ import io.dropwizard.lifecycle.Managed;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
+import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
@@ -144,6 +145,26 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         }
     }
 
+    /**
+     * On a cluster: resumes rotations that another node committed and died before scheduling (RUNNING, no trigger,
+     * untouched for two check-in intervals), so that no node's restart is needed to finish them. Idempotent.
+     *
+     * @return how many were resumed
+     */
+    public int resumeUnscheduled(Instant now) {
+        Instant quietSince = now.minus(config.getCheckinInterval().multipliedBy(2));
+        int n = 0;
+        for (ScheduleDao.Due d : store.read(x -> x.schedules().continuationsWithoutTrigger(config.getInstanceName(),
+                quietSince, 1_000))) {
+            resumeRotation(d.credentialId(), d.at() == null || d.at().isBefore(now) ? now : d.at());
+            n++;
+        }
+        if (n > 0) {
+            LOG.warn("resumed {} rotation(s) left without a trigger by a node that stopped", n);
+        }
+        return n;
+    }
+
     @Override
     public void stop() throws SchedulerException {
         Scheduler s = scheduler;
@@ -260,7 +281,12 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
             if (s.checkExists(trigger.getKey())) {
                 s.rescheduleJob(trigger.getKey(), trigger);
             } else {
-                s.scheduleJob(trigger);
+                try {
+                    s.scheduleJob(trigger);
+                } catch (ObjectAlreadyExistsException e) {
+                    // Another node (a sweep, a recovery) scheduled the same work a moment ago: the later time wins.
+                    s.rescheduleJob(trigger.getKey(), trigger);
+                }
             }
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot schedule " + group + " " + name + ": " + e.getMessage(), e);

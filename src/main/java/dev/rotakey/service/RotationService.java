@@ -6,6 +6,7 @@ import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.Rotation;
@@ -97,6 +98,9 @@ public final class RotationService {
     /** Starts a rotation and hands it to the scheduler's workers; answers at once. */
     public Rotation startAsync(String credentialId, RotationTrigger trigger, String actor, boolean emergency) {
         Rotation r = start(credentialId, trigger, actor, emergency);
+        // A death here leaves the rotation RUNNING without a trigger: the next start, or on a cluster another node's
+        // sweep, resumes it.
+        FailPoints.reach("start.after-commit", credentialId);
         scheduler.continueRotationAt(r.id(), clock.instant());
         return r;
     }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -245,6 +246,34 @@ class ClusterFailoverIT {
         // Issued by node 1 with the key node 2 made in the shared token: node 1 saw the new generation at once.
         leaf.verify(newest.getPublicKey());
         assertThat(leaf.getIssuerX500Principal()).isEqualTo(newest.getSubjectX500Principal());
+    }
+
+    @Test
+    @Order(9)
+    void aRotationCommittedByANodeThatDiedBeforeSchedulingItIsFinishedByAnother() throws Exception {
+        String agent = "unscheduled-" + run;
+        List<String> ids = createApiKeys(agent, 1);
+        node1.stop();
+        node1.start("start.after-commit@" + ids.get(0));
+        // The task's thread freezes between the rotation's commit and its trigger: the request never answers.
+        CompletableFuture.runAsync(() -> {
+            try {
+                node1.task("/tasks/rotate?credential=" + ids.get(0));
+            } catch (RuntimeException e) {
+                // The node is killed under it.
+            }
+        });
+        await("the rotation committed on node 1").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !node1.announced().isEmpty());
+        node1.kill();
+        long killed = System.nanoTime();
+        awaitRotated(ids, 2, TAKEOVER.plusSeconds(5));
+        Duration took = Duration.ofNanos(System.nanoTime() - killed);
+        System.out.printf("cluster failover: a rotation left without a trigger, finished by node 2 %d ms after SIGKILL%n",
+                took.toMillis());
+        assertThat(took).isLessThan(TAKEOVER);
+        assertExactlyOnce(ids, 2);
+        node1.start("");
     }
 
     private List<String> createApiKeys(String agent, int n) {
