@@ -52,7 +52,6 @@ import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -192,17 +191,7 @@ public final class RotakeyComponents {
         });
         managed.add(authorities);
         if (b.adminTokenFile != null) {
-            BootstrapToken bootstrap = new BootstrapToken(store, audit, clock, node.clustered());
-            managed.add(new Managed() {
-                @Override
-                public void start() {
-                    try {
-                        bootstrap.ensure(b.adminTokenFile);
-                    } catch (IOException e) {
-                        throw new StartupException("auth.adminTokenFile: " + e.getMessage(), e);
-                    }
-                }
-            });
+            managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
         }
         managed.add(startup.end());
         managed.add(new CrlRefresher(authorities));

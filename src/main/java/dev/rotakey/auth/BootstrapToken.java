@@ -1,8 +1,10 @@
 package dev.rotakey.auth;
 
+import dev.rotakey.StartupException;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.db.Store;
+import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,23 @@ public final class BootstrapToken {
         this.audit = audit;
         this.clock = clock;
         this.clustered = clustered;
+    }
+
+    /**
+     * {@link #ensure} as a step of the daemon's start: a file that cannot be read or written stops the start, naming
+     * {@code auth.adminTokenFile}.
+     */
+    public Managed atStart(Path file) {
+        return new Managed() {
+            @Override
+            public void start() {
+                try {
+                    ensure(file);
+                } catch (IOException e) {
+                    throw new StartupException("auth.adminTokenFile: " + e.getMessage(), e);
+                }
+            }
+        };
     }
 
     /** Makes sure the admin token exists, once, and says in the log where it came from. */
