@@ -9,6 +9,7 @@ import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.db.AlertDao.Firing;
 import dev.rotakey.db.Store;
 import io.dropwizard.lifecycle.Managed;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -47,6 +48,10 @@ public final class AlertEvaluator implements Managed {
     private final AuditLog audit;
     private final Clock clock;
     private final AtomicBoolean soon = new AtomicBoolean();
+    /** When the last event-driven evaluation started (System.nanoTime: a rate, whatever time tests set). */
+    private volatile long lastSoon;
+    private volatile boolean anySoon;
+    private final Counter evaluations;
     private volatile Map<AlertCondition, Integer> firingCounts = Map.of();
     private ScheduledExecutorService timer;
 
@@ -72,6 +77,8 @@ public final class AlertEvaluator implements Managed {
                     }
                 })
                 .register(registry);
+        evaluations = Counter.builder().name("rotakey_alert_evaluations_total")
+                .help("Evaluations of the alert conditions, on the timer or asked for by events").register(registry);
     }
 
     @Override
@@ -93,15 +100,22 @@ public final class AlertEvaluator implements Managed {
         }
     }
 
-    /** Asks for an evaluation as soon as possible, on the evaluator's thread; requests made meanwhile coalesce. */
+    /**
+     * Asks for an evaluation on the evaluator's thread: at once after a quiet spell, else {@code burstInterval} after
+     * the last one asked for; requests made meanwhile coalesce into it.
+     */
     public void evaluateSoon() {
         ScheduledExecutorService t = timer;
         if (t != null && soon.compareAndSet(false, true)) {
+            long spacing = Math.min(config.getBurstInterval().toNanos(), config.getEvaluationInterval().toNanos());
+            long wait = anySoon ? Math.max(0, lastSoon + spacing - System.nanoTime()) : 0;
             try {
-                t.execute(() -> {
+                t.schedule(() -> {
                     soon.set(false);
+                    lastSoon = System.nanoTime();
+                    anySoon = true;
                     evaluateQuietly();
-                });
+                }, wait, TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 soon.set(false); // stopping
             }
@@ -124,6 +138,7 @@ public final class AlertEvaluator implements Managed {
 
     /** One evaluation, now, on the caller's thread: what it opened, repeated and resolved. */
     public synchronized AlertReconciliation evaluate() {
+        evaluations.inc();
         Instant now = clock.instant();
         AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), caGenerations());
         List<Alert> holding = store.read(d -> conditions.holding(d, ctx));

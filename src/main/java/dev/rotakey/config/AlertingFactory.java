@@ -31,6 +31,14 @@ public class AlertingFactory {
     @NotNull
     private Duration evaluationInterval = Duration.ofSeconds(30);
 
+    /**
+     * Evaluations asked for by events (a rotation ended, a revoked key presented) run at most once per this interval:
+     * the first of a quiet spell at once, the rest of a burst coalesced, so a mass rotation does not evaluate after
+     * every rotation. A shorter {@code evaluationInterval} caps it.
+     */
+    @NotNull
+    private Duration burstInterval = Duration.ofSeconds(2);
+
     /** A firing alert is sent again this often while its condition holds. */
     @NotNull
     private Duration repeatInterval = Duration.ofHours(4);
@@ -173,14 +181,25 @@ public class AlertingFactory {
         this.sinks = sinks;
     }
 
+    @JsonProperty
+    public Duration getBurstInterval() {
+        return burstInterval;
+    }
+
+    @JsonProperty
+    public void setBurstInterval(Duration burstInterval) {
+        this.burstInterval = burstInterval;
+    }
+
     @JsonIgnore
-    @ValidationMethod(message = "alerting: evaluationInterval, repeatInterval, overdueAfter, expiryWarning and presentedWindow must be positive, and repeatInterval at least evaluationInterval")
+    @ValidationMethod(message = "alerting: evaluationInterval, repeatInterval, overdueAfter, expiryWarning and presentedWindow must be positive, burstInterval positive, and repeatInterval at least evaluationInterval")
     public boolean isDurationsPositive() {
         if (evaluationInterval == null || repeatInterval == null || overdueAfter == null || expiryWarning == null
-                || presentedWindow == null) {
+                || presentedWindow == null || burstInterval == null) {
             return true; // @NotNull reports these
         }
         return !evaluationInterval.isNegative() && !evaluationInterval.isZero() && !repeatInterval.isNegative()
+                && !burstInterval.isNegative() && !burstInterval.isZero()
                 && !overdueAfter.isNegative() && !expiryWarning.isNegative() && !presentedWindow.isNegative()
                 && repeatInterval.compareTo(evaluationInterval) >= 0;
     }

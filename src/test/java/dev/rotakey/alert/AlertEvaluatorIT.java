@@ -146,6 +146,51 @@ class AlertEvaluatorIT {
                 .filter(e -> e.action().equals(action)).toList();
     }
 
+    /**
+     * A burst of events (a mass rotation ending rotation after rotation) evaluates at once, then at most once per
+     * {@code burstInterval}, not once per event.
+     */
+    @org.junit.jupiter.api.Test
+    void aBurstOfEventsIsEvaluatedAtOnceThenAtMostOncePerBurstInterval() throws Exception {
+        start(TestDatabases.Engine.H2);
+        AlertingFactory config = config();
+        config.setEvaluationInterval(Duration.ofHours(1));
+        config.setBurstInterval(Duration.ofMillis(500));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        AuditLog audit = new AuditLog(db.store(), clock, NODE);
+        KeyBackends none = new KeyBackends(Map.of());
+        AlertDispatcher dispatcher = new AlertDispatcher(List.of(), config.getDelivery().build(), 1000, registry);
+        dispatcher.start();
+        dispatchers.add(dispatcher);
+        AlertEvaluator evaluator = new AlertEvaluator(config, db.store(), none,
+                new CertificateAuthorities(Map.of(), none, db.store(), audit, clock), () -> false, dispatcher, audit,
+                clock, registry);
+        evaluator.start();
+        try {
+            evaluator.evaluateSoon();
+            await("the first event's evaluation, at once").atMost(Duration.ofMillis(400))
+                    .pollInterval(Duration.ofMillis(10)).until(() -> evaluations(registry) == 1);
+            long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+            while (System.nanoTime() < end) {
+                evaluator.evaluateSoon();
+                Thread.sleep(5); // events arriving through a burst: the point of the test is their timing
+            }
+            // 1.5 s of events after the first: at most 3 more, and at least one (the burst is not dropped).
+            await().atMost(Duration.ofSeconds(2)).until(() -> evaluations(registry) >= 2);
+            Thread.sleep(600); // let a last coalesced evaluation run
+            assertThat(evaluations(registry)).isBetween(2.0, 5.0);
+        } finally {
+            evaluator.stop();
+        }
+    }
+
+    private static double evaluations(PrometheusRegistry registry) {
+        return registry.scrape().stream().filter(m -> m.getMetadata().getName().equals("rotakey_alert_evaluations"))
+                .flatMap(m -> m.getDataPoints().stream())
+                .mapToDouble(d -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) d).getValue())
+                .sum();
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
     void aFailedRotationFiresOnceWithItsOwnerRepeatsAfterTheIntervalAndResolvesWhenARotationSucceeds(
