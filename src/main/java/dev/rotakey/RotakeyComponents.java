@@ -11,7 +11,6 @@ import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
-import dev.rotakey.ca.CrlRefresher;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
 import dev.rotakey.cluster.ClusterNodes;
@@ -28,6 +27,7 @@ import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.NodeInfoMetrics;
 import dev.rotakey.metrics.RotationMetrics;
+import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.AcknowledgementService;
@@ -54,6 +54,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -194,11 +195,13 @@ public final class RotakeyComponents {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
         }
         managed.add(startup.end());
-        managed.add(new CrlRefresher(authorities));
+        // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
+        managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         if (scheduler != null) {
             managed.add(scheduler);
             if (node.clustered()) {
-                managed.add(new ClusterSweep(scheduler, config.getScheduler().getCheckinInterval(), clock));
+                Duration checkin = config.getScheduler().getCheckinInterval();
+                managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));
             }
         }
         // The dispatcher starts before the evaluator that feeds it and stops after it.

@@ -62,8 +62,9 @@ public final class AdvisoryLocks {
             h.createQuery("SELECT pg_advisory_unlock(:space, :key)").bind("space", space).bind("key", key)
                     .mapTo(Boolean.class).one();
         } catch (RuntimeException e) {
-            // The session is broken, so the database has ended it and its locks with it.
-            LOG.warn("could not release advisory lock ({}, {}): {}", space, key, e.toString());
+            // The session is most likely broken, its locks gone with it; if not, it must not go back to the pool.
+            LOG.warn("could not release advisory lock ({}, {}): {}; closing its session", space, key, e.toString());
+            PooledSessions.markDiscarded(h.getConnection());
         } finally {
             try {
                 h.close();

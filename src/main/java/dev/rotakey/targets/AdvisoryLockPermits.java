@@ -1,8 +1,8 @@
 package dev.rotakey.targets;
 
+import dev.rotakey.db.PooledSessions;
 import dev.rotakey.db.TargetPermitLockDao;
 import org.apache.tomcat.jdbc.pool.PoolExhaustedException;
-import org.apache.tomcat.jdbc.pool.PooledConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +115,7 @@ public final class AdvisoryLockPermits implements OperationPermits {
             c.close();
             return null;
         } catch (SQLException | RuntimeException e) {
-            discard(c);
+            PooledSessions.discard(c);
             throw unreachable(e);
         }
     }
@@ -124,23 +124,6 @@ public final class AdvisoryLockPermits implements OperationPermits {
         // The operation fails as retryable rather than running unlimited; the rotation backs off and retries.
         return new TargetException("target '" + target + "' busy: cannot reach the concurrency limiter in the "
                 + "database (" + e.getClass().getSimpleName() + ")", true, e);
-    }
-
-    /**
-     * Gives a connection back to the pool marked discarded, so that the pool closes it: its session ends, and with it
-     * any lock it might still hold.
-     */
-    private static void discard(Connection c) {
-        try {
-            c.unwrap(PooledConnection.class).setDiscarded(true);
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("cannot mark a lock connection discarded", e);
-        }
-        try {
-            c.close();
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("cannot close a lock connection", e);
-        }
     }
 
     private final class LockPermit implements Permit {
@@ -165,7 +148,7 @@ public final class AdvisoryLockPermits implements OperationPermits {
                 // The session is most likely gone already (its lock with it); ending it makes sure.
                 LOG.warn("target '{}': could not release a concurrency permit cleanly ({}); closing its connection",
                         target, e.getClass().getSimpleName());
-                discard(connection);
+                PooledSessions.discard(connection);
             }
         }
     }

@@ -48,10 +48,11 @@ class ClusterLocksIT {
         CompletableFuture<Void> second;
         try (CredentialLocks.Held held = one.lock("cred-a")) {
             second = CompletableFuture.runAsync(() -> two.lock("cred-a").close());
+            CompletableFuture<Void> waiting = second;
             // Another credential is not held up.
             CompletableFuture.runAsync(() -> two.lock("cred-b").close()).get(10, TimeUnit.SECONDS);
-            Thread.sleep(300); // the only way to see that something does not happen: it must still be waiting
-            assertThat(second).isNotDone();
+            await("node 2 keeps waiting").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !waiting.isDone());
         }
         second.get(10, TimeUnit.SECONDS);
     }
@@ -85,9 +86,10 @@ class ClusterLocksIT {
         CompletableFuture<Void> second;
         try (AdvisoryLocks.Lock first = a.startup()) {
             second = CompletableFuture.runAsync(() -> b.startup().close());
+            CompletableFuture<Void> waiting = second;
             otherCluster.startup().close();
-            Thread.sleep(300); // it must still be waiting
-            assertThat(second).isNotDone();
+            await("the second node keeps waiting").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !waiting.isDone());
         }
         second.get(10, TimeUnit.SECONDS);
     }
