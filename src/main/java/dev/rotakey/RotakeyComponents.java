@@ -28,6 +28,7 @@ import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.NodeInfoMetrics;
 import dev.rotakey.metrics.RotationMetrics;
 import dev.rotakey.schedule.FixedDelayWork;
+import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.AcknowledgementService;
@@ -126,7 +127,14 @@ public final class RotakeyComponents {
                     store, b.metrics, this::jobs);
         }
         scheduler = quartz;
-        WorkScheduler work = quartz != null ? quartz : b.workScheduler;
+        ImmediateWork immediate = null;
+        if (quartz != null) {
+            int threads = config.getScheduler().getRotationThreads();
+            // On a cluster a short queue: the rest of a mass rotation goes through Quartz, which shares it out.
+            immediate = new ImmediateWork(quartz, id -> jobs().continueRotation(id), clock, threads,
+                    node.clustered() ? 4 * threads : 1_000_000);
+        }
+        WorkScheduler work = immediate != null ? immediate : b.workScheduler;
         BooleanSupplier pausedOrUnknown = scheduler == null ? () -> false : scheduler::pausedOrUnknown;
 
         RotationWorkflow workflow = new RotationWorkflow(config.getRotation().getRetry().build());
@@ -199,6 +207,7 @@ public final class RotakeyComponents {
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         if (scheduler != null) {
             managed.add(scheduler);
+            managed.add(immediate);
             if (node.clustered()) {
                 Duration checkin = config.getScheduler().getCheckinInterval();
                 managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));

@@ -19,6 +19,14 @@ public class SchedulerFactory {
     @Max(64)
     private int threads = 4;
 
+    /**
+     * Threads that run rotations due now (an operator's, an emergency's, one just started) on this node, beside
+     * Quartz's {@code threads}, which run scheduled work; steps running at the same time commit together.
+     */
+    @Min(1)
+    @Max(64)
+    private int rotationThreads = 8;
+
     @NotNull
     private Duration misfireThreshold = Duration.ofMinutes(1);
 
@@ -46,6 +54,16 @@ public class SchedulerFactory {
     @JsonProperty
     public void setThreads(int threads) {
         this.threads = threads;
+    }
+
+    @JsonProperty
+    public int getRotationThreads() {
+        return rotationThreads;
+    }
+
+    @JsonProperty
+    public void setRotationThreads(int rotationThreads) {
+        this.rotationThreads = rotationThreads;
     }
 
     @JsonProperty

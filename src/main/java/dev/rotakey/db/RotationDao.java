@@ -113,11 +113,11 @@ public final class RotationDao {
 
     public void recordStep(String rotationId, String step, int attempt, String outcome, String error,
                            Instant startedAt, Instant finishedAt) {
-        int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM rotation_steps WHERE rotation_id = :id")
-                .bind("id", rotationId).mapTo(Integer.class).one();
+        // One statement: the rotation's lock keeps two steps of one rotation from numbering themselves at once.
         h.createUpdate("INSERT INTO rotation_steps (rotation_id, seq, step, attempt, outcome, error, started_at, finished_at) "
-                        + "VALUES (:id, :seq, :step, :attempt, :outcome, :error, :startedAt, :finishedAt)")
-                .bind("id", rotationId).bind("seq", seq).bind("step", step).bind("attempt", attempt)
+                        + "SELECT :id, COALESCE(MAX(seq), 0) + 1, :step, :attempt, :outcome, :error, :startedAt, :finishedAt "
+                        + "FROM rotation_steps WHERE rotation_id = :id")
+                .bind("id", rotationId).bind("step", step).bind("attempt", attempt)
                 .bind("outcome", outcome).bind("error", error).bind("startedAt", startedAt).bind("finishedAt", finishedAt)
                 .execute();
     }

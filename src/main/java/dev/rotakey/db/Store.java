@@ -18,10 +18,14 @@ import java.util.function.Function;
  * bound to that transaction, so that one workflow step's writes commit or roll back together.
  */
 public final class Store {
+    /** Rotations committed together at most, per transaction. */
+    private static final int MAX_GROUP = 64;
     private final Jdbi jdbi;
+    private final GroupCommit steps;
 
     public Store(Jdbi jdbi) {
         this.jdbi = jdbi;
+        this.steps = new GroupCommit(jdbi, MAX_GROUP);
         jdbi.registerArgument(new InstantArgumentFactory());
     }
 
@@ -44,6 +48,15 @@ public final class Store {
 
     public <T> T tx(Function<Daos, T> work) {
         return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+    }
+
+    /**
+     * A transaction of a rotation's step, committed together with the steps other threads commit at the same time
+     * ({@link GroupCommit}); returns once it is durable. {@code work} must only use the database: it may run on
+     * another thread (with this thread's logging context), and it must not wait for other threads.
+     */
+    public <T> T stepTx(Function<Daos, T> work) {
+        return steps.tx(work);
     }
 
     public void txRun(Consumer<Daos> work) {

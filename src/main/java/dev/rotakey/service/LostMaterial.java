@@ -67,7 +67,7 @@ final class LostMaterial {
         boolean isVerify = r.step() == RotationStep.VERIFY;
         Rotation rewound = isVerify ? workflow.restartDelivery(r, now) : r;
         List<String> references = fanOut.references(c, r.version(), fresh);
-        boolean ok = store.tx(tx -> {
+        boolean ok = store.stepTx(tx -> {
             tx.credentials().findForUpdate(c.id());
             if (isVerify && !tx.rotations().advance(r, rewound)) {
                 return false;

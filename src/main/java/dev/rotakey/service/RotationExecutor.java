@@ -99,8 +99,11 @@ public final class RotationExecutor {
         String previousMdc = MDC.get(AuditLog.MDC_CORRELATION);
         MDC.put(AuditLog.MDC_CORRELATION, r.correlationId());
         try {
+            // Read again under the lock; afterwards each step's committed outcome is the rotation as it stands (an
+            // advance from a stale state is refused by the database, and then the rotation is read again).
+            r = load(rotationId);
+            Credential c = null;
             while (true) {
-                r = load(rotationId);
                 if (r.state().terminal()) {
                     return r;
                 }
@@ -109,14 +112,19 @@ public final class RotationExecutor {
                     scheduler.continueRotationAt(r.id(), r.nextAttemptAt());
                     return r;
                 }
+                if (c == null || r.step() == RotationStep.CREATE) {
+                    // The binding and type stay; whether it is still active is checked under its row lock by the steps.
+                    c = credential(r.credentialId());
+                }
                 Instant started = clock.instant();
-                Optional<Rotation> next = runStep(r);
+                Optional<Rotation> next = runStep(r, c);
                 if (next.isEmpty()) {
                     // Another worker advanced this rotation first; it carries on from there.
                     return load(rotationId);
                 }
                 listener.afterStep(r, next.get(), Duration.between(started, clock.instant()));
                 afterCommit(r, next.get());
+                r = next.get();
             }
         } finally {
             if (previousMdc == null) {
@@ -134,15 +142,15 @@ public final class RotationExecutor {
     }
 
     /** Runs one step and persists its outcome; empty when a concurrent worker got there first. */
-    private Optional<Rotation> runStep(Rotation r) {
+    private Optional<Rotation> runStep(Rotation r, Credential c) {
         Instant started = clock.instant();
         try {
             return switch (r.step()) {
-                case CREATE -> create(r, started);
-                case DELIVER -> deliver(r, started);
-                case VERIFY -> verify(r, started);
+                case CREATE -> create(r, c, started);
+                case DELIVER -> deliver(r, c, started);
+                case VERIFY -> verify(r, c, started);
                 case PROMOTE -> promote(r, started);
-                case CLEANUP -> cleanup(r, started);
+                case CLEANUP -> cleanup(r, c, started);
                 case DONE -> throw new IllegalStateException("rotation " + r.id() + " is done but RUNNING");
             };
         } catch (RuntimeException e) {
@@ -150,8 +158,7 @@ public final class RotationExecutor {
         }
     }
 
-    private Optional<Rotation> create(Rotation r, Instant started) {
-        Credential c = credential(r.credentialId());
+    private Optional<Rotation> create(Rotation r, Credential c, Instant started) {
         if (!c.active()) {
             throw new TargetException("credential is decommissioned", false);
         }
@@ -163,7 +170,7 @@ public final class RotationExecutor {
         boolean ok;
         try {
             List<String> references = fanOut.references(c, r.version(), material);
-            ok = store.tx(tx -> {
+            ok = store.stepTx(tx -> {
                 tx.credentials().findForUpdate(r.credentialId());
                 if (!tx.rotations().advance(r, next)) {
                     return false;
@@ -191,8 +198,7 @@ public final class RotationExecutor {
         return Optional.of(next);
     }
 
-    private Optional<Rotation> deliver(Rotation r, Instant started) {
-        Credential c = credential(r.credentialId());
+    private Optional<Rotation> deliver(Rotation r, Credential c, Instant started) {
         finishFailedRemovals(c);
         IssuedMaterial material = lost.pendingOrRecreated(r, c);
         if (material == null) {
@@ -204,8 +210,7 @@ public final class RotationExecutor {
                 tx -> BindingRecords.delivered(tx, c, r.version(), now));
     }
 
-    private Optional<Rotation> verify(Rotation r, Instant started) {
-        Credential c = credential(r.credentialId());
+    private Optional<Rotation> verify(Rotation r, Credential c, Instant started) {
         IssuedMaterial material = pending.get(c.id(), r.version());
         if (material == null) {
             // Delivered before a restart, but the plaintext is gone: deliver fresh material again.
@@ -222,7 +227,7 @@ public final class RotationExecutor {
         Instant now = clock.instant();
         Rotation next = workflow.stepSucceeded(r, now);
         FailPoints.reach("promote.before-commit", r.credentialId());
-        boolean ok = store.tx(tx -> {
+        boolean ok = store.stepTx(tx -> {
             Credential c = tx.credentials().findForUpdate(r.credentialId())
                     .orElseThrow(() -> new IllegalStateException("credential " + r.credentialId() + " vanished"));
             if (!tx.rotations().advance(r, next)) {
@@ -249,8 +254,7 @@ public final class RotationExecutor {
         return ok ? Optional.of(next) : Optional.empty();
     }
 
-    private Optional<Rotation> cleanup(Rotation r, Instant started) {
-        Credential c = credential(r.credentialId());
+    private Optional<Rotation> cleanup(Rotation r, Credential c, Instant started) {
         Optional<CredentialVersion> version = store.read(d -> d.versions().find(c.id(), r.version()));
         if (version.isPresent() && version.get().state() == VersionState.PENDING) {
             // The certificate may have reached a target before the failure: it goes on the CRL too.

@@ -63,7 +63,7 @@ public final class RotationService {
     public Rotation start(String credentialId, RotationTrigger trigger, String actor, boolean emergency) {
         String correlation = Optional.ofNullable(MDC.get(AuditLog.MDC_CORRELATION)).orElse(UUID.randomUUID().toString());
         List<CredentialVersion> stranded = new ArrayList<>();
-        Rotation started = store.tx(tx -> {
+        Rotation started = store.stepTx(tx -> {
             Credential c = tx.credentials().findForUpdate(credentialId)
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
             if (!c.active()) {

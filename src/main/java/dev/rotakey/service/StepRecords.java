@@ -37,7 +37,7 @@ final class StepRecords {
 
     /** Commits {@code r}'s advance to {@code next} with {@code more}; empty when a concurrent worker got there first. */
     Optional<Rotation> persist(Rotation r, Rotation next, Consumer<Daos> more) {
-        boolean ok = store.tx(tx -> {
+        boolean ok = store.stepTx(tx -> {
             if (!tx.rotations().advance(r, next)) {
                 return false;
             }
