@@ -144,28 +144,75 @@ final class BaseDirectory {
      * or the new content, never a mix: the temporary file is private from its creation on.
      */
     static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
-        Path temporary = dir.resolve("." + target.getFileName() + TEMP_MARK
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
-        try {
-            try (FileChannel channel = FileChannel.open(temporary,
-                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(FILE_MODE))) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
+        Path temporary = writeTemporary(dir, target, content);
+        rename(temporary, target);
+        fsyncDirectory(dir);
+    }
+
+    /**
+     * Writes {@code content} durably to a new private temporary file beside {@code target}, for {@link #rename} to put
+     * in its place once whatever must precede it is durable.
+     */
+    static Path writeTemporary(Path dir, Path target, byte[] content) throws IOException {
+        Path temporary = temporaryFor(dir, target);
+        try (FileChannel channel = FileChannel.open(temporary,
+                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
             }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            channel.force(true);
         } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+            deleteQuietly(temporary, e);
             throw e;
         }
-        fsyncDirectory(dir);
+        return temporary;
+    }
+
+    /** Renames a temporary file over its target, atomically; durable once the directory is synced. */
+    static void rename(Path temporary, Path target) throws IOException {
+        try {
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temporary, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Makes {@code backup} a second name of the file's present content: a hard link, since a delivery replaces the
+     * file by a rename and never writes into it, so the backup keeps the old content without a copy or a data fsync.
+     * Durable once the directory is synced. Falls back to a copy where the file system has no hard links.
+     */
+    static void keepAs(Path dir, Path file, Stored current, Path backup) throws IOException {
+        if (!current.mode().equals(FILE_MODE)) {
+            // A link shares the file's mode: a file someone opened up is backed up as a private copy instead.
+            rename(writeTemporary(dir, backup, current.content()), backup);
+            return;
+        }
+        Path temporary = temporaryFor(dir, backup);
+        try {
+            Files.createLink(temporary, file);
+        } catch (UnsupportedOperationException | IOException noLinks) {
+            Files.deleteIfExists(temporary);
+            rename(writeTemporary(dir, backup, current.content()), backup);
+            return;
+        }
+        rename(temporary, backup);
+    }
+
+    private static Path temporaryFor(Path dir, Path target) {
+        return dir.resolve("." + target.getFileName() + TEMP_MARK
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
+    }
+
+    private static void deleteQuietly(Path temporary, Throwable failure) {
+        try {
+            Files.deleteIfExists(temporary);
+        } catch (IOException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
     }
 
     /** Temporary files of a write that a crash interrupted; they may hold secret material. */
@@ -181,9 +228,7 @@ final class BaseDirectory {
 
     /** Makes a rename or deletion durable: without it a crash may bring the old entry back. */
     static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        DirectorySync.sync(dir);
     }
 
     /** A failed file operation: retryable, since a full disk or a permission can be fixed. */

@@ -32,31 +32,41 @@ final class CertificateBackups {
     /**
      * Keeps the files of the version in place as backups before a different certificate replaces
      * it. Skipped when an interrupted delivery already took them: the backed-up certificate is then
-     * still the one in place, and the key beside it may already be the new one.
+     * still the one in place, and the key beside it may already be the new one. The companions' backups are durable
+     * before the certificate's is made; the certificate's is made last and is durable only once the caller syncs the
+     * directory, which it must before it replaces any file.
+     *
+     * @return whether the certificate's backup was made and awaits the caller's directory sync
      */
-    void take(Path dir, byte[] certificate) throws IOException {
+    boolean take(Path dir, byte[] certificate) throws IOException {
         Optional<Stored> current = tree.read(dir.resolve(CERT));
         if (current.isEmpty()) {
             // Backups from an earlier life of this directory would otherwise be "restored" by a
             // discard, although before this rotation there was no certificate at all.
             delete(dir);
-            return;
+            return false;
         }
         try (Stored cert = current.get()) {
             if (MessageDigest.isEqual(cert.content(), certificate) || areOf(dir, cert.content())) {
-                return;
+                return false;
             }
+            boolean changed = false;
             for (String companion : COMPANIONS) {
                 Optional<Stored> file = tree.read(dir.resolve(companion));
                 if (file.isPresent()) {
                     try (Stored content = file.get()) {
-                        BaseDirectory.writeAtomically(dir, of(dir, companion), content.content());
+                        BaseDirectory.keepAs(dir, dir.resolve(companion), content, of(dir, companion));
                     }
-                } else if (Files.deleteIfExists(of(dir, companion))) {
-                    BaseDirectory.fsyncDirectory(dir);
+                    changed = true;
+                } else {
+                    changed |= Files.deleteIfExists(of(dir, companion));
                 }
             }
-            BaseDirectory.writeAtomically(dir, of(dir, CERT), cert.content());
+            if (changed) {
+                BaseDirectory.fsyncDirectory(dir);
+            }
+            BaseDirectory.keepAs(dir, dir.resolve(CERT), cert, of(dir, CERT));
+            return true;
         }
     }
 

@@ -79,12 +79,38 @@ final class CertificateFiles {
             Path dir = directory(location, true).orElseThrow();
             where = dir;
             removeLeftoverTemporaries(dir);
-            backups.take(dir, certificate);
-            writeIfChanged(dir, keyFile, key);
-            writeIfChanged(dir, CHAIN, chain);
-            // Before cert.pem appears, so that a consumer reloading on it never sees both custodies.
-            delete(dir, staleKeyFile);
-            writeIfChanged(dir, CERT, certificate);
+            boolean backupAwaitsSync = backups.take(dir, certificate);
+            // Every new file's data is durable before any is renamed in; the renames then need only directory syncs.
+            Optional<Path> newKey = Optional.empty();
+            Optional<Path> newChain = Optional.empty();
+            Optional<Path> newCert = Optional.empty();
+            try {
+                newKey = writeIfChanged(dir, keyFile, key);
+                newChain = writeIfChanged(dir, CHAIN, chain);
+                newCert = writeIfChanged(dir, CERT, certificate);
+                if (backupAwaitsSync) {
+                    BaseDirectory.fsyncDirectory(dir);
+                }
+                boolean renamed = renameInto(newKey, dir, keyFile) | renameInto(newChain, dir, CHAIN);
+                newKey = Optional.empty();
+                newChain = Optional.empty();
+                // Before cert.pem appears, so that a consumer reloading on it never sees both custodies.
+                if (renamed | Files.deleteIfExists(dir.resolve(staleKeyFile))) {
+                    BaseDirectory.fsyncDirectory(dir);
+                }
+                boolean committed = renameInto(newCert, dir, CERT);
+                newCert = Optional.empty();
+                if (committed) {
+                    BaseDirectory.fsyncDirectory(dir);
+                }
+            } finally {
+                // A temporary not renamed in (a failure half-way) may hold the private key: it goes at once.
+                for (Optional<Path> left : List.of(newKey, newChain, newCert)) {
+                    if (left.isPresent()) {
+                        Files.deleteIfExists(left.get());
+                    }
+                }
+            }
         } catch (IOException e) {
             throw tree.ioFailure("deliver version " + delivery.version() + " to", where, e);
         } finally {
@@ -211,7 +237,7 @@ final class CertificateFiles {
             if (previous.isPresent()) {
                 try (Stored content = previous.get()) {
                     // Copied, not moved: the backup must survive a crash until cert.pem is back.
-                    writeIfChanged(dir, companion, content.content());
+                    replaceIfChanged(dir, companion, content.content());
                 }
             } else {
                 delete(dir, companion);
@@ -238,17 +264,33 @@ final class CertificateFiles {
         }
     }
 
-    private void writeIfChanged(Path dir, String fileName, byte[] content) throws IOException {
+    /** A durable temporary holding {@code content} for the file, or empty when the file already holds it. */
+    private Optional<Path> writeIfChanged(Path dir, String fileName, byte[] content) throws IOException {
         Path file = dir.resolve(fileName);
         Optional<Stored> existing = tree.read(file);
         if (existing.isPresent()) {
             try (Stored current = existing.get()) {
                 if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
-                    return;
+                    return Optional.empty();
                 }
             }
         }
-        BaseDirectory.writeAtomically(dir, file, content);
+        return Optional.of(BaseDirectory.writeTemporary(dir, file, content));
+    }
+
+    private static boolean renameInto(Optional<Path> temporary, Path dir, String fileName) throws IOException {
+        if (temporary.isEmpty()) {
+            return false;
+        }
+        BaseDirectory.rename(temporary.get(), dir.resolve(fileName));
+        return true;
+    }
+
+    /** Replaces the file with {@code content}, durably, unless it already holds it. */
+    private void replaceIfChanged(Path dir, String fileName, byte[] content) throws IOException {
+        if (renameInto(writeIfChanged(dir, fileName, content), dir, fileName)) {
+            BaseDirectory.fsyncDirectory(dir);
+        }
     }
 
     /** Deletes a file (a link itself, never its target) and makes the deletion durable. */

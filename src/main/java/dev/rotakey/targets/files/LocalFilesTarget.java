@@ -99,6 +99,7 @@ public final class LocalFilesTarget implements Target {
             file = dir.resolve(location.fileName());
             Path backup = dir.resolve(location.backupName());
             Optional<Stored> existing = tree.read(file);
+            boolean backupChanged = false;
             if (existing.isPresent()) {
                 try (Stored current = existing.get()) {
                     boolean same = MessageDigest.isEqual(current.content(), material);
@@ -107,19 +108,36 @@ public final class LocalFilesTarget implements Target {
                         return;
                     }
                     if (!same) {
-                        BaseDirectory.writeAtomically(dir, backup, current.content());
+                        BaseDirectory.keepAs(dir, file, current, backup);
+                        backupChanged = true;
                     }
                 }
-            } else if (Files.deleteIfExists(backup)) {
+            } else {
                 // A backup from an earlier life of this file would otherwise be "restored" by a
                 // discard, although before this rotation there was no file at all.
-                BaseDirectory.fsyncDirectory(dir);
+                backupChanged = Files.deleteIfExists(backup);
             }
             BaseDirectory.removeLeftoverTemporaries(dir, location.fileName());
             BaseDirectory.removeLeftoverTemporaries(dir, location.backupName());
-            // Before the secret: a consumer reloading on the secret's change then reads the matching login.
-            logins.deliver(delivery);
-            BaseDirectory.writeAtomically(dir, file, material);
+            Path written = BaseDirectory.writeTemporary(dir, file, material);
+            if (backupChanged) {
+                try {
+                    // The backup is durable before the file it keeps is replaced: a discard can always put it back.
+                    BaseDirectory.fsyncDirectory(dir);
+                } catch (IOException e) {
+                    Files.deleteIfExists(written);
+                    throw e;
+                }
+            }
+            try {
+                // Before the secret: a consumer reloading on the secret's change then reads the matching login.
+                logins.deliver(delivery);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(written);
+                throw e;
+            }
+            BaseDirectory.rename(written, file);
+            BaseDirectory.fsyncDirectory(dir);
         } catch (IOException e) {
             throw tree.ioFailure("deliver version " + delivery.version() + " to", file, e);
         } finally {
