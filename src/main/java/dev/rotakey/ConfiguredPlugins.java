@@ -60,7 +60,7 @@ final class ConfiguredPlugins {
         if (!config.getScheduler().isClustered() || !db.getUrl().startsWith("jdbc:postgresql:")) {
             return null;
         }
-        return new ClusterLimits(store, ClusterLimits.pool(db, config.getScheduler().getThreads() + config.getScheduler().getRotationThreads() + 2, registry));
+        return new ClusterLimits(store, ClusterLimits.pool(db, config.getScheduler().getThreads() + config.getScheduler().rotationThreads() + 2, registry));
     }
 
     static List<AlertSink> alertSinks(RotakeyConfiguration config) {

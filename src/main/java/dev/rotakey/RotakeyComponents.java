@@ -129,7 +129,7 @@ public final class RotakeyComponents {
         scheduler = quartz;
         ImmediateWork immediate = null;
         if (quartz != null) {
-            int threads = config.getScheduler().getRotationThreads();
+            int threads = config.getScheduler().rotationThreads();
             // On a cluster a short queue: the rest of a mass rotation goes through Quartz, which shares it out.
             immediate = new ImmediateWork(quartz, id -> jobs().continueRotation(id), clock, threads,
                     node.clustered() ? 4 * threads : 1_000_000);

@@ -24,8 +24,8 @@ public class SchedulerFactory {
      * Quartz's {@code threads}, which run scheduled work; steps running at the same time commit together.
      */
     @Min(1)
-    @Max(64)
-    private int rotationThreads = 8;
+    @Max(128)
+    private Integer rotationThreads;
 
     @NotNull
     private Duration misfireThreshold = Duration.ofMinutes(1);
@@ -57,12 +57,17 @@ public class SchedulerFactory {
     }
 
     @JsonProperty
-    public int getRotationThreads() {
+    public Integer getRotationThreads() {
         return rotationThreads;
     }
 
+    /** {@link #getRotationThreads()}, or twice Quartz's threads when not set. */
+    public int rotationThreads() {
+        return rotationThreads != null ? rotationThreads : 2 * threads;
+    }
+
     @JsonProperty
-    public void setRotationThreads(int rotationThreads) {
+    public void setRotationThreads(Integer rotationThreads) {
         this.rotationThreads = rotationThreads;
     }
 
