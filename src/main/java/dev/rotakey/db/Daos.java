@@ -10,6 +10,11 @@ public final class Daos {
         this.h = h;
     }
 
+    /** The handle itself, for this package's tests. */
+    Handle handle() {
+        return h;
+    }
+
     public AgentDao agents() {
         return new AgentDao(h);
     }

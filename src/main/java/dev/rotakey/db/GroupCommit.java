@@ -25,6 +25,7 @@ final class GroupCommit {
     /** Set while a leader runs members' work: work that asks for another group commit gets its own transaction. */
     private final ThreadLocal<Boolean> committing = ThreadLocal.withInitial(() -> false);
     private boolean leading;
+    private long commits;
 
     GroupCommit(Jdbi jdbi, int maxBatch) {
         this.jdbi = jdbi;
@@ -94,7 +95,20 @@ final class GroupCommit {
         }
     }
 
+    /** Callers waiting for their work to be committed (for tests). */
+    synchronized int waiting() {
+        return queue.size();
+    }
+
+    /** Transactions committed or attempted so far (for tests). */
+    synchronized long commits() {
+        return commits;
+    }
+
     private void commit(List<Member<?>> batch) {
+        synchronized (this) {
+            commits++;
+        }
         committing.set(true);
         try {
             commitTogether(batch);

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The base directory a local-files target writes in, and the only way into it: paths confined below it (no symbolic
@@ -114,7 +115,10 @@ final class BaseDirectory {
             throw new TargetException("target '" + name + "': " + file + " is not a regular file", false);
         }
         try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions()));
+            // The attributes are the ones read before the content: if the file was swapped in between, they describe
+            // the old one, and whoever compares them later finds the file changed (never the other way round).
+            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions(), attributes.fileKey(),
+                    attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -228,7 +232,7 @@ final class BaseDirectory {
 
     /** Makes a rename or deletion durable: without it a crash may bring the old entry back. */
     static void fsyncDirectory(Path dir) throws IOException {
-        DirectorySync.sync(dir);
+        DirectorySync.DEFAULT.sync(dir);
     }
 
     /** A failed file operation: retryable, since a full disk or a permission can be fixed. */
@@ -237,7 +241,8 @@ final class BaseDirectory {
     }
 
     /** Content read from a file, wiped when closed. */
-    record Stored(byte[] content, Set<PosixFilePermission> mode) implements AutoCloseable {
+    record Stored(byte[] content, Set<PosixFilePermission> mode, Object fileKey, long size, long modifiedNanos)
+            implements AutoCloseable {
         @Override
         public void close() {
             Arrays.fill(content, (byte) 0);

@@ -57,6 +57,7 @@ final class CertificateFiles {
     private final String name;
     private final CertificateBackups backups;
     private final CertificateFilesCheck check;
+    private final FreshWrites fresh;
 
     CertificateFiles(LocalFilesTarget files) {
         this.files = files;
@@ -64,6 +65,7 @@ final class CertificateFiles {
         this.name = files.targetName();
         this.backups = new CertificateBackups(tree);
         this.check = new CertificateFilesCheck(tree, name);
+        this.fresh = files.fresh();
     }
 
     void deliver(Delivery delivery) {
@@ -127,6 +129,9 @@ final class CertificateFiles {
                 throw DeliveredFile.missing(name, where, delivery);
             }
             where = found.get();
+            if (untouched(found.get(), delivery)) {
+                return;
+            }
             check.verify(found.get(), delivery);
         } catch (IOException e) {
             throw tree.ioFailure("read", where, e);
@@ -271,11 +276,32 @@ final class CertificateFiles {
         if (existing.isPresent()) {
             try (Stored current = existing.get()) {
                 if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
+                    fresh.found(file, current, content);
                     return Optional.empty();
                 }
             }
         }
-        return Optional.of(BaseDirectory.writeTemporary(dir, file, content));
+        Path written = BaseDirectory.writeTemporary(dir, file, content);
+        fresh.wrote(file, written, content);
+        return Optional.of(written);
+    }
+
+    /**
+     * Whether every file of the delivered version is as this process wrote or found it during the delivery, and the
+     * other custody's key file is gone: the files cannot differ from what the full check would read and parse.
+     */
+    private boolean untouched(Path dir, Delivery delivery) {
+        CertificateMaterial material = delivery.certificate();
+        boolean exported = material.privateKeyPem() != null;
+        byte[] key = keyContent(name, material);
+        try {
+            return fresh.untouched(dir.resolve(CERT), material.certificatePem().getBytes(StandardCharsets.UTF_8))
+                    & fresh.untouched(dir.resolve(CHAIN), material.chainPem().getBytes(StandardCharsets.UTF_8))
+                    & fresh.untouched(dir.resolve(exported ? KEY : KEY_URI), key)
+                    && !Files.exists(dir.resolve(exported ? KEY_URI : KEY), LinkOption.NOFOLLOW_LINKS);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
     }
 
     private static boolean renameInto(Optional<Path> temporary, Path dir, String fileName) throws IOException {

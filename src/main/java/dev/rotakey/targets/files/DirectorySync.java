@@ -13,22 +13,48 @@ import java.util.concurrent.ConcurrentHashMap;
  * Different directories are synced independently, in parallel. A caller alone syncs at once.
  */
 final class DirectorySync {
-    private static final ConcurrentHashMap<Path, Round> ROUNDS = new ConcurrentHashMap<>();
+    /** The one every local-files target shares: two targets may write in one directory. */
+    static final DirectorySync DEFAULT = new DirectorySync(dir -> {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    });
 
-    private DirectorySync() {
+    /** Makes a directory's entries durable. */
+    @FunctionalInterface
+    interface Fsync {
+        void force(Path dir) throws IOException;
+    }
+
+    private final ConcurrentHashMap<Path, Round> rounds = new ConcurrentHashMap<>();
+    private final Fsync fsync;
+
+    DirectorySync(Fsync fsync) {
+        this.fsync = fsync;
     }
 
     /** Returns once a directory fsync that started after this call has completed. */
-    static void sync(Path dir) throws IOException {
-        Round round = ROUNDS.computeIfAbsent(dir, Round::new);
+    void sync(Path dir) throws IOException {
+        Round round = rounds.computeIfAbsent(dir, Round::new);
         round.sync();
+    }
+
+    /** Callers waiting for the next fsync of {@code dir} (for tests). */
+    int waiting(Path dir) {
+        Round round = rounds.get(dir);
+        if (round == null) {
+            return 0;
+        }
+        synchronized (round) {
+            return round.next.members;
+        }
     }
 
     /**
      * The fsyncs of one directory. Callers join the pass that has not started yet; when no fsync runs, one of them
      * runs it for all, and each learns its own pass's outcome.
      */
-    private static final class Round {
+    private final class Round {
         private final Path dir;
         private Pass next = new Pass();
         private boolean syncing;
@@ -57,8 +83,8 @@ final class DirectorySync {
             }
             if (!mine.done) {
                 IOException failed = null;
-                try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-                    channel.force(true);
+                try {
+                    fsync.force(dir);
                 } catch (IOException e) {
                     failed = e;
                 }
@@ -69,7 +95,7 @@ final class DirectorySync {
                     notifyAll();
                     if (next.members == 0) {
                         // Idle: forget the directory (a caller holding this round meanwhile simply syncs it itself).
-                        ROUNDS.remove(dir, this);
+                        rounds.remove(dir, this);
                     }
                 }
             }

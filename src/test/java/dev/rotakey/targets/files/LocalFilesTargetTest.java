@@ -17,6 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -171,6 +174,46 @@ class LocalFilesTargetTest {
 
         target.verify(delivery("key", 1, "material-1"));
         assertThat(namesIn(base)).containsExactly("key");
+    }
+
+    @Test
+    void keepsThePreviousVersionAsAHardLinkNotACopy() throws IOException {
+        target.deliver(delivery("key", 1, "material-one"));
+        Object first = Files.readAttributes(base.resolve("key"), BasicFileAttributes.class).fileKey();
+        target.deliver(delivery("key", 2, "material-two"));
+
+        Path backup = base.resolve(".key" + BaseDirectory.BACKUP_SUFFIX);
+        assertThat(Files.readAttributes(backup, BasicFileAttributes.class).fileKey()).isEqualTo(first);
+        assertThat(Files.readString(backup)).isEqualTo("material-one");
+        assertThat(Files.getPosixFilePermissions(backup)).isEqualTo(BaseDirectory.FILE_MODE);
+        assertThat(Files.readString(base.resolve("key"))).isEqualTo("material-two");
+    }
+
+    @Test
+    void aFileChangedAfterDeliveryIsReadBackEvenWithItsSizeAndTimeRestored() throws IOException {
+        target.deliver(delivery("key", 1, "material-one"));
+        Path file = base.resolve("key");
+        FileTime written = Files.getLastModifiedTime(file);
+        Files.writeString(file, "material-two");
+        Files.setLastModifiedTime(file, written);
+
+        assertThatThrownBy(() -> target.verify(delivery("key", 1, "material-one")))
+                .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.getMessage()).contains("does not hold"));
+    }
+
+    @Test
+    void aFileReplacedAfterDeliveryWithTheSameContentStillVerifiesByReadingIt() throws IOException {
+        target.deliver(delivery("key", 1, "material-one"));
+        Path file = base.resolve("key");
+        Path elsewhere = base.resolve("copy");
+        Files.writeString(elsewhere, "material-one");
+        Files.setPosixFilePermissions(elsewhere, BaseDirectory.FILE_MODE);
+        Files.move(elsewhere, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+        target.verify(delivery("key", 1, "material-one"));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> target.verify(delivery("key", 1, "material-one")))
+                .isInstanceOfSatisfying(TargetException.class, e -> assertThat(e.getMessage()).contains("mode"));
     }
 
     @Test
