@@ -81,4 +81,8 @@ public final class Daos {
     public TargetRateSlotDao targetRateSlots() {
         return new TargetRateSlotDao(h);
     }
+
+    public BatchDao batches() {
+        return new BatchDao(h);
+    }
 }
