@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * A {@link Batch.Kind#ROTATE} batch: starts an operator's rotation of each active credential of the agent, through
  * the scheduler as any operator's rotation ({@link RotationService#startAsync}). A credential already rotating is
- * skipped, with the running rotation named.
+ * skipped, with the running rotation named; one this batch started before its node stopped is not started again.
  */
 public final class RotationWork implements BatchWork {
     private final Store store;
@@ -32,6 +32,11 @@ public final class RotationWork implements BatchWork {
 
     @Override
     public ItemResult run(Batch batch, String credentialId) {
+        Optional<Rotation> mine = startedBy(batch, credentialId);
+        if (mine.isPresent()) {
+            // Started before the node stopped, its outcome not recorded: not started twice.
+            return ItemResult.started(mine.get().id());
+        }
         try {
             return ItemResult.started(rotations.startAsync(credentialId, RotationTrigger.OPERATOR, batch.actor(), false).id());
         } catch (RejectedException e) {
@@ -43,5 +48,15 @@ public final class RotationWork implements BatchWork {
             String reason = c.isEmpty() ? "not-found" : !c.get().active() ? "decommissioned" : "refused";
             return ItemResult.skipped(reason, null, e.getMessage());
         }
+    }
+
+    /** A rotation of the credential this batch started: it carries the batch's correlation id and is not older. */
+    private Optional<Rotation> startedBy(Batch batch, String credentialId) {
+        if (batch.correlationId() == null) {
+            return Optional.empty();
+        }
+        return store.read(d -> d.rotations().ofCredential(credentialId, 3)).stream()
+                .filter(r -> batch.correlationId().equals(r.correlationId()) && !r.startedAt().isBefore(batch.createdAt()))
+                .findFirst();
     }
 }
