@@ -92,8 +92,29 @@ public final class BatchRecords {
 
     /** Records what became of one item, unless it has an outcome already. */
     public boolean record(Batch b, int itemNo, ItemResult r) {
+        return record(b, Map.of(itemNo, r)) == 1;
+    }
+
+    /**
+     * Records what became of several items in one transaction (one commit rather than one each), except those that
+     * have an outcome already.
+     *
+     * @return how many were recorded
+     */
+    public int record(Batch b, Map<Integer, ItemResult> results) {
+        if (results.isEmpty()) {
+            return 0;
+        }
         Instant now = clock.instant();
-        return store.tx(tx -> tx.batches().record(b.id(), itemNo, r.outcome(), r.reason(), r.rotationId(), r.detail(), now));
+        return store.tx(tx -> {
+            int n = 0;
+            for (Map.Entry<Integer, ItemResult> e : results.entrySet()) {
+                ItemResult r = e.getValue();
+                n += tx.batches().record(b.id(), e.getKey(), r.outcome(), r.reason(), r.rotationId(), r.detail(), now)
+                        ? 1 : 0;
+            }
+            return n;
+        });
     }
 
     /**
