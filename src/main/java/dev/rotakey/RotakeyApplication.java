@@ -21,6 +21,7 @@ import dev.rotakey.resources.AgentResource;
 import dev.rotakey.resources.AlertResource;
 import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
+import dev.rotakey.resources.BatchResource;
 import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialResource;
 import dev.rotakey.resources.ExceptionMappers;
@@ -159,6 +160,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new StatusResource(c.status()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
+        jersey.register(new BatchResource(c.batchQueries()));
     }
 
     private static void registerFilters(RotakeyComponents c, RotakeyConfiguration config, Environment environment) {
@@ -184,9 +186,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     private static void registerTasks(RotakeyComponents c, Environment environment) {
         ObjectMapper json = environment.getObjectMapper();
         AdminEnvironment admin = environment.admin();
-        admin.addTask(new RotateTask(c.rotations(), c.audit(), json));
-        admin.addTask(new RevokeTask(c.rotations(), c.audit(), json));
-        admin.addTask(new DecommissionTask(c.rotations(), c.audit(), json));
+        admin.addTask(new RotateTask(c.batches(), json));
+        admin.addTask(new RevokeTask(c.batches(), json));
+        admin.addTask(new DecommissionTask(c.batches(), json));
         admin.addTask(new RotateCaTask(c.authorities(), json));
         admin.addTask(new TokenTask(c.tokens(), json, true));
         admin.addTask(new TokenTask(c.tokens(), json, false));

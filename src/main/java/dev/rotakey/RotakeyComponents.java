@@ -10,6 +10,16 @@ import dev.rotakey.auth.BootstrapToken;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.batch.Batch;
+import dev.rotakey.batch.BatchProcessor;
+import dev.rotakey.batch.BatchQueries;
+import dev.rotakey.batch.BatchRecords;
+import dev.rotakey.batch.BatchRunner;
+import dev.rotakey.batch.BatchSweep;
+import dev.rotakey.batch.DecommissionWork;
+import dev.rotakey.batch.EmergencyWork;
+import dev.rotakey.batch.OperatorBatches;
+import dev.rotakey.batch.RotationWork;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
@@ -39,6 +49,7 @@ import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
 import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.EmergencyRevocation;
 import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
@@ -96,6 +107,9 @@ public final class RotakeyComponents {
     private final AlertEvaluator alerts;
     private final OrphanLeafKeys orphanKeys;
     private final OperatorTokens tokens;
+    private final BatchRunner batchRunner;
+    private final OperatorBatches batches;
+    private final BatchQueries batchQueries;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -168,8 +182,19 @@ public final class RotakeyComponents {
         operatorQueries = new OperatorQueries(store);
         BooleanSupplier running = scheduler == null ? () -> false : scheduler::running;
         // Quartz checks in by the wall clock, so the nodes' health is judged by it, not by the injected clock.
-        status = new StatusReport(store, new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
-                Clock.systemUTC()), pausedOrUnknown, running, backends);
+        ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
+                Clock.systemUTC());
+        status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
+        BatchRecords batchRecords = new BatchRecords(store, audit, node, clock);
+        EmergencyRevocation emergencies = new EmergencyRevocation(rotations, revocations, work, clock);
+        batchRunner = new BatchRunner(new BatchProcessor(store, batchRecords, Map.of(
+                Batch.Kind.ROTATE, new RotationWork(store, rotations),
+                Batch.Kind.DECOMMISSION, new DecommissionWork(rotations.decommissioning()),
+                Batch.Kind.REVOKE, new EmergencyWork(emergencies))),
+                config.getBatches().getThreads(), config.getBatches().getQueueCapacity());
+        batches = new OperatorBatches(store, batchRecords, batchRunner, rotations, emergencies);
+        batchQueries = new BatchQueries(store);
+        BatchSweep batchSweep = new BatchSweep(store, batchRunner, node, clusterNodes, audit, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         tokens = new OperatorTokens(store, audit, clock);
@@ -205,14 +230,17 @@ public final class RotakeyComponents {
         managed.add(startup.end());
         // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
+        Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);
             managed.add(immediate);
             if (node.clustered()) {
-                Duration checkin = config.getScheduler().getCheckinInterval();
                 managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));
             }
         }
+        // Batches start rotations through the scheduler: started after it, stopped before it.
+        managed.add(batchRunner);
+        managed.add(new FixedDelayWork("batch-sweep", checkin, batchSweep));
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
@@ -223,6 +251,8 @@ public final class RotakeyComponents {
                 new BindingClaims(targets).backfill(store);
                 orphanKeys.sweep();
                 rotations.resumeInFlight();
+                // What this node's batches had left when it stopped (and, alone, any node's).
+                batchSweep.run();
             }
         });
     }
@@ -355,6 +385,15 @@ public final class RotakeyComponents {
 
     public AuthenticationFailures authenticationFailures() {
         return authenticationFailures;
+    }
+
+    /** The operator's tasks on many credentials, answered at once and carried out as batches. */
+    public OperatorBatches batches() {
+        return batches;
+    }
+
+    public BatchQueries batchQueries() {
+        return batchQueries;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
+import dev.rotakey.config.BatchesFactory;
 import dev.rotakey.config.DatabaseFactory;
 import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
@@ -72,6 +73,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private HttpLimitsFactory http = new HttpLimitsFactory();
+
+    @Valid
+    @NotNull
+    private BatchesFactory batches = new BatchesFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -189,6 +194,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setHttp(HttpLimitsFactory http) {
         this.http = http;
+    }
+
+    @JsonProperty
+    public BatchesFactory getBatches() {
+        return batches;
+    }
+
+    @JsonProperty
+    public void setBatches(BatchesFactory batches) {
+        this.batches = batches;
     }
 
     @JsonIgnore

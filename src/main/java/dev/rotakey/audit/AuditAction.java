@@ -21,6 +21,8 @@ public enum AuditAction {
     OPERATOR_ROTATE("operator.rotate"),
     OPERATOR_REVOKE("operator.revoke"),
     OPERATOR_DECOMMISSION("operator.decommission"),
+    BATCH_FINISHED("batch.finished"),
+    BATCH_TAKEN_OVER("batch.taken-over"),
     AUTH_FAILED("auth.failed"),
     API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
     TOKEN_CREATED("token.created"),

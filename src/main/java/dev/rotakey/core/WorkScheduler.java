@@ -14,6 +14,14 @@ public interface WorkScheduler {
     void continueRotationAt(String rotationId, Instant at);
 
     /**
+     * {@link #continueRotationAt}, ahead of other work already due (an emergency's rotation never waits behind a
+     * mass rotation's). A scheduler without such an order simply schedules it.
+     */
+    default void continueRotationFirst(String rotationId, Instant at) {
+        continueRotationAt(rotationId, at);
+    }
+
+    /**
      * Makes sure the rotation will continue, at {@code at} at the latest: what a starting node asks for each
      * rotation in flight. On a cluster, a rotation that already has its continuation scheduled or running (on
      * another node, or to be recovered from a dead one) keeps it, rather than being started twice.

@@ -173,6 +173,12 @@ public final class CredentialDao {
                 .bind("agent", agentId).mapTo(String.class).list();
     }
 
+    /** The agent's credentials that are not decommissioned, by id. */
+    public List<String> activeIdsOfAgent(String agentId) {
+        return h.createQuery("SELECT id FROM credentials WHERE agent_id = :agent AND status = 'ACTIVE' ORDER BY id")
+                .bind("agent", agentId).mapTo(String.class).list();
+    }
+
     public void setNextRotation(String id, Instant next) {
         h.createUpdate("UPDATE credentials SET next_rotation_at = :next WHERE id = :id")
                 .bind("id", id).bind("next", next).execute();
@@ -182,6 +188,13 @@ public final class CredentialDao {
         h.createUpdate("UPDATE credentials SET status = 'DECOMMISSIONED', decommissioned_at = :at, "
                         + "next_rotation_at = NULL WHERE id = :id")
                 .bind("id", id).bind("at", at).execute();
+    }
+
+    /** {@link #markDecommissioned} for every active credential of an agent, in one statement. */
+    public int markAllDecommissioned(String agentId, Instant at) {
+        return h.createUpdate("UPDATE credentials SET status = 'DECOMMISSIONED', decommissioned_at = :at, "
+                        + "next_rotation_at = NULL WHERE agent_id = :agent AND status = 'ACTIVE'")
+                .bind("agent", agentId).bind("at", at).execute();
     }
 
     /** Active credentials whose next rotation is due at or before {@code now}, soonest first. */

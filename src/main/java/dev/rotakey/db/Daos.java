@@ -86,4 +86,8 @@ public final class Daos {
     public TargetRateSlotDao targetRateSlots() {
         return new TargetRateSlotDao(h);
     }
+
+    public BatchDao batches() {
+        return new BatchDao(h);
+    }
 }

@@ -93,6 +93,13 @@ public final class RotationDao {
                 .bind("id", credentialId).map(MAPPER).findFirst();
     }
 
+    /** The running rotations of an agent's credentials. */
+    public List<Rotation> runningOfAgent(String agentId) {
+        return h.createQuery("SELECT r.* FROM rotations r JOIN credentials c ON c.id = r.credential_id "
+                        + "WHERE c.agent_id = :agent AND r.state = 'RUNNING' ORDER BY r.credential_id")
+                .bind("agent", agentId).map(MAPPER).list();
+    }
+
     public List<Rotation> allRunning() {
         return h.createQuery("SELECT * FROM rotations WHERE state = 'RUNNING' ORDER BY started_at")
                 .map(MAPPER).list();

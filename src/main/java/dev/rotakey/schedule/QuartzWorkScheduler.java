@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -51,6 +52,9 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     /** The groups the kill switch holds: scheduled rotations and revocations. Operators' own work is never held. */
     private static final List<String> PAUSABLE = List.of(ROTATE, REVOKE);
     private static final Logger LOG = LoggerFactory.getLogger(QuartzWorkScheduler.class);
+    /** How far in the past {@link #continueRotationFirst} puts its trigger, at least: beyond the misfire threshold. */
+    private static final Duration AHEAD = Duration.ofDays(1);
+    private static final int FIRST_PRIORITY = 10;
 
     private final SchedulerFactory config;
     private final NodeIdentity node;
@@ -185,6 +189,25 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         schedule(CONTINUE, rotationId, at, "rotation", rotationId);
     }
 
+    /**
+     * Quartz hands out due triggers oldest fire time first (priority only breaks ties), so a trigger due now waits
+     * behind every trigger that fell due before it: thousands, during a mass rotation. This one is given a fire time
+     * older than any other due trigger can be (a day, or twice the misfire threshold: older ones count as misfired
+     * and are moved to "now"), with misfires ignored so that it keeps it, and a high priority: it is the first taken
+     * once a worker is free.
+     */
+    @Override
+    public void continueRotationFirst(String rotationId, Instant at) {
+        Instant now = Instant.now();
+        if (at.isAfter(now)) {
+            continueRotationAt(rotationId, at);
+            return;
+        }
+        Duration ahead = AHEAD.compareTo(config.getMisfireThreshold().multipliedBy(2)) > 0 ? AHEAD
+                : config.getMisfireThreshold().multipliedBy(2);
+        schedule(CONTINUE, rotationId, now.minus(ahead), true, "rotation", rotationId);
+    }
+
     @Override
     public void resumeRotation(String rotationId, Instant at) {
         if (node.clustered()) {
@@ -264,18 +287,25 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     }
 
     private void schedule(String group, String name, Instant at, String... data) {
+        schedule(group, name, at, false, data);
+    }
+
+    /** @param first a trigger to be taken before any other due one: {@code at} is kept as it is, misfires ignored */
+    private void schedule(String group, String name, Instant at, boolean first, String... data) {
         // Work already due runs now. Quartz would take a start time older than the misfire threshold for a
         // misfire, which only its misfire handler picks up, once per threshold: up to a minute late by default.
         Instant now = Instant.now();
         TriggerBuilder<Trigger> b = TriggerBuilder.newTrigger()
                 .withIdentity(name, group)
                 .forJob(JobKey.jobKey(group, group))
-                .startAt(Date.from(at.isBefore(now) ? now : at));
+                .startAt(Date.from(first || !at.isBefore(now) ? at : now))
+                .withPriority(first ? FIRST_PRIORITY : Trigger.DEFAULT_PRIORITY);
         for (int i = 0; i < data.length; i += 2) {
             b.usingJobData(data[i], data[i + 1]);
         }
-        Trigger trigger = b.withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
-                .build();
+        SimpleScheduleBuilder once = SimpleScheduleBuilder.simpleSchedule();
+        Trigger trigger = b.withSchedule(first ? once.withMisfireHandlingInstructionIgnoreMisfires()
+                : once.withMisfireHandlingInstructionFireNow()).build();
         try {
             Scheduler s = require();
             if (s.checkExists(trigger.getKey())) {

@@ -10,6 +10,7 @@ import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.ApiKeyFormat;
+import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -120,22 +122,24 @@ public final class ApiKeyVerifier {
         }
         CredentialVersion v = found.get();
         // One handle for both look-ups: this is the hot path of every consumer's key check.
-        Optional<Agent> owner = store.read(d -> d.credentials().find(v.credentialId())
+        Optional<Map.Entry<Credential, Agent>> owner = store.read(d -> d.credentials().find(v.credentialId())
                 // Only API keys are presented here: a certificate's digest is of public material, and a
                 // password is checked by the system it unlocks, never by Rotakey.
                 .filter(c -> c.type() == CredentialType.API_KEY)
-                .flatMap(c -> d.agents().find(c.agentId())));
+                .flatMap(c -> d.agents().find(c.agentId()).map(a -> Map.entry(c, a))));
         if (owner.isEmpty()) {
             return VerifyKeyResponse.refused("unknown");
         }
-        Agent agent = owner.get();
-        boolean valid = v.state().accepted() || deliveredPending(v);
-        String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
-        if (!valid && v.state() != VersionState.PENDING) {
+        Agent agent = owner.get().getValue();
+        // A decommission answers before its versions are revoked at the targets: its mark alone refuses the keys.
+        boolean decommissioned = !owner.get().getKey().active() || !agent.active();
+        boolean valid = !decommissioned && (v.state().accepted() || deliveredPending(v));
+        String reason = valid ? null : decommissioned ? "decommissioned" : v.state().name().toLowerCase(Locale.ROOT);
+        if (!valid && (decommissioned || v.state() != VersionState.PENDING)) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
                     AuditSubject.version(v.credentialId(), v.version()), "denied",
-                    "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
-                            + ") was presented for verification: it may have leaked");
+                    "a " + (decommissioned ? "decommissioned " : "") + v.state() + " key of agent " + agent.id()
+                            + " (owner " + agent.owner() + ") was presented for verification: it may have leaked");
         }
         return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), v.credentialId(), v.version(), v.state().name(),
                 v.revokeAfter());

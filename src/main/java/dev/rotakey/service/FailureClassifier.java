@@ -23,9 +23,9 @@ import java.util.Set;
  * A programming error is never retried, since trying again cannot fix it, and the rest is not either. The decision
  * feeds the pure {@link dev.rotakey.core.RotationWorkflow} and the revocation backoff.
  */
-final class FailureClassifier {
+public final class FailureClassifier {
     /** What kind of failure an exception is, and so whether it is retried. */
-    enum Kind {
+    public enum Kind {
         /** Says it, or is known to, pass on its own: retried with backoff while attempts remain. */
         TRANSIENT(true, "retryable"),
         /** A refusal or a condition that another attempt cannot change (a 403, an invalid binding). */
@@ -43,17 +43,17 @@ final class FailureClassifier {
             this.description = description;
         }
 
-        boolean retryable() {
+        public boolean retryable() {
             return retryable;
         }
 
         /** Whether the failure was not foreseen: logged as an error, with its stack trace, to be fixed or classified. */
-        boolean unforeseen() {
+        public boolean unforeseen() {
             return this == PROGRAMMING_ERROR || this == UNKNOWN;
         }
 
         /** How log lines say it. */
-        String description() {
+        public String description() {
             return description;
         }
     }
@@ -84,7 +84,7 @@ final class FailureClassifier {
      * The kind of {@code e}: decided by the outermost exception in its cause chain that is known, so that a
      * target's own "not retryable" wins over the I/O error it wraps.
      */
-    static Kind classify(Throwable e) {
+    public static Kind classify(Throwable e) {
         Set<Throwable> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
             Kind kind = known(t);
@@ -126,7 +126,7 @@ final class FailureClassifier {
     }
 
     /** The failure as recorded with a step, an audit event and a version's {@code revokeError}: its type and message. */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }

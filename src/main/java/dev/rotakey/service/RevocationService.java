@@ -15,6 +15,7 @@ import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -77,6 +79,46 @@ public final class RevocationService {
     }
 
     /**
+     * An emergency's first half: every PREVIOUS version of the credential is marked REVOKED at once, in one
+     * transaction, with its removal from the targets recorded as pending (I4), so that Rotakey refuses it from the
+     * commit on. {@link #finishRemovals} (or a retry at start-up) removes it from the targets.
+     *
+     * @return the versions marked
+     */
+    public List<Integer> markPreviousRevoked(String credentialId, RevocationReason reason, String actor) {
+        FailPoints.reach("revoke.before-mark", credentialId);
+        Instant at = clock.instant();
+        return store.tx(tx -> {
+            tx.credentials().findForUpdate(credentialId);
+            List<Integer> marked = new ArrayList<>();
+            for (CredentialVersion v : tx.versions().ofCredential(credentialId)) {
+                if (v.state() == VersionState.PREVIOUS) {
+                    // An emergency promotion records its reason: the mark keeps it.
+                    markPending(tx, v, v.revokeReason() != null ? v.revokeReason() : reason, actor, at);
+                    marked.add(v.version());
+                }
+            }
+            return marked;
+        });
+    }
+
+    /**
+     * Tries once more every removal of the credential still outstanding (a REVOKED or FAILED version whose
+     * material may still be at a target), each at every target.
+     *
+     * @return whether none is left; a removal that failed again stays recorded and retried (I4)
+     */
+    public boolean finishRemovals(String credentialId, String actor) {
+        boolean removed = true;
+        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
+            if ((v.state() == VersionState.REVOKED || v.state() == VersionState.FAILED) && v.revokeError() != null) {
+                removed &= revoke(credentialId, v.version(), v.revokeReason(), actor);
+            }
+        }
+        return removed;
+    }
+
+    /**
      * A superseded version is removed from the targets first and marked REVOKED after, so REVOKED
      * means gone everywhere. An emergency or a decommission marks it REVOKED first, so that Rotakey
      * refuses the key at once, and then removes it from the targets, retrying any that fail.
@@ -117,10 +159,10 @@ public final class RevocationService {
                     scheduler.revokeAt(credentialId, version, decision.checkAgainAt());
                     return false;
                 }
-                return removeOrRecord(v, reason, actor) && markRevoked(v, reason, actor, "", decision.missing(),
+                return removeOrRecord(v, reason, actor) && markRevoked(v, reason, actor, false, decision.missing(),
                         c.acknowledgements() != null);
             }
-            markRevoked(v, reason, actor, " (removal from targets follows)", List.of(), false);
+            markRevoked(v, reason, actor, true, List.of(), false);
             return removeOrRecord(store.read(d -> d.versions().find(credentialId, version)).orElseThrow(), reason, actor);
         }
     }
@@ -173,10 +215,11 @@ public final class RevocationService {
     }
 
     /**
+     * @param removalFollows marked before the removal (emergency, decommission) rather than after it
      * @param missing      consumers that had not acknowledged when the maximum grace period forced the revocation
      * @param waitsForAcks whether the credential waits for acknowledgements (its overdue flag is then kept current)
      */
-    private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, String note,
+    private boolean markRevoked(CredentialVersion v, RevocationReason reason, String actor, boolean removalFollows,
                                 List<String> missing, boolean waitsForAcks) {
         FailPoints.reach("revoke.before-mark", v.credentialId());
         Instant at = clock.instant();
@@ -186,11 +229,13 @@ public final class RevocationService {
             if (fresh.state() == VersionState.REVOKED) {
                 return;
             }
-            CredentialVersion revoked = workflow.revoke(fresh, at, reason);
-            // Marked before its removal (emergency): "removal pending" is durable, so a crash before the removal is retried (I4).
-            tx.versions().update(note.isEmpty() ? revoked : revoked.withRevokeFailure(revoked.revokeAttempts(), "removal from targets pending"));
+            if (removalFollows) {
+                markPending(tx, fresh, reason, actor, at);
+                return;
+            }
+            tx.versions().update(workflow.revoke(fresh, at, reason));
             audit.record(tx, actor, AuditAction.VERSION_REVOKED, AuditSubject.version(v.credentialId(), v.version()), "ok",
-                    "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + note);
+                    "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT));
             if (waitsForAcks) {
                 // Overwritten at every revocation: the flag describes the latest one, which alerting reads.
                 tx.credentials().setAcknowledgementOverdue(v.credentialId(), missing);
@@ -202,6 +247,17 @@ public final class RevocationService {
             }
         });
         return true;
+    }
+
+    /**
+     * Marks {@code v} REVOKED before its removal (emergency, decommission): "removal pending" is durable, so a crash
+     * before the removal leaves it to be retried (I4).
+     */
+    private void markPending(Daos tx, CredentialVersion v, RevocationReason reason, String actor, Instant at) {
+        CredentialVersion revoked = workflow.revoke(v, at, reason);
+        tx.versions().update(revoked.withRevokeFailure(revoked.revokeAttempts(), "removal from targets pending"));
+        audit.record(tx, actor, AuditAction.VERSION_REVOKED, AuditSubject.version(v.credentialId(), v.version()), "ok",
+                "reason=" + reason.name().toLowerCase(java.util.Locale.ROOT) + " (removal from targets follows)");
     }
 
     /** A FAILED version is put back as before its rotation; any other goes on the CRL and off every target. */

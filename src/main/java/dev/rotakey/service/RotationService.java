@@ -42,6 +42,7 @@ public final class RotationService {
     private final WorkScheduler scheduler;
     private final Clock clock;
     private final RestartRecovery recovery;
+    private final Decommissioning decommissioning;
 
     public RotationService(Store store, RotationWorkflow workflow, RotationExecutor executor,
                            RevocationService revocations, AuditLog audit, WorkScheduler scheduler, Clock clock) {
@@ -53,6 +54,7 @@ public final class RotationService {
         this.scheduler = scheduler;
         this.clock = clock;
         this.recovery = new RestartRecovery(store, workflow, audit, scheduler, clock);
+        this.decommissioning = new Decommissioning(store, workflow, executor, revocations, audit, scheduler, clock);
     }
 
     /**
@@ -128,6 +130,23 @@ public final class RotationService {
      * The current version stays CURRENT until a new one is promoted (I1).
      */
     public Rotation emergencyRevoke(String credentialId, String actor) {
+        Rotation r = startEmergency(credentialId, actor);
+        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
+            if (v.state() == VersionState.PREVIOUS) {
+                revocations.revokeNow(credentialId, v.version(), RevocationReason.EMERGENCY, actor);
+            }
+        }
+        scheduler.continueRotationAt(r.id(), clock.instant());
+        return r;
+    }
+
+    /**
+     * The rotation of an emergency, neither scheduled nor run: the running one made an emergency (refused while it
+     * cleans up), or a new one started.
+     *
+     * @throws RejectedException when the credential does not exist, is decommissioned, or is cleaning up
+     */
+    public Rotation startEmergency(String credentialId, String actor) {
         Rotation r = store.tx(tx -> {
             tx.credentials().findForUpdate(credentialId)
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
@@ -143,17 +162,8 @@ public final class RotationService {
             }
             return running.flatMap(x -> tx.rotations().find(x.id())).orElse(null);
         });
-        if (r == null) {
-            // start() refuses a missing or decommissioned credential under the row lock.
-            r = start(credentialId, RotationTrigger.EMERGENCY, actor, true);
-        }
-        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
-            if (v.state() == VersionState.PREVIOUS) {
-                revocations.revokeNow(credentialId, v.version(), RevocationReason.EMERGENCY, actor);
-            }
-        }
-        scheduler.continueRotationAt(r.id(), clock.instant());
-        return r;
+        // start() refuses a missing or decommissioned credential under the row lock.
+        return r != null ? r : start(credentialId, RotationTrigger.EMERGENCY, actor, true);
     }
 
     /** The scheduler says the credential is due. */
@@ -184,45 +194,19 @@ public final class RotationService {
 
     /**
      * Revokes everything of an agent now, aborts its rotations, and marks it and its credentials
-     * decommissioned. Safe to repeat.
+     * decommissioned, in the caller's thread ({@link Decommissioning}). Safe to repeat.
      */
     public List<String> decommission(String agentId, String actor) {
-        Agent agent = store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
-        List<String> credentialIds = store.read(d -> d.credentials().idsOfAgent(agentId));
+        List<String> credentialIds = decommissioning.markNow(agentId, actor);
         for (String credentialId : credentialIds) {
-            decommissionCredential(credentialId, actor);
-        }
-        if (agent.active()) {
-            store.txRun(tx -> {
-                tx.agents().markDecommissioned(agentId, clock.instant());
-                audit.record(tx, actor, AuditAction.AGENT_DECOMMISSIONED, "agent:" + agentId, "ok",
-                        credentialIds.size() + " credential(s)");
-            });
+            decommissioning.finish(credentialId, actor);
         }
         return credentialIds;
     }
 
-    private void decommissionCredential(String credentialId, String actor) {
-        // Stop new work first, so that no rotation starts while the versions are being revoked.
-        store.txRun(tx -> {
-            Credential c = tx.credentials().findForUpdate(credentialId).orElseThrow();
-            if (c.active()) {
-                tx.credentials().markDecommissioned(credentialId, clock.instant());
-                audit.record(tx, actor, AuditAction.CREDENTIAL_DECOMMISSIONED, AuditSubject.credential(credentialId), "ok", null);
-            }
-            tx.rotations().running(credentialId).ifPresent(r -> {
-                if (r.step() != RotationStep.CLEANUP && r.step() != RotationStep.PROMOTE) {
-                    tx.rotations().advance(r, workflow.abort(r, "agent decommissioned", clock.instant()));
-                }
-            });
-        });
-        scheduler.forgetCredential(credentialId);
-        store.read(d -> d.rotations().running(credentialId)).ifPresent(r -> executor.run(r.id()));
-        for (CredentialVersion v : store.read(d -> d.versions().ofCredential(credentialId))) {
-            if (v.state() == VersionState.CURRENT || v.state() == VersionState.PREVIOUS) {
-                revocations.revokeNow(credentialId, v.version(), RevocationReason.DECOMMISSIONED, actor);
-            }
-        }
+    /** The two halves of {@link #decommission}, for an operator's task that answers between them. */
+    public Decommissioning decommissioning() {
+        return decommissioning;
     }
 
     /**

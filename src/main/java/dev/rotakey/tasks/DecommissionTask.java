@@ -1,30 +1,34 @@
 package dev.rotakey.tasks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rotakey.audit.AuditAction;
-import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.Operator;
-import dev.rotakey.service.RotationService;
+import dev.rotakey.batch.OperatorBatches;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code POST /tasks/decommission?agent={id}}: revokes everything of an agent now and marks it decommissioned. */
+/**
+ * {@code POST /tasks/decommission?agent={id}}: marks the agent and its credentials decommissioned now (their keys no
+ * longer verify) and answers with the batch that revokes their versions at the targets.
+ */
 public final class DecommissionTask extends OperatorTask {
-    private final RotationService rotations;
-    private final AuditLog audit;
+    private final OperatorBatches batches;
 
-    public DecommissionTask(RotationService rotations, AuditLog audit, ObjectMapper mapper) {
+    public DecommissionTask(OperatorBatches batches, ObjectMapper mapper) {
         super("decommission", mapper);
-        this.rotations = rotations;
-        this.audit = audit;
+        this.batches = batches;
     }
 
     @Override
     protected Object run(Map<String, List<String>> parameters, Operator operator) {
         String agent = requireParam(parameters, "agent");
-        audit.record(operator.actor(), AuditAction.OPERATOR_DECOMMISSION, "agent:" + agent, "ok", null);
-        List<String> credentials = rotations.decommission(agent, operator.actor());
-        return Map.of("agent", agent, "decommissioned", true, "credentials", credentials);
+        OperatorBatches.Decommissioned done = batches.decommission(agent, operator.actor());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("agent", agent);
+        answer.put("decommissioned", true);
+        answer.put("credentials", done.credentials());
+        answer.put("batch", TaskViews.batch(done.batch()));
+        return answer;
     }
 }

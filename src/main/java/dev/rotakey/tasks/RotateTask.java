@@ -1,28 +1,27 @@
 package dev.rotakey.tasks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rotakey.audit.AuditAction;
-import dev.rotakey.audit.AuditLog;
-import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.auth.Operator;
+import dev.rotakey.batch.Batch;
+import dev.rotakey.batch.OperatorBatches;
 import dev.rotakey.core.RejectedException;
-import dev.rotakey.core.Rotation;
-import dev.rotakey.core.RotationTrigger;
-import dev.rotakey.service.RotationService;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code POST /tasks/rotate?credential={id}} or {@code ?agent={id}}: starts rotations now and answers their ids. */
+/**
+ * {@code POST /tasks/rotate?credential={id}}: starts the credential's rotation and answers its id; or
+ * {@code ?agent={id}}: answers at once with the batch that starts the rotation of each of the agent's active
+ * credentials in the background ({@code GET /api/v1/batches/{id}} follows it).
+ */
 public final class RotateTask extends OperatorTask {
-    private final RotationService rotations;
-    private final AuditLog audit;
+    private final OperatorBatches batches;
 
-    public RotateTask(RotationService rotations, AuditLog audit, ObjectMapper mapper) {
+    public RotateTask(OperatorBatches batches, ObjectMapper mapper) {
         super("rotate", mapper);
-        this.rotations = rotations;
-        this.audit = audit;
+        this.batches = batches;
     }
 
     @Override
@@ -32,12 +31,16 @@ public final class RotateTask extends OperatorTask {
         if (credential.isPresent() == agent.isPresent()) {
             throw RejectedException.badRequest("give exactly one of ?credential=<id> or ?agent=<id>");
         }
-        List<Rotation> started = credential.isPresent()
-                ? List.of(rotations.startAsync(credential.get(), RotationTrigger.OPERATOR, operator.actor(), false))
-                : rotations.rotateAgent(agent.get(), operator.actor());
-        audit.record(operator.actor(), AuditAction.OPERATOR_ROTATE,
-                credential.map(AuditSubject::credential).orElse("agent:" + agent.orElse("")), "ok",
-                started.size() + " rotation(s) started");
-        return Map.of("rotations", TaskViews.rotations(started));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        if (credential.isPresent()) {
+            OperatorBatches.Started started = batches.rotateCredential(credential.get(), operator.actor());
+            answer.put("rotations", TaskViews.rotations(List.of(started.rotation())));
+            answer.put("batch", TaskViews.batch(started.batch()));
+        } else {
+            Batch b = batches.rotateAgent(agent.get(), operator.actor());
+            answer.put("agent", agent.get());
+            answer.put("batch", TaskViews.batch(b));
+        }
+        return answer;
     }
 }

@@ -1,12 +1,13 @@
 package dev.rotakey.tasks;
 
+import dev.rotakey.batch.Batch;
 import dev.rotakey.core.Rotation;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The short form of rotations in task answers. */
+/** The short form of rotations and batches in task answers. */
 final class TaskViews {
     private TaskViews() {
     }
@@ -21,5 +22,16 @@ final class TaskViews {
             m.put("href", "/api/v1/rotations/" + r.id());
             return m;
         }).toList();
+    }
+
+    /** A batch as a task answers it: where to follow it. */
+    static Map<String, Object> batch(Batch b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", b.id());
+        m.put("kind", b.kind().wireName());
+        m.put("state", b.state().name());
+        m.put("total", b.total());
+        m.put("href", "/api/v1/batches/" + b.id());
+        return m;
     }
 }

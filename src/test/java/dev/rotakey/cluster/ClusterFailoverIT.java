@@ -166,7 +166,11 @@ class ClusterFailoverIT {
         node1.stop();
         node1.start("create.after-commit@" + agent + "-a,promote.before-commit@" + agent + "-b");
         String answer = expect(node1.task("/tasks/rotate?agent=" + agent), 200);
-        assertThat(answer).contains(ids.get(0));
+        // The task answers its batch; the batch starts the rotations, which freeze in node 1's workers.
+        String batch = json(answer).path("batch").path("href").asText();
+        await("node 1's batch started every rotation").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> json(node2.get(batch).body()).path("counts").path("started").asInt() == ids.size());
+        assertThat(node2.get(batch).body()).contains(ids.get(0));
         await("a rotation frozen on node 1").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> !node1.announced().isEmpty());
         List<String> frozen = node1.announced();

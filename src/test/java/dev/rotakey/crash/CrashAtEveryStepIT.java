@@ -173,7 +173,7 @@ class CrashAtEveryStepIT {
         awaitRotations(daemon, answered, when, probe);
         List<String> again = new ArrayList<>();
         for (String agent : fleet.agents(set)) {
-            again.addAll(rotationIds(expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
+            again.addAll(rotationIds(daemon, expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
         }
         answered.addAll(again);
         awaitRotations(daemon, again, when + ", next rotation", probe);
@@ -258,9 +258,20 @@ class CrashAtEveryStepIT {
                     answered.addAll(rotationIds(expect(daemon.task("/tasks/revoke?credential=" + c.id()), 200)));
                 }
             } else {
-                answered.addAll(rotationIds(expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
+                answered.addAll(rotationIds(daemon, expect(daemon.task("/tasks/rotate?agent=" + agent), 200)));
             }
         }
+    }
+
+    /**
+     * The rotations an agent's rotate task started: it answers with its batch at once, and the batch starts them in
+     * the background, so they are read from the batch once it has ended.
+     */
+    private static List<String> rotationIds(DaemonProcess daemon, String body) {
+        String batch = json(body).path("batch").path("href").asText();
+        await("batch " + batch).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() ->
+                !json(daemon.get(batch).body()).path("state").asText().equals("RUNNING"));
+        return rotationIds(daemon.get(batch + "?limit=1000").body());
     }
 
     private static List<String> rotationIds(String body) {

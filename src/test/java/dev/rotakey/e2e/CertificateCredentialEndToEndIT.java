@@ -324,8 +324,10 @@ class CertificateCredentialEndToEndIT {
         agent("leaving-agent");
         certificate("leaving-mtls", "leaving-agent", "");
         String serial = daemon.get("/api/v1/credentials/leaving-mtls").json().get("versions").get(0).get("serial").asText();
-        assertThat(daemon.task("/tasks/decommission?agent=leaving-agent").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> state("leaving-mtls", 1).equals("REVOKED"));
+        // The batch revokes at the CA and the targets after the task has answered: its end is the moment to look.
+        assertThat(daemon.awaitBatch(daemon.task("/tasks/decommission?agent=leaving-agent")).path("state").asText())
+                .isEqualTo("DONE");
+        assertThat(state("leaving-mtls", 1)).isEqualTo("REVOKED");
         Path crl = dir.resolve("now.crl");
         byte[] der = HttpClient.newHttpClient().send(HttpRequest.newBuilder(daemon.app("/api/v1/cas/agents-ca/crl"))
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();

@@ -201,11 +201,16 @@ class DaemonEndToEndIT {
         RunningDaemon.Answer a = daemon.task("/tasks/decommission?agent=a3");
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         assertThat(a.json().get("credentials")).hasSize(2);
+        // Refused from the answer on; the versions are revoked at the targets by the batch.
+        assertThat(verify(key).get("valid").asBoolean()).isFalse();
+        assertThat(daemon.get("/api/v1/agents/a3").json().get("status").asText()).isEqualTo("decommissioned");
+        JsonNode batch = daemon.awaitBatch(a);
+        assertThat(batch.path("state").asText()).as(batch.toString()).isEqualTo("DONE");
+        assertThat(batch.path("counts").path("done").asInt()).isEqualTo(2);
         assertThat(state("c3a", 1)).isEqualTo("REVOKED");
         assertThat(state("c3b", 1)).isEqualTo("REVOKED");
         assertThat(verify(key).get("valid").asBoolean()).isFalse();
         assertThat(Files.exists(daemon.dataDir().resolve("delivered/a3/c3a"))).isFalse();
-        assertThat(daemon.get("/api/v1/agents/a3").json().get("status").asText()).isEqualTo("decommissioned");
         assertThat(daemon.task("/tasks/rotate?credential=c3a").status()).isEqualTo(409);
         assertThat(daemon.post("/api/v1/credentials", "{\"id\":\"c3c\",\"agent\":\"a3\",\"targets\":[{\"target\":"
                 + "\"local-files\",\"path\":\"x\"}]}").status()).isEqualTo(409);

@@ -171,9 +171,26 @@ class RotakeyctlEndToEndIT {
         assertThat(ok("credentials", "show", "ctl-retiring-api").out()).containsPattern("(?m)^1 +REVOKED ")
                 .containsPattern("(?m)^2 +CURRENT ");
 
-        Run decommission = ok("decommission", "--agent", "ctl-retiring", "--yes");
-        assertThat(decommission.out()).contains("ctl-retiring decommissioned").contains("ctl-retiring-api");
+        Run rotateAgent = ok("rotate", "--agent", "ctl-retiring", "--wait");
+        assertThat(rotateAgent.out()).contains("Rotating every active credential of ctl-retiring")
+                .containsPattern("Batch \\S+: rotate agent:ctl-retiring by token:\\S+, DONE")
+                .contains("1 total, 0 pending, 1 started").contains("1 SUCCEEDED");
+        assertThat(ok("credentials", "show", "ctl-retiring-api").out()).containsPattern("(?m)^3 +CURRENT ");
+
+        Run decommission = ok("decommission", "--agent", "ctl-retiring", "--yes", "--wait");
+        assertThat(decommission.out()).contains("ctl-retiring decommissioned").contains("ctl-retiring-api")
+                .containsPattern("Batch \\S+: decommission agent:ctl-retiring by token:\\S+, DONE")
+                .contains("1 total, 0 pending, 0 started, 1 done");
         assertThat(ok("agents", "show", "ctl-retiring").out()).containsPattern("(?m)^status: +decommissioned$");
+        assertThat(ok("credentials", "show", "ctl-retiring-api").out()).containsPattern("(?m)^3 +REVOKED ");
+
+        String batch = JSON.readTree(ok("--json", "batches", "--limit", "1").out()).get("batches").get(0).get("id").asText();
+        Run shown = ok("batch", batch);
+        assertThat(shown.out()).contains("Batch " + batch + ": decommission agent:ctl-retiring")
+                .containsPattern("(?m)^ctl-retiring-api +DONE ");
+        Run unknown = ctl("batch", "00000000-0000-4000-8000-000000000000");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("HTTP 404");
     }
 
     @Test

@@ -156,6 +156,27 @@ public final class RunningDaemon implements AutoCloseable {
         return send(HttpRequest.newBuilder(admin(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()), token);
     }
 
+    /**
+     * Follows the batch a task answered ({@code batch.href}) until it has ended, and answers its last view: the
+     * rotate-an-agent, decommission and revoke tasks answer before their batch's work is done.
+     */
+    public JsonNode awaitBatch(Answer task) {
+        if (task.status() != 200) {
+            throw new AssertionError("the task was refused (" + task.status() + "): " + task.body());
+        }
+        String href = task.json().path("batch").path("href").asText();
+        if (href.isEmpty()) {
+            throw new AssertionError("the task answered no batch: " + task.body());
+        }
+        java.util.concurrent.atomic.AtomicReference<JsonNode> last = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await("batch " + href).atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(50)).until(() -> {
+                    last.set(get(href).json());
+                    return !last.get().path("state").asText().equals("RUNNING");
+                });
+        return last.get();
+    }
+
     public Answer adminGet(String path) {
         return send(HttpRequest.newBuilder(admin(path)).GET(), token);
     }

@@ -85,7 +85,11 @@ final class SequenceRun {
         } else if (op instanceof Op.Rotate o) {
             ifCreated(o.c(), m -> note(step, op, d.task("/tasks/rotate?credential=" + m.id())));
         } else if (op instanceof Op.Revoke o) {
-            ifCreated(o.c(), m -> note(step, op, d.task("/tasks/revoke?credential=" + m.id())));
+            ifCreated(o.c(), m -> {
+                FaultDaemon.Answer a = d.task("/tasks/revoke?credential=" + m.id());
+                note(step, op, a);
+                awaitBatch(step, op, a);
+            });
         } else if (op instanceof Op.Decommission o) {
             ifCreated(o.c(), m -> {
                 FaultDaemon.Answer a = d.task("/tasks/decommission?agent=" + m.agent);
@@ -93,6 +97,7 @@ final class SequenceRun {
                 if (a.status() == 200) {
                     m.decommissioned = true;
                 }
+                awaitBatch(step, op, a);
             });
         } else if (op instanceof Op.Ack o) {
             ifCreated(o.c(), m -> {
@@ -144,6 +149,24 @@ final class SequenceRun {
         boolean backendDown = !world.activeFaults().isEmpty() || world.backendRecentlyFaulty(Duration.ofSeconds(3));
         if (a.status() >= 500 && !(a.status() == 503 && backendDown)) {
             throw new Violation.Found(new Violation("API", step, op + " answered " + a.status() + ": " + a.body()));
+        }
+    }
+
+    /**
+     * The revoke and decommission tasks answer before their batch has removed what they revoked from the targets:
+     * the step is over when the batch has ended (its removals done, or failed and recorded for retry).
+     */
+    private void awaitBatch(int step, Op op, FaultDaemon.Answer a) {
+        if (a.status() != 200) {
+            return;
+        }
+        String batch = a.json().path("batch").path("href").asText();
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() ->
+                    !world.daemon.get(batch).json().path("state").asText().equals("RUNNING"));
+        } catch (ConditionTimeoutException e) {
+            throw new Violation.Found(new Violation("API", step, op + ": its batch still RUNNING after 60 s: "
+                    + world.daemon.get(batch).body()));
         }
     }
 

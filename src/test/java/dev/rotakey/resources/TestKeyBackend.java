@@ -17,11 +17,11 @@ import java.util.Optional;
  * A key backend for resource tests: HMAC-SHA256 under a fixed key, so that a test can record a version's digest
  * and present its secret; no signing keys. The resources under test never see a backend, only the services do.
  */
-final class TestKeyBackend implements KeyBackend {
+public final class TestKeyBackend implements KeyBackend {
     private static final byte[] KEY = "resource-test-hmac-key".getBytes(StandardCharsets.UTF_8);
     private final String name;
 
-    TestKeyBackend(String name) {
+    public TestKeyBackend(String name) {
         this.name = name;
     }
 

@@ -1,0 +1,107 @@
+package dev.rotakey.batch;
+
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditSubject;
+import dev.rotakey.core.Agent;
+import dev.rotakey.core.RejectedException;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationTrigger;
+import dev.rotakey.db.Store;
+import dev.rotakey.service.Decommissioning;
+import dev.rotakey.service.EmergencyRevocation;
+import dev.rotakey.service.RotationService;
+
+import java.util.List;
+
+/**
+ * The operator's tasks that act on many credentials, each answering as soon as what must hold by then holds and its
+ * batch is recorded; the rest is left to the {@link BatchRunner}. Refusals (an unknown or decommissioned subject)
+ * come before any batch is recorded.
+ */
+public final class OperatorBatches {
+    /** A rotation started at once, and the batch that records it. */
+    public record Started(Rotation rotation, Batch batch) {
+    }
+
+    /** The credentials of an agent decommissioned at once, and the batch that revokes them at their targets. */
+    public record Decommissioned(List<String> credentials, Batch batch) {
+    }
+
+    private final Store store;
+    private final BatchRecords records;
+    private final BatchRunner runner;
+    private final RotationService rotations;
+    private final Decommissioning decommissioning;
+    private final EmergencyRevocation emergencies;
+
+    public OperatorBatches(Store store, BatchRecords records, BatchRunner runner, RotationService rotations,
+                           EmergencyRevocation emergencies) {
+        this.store = store;
+        this.records = records;
+        this.runner = runner;
+        this.rotations = rotations;
+        this.decommissioning = rotations.decommissioning();
+        this.emergencies = emergencies;
+    }
+
+    /**
+     * A rotation of every active credential of the agent: answers once the batch is recorded; the batch lists the
+     * credentials and starts their rotations in the background.
+     *
+     * @throws RejectedException when the agent does not exist (404) or is decommissioned (409)
+     */
+    public Batch rotateAgent(String agentId, String actor) {
+        Agent agent = store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
+        if (!agent.active()) {
+            throw RejectedException.conflict("agent '" + agentId + "' is decommissioned");
+        }
+        Batch b = records.open(Batch.Kind.ROTATE, Batch.AGENT + agentId, actor, AuditAction.OPERATOR_ROTATE,
+                "rotation of every active credential");
+        runner.submit(b);
+        return b;
+    }
+
+    /**
+     * A rotation of one credential, started before answering as it always was, with a batch recorded for it.
+     *
+     * @throws RejectedException when the credential does not exist, is decommissioned or is already rotating
+     */
+    public Started rotateCredential(String credentialId, String actor) {
+        Rotation r = rotations.startAsync(credentialId, RotationTrigger.OPERATOR, actor, false);
+        Batch b = records.done(Batch.Kind.ROTATE, AuditSubject.credential(credentialId), actor,
+                AuditAction.OPERATOR_ROTATE, "1 rotation(s) started", credentialId, ItemResult.started(r.id()));
+        return new Started(r, b);
+    }
+
+    /**
+     * An emergency: answers once its rotation is started (or the running one escalated) ahead of any queue and the
+     * PREVIOUS versions are revoked; their removal from the targets is the batch's, in a lane of its own.
+     *
+     * @throws RejectedException when the credential does not exist, is decommissioned, or is cleaning up
+     */
+    public Started emergencyRevoke(String credentialId, String actor) {
+        EmergencyRevocation.Begun begun = emergencies.begin(credentialId, actor);
+        Batch b = records.open(Batch.Kind.REVOKE, AuditSubject.credential(credentialId), actor,
+                AuditAction.OPERATOR_REVOKE, "emergency revoke; rotation=" + begun.rotation().id() + " revoked="
+                        + begun.revoked());
+        b = records.plan(b, List.of(credentialId), begun.rotation().id());
+        runner.submit(b);
+        return new Started(begun.rotation(), b);
+    }
+
+    /**
+     * A decommission: answers once the agent and its credentials are marked decommissioned (no key of theirs
+     * verifies from then on) and their rotations aborted; their versions are revoked at the targets by the batch.
+     *
+     * @throws RejectedException when the agent does not exist
+     */
+    public Decommissioned decommission(String agentId, String actor) {
+        store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
+        Batch b = records.open(Batch.Kind.DECOMMISSION, Batch.AGENT + agentId, actor, AuditAction.OPERATOR_DECOMMISSION,
+                null);
+        List<String> credentials = decommissioning.markNow(agentId, actor);
+        b = records.plan(b, credentials);
+        runner.submit(b);
+        return new Decommissioned(credentials, b);
+    }
+}
