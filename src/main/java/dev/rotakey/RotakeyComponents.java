@@ -8,6 +8,7 @@ import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.BootstrapToken;
 import dev.rotakey.auth.OperatorTokens;
+import dev.rotakey.auth.TokenCache;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
@@ -48,6 +49,7 @@ import dev.rotakey.service.ScheduledWork;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.TokenCacheFactory;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -95,6 +97,7 @@ public final class RotakeyComponents {
     private final AlertEvaluator alerts;
     private final OrphanLeafKeys orphanKeys;
     private final OperatorTokens tokens;
+    private final TokenCache tokenCache;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -164,7 +167,11 @@ public final class RotakeyComponents {
                 Clock.systemUTC()), pausedOrUnknown, running, backends);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
-        tokens = new OperatorTokens(store, audit, clock);
+        // The wall clock: trusting the cache is a matter of real time since the database was last heard.
+        boolean postgres = config.getDatabase().getUrl().startsWith("jdbc:postgresql:");
+        TokenCacheFactory tokenCacheConfig = config.getAuth().getTokenCache();
+        tokenCache = tokenCacheConfig.build(postgres, Clock.systemUTC());
+        tokens = new OperatorTokens(store, audit, clock, tokenCache);
         // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
         new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
                 config.getAlerting().getOverdueAfter(), config.getPrometheus().getFleetRefreshInterval(),
@@ -191,8 +198,12 @@ public final class RotakeyComponents {
             }
         });
         managed.add(authorities);
+        if (postgres && tokenCacheConfig.isEnabled()) {
+            // Other nodes' (and tools') token changes reach this node's cache through LISTEN/NOTIFY.
+            managed.add(tokenCacheConfig.listener(tokenCache, config.getDatabase()::openUnpooled, Clock.systemUTC()));
+        }
         if (b.adminTokenFile != null) {
-            managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
+            managed.add(new BootstrapToken(store, audit, clock, node.clustered(), tokenCache).atStart(b.adminTokenFile));
         }
         managed.add(startup.end());
         // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
@@ -330,6 +341,11 @@ public final class RotakeyComponents {
 
     public OperatorTokens tokens() {
         return tokens;
+    }
+
+    /** The cache of authenticated bearer tokens, by digest. */
+    public TokenCache tokenCache() {
+        return tokenCache;
     }
 
     public CredentialQueries credentialQueries() {

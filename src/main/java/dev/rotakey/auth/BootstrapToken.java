@@ -32,16 +32,19 @@ public final class BootstrapToken {
     private final AuditLog audit;
     private final Clock clock;
     private final boolean clustered;
+    private final TokenCache cache;
 
     /**
      * @param clustered whether this node is one of a cluster: then a token file that differs from the cluster's
      *                  admin token is not registered, and a missing one is not re-created
+     * @param cache     told when the admin token is replaced
      */
-    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered) {
+    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered, TokenCache cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
         this.clustered = clustered;
+        this.cache = cache;
     }
 
     /**
@@ -97,10 +100,15 @@ public final class BootstrapToken {
 
     private void register(String token, String detail) {
         String digest = OperatorTokens.digest(token);
-        store.txRun(tx -> {
-            tx.tokens().upsert(OperatorTokens.ADMIN, digest, OperatorTokens.ADMIN, clock.instant());
-            audit.record(tx, "rotakey", AuditAction.TOKEN_CREATED, "token:" + OperatorTokens.ADMIN, "ok", detail);
-        });
+        try {
+            store.txRun(tx -> {
+                tx.tokens().upsert(OperatorTokens.ADMIN, digest, OperatorTokens.ADMIN, clock.instant());
+                audit.record(tx, "rotakey", AuditAction.TOKEN_CREATED, "token:" + OperatorTokens.ADMIN, "ok", detail);
+            });
+        } finally {
+            // The earlier admin token, if any, is no longer valid.
+            cache.invalidateAll();
+        }
     }
 
     private static String read(Path file) throws IOException {

@@ -8,15 +8,14 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.core.Agent;
 import dev.rotakey.core.ApiKeyFormat;
 import dev.rotakey.core.CredentialType;
-import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.PresentedKeyDao.PresentedKey;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
@@ -28,8 +27,9 @@ import java.util.Optional;
 
 /**
  * Answers whether a presented API key is valid: the format and checksum are checked first (a
- * mistyped key costs no database look-up), then the key's digest under each backend is looked up.
- * A revoked or failed key is refused and recorded as a security event.
+ * mistyped key costs no database look-up), then the key's digest under each backend is looked up, with what the
+ * answer needs, in one query. A revoked or failed key is refused and recorded as a security event; a valid one
+ * writes nothing and logs nothing.
  */
 public final class ApiKeyVerifier {
     /**
@@ -66,14 +66,9 @@ public final class ApiKeyVerifier {
      * it between delivery and promotion), so it is accepted, as a pending secret already set in the
      * accepting system is in AWS-style rotation. If its rotation fails it becomes FAILED and is refused.
      */
-    private boolean deliveredPending(CredentialVersion v) {
-        if (v.state() != VersionState.PENDING || v.rotationId() == null) {
-            return false;
-        }
-        return store.read(d -> d.rotations().find(v.rotationId()))
-                .filter(r -> r.state() == RotationState.RUNNING)
-                .map(r -> r.step() == RotationStep.VERIFY || r.step() == RotationStep.PROMOTE)
-                .orElse(false);
+    private static boolean deliveredPending(PresentedKey k) {
+        return k.state() == VersionState.PENDING && k.rotationState() == RotationState.RUNNING
+                && (k.rotationStep() == RotationStep.VERIFY || k.rotationStep() == RotationStep.PROMOTE);
     }
 
     public VerifyKeyResponse verify(String presented, String actor) {
@@ -110,7 +105,8 @@ public final class ApiKeyVerifier {
         } finally {
             Arrays.fill(utf8, (byte) 0);
         }
-        Optional<CredentialVersion> found = store.read(d -> d.versions().findByDigest(digests));
+        // One round trip: the version, its credential's type, its agent and its rotation's state, by the digest index.
+        Optional<PresentedKey> found = store.read(d -> d.presentedKeys().find(digests));
         if (found.isEmpty()) {
             if (unavailable != null) {
                 // A backend that could not digest the key might hold it: "unknown" would be a false answer.
@@ -118,26 +114,21 @@ public final class ApiKeyVerifier {
             }
             return VerifyKeyResponse.refused("unknown");
         }
-        CredentialVersion v = found.get();
-        // One handle for both look-ups: this is the hot path of every consumer's key check.
-        Optional<Agent> owner = store.read(d -> d.credentials().find(v.credentialId())
-                // Only API keys are presented here: a certificate's digest is of public material, and a
-                // password is checked by the system it unlocks, never by Rotakey.
-                .filter(c -> c.type() == CredentialType.API_KEY)
-                .flatMap(c -> d.agents().find(c.agentId())));
-        if (owner.isEmpty()) {
+        PresentedKey k = found.get();
+        // Only API keys are presented here: a certificate's digest is of public material, and a password is checked
+        // by the system it unlocks, never by Rotakey. A version whose credential or agent is gone is unknown too.
+        if (k.type() != CredentialType.API_KEY || k.agentId() == null) {
             return VerifyKeyResponse.refused("unknown");
         }
-        Agent agent = owner.get();
-        boolean valid = v.state().accepted() || deliveredPending(v);
-        String reason = valid ? null : v.state().name().toLowerCase(Locale.ROOT);
-        if (!valid && v.state() != VersionState.PENDING) {
+        boolean valid = k.state().accepted() || deliveredPending(k);
+        String reason = valid ? null : k.state().name().toLowerCase(Locale.ROOT);
+        if (!valid && k.state() != VersionState.PENDING) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
-                    AuditSubject.version(v.credentialId(), v.version()), "denied",
-                    "a " + v.state() + " key of agent " + agent.id() + " (owner " + agent.owner()
+                    AuditSubject.version(k.credentialId(), k.version()), "denied",
+                    "a " + k.state() + " key of agent " + k.agentId() + " (owner " + k.owner()
                             + ") was presented for verification: it may have leaked");
         }
-        return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), v.credentialId(), v.version(), v.state().name(),
-                v.revokeAfter());
+        return new VerifyKeyResponse(valid, reason, k.agentId(), k.owner(), k.credentialId(), k.version(),
+                k.state().name(), k.revokeAfter());
     }
 }
