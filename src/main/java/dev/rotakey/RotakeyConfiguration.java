@@ -7,6 +7,7 @@ import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.CacheFactory;
 import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
@@ -72,6 +73,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private HttpLimitsFactory http = new HttpLimitsFactory();
+
+    @Valid
+    @NotNull
+    private CacheFactory cache = new CacheFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -169,6 +174,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setAlerting(AlertingFactory alerting) {
         this.alerting = alerting;
+    }
+
+    @JsonProperty
+    public CacheFactory getCache() {
+        return cache;
+    }
+
+    @JsonProperty
+    public void setCache(CacheFactory cache) {
+        this.cache = cache;
     }
 
     @JsonProperty

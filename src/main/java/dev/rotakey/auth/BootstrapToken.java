@@ -3,6 +3,7 @@ package dev.rotakey.auth;
 import dev.rotakey.StartupException;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
 import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
@@ -32,14 +33,14 @@ public final class BootstrapToken {
     private final AuditLog audit;
     private final Clock clock;
     private final boolean clustered;
-    private final TokenCache cache;
+    private final NotifiedCache<String, Operator> cache;
 
     /**
      * @param clustered whether this node is one of a cluster: then a token file that differs from the cluster's
      *                  admin token is not registered, and a missing one is not re-created
      * @param cache     told when the admin token is replaced
      */
-    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered, TokenCache cache) {
+    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered, NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;

@@ -3,6 +3,7 @@ package dev.rotakey.auth;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
@@ -29,11 +30,11 @@ public final class OperatorTokens {
     private final Store store;
     private final AuditLog audit;
     private final Clock clock;
-    private final TokenCache cache;
+    private final NotifiedCache<String, Operator> cache;
     /** Made once: the look-up a cache miss runs. */
     private final Function<String, Optional<Operator>> lookUp;
 
-    public OperatorTokens(Store store, AuditLog audit, Clock clock, TokenCache cache) {
+    public OperatorTokens(Store store, AuditLog audit, Clock clock, NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
@@ -41,7 +42,7 @@ public final class OperatorTokens {
         this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest)).map(t -> new Operator(t.name(), t.role()));
     }
 
-    /** The operator of an active token: from the {@link TokenCache} when it may be trusted, else from the database. */
+    /** The operator of an active token: from the {@link NotifiedCache} of active tokens, by digest, when it may be trusted, else from the database. */
     public Optional<Operator> authenticate(String token) {
         if (token == null || token.isBlank() || token.length() > 512) {
             return Optional.empty();
@@ -80,7 +81,7 @@ public final class OperatorTokens {
 
     /**
      * Revokes the named token at once: refused by this node from the moment this returns, and by the other nodes of a
-     * cluster as soon as they hear of it (docs/security.md, "Token cache").
+     * cluster as soon as they hear of it (docs/design.md, "Caches").
      */
     public void revoke(String name, String actor) {
         try {

@@ -11,20 +11,25 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * Listens on one PostgreSQL notification channel (LISTEN/NOTIFY) over a connection of its own, outside the pools, in
- * a thread of its own, and tells a {@link Subscriber} what it heard. Every {@code heartbeat} it runs a query on that
- * connection: its answer proves the connection alive and that every notification committed before it was sent has
- * arrived. When the connection fails it tells the subscriber at once, then connects again every {@code retryDelay}.
+ * Listens on PostgreSQL notification channels (LISTEN/NOTIFY) over a connection of its own, outside the pools, in a
+ * thread of its own, and tells each channel's {@link Subscriber} what it heard. Every {@code heartbeat} it runs a query
+ * on that connection: its answer proves the connection alive and that every notification committed before it was sent
+ * has arrived. When the connection fails it tells the subscribers at once, then connects again every {@code retryDelay}.
  */
 public final class NotificationListener implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
     private static final Pattern CHANNEL = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** How the connection shows in pg_stat_activity. */
+    public static final String APPLICATION_NAME = "rotakey-listener";
 
     /** Told, from the listener's one thread, what the listener heard. */
     public interface Subscriber {
@@ -44,9 +49,8 @@ public final class NotificationListener implements Managed {
         Connection open(Properties extra) throws SQLException;
     }
 
-    private final String channel;
+    private final Map<String, Subscriber> subscribers;
     private final ConnectionSource connections;
-    private final Subscriber subscriber;
     private final Clock clock;
     private final Duration heartbeat;
     private final Duration retryDelay;
@@ -56,19 +60,23 @@ public final class NotificationListener implements Managed {
     private Thread thread;
 
     /**
-     * @param channel    a lower-case PostgreSQL identifier, the channel that NOTIFY is sent on
-     * @param clock      the clock {@link Subscriber#heardAt} times are read from
-     * @param heartbeat  how often the connection is proved alive
-     * @param retryDelay how long to wait before connecting again after a failure
+     * @param subscribers by channel: lower-case PostgreSQL identifiers, the channels NOTIFY is sent on
+     * @param clock       the clock {@link Subscriber#heardAt} times are read from
+     * @param heartbeat   how often the connection is proved alive
+     * @param retryDelay  how long to wait before connecting again after a failure
      */
-    public NotificationListener(String channel, ConnectionSource connections, Subscriber subscriber, Clock clock,
+    public NotificationListener(Map<String, Subscriber> subscribers, ConnectionSource connections, Clock clock,
                                 Duration heartbeat, Duration retryDelay) {
-        if (!CHANNEL.matcher(channel).matches()) {
-            throw new IllegalArgumentException("not a channel name: " + channel);
+        if (subscribers.isEmpty()) {
+            throw new IllegalArgumentException("no channel to listen on");
         }
-        this.channel = channel;
+        subscribers.keySet().forEach(channel -> {
+            if (!CHANNEL.matcher(channel).matches()) {
+                throw new IllegalArgumentException("not a channel name: " + channel);
+            }
+        });
+        this.subscribers = Map.copyOf(subscribers);
         this.connections = Objects.requireNonNull(connections);
-        this.subscriber = Objects.requireNonNull(subscriber);
         this.clock = Objects.requireNonNull(clock);
         this.heartbeat = heartbeat;
         this.retryDelay = retryDelay;
@@ -77,7 +85,7 @@ public final class NotificationListener implements Managed {
     @Override
     public synchronized void start() {
         running = true;
-        thread = new Thread(this::run, "listen-" + channel);
+        thread = new Thread(this::run, "db-notification-listener");
         thread.setDaemon(true);
         thread.start();
     }
@@ -94,7 +102,7 @@ public final class NotificationListener implements Managed {
                 // Closes the socket under the listener's blocked read; close() would wait for the read to end.
                 c.abort(Runnable::run);
             } catch (SQLException e) {
-                LOG.debug("aborting the connection listening on {} failed", channel, e);
+                LOG.debug("aborting the connection listening on {} failed", subscribers.keySet(), e);
             }
         }
         if (thread != null) {
@@ -109,15 +117,15 @@ public final class NotificationListener implements Managed {
             try {
                 listen();
             } catch (SQLException | RuntimeException e) {
-                subscriber.lost();
+                subscribers.values().forEach(Subscriber::lost);
                 if (!running) {
                     break;
                 }
                 if (listening) {
-                    LOG.warn("stopped listening on PostgreSQL channel {} ({}); connecting again every {}", channel,
-                            e.getMessage(), retryDelay);
+                    LOG.warn("stopped listening on PostgreSQL channels {} ({}); caches are off, connecting again every {}",
+                            subscribers.keySet(), e.getMessage(), retryDelay);
                 } else {
-                    LOG.debug("still not listening on PostgreSQL channel {}", channel, e);
+                    LOG.debug("still not listening on PostgreSQL channels {}", subscribers.keySet(), e);
                 }
                 listening = false;
                 pauseFor(retryDelay);
@@ -125,13 +133,13 @@ public final class NotificationListener implements Managed {
             }
             listening = true;
         }
-        subscriber.lost();
+        subscribers.values().forEach(Subscriber::lost);
     }
 
     /** Listens until stopped (returns) or until the connection fails (throws). */
     private void listen() throws SQLException {
         Properties extra = new Properties();
-        extra.setProperty("ApplicationName", "rotakey-listen-" + channel);
+        extra.setProperty("ApplicationName", APPLICATION_NAME);
         // A read that hangs (a peer gone without a reset) fails after this, not after the TCP keepalive's 90 s.
         extra.setProperty("socketTimeout", Long.toString(Math.max(10, heartbeat.multipliedBy(3).toSeconds())));
         try (Connection c = connections.open(extra)) {
@@ -141,12 +149,15 @@ public final class NotificationListener implements Managed {
             }
             PGConnection pg = c.unwrap(PGConnection.class);
             try (Statement s = c.createStatement()) {
-                s.execute("LISTEN " + channel);
+                for (String channel : subscribers.keySet()) {
+                    s.execute("LISTEN " + channel);
+                }
             }
             // Whatever was sent before LISTEN took effect will never arrive here.
-            subscriber.changed();
-            subscriber.heardAt(clock.millis());
-            LOG.info("listening on PostgreSQL channel {}", channel);
+            long listeningSince = clock.millis();
+            subscribers.values().forEach(Subscriber::changed);
+            subscribers.values().forEach(sub -> sub.heardAt(listeningSince));
+            LOG.info("listening on PostgreSQL channels {}", subscribers.keySet());
             long beatNanos = heartbeat.toNanos();
             long nextBeat = System.nanoTime() + beatNanos;
             while (running) {
@@ -159,7 +170,7 @@ public final class NotificationListener implements Managed {
                     }
                     // Notifications that arrived with the answer; nothing committed before sentAt is still on its way.
                     passOn(pg.getNotifications());
-                    subscriber.heardAt(sentAt);
+                    subscribers.values().forEach(sub -> sub.heardAt(sentAt));
                     nextBeat = System.nanoTime() + beatNanos;
                 }
             }
@@ -168,9 +179,17 @@ public final class NotificationListener implements Managed {
         }
     }
 
+    /** Each subscriber told once however many of its notifications came: it drops everything anyway. */
     private void passOn(PGNotification[] heard) {
-        if (heard != null && heard.length > 0) {
-            subscriber.changed();
+        if (heard == null || heard.length == 0) {
+            return;
+        }
+        Set<Subscriber> told = new HashSet<>();
+        for (PGNotification n : heard) {
+            Subscriber sub = subscribers.get(n.getName());
+            if (sub != null && told.add(sub)) {
+                sub.changed();
+            }
         }
     }
 

@@ -20,6 +20,11 @@ import static dev.rotakey.db.AgentDao.instant;
  */
 public final class PresentedKeyDao {
     /**
+     * The PostgreSQL channel that triggers on the tables this DAO reads (versions, credentials, agents, rotations)
+     * notify after every statement that changes them (migration 23-cache-notify), whichever node or tool ran it.
+     */
+    public static final String CHANGES_CHANNEL = "rotakey_credentials";
+    /**
      * A version found by its digest. {@code type}, {@code agentId} and {@code owner} are null when the credential or
      * the agent is gone; {@code rotationState} and {@code rotationStep} when the version has no rotation recorded.
      */

@@ -9,7 +9,7 @@ import java.util.Optional;
 public final class TokenDao {
     /**
      * The PostgreSQL channel a trigger on {@code api_tokens} notifies after every statement that changes it
-     * (migration 23), whichever node or tool ran it.
+     * (migration 23-cache-notify), whichever node or tool ran it.
      */
     public static final String CHANGES_CHANNEL = "rotakey_api_tokens";
 

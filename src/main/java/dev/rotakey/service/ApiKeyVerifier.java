@@ -15,6 +15,7 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.PresentedKeyDao.PresentedKey;
 import dev.rotakey.db.Store;
 
@@ -24,12 +25,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Answers whether a presented API key is valid: the format and checksum are checked first (a
  * mistyped key costs no database look-up), then the key's digest under each backend is looked up, with what the
- * answer needs, in one query. A revoked or failed key is refused and recorded as a security event; a valid one
- * writes nothing and logs nothing.
+ * answer needs, in one query or in a {@link NotifiedCache} dropped at every change (docs/design.md, "Caches"). A
+ * revoked or failed key is refused and recorded as a security event, every time; a valid one writes nothing and logs
+ * nothing.
  */
 public final class ApiKeyVerifier {
     /**
@@ -45,20 +48,30 @@ public final class ApiKeyVerifier {
         };
     }
 
-    private final Store store;
     private final KeyBackends backends;
     private final AuditLog audit;
+    private final NotifiedCache<List<String>, PresentedKey> keys;
     private final Results results;
+    /** Made once: the look-up a cache miss runs. */
+    private final Function<List<String>, Optional<PresentedKey>> lookUp;
 
+    /** Without a cache: every verification reads the database. */
     public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit) {
-        this(store, backends, audit, Results.NONE);
+        this(store, backends, audit, NotifiedCache.off(), Results.NONE);
     }
 
-    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit, Results results) {
-        this.store = store;
+    /**
+     * @param keys what the presented digests found, kept until the next change to versions, credentials, agents or
+     *             rotations: the caller drops it after each of {@code store}'s transactions and, on PostgreSQL, when
+     *             another node's change is notified
+     */
+    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit,
+                          NotifiedCache<List<String>, PresentedKey> keys, Results results) {
         this.backends = backends;
         this.audit = audit;
+        this.keys = keys;
         this.results = results;
+        this.lookUp = digests -> store.read(d -> d.presentedKeys().find(digests));
     }
 
     /**
@@ -92,7 +105,8 @@ public final class ApiKeyVerifier {
             return VerifyKeyResponse.refused("malformed: the key " + m.message());
         }
         byte[] utf8 = presented.getBytes(StandardCharsets.UTF_8);
-        List<String> digests = new ArrayList<>();
+        // The cache's key: not changed once looked up.
+        List<String> digests = new ArrayList<>(1);
         KeyBackendException unavailable = null;
         try {
             for (KeyBackend b : backends.all()) {
@@ -105,8 +119,8 @@ public final class ApiKeyVerifier {
         } finally {
             Arrays.fill(utf8, (byte) 0);
         }
-        // One round trip: the version, its credential's type, its agent and its rotation's state, by the digest index.
-        Optional<PresentedKey> found = store.read(d -> d.presentedKeys().find(digests));
+        // The version, its credential's type, its agent and its rotation's state: from the cache, or in one round trip.
+        Optional<PresentedKey> found = keys.find(digests, lookUp);
         if (found.isEmpty()) {
             if (unavailable != null) {
                 // A backend that could not digest the key might hold it: "unknown" would be a false answer.

@@ -1,6 +1,7 @@
 package dev.rotakey.auth;
 
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -24,7 +25,7 @@ class BootstrapTokenTest {
     private OperatorTokens tokens;
     private AuditLog audit;
     private final TestClock clock = new TestClock(Instant.parse("2026-12-06T00:00:00Z"));
-    private final TokenCache cache = TokenCache.local(clock, 100, java.time.Duration.ofMinutes(1));
+    private final NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, java.time.Duration.ofMinutes(1));
 
     @BeforeEach
     void open() throws Exception {

@@ -66,7 +66,7 @@ class MigrationsIT {
                 "16-acknowledgements", "17-alerts", "18-binding-claims", "19-audit-node",
                 "20-target-rate-slots"));
         if (engine == Engine.POSTGRESQL) {
-            expected.add("23-api-tokens-notify");
+            expected.add("23-cache-notify");
         }
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);

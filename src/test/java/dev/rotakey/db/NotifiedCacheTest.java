@@ -1,5 +1,7 @@
-package dev.rotakey.auth;
+package dev.rotakey.db;
 
+import dev.rotakey.auth.Operator;
+import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
@@ -12,8 +14,8 @@ import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The bearer-token cache: what it keeps, for how long, what empties it, and when it may be trusted at all. */
-class TokenCacheTest {
+/** The cache of database answers (bearer tokens here): what it keeps, for how long, what empties it, and when it may be trusted at all. */
+class NotifiedCacheTest {
     private static final Duration MAX_AGE = Duration.ofMinutes(1);
     private static final Duration TRUST = Duration.ofSeconds(10);
     private static final Operator ALICE = new Operator("alice", OperatorTokens.ADMIN);
@@ -29,7 +31,7 @@ class TokenCacheTest {
 
     @Test
     void anActiveTokenIsLookedUpOnceWhileFresh() {
-        TokenCache cache = TokenCache.local(clock, 100, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, MAX_AGE);
 
         assertThat(cache.find("d-alice", database)).contains(ALICE);
         clock.advance(MAX_AGE.minusSeconds(1));
@@ -40,7 +42,7 @@ class TokenCacheTest {
 
     @Test
     void anEntryOlderThanMaxAgeIsLookedUpAgain() {
-        TokenCache cache = TokenCache.local(clock, 100, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, MAX_AGE);
         cache.find("d-alice", database);
 
         clock.advance(MAX_AGE);
@@ -52,7 +54,7 @@ class TokenCacheTest {
 
     @Test
     void unknownTokensAreLookedUpEveryTimeAndTakeNoRoom() {
-        TokenCache cache = TokenCache.local(clock, 100, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, MAX_AGE);
 
         for (int i = 0; i < 1_000; i++) {
             assertThat(cache.find("d-made-up-" + i, database)).isEmpty();
@@ -68,7 +70,7 @@ class TokenCacheTest {
         for (int i = 0; i < 500; i++) {
             active.put("d-" + i, new Operator("op-" + i, OperatorTokens.VERIFIER));
         }
-        TokenCache cache = TokenCache.local(clock, 50, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 50, MAX_AGE);
 
         for (int i = 0; i < 500; i++) {
             cache.find("d-" + i, database);
@@ -79,7 +81,7 @@ class TokenCacheTest {
 
     @Test
     void invalidateAllMakesEveryTokenBeLookedUpAgain() {
-        TokenCache cache = TokenCache.local(clock, 100, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, MAX_AGE);
         cache.find("d-alice", database);
 
         active.remove("d-alice");
@@ -92,7 +94,7 @@ class TokenCacheTest {
     /** A revocation that commits while a look-up is reading the database must not leave the look-up's answer behind. */
     @Test
     void aLookUpOverlappingAChangeLeavesNothingStale() {
-        TokenCache cache = TokenCache.local(clock, 100, MAX_AGE);
+        NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, MAX_AGE);
         Function<String, Optional<Operator>> readThenRevoked = digest -> {
             Optional<Operator> read = database.apply(digest);
             // The revocation commits (and invalidates) after this read saw the token active.
@@ -108,7 +110,7 @@ class TokenCacheTest {
 
     @Test
     void aListeningCacheIsNotUsedUntilItsListenerHasHeardTheDatabase() {
-        TokenCache cache = TokenCache.listening(clock, 100, MAX_AGE, TRUST);
+        NotifiedCache<String, Operator> cache = NotifiedCache.listening(clock, 100, MAX_AGE, TRUST);
         cache.find("d-alice", database);
         cache.find("d-alice", database);
         assertThat(lookUps).hasValue(2);
@@ -123,7 +125,7 @@ class TokenCacheTest {
 
     @Test
     void aListeningCacheStopsBeingUsedWhenItsListenerFallsSilent() {
-        TokenCache cache = TokenCache.listening(clock, 100, MAX_AGE, TRUST);
+        NotifiedCache<String, Operator> cache = NotifiedCache.listening(clock, 100, MAX_AGE, TRUST);
         cache.heardAt(clock.millis());
         cache.find("d-alice", database);
 
@@ -140,7 +142,7 @@ class TokenCacheTest {
 
     @Test
     void aNotificationEmptiesTheCache() {
-        TokenCache cache = TokenCache.listening(clock, 100, MAX_AGE, TRUST);
+        NotifiedCache<String, Operator> cache = NotifiedCache.listening(clock, 100, MAX_AGE, TRUST);
         cache.heardAt(clock.millis());
         cache.find("d-alice", database);
 
@@ -152,7 +154,7 @@ class TokenCacheTest {
 
     @Test
     void aLostListenerEmptiesTheCacheAndTurnsItOffUntilItListensAgain() {
-        TokenCache cache = TokenCache.listening(clock, 100, MAX_AGE, TRUST);
+        NotifiedCache<String, Operator> cache = NotifiedCache.listening(clock, 100, MAX_AGE, TRUST);
         cache.heardAt(clock.millis());
         cache.find("d-alice", database);
 
@@ -172,7 +174,7 @@ class TokenCacheTest {
 
     @Test
     void anOffCacheLooksEveryTokenUp() {
-        TokenCache cache = TokenCache.off();
+        NotifiedCache<String, Operator> cache = NotifiedCache.off();
         cache.heardAt(System.currentTimeMillis());
 
         cache.find("d-alice", database);
