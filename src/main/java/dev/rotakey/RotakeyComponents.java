@@ -8,6 +8,7 @@ import dev.rotakey.audit.AuditLog;
 import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.BootstrapToken;
 import dev.rotakey.auth.OperatorTokens;
+import dev.rotakey.auth.Operator;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.batch.Batch;
@@ -32,7 +33,11 @@ import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.NotifiedCache;
+import dev.rotakey.db.PresentedKeyDao;
+import dev.rotakey.db.PresentedKeyDao.PresentedKey;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.TokenDao;
 import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.NodeInfoMetrics;
@@ -60,6 +65,7 @@ import dev.rotakey.service.ScheduledWork;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.Targets;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.CacheFactory;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -110,6 +116,7 @@ public final class RotakeyComponents {
     private final BatchRunner batchRunner;
     private final OperatorBatches batches;
     private final BatchQueries batchQueries;
+    private final NotifiedCache<String, Operator> tokenCache;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -175,7 +182,15 @@ public final class RotakeyComponents {
         agents = new AgentService(store, audit, work, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
-        verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
+        // The wall clock: trusting a cache is a matter of real time since the database was last heard.
+        boolean postgres = config.getDatabase().getUrl().startsWith("jdbc:postgresql:");
+        CacheFactory caches = config.getCache();
+        tokenCache = caches.build(caches.getMaxTokens(), postgres, Clock.systemUTC());
+        NotifiedCache<List<String>, PresentedKey> apiKeyCache = caches.build(caches.getMaxApiKeys(), postgres,
+                Clock.systemUTC());
+        // Every transaction of this node may have changed a version, a credential, an agent or a rotation.
+        store.afterEachTransaction(apiKeyCache::invalidateAll);
+        verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
@@ -197,7 +212,7 @@ public final class RotakeyComponents {
         BatchSweep batchSweep = new BatchSweep(store, batchRunner, node, clusterNodes, audit, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
-        tokens = new OperatorTokens(store, audit, clock);
+        tokens = new OperatorTokens(store, audit, clock, tokenCache);
         // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
         new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
                 config.getAlerting().getOverdueAfter(), config.getPrometheus().getFleetRefreshInterval(),
@@ -224,8 +239,13 @@ public final class RotakeyComponents {
             }
         });
         managed.add(authorities);
+        if (postgres && caches.isEnabled()) {
+            // Other nodes' (and tools') changes reach this node's caches through LISTEN/NOTIFY.
+            managed.add(caches.listener(Map.of(TokenDao.CHANGES_CHANNEL, tokenCache,
+                    PresentedKeyDao.CHANGES_CHANNEL, apiKeyCache), config.getDatabase()::openUnpooled, Clock.systemUTC()));
+        }
         if (b.adminTokenFile != null) {
-            managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
+            managed.add(new BootstrapToken(store, audit, clock, node.clustered(), tokenCache).atStart(b.adminTokenFile));
         }
         managed.add(startup.end());
         // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
@@ -369,6 +389,11 @@ public final class RotakeyComponents {
 
     public OperatorTokens tokens() {
         return tokens;
+    }
+
+    /** The cache of authenticated bearer tokens, by digest. */
+    public NotifiedCache<String, Operator> tokenCache() {
+        return tokenCache;
     }
 
     public CredentialQueries credentialQueries() {

@@ -8,6 +8,7 @@ import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.BatchesFactory;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.CacheFactory;
 import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.config.SchedulerFactory;
@@ -77,6 +78,7 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private BatchesFactory batches = new BatchesFactory();
+    private CacheFactory cache = new CacheFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -174,6 +176,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setAlerting(AlertingFactory alerting) {
         this.alerting = alerting;
+    }
+
+    @JsonProperty
+    public CacheFactory getCache() {
+        return cache;
+    }
+
+    @JsonProperty
+    public void setCache(CacheFactory cache) {
+        this.cache = cache;
     }
 
     @JsonProperty

@@ -3,6 +3,7 @@ package dev.rotakey.auth;
 import dev.rotakey.StartupException;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
 import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
@@ -32,16 +33,19 @@ public final class BootstrapToken {
     private final AuditLog audit;
     private final Clock clock;
     private final boolean clustered;
+    private final NotifiedCache<String, Operator> cache;
 
     /**
      * @param clustered whether this node is one of a cluster: then a token file that differs from the cluster's
      *                  admin token is not registered, and a missing one is not re-created
+     * @param cache     told when the admin token is replaced
      */
-    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered) {
+    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered, NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
         this.clustered = clustered;
+        this.cache = cache;
     }
 
     /**
@@ -97,10 +101,15 @@ public final class BootstrapToken {
 
     private void register(String token, String detail) {
         String digest = OperatorTokens.digest(token);
-        store.txRun(tx -> {
-            tx.tokens().upsert(OperatorTokens.ADMIN, digest, OperatorTokens.ADMIN, clock.instant());
-            audit.record(tx, "rotakey", AuditAction.TOKEN_CREATED, "token:" + OperatorTokens.ADMIN, "ok", detail);
-        });
+        try {
+            store.txRun(tx -> {
+                tx.tokens().upsert(OperatorTokens.ADMIN, digest, OperatorTokens.ADMIN, clock.instant());
+                audit.record(tx, "rotakey", AuditAction.TOKEN_CREATED, "token:" + OperatorTokens.ADMIN, "ok", detail);
+            });
+        } finally {
+            // The earlier admin token, if any, is no longer valid.
+            cache.invalidateAll();
+        }
     }
 
     private static String read(Path file) throws IOException {

@@ -3,6 +3,7 @@ package dev.rotakey.auth;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Operator bearer tokens: checks presented tokens against their stored SHA-256 digests, issues and revokes
@@ -28,19 +30,24 @@ public final class OperatorTokens {
     private final Store store;
     private final AuditLog audit;
     private final Clock clock;
+    private final NotifiedCache<String, Operator> cache;
+    /** Made once: the look-up a cache miss runs. */
+    private final Function<String, Optional<Operator>> lookUp;
 
-    public OperatorTokens(Store store, AuditLog audit, Clock clock) {
+    public OperatorTokens(Store store, AuditLog audit, Clock clock, NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
+        this.cache = cache;
+        this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest)).map(t -> new Operator(t.name(), t.role()));
     }
 
+    /** The operator of an active token: from the {@link NotifiedCache} of active tokens, by digest, when it may be trusted, else from the database. */
     public Optional<Operator> authenticate(String token) {
         if (token == null || token.isBlank() || token.length() > 512) {
             return Optional.empty();
         }
-        String digest = digest(token);
-        return store.read(d -> d.tokens().findActive(digest)).map(t -> new Operator(t.name(), t.role()));
+        return cache.find(digest(token), lookUp);
     }
 
     /**
@@ -57,24 +64,36 @@ public final class OperatorTokens {
         }
         String token = newToken();
         String digest = digest(token);
-        store.txRun(tx -> {
-            if (tx.tokens().exists(name)) {
-                throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
-            }
-            tx.tokens().upsert(name, digest, role, clock.instant());
-            audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role);
-        });
+        try {
+            store.txRun(tx -> {
+                if (tx.tokens().exists(name)) {
+                    throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
+                }
+                tx.tokens().upsert(name, digest, role, clock.instant());
+                audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role);
+            });
+        } finally {
+            // Whatever the outcome: a commit whose answer was lost still changed the tokens.
+            cache.invalidateAll();
+        }
         return token;
     }
 
-    /** Revokes the named token at once. */
+    /**
+     * Revokes the named token at once: refused by this node from the moment this returns, and by the other nodes of a
+     * cluster as soon as they hear of it (docs/design.md, "Caches").
+     */
     public void revoke(String name, String actor) {
-        store.txRun(tx -> {
-            if (!tx.tokens().revoke(name, clock.instant())) {
-                throw RejectedException.notFound("token", name);
-            }
-            audit.record(tx, actor, AuditAction.TOKEN_REVOKED, "token:" + name, "ok", null);
-        });
+        try {
+            store.txRun(tx -> {
+                if (!tx.tokens().revoke(name, clock.instant())) {
+                    throw RejectedException.notFound("token", name);
+                }
+                audit.record(tx, actor, AuditAction.TOKEN_REVOKED, "token:" + name, "ok", null);
+            });
+        } finally {
+            cache.invalidateAll();
+        }
     }
 
     static String newToken() {

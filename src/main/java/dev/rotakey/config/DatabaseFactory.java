@@ -8,7 +8,11 @@ import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.Properties;
 
 /**
  * The {@code database:} section: Dropwizard's data source settings, plus {@code passwordSecret}, the
@@ -94,20 +98,46 @@ public class DatabaseFactory extends DataSourceFactory {
 
     @Override
     public ManagedDataSource build(MetricRegistry metricRegistry, String name) {
-        synchronized (this) {
-            setUrl(durableUrl(getUrl()));
-            if (passwordSecret != null && !secretRead) {
-                char[] password = passwordSecret.read("database.passwordSecret");
-                try {
-                    // The pool and the JDBC driver take the password as a String: it cannot be cleared later.
-                    setPassword(new String(password));
-                } finally {
-                    Arrays.fill(password, '\0');
-                }
-                secretRead = true;
-            }
-        }
+        readSecret();
         return super.build(metricRegistry, name);
+    }
+
+    private synchronized void readSecret() {
+        setUrl(durableUrl(getUrl()));
+        if (passwordSecret != null && !secretRead) {
+            char[] password = passwordSecret.read("database.passwordSecret");
+            try {
+                // The pool and the JDBC driver take the password as a String: it cannot be cleared later.
+                setPassword(new String(password));
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            secretRead = true;
+        }
+    }
+
+    /**
+     * One new connection of these settings outside any pool, with {@code extra} driver properties: for a session
+     * whose state must last as long as the connection (a LISTEN), which a pool would validate, replace or lend out.
+     */
+    public Connection openUnpooled(Properties extra) throws SQLException {
+        readSecret();
+        try {
+            // Registers the driver with DriverManager, as the pools' own loading of it does.
+            Class.forName(getDriverClass());
+        } catch (ClassNotFoundException e) {
+            throw new SQLException("JDBC driver " + getDriverClass() + " is not on the class path", e);
+        }
+        Properties properties = new Properties();
+        properties.putAll(getProperties());
+        if (getUser() != null) {
+            properties.setProperty("user", getUser());
+        }
+        if (getPassword() != null) {
+            properties.setProperty("password", getPassword());
+        }
+        properties.putAll(extra);
+        return DriverManager.getConnection(getUrl(), properties);
     }
 
     /**

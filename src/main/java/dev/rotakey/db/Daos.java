@@ -31,6 +31,10 @@ public final class Daos {
         return new VersionDao(h);
     }
 
+    public PresentedKeyDao presentedKeys() {
+        return new PresentedKeyDao(h);
+    }
+
     public RotationDao rotations() {
         return new RotationDao(h);
     }

@@ -4,12 +4,16 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
+import org.jdbi.v3.core.statement.DefinedAttributeTemplateEngine;
+import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -22,11 +26,16 @@ public final class Store {
     private static final int MAX_GROUP = 64;
     private final Jdbi jdbi;
     private final GroupCommit steps;
+    private final List<Runnable> afterTransactions = new CopyOnWriteArrayList<>();
 
     public Store(Jdbi jdbi) {
         this.jdbi = jdbi;
         this.steps = new GroupCommit(jdbi, MAX_GROUP);
         jdbi.registerArgument(new InstantArgumentFactory());
+        // Jdbi's own engine, which parses each statement's template once and caches it. Dropwizard's JdbiFactory wraps
+        // it in a NamePrependingTemplateEngine, which names SqlObject methods (Rotakey has none) but is not a parsing
+        // engine, so every statement was parsed again (an ANTLR lexer run) each time it ran.
+        jdbi.getConfig(SqlStatements.class).setTemplateEngine(new DefinedAttributeTemplateEngine());
     }
 
     /**
@@ -46,8 +55,21 @@ public final class Store {
         }
     }
 
+    /**
+     * Runs {@code hook} after each transaction of {@link #tx}, {@link #stepTx} and {@link #txRun} has ended, committed or not: a cache
+     * of what the database held drops its answers then ({@link NotifiedCache}), once the change is visible to every
+     * reader. Every write to Rotakey's own tables goes through them; {@link #read} never writes to them.
+     */
+    public void afterEachTransaction(Runnable hook) {
+        afterTransactions.add(hook);
+    }
+
     public <T> T tx(Function<Daos, T> work) {
-        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+        try {
+            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+        } finally {
+            transactionEnded();
+        }
     }
 
     /**
@@ -56,15 +78,30 @@ public final class Store {
      * another thread (with this thread's logging context), and it must not wait for other threads.
      */
     public <T> T stepTx(Function<Daos, T> work) {
-        return steps.tx(work);
+        try {
+            return steps.tx(work);
+        } finally {
+            transactionEnded();
+        }
     }
 
     public void txRun(Consumer<Daos> work) {
-        jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.accept(new Daos(h)));
+        try {
+            jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.accept(new Daos(h)));
+        } finally {
+            transactionEnded();
+        }
     }
 
+    /** Reads; a write here would escape {@link #afterEachTransaction} (only the target rate slots, no cached table). */
     public <T> T read(Function<Daos, T> work) {
         return jdbi.withHandle(h -> work.apply(new Daos(h)));
+    }
+
+    private void transactionEnded() {
+        for (Runnable hook : afterTransactions) {
+            hook.run();
+        }
     }
 
     /** PostgreSQL's advisory locks, for the nodes of a cluster (not available on H2). */

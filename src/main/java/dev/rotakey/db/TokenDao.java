@@ -7,6 +7,12 @@ import java.util.Optional;
 
 /** Operator bearer tokens, stored as SHA-256 digests. */
 public final class TokenDao {
+    /**
+     * The PostgreSQL channel a trigger on {@code api_tokens} notifies after every statement that changes it
+     * (migration 23-cache-notify), whichever node or tool ran it.
+     */
+    public static final String CHANGES_CHANNEL = "rotakey_api_tokens";
+
     /** A token's name and role, found by its digest. */
     public record TokenRecord(String name, String role) {
     }

@@ -1,10 +1,13 @@
 package dev.rotakey.metrics;
 
 import dev.rotakey.service.ApiKeyVerifier;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Counts API key verifications by result; a {@code revoked}, {@code failed} or {@code decommissioned} result means a key that
@@ -16,20 +19,22 @@ public final class ApiKeyVerificationMetrics implements ApiKeyVerifier.Results {
     static final List<String> RESULTS = List.of("valid", "malformed", "unknown", "unavailable", "revoked", "failed",
             "pending", "decommissioned");
 
-    private final Counter verifications;
+    /** Each result's series, looked up once: a verification only increments. */
+    private final Map<String, CounterDataPoint> byResult = new HashMap<>();
+    private final CounterDataPoint other;
 
     public ApiKeyVerificationMetrics(PrometheusRegistry registry) {
-        verifications = Counter.builder().name("rotakey_api_key_verifications_total")
+        Counter verifications = Counter.builder().name("rotakey_api_key_verifications_total")
                 .help("API keys presented to the verify endpoint, by result (valid, malformed, unknown, unavailable, "
                         + "or the refused version's state: revoked, failed, pending; or decommissioned)")
                 .labelNames("result").register(registry);
         // Zero series from the start: increase() then sees the very first revoked key presented.
-        RESULTS.forEach(verifications::labelValues);
-        verifications.labelValues("other");
+        RESULTS.forEach(r -> byResult.put(r, verifications.labelValues(r)));
+        other = verifications.labelValues("other");
     }
 
     @Override
     public void verified(String result) {
-        verifications.labelValues(RESULTS.contains(result) ? result : "other").inc();
+        byResult.getOrDefault(result, other).inc();
     }
 }

@@ -8,16 +8,16 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendException;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.core.Agent;
 import dev.rotakey.core.ApiKeyFormat;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
-import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.MaterialDigests;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.NotifiedCache;
+import dev.rotakey.db.PresentedKeyDao.PresentedKey;
 import dev.rotakey.db.Store;
 
 import java.nio.charset.StandardCharsets;
@@ -27,11 +27,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Answers whether a presented API key is valid: the format and checksum are checked first (a
- * mistyped key costs no database look-up), then the key's digest under each backend is looked up.
- * A revoked or failed key is refused and recorded as a security event.
+ * mistyped key costs no database look-up), then the key's digest under each backend is looked up, with what the
+ * answer needs, in one query or in a {@link NotifiedCache} dropped at every change (docs/design.md, "Caches"). A
+ * revoked or failed key is refused and recorded as a security event, every time; a valid one writes nothing and logs
+ * nothing.
  */
 public final class ApiKeyVerifier {
     /**
@@ -47,20 +50,30 @@ public final class ApiKeyVerifier {
         };
     }
 
-    private final Store store;
     private final KeyBackends backends;
     private final AuditLog audit;
+    private final NotifiedCache<List<String>, PresentedKey> keys;
     private final Results results;
+    /** Made once: the look-up a cache miss runs. */
+    private final Function<List<String>, Optional<PresentedKey>> lookUp;
 
+    /** Without a cache: every verification reads the database. */
     public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit) {
-        this(store, backends, audit, Results.NONE);
+        this(store, backends, audit, NotifiedCache.off(), Results.NONE);
     }
 
-    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit, Results results) {
-        this.store = store;
+    /**
+     * @param keys what the presented digests found, kept until the next change to versions, credentials, agents or
+     *             rotations: the caller drops it after each of {@code store}'s transactions and, on PostgreSQL, when
+     *             another node's change is notified
+     */
+    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit,
+                          NotifiedCache<List<String>, PresentedKey> keys, Results results) {
         this.backends = backends;
         this.audit = audit;
+        this.keys = keys;
         this.results = results;
+        this.lookUp = digests -> store.read(d -> d.presentedKeys().find(digests));
     }
 
     /**
@@ -68,14 +81,9 @@ public final class ApiKeyVerifier {
      * it between delivery and promotion), so it is accepted, as a pending secret already set in the
      * accepting system is in AWS-style rotation. If its rotation fails it becomes FAILED and is refused.
      */
-    private boolean deliveredPending(CredentialVersion v) {
-        if (v.state() != VersionState.PENDING || v.rotationId() == null) {
-            return false;
-        }
-        return store.read(d -> d.rotations().find(v.rotationId()))
-                .filter(r -> r.state() == RotationState.RUNNING)
-                .map(r -> r.step() == RotationStep.VERIFY || r.step() == RotationStep.PROMOTE)
-                .orElse(false);
+    private static boolean deliveredPending(PresentedKey k) {
+        return k.state() == VersionState.PENDING && k.rotationState() == RotationState.RUNNING
+                && (k.rotationStep() == RotationStep.VERIFY || k.rotationStep() == RotationStep.PROMOTE);
     }
 
     public VerifyKeyResponse verify(String presented, String actor) {
@@ -99,7 +107,8 @@ public final class ApiKeyVerifier {
             return VerifyKeyResponse.refused("malformed: the key " + m.message());
         }
         byte[] utf8 = presented.getBytes(StandardCharsets.UTF_8);
-        List<String> digests = new ArrayList<>();
+        // The cache's key: not changed once looked up.
+        List<String> digests = new ArrayList<>(1);
         KeyBackendException unavailable = null;
         try {
             for (KeyBackend b : backends.all()) {
@@ -112,7 +121,8 @@ public final class ApiKeyVerifier {
         } finally {
             Arrays.fill(utf8, (byte) 0);
         }
-        Optional<CredentialVersion> found = store.read(d -> d.versions().findByDigest(digests));
+        // The version, its credential's type, its agent and its rotation's state: from the cache, or in one round trip.
+        Optional<PresentedKey> found = keys.find(digests, lookUp);
         if (found.isEmpty()) {
             if (unavailable != null) {
                 // A backend that could not digest the key might hold it: "unknown" would be a false answer.
@@ -120,28 +130,22 @@ public final class ApiKeyVerifier {
             }
             return VerifyKeyResponse.refused("unknown");
         }
-        CredentialVersion v = found.get();
-        // One handle for both look-ups: this is the hot path of every consumer's key check.
-        Optional<Map.Entry<Credential, Agent>> owner = store.read(d -> d.credentials().find(v.credentialId())
-                // Only API keys are presented here: a certificate's digest is of public material, and a
-                // password is checked by the system it unlocks, never by Rotakey.
-                .filter(c -> c.type() == CredentialType.API_KEY)
-                .flatMap(c -> d.agents().find(c.agentId()).map(a -> Map.entry(c, a))));
-        if (owner.isEmpty()) {
+        PresentedKey k = found.get();
+        // Only API keys are presented here: a certificate's digest is of public material, and a password is checked
+        // by the system it unlocks, never by Rotakey. A version whose credential or agent is gone is unknown too.
+        if (k.type() != CredentialType.API_KEY || k.agentId() == null) {
             return VerifyKeyResponse.refused("unknown");
         }
-        Agent agent = owner.get().getValue();
-        // A decommission answers before its versions are revoked at the targets: its mark alone refuses the keys.
-        boolean decommissioned = !owner.get().getKey().active() || !agent.active();
-        boolean valid = !decommissioned && (v.state().accepted() || deliveredPending(v));
-        String reason = valid ? null : decommissioned ? "decommissioned" : v.state().name().toLowerCase(Locale.ROOT);
-        if (!valid && (decommissioned || v.state() != VersionState.PENDING)) {
+        boolean decommissioned = k.decommissioned();
+        boolean valid = !decommissioned && (k.state().accepted() || deliveredPending(k));
+        String reason = valid ? null : decommissioned ? "decommissioned" : k.state().name().toLowerCase(Locale.ROOT);
+        if (!valid && (decommissioned || k.state() != VersionState.PENDING)) {
             audit.record(actor, AuditAction.API_KEY_REVOKED_PRESENTED,
-                    AuditSubject.version(v.credentialId(), v.version()), "denied",
-                    "a " + (decommissioned ? "decommissioned " : "") + v.state() + " key of agent " + agent.id()
-                            + " (owner " + agent.owner() + ") was presented for verification: it may have leaked");
+                    AuditSubject.version(k.credentialId(), k.version()), "denied",
+                    "a " + (decommissioned ? "decommissioned " : "") + k.state() + " key of agent " + k.agentId()
+                            + " (owner " + k.owner() + ") was presented for verification: it may have leaked");
         }
-        return new VerifyKeyResponse(valid, reason, agent.id(), agent.owner(), v.credentialId(), v.version(), v.state().name(),
-                v.revokeAfter());
+        return new VerifyKeyResponse(valid, reason, k.agentId(), k.owner(), k.credentialId(), k.version(),
+                k.state().name(), k.revokeAfter());
     }
 }

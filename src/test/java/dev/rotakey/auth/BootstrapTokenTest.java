@@ -1,6 +1,7 @@
 package dev.rotakey.auth;
 
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -24,12 +25,13 @@ class BootstrapTokenTest {
     private OperatorTokens tokens;
     private AuditLog audit;
     private final TestClock clock = new TestClock(Instant.parse("2026-12-06T00:00:00Z"));
+    private final NotifiedCache<String, Operator> cache = NotifiedCache.local(clock, 100, java.time.Duration.ofMinutes(1));
 
     @BeforeEach
     void open() throws Exception {
         db = TestDatabases.open(TestDatabases.Engine.H2, dir);
         audit = new AuditLog(db.store(), clock, dev.rotakey.cluster.NodeIdentity.single("test-node"));
-        tokens = new OperatorTokens(db.store(), audit, clock);
+        tokens = new OperatorTokens(db.store(), audit, clock, cache);
     }
 
     @AfterEach
@@ -38,7 +40,7 @@ class BootstrapTokenTest {
     }
 
     private BootstrapToken node(boolean clustered) {
-        return new BootstrapToken(db.store(), audit, clock, clustered);
+        return new BootstrapToken(db.store(), audit, clock, clustered, cache);
     }
 
     @Test
@@ -101,6 +103,8 @@ class BootstrapTokenTest {
         Path file = dir.resolve("admin-token");
         node(false).ensure(file);
         String lost = Files.readString(file).trim();
+        // Now in the token cache, which the replacement must empty.
+        assertThat(tokens.authenticate(lost)).isPresent();
         Files.delete(file);
 
         node(false).ensure(file);

@@ -15,6 +15,8 @@ import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.VersionState;
+import dev.rotakey.db.NotifiedCache;
+import dev.rotakey.db.PresentedKeyDao;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.LimitedTarget;
@@ -172,6 +174,15 @@ class RotationWorkflowIT {
         return -1;
     }
 
+    /** A verifier with the daemon's cache, dropped after each of the store's transactions as the daemon drops it. */
+    private ApiKeyVerifier cachedVerifier() {
+        NotifiedCache<List<String>, PresentedKeyDao.PresentedKey> keys = NotifiedCache.local(clock, 100,
+                java.time.Duration.ofMinutes(1));
+        db.store().afterEachTransaction(keys::invalidateAll);
+        return new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
+                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")), keys, ApiKeyVerifier.Results.NONE);
+    }
+
     private static void assertInvariants(List<CredentialVersion> versions) {
         assertThat(versions.stream().filter(v -> v.state() == VersionState.CURRENT)).hasSizeLessThanOrEqualTo(1);
         assertThat(versions.stream().filter(v -> v.state() == VersionState.PENDING)).hasSizeLessThanOrEqualTo(1);
@@ -233,8 +244,7 @@ class RotationWorkflowIT {
         // Between delivery and promotion the file holds version 2: it is accepted, as PENDING.
         String pendingKey = fileContent("c2");
         assertThat(pendingKey).isNotEqualTo(key1);
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
-                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
+        var verifier = cachedVerifier();
         assertThat(verifier.verify(pendingKey, "test").valid()).isTrue();
         assertThat(verifier.verify(pendingKey, "test").state()).isEqualTo("PENDING");
         for (int attempt = 1; attempt < 3; attempt++) {
@@ -445,8 +455,7 @@ class RotationWorkflowIT {
         CredentialVersion v1 = versions("c8").get(0);
         assertThat(v1.state()).isEqualTo(VersionState.REVOKED);
         assertThat(v1.revokeError()).contains("consumer unreachable");
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
-                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
+        var verifier = cachedVerifier();
         assertThat(verifier.verify(key1, "test").valid()).isFalse();
         long failing = db.store().read(d -> d.versions().failedRevocations());
         assertThat(failing).isEqualTo(1L);
@@ -824,8 +833,7 @@ class RotationWorkflowIT {
         assertThat(json).contains("\"length\":40").doesNotContain(fileContent("pw1")).doesNotContain(first);
 
         // A password is not an API key: the verify endpoint never vouches for one, current or not.
-        var verifier = new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
-                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")));
+        var verifier = cachedVerifier();
         assertThat(verifier.verify(fileContent("pw1"), "test").valid()).isFalse();
         assertThat(verifier.verify(fileContent("pw1"), "test").agent()).isNull();
     }

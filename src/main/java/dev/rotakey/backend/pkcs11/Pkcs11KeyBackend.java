@@ -14,7 +14,6 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Mac;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PublicKey;
@@ -38,7 +37,7 @@ import java.util.regex.Pattern;
  * PIN the token rejected is never tried again ({@link PinLogin}): {@link #reconnect()} re-reads the
  * PIN source and refuses without touching the token while it yields the same PIN, because tokens
  * lock after a few wrong PINs; for the same reason the backend never reconnects on its own. Key
- * handles, the RNG and per-thread {@link Mac}s are cached in the {@link TokenConnection}: the
+ * handles, the RNG and the HMAC key's session copy are cached in the {@link TokenConnection}: the
  * PKCS#11 KeyStore scans every token object on each lookup, so it is used only while starting and
  * to create, first look up and destroy {@linkplain SigningKey signing keys}, never per signature.
  */
@@ -58,6 +57,8 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     /** Guarded by {@code state}'s lock: only start, reconnect and close use it. */
     private final PinLogin login;
     private final BackendConnection<TokenConnection> state;
+    /** Made once: {@link #hmac} passes it on every call. */
+    private final java.util.function.Supplier<BackendStatus> upStatus = this::upStatus;
 
     /**
      * @param pinKey the config key of the PIN source, named in messages ({@code keyBackends.hsm.pin})
@@ -138,13 +139,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
         TokenConnection c = state.require("hmac");
         byte[] digest;
         try {
-            digest = c.mac().doFinal(data);
+            digest = c.hmac().hmac(data);
         } catch (GeneralSecurityException | RuntimeException e) {
-            // A Mac whose operation failed half-way is not trusted again on this thread.
-            c.macs().remove();
             throw operationFailed("hmac", c, e);
         }
-        state.recovered(c, this::upStatus);
+        state.recovered(c, upStatus);
         return digest;
     }
 
@@ -299,6 +298,11 @@ public final class Pkcs11KeyBackend implements KeyBackend {
     @Override
     public String hmacKeyId() {
         return "pkcs11:" + tokenLabel + "/" + hmacKeyLabel;
+    }
+
+    /** The open connection, or null: for the tests of this package. */
+    TokenConnection connection() {
+        return state.current();
     }
 
     @Override

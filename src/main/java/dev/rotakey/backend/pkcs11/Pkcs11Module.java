@@ -118,6 +118,11 @@ final class Pkcs11Module {
         return args;
     }
 
+    /** The wrapper's {@code PKCS11} instance of this module, for {@link Pkcs11Calls}. */
+    Object wrapper() {
+        return pkcs11;
+    }
+
     /** The initialised tokens and their labels, in slot list order. */
     List<Token> tokens() throws Pkcs11ModuleException {
         try {

@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.crypto.KeyGenerator;
-import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.security.auth.login.LoginException;
 import java.math.BigInteger;
@@ -52,9 +51,8 @@ import java.util.concurrent.ConcurrentMap;
  * takes another entry's certificate with it (the KeyStore deletes issuer certificates it finds
  * by subject).
  */
-record TokenConnection(String tokenKey, AuthProvider provider, KeyStore store, Key hmacKey,
-                       SecureRandom random, ThreadLocal<Mac> macs,
-                       ConcurrentMap<String, StoredKey> signingKeys) {
+record TokenConnection(String tokenKey, AuthProvider provider, KeyStore store, TokenHmac hmac,
+                       SecureRandom random, ConcurrentMap<String, StoredKey> signingKeys) {
     private static final Logger LOG = LoggerFactory.getLogger(TokenConnection.class);
     static final String MAC_ALGORITHM = "HmacSHA256";
     private static final int HMAC_KEY_BITS = 256;
@@ -78,14 +76,18 @@ record TokenConnection(String tokenKey, AuthProvider provider, KeyStore store, K
         synchronized (TokenLogins.lock(tokenKey)) {
             KeyStore store = login.logIn(provider, pin);
             TokenLogins.acquired(tokenKey);
+            TokenHmac hmac = null;
             try {
                 Key key = findOrCreateKey(locator, store, provider, hmacKeyLabel);
-                TokenConnection c = new TokenConnection(tokenKey, provider, store, key,
-                        SecureRandom.getInstance("PKCS11", provider), new ThreadLocal<>(), new ConcurrentHashMap<>());
-                c.mac().doFinal(new byte[0]);
+                hmac = sessionCopyOr(new ProviderHmac(provider, key), locator, token, hmacKeyLabel);
+                TokenConnection c = new TokenConnection(tokenKey, provider, store, hmac,
+                        SecureRandom.getInstance("PKCS11", provider), new ConcurrentHashMap<>());
                 c.random().nextBytes(new byte[16]);
                 return c;
             } catch (GeneralSecurityException | RuntimeException e) {
+                if (hmac != null) {
+                    hmac.close();
+                }
                 release(locator, tokenKey, provider);
                 throw new TokenUnusableException(Failure.UNAVAILABLE, "HMAC key '" + hmacKeyLabel + "' on token '"
                         + locator.tokenLabel() + "' is not usable (" + Pkcs11Module.describe(e) + ")", e);
@@ -186,19 +188,32 @@ record TokenConnection(String tokenKey, AuthProvider provider, KeyStore store, K
                         .build(pair.getPrivate())));
     }
 
-    /** This thread's MAC under the HMAC key, initialised once. */
-    Mac mac() throws GeneralSecurityException {
-        Mac mac = macs.get();
-        if (mac == null) {
-            mac = Mac.getInstance(MAC_ALGORITHM, provider);
-            mac.init(hmacKey);
-            macs.set(mac);
+    /**
+     * HMACs under a session copy of the key ({@link SessionKeyHmac}), or else under the token object through
+     * SunPKCS11, saying so once: a token that refuses to copy its key still works, only slower on SoftHSM2. The
+     * provider's HMAC runs once either way, which checks the key and the mechanism at start-up.
+     */
+    private static TokenHmac sessionCopyOr(ProviderHmac provider, TokenLocator locator, Pkcs11Module.Token token,
+                                           String hmacKeyLabel) throws GeneralSecurityException {
+        try {
+            Pkcs11Calls calls = new Pkcs11Calls(Pkcs11Module.open(locator.library()).wrapper());
+            return SessionKeyHmac.copy(calls, token.slotId(), hmacKeyLabel, provider);
+        } catch (GeneralSecurityException | ReflectiveOperationException | Pkcs11Module.Pkcs11ModuleException
+                 | RuntimeException e) {
+            provider.hmac(new byte[0]);
+            LOG.warn("Key backend '{}': HMACs use the token object '{}' on token '{}' directly, since no session copy"
+                    + " of it could be made ({})", locator.backendName(), hmacKeyLabel, locator.tokenLabel(),
+                    Pkcs11Module.describe(e));
+            return provider;
         }
-        return mac;
     }
 
-    /** Lets go of the login: the token is logged out only when no other backend of this JVM still uses it. */
+    /**
+     * Lets go of the HMAC key's copy and of the login: the token is logged out only when no other backend of this
+     * JVM still uses it.
+     */
     void release(TokenLocator locator) {
+        hmac.close();
         release(locator, tokenKey, provider);
     }
 
