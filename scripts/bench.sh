@@ -96,7 +96,12 @@ parallel=${ROTAKEY_BENCH_PARALLEL:-8}
 work=$(rk_abspath "${ROTAKEY_BENCH_DIR:-$RK_ROOT/target/bench/run}")
 results=$(rk_abspath "${ROTAKEY_BENCH_RESULTS:-$RK_ROOT/target/bench/results.md}")
 read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:-}"
-if ((quick)); then wrk_seconds=2; warmup=$((count < 20 ? count : 20)); else wrk_seconds=10; warmup=$((count < 100 ? count : 100)); fi
+# warmup: the reference's untimed iterations; wrk_warmup: untimed wrk seconds on each endpoint before the first run.
+if ((quick)); then
+    wrk_seconds=2 wrk_warmup=1 warmup=$((count < 20 ? count : 20))
+else
+    wrk_seconds=10 wrk_warmup=5 warmup=$((count < 100 ? count : 100))
+fi
 reference_source="$RK_ROOT/src/test/java/dev/rotakey/bench/CertificateReference.java"
 api="http://127.0.0.1:$http_port"
 admin="http://127.0.0.1:$admin_port"
@@ -273,7 +278,7 @@ rotate_agent() {
         ((v_total >= total0 + n && v_pending == 0)) && break
         ((SECONDS < deadline)) \
             || rk_die "rotating $agent: not finished after $((120 + n)) s ($((v_total - total0)) of $n new versions, $v_pending pending)"
-        sleep 0.2
+        sleep 0.5
     done
     # Every credential of the agent, page by page: version 2 CURRENT, and the latest promotion.
     while :; do
@@ -314,10 +319,11 @@ reference_rate() {
     sed -n 's/^ops_per_second=//p' "$out" | tail -n 1
 }
 
-# run_wrk LUA URL: "REQUESTS_PER_SECOND P99_MS" of wrk, 2 threads and 16 connections for $wrk_seconds s.
+# run_wrk LUA URL [SECONDS]: "REQUESTS_PER_SECOND P99_MS" of wrk, 2 threads and 16 connections for
+# SECONDS (default $wrk_seconds).
 run_wrk() {
     local out="$work/wrk.out"
-    wrk -t2 -c16 -d"${wrk_seconds}s" --timeout 10s --latency -s "$1" "$2" >"$out" 2>&1 \
+    wrk -t2 -c16 -d"${3:-$wrk_seconds}s" --timeout 10s --latency -s "$1" "$2" >"$out" 2>&1 \
         || { cat "$out" >&2; rk_die "wrk $2 failed (output above)"; }
     if grep -q 'Non-2xx or 3xx responses' "$out"; then
         cat "$out" >&2
@@ -377,6 +383,9 @@ measure_rotations() {
     echo "$cert_rate $api_rate" >>"$work/$label.rates"
 }
 
+rk_info "Warming up both endpoints with wrk (${wrk_warmup} s each, not counted)"
+run_wrk "$work/chain.lua" "$api/api/v1/cas/agents-ca/chain" "$wrk_warmup" >/dev/null
+run_wrk "$work/verify.lua" "$api/api/v1/api-keys/verify" "$wrk_warmup" >/dev/null
 : >"$work/small.rates"
 : >"$work/reference.rates"
 : >"$work/wrk.rates"
