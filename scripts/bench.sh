@@ -28,7 +28,9 @@ on stdout and writes it to target/bench/results.md. Stops its daemon on exit.
                  The fleet is filled through POST /api/v1/credentials, in parallel: expect
                  tens of minutes for 100,000.
   --quick        short wrk runs (2 s instead of 10 s) and a short reference warm-up, for tests
-  --certmonger   also time certmonger (see docs/performance.md: not usable here, so this stops with the reason)
+  --certmonger   also time certmonger renewing certificates with new keys ('getcert rekey', its 'local'
+                 CA, EC P-256 keys in files) on a private session bus: min(N, 100) certificates a
+                 repetition (it is slow); installs certmonger and dbus-daemon when missing
   --no-build     do not run Maven; use the existing target/rotakey.jar
   --keep         keep the work directory (daemon log, data, wrk scripts) after the run
 
@@ -76,13 +78,6 @@ done
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$RK_ROOT"
 
-if ((certmonger)); then
-    # Checked on Debian 12 (certmonger 0.79.17): see "certmonger" in docs/performance.md.
-    rk_die "--certmonger: certmonger talks to its clients only over D-Bus and, run as a daemon of its own,
-needs a session bus (dbus-daemon) and its NSS/OpenSSL helpers; its 'local' CA signs with a key in a file,
-not in a PKCS#11 token. It is not a like-for-like reference here, so bench.sh does not measure it."
-fi
-
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # free_port FROM [NOT]: the first port from FROM on where nothing listens (other than NOT).
 free_port() {
@@ -108,6 +103,7 @@ admin="http://127.0.0.1:$admin_port"
 
 rk_check_java
 rk_apt_install curl jq wrk softhsm2
+((certmonger)) && rk_apt_install certmonger dbus-daemon
 [[ -f "$reference_source" ]] || rk_die "$reference_source is missing"
 if ((build)); then
     rk_build
@@ -152,6 +148,7 @@ stop_daemon() {
 on_exit() {
     local code=$?
     stop_daemon
+    declare -F stop_certmonger >/dev/null && stop_certmonger
     if ((code != 0)); then
         [[ -f "$log" ]] && { echo "--- last lines of $log:" >&2; tail -n 30 "$log" >&2 || true; }
         rk_warn "the work directory $work is kept for a look"
@@ -367,6 +364,82 @@ jq -nr --rawfile auth "$work/verifier-auth" --rawfile body "$work/verify-req" '
     + "wrk.body = \($body | rtrimstr("\n") | tojson)"' >"$work/verify.lua"
 printf 'wrk.method = "GET"\n' >"$work/chain.lua"
 
+# ---------------------------------------------------------------- certmonger (--certmonger)
+
+# certmonger runs on a D-Bus session bus of its own, with its state under $work/certmonger (the
+# CERTMONGER_* directories), so it needs no system bus and touches nothing of the host's.
+cm_dir="$work/certmonger"
+cm_count=$((count < 100 ? count : 100))
+bus_pid="" certmonger_pid=""
+cm() {
+    env CERTMONGER_CAS_DIR="$cm_dir/cas" CERTMONGER_REQUESTS_DIR="$cm_dir/requests" \
+        CERTMONGER_LOCAL_CA_DIR="$cm_dir/local" CERTMONGER_TMPDIR="$cm_dir/tmp" CERTMONGER_CONFIG_DIR="$cm_dir/config" \
+        CERTMONGER_SYSTEM_LOCK_FILE="$cm_dir/lock" DBUS_SESSION_BUS_ADDRESS="unix:path=$cm_dir/bus" "$@"
+}
+stop_certmonger() {
+    local pid
+    for pid in "$certmonger_pid" "$bus_pid"; do
+        [[ -n "$pid" ]] || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    certmonger_pid="" bus_pid=""
+}
+
+# cm_monitoring: how many of certmonger's requests are issued and monitored.
+cm_monitoring() { cm getcert list -s 2>/dev/null | grep -c 'status: MONITORING' || true; }
+
+# start_certmonger: the bus, certmonger, and $cm_count requests for EC P-256 certificates from its local CA.
+start_certmonger() {
+    local i deadline
+    mkdir -p "$cm_dir"/{cas,requests,local,tmp,config,certs}
+    dbus-daemon --session --nofork --address="unix:path=$cm_dir/bus" </dev/null >"$cm_dir/bus.log" 2>&1 &
+    bus_pid=$!
+    deadline=$((SECONDS + 30))
+    until [[ -S "$cm_dir/bus" ]]; do
+        ((SECONDS < deadline)) || rk_die "dbus-daemon did not open $cm_dir/bus (see $cm_dir/bus.log)"
+        sleep 0.2
+    done
+    cm certmonger -s -n </dev/null >"$cm_dir/certmonger.log" 2>&1 &
+    certmonger_pid=$!
+    deadline=$((SECONDS + 30))
+    until cm getcert list-cas -s >/dev/null 2>&1; do
+        kill -0 "$certmonger_pid" 2>/dev/null || rk_die "certmonger exited (see $cm_dir/certmonger.log)"
+        ((SECONDS < deadline)) || rk_die "certmonger does not answer on the session bus (see $cm_dir/certmonger.log)"
+        sleep 0.2
+    done
+    rk_info "certmonger: requesting $cm_count certificates from its local CA"
+    for ((i = 1; i <= cm_count; i++)); do
+        mkdir -p "$cm_dir/certs/$i"
+        cm getcert request -s -c local -I "bench-$i" -f "$cm_dir/certs/$i/cert.pem" -k "$cm_dir/certs/$i/key.pem" \
+            -G ec -g 256 -N "CN=bench-$i" >/dev/null || rk_die "getcert request failed (see $cm_dir/certmonger.log)"
+    done
+    deadline=$((SECONDS + 120 + 2 * cm_count))
+    until (($(cm_monitoring) == cm_count)) && (($(find "$cm_dir/certs" -name cert.pem | wc -l) == cm_count)); do
+        ((SECONDS < deadline)) || rk_die "certmonger did not issue $cm_count certificates in time (see $cm_dir/certmonger.log)"
+        sleep 0.5
+    done
+}
+
+# certmonger_rate: 'getcert rekey' of every certificate (new key, new certificate), and the rate from the
+# first call to the last certificate file written.
+certmonger_rate() {
+    local i t0 deadline last
+    touch "$cm_dir/t0"
+    t0=$(stat -c '%.9Y' "$cm_dir/t0")
+    for ((i = 1; i <= cm_count; i++)); do
+        cm getcert rekey -s -i "bench-$i" >/dev/null || rk_die "getcert rekey -i bench-$i failed"
+    done
+    deadline=$((SECONDS + 120 + 2 * cm_count))
+    until (($(find "$cm_dir/certs" -name cert.pem -newer "$cm_dir/t0" | wc -l) == cm_count)) \
+        && (($(cm_monitoring) == cm_count)); do
+        ((SECONDS < deadline)) || rk_die "certmonger did not re-key $cm_count certificates in time (see $cm_dir/certmonger.log)"
+        sleep 0.5
+    done
+    last=$(find "$cm_dir/certs" -name cert.pem -printf '%T@\n' | sort -g | tail -n 1)
+    awk -v n="$cm_count" -v t0="$t0" -v t1="$last" 'BEGIN { printf "%.1f\n", n / (t1 - t0) }'
+}
+
 # ---------------------------------------------------------------- the measures
 
 # measure_rotations LABEL REP: creates N certificates and N API keys on agents of their own,
@@ -387,6 +460,8 @@ rk_info "Warming up both endpoints with wrk (${wrk_warmup} s each, not counted)"
 run_wrk "$work/chain.lua" "$api/api/v1/cas/agents-ca/chain" "$wrk_warmup" >/dev/null
 run_wrk "$work/verify.lua" "$api/api/v1/api-keys/verify" "$wrk_warmup" >/dev/null
 : >"$work/small.rates"
+: >"$work/certmonger.rates"
+((certmonger)) && start_certmonger
 : >"$work/reference.rates"
 : >"$work/wrk.rates"
 for ((rep = 1; rep <= repeat; rep++)); do
@@ -400,7 +475,13 @@ for ((rep = 1; rep <= repeat; rep++)); do
     read -r verify_rps verify_p99 <<<"$verify"
     rk_ok "[small $rep/$repeat] verify $verify_rps req/s (p99 $verify_p99 ms), CA chain $chain_rps req/s (p99 $chain_p99 ms)"
     echo "$verify_rps $verify_p99 $chain_rps $chain_p99" >>"$work/wrk.rates"
+    if ((certmonger)); then
+        cm_rate=$(certmonger_rate)
+        rk_ok "[small $rep/$repeat] certmonger re-keys: $cm_rate/s"
+        echo "$cm_rate" >>"$work/certmonger.rates"
+    fi
 done
+stop_certmonger
 
 if ((fleet > 0)); then
     http GET "$api/api/v1/status"
@@ -461,6 +542,11 @@ table="$work/table.md"
     echo "| API-key rotations/s ($count credentials, one rotate task) | $(fmt "$api_med" 1) | — | — | ≥ 1000/s | $(met "$api_med" '>=' 1000) |"
     echo "| API-key verify, req/s (wrk, 16 connections) | $(fmt "$verify_rps") | $(fmt "$chain_rps") (GET CA chain) | $(fmt "$verify_ratio" 2) | ≥ 0.9 | $(met "$verify_ratio" '>=' 0.9) |"
     echo "| API-key verify, p99 latency ms | $(fmt "$verify_p99" 1) | $(fmt "$chain_p99" 1) (GET CA chain) | — | ≤ 5 ms | $(met "$verify_p99" '<=' 5) |"
+    if ((certmonger)); then
+        cm_med=$(median <"$work/certmonger.rates")
+        cm_ratio=$(paste -d' ' <(col "$work/small.rates" 1) "$work/certmonger.rates" | awk '{ print $1 / $2 }' | median)
+        echo "| certificate rotations/s against certmonger ('getcert rekey' of $cm_count, local CA, keys in files) | $(fmt "$cert_med" 1) | $(fmt "$cm_med" 1) (certmonger) | $(fmt "$cm_ratio" 2) | — | — |"
+    fi
     if ((fleet > 0)); then
         fleet_cert=$(col "$work/fleet.rates" 1 | median)
         fleet_api=$(col "$work/fleet.rates" 2 | median)
@@ -487,6 +573,10 @@ mkdir -p "$(dirname "$results")"
     echo "|---|---|---|---|---|---|---|---|"
     paste -d' ' "$work/small.rates" "$work/reference.rates" "$work/wrk.rates" \
         | awk '{ printf "| %d | %s | %s | %s | %s | %s | %s | %s |\n", NR, $1, $3, $2, $4, $5, $6, $7 }'
+    if ((certmonger)); then
+        echo
+        echo "certmonger, each repetition: $(paste -sd' ' "$work/certmonger.rates" | sed 's/ /, /g') re-keys/s."
+    fi
     if ((fleet > 0)); then
         echo
         echo "With a fleet of $fleet: $(awk '{ printf "%s%s cert/s, %s API-key/s", (NR > 1 ? "; " : ""), $1, $2 }' "$work/fleet.rates")."
