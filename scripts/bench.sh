@@ -1,0 +1,591 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose: their $names are jq variables
+# Rotakey's benchmarks, run through the real daemon beside references doing only the unavoidable work.
+set -euo pipefail
+shopt -s inherit_errexit
+
+usage() {
+    cat <<EOF
+Usage: scripts/bench.sh [--count N] [--repeat K] [--fleet N] [--quick] [--certmonger] [--no-build] [--keep]
+
+Starts a Rotakey daemon of its own (embedded defaults: SoftHSM2, H2, local-files) on a fresh
+data directory, and in one run measures, each repetition on new credentials:
+  - certificate rotations/s: one POST /tasks/rotate?agent= over N EC P-256 certificates with
+    'export' custody, from the task call to the last promotion, against the reference
+    CertificateReference (one thread, the same token and CA key: leaf key from the token's RNG,
+    certificate signed in the token, one PEM written with fsync, rename, directory fsync);
+  - API-key rotations/s: the same over N API keys (goal: an absolute rate);
+  - API-key verification (wrk, 16 connections, a real key and a verifier token) against
+    GET /api/v1/cas/agents-ca/chain, the daemon's cheapest public endpoint: req/s and p99;
+  - with --fleet F: the fleet filled to F credentials, then both rotation rates again, against
+    the rates measured above on the small fleet.
+Prints a table (medians over the repetitions; ratios are the median of each repetition's ratio)
+on stdout and writes it to target/bench/results.md. Stops its daemon on exit.
+
+  --count N      credentials per rotation measure (default 500)
+  --repeat K     repetitions (default 5)
+  --fleet F      also measure with F credentials in the fleet (e.g. 100000; default: not measured).
+                 The fleet is filled through POST /api/v1/credentials, in parallel: expect
+                 tens of minutes for 100,000.
+  --quick        short wrk runs (2 s instead of 10 s) and a short reference warm-up, for tests
+  --certmonger   also time certmonger renewing certificates with new keys ('getcert rekey', its 'local'
+                 CA, EC P-256 keys in files) on a private session bus: min(N, 100) certificates a
+                 repetition (it is slow); installs certmonger and dbus-daemon when missing
+  --no-build     do not run Maven; use the existing target/rotakey.jar
+  --keep         keep the work directory (daemon log, data, wrk scripts) after the run
+
+Environment (defaults in brackets):
+  ROTAKEY_BENCH_DIR        [target/bench/run] work directory, emptied first (data dir, logs)
+  ROTAKEY_BENCH_RESULTS    [target/bench/results.md] where the table is written
+  ROTAKEY_BENCH_HTTP_PORT  [the first free port from 28480]   ROTAKEY_BENCH_ADMIN_PORT [the next free one]
+  ROTAKEY_BENCH_JAVA_OPTS  [none] options for the daemon's JVM
+  ROTAKEY_BENCH_PARALLEL   [8] concurrent requests when creating credentials
+  ROTAKEY_SKIP_PACKAGES=1  never call apt-get (curl, jq, wrk and softhsm2-util must then be present)
+Other work on the machine slows the daemon and the references alike, but not equally: run it on
+an otherwise idle machine, and compare ratios rather than rates.
+EOF
+}
+
+count=500
+repeat=5
+fleet=0
+quick=0
+build=1
+keep=0
+certmonger=0
+while (($# > 0)); do
+    case $1 in
+        -h | --help) usage; exit 0 ;;
+        --count | --repeat | --fleet)
+            (($# >= 2)) || { echo "$1 needs a value" >&2; exit 2; }
+            [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "$1 needs a positive whole number, not '$2'" >&2; exit 2; }
+            case $1 in
+                --count) count=$2 ;;
+                --repeat) repeat=$2 ;;
+                --fleet) fleet=$2 ;;
+            esac
+            shift 2 ;;
+        --quick) quick=1; shift ;;
+        --certmonger) certmonger=1; shift ;;
+        --no-build) build=0; shift ;;
+        --keep) keep=1; shift ;;
+        *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$RK_ROOT"
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free_port FROM [NOT]: the first port from FROM on where nothing listens (other than NOT).
+free_port() {
+    local port=$1
+    while port_in_use "$port" || [[ "$port" == "${2:-}" ]]; do port=$((port + 1)); done
+    echo "$port"
+}
+http_port=${ROTAKEY_BENCH_HTTP_PORT:-$(free_port 28480)}
+admin_port=${ROTAKEY_BENCH_ADMIN_PORT:-$(free_port $((http_port + 1)) "$http_port")}
+parallel=${ROTAKEY_BENCH_PARALLEL:-8}
+work=$(rk_abspath "${ROTAKEY_BENCH_DIR:-$RK_ROOT/target/bench/run}")
+results=$(rk_abspath "${ROTAKEY_BENCH_RESULTS:-$RK_ROOT/target/bench/results.md}")
+read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:-}"
+# warmup: the reference's untimed iterations; wrk_warmup: untimed wrk seconds on each endpoint before the first run.
+if ((quick)); then
+    wrk_seconds=2 wrk_warmup=1 warmup=$((count < 20 ? count : 20))
+else
+    wrk_seconds=10 wrk_warmup=5 warmup=$((count < 100 ? count : 100))
+fi
+reference_source="$RK_ROOT/src/test/java/dev/rotakey/bench/CertificateReference.java"
+api="http://127.0.0.1:$http_port"
+admin="http://127.0.0.1:$admin_port"
+
+rk_check_java
+rk_apt_install curl jq wrk softhsm2
+((certmonger)) && rk_apt_install certmonger dbus-daemon
+[[ -f "$reference_source" ]] || rk_die "$reference_source is missing"
+if ((build)); then
+    rk_build
+else
+    [[ -f "$RK_JAR" ]] || rk_die "--no-build given but $RK_JAR does not exist: run without --no-build"
+fi
+for port in "$http_port" "$admin_port"; do
+    if port_in_use "$port"; then
+        rk_die "port $port is already in use: stop what listens there, or set ROTAKEY_BENCH_HTTP_PORT / ROTAKEY_BENCH_ADMIN_PORT"
+    fi
+done
+
+# The work directory is emptied only when an earlier run of this script made it.
+if [[ -e "$work" ]]; then
+    [[ -f "$work/.rotakey-bench" ]] || rk_die "$work exists and was not made by bench.sh: remove it or set ROTAKEY_BENCH_DIR"
+    rm -rf "$work"
+fi
+umask 077
+mkdir -p "$work"
+touch "$work/.rotakey-bench"
+data="$work/data"
+log="$work/daemon.log"
+
+# ---------------------------------------------------------------- the daemon
+
+daemon_pid=""
+stop_daemon() {
+    [[ -n "$daemon_pid" ]] || return 0
+    if kill -0 "$daemon_pid" 2>/dev/null; then
+        rk_info "Stopping the daemon (pid $daemon_pid)"
+        kill -TERM "$daemon_pid" 2>/dev/null || true
+        local deadline=$((SECONDS + 60))
+        while kill -0 "$daemon_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.5; done
+        if kill -0 "$daemon_pid" 2>/dev/null; then
+            rk_warn "the daemon outlived SIGTERM for 60 s: SIGKILL"
+            kill -KILL "$daemon_pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$daemon_pid" 2>/dev/null || true
+    daemon_pid=""
+}
+on_exit() {
+    local code=$?
+    stop_daemon
+    declare -F stop_certmonger >/dev/null && stop_certmonger
+    if ((code != 0)); then
+        [[ -f "$log" ]] && { echo "--- last lines of $log:" >&2; tail -n 30 "$log" >&2 || true; }
+        rk_warn "the work directory $work is kept for a look"
+    elif ((!keep)); then
+        rm -rf "$work"
+    fi
+    exit "$code"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rk_info "Work directory $work (daemon log $log)"
+"$RK_ROOT/scripts/init-softhsm.sh" "$data" >/dev/null
+export SOFTHSM2_CONF="$data/softhsm2.conf"
+(
+    export ROTAKEY_DATA_DIR="$data" ROTAKEY_HTTP_PORT="$http_port" ROTAKEY_ADMIN_PORT="$admin_port"
+    cd "$data"
+    exec java "${java_opts[@]}" -jar "$RK_ROOT/$RK_JAR" server "$RK_ROOT/config/rotakey.yml"
+) </dev/null >"$log" 2>&1 &
+daemon_pid=$!
+rk_info "Daemon starting (pid $daemon_pid, API $api, admin $admin)"
+
+token_file="$data/admin-token"
+deadline=$((SECONDS + 180))
+until [[ -s "$token_file" ]] \
+    && curl -fsS -o /dev/null -m 5 -H "Authorization: Bearer $(head -n 1 "$token_file")" "$api/api/v1/status" 2>/dev/null; do
+    kill -0 "$daemon_pid" 2>/dev/null || rk_die "the daemon exited during its start (see $log)"
+    ((SECONDS < deadline)) || rk_die "the daemon did not answer within 180 s (see $log)"
+    sleep 1
+done
+# The bearer token goes to curl in a header file, so it never shows in the process list.
+printf 'Authorization: Bearer %s\n' "$(head -n 1 "$token_file")" >"$work/auth"
+rk_ok "the daemon answers"
+
+# ---------------------------------------------------------------- HTTP helpers
+
+status=""
+# http METHOD URL [BODY_FILE]: the response body lands in $work/body, its HTTP status in $status.
+http() {
+    local method=$1 url=$2 body=${3:-}
+    local args=(-sS -o "$work/body" -w '%{http_code}' --connect-timeout 5 --max-time 120
+        -H @"$work/auth" -H 'Accept: application/json' -X "$method")
+    if [[ -n "$body" ]]; then
+        args+=(-H 'Content-Type: application/json' --data-binary @"$body")
+    elif [[ "$method" == POST ]]; then
+        args+=(--data-binary '')
+    fi
+    status=$(curl "${args[@]}" "$url") || rk_die "$method $url: no answer (see $log)"
+}
+
+# expect WHAT CODE...: dies unless the last status is one of CODE...
+expect() {
+    local what=$1 code
+    shift
+    for code in "$@"; do [[ "$status" == "$code" ]] && return 0; done
+    rk_die "$what: HTTP $status, expected $*. Body: $(head -c 2000 "$work/body")"
+}
+
+# post_many URL BODIES_FILE: POSTs each line of BODIES_FILE (one JSON document a line) to URL,
+# $parallel at a time through one curl, and dies unless every answer is 201.
+post_many() {
+    local url=$1 bodies=$2 config="$work/curl-config" codes="$work/curl-codes" bad
+    # One curl config entry a body; JSON string quoting is what a curl config's quoted strings understand.
+    jq -r --arg url "$url" --rawfile auth "$work/auth" '
+        "url = \($url | tojson)\nheader = \($auth | rtrimstr("\n") | tojson)\n"
+        + "header = \"Content-Type: application/json\"\ndata-binary = \(tojson | tojson)\n"
+        + "output = \"/dev/null\"\nwrite-out = \"%{http_code}\\n\"\nnext"' "$bodies" | sed '$d' >"$config"
+    curl -sS --no-progress-meter --parallel --parallel-max "$parallel" --connect-timeout 5 --max-time 300 -K "$config" >"$codes" \
+        || rk_die "creating through $url: curl failed (see $log)"
+    bad=$(grep -cv '^201$' "$codes" || true)
+    if ((bad > 0)); then
+        rk_die "$bad of $(wc -l <"$bodies") POSTs to $url did not answer 201 (answers: $(sort "$codes" | uniq -c | tr -s ' \n' ' ')); see $log"
+    fi
+    rm -f "$config"
+}
+
+# create_agent ID
+create_agent() {
+    jq -nc --arg id "$1" '{id: $id, owner: "bench@example.com", attributes: {purpose: "scripts/bench.sh"}}' >"$work/req"
+    http POST "$api/api/v1/agents" "$work/req"
+    expect "POST /api/v1/agents ($1)" 201
+}
+
+# create_credentials AGENT TYPE N: N credentials AGENT-1..N of TYPE (certificate or api-key), each
+# delivered by local-files to bench/AGENT/I.
+create_credentials() {
+    local agent=$1 type=$2 n=$3
+    create_agent "$agent"
+    seq 1 "$n" | jq -Rc --arg agent "$agent" --arg type "$type" '
+        {id: "\($agent)-\(.)", agent: $agent, type: $type, backend: "hsm",
+         targets: [{target: "local-files", path: "bench/\($agent)/\(.)"}]}
+        + (if $type == "certificate" then {ca: "agents-ca", keySpec: "EC_P256", validity: "P30D", keyCustody: "export"}
+           else {rotation: {every: "P30D"}} end)' >"$work/bodies"
+    post_many "$api/api/v1/credentials" "$work/bodies"
+}
+
+now() { date +%s.%N; }
+
+# agent_progress AGENT: sets p_done (credentials of AGENT whose version 2 is CURRENT), p_failed (their
+# FAILED versions) and p_last (the latest promotion of a version 2, epoch seconds) from the agent's
+# credentials, page by page. Its cost does not grow with the rest of the fleet.
+p_done=0 p_failed=0 p_last=0
+agent_progress() {
+    local agent=$1 after="" page next
+    p_done=0 p_failed=0 p_last=0
+    while :; do
+        http GET "$api/api/v1/credentials?agent=$agent&limit=1000${after:+&after=$after}"
+        expect "GET /api/v1/credentials?agent=$agent" 200
+        page=$(jq -r --argjson done "$p_done" --argjson failed "$p_failed" --argjson last "$p_last" '
+            def epoch: (sub("\\.[0-9]+"; "") | fromdateiso8601) + (([capture("(?<f>\\.[0-9]+)").f][0] // "0") | tonumber);
+            [.credentials[] | .versions[] | select(.version == 2 and .state == "CURRENT")] as $v
+            | "\(.next // "-") \($done + ($v | length))"
+              + " \($failed + ([.credentials[] | .versions[] | select(.state == "FAILED")] | length))"
+              + " \([$last, ($v[] | .promotedAt | epoch)] | max)"' "$work/body")
+        read -r next p_done p_failed p_last <<<"$page"
+        [[ "$next" == "-" ]] && return 0
+        after=$next
+    done
+}
+
+# rotate_agent AGENT N: POST /tasks/rotate?agent=AGENT, waits until its N credentials have their
+# version 2 promoted, and prints N / (last promotion - the task call) in rotations/s. Completion
+# is read from the API (the versions' state and promotedAt), never from the task's answer.
+rotate_agent() {
+    local agent=$1 n=$2 t0 deadline
+    t0=$(now)
+    http POST "$admin/tasks/rotate?agent=$agent"
+    expect "POST /tasks/rotate?agent=$agent" 200 201 202
+    deadline=$((SECONDS + 120 + n))
+    while :; do
+        # Once a second: the rate comes from promotedAt, so polling more often would only load the daemon.
+        sleep 1
+        agent_progress "$agent"
+        ((p_failed == 0)) || rk_die "$p_failed rotation(s) of $agent failed: see GET $api/api/v1/credentials?agent=$agent and $log"
+        ((p_done == n)) && break
+        ((SECONDS < deadline)) || rk_die "rotating $agent: only $p_done of $n done after $((120 + n)) s"
+    done
+    awk -v n="$n" -v t0="$t0" -v t1="$p_last" 'BEGIN { if (t1 <= t0) exit 1; printf "%.1f\n", n / (t1 - t0) }' \
+        || rk_die "rotating $agent: the last promotion ($p_last) is not after the task call ($t0): clocks?"
+}
+
+# ---------------------------------------------------------------- references and wrk
+
+slot=$(softhsm2-util --show-slots 2>/dev/null | awk -v want="$RK_TOKEN_LABEL" '
+    /^Slot [0-9]+/ { slot = $2 }
+    /^[[:space:]]*Label:/ { sub(/^[[:space:]]*Label:[[:space:]]*/, ""); sub(/[[:space:]]+$/, ""); if ($0 == want) print slot }' | head -n 1)
+[[ -n "$slot" ]] || rk_die "no SoftHSM2 token labelled '$RK_TOKEN_LABEL' under $SOFTHSM2_CONF"
+
+deadline=$((SECONDS + 60))
+until curl -fsS -o "$work/chain.pem" -m 10 "$api/api/v1/cas/agents-ca/chain" 2>/dev/null; do
+    ((SECONDS < deadline)) || rk_die "GET /api/v1/cas/agents-ca/chain did not answer 200 within 60 s"
+    sleep 1
+done
+
+# reference_rate N: the certificate reference's operations/s (its own JVM, the daemon's token and CA key).
+reference_rate() {
+    local out="$work/reference.out"
+    java -cp "$RK_ROOT/$RK_JAR" "$reference_source" --library "$RK_HSM_LIBRARY" --slot "$slot" \
+        --pin-file "$data/hsm-pin" --ca-chain "$work/chain.pem" --dir "$work/reference" --count "$1" \
+        --warmup "$warmup" >"$out" 2>&1 || { cat "$out" >&2; rk_die "the certificate reference failed (output above)"; }
+    sed -n 's/^ops_per_second=//p' "$out" | tail -n 1
+}
+
+# run_wrk LUA URL [SECONDS]: "REQUESTS_PER_SECOND P99_MS" of wrk, 2 threads and 16 connections for
+# SECONDS (default $wrk_seconds).
+run_wrk() {
+    local out="$work/wrk.out"
+    wrk -t2 -c16 -d"${3:-$wrk_seconds}s" --timeout 10s --latency -s "$1" "$2" >"$out" 2>&1 \
+        || { cat "$out" >&2; rk_die "wrk $2 failed (output above)"; }
+    if grep -q 'Non-2xx or 3xx responses' "$out"; then
+        cat "$out" >&2
+        rk_die "wrk $2: some answers were not 2xx (output above)"
+    fi
+    grep -q 'Socket errors' "$out" && rk_warn "wrk $2: $(grep 'Socket errors' "$out")"
+    awk '
+        /^Requests\/sec:/ { rps = $2 }
+        $1 == "99%" {
+            v = $2; unit = v; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
+            p99 = (unit == "us") ? v / 1000 : (unit == "ms") ? v : (unit == "s") ? v * 1000 : (unit == "m") ? v * 60000 : -1
+        }
+        END { if (rps == "" || p99 == "" || p99 < 0) exit 1; printf "%.1f %.2f\n", rps, p99 }' "$out" \
+        || { cat "$out" >&2; rk_die "cannot read wrk's output (above)"; }
+}
+
+# ---------------------------------------------------------------- set-up: a verifier and its key
+
+create_agent bench-verify
+jq -nc '{id: "bench-verify-key", agent: "bench-verify", type: "api-key", backend: "hsm", rotation: {every: "P30D"},
+         targets: [{target: "local-files", path: "bench/bench-verify/api-key"}]}' >"$work/req"
+http POST "$api/api/v1/credentials" "$work/req"
+expect "POST /api/v1/credentials (bench-verify-key)" 201
+key_file="$data/delivered/bench/bench-verify/api-key"
+[[ -s "$key_file" ]] || rk_die "the verifier's key was not delivered to $key_file"
+http POST "$admin/tasks/issue-token?name=bench-wrk&role=verifier"
+expect "POST /tasks/issue-token" 200 201
+token=$(jq -r '.token // empty' "$work/body")
+[[ "$token" == rkt_* ]] || rk_die "issue-token answered no token"
+printf 'Authorization: Bearer %s\n' "$token" >"$work/verifier-auth"
+unset token
+head -n 1 "$key_file" | tr -d '\r\n' | jq -Rc '{key: .}' >"$work/verify-req"
+status=$(curl -sS -o "$work/body" -w '%{http_code}' -m 10 -H @"$work/verifier-auth" -H 'Content-Type: application/json' \
+    --data-binary @"$work/verify-req" "$api/api/v1/api-keys/verify") || rk_die "POST /api/v1/api-keys/verify: no answer"
+expect "POST /api/v1/api-keys/verify with a verifier token" 200
+jq -e '.valid == true' "$work/body" >/dev/null || rk_die "the verifier's key does not verify: $(head -c 500 "$work/body")"
+# The key and the token reach wrk through its Lua script (mode 0600), never its command line.
+jq -nr --rawfile auth "$work/verifier-auth" --rawfile body "$work/verify-req" '
+    "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+    + "wrk.headers[\"Authorization\"] = \($auth | rtrimstr("\n") | ltrimstr("Authorization: ") | tojson)\n"
+    + "wrk.body = \($body | rtrimstr("\n") | tojson)"' >"$work/verify.lua"
+printf 'wrk.method = "GET"\n' >"$work/chain.lua"
+
+# ---------------------------------------------------------------- certmonger (--certmonger)
+
+# certmonger runs on a D-Bus session bus of its own, with its state under $work/certmonger (the
+# CERTMONGER_* directories), so it needs no system bus and touches nothing of the host's.
+cm_dir="$work/certmonger"
+cm_count=$((count < 100 ? count : 100))
+bus_pid="" certmonger_pid=""
+cm() {
+    env CERTMONGER_CAS_DIR="$cm_dir/cas" CERTMONGER_REQUESTS_DIR="$cm_dir/requests" \
+        CERTMONGER_LOCAL_CA_DIR="$cm_dir/local" CERTMONGER_TMPDIR="$cm_dir/tmp" CERTMONGER_CONFIG_DIR="$cm_dir/config" \
+        CERTMONGER_SYSTEM_LOCK_FILE="$cm_dir/lock" DBUS_SESSION_BUS_ADDRESS="unix:path=$cm_dir/bus" "$@"
+}
+stop_certmonger() {
+    local pid
+    for pid in "$certmonger_pid" "$bus_pid"; do
+        [[ -n "$pid" ]] || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    certmonger_pid="" bus_pid=""
+}
+
+# cm_monitoring: how many of certmonger's requests are issued and monitored.
+cm_monitoring() { cm getcert list -s 2>/dev/null | grep -c 'status: MONITORING' || true; }
+
+# start_certmonger: the bus, certmonger, and $cm_count requests for EC P-256 certificates from its local CA.
+start_certmonger() {
+    local i deadline
+    mkdir -p "$cm_dir"/{cas,requests,local,tmp,config,certs}
+    dbus-daemon --session --nofork --address="unix:path=$cm_dir/bus" </dev/null >"$cm_dir/bus.log" 2>&1 &
+    bus_pid=$!
+    deadline=$((SECONDS + 30))
+    until [[ -S "$cm_dir/bus" ]]; do
+        ((SECONDS < deadline)) || rk_die "dbus-daemon did not open $cm_dir/bus (see $cm_dir/bus.log)"
+        sleep 0.2
+    done
+    cm certmonger -s -n </dev/null >"$cm_dir/certmonger.log" 2>&1 &
+    certmonger_pid=$!
+    deadline=$((SECONDS + 30))
+    until cm getcert list-cas -s >/dev/null 2>&1; do
+        kill -0 "$certmonger_pid" 2>/dev/null || rk_die "certmonger exited (see $cm_dir/certmonger.log)"
+        ((SECONDS < deadline)) || rk_die "certmonger does not answer on the session bus (see $cm_dir/certmonger.log)"
+        sleep 0.2
+    done
+    rk_info "certmonger: requesting $cm_count certificates from its local CA"
+    for ((i = 1; i <= cm_count; i++)); do
+        mkdir -p "$cm_dir/certs/$i"
+        cm getcert request -s -c local -I "bench-$i" -f "$cm_dir/certs/$i/cert.pem" -k "$cm_dir/certs/$i/key.pem" \
+            -G ec -g 256 -N "CN=bench-$i" >/dev/null || rk_die "getcert request failed (see $cm_dir/certmonger.log)"
+    done
+    deadline=$((SECONDS + 120 + 2 * cm_count))
+    until (($(cm_monitoring) == cm_count)) && (($(find "$cm_dir/certs" -name cert.pem | wc -l) == cm_count)); do
+        ((SECONDS < deadline)) || rk_die "certmonger did not issue $cm_count certificates in time (see $cm_dir/certmonger.log)"
+        sleep 0.5
+    done
+}
+
+# certmonger_rate: 'getcert rekey' of every certificate (new key, new certificate), and the rate from the
+# first call to the last certificate file written.
+certmonger_rate() {
+    local i t0 deadline last
+    touch "$cm_dir/t0"
+    t0=$(stat -c '%.9Y' "$cm_dir/t0")
+    for ((i = 1; i <= cm_count; i++)); do
+        cm getcert rekey -s -i "bench-$i" >/dev/null || rk_die "getcert rekey -i bench-$i failed"
+    done
+    deadline=$((SECONDS + 120 + 2 * cm_count))
+    until (($(find "$cm_dir/certs" -name cert.pem -newer "$cm_dir/t0" | wc -l) == cm_count)) \
+        && (($(cm_monitoring) == cm_count)); do
+        ((SECONDS < deadline)) || rk_die "certmonger did not re-key $cm_count certificates in time (see $cm_dir/certmonger.log)"
+        sleep 0.5
+    done
+    last=$(find "$cm_dir/certs" -name cert.pem -printf '%T@\n' | sort -g | tail -n 1)
+    awk -v n="$cm_count" -v t0="$t0" -v t1="$last" 'BEGIN { printf "%.1f\n", n / (t1 - t0) }'
+}
+
+# ---------------------------------------------------------------- the measures
+
+# measure_rotations LABEL REP: creates N certificates and N API keys on agents of their own,
+# rotates each agent once, appends "cert_rate api_rate" to $work/LABEL.rates.
+measure_rotations() {
+    local label=$1 rep=$2 cert_rate api_rate
+    rk_info "[$label $rep/$repeat] creating $count certificate and $count API-key credentials"
+    create_credentials "bench-$label-cert-$rep" certificate "$count"
+    create_credentials "bench-$label-api-$rep" api-key "$count"
+    cert_rate=$(rotate_agent "bench-$label-cert-$rep" "$count")
+    rk_ok "[$label $rep/$repeat] certificate rotations: $cert_rate/s"
+    api_rate=$(rotate_agent "bench-$label-api-$rep" "$count")
+    rk_ok "[$label $rep/$repeat] API-key rotations: $api_rate/s"
+    echo "$cert_rate $api_rate" >>"$work/$label.rates"
+}
+
+# A first mass rotation runs code the credentials' creation did not (the task, a second version): one
+# round of min(N, 100) credentials a type first, not counted, so that repetition 1 is not the JVM's warm-up.
+warm_count=$((count < 100 ? count : 100))
+rk_info "Warming up: $warm_count certificate and $warm_count API-key rotations, not counted"
+create_credentials bench-warmup-cert certificate "$warm_count"
+create_credentials bench-warmup-api api-key "$warm_count"
+rotate_agent bench-warmup-cert "$warm_count" >/dev/null
+rotate_agent bench-warmup-api "$warm_count" >/dev/null
+rk_info "Warming up both endpoints with wrk (${wrk_warmup} s each, not counted)"
+run_wrk "$work/chain.lua" "$api/api/v1/cas/agents-ca/chain" "$wrk_warmup" >/dev/null
+run_wrk "$work/verify.lua" "$api/api/v1/api-keys/verify" "$wrk_warmup" >/dev/null
+: >"$work/small.rates"
+: >"$work/certmonger.rates"
+((certmonger)) && start_certmonger
+: >"$work/reference.rates"
+: >"$work/wrk.rates"
+for ((rep = 1; rep <= repeat; rep++)); do
+    ref=$(reference_rate "$count")
+    rk_ok "[small $rep/$repeat] certificate reference: $ref/s"
+    echo "$ref" >>"$work/reference.rates"
+    measure_rotations small "$rep"
+    chain=$(run_wrk "$work/chain.lua" "$api/api/v1/cas/agents-ca/chain")
+    verify=$(run_wrk "$work/verify.lua" "$api/api/v1/api-keys/verify")
+    read -r chain_rps chain_p99 <<<"$chain"
+    read -r verify_rps verify_p99 <<<"$verify"
+    rk_ok "[small $rep/$repeat] verify $verify_rps req/s (p99 $verify_p99 ms), CA chain $chain_rps req/s (p99 $chain_p99 ms)"
+    echo "$verify_rps $verify_p99 $chain_rps $chain_p99" >>"$work/wrk.rates"
+    if ((certmonger)); then
+        cm_rate=$(certmonger_rate)
+        rk_ok "[small $rep/$repeat] certmonger re-keys: $cm_rate/s"
+        echo "$cm_rate" >>"$work/certmonger.rates"
+    fi
+done
+stop_certmonger
+
+if ((fleet > 0)); then
+    http GET "$api/api/v1/status"
+    expect "GET /api/v1/status" 200
+    fleet_now=$(jq -r '[.credentials[]] | add // 0' "$work/body")
+    # So that the fleet holds F credentials once the first fleet repetition has made its own.
+    missing=$((fleet - fleet_now - 2 * count))
+    if ((missing > 0)); then
+        per_agent=100
+        agents=$(((missing + per_agent - 1) / per_agent))
+        rk_info "Filling the fleet: $missing more credentials (API keys, $per_agent per agent, $agents agents; $parallel requests at a time)"
+        seq 1 "$agents" | jq -Rc '{id: "fleet-\(.)", owner: "bench@example.com"}' >"$work/bodies"
+        post_many "$api/api/v1/agents" "$work/bodies"
+        chunk=5000 made=0 started=$SECONDS
+        while ((made < missing)); do
+            n=$((missing - made < chunk ? missing - made : chunk))
+            seq $((made + 1)) $((made + n)) | jq -Rc --argjson per "$per_agent" '
+                (tonumber - 1) as $i | "fleet-\(($i / $per | floor) + 1)" as $agent
+                | {id: "\($agent)-\($i % $per + 1)", agent: $agent, type: "api-key", backend: "hsm",
+                   rotation: {every: "P30D"}, targets: [{target: "local-files", path: "fleet/\($agent)/\($i % $per + 1)"}]}' \
+                >"$work/bodies"
+            post_many "$api/api/v1/credentials" "$work/bodies"
+            made=$((made + n))
+            rk_info "  $made of $missing created ($((made / (SECONDS - started + 1)))/s)"
+        done
+    fi
+    : >"$work/fleet.rates"
+    for ((rep = 1; rep <= repeat; rep++)); do
+        measure_rotations fleet "$rep"
+    done
+fi
+
+# ---------------------------------------------------------------- the table
+
+# median: the median of the numbers on stdin.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+col() { awk -v c="$2" '{ print $c }' "$1"; }
+fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'; }
+met() { awk -v v="$1" -v op="$2" -v goal="$3" 'BEGIN { ok = (op == ">=") ? v >= goal : v <= goal; print ok ? "yes" : "no" }'; }
+
+cert_med=$(col "$work/small.rates" 1 | median)
+api_med=$(col "$work/small.rates" 2 | median)
+ref_med=$(median <"$work/reference.rates")
+cert_ratio=$(paste -d' ' <(col "$work/small.rates" 1) "$work/reference.rates" | awk '{ print $1 / $2 }' | median)
+verify_rps=$(col "$work/wrk.rates" 1 | median)
+verify_p99=$(col "$work/wrk.rates" 2 | median)
+chain_rps=$(col "$work/wrk.rates" 3 | median)
+chain_p99=$(col "$work/wrk.rates" 4 | median)
+verify_ratio=$(awk '{ print $1 / $3 }' "$work/wrk.rates" | median)
+
+table="$work/table.md"
+{
+    echo "| measure | Rotakey | reference | ratio | goal | met? |"
+    echo "|---|---|---|---|---|---|"
+    echo "| certificate rotations/s (EC P-256, export, $count credentials, one rotate task) | $(fmt "$cert_med" 1) | $(fmt "$ref_med" 1) (one thread: key, token signature, durable PEM) | $(fmt "$cert_ratio" 2) | ≥ 0.5 | $(met "$cert_ratio" '>=' 0.5) |"
+    echo "| API-key rotations/s ($count credentials, one rotate task) | $(fmt "$api_med" 1) | — | — | ≥ 1000/s | $(met "$api_med" '>=' 1000) |"
+    echo "| API-key verify, req/s (wrk, 16 connections) | $(fmt "$verify_rps") | $(fmt "$chain_rps") (GET CA chain) | $(fmt "$verify_ratio" 2) | ≥ 0.9 | $(met "$verify_ratio" '>=' 0.9) |"
+    echo "| API-key verify, p99 latency ms | $(fmt "$verify_p99" 1) | $(fmt "$chain_p99" 1) (GET CA chain) | — | ≤ 5 ms | $(met "$verify_p99" '<=' 5) |"
+    if ((certmonger)); then
+        cm_med=$(median <"$work/certmonger.rates")
+        cm_ratio=$(paste -d' ' <(col "$work/small.rates" 1) "$work/certmonger.rates" | awk '{ print $1 / $2 }' | median)
+        echo "| certificate rotations/s against certmonger ('getcert rekey' of $cm_count, local CA, keys in files) | $(fmt "$cert_med" 1) | $(fmt "$cm_med" 1) (certmonger) | $(fmt "$cm_ratio" 2) | — | — |"
+    fi
+    if ((fleet > 0)); then
+        fleet_cert=$(col "$work/fleet.rates" 1 | median)
+        fleet_api=$(col "$work/fleet.rates" 2 | median)
+        fleet_cert_ratio=$(awk -v a="$fleet_cert" -v b="$cert_med" 'BEGIN { print a / b }')
+        fleet_api_ratio=$(awk -v a="$fleet_api" -v b="$api_med" 'BEGIN { print a / b }')
+        echo "| certificate rotations/s, fleet of $fleet | $(fmt "$fleet_cert" 1) | $(fmt "$cert_med" 1) (small fleet) | $(fmt "$fleet_cert_ratio" 2) | ≥ 0.9 | $(met "$fleet_cert_ratio" '>=' 0.9) |"
+        echo "| API-key rotations/s, fleet of $fleet | $(fmt "$fleet_api" 1) | $(fmt "$api_med" 1) (small fleet) | $(fmt "$fleet_api_ratio" 2) | ≥ 0.9 | $(met "$fleet_api_ratio" '>=' 0.9) |"
+    fi
+} >"$table"
+
+mkdir -p "$(dirname "$results")"
+{
+    echo "# Rotakey benchmark, $(date -u +%FT%TZ)"
+    echo
+    echo "Commit $(git -C "$RK_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$RK_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)');" \
+        "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $count credentials a measure," \
+        "median of $repeat repetition(s); ratios are the median of each repetition's ratio (fleet: ratio of medians)."
+    echo
+    cat "$table"
+    echo
+    echo "Each repetition (Rotakey, reference):"
+    echo
+    echo "| rep | cert/s | reference/s | API-key/s | verify req/s | verify p99 ms | chain req/s | chain p99 ms |"
+    echo "|---|---|---|---|---|---|---|---|"
+    paste -d' ' "$work/small.rates" "$work/reference.rates" "$work/wrk.rates" \
+        | awk '{ printf "| %d | %s | %s | %s | %s | %s | %s | %s |\n", NR, $1, $3, $2, $4, $5, $6, $7 }'
+    if ((certmonger)); then
+        echo
+        echo "certmonger, each repetition: $(paste -sd' ' "$work/certmonger.rates" | sed 's/ /, /g') re-keys/s."
+    fi
+    if ((fleet > 0)); then
+        echo
+        echo "With a fleet of $fleet: $(awk '{ printf "%s%s cert/s, %s API-key/s", (NR > 1 ? "; " : ""), $1, $2 }' "$work/fleet.rates")."
+    fi
+} >"$results"
+cat "$table"
+rk_ok "results written to $results"
