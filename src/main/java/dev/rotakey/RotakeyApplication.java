@@ -160,7 +160,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new StatusResource(c.status()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
-        jersey.register(new BatchResource(c.batchQueries()));
+        jersey.register(new BatchResource(c.batches().queries()));
     }
 
     private static void registerFilters(RotakeyComponents c, RotakeyConfiguration config, Environment environment) {
@@ -186,9 +186,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     private static void registerTasks(RotakeyComponents c, Environment environment) {
         ObjectMapper json = environment.getObjectMapper();
         AdminEnvironment admin = environment.admin();
-        admin.addTask(new RotateTask(c.batches(), json));
-        admin.addTask(new RevokeTask(c.batches(), json));
-        admin.addTask(new DecommissionTask(c.batches(), json));
+        admin.addTask(new RotateTask(c.batches().operator(), json));
+        admin.addTask(new RevokeTask(c.batches().operator(), json));
+        admin.addTask(new DecommissionTask(c.batches().operator(), json));
         admin.addTask(new RotateCaTask(c.authorities(), json));
         admin.addTask(new TokenTask(c.tokens(), json, true));
         admin.addTask(new TokenTask(c.tokens(), json, false));

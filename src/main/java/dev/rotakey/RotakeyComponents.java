@@ -11,16 +11,7 @@ import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
-import dev.rotakey.batch.Batch;
-import dev.rotakey.batch.BatchProcessor;
-import dev.rotakey.batch.BatchQueries;
-import dev.rotakey.batch.BatchRecords;
-import dev.rotakey.batch.BatchRunner;
-import dev.rotakey.batch.BatchSweep;
-import dev.rotakey.batch.DecommissionWork;
-import dev.rotakey.batch.EmergencyWork;
-import dev.rotakey.batch.OperatorBatches;
-import dev.rotakey.batch.RotationWork;
+import dev.rotakey.batch.Batches;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
@@ -54,7 +45,6 @@ import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
 import dev.rotakey.service.CredentialService;
-import dev.rotakey.service.EmergencyRevocation;
 import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
@@ -113,9 +103,7 @@ public final class RotakeyComponents {
     private final AlertEvaluator alerts;
     private final OrphanLeafKeys orphanKeys;
     private final OperatorTokens tokens;
-    private final BatchRunner batchRunner;
-    private final OperatorBatches batches;
-    private final BatchQueries batchQueries;
+    private final Batches batches;
     private final NotifiedCache<String, Operator> tokenCache;
     private final List<Managed> managed = new ArrayList<>();
 
@@ -200,16 +188,7 @@ public final class RotakeyComponents {
         ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
-        BatchRecords batchRecords = new BatchRecords(store, audit, node, clock);
-        EmergencyRevocation emergencies = new EmergencyRevocation(rotations, revocations, work, clock);
-        batchRunner = new BatchRunner(new BatchProcessor(store, batchRecords, Map.of(
-                Batch.Kind.ROTATE, new RotationWork(store, rotations),
-                Batch.Kind.DECOMMISSION, new DecommissionWork(rotations.decommissioning()),
-                Batch.Kind.REVOKE, new EmergencyWork(emergencies))),
-                config.getBatches().getThreads(), config.getBatches().getQueueCapacity());
-        batches = new OperatorBatches(store, batchRecords, batchRunner, rotations, emergencies);
-        batchQueries = new BatchQueries(store);
-        BatchSweep batchSweep = new BatchSweep(store, batchRunner, node, clusterNodes, audit, clock);
+        batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, revocations, work, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         tokens = new OperatorTokens(store, audit, clock, tokenCache);
@@ -259,8 +238,8 @@ public final class RotakeyComponents {
             }
         }
         // Batches start rotations through the scheduler: started after it, stopped before it.
-        managed.add(batchRunner);
-        managed.add(new FixedDelayWork("batch-sweep", checkin, batchSweep));
+        managed.add(batches.runner());
+        managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
@@ -272,7 +251,7 @@ public final class RotakeyComponents {
                 orphanKeys.sweep();
                 rotations.resumeInFlight();
                 // What this node's batches had left when it stopped (and, alone, any node's).
-                batchSweep.run();
+                batches.sweep().run();
             }
         });
     }
@@ -413,12 +392,8 @@ public final class RotakeyComponents {
     }
 
     /** The operator's tasks on many credentials, answered at once and carried out as batches. */
-    public OperatorBatches batches() {
+    public Batches batches() {
         return batches;
-    }
-
-    public BatchQueries batchQueries() {
-        return batchQueries;
     }
 
     /**

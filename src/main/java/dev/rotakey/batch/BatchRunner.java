@@ -25,7 +25,10 @@ public final class BatchRunner implements Managed {
     private final BatchProcessor processor;
     private final int threads;
     private final int queueCapacity;
-    /** Batches queued or running here, by id, with the claim they are held under: the sweep leaves them alone. */
+    /**
+     * Batches queued or running here: the claim each is held under, to its batch id. The sweep leaves them alone. By
+     * claim, so that a run under an old claim (about to find it lost) never hides the run under the new one.
+     */
     private final Map<String, String> active = new ConcurrentHashMap<>();
     private volatile boolean stopping;
     private ThreadPoolExecutor bulk;
@@ -60,7 +63,7 @@ public final class BatchRunner implements Managed {
      * @return whether it is queued or running here now; false when the lane is full or the runner stopped
      */
     public boolean submit(Batch batch) {
-        if (batch.claim().equals(active.put(batch.id(), batch.claim()))) {
+        if (active.putIfAbsent(batch.claim(), batch.id()) != null) {
             return true;
         }
         ThreadPoolExecutor lane;
@@ -68,7 +71,7 @@ public final class BatchRunner implements Managed {
             lane = stopping ? null : batch.kind() == Batch.Kind.REVOKE ? urgent : bulk;
         }
         if (lane == null) {
-            active.remove(batch.id(), batch.claim());
+            active.remove(batch.claim());
             return false;
         }
         try {
@@ -76,12 +79,12 @@ public final class BatchRunner implements Managed {
                 try {
                     processor.run(batch, () -> stopping);
                 } finally {
-                    active.remove(batch.id(), batch.claim());
+                    active.remove(batch.claim());
                 }
             });
             return true;
         } catch (RejectedExecutionException e) {
-            active.remove(batch.id(), batch.claim());
+            active.remove(batch.claim());
             LOG.warn("batch {} waits: {} batches are queued already (batches.queueCapacity); it is handed over again "
                     + "within a check-in interval", batch.id(), queueCapacity);
             return false;
@@ -90,7 +93,7 @@ public final class BatchRunner implements Managed {
 
     /** Whether the batch is queued or running on this node. */
     public boolean active(String batchId) {
-        return active.containsKey(batchId);
+        return active.containsValue(batchId);
     }
 
     @Override

@@ -86,6 +86,10 @@ public final class RevocationService {
      * @return the versions marked
      */
     public List<Integer> markPreviousRevoked(String credentialId, RevocationReason reason, String actor) {
+        if (store.read(d -> d.versions().ofCredential(credentialId)).stream()
+                .noneMatch(v -> v.state() == VersionState.PREVIOUS)) {
+            return List.of();
+        }
         FailPoints.reach("revoke.before-mark", credentialId);
         Instant at = clock.instant();
         return store.tx(tx -> {

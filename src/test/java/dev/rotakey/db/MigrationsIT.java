@@ -31,7 +31,7 @@ class MigrationsIT {
     private static final List<String> ROTAKEY_TABLES = List.of("agents", "credentials", "credential_versions",
             "rotations", "rotation_steps", "deliveries", "audit_events", "api_tokens", "certificate_authorities",
             "issued_certificates", "certificate_revocation_lists", "target_references", "alerts", "binding_claims",
-            "target_rate_slots");
+            "target_rate_slots", "batches", "batch_items");
     /** Every table of Quartz 2.5's JDBC job store. */
     private static final List<String> QUARTZ_TABLES = List.of("qrtz_job_details", "qrtz_triggers",
             "qrtz_simple_triggers", "qrtz_cron_triggers", "qrtz_simprop_triggers", "qrtz_blob_triggers",
@@ -64,7 +64,7 @@ class MigrationsIT {
         expected.addAll(List.of("10-certificate-authorities", "11-certificate-credentials", "12-issued-certificates",
                 "13-certificate-revocation-lists", "14-password-credentials", "15-target-references",
                 "16-acknowledgements", "17-alerts", "18-binding-claims", "19-audit-node",
-                "20-target-rate-slots"));
+                "20-target-rate-slots", "21-operation-batches"));
         if (engine == Engine.POSTGRESQL) {
             expected.add("23-cache-notify");
         }
