@@ -97,6 +97,15 @@ public final class ImmediateWork implements WorkScheduler, Managed {
         }
     }
 
+    /**
+     * An emergency must not queue behind a mass rotation on this node's threads: it goes to Quartz, whose threads
+     * this node's immediate work leaves free, ahead of anything Quartz has due.
+     */
+    @Override
+    public void continueRotationFirst(String rotationId, Instant at) {
+        scheduler.continueRotationFirst(rotationId, at);
+    }
+
     @Override
     public void resumeRotation(String rotationId, Instant at) {
         // On a cluster Quartz knows whether another node already runs it; on one node this is the start-up's resume.
