@@ -37,7 +37,10 @@ import dev.rotakey.service.StatusReport;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
+import dev.rotakey.service.CredentialBatch;
 import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.FirstVersions;
+import dev.rotakey.service.ParallelSteps;
 import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
@@ -69,6 +72,8 @@ import java.util.function.BooleanSupplier;
  * graph through {@link Builder}, replacing only what its documented hooks name.
  */
 public final class RotakeyComponents {
+    /** Threads on which a batch creation issues, delivers and verifies: they wait on backends and targets. */
+    private static final int BATCH_THREADS = 8;
     private final Store store;
     private final NodeIdentity node;
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
@@ -84,6 +89,7 @@ public final class RotakeyComponents {
     private final JobHandler jobs;
     private final AgentService agents;
     private final CredentialService credentials;
+    private final CredentialBatch credentialBatch;
     private final AcknowledgementService acknowledgements;
     private final ApiKeyVerifier verifier;
     private final RotationPlanner planner;
@@ -146,13 +152,18 @@ public final class RotakeyComponents {
                 orphanKeys.rotationEnded(after);
             }
         };
+        RotationListener listener = both(b.listener, daemon);
         executor = new RotationExecutor(store, backends, targets, workflow, audit, work, locks, clock,
-                ScheduleCalculator.from(config.getRotation()), authorities, revocations, both(b.listener, daemon));
+                ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
         jobs = new ScheduledWork(rotations, revocations);
         agents = new AgentService(store, audit, work, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
+        ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
+        credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
+                backends, targets, authorities, workflow, audit, work, locks, clock,
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor));
         verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
@@ -191,6 +202,7 @@ public final class RotakeyComponents {
             }
         });
         managed.add(authorities);
+        managed.add(batchThreads);
         if (b.adminTokenFile != null) {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
         }
@@ -302,6 +314,10 @@ public final class RotakeyComponents {
 
     public CredentialService credentials() {
         return credentials;
+    }
+
+    public CredentialBatch credentialBatch() {
+        return credentialBatch;
     }
 
     public AcknowledgementService acknowledgements() {
