@@ -23,6 +23,7 @@ import dev.rotakey.resources.ApiKeyResource;
 import dev.rotakey.resources.AuditResource;
 import dev.rotakey.resources.BatchResource;
 import dev.rotakey.resources.CertificateAuthorityResource;
+import dev.rotakey.resources.CredentialBatchResource;
 import dev.rotakey.resources.CredentialResource;
 import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
@@ -152,6 +153,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         ExceptionMappers.all().forEach(jersey::register);
         jersey.register(new AgentResource(c.agents()));
         jersey.register(new CredentialResource(c.credentials(), c.credentialQueries()));
+        jersey.register(new CredentialBatchResource(c.credentialBatch()));
         jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
         jersey.register(new RotationResource(c.credentialQueries()));
         jersey.register(new ApiKeyResource(c.verifier()));

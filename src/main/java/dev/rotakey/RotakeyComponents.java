@@ -44,7 +44,10 @@ import dev.rotakey.service.StatusReport;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BindingClaims;
+import dev.rotakey.service.CredentialBatch;
 import dev.rotakey.service.CredentialService;
+import dev.rotakey.service.FirstVersions;
+import dev.rotakey.service.ParallelSteps;
 import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationExecutor;
@@ -77,6 +80,8 @@ import java.util.function.BooleanSupplier;
  * graph through {@link Builder}, replacing only what its documented hooks name.
  */
 public final class RotakeyComponents {
+    /** Threads on which a batch creation issues, delivers and verifies: they wait on backends and targets. */
+    private static final int BATCH_THREADS = 8;
     private final Store store;
     private final NodeIdentity node;
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
@@ -92,6 +97,7 @@ public final class RotakeyComponents {
     private final JobHandler jobs;
     private final AgentService agents;
     private final CredentialService credentials;
+    private final CredentialBatch credentialBatch;
     private final AcknowledgementService acknowledgements;
     private final ApiKeyVerifier verifier;
     private final RotationPlanner planner;
@@ -163,8 +169,9 @@ public final class RotakeyComponents {
                 orphanKeys.rotationEnded(after);
             }
         };
+        RotationListener listener = both(b.listener, daemon);
         executor = new RotationExecutor(store, backends, targets, workflow, audit, work, locks, clock,
-                ScheduleCalculator.from(config.getRotation()), authorities, revocations, both(b.listener, daemon));
+                ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
         jobs = new ScheduledWork(rotations, revocations);
         agents = new AgentService(store, audit, work, clock);
@@ -179,6 +186,10 @@ public final class RotakeyComponents {
         // Every transaction of this node may have changed a version, a credential, an agent or a rotation.
         store.afterEachTransaction(apiKeyCache::invalidateAll);
         verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus));
+        ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
+        credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
+                backends, targets, authorities, workflow, audit, work, locks, clock,
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
@@ -223,6 +234,7 @@ public final class RotakeyComponents {
             managed.add(caches.listener(Map.of(TokenDao.CHANGES_CHANNEL, tokenCache,
                     PresentedKeyDao.CHANGES_CHANNEL, apiKeyCache), config.getDatabase()::openUnpooled, Clock.systemUTC()));
         }
+        managed.add(batchThreads);
         if (b.adminTokenFile != null) {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered(), tokenCache).atStart(b.adminTokenFile));
         }
@@ -340,6 +352,10 @@ public final class RotakeyComponents {
 
     public CredentialService credentials() {
         return credentials;
+    }
+
+    public CredentialBatch credentialBatch() {
+        return credentialBatch;
     }
 
     public AcknowledgementService acknowledgements() {

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -47,8 +48,25 @@ public final class AuditLog {
         AuditEvent e = new AuditEvent(0, clock.instant(), actor, action.wireName(), subject, outcome,
                 MDC.get(MDC_CORRELATION), details, node.instanceId());
         tx.audit().append(e);
+        log(e);
+    }
+
+    /** One event for {@link #recordAll}: what {@link #record(Daos, String, AuditAction, String, String, String)} takes. */
+    public record Entry(String actor, AuditAction action, String subject, String outcome, String details) {
+    }
+
+    /** Records many events in the transaction of {@code tx}, in one batch and in order. */
+    public void recordAll(Daos tx, List<Entry> entries) {
+        String correlation = MDC.get(MDC_CORRELATION);
+        List<AuditEvent> events = entries.stream().map(x -> new AuditEvent(0, clock.instant(), x.actor(),
+                x.action().wireName(), x.subject(), x.outcome(), correlation, x.details(), node.instanceId())).toList();
+        tx.audit().appendAll(events);
+        events.forEach(AuditLog::log);
+    }
+
+    private static void log(AuditEvent e) {
         LOG.info("{} {} {} by {} on {}{}", e.action(), e.subject(), e.outcome(), e.actor(), e.node(),
-                details == null ? "" : " (" + details + ")");
+                e.details() == null ? "" : " (" + e.details() + ")");
     }
 
     /** Records an event in a transaction of its own, then tells the observer (after the commit). */

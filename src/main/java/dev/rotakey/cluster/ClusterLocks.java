@@ -4,6 +4,8 @@ import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.db.AdvisoryLocks;
 import dev.rotakey.db.Store;
 
+import java.util.Collection;
+
 /**
  * The locks the nodes of a cluster share, as PostgreSQL advisory locks in spaces of Rotakey's own: one per
  * credential (a rotation step or a revocation at a time, whichever node runs it) and one for start-up (the first
@@ -25,7 +27,17 @@ public final class ClusterLocks {
 
     /** The credential locks across nodes: two credentials whose ids hash alike merely take turns. */
     public CredentialLocks.NodeExclusion credentials() {
-        return credentialId -> locks.acquire(CREDENTIAL_SPACE, credentialId.hashCode())::close;
+        return new CredentialLocks.NodeExclusion() {
+            @Override
+            public CredentialLocks.Held hold(String credentialId) {
+                return locks.acquire(CREDENTIAL_SPACE, credentialId.hashCode())::close;
+            }
+
+            @Override
+            public CredentialLocks.Held holdAll(Collection<String> credentialIds) {
+                return locks.acquireAll(CREDENTIAL_SPACE, credentialIds.stream().map(String::hashCode).toList())::close;
+            }
+        };
     }
 
     /** Waits until no other node is starting; held until closed. */

@@ -1,7 +1,11 @@
 package dev.rotakey.core;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,9 +16,22 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class CredentialLocks {
     /** Exclusion across the nodes of a cluster, held until closed. */
-    @FunctionalInterface
     public interface NodeExclusion {
         Held hold(String credentialId);
+
+        /** Holds all of {@code credentialIds} at once; by default one by one, in order. */
+        default Held holdAll(Collection<String> credentialIds) {
+            List<Held> held = new ArrayList<>();
+            try {
+                for (String id : new TreeSet<>(credentialIds)) {
+                    held.add(hold(id));
+                }
+            } catch (RuntimeException e) {
+                releaseAll(held);
+                throw e;
+            }
+            return () -> releaseAll(held);
+        }
     }
 
     /** A held lock; closing it releases it. */
@@ -42,9 +59,66 @@ public final class CredentialLocks {
         this.acrossNodes = acrossNodes;
     }
 
+    /**
+     * Waits until this thread holds every one of {@code credentialIds}, for work on many credentials together (a
+     * batch's first versions). Stripes are taken in ascending order and the locks across nodes all at once, so that
+     * two holders of overlapping sets never wait for each other in a circle. While held, work on the other credentials
+     * that share a stripe waits too: keep the set small (a few hundred) and the hold short.
+     */
+    public Held lockAll(Collection<String> credentialIds) {
+        int[] indices = credentialIds.stream().mapToInt(this::stripe).distinct().sorted().toArray();
+        List<ReentrantLock> taken = new ArrayList<>();
+        for (int i : indices) {
+            stripes[i].lock();
+            taken.add(stripes[i]);
+        }
+        if (acrossNodes == null) {
+            return () -> unlockAll(taken);
+        }
+        Map<String, Integer> mine = entered.get();
+        List<String> fresh = credentialIds.stream().distinct().filter(id -> !mine.containsKey(id)).toList();
+        Held cluster;
+        try {
+            cluster = fresh.isEmpty() ? () -> { } : acrossNodes.holdAll(fresh);
+        } catch (RuntimeException e) {
+            unlockAll(taken);
+            throw e;
+        }
+        List<String> all = credentialIds.stream().distinct().toList();
+        all.forEach(id -> mine.merge(id, 1, Integer::sum));
+        return () -> {
+            try {
+                all.forEach(id -> {
+                    if (mine.merge(id, -1, Integer::sum) == 0) {
+                        mine.remove(id);
+                    }
+                });
+                cluster.close();
+            } finally {
+                unlockAll(taken);
+            }
+        };
+    }
+
+    private int stripe(String credentialId) {
+        return Math.floorMod(credentialId.hashCode(), stripes.length);
+    }
+
+    private static void unlockAll(List<ReentrantLock> taken) {
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            taken.get(i).unlock();
+        }
+    }
+
+    private static void releaseAll(List<Held> held) {
+        for (int i = held.size() - 1; i >= 0; i--) {
+            held.get(i).close();
+        }
+    }
+
     /** Waits until this thread holds {@code credentialId} on this node and, on a cluster, on every node. */
     public Held lock(String credentialId) {
-        ReentrantLock local = stripes[Math.floorMod(credentialId.hashCode(), stripes.length)];
+        ReentrantLock local = stripes[stripe(credentialId)];
         local.lock();
         if (acrossNodes == null) {
             return local::unlock;

@@ -1,6 +1,7 @@
 package dev.rotakey.core;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * When deferred work runs: the next rotation of a credential, the continuation of a rotation
@@ -10,6 +11,11 @@ import java.time.Instant;
  */
 public interface WorkScheduler {
     void rotateAt(String credentialId, Instant at);
+
+    /** {@link #rotateAt} for many credentials (credential id to time); a scheduler may store them all at once. */
+    default void rotateAllAt(Map<String, Instant> atByCredential) {
+        atByCredential.forEach(this::rotateAt);
+    }
 
     void continueRotationAt(String rotationId, Instant at);
 

@@ -3,6 +3,8 @@ package dev.rotakey.db;
 import dev.rotakey.audit.AuditEvent;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.util.List;
 
@@ -21,6 +23,9 @@ public final class AuditDao {
             rs.getString("details"),
             rs.getString("node"));
 
+    private static final String INSERT = "INSERT INTO audit_events (at, actor, action, subject, outcome, "
+            + "correlation_id, details, node) VALUES (:at, :actor, :action, :subject, :outcome, :correlationId, :details, :node)";
+
     private final Handle h;
 
     AuditDao(Handle h) {
@@ -28,8 +33,21 @@ public final class AuditDao {
     }
 
     public void append(AuditEvent e) {
-        h.createUpdate("INSERT INTO audit_events (at, actor, action, subject, outcome, correlation_id, details, node) "
-                        + "VALUES (:at, :actor, :action, :subject, :outcome, :correlationId, :details, :node)")
+        bind(h.createUpdate(INSERT), e).execute();
+    }
+
+    /** Appends many events in one batch, in order. */
+    public void appendAll(List<AuditEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(INSERT);
+        events.forEach(e -> bind(batch, e).add());
+        batch.execute();
+    }
+
+    private static <S extends SqlStatement<S>> S bind(S statement, AuditEvent e) {
+        return statement
                 .bind("at", e.at())
                 .bind("actor", truncate(e.actor(), 256))
                 .bind("action", e.action())
@@ -37,8 +55,7 @@ public final class AuditDao {
                 .bind("outcome", e.outcome())
                 .bind("correlationId", e.correlationId())
                 .bind("details", truncate(e.details(), 4000))
-                .bind("node", truncate(e.node(), 64))
-                .execute();
+                .bind("node", truncate(e.node(), 64));
     }
 
     /**

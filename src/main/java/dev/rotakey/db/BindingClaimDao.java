@@ -27,6 +27,27 @@ public final class BindingClaimDao {
     }
 
     /**
+     * The holders of those of {@code claims} (target and claim, as in {@link Row}; the credential is ignored) that are
+     * held, in one query that looks each up by the primary key.
+     */
+    public List<Row> holders(List<Row> claims) {
+        if (claims.isEmpty()) {
+            return List.of();
+        }
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < claims.size(); i++) {
+            values.append(i == 0 ? "" : ", ").append("(:t").append(i).append(", :c").append(i).append(')');
+        }
+        org.jdbi.v3.core.statement.Query q = h.createQuery("SELECT b.target, b.claim, b.credential_id FROM (VALUES "
+                + values + ") AS wanted (t, c) JOIN binding_claims b ON b.target = wanted.t AND b.claim = wanted.c");
+        for (int i = 0; i < claims.size(); i++) {
+            q.bind("t" + i, claims.get(i).target()).bind("c" + i, claims.get(i).claim());
+        }
+        return q.map((rs, ctx) -> new Row(rs.getString("target"), rs.getString("claim"), rs.getString("credential_id")))
+                .list();
+    }
+
+    /**
      * Inserts a claim; fails with the database's unique violation when another transaction holds it (or took it
      * meanwhile), which the caller turns into a conflict.
      */

@@ -12,15 +12,19 @@ import dev.rotakey.core.RotationPolicy;
 import dev.rotakey.targets.TargetBinding;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.rotakey.db.AgentDao.instant;
 
@@ -117,7 +121,28 @@ public final class CredentialDao {
         this.h = h;
     }
 
+    private static final String INSERT = "INSERT INTO credentials (id, agent_id, type, backend, rotation_every, "
+            + "rotation_cron, grace_period, bindings, status, next_rotation_at, created_at, certificate_profile, "
+            + "password_policy, acknowledgement_policy) VALUES (:id, :agent, :type, :backend, :every, :cron, :grace, "
+            + ":bindings, :status, :next, :createdAt, :profile, :password, :acks)";
+
     public void insert(Credential c) {
+        bind(h.createUpdate(INSERT), c).execute();
+    }
+
+    /** Inserts many credentials in one batch (a batch creation's registration); fails as a whole on any duplicate. */
+    public void insertAll(List<Credential> credentials) {
+        if (credentials.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(INSERT);
+        for (Credential c : credentials) {
+            bind(batch, c).add();
+        }
+        batch.execute();
+    }
+
+    private static <S extends SqlStatement<S>> S bind(S statement, Credential c) {
         List<Map<String, String>> bindings = new ArrayList<>();
         for (TargetBinding b : c.bindings()) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -125,10 +150,7 @@ public final class CredentialDao {
             m.putAll(b.params());
             bindings.add(m);
         }
-        h.createUpdate("INSERT INTO credentials (id, agent_id, type, backend, rotation_every, rotation_cron, grace_period, "
-                        + "bindings, status, next_rotation_at, created_at, certificate_profile, password_policy, "
-                        + "acknowledgement_policy) VALUES (:id, :agent, "
-                        + ":type, :backend, :every, :cron, :grace, :bindings, :status, :next, :createdAt, :profile, :password, :acks)")
+        return statement
                 .bind("id", c.id())
                 .bind("agent", c.agentId())
                 .bind("type", c.type().wireName())
@@ -142,8 +164,16 @@ public final class CredentialDao {
                 .bind("createdAt", c.createdAt())
                 .bind("profile", profileJson(c.certificate()))
                 .bind("password", passwordPolicyJson(c.password()))
-                .bind("acks", acknowledgementsJson(c.acknowledgements()))
-                .execute();
+                .bind("acks", acknowledgementsJson(c.acknowledgements()));
+    }
+
+    /** Which of {@code ids} name an existing credential, in one query. */
+    public Set<String> existing(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(h.createQuery("SELECT id FROM credentials WHERE id IN (<ids>)")
+                .bindList("ids", List.copyOf(ids)).mapTo(String.class).list());
     }
 
     public Optional<Credential> find(String id) {
@@ -156,6 +186,14 @@ public final class CredentialDao {
      */
     public Optional<Credential> findForUpdate(String id) {
         return h.createQuery("SELECT * FROM credentials WHERE id = :id FOR UPDATE").bind("id", id).map(MAPPER).findOne();
+    }
+
+    /** {@link #findForUpdate} of many credentials at once, locked in id order. */
+    public void lockAll(Collection<String> ids) {
+        if (!ids.isEmpty()) {
+            h.createQuery("SELECT id FROM credentials WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+                    .bindList("ids", List.copyOf(ids)).mapTo(String.class).list();
+        }
     }
 
     public List<Credential> list(String agentId, String afterId, int limit) {
@@ -182,6 +220,16 @@ public final class CredentialDao {
     public void setNextRotation(String id, Instant next) {
         h.createUpdate("UPDATE credentials SET next_rotation_at = :next WHERE id = :id")
                 .bind("id", id).bind("next", next).execute();
+    }
+
+    /** {@link #setNextRotation} of many credentials in one batch, by credential id. */
+    public void setNextRotations(Map<String, Instant> nextById) {
+        if (nextById.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("UPDATE credentials SET next_rotation_at = :next WHERE id = :id");
+        nextById.forEach((id, next) -> batch.bind("id", id).bind("next", next).add());
+        batch.execute();
     }
 
     public void markDecommissioned(String id, Instant at) {

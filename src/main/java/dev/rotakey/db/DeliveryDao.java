@@ -1,6 +1,7 @@
 package dev.rotakey.db;
 
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,26 @@ public final class DeliveryDao {
                     .bind("c", credentialId).bind("v", version).bind("i", bindingIndex).bind("t", target).bind("at", at)
                     .execute();
         }
+    }
+
+    /** One binding's record of a version: its credential, version, binding index and target. */
+    public record Binding(String credentialId, int version, int bindingIndex, String target) {
+    }
+
+    /**
+     * {@link #delivered} (and, when {@code verifiedAt} is not null, {@link #verified}) of versions delivered for the
+     * first time, with no record of them yet, in one batch: a batch creation's first versions.
+     */
+    public void deliveredFirst(List<Binding> bindings, Instant deliveredAt, Instant verifiedAt) {
+        if (bindings.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("INSERT INTO deliveries (credential_id, version, binding_index, target, "
+                + "delivered_at, verified_at) VALUES (:c, :v, :i, :t, :delivered, :verified)");
+        bindings.forEach(b -> batch.bind("c", b.credentialId()).bind("v", b.version()).bind("i", b.bindingIndex())
+                .bind("t", b.target()).bind("delivered", deliveredAt)
+                .bindByType("verified", verifiedAt, Instant.class).add());
+        batch.execute();
     }
 
     public void verified(String credentialId, int version, int bindingIndex, Instant at) {

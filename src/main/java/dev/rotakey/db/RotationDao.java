@@ -6,9 +6,12 @@ import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationTrigger;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static dev.rotakey.db.AgentDao.instant;
@@ -43,16 +46,43 @@ public final class RotationDao {
         this.h = h;
     }
 
+    private static final String INSERT = "INSERT INTO rotations (id, credential_id, version, trigger_kind, actor, "
+            + "state, step, attempts, next_attempt_at, last_error, emergency, correlation_id, started_at, updated_at, "
+            + "finished_at) VALUES (:id, :credentialId, :version, :trigger, :actor, :state, :step, :attempts, "
+            + ":nextAttemptAt, :lastError, :emergency, :correlationId, :startedAt, :updatedAt, :finishedAt)";
+    private static final String ADVANCE = "UPDATE rotations SET state = :state, step = :step, attempts = :attempts, "
+            + "next_attempt_at = :nextAttemptAt, last_error = :lastError, updated_at = :updatedAt, "
+            + "finished_at = :finishedAt WHERE id = :id AND step = :expectedStep AND attempts = :expectedAttempts "
+            + "AND state = 'RUNNING'";
+    /** The step's number is the rotation's next one, found by the statement itself so that it can be batched. */
+    private static final String RECORD_STEP = "INSERT INTO rotation_steps (rotation_id, seq, step, attempt, outcome, "
+            + "error, started_at, finished_at) SELECT :id, COALESCE(MAX(seq), 0) + 1, :step, :attempt, :outcome, :error, "
+            + ":startedAt, :finishedAt FROM rotation_steps WHERE rotation_id = :id";
+
+    /** One run of a step to record, as {@link #recordStep} takes it. */
+    public record NewStep(String rotationId, String step, int attempt, String outcome, String error, Instant startedAt,
+                          Instant finishedAt) {
+    }
+
     public void insert(Rotation r) {
-        h.createUpdate("INSERT INTO rotations (id, credential_id, version, trigger_kind, actor, state, step, attempts, "
-                        + "next_attempt_at, last_error, emergency, correlation_id, started_at, updated_at, finished_at) VALUES "
-                        + "(:id, :credentialId, :version, :trigger, :actor, :state, :step, :attempts, :nextAttemptAt, "
-                        + ":lastError, :emergency, :correlationId, :startedAt, :updatedAt, :finishedAt)")
-                .bindMethods(r)
+        bindRotation(h.createUpdate(INSERT), r).execute();
+    }
+
+    /** Inserts many rotations in one batch. */
+    public void insertAll(List<Rotation> rotations) {
+        if (rotations.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(INSERT);
+        rotations.forEach(r -> bindRotation(batch, r).add());
+        batch.execute();
+    }
+
+    private static <S extends SqlStatement<S>> S bindRotation(S statement, Rotation r) {
+        return statement.bindMethods(r)
                 .bind("trigger", r.trigger().name())
                 .bind("state", r.state().name())
-                .bind("step", r.step().name())
-                .execute();
+                .bind("step", r.step().name());
     }
 
     /**
@@ -62,16 +92,45 @@ public final class RotationDao {
      * @return whether the row was updated
      */
     public boolean advance(Rotation expected, Rotation next) {
-        return h.createUpdate("UPDATE rotations SET state = :state, step = :step, attempts = :attempts, "
-                        + "next_attempt_at = :nextAttemptAt, last_error = :lastError, updated_at = :updatedAt, "
-                        + "finished_at = :finishedAt WHERE id = :id AND step = :expectedStep AND attempts = :expectedAttempts "
-                        + "AND state = 'RUNNING'")
-                .bindMethods(next)
+        return bindAdvance(h.createUpdate(ADVANCE), expected, next).execute() == 1;
+    }
+
+    /**
+     * {@link #advance} of many rotations in one batch: each pair is (expected, next).
+     *
+     * @return for each pair, in order, whether its row was updated
+     */
+    public boolean[] advanceAll(List<Map.Entry<Rotation, Rotation>> pairs) {
+        boolean[] out = new boolean[pairs.size()];
+        if (pairs.isEmpty()) {
+            return out;
+        }
+        PreparedBatch batch = h.prepareBatch(ADVANCE);
+        pairs.forEach(p -> bindAdvance(batch, p.getKey(), p.getValue()).add());
+        int[] counts = batch.execute();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = counts[i] == 1;
+        }
+        return out;
+    }
+
+    private static <S extends SqlStatement<S>> S bindAdvance(S statement, Rotation expected, Rotation next) {
+        return statement.bindMethods(next)
                 .bind("state", next.state().name())
                 .bind("step", next.step().name())
                 .bind("expectedStep", expected.step().name())
-                .bind("expectedAttempts", expected.attempts())
-                .execute() == 1;
+                .bind("expectedAttempts", expected.attempts());
+    }
+
+    /**
+     * Marks rotations still running as worked on at {@code now}, without changing them: a batch that is about to run
+     * them keeps other nodes' sweeps, which take up rotations left quiet for a while, away from them.
+     */
+    public void touch(java.util.Collection<String> ids, Instant now) {
+        if (!ids.isEmpty()) {
+            h.createUpdate("UPDATE rotations SET updated_at = :now WHERE id IN (<ids>) AND state = 'RUNNING'")
+                    .bind("now", now).bindList("ids", List.copyOf(ids)).execute();
+        }
     }
 
     /**
@@ -86,6 +145,16 @@ public final class RotationDao {
 
     public Optional<Rotation> find(String id) {
         return h.createQuery("SELECT * FROM rotations WHERE id = :id").bind("id", id).map(MAPPER).findOne();
+    }
+
+    /** The rotations of {@code ids} that exist, in one query, by id. */
+    public Map<String, Rotation> findAll(java.util.Collection<String> ids) {
+        Map<String, Rotation> out = new java.util.HashMap<>();
+        if (!ids.isEmpty()) {
+            h.createQuery("SELECT * FROM rotations WHERE id IN (<ids>)").bindList("ids", List.copyOf(ids)).map(MAPPER)
+                    .forEach(r -> out.put(r.id(), r));
+        }
+        return out;
     }
 
     public Optional<Rotation> running(String credentialId) {
@@ -127,6 +196,20 @@ public final class RotationDao {
                 .bind("id", rotationId).bind("step", step).bind("attempt", attempt)
                 .bind("outcome", outcome).bind("error", error).bind("startedAt", startedAt).bind("finishedAt", finishedAt)
                 .execute();
+    }
+
+    /** {@link #recordStep} of many steps (of different rotations) in one batch. */
+    public void recordSteps(List<NewStep> steps) {
+        if (steps.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(RECORD_STEP);
+        for (NewStep s : steps) {
+            batch.bind("id", s.rotationId()).bind("step", s.step()).bind("attempt", s.attempt())
+                    .bind("outcome", s.outcome()).bind("error", s.error()).bind("startedAt", s.startedAt())
+                    .bind("finishedAt", s.finishedAt()).add();
+        }
+        batch.execute();
     }
 
     public List<StepRecord> steps(String rotationId) {

@@ -5,6 +5,8 @@ import dev.rotakey.core.RevocationReason;
 import dev.rotakey.core.VersionState;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -41,30 +43,56 @@ public final class VersionDao {
         this.h = h;
     }
 
+    private static final String INSERT = "INSERT INTO credential_versions (credential_id, version, state, digest, "
+            + "digest_key_id, rotation_id, created_at, promoted_at, revoke_after, revoked_at, revoke_reason, "
+            + "revoke_attempts, revoke_error) VALUES (:credentialId, :version, :state, :digest, :digestKeyId, :rotationId, "
+            + ":createdAt, :promotedAt, :revokeAfter, :revokedAt, :revokeReason, :revokeAttempts, :revokeError)";
+    private static final String UPDATE = "UPDATE credential_versions SET state = :state, digest = :digest, "
+            + "digest_key_id = :digestKeyId, promoted_at = :promotedAt, revoke_after = :revokeAfter, "
+            + "revoked_at = :revokedAt, revoke_reason = :revokeReason, revoke_attempts = :revokeAttempts, "
+            + "revoke_error = :revokeError WHERE credential_id = :credentialId AND version = :version";
+
     public void insert(CredentialVersion v) {
-        h.createUpdate("INSERT INTO credential_versions (credential_id, version, state, digest, digest_key_id, rotation_id, "
-                        + "created_at, promoted_at, revoke_after, revoked_at, revoke_reason, revoke_attempts, revoke_error) "
-                        + "VALUES (:credentialId, :version, :state, :digest, :digestKeyId, :rotationId, :createdAt, "
-                        + ":promotedAt, :revokeAfter, :revokedAt, :revokeReason, :revokeAttempts, :revokeError)")
-                .bindMethods(v)
-                .bind("state", v.state().name())
-                .bind("revokeReason", v.revokeReason() == null ? null : v.revokeReason().name())
-                .execute();
+        bind(h.createUpdate(INSERT), v).execute();
+    }
+
+    /** Inserts many versions (of different credentials) in one batch. */
+    public void insertAll(List<CredentialVersion> versions) {
+        if (versions.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(INSERT);
+        versions.forEach(v -> bind(batch, v).add());
+        batch.execute();
     }
 
     /** Writes every mutable column of {@code v}. */
     public void update(CredentialVersion v) {
-        int n = h.createUpdate("UPDATE credential_versions SET state = :state, digest = :digest, digest_key_id = :digestKeyId, "
-                        + "promoted_at = :promotedAt, revoke_after = :revokeAfter, revoked_at = :revokedAt, "
-                        + "revoke_reason = :revokeReason, revoke_attempts = :revokeAttempts, revoke_error = :revokeError "
-                        + "WHERE credential_id = :credentialId AND version = :version")
-                .bindMethods(v)
-                .bind("state", v.state().name())
-                .bind("revokeReason", v.revokeReason() == null ? null : v.revokeReason().name())
-                .execute();
-        if (n != 1) {
+        if (bind(h.createUpdate(UPDATE), v).execute() != 1) {
             throw new IllegalStateException("version " + v.version() + " of " + v.credentialId() + " does not exist");
         }
+    }
+
+    /** {@link #update} of many versions in one batch. */
+    public void updateAll(List<CredentialVersion> versions) {
+        if (versions.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(UPDATE);
+        versions.forEach(v -> bind(batch, v).add());
+        int[] counts = batch.execute();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 1) {
+                CredentialVersion v = versions.get(i);
+                throw new IllegalStateException("version " + v.version() + " of " + v.credentialId() + " does not exist");
+            }
+        }
+    }
+
+    private static <S extends SqlStatement<S>> S bind(S statement, CredentialVersion v) {
+        return statement.bindMethods(v)
+                .bind("state", v.state().name())
+                .bind("revokeReason", v.revokeReason() == null ? null : v.revokeReason().name());
     }
 
     /**

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -115,6 +116,11 @@ public final class ImmediateWork implements WorkScheduler, Managed {
     @Override
     public void rotateAt(String credentialId, Instant at) {
         scheduler.rotateAt(credentialId, at);
+    }
+
+    @Override
+    public void rotateAllAt(Map<String, Instant> atByCredential) {
+        scheduler.rotateAllAt(atByCredential);
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 /**
  * Keeps one credential per exclusive resource of a target ({@link Target#claims}): refuses a credential whose
@@ -93,6 +94,57 @@ public final class BindingClaims {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #claim} for many new credentials at once, in the caller's transaction, with one look-up per thousand
+     * claims and one batch insert. A claim held by a credential that is not released is a conflict (409) naming the
+     * item ({@code item.apply(i)}, e.g. {@code credentials[3]}), its binding and the holder. The items' claims must
+     * not overlap one another (the caller refuses that first, naming both items).
+     */
+    void claimAll(Daos tx, List<Credential> credentials, List<List<Claim>> claims, IntFunction<String> item) {
+        BindingClaimDao dao = tx.bindingClaims();
+        List<BindingClaimDao.Row> wanted = claims.stream().flatMap(List::stream)
+                .map(c -> new BindingClaimDao.Row(c.target(), c.claim(), null)).toList();
+        Map<String, String> held = new HashMap<>();
+        for (int from = 0; from < wanted.size(); from += BATCH) {
+            dao.holders(wanted.subList(from, Math.min(wanted.size(), from + BATCH)))
+                    .forEach(r -> held.put(r.target() + "\0" + r.claim(), r.credentialId()));
+        }
+        List<BindingClaimDao.Row> rows = new ArrayList<>();
+        for (int i = 0; i < credentials.size(); i++) {
+            Credential c = credentials.get(i);
+            for (Claim claim : claims.get(i)) {
+                String holder = held.get(claim.target() + "\0" + claim.claim());
+                if (holder != null) {
+                    if (!dao.released(holder)) {
+                        RejectedException e = conflict(claim, holder);
+                        throw RejectedException.conflict(item.apply(i) + "." + e.getMessage());
+                    }
+                    dao.release(claim.target(), claim.claim(), holder);
+                }
+                rows.add(new BindingClaimDao.Row(claim.target(), claim.claim(), c.id()));
+            }
+        }
+        try {
+            dao.insertAll(rows);
+        } catch (UnableToExecuteStatementException e) {
+            if (isUniqueViolation(e)) {
+                throw RejectedException.conflict("a resource that one of the credentials binds was claimed by another "
+                        + "credential meanwhile; nothing was created");
+            }
+            throw e;
+        }
+    }
+
+    /** Whether a statement failed on a unique index: something was inserted concurrently. */
+    static boolean isUniqueViolation(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static RejectedException conflict(Claim claim, String holder) {

@@ -34,7 +34,12 @@ final class BindingFanOut {
 
     /** Delivers {@code material} as {@code version} to every binding, in binding order. */
     void deliver(Credential c, int version, IssuedMaterial material) {
-        eachDelivery(c, version, material, "deliver.between-targets", (t, d) -> {
+        deliver(c, records.deliveries(c, version, material));
+    }
+
+    /** Makes {@code deliveries} (one per binding of {@code c}, in binding order, as {@link BindingRecords} makes them). */
+    void deliver(Credential c, List<Delivery> deliveries) {
+        each(c, deliveries, "deliver.between-targets", (t, d) -> {
             t.deliver(d);
             return null;
         });
@@ -42,7 +47,12 @@ final class BindingFanOut {
 
     /** Asks every binding's target whether {@code material} works there as {@code version}. */
     void verify(Credential c, int version, IssuedMaterial material) {
-        eachDelivery(c, version, material, "verify.between-targets", (t, d) -> {
+        verify(c, records.deliveries(c, version, material));
+    }
+
+    /** Asks the target of each of {@code deliveries} whether it works there. */
+    void verify(Credential c, List<Delivery> deliveries) {
+        each(c, deliveries, "verify.between-targets", (t, d) -> {
             t.verify(d);
             return null;
         });
@@ -54,14 +64,19 @@ final class BindingFanOut {
      * went, and which role of an alternating pair the CURRENT version holds, decide the placement.
      */
     List<String> references(Credential c, int version, IssuedMaterial material) {
-        return eachDelivery(c, version, material, null, Target::materialReference);
+        return references(c, records.deliveries(c, version, material));
     }
 
-    private <T> List<T> eachDelivery(Credential c, int version, IssuedMaterial material, String failPoint,
-                                     BiFunction<Target, Delivery, T> call) {
+    /** {@link #references} for {@code deliveries}. */
+    List<String> references(Credential c, List<Delivery> deliveries) {
+        return each(c, deliveries, null, Target::materialReference);
+    }
+
+    private <T> List<T> each(Credential c, List<Delivery> deliveries, String failPoint,
+                             BiFunction<Target, Delivery, T> call) {
         List<TargetBinding> bindings = c.bindings();
         List<T> out = new ArrayList<>();
-        for (Delivery d : records.deliveries(c, version, material)) {
+        for (Delivery d : deliveries) {
             out.add(call.apply(targets.get(d.binding().target()), d));
             if (failPoint != null) {
                 FailPoints.between(failPoint, c.id(), bindings, d.binding());

@@ -57,6 +57,28 @@ public final class BindingRecords {
         return out;
     }
 
+    /**
+     * {@link #deliveries} of a credential's first version, from what the caller knows instead of the database: no
+     * version is CURRENT, and the version's own references are {@code references} (one per binding, null where the
+     * target needs none; null for none recorded yet).
+     */
+    public List<Delivery> firstDeliveries(Credential c, int version, IssuedMaterial material, List<String> references) {
+        Map<Integer, List<String>> own = new TreeMap<>();
+        for (int i = 0; references != null && i < references.size(); i++) {
+            if (references.get(i) != null) {
+                own.put(i, List.of(references.get(i)));
+            }
+        }
+        List<TargetBinding> bindings = c.bindings();
+        List<Login> logins = logins(c, version, own);
+        List<Delivery> out = new ArrayList<>();
+        for (int i = 0; i < bindings.size(); i++) {
+            out.add(new Delivery(c.agentId(), c.id(), c.type().wireName(), version, bindings.get(i), material.secret(),
+                    material.certificate()).withRecords(own.getOrDefault(i, List.of()), null, logins));
+        }
+        return out;
+    }
+
     /** Records each binding's target reference to a version's material (by binding index; null where none). */
     static void addReferences(Daos tx, String credentialId, int version, List<String> references) {
         for (int i = 0; i < references.size(); i++) {
