@@ -47,10 +47,10 @@ class BatchResourceTest {
     @BeforeAll
     static void record() {
         STORE.txRun(d -> {
-            d.agents().insert(new Agent("batch-agent", "team@example.com", Agent.AgentKind.PERSISTENT, null, Map.of(),
+            d.agents().insert(new Agent("ops-batch-agent", "team@example.com", Agent.AgentKind.PERSISTENT, null, Map.of(),
                     Agent.AgentStatus.ACTIVE, null, NOW, null));
             for (String c : List.of("batch-c1", "batch-c2")) {
-                d.credentials().insert(new Credential(c, "batch-agent", CredentialType.API_KEY, "hsm",
+                d.credentials().insert(new Credential(c, "ops-batch-agent", CredentialType.API_KEY, "hsm",
                         RotationPolicy.every(Duration.ofDays(7)), Duration.ofHours(1),
                         List.of(new TargetBinding("files", Map.of("path", c))), Credential.CredentialStatus.ACTIVE, null,
                         NOW, null, null, null, null));
@@ -61,7 +61,7 @@ class BatchResourceTest {
                     RotationState.SUCCEEDED, RotationStep.DONE, 0, null, null, false, "corr-b", NOW, NOW, NOW));
             d.batches().insert(new Batch(DONE_ID, 0, Batch.Kind.DECOMMISSION, "agent:old", "token:ops", Batch.State.DONE,
                     "node-1", "claim-0", null, null, null, NOW, NOW, NOW));
-            d.batches().insert(new Batch(RUNNING_ID, 0, Batch.Kind.ROTATE, "agent:batch-agent", "token:ops",
+            d.batches().insert(new Batch(RUNNING_ID, 0, Batch.Kind.ROTATE, "agent:ops-batch-agent", "token:ops",
                     Batch.State.RUNNING, "node-1", "claim-1", "corr-b", null, null, NOW, NOW, null));
             d.batches().plan(RUNNING_ID, List.of("batch-c1", "batch-c2", "batch-c3", "batch-c4"), NOW);
             d.batches().record(RUNNING_ID, 0, BatchItem.Outcome.STARTED, null, "rot-b1", null, NOW);
@@ -91,7 +91,7 @@ class BatchResourceTest {
         assertThat(r.getStatus()).isEqualTo(200);
         Map<?, ?> b = r.readEntity(Map.class);
         assertThat(b.get("kind")).isEqualTo("rotate");
-        assertThat(b.get("subject")).isEqualTo("agent:batch-agent");
+        assertThat(b.get("subject")).isEqualTo("agent:ops-batch-agent");
         assertThat(b.get("state")).isEqualTo("RUNNING");
         assertThat(b.get("createdAt")).isEqualTo("2026-12-01T00:00:00Z");
         assertThat(b.get("counts")).isEqualTo(Map.of("total", 4, "pending", 1, "started", 1, "done", 0, "skipped", 2,
