@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 
 /**
  * Rotakey's configuration: the database, the named key backends, targets and certificate authorities, rotation defaults,
- * the scheduler, operator authentication and alerting. Unknown keys, wrong types and impossible values stop
+ * the scheduler, operator authentication, caches and alerting. Unknown keys, wrong types and impossible values stop
  * start-up with a message naming the key.
  */
 public class RotakeyConfiguration extends Configuration {

@@ -40,7 +40,8 @@ public final class BootstrapToken {
      *                  admin token is not registered, and a missing one is not re-created
      * @param cache     told when the admin token is replaced
      */
-    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered, NotifiedCache<String, Operator> cache) {
+    public BootstrapToken(Store store, AuditLog audit, Clock clock, boolean clustered,
+                          NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;

@@ -42,7 +42,7 @@ public final class OperatorTokens {
         this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest)).map(t -> new Operator(t.name(), t.role()));
     }
 
-    /** The operator of an active token: from the {@link NotifiedCache} of active tokens, by digest, when it may be trusted, else from the database. */
+    /** The operator of an active token: from the cache (by digest) while it may be trusted, else from the database. */
     public Optional<Operator> authenticate(String token) {
         if (token == null || token.isBlank() || token.length() > 512) {
             return Optional.empty();
