@@ -202,4 +202,24 @@ class OperatorBatchesEndToEndIT {
             assertThat(mine).as("rotations of %s started by the batch", id).hasSize(1);
         }
     }
+
+    @Test
+    @Order(4)
+    void aDecommissionOfThousandsOfCredentialsAnswersOnceTheyAreMarkedAndLeavesTheRevocationsToItsBatch() {
+        long t0 = System.nanoTime();
+        RunningDaemon.Answer a = daemon.task("/tasks/decommission?agent=fleet");
+        long answeredMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(a.json().path("credentials")).hasSize(FLEET);
+        // At the answer every credential is decommissioned, most of their versions not yet revoked at the targets.
+        Store store = daemon.runtime().store();
+        long active = store.read(d -> d.credentials().activeIdsOfAgent("fleet")).size();
+        long revoked = store.read(d -> d.credentials().idsOfAgent("fleet").stream()
+                .filter(id -> d.versions().ofCredential(id).stream().anyMatch(v -> v.state() == VersionState.REVOKED))
+                .count());
+        System.out.printf("decommission?agent= with %d credentials answered in %d ms; then %d active, %d with a "
+                + "revoked version%n", FLEET, answeredMs, active, revoked);
+        assertThat(active).isZero();
+        assertThat(daemon.get("/api/v1/agents/fleet").json().path("status").asText()).isEqualTo("decommissioned");
+    }
 }
