@@ -116,14 +116,18 @@ for port in "$http_port" "$admin_port"; do
     fi
 done
 
-# The work directory is emptied only when an earlier run of this script made it.
+# The work directory is emptied only when an earlier run of this script made it, and no run still uses it.
 if [[ -e "$work" ]]; then
     [[ -f "$work/.rotakey-bench" ]] || rk_die "$work exists and was not made by bench.sh: remove it or set ROTAKEY_BENCH_DIR"
+    owner=$(head -n 1 "$work/.rotakey-bench" 2>/dev/null || true)
+    if [[ "$owner" =~ ^[0-9]+$ ]] && ps -ww -o args= -p "$owner" 2>/dev/null | grep -q 'bench\.sh'; then
+        rk_die "another bench.sh (pid $owner) uses $work: wait for it, or set ROTAKEY_BENCH_DIR"
+    fi
     rm -rf "$work"
 fi
 umask 077
 mkdir -p "$work"
-touch "$work/.rotakey-bench"
+echo "$$" >"$work/.rotakey-bench"
 data="$work/data"
 log="$work/daemon.log"
 
@@ -494,6 +498,11 @@ if ((fleet > 0)); then
     fleet_now=$(jq -r '[.credentials[]] | add // 0' "$work/body")
     # So that the fleet holds F credentials once the first fleet repetition has made its own.
     missing=$((fleet - fleet_now - 2 * count))
+    # The embedded H2 database grew by about 0.4 MB a credential here (36 GB for 100,000), the files by 5 KB.
+    free_kb=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
+    if ((missing > 0 && free_kb < missing * 400)); then
+        rk_warn "$((free_kb / 1024 / 1024)) GB free under $work; filling the fleet may need about $((missing * 400 / 1024 / 1024)) GB (the H2 database)"
+    fi
     if ((missing > 0)); then
         per_agent=100
         agents=$(((missing + per_agent - 1) / per_agent))
