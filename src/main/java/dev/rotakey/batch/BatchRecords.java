@@ -38,7 +38,13 @@ public final class BatchRecords {
      * the same transaction; the event's details end with {@code batch=<id>}.
      */
     public Batch open(Batch.Kind kind, String subject, String actor, AuditAction action, String details) {
-        Batch b = fresh(kind, subject, actor);
+        return open(fresh(kind, subject, actor), action, details);
+    }
+
+    /** {@link #open} of a batch made by {@link #fresh} (held by its runner before it is recorded). */
+    public Batch open(Batch b, AuditAction action, String details) {
+        String subject = b.subject();
+        String actor = b.actor();
         return store.tx(tx -> {
             tx.batches().insert(b);
             audit.record(tx, actor, action, subject, "ok", (details == null ? "" : details + " ") + "batch=" + b.id());
@@ -46,8 +52,8 @@ public final class BatchRecords {
         });
     }
 
-    /** A new RUNNING batch held by this node, with the correlation id of the request it comes from. */
-    private Batch fresh(Batch.Kind kind, String subject, String actor) {
+    /** A new RUNNING batch held by this node, with the correlation id of the request it comes from; not recorded. */
+    public Batch fresh(Batch.Kind kind, String subject, String actor) {
         Instant now = clock.instant();
         return new Batch(UUID.randomUUID().toString(), 0, kind, subject, actor, Batch.State.RUNNING, node.instanceId(),
                 UUID.randomUUID().toString(), MDC.get(AuditLog.MDC_CORRELATION), null, null, now, now, null);
@@ -62,13 +68,14 @@ public final class BatchRecords {
     public Batch plan(Batch b, List<String> credentialIds, String rotationId) {
         Instant now = clock.instant();
         store.txRun(tx -> {
-            tx.batches().plan(b.id(), credentialIds, now);
-            if (rotationId != null) {
+            // Planned already by a node that took the batch over in between: its plan stands.
+            if (tx.batches().plan(b.id(), credentialIds, now) && rotationId != null) {
                 tx.batches().nameRotation(b.id(), 0, rotationId);
             }
         });
+        Batch stored = store.read(d -> d.batches().find(b.id())).orElseThrow();
         return new Batch(b.id(), b.seq(), b.kind(), b.subject(), b.actor(), b.state(), b.node(), b.claim(),
-                b.correlationId(), credentialIds.size(), b.error(), b.createdAt(), now, b.finishedAt());
+                b.correlationId(), stored.total(), b.error(), b.createdAt(), now, b.finishedAt());
     }
 
     /**

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,6 +31,8 @@ public final class BatchRunner implements Managed {
      * claim, so that a run under an old claim (about to find it lost) never hides the run under the new one.
      */
     private final Map<String, String> active = new ConcurrentHashMap<>();
+    /** The claims of the batches queued or running here (the others in {@link #active} are held by their task). */
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private ThreadPoolExecutor bulk;
     private ThreadPoolExecutor urgent;
@@ -63,15 +66,16 @@ public final class BatchRunner implements Managed {
      * @return whether it is queued or running here now; false when the lane is full or the runner stopped
      */
     public boolean submit(Batch batch) {
-        if (active.putIfAbsent(batch.claim(), batch.id()) != null) {
+        if (!queued.add(batch.claim())) {
             return true;
         }
+        active.put(batch.claim(), batch.id());
         ThreadPoolExecutor lane;
         synchronized (this) {
             lane = stopping ? null : batch.kind() == Batch.Kind.REVOKE ? urgent : bulk;
         }
         if (lane == null) {
-            active.remove(batch.claim());
+            forget(batch);
             return false;
         }
         try {
@@ -79,19 +83,39 @@ public final class BatchRunner implements Managed {
                 try {
                     processor.run(batch, () -> stopping);
                 } finally {
-                    active.remove(batch.claim());
+                    forget(batch);
                 }
             });
             return true;
         } catch (RejectedExecutionException e) {
-            active.remove(batch.claim());
+            forget(batch);
             LOG.warn("batch {} waits: {} batches are queued already (batches.queueCapacity); it is handed over again "
                     + "within a check-in interval", batch.id(), queueCapacity);
             return false;
         }
     }
 
-    /** Whether the batch is queued or running on this node. */
+    private void forget(Batch batch) {
+        queued.remove(batch.claim());
+        active.remove(batch.claim());
+    }
+
+    /**
+     * Marks a batch its task is still preparing (recording it, planning it) as this node's, so that the sweep does
+     * not take it meanwhile; {@link #submit} or {@link #release} ends the hold.
+     */
+    public void hold(Batch batch) {
+        active.put(batch.claim(), batch.id());
+    }
+
+    /** Ends a {@link #hold} of a batch that was not submitted (its task failed): the sweep may take it again. */
+    public void release(Batch batch) {
+        if (!queued.contains(batch.claim())) {
+            active.remove(batch.claim());
+        }
+    }
+
+    /** Whether the batch is held, queued or running on this node. */
     public boolean active(String batchId) {
         return active.containsValue(batchId);
     }
@@ -119,5 +143,6 @@ public final class BatchRunner implements Managed {
             u.shutdownNow();
         }
         active.clear();
+        queued.clear();
     }
 }

@@ -11,7 +11,9 @@ import dev.rotakey.service.Decommissioning;
 import dev.rotakey.service.EmergencyRevocation;
 import dev.rotakey.service.RotationService;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The operator's tasks that act on many credentials, each answering as soon as what must hold by then holds and its
@@ -55,10 +57,11 @@ public final class OperatorBatches {
         if (!agent.active()) {
             throw RejectedException.conflict("agent '" + agentId + "' is decommissioned");
         }
-        Batch b = records.open(Batch.Kind.ROTATE, Batch.AGENT + agentId, actor, AuditAction.OPERATOR_ROTATE,
-                "rotation of every active credential");
-        runner.submit(b);
-        return b;
+        return prepared(records.fresh(Batch.Kind.ROTATE, Batch.AGENT + agentId, actor), b -> {
+            Batch opened = records.open(b, AuditAction.OPERATOR_ROTATE, "rotation of every active credential");
+            runner.submit(opened);
+            return opened;
+        });
     }
 
     /**
@@ -81,11 +84,13 @@ public final class OperatorBatches {
      */
     public Started emergencyRevoke(String credentialId, String actor) {
         EmergencyRevocation.Begun begun = emergencies.begin(credentialId, actor);
-        Batch b = records.open(Batch.Kind.REVOKE, AuditSubject.credential(credentialId), actor,
-                AuditAction.OPERATOR_REVOKE, "emergency revoke; rotation=" + begun.rotation().id() + " revoked="
-                        + begun.revoked());
-        b = records.plan(b, List.of(credentialId), begun.rotation().id());
-        runner.submit(b);
+        Batch b = prepared(records.fresh(Batch.Kind.REVOKE, AuditSubject.credential(credentialId), actor), fresh -> {
+            Batch opened = records.open(fresh, AuditAction.OPERATOR_REVOKE, "emergency revoke; rotation="
+                    + begun.rotation().id() + " revoked=" + begun.revoked());
+            Batch planned = records.plan(opened, List.of(credentialId), begun.rotation().id());
+            runner.submit(planned);
+            return planned;
+        });
         return new Started(begun.rotation(), b);
     }
 
@@ -97,11 +102,28 @@ public final class OperatorBatches {
      */
     public Decommissioned decommission(String agentId, String actor) {
         store.read(d -> d.agents().find(agentId)).orElseThrow(() -> RejectedException.notFound("agent", agentId));
-        Batch b = records.open(Batch.Kind.DECOMMISSION, Batch.AGENT + agentId, actor, AuditAction.OPERATOR_DECOMMISSION,
-                null);
-        List<String> credentials = decommissioning.markNow(agentId, actor);
-        b = records.plan(b, credentials);
-        runner.submit(b);
-        return new Decommissioned(credentials, b);
+        List<List<String>> marked = new ArrayList<>(1);
+        Batch b = prepared(records.fresh(Batch.Kind.DECOMMISSION, Batch.AGENT + agentId, actor), fresh -> {
+            Batch opened = records.open(fresh, AuditAction.OPERATOR_DECOMMISSION, null);
+            marked.add(decommissioning.markNow(agentId, actor));
+            Batch planned = records.plan(opened, marked.get(0));
+            runner.submit(planned);
+            return planned;
+        });
+        return new Decommissioned(marked.get(0), b);
+    }
+
+    /**
+     * Runs a task's preparation of its batch with the batch held by this node's runner, so that the sweep does not
+     * take it while the task records, marks and plans; if the preparation fails, the hold ends and a recorded batch
+     * is the sweep's to resume.
+     */
+    private Batch prepared(Batch fresh, UnaryOperator<Batch> preparation) {
+        runner.hold(fresh);
+        try {
+            return preparation.apply(fresh);
+        } finally {
+            runner.release(fresh);
+        }
     }
 }

@@ -99,8 +99,18 @@ public final class BatchDao {
                 .bind("id", id).bind("claim", claim).mapTo(Integer.class).one() == 1;
     }
 
-    /** Records the batch's items, in order, as PENDING unless given an outcome, and its total. */
-    public void plan(String id, List<String> credentialIds, Instant now) {
+    /**
+     * Records the batch's items, in order, as PENDING, and its total, unless it has them already: the batch's row is
+     * locked first, so that of two that plan it one does.
+     *
+     * @return whether this call planned it
+     */
+    public boolean plan(String id, List<String> credentialIds, Instant now) {
+        boolean planned = h.createQuery("SELECT total FROM batches WHERE id = :id FOR UPDATE").bind("id", id)
+                .mapTo(Integer.class).findOne().isPresent();
+        if (planned) {
+            return false;
+        }
         PreparedBatch insert = h.prepareBatch("INSERT INTO batch_items (batch_id, item_no, credential_id, outcome, "
                 + "updated_at) VALUES (:batch, :no, :credential, 'PENDING', :now)");
         for (int i = 0; i < credentialIds.size(); i++) {
@@ -111,6 +121,7 @@ public final class BatchDao {
         }
         h.createUpdate("UPDATE batches SET total = :total, updated_at = :now WHERE id = :id")
                 .bind("id", id).bind("total", credentialIds.size()).bind("now", now).execute();
+        return true;
     }
 
     /** Names the rotation an item is about before it has an outcome (an emergency's, known when it is planned). */

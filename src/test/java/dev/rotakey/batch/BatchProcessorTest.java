@@ -183,6 +183,17 @@ class BatchProcessorTest {
     }
 
     @Test
+    void aBatchIsPlannedOnceWhoeverPlansItSecond() {
+        Batch b = open("agent:p8");
+        Batch first = records.plan(b, List.of("x1", "x2"));
+        Batch second = records.plan(b, List.of("y1", "y2", "y3"));
+        assertThat(first.total()).isEqualTo(2);
+        assertThat(second.total()).as("the first plan stands").isEqualTo(2);
+        List<BatchItem> items = store.read(d -> d.batches().items(b.id(), -1, 10));
+        assertThat(items).extracting(BatchItem::credentialId).containsExactly("x1", "x2");
+    }
+
+    @Test
     void pagesOfItemsAreWorkedThroughBeyondTheFirst() {
         List<String> many = new ArrayList<>();
         for (int i = 0; i < BatchProcessor.PAGE * 2 + 5; i++) {

@@ -107,6 +107,22 @@ class BatchSweepTest {
     }
 
     @Test
+    void aBatchItsTaskStillPreparesIsLeftToTheTask() {
+        BatchSweep sweep = sweep(NodeIdentity.single("preparing-node"));
+        NodeIdentity node = NodeIdentity.single("preparing-node");
+        BatchRecords records = new BatchRecords(store, new AuditLog(store, clock, node), node, clock);
+        Batch fresh = records.fresh(Batch.Kind.ROTATE, "agent:held", "token:ops");
+        runner.hold(fresh);
+        Batch opened = records.open(fresh, AuditAction.OPERATOR_ROTATE, null);
+        sweep.run();
+        assertThat(stored(opened).claim()).as("not taken while held").isEqualTo(fresh.claim());
+        runner.release(fresh);
+        sweep.run();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stored(opened).state() == Batch.State.DONE);
+        assertThat(worked).containsExactly("held-1");
+    }
+
+    @Test
     void aNodeOfAClusterTakesOverTheBatchesOfANodeThatStoppedCheckingInButNotOfOneThatChecksIn() {
         checkedIn("alive");
         checkedIn("me");
