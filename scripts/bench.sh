@@ -178,14 +178,13 @@ rk_info "Daemon starting (pid $daemon_pid, API $api, admin $admin)"
 
 token_file="$data/admin-token"
 deadline=$((SECONDS + 180))
-until [[ -s "$token_file" ]] \
-    && curl -fsS -o /dev/null -m 5 -H "Authorization: Bearer $(head -n 1 "$token_file")" "$api/api/v1/status" 2>/dev/null; do
+# The bearer token goes to curl in a header file, so it never shows in the process list.
+until [[ -s "$token_file" ]] && printf 'Authorization: Bearer %s\n' "$(head -n 1 "$token_file")" >"$work/auth" \
+    && curl -fsS -o /dev/null -m 5 -H @"$work/auth" "$api/api/v1/status" 2>/dev/null; do
     kill -0 "$daemon_pid" 2>/dev/null || rk_die "the daemon exited during its start (see $log)"
     ((SECONDS < deadline)) || rk_die "the daemon did not answer within 180 s (see $log)"
     sleep 1
 done
-# The bearer token goes to curl in a header file, so it never shows in the process list.
-printf 'Authorization: Bearer %s\n' "$(head -n 1 "$token_file")" >"$work/auth"
 rk_ok "the daemon answers"
 
 # ---------------------------------------------------------------- HTTP helpers
@@ -367,79 +366,8 @@ printf 'wrk.method = "GET"\n' >"$work/chain.lua"
 
 # ---------------------------------------------------------------- certmonger (--certmonger)
 
-# certmonger runs on a D-Bus session bus of its own, with its state under $work/certmonger (the
-# CERTMONGER_* directories), so it needs no system bus and touches nothing of the host's.
-cm_dir="$work/certmonger"
-cm_count=$((count < 100 ? count : 100))
-bus_pid="" certmonger_pid=""
-cm() {
-    env CERTMONGER_CAS_DIR="$cm_dir/cas" CERTMONGER_REQUESTS_DIR="$cm_dir/requests" \
-        CERTMONGER_LOCAL_CA_DIR="$cm_dir/local" CERTMONGER_TMPDIR="$cm_dir/tmp" CERTMONGER_CONFIG_DIR="$cm_dir/config" \
-        CERTMONGER_SYSTEM_LOCK_FILE="$cm_dir/lock" DBUS_SESSION_BUS_ADDRESS="unix:path=$cm_dir/bus" "$@"
-}
-stop_certmonger() {
-    local pid
-    for pid in "$certmonger_pid" "$bus_pid"; do
-        [[ -n "$pid" ]] || continue
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    certmonger_pid="" bus_pid=""
-}
-
-# cm_monitoring: how many of certmonger's requests are issued and monitored.
-cm_monitoring() { cm getcert list -s 2>/dev/null | grep -c 'status: MONITORING' || true; }
-
-# start_certmonger: the bus, certmonger, and $cm_count requests for EC P-256 certificates from its local CA.
-start_certmonger() {
-    local i deadline
-    mkdir -p "$cm_dir"/{cas,requests,local,tmp,config,certs}
-    dbus-daemon --session --nofork --address="unix:path=$cm_dir/bus" </dev/null >"$cm_dir/bus.log" 2>&1 &
-    bus_pid=$!
-    deadline=$((SECONDS + 30))
-    until [[ -S "$cm_dir/bus" ]]; do
-        ((SECONDS < deadline)) || rk_die "dbus-daemon did not open $cm_dir/bus (see $cm_dir/bus.log)"
-        sleep 0.2
-    done
-    cm certmonger -s -n </dev/null >"$cm_dir/certmonger.log" 2>&1 &
-    certmonger_pid=$!
-    deadline=$((SECONDS + 30))
-    until cm getcert list-cas -s >/dev/null 2>&1; do
-        kill -0 "$certmonger_pid" 2>/dev/null || rk_die "certmonger exited (see $cm_dir/certmonger.log)"
-        ((SECONDS < deadline)) || rk_die "certmonger does not answer on the session bus (see $cm_dir/certmonger.log)"
-        sleep 0.2
-    done
-    rk_info "certmonger: requesting $cm_count certificates from its local CA"
-    for ((i = 1; i <= cm_count; i++)); do
-        mkdir -p "$cm_dir/certs/$i"
-        cm getcert request -s -c local -I "bench-$i" -f "$cm_dir/certs/$i/cert.pem" -k "$cm_dir/certs/$i/key.pem" \
-            -G ec -g 256 -N "CN=bench-$i" >/dev/null || rk_die "getcert request failed (see $cm_dir/certmonger.log)"
-    done
-    deadline=$((SECONDS + 120 + 2 * cm_count))
-    until (($(cm_monitoring) == cm_count)) && (($(find "$cm_dir/certs" -name cert.pem | wc -l) == cm_count)); do
-        ((SECONDS < deadline)) || rk_die "certmonger did not issue $cm_count certificates in time (see $cm_dir/certmonger.log)"
-        sleep 0.5
-    done
-}
-
-# certmonger_rate: 'getcert rekey' of every certificate (new key, new certificate), and the rate from the
-# first call to the last certificate file written.
-certmonger_rate() {
-    local i t0 deadline last
-    touch "$cm_dir/t0"
-    t0=$(stat -c '%.9Y' "$cm_dir/t0")
-    for ((i = 1; i <= cm_count; i++)); do
-        cm getcert rekey -s -i "bench-$i" >/dev/null || rk_die "getcert rekey -i bench-$i failed"
-    done
-    deadline=$((SECONDS + 120 + 2 * cm_count))
-    until (($(find "$cm_dir/certs" -name cert.pem -newer "$cm_dir/t0" | wc -l) == cm_count)) \
-        && (($(cm_monitoring) == cm_count)); do
-        ((SECONDS < deadline)) || rk_die "certmonger did not re-key $cm_count certificates in time (see $cm_dir/certmonger.log)"
-        sleep 0.5
-    done
-    last=$(find "$cm_dir/certs" -name cert.pem -printf '%T@\n' | sort -g | tail -n 1)
-    awk -v n="$cm_count" -v t0="$t0" -v t1="$last" 'BEGIN { printf "%.1f\n", n / (t1 - t0) }'
-}
+# shellcheck source=lib/certmonger.sh
+CM_DIR="$work/certmonger" CM_COUNT=$((count < 100 ? count : 100)) source "$RK_ROOT/scripts/lib/certmonger.sh"
 
 # ---------------------------------------------------------------- the measures
 
