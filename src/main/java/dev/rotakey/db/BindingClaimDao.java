@@ -85,6 +85,13 @@ public final class BindingClaimDao {
                 .bind("id", credentialId).mapTo(Integer.class).one() > 0;
     }
 
+    /** Every claim: for tests and small databases (the start-up check reads them a page of credentials at a time). */
+    public List<Row> all() {
+        return h.createQuery("SELECT target, claim, credential_id FROM binding_claims")
+                .map((rs, ctx) -> new Row(rs.getString("target"), rs.getString("claim"), rs.getString("credential_id")))
+                .list();
+    }
+
     /**
      * A page of the active credentials, in id order after {@code afterId}, for the start-up check of credentials
      * created before claims were recorded.
