@@ -156,7 +156,8 @@ if ! rk_as_root test -f "$root/etc/default/rotakey"; then
     cat >"$defaults" <<'EOF'
 # Environment for rotakey.service (EnvironmentFile=). Secrets the config reads go into
 # /etc/rotakey/credentials/ instead; only what Dropwizard takes as a plain string belongs here.
-#JAVA_OPTS="-Xms128m -Xmx1g -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
+# The unit's heap, 256 MB, holds 100,000 credentials; give more for a larger fleet:
+#JAVA_OPTS="-Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
 #ROTAKEY_TLS_KEYSTORE_PASSWORD=
 #SOFTHSM2_CONF=/var/lib/rotakey/softhsm2.conf
 EOF

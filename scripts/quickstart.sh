@@ -2,6 +2,9 @@
 # Fresh clone -> running Rotakey daemon in the foreground, on the embedded defaults.
 set -euo pipefail
 
+# The same heap as the systemd unit's: explicit, so that the JVM does not size it from the machine's memory.
+default_java_opts="-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError"
+
 usage() {
     cat <<EOF
 Usage: scripts/quickstart.sh [--no-build] [-h|--help]
@@ -9,7 +12,7 @@ Usage: scripts/quickstart.sh [--no-build] [-h|--help]
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl; with apt-get),
 builds target/rotakey.jar if the sources changed, initialises the SoftHSM2 token under the
 data directory, then runs the daemon in the foreground (Ctrl-C stops it):
-  java -jar target/rotakey.jar server config/rotakey.yml
+  java \$ROTAKEY_JAVA_OPTS -jar target/rotakey.jar server config/rotakey.yml
 
   --no-build   do not run Maven; use the existing target/rotakey.jar
 
@@ -17,6 +20,8 @@ Environment (defaults in brackets):
   ROTAKEY_DATA_DIR    [data/ in the repository] data, HSM token, PIN files, admin token
   ROTAKEY_HTTP_PORT   [8080] API port
   ROTAKEY_ADMIN_PORT  [8081] admin port (tasks, health checks, metrics)
+  ROTAKEY_JAVA_OPTS   [$default_java_opts]
+                      the JVM's options: a 256 MB heap holds 100,000 credentials (docs/operations.md#memory)
   ROTAKEY_SKIP_PACKAGES=1  never call apt-get
 
 Works from any directory. Then, in another shell: scripts/smoke.sh
@@ -98,4 +103,5 @@ cat >&2 <<EOF
     ${smoke_env}$RK_ROOT/scripts/smoke.sh   # end-to-end check
 
 EOF
-exec java -jar "$RK_JAR" server config/rotakey.yml
+read -r -a java_opts <<<"${ROTAKEY_JAVA_OPTS:-$default_java_opts}"
+exec java "${java_opts[@]}" -jar "$RK_JAR" server config/rotakey.yml

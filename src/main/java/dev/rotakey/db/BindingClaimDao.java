@@ -85,17 +85,31 @@ public final class BindingClaimDao {
                 .bind("id", credentialId).mapTo(Integer.class).one() > 0;
     }
 
-    /** Every claim, for the start-up check of credentials created before claims were recorded. */
+    /** Every claim: for tests and small databases (the start-up check reads them a page of credentials at a time). */
     public List<Row> all() {
         return h.createQuery("SELECT target, claim, credential_id FROM binding_claims")
                 .map((rs, ctx) -> new Row(rs.getString("target"), rs.getString("claim"), rs.getString("credential_id")))
                 .list();
     }
 
-    /** Every active credential, for that start-up check. */
-    public List<dev.rotakey.core.Credential> activeCredentials() {
-        return h.createQuery("SELECT * FROM credentials WHERE status = 'ACTIVE' ORDER BY created_at, id")
-                .map(CredentialDao.MAPPER).list();
+    /**
+     * A page of the active credentials, in id order after {@code afterId}, for the start-up check of credentials
+     * created before claims were recorded.
+     */
+    public List<dev.rotakey.core.Credential> activeCredentials(String afterId, int limit) {
+        return h.createQuery("SELECT * FROM credentials WHERE status = 'ACTIVE' AND id > :after ORDER BY id LIMIT :limit")
+                .bind("after", afterId).bind("limit", limit).map(CredentialDao.MAPPER).list();
+    }
+
+    /** The claims that any of {@code credentialIds} holds, in one query. */
+    public List<Row> ofCredentials(java.util.Collection<String> credentialIds) {
+        if (credentialIds.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT target, claim, credential_id FROM binding_claims WHERE credential_id IN (<ids>)")
+                .bindList("ids", List.copyOf(credentialIds))
+                .map((rs, ctx) -> new Row(rs.getString("target"), rs.getString("claim"), rs.getString("credential_id")))
+                .list();
     }
 
     /** The claims of one credential. */

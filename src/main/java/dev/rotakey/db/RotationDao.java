@@ -169,6 +169,12 @@ public final class RotationDao {
                 .bind("agent", agentId).map(MAPPER).list();
     }
 
+    /** A page of the running rotations, in id order after {@code afterId}. */
+    public List<Rotation> running(String afterId, int limit) {
+        return h.createQuery("SELECT * FROM rotations WHERE state = 'RUNNING' AND id > :after ORDER BY id LIMIT :limit")
+                .bind("after", afterId).bind("limit", limit).map(MAPPER).list();
+    }
+
     public List<Rotation> allRunning() {
         return h.createQuery("SELECT * FROM rotations WHERE state = 'RUNNING' ORDER BY started_at")
                 .map(MAPPER).list();

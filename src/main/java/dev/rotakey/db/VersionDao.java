@@ -171,11 +171,15 @@ public final class VersionDao {
                 .bind("limit", limit).map(MAPPER).list();
     }
 
-    /** Versions whose removal from a target failed and is retried, oldest failure first: rescheduled at start-up. */
-    public List<CredentialVersion> outstandingRemovals(int limit) {
+    /**
+     * Versions whose removal from a target failed and is retried, by credential and version after
+     * ({@code afterCredential}, {@code afterVersion}): rescheduled at start-up, a page at a time.
+     */
+    public List<CredentialVersion> outstandingRemovals(String afterCredential, int afterVersion, int limit) {
         return h.createQuery("SELECT * FROM credential_versions WHERE state IN ('PREVIOUS', 'REVOKED', 'FAILED') "
-                        + "AND revoke_error IS NOT NULL ORDER BY credential_id, version LIMIT :limit")
-                .bind("limit", limit).map(MAPPER).list();
+                        + "AND revoke_error IS NOT NULL AND (credential_id > :c OR (credential_id = :c AND version > :v)) "
+                        + "ORDER BY credential_id, version LIMIT :limit")
+                .bind("c", afterCredential).bind("v", afterVersion).bind("limit", limit).map(MAPPER).list();
     }
 
     /** Versions whose removal from a target has failed and is still outstanding. */

@@ -32,12 +32,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +59,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     /** How far in the past {@link #continueRotationFirst} puts its trigger, at least: beyond the misfire threshold. */
     private static final Duration AHEAD = Duration.ofDays(1);
     private static final int FIRST_PRIORITY = 10;
+    private static final int RECONCILE_PAGE = 1000;
 
     private final SchedulerFactory config;
     private final NodeIdentity node;
@@ -131,21 +134,40 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
      */
     public void reconcile() {
         String sched = config.getInstanceName();
-        int n = 0;
-        for (ScheduleDao.Due d : store.read(x -> x.schedules().rotationsWithoutTrigger(sched, 100_000))) {
-            rotateAt(d.credentialId(), d.at());
-            n++;
-        }
-        for (ScheduleDao.Due d : store.read(x -> x.schedules().revocationsWithoutTrigger(sched, 100_000))) {
-            revokeAt(d.credentialId(), d.version(), d.at());
-            n++;
-        }
-        for (ScheduleDao.Due d : store.read(x -> x.schedules().expiriesWithoutTrigger(sched, 100_000))) {
-            decommissionAt(d.credentialId(), d.at());
-            n++;
-        }
+        // A page at a time (what is scheduled leaves the next page's look-up), the rotations a page per transaction:
+        // after a restore, a whole fleet may be missing its triggers.
+        int n = eachPage(() -> store.read(x -> x.schedules().rotationsWithoutTrigger(sched, RECONCILE_PAGE)), page -> {
+            Map<String, Instant> at = new LinkedHashMap<>();
+            page.forEach(d -> at.put(d.credentialId(), d.at()));
+            rotateAllAt(at);
+        });
+        n += eachPage(() -> store.read(x -> x.schedules().revocationsWithoutTrigger(sched, RECONCILE_PAGE)),
+                page -> page.forEach(d -> revokeAt(d.credentialId(), d.version(), d.at())));
+        n += eachPage(() -> store.read(x -> x.schedules().expiriesWithoutTrigger(sched, RECONCILE_PAGE)),
+                page -> page.forEach(d -> decommissionAt(d.credentialId(), d.at())));
         if (n > 0) {
             LOG.info("re-created {} missing trigger(s) from the database", n);
+        }
+    }
+
+    /**
+     * Schedules what {@code query} finds, a page at a time, until a page is not full, or one brings nothing new (what
+     * could not be scheduled is found again: it is left to the next reconciliation).
+     */
+    private static int eachPage(Supplier<List<ScheduleDao.Due>> query, Consumer<List<ScheduleDao.Due>> schedule) {
+        int n = 0;
+        ScheduleDao.Due first = null;
+        while (true) {
+            List<ScheduleDao.Due> page = query.get();
+            if (page.isEmpty() || page.get(0).equals(first)) {
+                return n;
+            }
+            first = page.get(0);
+            schedule.accept(page);
+            n += page.size();
+            if (page.size() < RECONCILE_PAGE) {
+                return n;
+            }
         }
     }
 

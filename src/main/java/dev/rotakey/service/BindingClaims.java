@@ -34,6 +34,8 @@ public final class BindingClaims {
     private static final Logger LOG = LoggerFactory.getLogger(BindingClaims.class);
     private static final String UNIQUE_VIOLATION = "23505";
     private static final int BATCH = 500;
+    /** Credentials per page of the start-up check. */
+    private static final int PAGE = 1000;
 
     /** One claim of one binding of a credential. */
     record Claim(int binding, String target, String claim) {
@@ -162,68 +164,98 @@ public final class BindingClaims {
     /**
      * Claims, for every active credential, what no other credential holds yet (credentials created before claims were
      * recorded, or bound to a target whose claims changed), and returns one warning per resource already held by
-     * another credential, naming both. Reads all claims and credentials once; inserts only what is missing.
+     * another credential, naming both. A page of credentials at a time, in id order, so that memory does not grow with
+     * the fleet: each page's own claims are read at once, and only those missing are looked up and inserted.
      */
     public List<String> backfill(Store store) {
         List<String> warnings = new ArrayList<>();
-        Map<String, String> held = new HashMap<>();
-        store.read(d -> d.bindingClaims().all()).forEach(r -> held.put(r.target() + "\0" + r.claim(), r.credentialId()));
-        List<Credential> active = store.read(d -> d.bindingClaims().activeCredentials());
-        Map<String, List<BindingClaims.Claim>> missing = new LinkedHashMap<>();
-        for (Credential c : active) {
-            List<TargetBinding> bindings = c.bindings();
-            for (int i = 0; i < bindings.size(); i++) {
-                TargetBinding b = bindings.get(i);
-                Optional<Target> target = targets.find(b.target());
-                if (target.isEmpty()) {
-                    continue;
-                }
-                List<String> claims;
-                try {
-                    claims = target.get().claims(b);
-                } catch (RuntimeException e) {
-                    warnings.add("credential '" + c.id() + "': targets[" + i + "] is no longer a valid binding of target '"
-                            + b.target() + "': " + e.getMessage());
-                    continue;
-                }
-                // One warning per other credential, naming the binding's first shared resource.
-                Map<String, List<String>> shared = new LinkedHashMap<>();
-                for (String claim : claims) {
-                    String key = b.target() + "\0" + claim;
-                    String holder = held.putIfAbsent(key, c.id());
-                    if (holder == null) {
-                        missing.computeIfAbsent(c.id(), id -> new ArrayList<>()).add(new Claim(i, b.target(), claim));
-                    } else if (!holder.equals(c.id())) {
-                        shared.computeIfAbsent(holder, h -> new ArrayList<>()).add(claim);
-                    }
-                }
-                for (Map.Entry<String, List<String>> e : shared.entrySet()) {
-                    int more = e.getValue().size() - 1;
-                    warnings.add("the " + describe(e.getValue().get(0)) + (more > 0 ? " (and " + more + " related "
-                            + (more == 1 ? "resource" : "resources") + ")" : "") + " of target '" + b.target()
-                            + "' is bound to credential '" + e.getKey() + "' and to credential '" + c.id()
-                            + "': they overwrite each other's secret; decommission one of them");
-                }
+        String after = "";
+        while (true) {
+            String from = after;
+            List<Credential> page = store.read(d -> d.bindingClaims().activeCredentials(from, PAGE));
+            if (page.isEmpty()) {
+                break;
             }
-        }
-        // In batches: a first start after the upgrade may claim for every credential of a large fleet.
-        List<Map.Entry<String, List<Claim>>> entries = new ArrayList<>(missing.entrySet());
-        for (int from = 0; from < entries.size(); from += BATCH) {
-            List<Map.Entry<String, List<Claim>>> batch = entries.subList(from, Math.min(entries.size(), from + BATCH));
-            List<BindingClaimDao.Row> rows = batch.stream().flatMap(e -> e.getValue().stream()
-                    .map(claim -> new BindingClaimDao.Row(claim.target(), claim.claim(), e.getKey()))).toList();
-            try {
-                store.txRun(tx -> tx.bindingClaims().insertAll(rows));
-            } catch (RuntimeException raced) {
-                // Another node claimed one of them meanwhile: one by one, skipping what is held now.
-                store.txRun(tx -> rows.forEach(r -> {
-                    if (tx.bindingClaims().holder(r.target(), r.claim()).isEmpty()) {
-                        tx.bindingClaims().insert(r.target(), r.claim(), r.credentialId());
-                    }
-                }));
-            }
+            backfill(store, page, warnings);
+            after = page.get(page.size() - 1).id();
         }
         warnings.forEach(w -> LOG.warn("binding claims: {}", w));
         return warnings;
+    }
+
+    private void backfill(Store store, List<Credential> page, List<String> warnings) {
+        Map<String, String> held = new HashMap<>();
+        store.read(d -> d.bindingClaims().ofCredentials(page.stream().map(Credential::id).toList()))
+                .forEach(r -> held.put(r.target() + "\0" + r.claim(), r.credentialId()));
+        Map<Credential, List<Claim>> wanted = new LinkedHashMap<>();
+        List<BindingClaimDao.Row> unknown = new ArrayList<>();
+        for (Credential c : page) {
+            List<Claim> claims = claimsOf(c, warnings);
+            wanted.put(c, claims);
+            claims.stream().filter(claim -> !held.containsKey(claim.target() + "\0" + claim.claim()))
+                    .forEach(claim -> unknown.add(new BindingClaimDao.Row(claim.target(), claim.claim(), c.id())));
+        }
+        // Held by credentials outside the page, if at all: usually there is none to look up.
+        for (int from = 0; from < unknown.size(); from += BATCH) {
+            List<BindingClaimDao.Row> some = unknown.subList(from, Math.min(unknown.size(), from + BATCH));
+            store.read(d -> d.bindingClaims().holders(some)).forEach(r -> held.put(r.target() + "\0" + r.claim(),
+                    r.credentialId()));
+        }
+        List<BindingClaimDao.Row> missing = new ArrayList<>();
+        wanted.forEach((c, claims) -> {
+            // One warning per binding and other credential, naming the binding's first shared resource.
+            Map<Integer, Map<String, List<String>>> shared = new LinkedHashMap<>();
+            for (Claim claim : claims) {
+                String holder = held.putIfAbsent(claim.target() + "\0" + claim.claim(), c.id());
+                if (holder == null) {
+                    missing.add(new BindingClaimDao.Row(claim.target(), claim.claim(), c.id()));
+                } else if (!holder.equals(c.id())) {
+                    shared.computeIfAbsent(claim.binding(), b -> new LinkedHashMap<>())
+                            .computeIfAbsent(holder, h -> new ArrayList<>()).add(claim.claim());
+                }
+            }
+            shared.forEach((binding, byHolder) -> byHolder.forEach((holder, resources) -> {
+                int more = resources.size() - 1;
+                warnings.add("the " + describe(resources.get(0)) + (more > 0 ? " (and " + more + " related "
+                        + (more == 1 ? "resource" : "resources") + ")" : "") + " of target '"
+                        + c.bindings().get(binding).target() + "' is bound to credential '" + holder
+                        + "' and to credential '" + c.id() + "': they overwrite each other's secret; decommission one of them");
+            }));
+        });
+        if (missing.isEmpty()) {
+            return;
+        }
+        try {
+            store.txRun(tx -> tx.bindingClaims().insertAll(missing));
+        } catch (RuntimeException raced) {
+            // Another node claimed one of them meanwhile: one by one, skipping what is held now.
+            store.txRun(tx -> missing.forEach(r -> {
+                if (tx.bindingClaims().holder(r.target(), r.claim()).isEmpty()) {
+                    tx.bindingClaims().insert(r.target(), r.claim(), r.credentialId());
+                }
+            }));
+        }
+    }
+
+    /** The claims of {@code c}'s bindings to configured targets; a binding a target no longer accepts is a warning. */
+    private List<Claim> claimsOf(Credential c, List<String> warnings) {
+        List<Claim> out = new ArrayList<>();
+        List<TargetBinding> bindings = c.bindings();
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            Optional<Target> target = targets.find(b.target());
+            if (target.isEmpty()) {
+                continue;
+            }
+            try {
+                for (String claim : target.get().claims(b)) {
+                    out.add(new Claim(i, b.target(), claim));
+                }
+            } catch (RuntimeException e) {
+                warnings.add("credential '" + c.id() + "': targets[" + i + "] is no longer a valid binding of target '"
+                        + b.target() + "': " + e.getMessage());
+            }
+        }
+        return out;
     }
 }

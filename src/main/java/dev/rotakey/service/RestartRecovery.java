@@ -24,6 +24,7 @@ import java.util.List;
  */
 final class RestartRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
+    private static final int PAGE = 1000;
 
     private final Store store;
     private final RotationWorkflow workflow;
@@ -47,28 +48,42 @@ final class RestartRecovery {
      * @return how many rotations resume
      */
     int resumeInFlight() {
-        List<CredentialVersion> stranded = store.tx(tx -> tx.versions().strandedPending(Integer.MAX_VALUE).stream()
-                .map(v -> failStranded(tx, v)).toList());
-        if (!stranded.isEmpty()) {
+        // A page at a time, here and below: a crash during a mass rotation may leave a whole fleet in flight.
+        int stranded = 0;
+        List<CredentialVersion> failed;
+        do {
+            failed = store.tx(tx -> tx.versions().strandedPending(PAGE).stream().map(v -> failStranded(tx, v)).toList());
+            stranded += failed.size();
+        } while (failed.size() == PAGE);
+        if (stranded > 0) {
             LOG.warn("{} version(s) were PENDING without a running rotation: marked FAILED, their removal follows",
-                    stranded.size());
+                    stranded);
         }
+        Instant now = clock.instant();
         // Quartz keeps these jobs, but a removal that an earlier release gave up on has none: every outstanding
         // removal gets a retry now (I4).
-        List<CredentialVersion> removals = store.read(d -> d.versions().outstandingRemovals(Integer.MAX_VALUE));
-        List<Rotation> running = store.read(d -> d.rotations().allRunning());
-        Instant now = clock.instant();
-        for (CredentialVersion v : removals) {
-            scheduler.revokeAt(v.credentialId(), v.version(), now);
+        List<CredentialVersion> removals = List.of();
+        do {
+            CredentialVersion last = removals.isEmpty() ? null : removals.get(removals.size() - 1);
+            removals = store.read(d -> d.versions().outstandingRemovals(last == null ? "" : last.credentialId(),
+                    last == null ? 0 : last.version(), PAGE));
+            removals.forEach(v -> scheduler.revokeAt(v.credentialId(), v.version(), now));
+        } while (removals.size() == PAGE);
+        int resumed = 0;
+        List<Rotation> running = List.of();
+        do {
+            String after = running.isEmpty() ? "" : running.get(running.size() - 1).id();
+            running = store.read(d -> d.rotations().running(after, PAGE));
+            for (Rotation r : running) {
+                Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
+                scheduler.resumeRotation(r.id(), at);
+            }
+            resumed += running.size();
+        } while (running.size() == PAGE);
+        if (resumed > 0) {
+            LOG.info("resuming {} rotation(s) that were in flight", resumed);
         }
-        for (Rotation r : running) {
-            Instant at = r.nextAttemptAt() == null || r.nextAttemptAt().isBefore(now) ? now : r.nextAttemptAt();
-            scheduler.resumeRotation(r.id(), at);
-        }
-        if (!running.isEmpty()) {
-            LOG.info("resuming {} rotation(s) that were in flight", running.size());
-        }
-        return running.size();
+        return resumed;
     }
 
     /**

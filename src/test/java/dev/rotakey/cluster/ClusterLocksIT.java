@@ -12,6 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,6 +57,35 @@ class ClusterLocksIT {
                     .until(() -> !waiting.isDone());
         }
         second.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void manyCredentialsHeldAtOnceOnOneSessionWaitOnTheOtherNodeAndAreReleasedTogether() throws Exception {
+        CredentialLocks one = new CredentialLocks(8, new ClusterLocks(node1, "locks-it").credentials());
+        CredentialLocks two = new CredentialLocks(8, new ClusterLocks(node2, "locks-it").credentials());
+        List<String> batch = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            batch.add("batch-" + i);
+        }
+        CompletableFuture<Void> second;
+        try (CredentialLocks.Held held = one.lockAll(batch)) {
+            second = CompletableFuture.runAsync(() -> two.lock("batch-137").close());
+            CompletableFuture<Void> waiting = second;
+            CompletableFuture.runAsync(() -> two.lock("not-in-batch").close()).get(10, TimeUnit.SECONDS);
+            await("node 2 waits for a credential of the batch").during(Duration.ofMillis(300))
+                    .atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+            // One database session holds them all.
+            long sessions = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT pid) FROM pg_locks "
+                    + "WHERE locktype = 'advisory' AND classid = :space AND granted").bind("space",
+                    ClusterLocks.CREDENTIAL_SPACE).mapTo(Long.class).one());
+            assertThat(sessions).isEqualTo(1);
+        }
+        second.get(10, TimeUnit.SECONDS);
+        for (String id : batch) {
+            AdvisoryLocks.Lock free = node2.advisoryLocks().tryAcquire(ClusterLocks.CREDENTIAL_SPACE, id.hashCode());
+            assertThat(free).as(id + " released").isNotNull();
+            free.close();
+        }
     }
 
     @Test

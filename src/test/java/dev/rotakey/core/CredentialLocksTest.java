@@ -76,4 +76,33 @@ class CredentialLocksTest {
         t.join(5_000);
         assertThat(got).containsExactly(true);
     }
+
+    @Test
+    void holdingManyAtOnceAsksTheOtherNodesOnlyForThoseNotHeldYetAndReleasesThemFirst() {
+        try (CredentialLocks.Held one = locks.lock("c1")) {
+            try (CredentialLocks.Held many = locks.lockAll(List.of("c3", "c1", "c2", "c3"))) {
+                assertThat(events).containsExactly("hold c1", "hold c2", "hold c3");
+            }
+            assertThat(events).containsExactly("hold c1", "hold c2", "hold c3", "release c3", "release c2");
+        }
+        assertThat(events).endsWith("release c1");
+    }
+
+    @Test
+    void anotherThreadWaitsForEachCredentialHeldTogether() throws Exception {
+        CredentialLocks single = new CredentialLocks(8);
+        CredentialLocks.Held held = single.lockAll(List.of("a", "b", "c"));
+        List<String> got = new ArrayList<>();
+        Thread t = new Thread(() -> {
+            try (CredentialLocks.Held b = single.lock("b")) {
+                got.add("b");
+            }
+        });
+        t.start();
+        t.join(200);
+        assertThat(t.isAlive()).as("another thread waits for a credential of the set").isTrue();
+        held.close();
+        t.join(5_000);
+        assertThat(got).containsExactly("b");
+    }
 }

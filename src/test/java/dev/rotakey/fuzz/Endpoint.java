@@ -14,7 +14,7 @@ record Endpoint(Port port, String method, String template, List<Param> params, B
     enum Kind { ID, NAME, NUMBER, DURATION, TIMESTAMP, ROLE, LEVEL, LOGGER, FREE }
 
     /** The JSON bodies the fuzzer knows how to shape. */
-    enum Body { NONE, AGENT, CREDENTIAL, ACK, VERIFY }
+    enum Body { NONE, AGENT, CREDENTIAL, CREDENTIAL_BATCH, ACK, VERIFY }
 
     record Param(String name, Kind kind) {
     }
@@ -33,6 +33,7 @@ record Endpoint(Port port, String method, String template, List<Param> params, B
             new Endpoint(Port.APP, "GET", "/api/v1/agents", List.of(p("after", Kind.ID), p("limit", Kind.NUMBER)), Body.NONE),
             new Endpoint(Port.APP, "GET", "/api/v1/agents/{id}", List.of(), Body.NONE),
             new Endpoint(Port.APP, "POST", "/api/v1/credentials", List.of(), Body.CREDENTIAL),
+            new Endpoint(Port.APP, "POST", "/api/v1/credentials:batch", List.of(), Body.CREDENTIAL_BATCH),
             new Endpoint(Port.APP, "GET", "/api/v1/credentials",
                     List.of(p("agent", Kind.ID), p("after", Kind.ID), p("limit", Kind.NUMBER)), Body.NONE),
             new Endpoint(Port.APP, "GET", "/api/v1/credentials/{id}", List.of(), Body.NONE),

@@ -24,14 +24,33 @@ final class JsonBodies {
         Map<String, String> fields = switch (kind) {
             case AGENT -> agent();
             case CREDENTIAL -> credential();
+            case CREDENTIAL_BATCH -> batch();
             case ACK -> new LinkedHashMap<>(Map.of("consumer", str(values.id()), "key", str(values.id())));
             case VERIFY -> new LinkedHashMap<>(Map.of("key", str(values.chance(50) ? "rk_" + values.randomText(20) : values.id())));
             case NONE -> new LinkedHashMap<>();
         };
         mutate(fields);
+        return object(fields);
+    }
+
+    private static String object(Map<String, String> fields) {
         StringBuilder out = new StringBuilder("{");
         fields.forEach((k, v) -> out.append(out.length() > 1 ? "," : "").append(str(k)).append(':').append(v));
         return out.append('}').toString();
+    }
+
+    /** A batch of credentials, each as {@link #credential()} makes and breaks one; sometimes none, or not a list. */
+    private Map<String, String> batch() {
+        List<String> items = new ArrayList<>();
+        int n = values.chance(10) ? 0 : 1 + (values.chance(30) ? 3 : 0);
+        for (int i = 0; i < n; i++) {
+            Map<String, String> item = credential();
+            mutate(item);
+            items.add(values.chance(5) ? "null" : object(item));
+        }
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("credentials", values.chance(5) ? values.pick(List.of("null", "{}", "\"x\"", "[[]]")) : "[" + String.join(",", items) + "]");
+        return f;
     }
 
     private Map<String, String> agent() {
