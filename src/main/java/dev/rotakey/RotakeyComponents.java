@@ -163,7 +163,8 @@ public final class RotakeyComponents {
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
         credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
                 backends, targets, authorities, workflow, audit, work, locks, clock,
-                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor));
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor,
+                node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null));
         verifier = new ApiKeyVerifier(store, backends, audit, new ApiKeyVerificationMetrics(prometheus));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
