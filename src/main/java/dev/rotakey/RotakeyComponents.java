@@ -203,7 +203,6 @@ public final class RotakeyComponents {
             }
         });
         managed.add(authorities);
-        managed.add(batchThreads);
         if (b.adminTokenFile != null) {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered()).atStart(b.adminTokenFile));
         }
@@ -217,6 +216,8 @@ public final class RotakeyComponents {
                 managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));
             }
         }
+        // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it.
+        managed.add(batchThreads);
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
