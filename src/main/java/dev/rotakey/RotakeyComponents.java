@@ -189,7 +189,8 @@ public final class RotakeyComponents {
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
         credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
                 backends, targets, authorities, workflow, audit, work, locks, clock,
-                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor));
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor,
+                node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null));
         acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
@@ -234,7 +235,6 @@ public final class RotakeyComponents {
             managed.add(caches.listener(Map.of(TokenDao.CHANGES_CHANNEL, tokenCache,
                     PresentedKeyDao.CHANGES_CHANNEL, apiKeyCache), config.getDatabase()::openUnpooled, Clock.systemUTC()));
         }
-        managed.add(batchThreads);
         if (b.adminTokenFile != null) {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered(), tokenCache).atStart(b.adminTokenFile));
         }
@@ -252,6 +252,8 @@ public final class RotakeyComponents {
         // Batches start rotations through the scheduler: started after it, stopped before it.
         managed.add(batches.runner());
         managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));
+        // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it.
+        managed.add(batchThreads);
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);

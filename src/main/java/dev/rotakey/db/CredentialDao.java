@@ -180,6 +180,11 @@ public final class CredentialDao {
         return h.createQuery("SELECT * FROM credentials WHERE id = :id").bind("id", id).map(MAPPER).findOne();
     }
 
+    /** The wire name of the credential's type, without reading the rest of it. */
+    public Optional<String> typeOf(String id) {
+        return h.createQuery("SELECT type FROM credentials WHERE id = :id").bind("id", id).mapTo(String.class).findOne();
+    }
+
     /**
      * Locks the credential's row until the transaction ends: every change to a credential's
      * versions or rotations happens under this lock, on H2 and PostgreSQL alike.

@@ -1,6 +1,5 @@
 package dev.rotakey.metrics;
 
-import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationListener;
@@ -47,8 +46,7 @@ public final class RotationMetrics implements RotationListener {
     };
 
     public RotationMetrics(PrometheusRegistry registry, Store store) {
-        this(registry, id -> store.read(d -> d.credentials().find(id)).map(Credential::type)
-                .map(CredentialType::wireName).orElse(UNKNOWN_TYPE));
+        this(registry, id -> store.read(d -> d.credentials().typeOf(id)).orElse(UNKNOWN_TYPE));
     }
 
     /** @param typeLookup the wire name of a credential's type, by credential id */

@@ -73,16 +73,19 @@ public final class FirstVersions {
     private final BindingRecords firstRecords;
     private final StepRecords records;
     private final RotationExecutor executor;
+    private final Duration sweptAfter;
 
     /**
-     * @param listener told of each persisted step, as {@link RotationExecutor}'s listener is
-     * @param parallel the threads that issue, deliver and verify
-     * @param executor runs the first rotations of certificates
+     * @param listener   told of each persisted step, as {@link RotationExecutor}'s listener is
+     * @param parallel   the threads that issue, deliver and verify
+     * @param executor   runs the first rotations of certificates
+     * @param sweptAfter on a cluster, how long a running rotation may stay untouched before other nodes' sweeps take
+     *                   it up (two check-in intervals); null on a single node, which has no sweep
      */
     public FirstVersions(Store store, KeyBackends backends, Targets targets, CertificateAuthorities authorities,
                          RotationWorkflow workflow, AuditLog audit, WorkScheduler scheduler, CredentialLocks locks,
                          Clock clock, ScheduleCalculator schedule, RotationListener listener, ParallelSteps parallel,
-                         RotationExecutor executor) {
+                         RotationExecutor executor, Duration sweptAfter) {
         this.store = store;
         this.backends = backends;
         this.workflow = workflow;
@@ -98,6 +101,7 @@ public final class FirstVersions {
         this.firstRecords = new BindingRecords(store, targets);
         this.records = new StepRecords(store, workflow, audit, schedule);
         this.executor = executor;
+        this.sweptAfter = sweptAfter;
     }
 
     /** One credential on its way to version 1: its rotation as last persisted, and what the steps made so far. */
@@ -230,11 +234,16 @@ public final class FirstVersions {
      */
     List<CredentialService.Created> finish(Prepared p) {
         List<Future<?>> scheduling = new ArrayList<>();
+        Instant touched = p.created;
         try {
             for (int from = 0; from < p.made.size(); from += CHUNK) {
                 List<Work> rest = p.made.subList(from, p.made.size());
-                // Recent enough for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
-                store.txRun(tx -> tx.rotations().touch(rest.stream().map(w -> w.rotation.id()).toList(), clock.instant()));
+                if (sweptAfter != null && clock.instant().isAfter(touched.plus(sweptAfter.dividedBy(2)))) {
+                    // Recent again for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
+                    touched = clock.instant();
+                    Instant now = touched;
+                    store.txRun(tx -> tx.rotations().touch(rest.stream().map(w -> w.rotation.id()).toList(), now));
+                }
                 scheduling.add(runChunk(rest.subList(0, Math.min(rest.size(), CHUNK))));
             }
         } catch (RuntimeException e) {

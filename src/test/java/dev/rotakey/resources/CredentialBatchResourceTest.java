@@ -70,7 +70,7 @@ class CredentialBatchResourceTest {
     private static final CredentialBatch BATCH = new CredentialBatch(STORE, CREDENTIALS, TARGETS, BACKENDS, AUDIT,
             new FirstVersions(STORE, BACKENDS, TARGETS, AUTHORITIES, WORKFLOW, AUDIT, SCHEDULER, new CredentialLocks(64),
                     CLOCK, new ScheduleCalculator(0, Duration.ZERO, Duration.ofHours(1)), RotationListener.NONE, THREADS,
-                    null));
+                    null, null));
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new CredentialBatchResource(BATCH));
 
