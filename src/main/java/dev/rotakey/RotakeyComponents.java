@@ -22,6 +22,7 @@ import dev.rotakey.cluster.StartupSequence;
 import dev.rotakey.core.CredentialLocks;
 import dev.rotakey.core.RotationListener;
 import dev.rotakey.core.RotationState;
+import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.NotifiedCache;
@@ -163,9 +164,13 @@ public final class RotakeyComponents {
         orphanKeys = new OrphanLeafKeys(store, backends);
         RotationListener daemon = (before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
-            // A finished rotation is looked at now rather than at the next tick.
+            // A finished rotation is looked at now rather than at the next tick; but a new credential's first version,
+            // issued, resolves no alert (it has no earlier rotation), and what it might raise (a certificate valid for
+            // less than the expiry warning) waits for the tick: a batch creation issues thousands of them.
             if (after.state() != RotationState.RUNNING) {
-                alerts.evaluateSoon();
+                if (!(after.trigger() == RotationTrigger.INITIAL && after.state() == RotationState.SUCCEEDED)) {
+                    alerts.evaluateSoon();
+                }
                 orphanKeys.rotationEnded(after);
             }
         };
