@@ -22,8 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -83,11 +83,14 @@ public final class AlertEvaluator implements Managed {
 
     @Override
     public void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "alert-evaluator");
-            t.setDaemon(true);
-            return t;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "alert-evaluator");
+            thread.setDaemon(true);
+            return thread;
         });
+        // At stop, an evaluation asked for but not begun is dropped; the one running finishes.
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer = t;
         long period = config.getEvaluationInterval().toMillis();
         timer.scheduleWithFixedDelay(this::evaluateQuietly, Math.min(period, 5_000), period, TimeUnit.MILLISECONDS);
     }
@@ -95,8 +98,10 @@ public final class AlertEvaluator implements Managed {
     @Override
     public void stop() throws InterruptedException {
         if (timer != null) {
-            timer.shutdownNow();
-            timer.awaitTermination(5, TimeUnit.SECONDS);
+            // No interrupt: an embedded H2 closes the whole database when a thread is interrupted in its file I/O,
+            // failing the steps other threads are still finishing.
+            timer.shutdown();
+            timer.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
 

@@ -11,6 +11,7 @@ import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.testing.SoftHsmTokens;
+import io.dropwizard.testing.ConfigOverride;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,7 +58,11 @@ class OperatorBatchesEndToEndIT {
     }
 
     private void startDaemon() {
-        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler);
+        // One thread for rotations due now: the batch starts rotations faster than it runs them, so a deep queue
+        // forms whatever the machine's speed (with more threads a fast machine ran the fleet down before the
+        // emergency arrived, and there was no queue to pass).
+        daemon = new RunningDaemon(dir.resolve("data"), databaseUrl(), SoftHsmTokens.APP, scheduler,
+                ConfigOverride.config("scheduler.rotationThreads", "1"));
     }
 
     @BeforeAll
