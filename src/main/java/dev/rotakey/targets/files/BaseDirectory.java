@@ -1,5 +1,7 @@
 package dev.rotakey.targets.files;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.TargetException;
 
@@ -18,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -39,6 +42,13 @@ final class BaseDirectory {
 
     private final String name;
     private final Path base;
+    /**
+     * Temporaries last modified before this are leftovers of an earlier life: when this target started, less a margin
+     * for file systems whose timestamps lag the clock (a coarse kernel clock, whole seconds on some).
+     */
+    private final Instant leftoverBefore = Instant.now().minusSeconds(2);
+    /** Directories already rid of leftovers; bounded, since forgetting one only costs another sweep. */
+    private final Cache<String, Boolean> swept = Caffeine.newBuilder().maximumSize(10_000).build();
 
     /**
      * @param baseDirectory an existing directory; symbolic links in it are resolved once, here
@@ -219,13 +229,39 @@ final class BaseDirectory {
         }
     }
 
-    /** Temporary files of a write that a crash interrupted; they may hold secret material. */
-    static void removeLeftoverTemporaries(Path dir, String fileName) throws IOException {
-        String prefix = "." + fileName + TEMP_MARK;
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir,
-                p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path leftover : leftovers) {
-                Files.deleteIfExists(leftover);
+    /**
+     * Removes the temporaries that writes interrupted in an earlier life of the daemon left in {@code dir} (they may
+     * hold secrets), once per directory in this target's life: listing a directory of thousands of files before every
+     * write made a mass rotation quadratic. A temporary written since this target started is not a leftover: it
+     * belongs to a write in progress (this node's, or another's sharing the directory), and this node's own failed
+     * writes remove theirs. (A leftover of a crash in the last seconds before this start waits for the next start.)
+     */
+    void removeLeftoverTemporaries(Path dir) throws IOException {
+        String key = dir.toString();
+        if (swept.getIfPresent(key) != null) {
+            return;
+        }
+        try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().contains(TEMP_MARK))) {
+            for (Path temporary : temporaries) {
+                try {
+                    if (Files.getLastModifiedTime(temporary, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(leftoverBefore)) {
+                        Files.deleteIfExists(temporary);
+                    }
+                } catch (NoSuchFileException gone) {
+                    // Renamed or removed by the write it belongs to.
+                }
+            }
+        }
+        swept.put(key, Boolean.TRUE);
+    }
+
+    /** Removes every temporary in {@code dir}, whatever its age: for a directory being emptied under its lock. */
+    static void removeAllTemporaries(Path dir) throws IOException {
+        try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(dir,
+                p -> p.getFileName().toString().contains(TEMP_MARK))) {
+            for (Path temporary : temporaries) {
+                Files.deleteIfExists(temporary);
             }
         }
     }

@@ -80,7 +80,7 @@ final class CertificateFiles {
         try {
             Path dir = directory(location, true).orElseThrow();
             where = dir;
-            removeLeftoverTemporaries(dir);
+            tree.removeLeftoverTemporaries(dir);
             boolean backupAwaitsSync = backups.take(dir, certificate);
             // Every new file's data is durable before any is renamed in; the renames then need only directory syncs.
             Optional<Path> newKey = Optional.empty();
@@ -252,21 +252,13 @@ final class CertificateFiles {
 
     /** Removes every file of the directory, cert.pem last (see the class comment). */
     private void removeAll(Path dir) throws IOException {
-        removeLeftoverTemporaries(dir);
+        BaseDirectory.removeAllTemporaries(dir);
         for (String companion : COMPANIONS) {
             Files.deleteIfExists(dir.resolve(companion));
         }
         backups.delete(dir);
         Files.deleteIfExists(dir.resolve(CERT));
         BaseDirectory.fsyncDirectory(dir);
-    }
-
-    /** Temporaries of interrupted writes of the files and of their backups; they may hold the key. */
-    private static void removeLeftoverTemporaries(Path dir) throws IOException {
-        for (String file : ALL) {
-            BaseDirectory.removeLeftoverTemporaries(dir, file);
-            BaseDirectory.removeLeftoverTemporaries(dir, CertificateBackups.of(dir, file).getFileName().toString());
-        }
     }
 
     /** A durable temporary holding {@code content} for the file, or empty when the file already holds it. */

@@ -122,8 +122,7 @@ public final class LocalFilesTarget implements Target {
                 // discard, although before this rotation there was no file at all.
                 backupChanged = Files.deleteIfExists(backup);
             }
-            BaseDirectory.removeLeftoverTemporaries(dir, location.fileName());
-            BaseDirectory.removeLeftoverTemporaries(dir, location.backupName());
+            tree.removeLeftoverTemporaries(dir);
             Path written = BaseDirectory.writeTemporary(dir, file, material);
             fresh.wrote(file, written, material);
             if (backupChanged) {

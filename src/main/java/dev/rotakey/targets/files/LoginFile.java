@@ -63,7 +63,7 @@ final class LoginFile {
         } else if (Files.deleteIfExists(backup)) {
             BaseDirectory.fsyncDirectory(dir);
         }
-        BaseDirectory.removeLeftoverTemporaries(dir, location.get().fileName());
+        tree.removeLeftoverTemporaries(dir);
         BaseDirectory.writeAtomically(dir, file, content);
     }
 

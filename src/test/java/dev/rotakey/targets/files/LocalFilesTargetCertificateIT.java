@@ -20,7 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,9 +165,14 @@ class LocalFilesTargetCertificateIT {
     @Test
     void temporaryFilesOfAnInterruptedWriteAreRemoved() throws IOException {
         target.deliver(delivery(1, ec1.exported()));
-        Files.writeString(dir.resolve(".key.pem.rotakey-tmp-crashed"), ec2.privateKeyPem());
-        Files.writeString(dir.resolve("..key.pem.rotakey-previous.rotakey-tmp-crashed"), ec1.privateKeyPem());
+        for (Path leftover : List.of(dir.resolve(".key.pem.rotakey-tmp-crashed"),
+                dir.resolve("..key.pem.rotakey-previous.rotakey-tmp-crashed"))) {
+            // Left by an earlier life of the daemon, which the target below starts after.
+            Files.writeString(leftover, ec2.privateKeyPem());
+            Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
+        }
 
+        target = new LocalFilesTarget("files", base);
         target.deliver(delivery(2, ec2.exported()));
         assertThat(namesIn(dir)).allMatch(name -> !name.contains(".rotakey-tmp-"));
 

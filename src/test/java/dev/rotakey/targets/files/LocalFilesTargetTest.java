@@ -21,6 +21,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -139,14 +141,33 @@ class LocalFilesTargetTest {
     }
 
     @Test
-    void removesTemporaryFilesLeftByAnInterruptedWrite() throws IOException {
+    void removesTemporaryFilesLeftByAWriteThatACrashInterrupted() throws IOException {
         target.deliver(delivery("key", 1, "material-1"));
-        Files.writeString(base.resolve(".key.rotakey-tmp-crashed"), "material-2");
-        Files.writeString(base.resolve("..key.rotakey-previous.rotakey-tmp-crashed"), "material-1");
+        leftover(base.resolve(".key.rotakey-tmp-crashed"), "material-2");
+        leftover(base.resolve("..key.rotakey-previous.rotakey-tmp-crashed"), "material-1");
+        leftover(base.resolve(".other.rotakey-tmp-crashed"), "material-9");
 
-        target.deliver(delivery("key", 2, "material-2"));
+        LocalFilesTarget restarted = new LocalFilesTarget("files", base);
+        restarted.deliver(delivery("key", 2, "material-2"));
 
         assertThat(namesIn(base)).containsExactly(".key.rotakey-previous", "key");
+    }
+
+    @Test
+    void leavesAloneATemporaryWrittenSinceItStartedWhichBelongsToAWriteInProgress() throws IOException {
+        LocalFilesTarget other = new LocalFilesTarget("files", base);
+        Files.writeString(base.resolve(".other.rotakey-tmp-in-progress"), "material-9");
+
+        target.deliver(delivery("key", 1, "material-1"));
+        other.deliver(delivery("key", 2, "material-2"));
+
+        assertThat(namesIn(base)).containsExactly(".key.rotakey-previous", ".other.rotakey-tmp-in-progress", "key");
+    }
+
+    /** A temporary an earlier life of the daemon left: written before this test's targets started. */
+    private static void leftover(Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
     }
 
     @Test
