@@ -1,12 +1,11 @@
 package dev.rotakey.db;
 
+import dev.rotakey.core.Coalescer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.MDC;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -20,16 +19,13 @@ import java.util.function.Function;
  */
 final class GroupCommit {
     private final Jdbi jdbi;
-    private final int maxBatch;
-    private final ArrayDeque<Member<?>> queue = new ArrayDeque<>();
+    private final Coalescer<Member<?>> members;
     /** Set while a leader runs members' work: work that asks for another group commit gets its own transaction. */
     private final ThreadLocal<Boolean> committing = ThreadLocal.withInitial(() -> false);
-    private boolean leading;
-    private long commits;
 
     GroupCommit(Jdbi jdbi, int maxBatch) {
         this.jdbi = jdbi;
-        this.maxBatch = maxBatch;
+        this.members = new Coalescer<>(maxBatch, this::commit);
     }
 
     <T> T tx(Function<Daos, T> work) {
@@ -37,78 +33,21 @@ final class GroupCommit {
             return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
         }
         Member<T> me = new Member<>(work, MDC.getCopyOfContextMap());
-        synchronized (this) {
-            queue.add(me);
-            if (leading) {
-                while (!me.done && !me.leads) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        // The work is queued and will be committed by the leader: wait for it, keep the interrupt.
-                        me.interrupted = true;
-                    }
-                }
-            } else {
-                leading = true;
-                me.leads = true;
-            }
-        }
-        if (!me.done) {
-            lead();
-        }
-        if (me.interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        members.submit(me);
         return me.outcome();
     }
 
-    /** Commits batches until this caller's own work is committed, then hands the lead to a waiting caller. */
-    private void lead() {
-        Member<?> self = null;
-        while (true) {
-            List<Member<?>> batch = new ArrayList<>();
-            synchronized (this) {
-                while (!queue.isEmpty() && batch.size() < maxBatch) {
-                    batch.add(queue.poll());
-                }
-            }
-            commit(batch);
-            synchronized (this) {
-                for (Member<?> m : batch) {
-                    m.done = true;
-                    if (m.leads) {
-                        self = m;
-                    }
-                }
-                if (self != null && self.done) {
-                    Member<?> next = queue.peek();
-                    if (next == null) {
-                        leading = false;
-                    } else {
-                        next.leads = true;
-                    }
-                    notifyAll();
-                    return;
-                }
-                notifyAll();
-            }
-        }
-    }
-
     /** Callers waiting for their work to be committed (for tests). */
-    synchronized int waiting() {
-        return queue.size();
+    int waiting() {
+        return members.waiting();
     }
 
     /** Transactions committed or attempted so far (for tests). */
-    synchronized long commits() {
-        return commits;
+    long commits() {
+        return members.batches();
     }
 
     private void commit(List<Member<?>> batch) {
-        synchronized (this) {
-            commits++;
-        }
         committing.set(true);
         try {
             commitTogether(batch);
@@ -159,9 +98,6 @@ final class GroupCommit {
         private final Map<String, String> context;
         private T result;
         private Throwable failure;
-        private boolean done;
-        private boolean leads;
-        private boolean interrupted;
 
         Member(Function<Daos, T> work, Map<String, String> context) {
             this.work = work;

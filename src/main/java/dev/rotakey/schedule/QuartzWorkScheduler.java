@@ -3,6 +3,7 @@ package dev.rotakey.schedule;
 import com.codahale.metrics.MetricRegistry;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.SchedulerFactory;
+import dev.rotakey.core.Coalescer;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.ScheduleDao;
 import dev.rotakey.db.Store;
@@ -10,7 +11,6 @@ import io.dropwizard.lifecycle.Managed;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
 import org.quartz.JobKey;
-import org.quartz.ObjectAlreadyExistsException;
 import org.quartz.Scheduler;
 import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
@@ -69,6 +69,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     private final MetricRegistry metrics;
     private final String providerName = "rotakey-" + UUID.randomUUID();
     private final Supplier<JobHandler> handler;
+    private final Coalescer<Trigger> triggers = new Coalescer<>(256, this::storeTogether);
     private volatile Scheduler scheduler;
 
     /**
@@ -212,14 +213,9 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         if (atByCredential.isEmpty()) {
             return;
         }
-        Set<Trigger> triggers = new HashSet<>();
-        atByCredential.forEach((id, at) -> triggers.add(trigger(ROTATE, id, at, false, "credential", id)));
-        try {
-            // Replacing: a trigger already there for one of them (another node's sweep) takes the new time.
-            require().scheduleJobs(Map.of(job(ROTATE), triggers), true);
-        } catch (SchedulerException e) {
-            throw new IllegalStateException("cannot schedule " + triggers.size() + " rotations: " + e.getMessage(), e);
-        }
+        // Already a batch: stored at once, replacing a trigger already there for one of them (another node's sweep).
+        storeTogether(atByCredential.entrySet().stream()
+                .map(e -> trigger(ROTATE, e.getKey(), e.getValue(), false, "credential", e.getKey())).toList());
     }
 
     @Override
@@ -352,21 +348,28 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     }
 
     private void schedule(String group, String name, Instant at, boolean first, String... data) {
-        Trigger trigger = trigger(group, name, at, first, data);
+        triggers.submit(trigger(group, name, at, first, data));
+    }
+
+    /**
+     * Stores the triggers that threads asked for together (a mass rotation's next rotations and revocations) in one
+     * Quartz transaction: each store otherwise costs a pass through Quartz's trigger lock and several statements, more
+     * than a step's own work. Replacing: a trigger already there (a retry, another node's sweep or recovery) takes
+     * the new time; of two for one key in a batch, the later asked for wins.
+     */
+    private void storeTogether(List<Trigger> batch) {
+        Map<TriggerKey, Trigger> byKey = new LinkedHashMap<>();
+        batch.forEach(t -> byKey.put(t.getKey(), t));
+        Map<String, Set<Trigger>> byGroup = new LinkedHashMap<>();
+        byKey.values().forEach(t -> byGroup.computeIfAbsent(t.getJobKey().getGroup(), g -> new HashSet<>()).add(t));
+        Map<JobDetail, Set<? extends Trigger>> jobs = new LinkedHashMap<>();
+        byGroup.forEach((group, triggers) -> jobs.put(job(group), triggers));
         try {
-            Scheduler s = require();
-            if (s.checkExists(trigger.getKey())) {
-                s.rescheduleJob(trigger.getKey(), trigger);
-            } else {
-                try {
-                    s.scheduleJob(trigger);
-                } catch (ObjectAlreadyExistsException e) {
-                    // Another node (a sweep, a recovery) scheduled the same work a moment ago: the later time wins.
-                    s.rescheduleJob(trigger.getKey(), trigger);
-                }
-            }
+            require().scheduleJobs(jobs, true);
         } catch (SchedulerException e) {
-            throw new IllegalStateException("cannot schedule " + group + " " + name + ": " + e.getMessage(), e);
+            Trigger one = batch.get(0);
+            throw new IllegalStateException("cannot schedule " + one.getKey().getGroup() + " " + one.getKey().getName()
+                    + (batch.size() > 1 ? " and " + (batch.size() - 1) + " other(s)" : "") + ": " + e.getMessage(), e);
         }
     }
 
