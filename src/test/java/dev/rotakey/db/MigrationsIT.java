@@ -68,6 +68,7 @@ class MigrationsIT {
         if (engine == Engine.POSTGRESQL) {
             expected.add("23-cache-notify");
         }
+        expected.add("24-certificate-expiry-index");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
@@ -78,6 +79,7 @@ class MigrationsIT {
             assertThat(indexes("qrtz_triggers")).contains("idx_qrtz_t_nft_st_numeric", "idx_qrtz_t_nft_misfire_numeric");
         }
         assertThat(indexes("credential_versions")).contains("uq_versions_digest");
+        assertThat(indexes("issued_certificates")).contains("idx_issued_unrevoked_expiry");
     }
 
     @ParameterizedTest
