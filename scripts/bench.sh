@@ -38,7 +38,8 @@ Environment (defaults in brackets):
   ROTAKEY_BENCH_DIR        [target/bench/run] work directory, emptied first (data dir, logs)
   ROTAKEY_BENCH_RESULTS    [target/bench/results.md] where the table is written
   ROTAKEY_BENCH_HTTP_PORT  [the first free port from 28480]   ROTAKEY_BENCH_ADMIN_PORT [the next free one]
-  ROTAKEY_BENCH_JAVA_OPTS  [none] options for the daemon's JVM
+  ROTAKEY_BENCH_JAVA_OPTS  [-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError, the heap of quickstart.sh and the
+                           systemd unit] options for the daemon's JVM
   ROTAKEY_BENCH_PARALLEL   [8] concurrent requests when creating credentials
   ROTAKEY_SKIP_PACKAGES=1  never call apt-get (curl, jq, wrk and softhsm2-util must then be present)
 Other work on the machine slows the daemon and the references alike, but not equally: run it on
@@ -90,7 +91,7 @@ admin_port=${ROTAKEY_BENCH_ADMIN_PORT:-$(free_port $((http_port + 1)) "$http_por
 parallel=${ROTAKEY_BENCH_PARALLEL:-8}
 work=$(rk_abspath "${ROTAKEY_BENCH_DIR:-$RK_ROOT/target/bench/run}")
 results=$(rk_abspath "${ROTAKEY_BENCH_RESULTS:-$RK_ROOT/target/bench/results.md}")
-read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:-}"
+read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:--Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError}"
 # warmup: the reference's untimed iterations; wrk_warmup: untimed wrk seconds on each endpoint before the first run.
 if ((quick)); then
     wrk_seconds=2 wrk_warmup=1 warmup=$((count < 20 ? count : 20))
@@ -214,19 +215,22 @@ expect() {
 # post_many URL BODIES_FILE: POSTs each line of BODIES_FILE (one JSON document a line) to URL,
 # $parallel at a time through one curl, and dies unless every answer is 201.
 post_many() {
-    local url=$1 bodies=$2 config="$work/curl-config" codes="$work/curl-codes" bad
-    # One curl config entry a body; JSON string quoting is what a curl config's quoted strings understand.
-    jq -r --arg url "$url" --rawfile auth "$work/auth" '
+    local url=$1 bodies=$2 config="$work/curl-config" codes="$work/curl-codes" parts="$work/post" bad
+    # One body a file (a curl config line is limited in length, and a batch body is long), one config entry each;
+    # JSON string quoting is what a curl config's quoted strings understand.
+    rm -rf "$parts" && mkdir -p "$parts"
+    split -l 1 -a 6 -d "$bodies" "$parts/"
+    find "$parts" -type f | sort | jq -Rr --arg url "$url" --rawfile auth "$work/auth" '
         "url = \($url | tojson)\nheader = \($auth | rtrimstr("\n") | tojson)\n"
-        + "header = \"Content-Type: application/json\"\ndata-binary = \(tojson | tojson)\n"
-        + "output = \"/dev/null\"\nwrite-out = \"%{http_code}\\n\"\nnext"' "$bodies" | sed '$d' >"$config"
+        + "header = \"Content-Type: application/json\"\ndata-binary = \("@" + . | tojson)\n"
+        + "output = \"/dev/null\"\nwrite-out = \"%{http_code}\\n\"\nnext"' | sed '$d' >"$config"
     curl -sS --no-progress-meter --parallel --parallel-max "$parallel" --connect-timeout 5 --max-time 300 -K "$config" >"$codes" \
         || rk_die "creating through $url: curl failed (see $log)"
     bad=$(grep -cv '^201$' "$codes" || true)
     if ((bad > 0)); then
         rk_die "$bad of $(wc -l <"$bodies") POSTs to $url did not answer 201 (answers: $(sort "$codes" | uniq -c | tr -s ' \n' ' ')); see $log"
     fi
-    rm -f "$config"
+    rm -rf "$config" "$parts"
 }
 
 # create_agent ID

@@ -65,18 +65,22 @@ public final class AlertDao {
 
     /** Active credentials whose next rotation was due before {@code dueBefore}, most overdue first. */
     public List<Subject> overdue(Instant dueBefore, int limit) {
+        // LEFT JOINs (every row has its agent, version and credential, so nothing changes) pin the join order: with
+        // inner joins H2 started from every agent or every CURRENT version and read the whole fleet at each
+        // evaluation instead of the few rows the index on the date selects. PostgreSQL plans both alike.
         return h.createQuery("SELECT c.id, 0, c.agent_id, a.owner, c.type, c.next_rotation_at, NULL, NULL "
-                        + "FROM credentials c JOIN agents a ON a.id = c.agent_id WHERE c.status = 'ACTIVE' "
+                        + "FROM credentials c LEFT JOIN agents a ON a.id = c.agent_id WHERE c.status = 'ACTIVE' "
                         + "AND c.next_rotation_at < :before ORDER BY c.next_rotation_at, c.id LIMIT :limit")
                 .bind("before", dueBefore).bind("limit", limit).map(AlertDao::subject).list();
     }
 
     /** Current certificates that expire before {@code before}, soonest first; {@code detail} is the serial, {@code extra} the CA. */
     public List<Subject> expiringCertificates(Instant before, int limit) {
+        // LEFT JOINs to start from the certificates by expiry: see overdue().
         return h.createQuery("SELECT i.credential_id, i.version, c.agent_id, a.owner, c.type, i.not_after, i.serial, "
-                        + "i.ca_name FROM issued_certificates i JOIN credential_versions v ON v.credential_id = "
-                        + "i.credential_id AND v.version = i.version JOIN credentials c ON c.id = i.credential_id "
-                        + "JOIN agents a ON a.id = c.agent_id WHERE i.not_after < :before AND i.revoked_at IS NULL "
+                        + "i.ca_name FROM issued_certificates i LEFT JOIN credential_versions v ON v.credential_id = "
+                        + "i.credential_id AND v.version = i.version LEFT JOIN credentials c ON c.id = i.credential_id "
+                        + "LEFT JOIN agents a ON a.id = c.agent_id WHERE i.not_after < :before AND i.revoked_at IS NULL "
                         + "AND v.state = 'CURRENT' AND c.status = 'ACTIVE' ORDER BY i.not_after, i.serial LIMIT :limit")
                 .bind("before", before).bind("limit", limit).map(AlertDao::subject).list();
     }
