@@ -38,6 +38,20 @@ public interface WorkScheduler {
 
     void revokeAt(String credentialId, int version, Instant at);
 
+    /**
+     * {@link #rotateAt} for a time the database already holds ({@code credentials.next_rotation_at}): a scheduler
+     * may store it a moment later, in the background, since its reconciliation re-creates from the database what it
+     * lacks, and a trigger found stale when it fires follows the database.
+     */
+    default void rotateEventually(String credentialId, Instant at) {
+        rotateAt(credentialId, at);
+    }
+
+    /** {@link #revokeAt} for a PREVIOUS version's {@code revoke_after}, which the database holds: as above. */
+    default void revokeEventually(String credentialId, int version, Instant at) {
+        revokeAt(credentialId, version, at);
+    }
+
     void decommissionAt(String agentId, Instant at);
 
     /** Drops the credential's next rotation. */

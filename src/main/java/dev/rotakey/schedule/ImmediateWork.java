@@ -134,6 +134,16 @@ public final class ImmediateWork implements WorkScheduler, Managed {
     }
 
     @Override
+    public void rotateEventually(String credentialId, Instant at) {
+        scheduler.rotateEventually(credentialId, at);
+    }
+
+    @Override
+    public void revokeEventually(String credentialId, int version, Instant at) {
+        scheduler.revokeEventually(credentialId, version, at);
+    }
+
+    @Override
     public void forgetCredential(String credentialId) {
         scheduler.forgetCredential(credentialId);
     }

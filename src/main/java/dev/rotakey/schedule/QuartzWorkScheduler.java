@@ -70,6 +70,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     private final String providerName = "rotakey-" + UUID.randomUUID();
     private final Supplier<JobHandler> handler;
     private final Coalescer<Trigger> triggers = new Coalescer<>(256, this::storeTogether);
+    private final TriggersBehind behind = new TriggersBehind(this::storeTogether);
     private volatile Scheduler scheduler;
 
     /**
@@ -125,6 +126,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         scheduler = s;
         reconcile();
         s.start();
+        behind.start();
         LOG.info("scheduler started ({} threads, {}{})", config.getThreads(), postgres ? "PostgreSQL" : "H2",
                 config.isClustered() ? ", clustered as node " + node.instanceId() : "");
     }
@@ -194,6 +196,12 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void stop() throws SchedulerException {
+        try {
+            // What is still pending is stored first; anything lost is re-created by the next start's reconciliation.
+            behind.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Scheduler s = scheduler;
         if (s != null) {
             // Waits for running steps: each is persisted on completion, so whatever is left resumes on the next start.
@@ -204,7 +212,12 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void rotateAt(String credentialId, Instant at) {
-        schedule(ROTATE, credentialId, at, "credential", credentialId);
+        triggers.submit(rotation(credentialId, at));
+    }
+
+    @Override
+    public void rotateEventually(String credentialId, Instant at) {
+        behind.add(rotation(credentialId, at));
     }
 
     /** All in one Quartz transaction, instead of two per credential: a batch creation's thousand new credentials. */
@@ -215,7 +228,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         }
         // Already a batch: stored at once, replacing a trigger already there for one of them (another node's sweep).
         storeTogether(atByCredential.entrySet().stream()
-                .map(e -> trigger(ROTATE, e.getKey(), e.getValue(), false, "credential", e.getKey())).toList());
+                .map(e -> rotation(e.getKey(), e.getValue())).toList());
     }
 
     @Override
@@ -259,7 +272,21 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void revokeAt(String credentialId, int version, Instant at) {
-        schedule(REVOKE, credentialId + "#v" + version, at, "credential", credentialId, "version", Integer.toString(version));
+        triggers.submit(revocation(credentialId, version, at));
+    }
+
+    @Override
+    public void revokeEventually(String credentialId, int version, Instant at) {
+        behind.add(revocation(credentialId, version, at));
+    }
+
+    private static Trigger rotation(String credentialId, Instant at) {
+        return trigger(ROTATE, credentialId, at, false, "credential", credentialId);
+    }
+
+    private static Trigger revocation(String credentialId, int version, Instant at) {
+        return trigger(REVOKE, credentialId + "#v" + version, at, false, "credential", credentialId,
+                "version", Integer.toString(version));
     }
 
     @Override
@@ -270,6 +297,8 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     @Override
     public void forgetCredential(String credentialId) {
         // Only the rotation trigger: a leftover revocation trigger finds its version already revoked and does nothing.
+        // (One being stored at this moment is dropped when it fires: the credential is no longer active.)
+        behind.cancel(TriggerKey.triggerKey(credentialId, ROTATE));
         try {
             require().unscheduleJob(TriggerKey.triggerKey(credentialId, ROTATE));
         } catch (SchedulerException e) {

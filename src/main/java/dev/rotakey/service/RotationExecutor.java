@@ -291,8 +291,9 @@ public final class RotationExecutor {
         if (after.state() == RotationState.SUCCEEDED) {
             pending.forget(after.credentialId(), after.version());
             Credential c = credential(after.credentialId());
+            // Both times are committed with the promotion: their triggers may follow in the background.
             if (c.nextRotationAt() != null) {
-                scheduler.rotateAt(c.id(), c.nextRotationAt());
+                scheduler.rotateEventually(c.id(), c.nextRotationAt());
             }
             List<CredentialVersion> previous = store.read(d -> d.versions().ofCredential(c.id())).stream()
                     .filter(v -> v.state() == VersionState.PREVIOUS).toList();
@@ -301,7 +302,7 @@ public final class RotationExecutor {
                 if (emergency) {
                     revocations.revokeNow(c.id(), v.version(), RevocationReason.EMERGENCY, after.actor());
                 } else {
-                    scheduler.revokeAt(c.id(), v.version(), v.revokeAfter());
+                    scheduler.revokeEventually(c.id(), v.version(), v.revokeAfter());
                 }
             }
         } else if (after.state() == RotationState.FAILED) {

@@ -318,6 +318,45 @@ class QuartzWorkSchedulerIT {
         await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> !handler.called(ROTATE, "gone"));
     }
 
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void triggersStoredInTheBackgroundArriveAndFireTheLaterOfTwoTimesWinning(Engine engine) throws Exception {
+        RecordingJobHandler handler = new RecordingJobHandler();
+        QuartzWorkScheduler scheduler = start(engine, handler);
+        Instant later = soon(3_600_000);
+        Instant latest = later.plusSeconds(60);
+
+        for (int i = 0; i < 2_500; i++) {
+            scheduler.rotateEventually("bulk-" + i, later);
+        }
+        scheduler.rotateEventually("twice", later);
+        scheduler.rotateEventually("twice", latest);
+        scheduler.revokeEventually("twice", 1, latest);
+        scheduler.rotateEventually("due", soon(200));
+
+        await().atMost(FIRE).until(() -> triggers(ROTATE, "bulk-2499") == 1 && triggers(REVOKE, "twice#v1") == 1);
+        assertThat(scheduler.nextRotation("twice")).isEqualTo(latest);
+        assertThat(triggers(ROTATE, "bulk-0")).isEqualTo(1);
+        await().atMost(FIRE).until(() -> handler.called(ROTATE, "due"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void aStopStoresTheTriggersStillWaitingToBeStoredInTheBackground(Engine engine) throws Exception {
+        RecordingJobHandler handler = new RecordingJobHandler();
+        QuartzWorkScheduler scheduler = start(engine, handler);
+        Instant later = soon(3_600_000);
+        // No credential rows back these: only the stop's flush, not a reconciliation, can have stored them.
+        for (int i = 0; i < 3_000; i++) {
+            scheduler.rotateEventually("flushed-" + i, later);
+        }
+
+        scheduler.stop();
+
+        assertThat(triggers(ROTATE, "flushed-0")).isEqualTo(1);
+        assertThat(triggers(ROTATE, "flushed-2999")).isEqualTo(1);
+    }
+
     // --------------------------------------------------------------- helpers
 
     private static Instant soon(long millis) {
