@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +18,19 @@ import static org.awaitility.Awaitility.await;
 
 class CoalescerTest {
     private final List<List<Integer>> handled = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstStarted = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** A coalescer whose handling of the batch holding 0 waits for {@link #release}, then hands each batch on. */
+    private Coalescer<Integer> heldAtZero(int maxBatch, Consumer<List<Integer>> then) {
+        return new Coalescer<>(maxBatch, batch -> {
+            if (batch.contains(0)) {
+                firstStarted.countDown();
+                awaitLatch(release);
+            }
+            then.accept(batch);
+        });
+    }
 
     @Test
     void aLoneCallerIsHandledAtOnceAndAlone() {
@@ -31,15 +45,7 @@ class CoalescerTest {
 
     @Test
     void workHandedInWhileABatchIsHandledGoesTogetherIntoTheNextUpToTheLimit() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Coalescer<Integer> c = new Coalescer<>(3, batch -> {
-            if (batch.contains(0)) {
-                firstStarted.countDown();
-                awaitLatch(release);
-            }
-            handled.add(batch);
-        });
+        Coalescer<Integer> c = heldAtZero(3, handled::add);
         ExecutorService threads = Executors.newFixedThreadPool(6);
         try {
             List<CompletableFuture<Void>> calls = new ArrayList<>();
@@ -64,14 +70,7 @@ class CoalescerTest {
 
     @Test
     void everyCallerOfAFailedBatchGetsTheFailureAndLaterBatchesAreUnaffected() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Coalescer<Integer> c = new Coalescer<>(10, batch -> {
-            if (batch.contains(0)) {
-                firstStarted.countDown();
-                awaitLatch(release);
-                return;
-            }
+        Coalescer<Integer> c = heldAtZero(10, batch -> {
             if (batch.contains(2)) {
                 throw new IllegalStateException("the scheduler is not running");
             }
@@ -96,20 +95,12 @@ class CoalescerTest {
         }
 
         c.submit(3);
-        assertThat(handled).containsExactly(List.of(3));
+        assertThat(handled).containsExactly(List.of(0), List.of(3));
     }
 
     @Test
     void aCallerInterruptedWhileWaitingIsStillHandledAndKeepsItsInterrupt() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Coalescer<Integer> c = new Coalescer<>(10, batch -> {
-            if (batch.contains(0)) {
-                firstStarted.countDown();
-                awaitLatch(release);
-            }
-            handled.add(batch);
-        });
+        Coalescer<Integer> c = heldAtZero(10, handled::add);
         Thread leader = new Thread(() -> c.submit(0));
         leader.start();
         firstStarted.await(10, TimeUnit.SECONDS);
