@@ -265,15 +265,12 @@ public final class CredentialDao {
         });
     }
 
-    /** {@link #acknowledgementOverdue(String)} for a page of credentials in one query, by id (those with none left out). */
-    public Map<String, List<String>> acknowledgementOverdue(Collection<String> ids) {
+    /** {@link #acknowledgementOverdue(String)} for the credentials with ids from {@code first} to {@code last} (of {@code agentId}, if given): a page. */
+    public Map<String, List<String>> acknowledgementOverdueRange(String agentId, String first, String last) {
         Map<String, List<String>> out = new LinkedHashMap<>();
-        if (ids.isEmpty()) {
-            return out;
-        }
-        h.createQuery("SELECT id, acknowledgement_overdue FROM credentials WHERE id IN (<ids>) "
-                        + "AND acknowledgement_overdue IS NOT NULL")
-                .bindList("ids", List.copyOf(ids))
+        h.createQuery("SELECT id, acknowledgement_overdue FROM credentials WHERE id BETWEEN :first AND :last "
+                        + "AND acknowledgement_overdue IS NOT NULL" + (agentId == null ? "" : " AND agent_id = :agent"))
+                .bind("first", first).bind("last", last).bind("agent", agentId)
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
                 .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
                 })));

@@ -40,9 +40,13 @@ public final class CredentialQueries {
     /** A page of credentials (of one agent, if given) after {@code after} by id, without their latest rotations. */
     public List<CredentialView> page(String agent, String after, int limit) {
         List<Credential> page = store.read(d -> d.credentials().list(agent, after, limit));
-        List<String> ids = page.stream().map(Credential::id).toList();
-        Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions().ofCredentials(ids));
-        Map<String, List<String>> overdue = store.read(d -> d.credentials().acknowledgementOverdue(ids));
+        if (page.isEmpty()) {
+            return List.of();
+        }
+        String first = page.get(0).id();
+        String last = page.get(page.size() - 1).id();
+        Map<String, List<CredentialVersion>> versions = store.read(d -> d.versions().ofCredentialRange(agent, first, last));
+        Map<String, List<String>> overdue = store.read(d -> d.credentials().acknowledgementOverdueRange(agent, first, last));
         Map<String, Map<Integer, CertificateSummary>> certificates = credentials.certificates(page);
         return page.stream()
                 .map(c -> CredentialView.of(c, versions.getOrDefault(c.id(), List.of()),

@@ -90,6 +90,17 @@ class CredentialResourceTest {
             d.rotations().recordStep("rot-a2", "CREATE", 1, "ok", null, NOW.plusSeconds(60), NOW.plusSeconds(60));
             d.rotations().recordStep("rot-a2", "DELIVER", 1, "failed", "target busy", NOW.plusSeconds(60),
                     NOW.plusSeconds(61));
+            // Another agent's credential between cred-a and cred-b by id: inside the id range of cred-agent's pages.
+            d.agents().insert(new Agent("other-agent", "other@example.com", Agent.AgentKind.PERSISTENT, null, Map.of(),
+                    Agent.AgentStatus.ACTIVE, null, NOW, null));
+            d.credentials().insert(new Credential("cred-aa", "other-agent", CredentialType.API_KEY, "hsm",
+                    RotationPolicy.every(Duration.ofDays(7)), Duration.ofHours(1),
+                    List.of(new TargetBinding("files", Map.of("path", "aa.key"))), Credential.CredentialStatus.ACTIVE,
+                    NOW.plus(Duration.ofDays(7)), NOW, null, null, null,
+                    new AcknowledgementPolicy(List.of("svc-9"), Duration.ofHours(3))));
+            d.credentials().setAcknowledgementOverdue("cred-aa", List.of("svc-9"));
+            d.versions().insert(new CredentialVersion("cred-aa", 1, VersionState.CURRENT, "aa", "test-hmac", null, NOW,
+                    NOW, null, null, null, 0, null));
         });
     }
 
@@ -150,6 +161,20 @@ class CredentialResourceTest {
         assertThat(page.get("next")).isNull();
         assertThat(get("/api/v1/credentials?agent=nobody").readEntity(String.class))
                 .isEqualTo("{\"credentials\":[],\"next\":null}");
+    }
+
+    @Test
+    void aPageHoldsTheVersionsAndOverdueConsumersOfItsOwnCredentialsOnlyWithOrWithoutAnAgent() {
+        Map<?, ?> mine = get("/api/v1/credentials?agent=cred-agent&limit=3").readEntity(Map.class);
+        assertThat(each(mine, "credentials", "id")).containsExactly("cred-a", "cred-b", "cred-c");
+        assertThat(each(mine, "credentials", "currentVersion")).containsExactly(2, null, null);
+        assertThat(each(mine, "credentials", "acknowledgementOverdue")).containsExactly(null, List.of("svc-1"), null);
+
+        Map<?, ?> all = get("/api/v1/credentials?limit=3").readEntity(Map.class);
+        assertThat(each(all, "credentials", "id")).containsExactly("cred-a", "cred-aa", "cred-b");
+        assertThat(each(all, "credentials", "currentVersion")).containsExactly(2, 1, null);
+        assertThat(each(all, "credentials", "acknowledgementOverdue")).containsExactly(null, List.of("svc-9"),
+                List.of("svc-1"));
     }
 
     @Test
