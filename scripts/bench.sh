@@ -190,27 +190,11 @@ rk_ok "the daemon answers"
 
 # ---------------------------------------------------------------- HTTP helpers
 
-status=""
-# http METHOD URL [BODY_FILE]: the response body lands in $work/body, its HTTP status in $status.
-http() {
-    local method=$1 url=$2 body=${3:-}
-    local args=(-sS -o "$work/body" -w '%{http_code}' --connect-timeout 5 --max-time 120
-        -H @"$work/auth" -H 'Accept: application/json' -X "$method")
-    if [[ -n "$body" ]]; then
-        args+=(-H 'Content-Type: application/json' --data-binary @"$body")
-    elif [[ "$method" == POST ]]; then
-        args+=(--data-binary '')
-    fi
-    status=$(curl "${args[@]}" "$url") || rk_die "$method $url: no answer (see $log)"
-}
-
-# expect WHAT CODE...: dies unless the last status is one of CODE...
-expect() {
-    local what=$1 code
-    shift
-    for code in "$@"; do [[ "$status" == "$code" ]] && return 0; done
-    rk_die "$what: HTTP $status, expected $*. Body: $(head -c 2000 "$work/body")"
-}
+# http METHOD URL [BODY_FILE] and expect WHAT CODE...: rk_http and rk_expect (scripts/lib/common.sh); a batch
+# creation or a listing of a large fleet may take longer than their default 30 s.
+RK_HTTP_MAX_TIME=120 RK_HTTP_HINT="see $log"
+http() { rk_http "$@"; }
+expect() { rk_expect "$@"; }
 
 # post_many URL BODIES_FILE: POSTs each line of BODIES_FILE (one JSON document a line) to URL,
 # $parallel at a time through one curl, and dies unless every answer is 201.

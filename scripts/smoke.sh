@@ -78,30 +78,12 @@ printf 'Authorization: Bearer %s\n' "$(head -n 1 "$token_file")" >"$work/auth"
 
 # ---------------------------------------------------------------- helpers
 
-status=""
-# http METHOD URL [BODY_FILE]: the response body lands in $work/body, its HTTP status in $status.
-http() {
-    local method=$1 url=$2 body=${3:-}
-    local args=(-sS -o "$work/body" -w '%{http_code}' --connect-timeout 5 --max-time 30
-        -H @"$work/auth" -H 'Accept: application/json' -X "$method")
-    if [[ -n "$body" ]]; then
-        args+=(-H 'Content-Type: application/json' --data-binary @"$body")
-    elif [[ "$method" == POST ]]; then
-        args+=(--data-binary '')
-    fi
-    status=$(curl "${args[@]}" "$url") \
-        || rk_die "$method $url: no answer (is the daemon running? start it with scripts/quickstart.sh)"
-}
+# http METHOD URL [BODY_FILE] and expect WHAT CODE...: rk_http and rk_expect (scripts/lib/common.sh).
+RK_HTTP_HINT="is the daemon running? start it with scripts/quickstart.sh"
+http() { rk_http "$@"; }
+expect() { rk_expect "$@"; }
 
 body_text() { head -c 2000 "$work/body"; echo; }
-
-# expect WHAT CODE...: dies unless the last status is one of CODE...
-expect() {
-    local what=$1 code
-    shift
-    for code in "$@"; do [[ "$status" == "$code" ]] && return 0; done
-    rk_die "$what: HTTP $status, expected $*. Body: $(body_text)"
-}
 
 # check WHAT JQ_FILTER [JQ_ARGS...]: dies unless the filter holds on the last body.
 check() {

@@ -273,3 +273,29 @@ rk_ensure_postgres() {
     fi
     rk_ok "PostgreSQL $ver/$name answers on 127.0.0.1:$port (trust auth, database 'test')"
 }
+
+# ---------------------------------------------------------------- HTTP as a client of the daemon
+
+# rk_http METHOD URL [BODY_FILE]: one request with the bearer token of the header file $work/auth (never in the
+# process list); the response body lands in $work/body, its HTTP status in $status. RK_HTTP_MAX_TIME (seconds, 30)
+# bounds it; RK_HTTP_HINT is added to the error when the daemon does not answer.
+status=""
+rk_http() {
+    local method=$1 url=$2 body=${3:-}
+    local args=(-sS -o "$work/body" -w '%{http_code}' --connect-timeout 5 --max-time "${RK_HTTP_MAX_TIME:-30}"
+        -H @"$work/auth" -H 'Accept: application/json' -X "$method")
+    if [[ -n "$body" ]]; then
+        args+=(-H 'Content-Type: application/json' --data-binary @"$body")
+    elif [[ "$method" == POST ]]; then
+        args+=(--data-binary '')
+    fi
+    status=$(curl "${args[@]}" "$url") || rk_die "$method $url: no answer${RK_HTTP_HINT:+ ($RK_HTTP_HINT)}"
+}
+
+# rk_expect WHAT CODE...: dies unless the last status is one of CODE..., showing the start of the body.
+rk_expect() {
+    local what=$1 code
+    shift
+    for code in "$@"; do [[ "$status" == "$code" ]] && return 0; done
+    rk_die "$what: HTTP $status, expected $*. Body: $(head -c 2000 "$work/body")"
+}

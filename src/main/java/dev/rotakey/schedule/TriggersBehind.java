@@ -46,7 +46,7 @@ final class TriggersBehind {
         pending.remove(key);
     }
 
-    /** Triggers asked for and not yet handed to Quartz (for tests and the metrics). */
+    /** Triggers asked for and not yet stored, the batch being stored counted as one (for tests). */
     synchronized int pending() {
         return pending.size() + (storing ? 1 : 0);
     }

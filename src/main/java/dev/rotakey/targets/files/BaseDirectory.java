@@ -241,27 +241,32 @@ final class BaseDirectory {
         if (swept.getIfPresent(key) != null) {
             return;
         }
-        try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(dir,
-                p -> p.getFileName().toString().contains(TEMP_MARK))) {
-            for (Path temporary : temporaries) {
-                try {
-                    if (Files.getLastModifiedTime(temporary, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(leftoverBefore)) {
-                        Files.deleteIfExists(temporary);
-                    }
-                } catch (NoSuchFileException gone) {
-                    // Renamed or removed by the write it belongs to.
-                }
-            }
-        }
+        removeTemporaries(dir, temporary -> Files.getLastModifiedTime(temporary, LinkOption.NOFOLLOW_LINKS)
+                .toInstant().isBefore(leftoverBefore));
         swept.put(key, Boolean.TRUE);
     }
 
     /** Removes every temporary in {@code dir}, whatever its age: for a directory being emptied under its lock. */
     static void removeAllTemporaries(Path dir) throws IOException {
+        removeTemporaries(dir, temporary -> true);
+    }
+
+    /** A test of one temporary file that may fail with an {@link IOException}. */
+    private interface TemporaryTest {
+        boolean test(Path temporary) throws IOException;
+    }
+
+    private static void removeTemporaries(Path dir, TemporaryTest remove) throws IOException {
         try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(dir,
                 p -> p.getFileName().toString().contains(TEMP_MARK))) {
             for (Path temporary : temporaries) {
-                Files.deleteIfExists(temporary);
+                try {
+                    if (remove.test(temporary)) {
+                        Files.deleteIfExists(temporary);
+                    }
+                } catch (NoSuchFileException gone) {
+                    // Renamed or removed by the write it belongs to.
+                }
             }
         }
     }
