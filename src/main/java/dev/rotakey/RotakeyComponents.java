@@ -38,6 +38,7 @@ import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.service.BatchedRotations;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.CredentialQueries;
 import dev.rotakey.service.OperatorQueries;
@@ -111,6 +112,7 @@ public final class RotakeyComponents {
     private final OrphanLeafKeys orphanKeys;
     private final OperatorTokens tokens;
     private final Batches batches;
+    private final BatchedRotations batchedRotations;
     private final NotifiedCache<String, Operator> tokenCache;
     private final List<Managed> managed = new ArrayList<>();
 
@@ -205,7 +207,11 @@ public final class RotakeyComponents {
         ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
-        batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, revocations, work, clock);
+        batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, revocations,
+                node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
+        batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, batchedRotations,
+                revocations, work, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC());
         tokens = new OperatorTokens(store, audit, clock, tokenCache);
@@ -254,11 +260,12 @@ public final class RotakeyComponents {
                 managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));
             }
         }
+        // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it; before the
+        // batches' runner, which finishes the chunk it is on with these threads when it stops.
+        managed.add(batchThreads);
         // Batches start rotations through the scheduler: started after it, stopped before it.
         managed.add(batches.runner());
         managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));
-        // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it.
-        managed.add(batchThreads);
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
@@ -412,6 +419,11 @@ public final class RotakeyComponents {
 
     public AuthenticationFailures authenticationFailures() {
         return authenticationFailures;
+    }
+
+    /** Operators' rotations of many credentials, run together a chunk at a time. */
+    public BatchedRotations batchedRotations() {
+        return batchedRotations;
     }
 
     /** The operator's tasks on many credentials, answered at once and carried out as batches. */

@@ -89,13 +89,17 @@ public final class BatchProcessor {
             }
             Map<Integer, ItemResult> done = new LinkedHashMap<>();
             try {
-                for (BatchItem item : page) {
+                for (int i = 0; i < page.size(); i += work.together()) {
                     if (stopping.getAsBoolean()) {
                         return false;
                     }
-                    done.put(item.itemNo(), runItem(work, b, item));
-                    after = item.itemNo();
-                    if (done.size() == RECORD_EVERY) {
+                    List<BatchItem> group = page.subList(i, Math.min(page.size(), i + work.together()));
+                    List<ItemResult> results = runGroup(work, b, group);
+                    for (int k = 0; k < group.size(); k++) {
+                        done.put(group.get(k).itemNo(), results.get(k));
+                    }
+                    after = group.get(group.size() - 1).itemNo();
+                    if (done.size() >= RECORD_EVERY) {
                         records.record(b, done);
                         done.clear();
                     }
@@ -110,18 +114,19 @@ public final class BatchProcessor {
         return true;
     }
 
-    private ItemResult runItem(BatchWork work, Batch b, BatchItem item) {
+    private List<ItemResult> runGroup(BatchWork work, Batch b, List<BatchItem> group) {
+        List<String> ids = group.stream().map(BatchItem::credentialId).toList();
         try {
-            return work.run(b, item.credentialId());
+            return group.size() == 1 ? List.of(work.run(b, ids.get(0))) : work.runAll(b, ids);
         } catch (RuntimeException e) {
             FailureClassifier.Kind kind = FailureClassifier.classify(e);
             String error = FailureClassifier.describe(e);
             if (kind.unforeseen()) {
-                LOG.error("batch {}: {} failed ({}): {}", b.id(), item.credentialId(), kind.description(), error, e);
+                LOG.error("batch {}: {} failed ({}): {}", b.id(), ids, kind.description(), error, e);
             } else {
-                LOG.warn("batch {}: {} failed: {}", b.id(), item.credentialId(), error, e);
+                LOG.warn("batch {}: {} failed: {}", b.id(), ids, error, e);
             }
-            return ItemResult.failed(error);
+            return ids.stream().map(id -> ItemResult.failed(error)).toList();
         }
     }
 

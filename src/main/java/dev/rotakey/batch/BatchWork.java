@@ -15,4 +15,18 @@ public interface BatchWork {
      * (the node stopped in between). A refusal is an outcome ({@link ItemResult#skipped}), not an exception.
      */
     ItemResult run(Batch batch, String credentialId);
+
+    /** How many credentials {@link #runAll} takes at once; 1 when the work is done one credential at a time. */
+    default int together() {
+        return 1;
+    }
+
+    /**
+     * Does the batch's work on several credentials ({@link #together} at most), each as {@link #run} would.
+     *
+     * @return each credential's outcome, in order
+     */
+    default List<ItemResult> runAll(Batch batch, List<String> credentialIds) {
+        return credentialIds.stream().map(id -> run(batch, id)).toList();
+    }
 }

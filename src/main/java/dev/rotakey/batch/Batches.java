@@ -6,6 +6,7 @@ import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.config.BatchesFactory;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
+import dev.rotakey.service.BatchedRotations;
 import dev.rotakey.service.EmergencyRevocation;
 import dev.rotakey.service.RevocationService;
 import dev.rotakey.service.RotationService;
@@ -25,11 +26,12 @@ public final class Batches {
     private final BatchQueries queries;
 
     public Batches(BatchesFactory config, Store store, AuditLog audit, NodeIdentity node, ClusterNodes nodes,
-                   RotationService rotations, RevocationService revocations, WorkScheduler scheduler, Clock clock) {
+                   RotationService rotations, BatchedRotations together, RevocationService revocations,
+                   WorkScheduler scheduler, Clock clock) {
         BatchRecords records = new BatchRecords(store, audit, node, clock);
         EmergencyRevocation emergencies = new EmergencyRevocation(rotations, revocations, scheduler, clock);
         runner = new BatchRunner(new BatchProcessor(store, records, Map.of(
-                Batch.Kind.ROTATE, new RotationWork(store, rotations),
+                Batch.Kind.ROTATE, new RotationWork(store, rotations, together),
                 Batch.Kind.DECOMMISSION, new DecommissionWork(rotations.decommissioning()),
                 Batch.Kind.REVOKE, new EmergencyWork(emergencies))),
                 config.getThreads(), config.getQueueCapacity());

@@ -1,27 +1,30 @@
 package dev.rotakey.batch;
 
-import dev.rotakey.core.Credential;
 import dev.rotakey.core.RejectedException;
-import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.db.Store;
+import dev.rotakey.service.BatchedRotations;
 import dev.rotakey.service.RotationService;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * A {@link Batch.Kind#ROTATE} batch: starts an operator's rotation of each active credential of the agent, through
- * the scheduler as any operator's rotation ({@link RotationService#startAsync}). A credential already rotating is
- * skipped, with the running rotation named; one this batch started before its node stopped is not started again.
+ * A {@link Batch.Kind#ROTATE} batch: rotates each active credential of the agent as an operator's rotation, a chunk at
+ * a time through {@link BatchedRotations}, which commits each step once for the chunk. A credential already rotating
+ * is skipped, with the running rotation named; one this batch started before its node stopped is not started again;
+ * one that needs the executor's recovery first starts on its own, through the scheduler
+ * ({@link RotationService#startAsync}).
  */
 public final class RotationWork implements BatchWork {
     private final Store store;
     private final RotationService rotations;
+    private final BatchedRotations together;
 
-    public RotationWork(Store store, RotationService rotations) {
+    public RotationWork(Store store, RotationService rotations, BatchedRotations together) {
         this.store = store;
         this.rotations = rotations;
+        this.together = together;
     }
 
     @Override
@@ -31,32 +34,38 @@ public final class RotationWork implements BatchWork {
     }
 
     @Override
+    public int together() {
+        return BatchedRotations.CHUNK;
+    }
+
+    @Override
     public ItemResult run(Batch batch, String credentialId) {
-        Optional<Rotation> mine = startedBy(batch, credentialId);
-        if (mine.isPresent()) {
-            // Started before the node stopped, its outcome not recorded: not started twice.
-            return ItemResult.started(mine.get().id());
+        return runAll(batch, List.of(credentialId)).get(0);
+    }
+
+    @Override
+    public List<ItemResult> runAll(Batch batch, List<String> credentialIds) {
+        List<ItemResult> out = new ArrayList<>();
+        for (BatchedRotations.Outcome o : together.rotate(credentialIds, RotationTrigger.OPERATOR, batch.actor(),
+                batch.correlationId(), batch.createdAt())) {
+            out.add(switch (o.kind()) {
+                case STARTED -> ItemResult.started(o.rotation().id());
+                case ALREADY_ROTATING -> ItemResult.skipped("already-rotating", o.rotation().id(), o.detail());
+                case NOT_FOUND -> ItemResult.skipped("not-found", null, o.detail());
+                case DECOMMISSIONED -> ItemResult.skipped("decommissioned", null, o.detail());
+                case ALONE -> alone(batch, o.credentialId());
+            });
         }
+        return out;
+    }
+
+    /** Starts the rotation of a credential that needs the executor's recovery first, in the scheduler's workers. */
+    private ItemResult alone(Batch batch, String credentialId) {
         try {
             return ItemResult.started(rotations.startAsync(credentialId, RotationTrigger.OPERATOR, batch.actor(), false).id());
         } catch (RejectedException e) {
-            Optional<Rotation> running = store.read(d -> d.rotations().running(credentialId));
-            if (running.isPresent()) {
-                return ItemResult.skipped("already-rotating", running.get().id(), e.getMessage());
-            }
-            Optional<Credential> c = store.read(d -> d.credentials().find(credentialId));
-            String reason = c.isEmpty() ? "not-found" : !c.get().active() ? "decommissioned" : "refused";
-            return ItemResult.skipped(reason, null, e.getMessage());
+            // Changed since the chunk looked at it (decommissioned, or rotating after all).
+            return ItemResult.skipped("refused", null, e.getMessage());
         }
-    }
-
-    /** A rotation of the credential this batch started: it carries the batch's correlation id and is not older. */
-    private Optional<Rotation> startedBy(Batch batch, String credentialId) {
-        if (batch.correlationId() == null) {
-            return Optional.empty();
-        }
-        return store.read(d -> d.rotations().ofCredential(credentialId, 3)).stream()
-                .filter(r -> batch.correlationId().equals(r.correlationId()) && !r.startedAt().isBefore(batch.createdAt()))
-                .findFirst();
     }
 }

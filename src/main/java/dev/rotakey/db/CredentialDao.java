@@ -201,6 +201,16 @@ public final class CredentialDao {
         }
     }
 
+    /** {@link #lockAll} that also reads the credentials it locks, by id; ids that name none are left out. */
+    public Map<String, Credential> lockAndReadAll(Collection<String> ids) {
+        Map<String, Credential> out = new LinkedHashMap<>();
+        if (!ids.isEmpty()) {
+            h.createQuery("SELECT * FROM credentials WHERE id IN (<ids>) ORDER BY id FOR UPDATE")
+                    .bindList("ids", List.copyOf(ids)).map(MAPPER).forEach(c -> out.put(c.id(), c));
+        }
+        return out;
+    }
+
     public List<Credential> list(String agentId, String afterId, int limit) {
         return h.createQuery("SELECT * FROM credentials WHERE id > :after"
                         + (agentId == null ? "" : " AND agent_id = :agent") + " ORDER BY id LIMIT :limit")

@@ -162,6 +162,32 @@ public final class RotationDao {
                 .bind("id", credentialId).map(MAPPER).findFirst();
     }
 
+    /** The running rotation of each of {@code credentialIds} that has one, by credential id, in one query. */
+    public Map<String, Rotation> runningOf(java.util.Collection<String> credentialIds) {
+        Map<String, Rotation> out = new java.util.HashMap<>();
+        if (!credentialIds.isEmpty()) {
+            h.createQuery("SELECT * FROM rotations WHERE credential_id IN (<ids>) AND state = 'RUNNING'")
+                    .bindList("ids", List.copyOf(credentialIds)).map(MAPPER).forEach(r -> out.put(r.credentialId(), r));
+        }
+        return out;
+    }
+
+    /**
+     * The latest rotation of each of {@code credentialIds} started with {@code correlationId} at or after
+     * {@code since}, by credential id: what a batch already started before its node stopped.
+     */
+    public Map<String, Rotation> startedWith(java.util.Collection<String> credentialIds, String correlationId,
+                                             Instant since) {
+        Map<String, Rotation> out = new java.util.HashMap<>();
+        if (!credentialIds.isEmpty()) {
+            h.createQuery("SELECT * FROM rotations WHERE credential_id IN (<ids>) AND correlation_id = :c "
+                            + "AND started_at >= :since ORDER BY started_at")
+                    .bindList("ids", List.copyOf(credentialIds)).bind("c", correlationId).bind("since", since)
+                    .map(MAPPER).forEach(r -> out.put(r.credentialId(), r));
+        }
+        return out;
+    }
+
     /** The running rotations of an agent's credentials. */
     public List<Rotation> runningOfAgent(String agentId) {
         return h.createQuery("SELECT r.* FROM rotations r JOIN credentials c ON c.id = r.credential_id "

@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Issues version 1 of many new credentials together, through the steps {@link RotationExecutor} runs one rotation
@@ -508,19 +507,10 @@ public final class FirstVersions {
             // Not the batch's any more, or its failure is recorded already (a failed commit before a failed verify).
             return;
         }
-        FailureClassifier.Kind kind = FailureClassifier.classify(e);
-        String error = FailureClassifier.describe(e);
-        Instant now = clock.instant();
         Rotation r = w.rotation;
-        Rotation next = workflow.stepFailed(r, error, kind.retryable(), now, ThreadLocalRandom.current().nextDouble());
-        String message = "rotation {} of {} step {} attempt {} failed in a batch ({}): {}";
-        if (kind.unforeseen()) {
-            LOG.error(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
-        } else {
-            LOG.warn(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
-        }
+        Instant now = clock.instant();
         try {
-            records.failed(r, next, error, started, now).ifPresent(after -> {
+            records.stepFailed(r, e, started, now, " in a batch").ifPresent(after -> {
                 listener.afterStep(r, after, Duration.between(started, now));
                 w.rotation = after;
             });

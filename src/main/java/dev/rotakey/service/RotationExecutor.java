@@ -266,18 +266,9 @@ public final class RotationExecutor {
     }
 
     private Optional<Rotation> recordFailure(Rotation r, RuntimeException e, Instant started) {
-        FailureClassifier.Kind kind = FailureClassifier.classify(e);
-        String error = FailureClassifier.describe(e);
         Instant now = clock.instant();
-        Rotation next = workflow.stepFailed(r, error, kind.retryable(), now, ThreadLocalRandom.current().nextDouble());
-        String message = "rotation {} of {} step {} attempt {} failed ({}): {}";
-        if (kind.unforeseen()) {
-            LOG.error(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
-        } else {
-            LOG.warn(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, kind.description(), error, e);
-        }
         try {
-            return records.failed(r, next, error, started, now);
+            return records.stepFailed(r, e, started, now, "");
         } catch (RuntimeException dbFailure) {
             // The database itself is failing: leave the rotation as persisted; it resumes from there.
             LOG.error("cannot record the failure of rotation {}: {}", r.id(), FailureClassifier.describe(dbFailure),

@@ -12,9 +12,13 @@ import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +27,8 @@ import java.util.function.Consumer;
  * the rotation ends FAILED, its version's end.
  */
 final class StepRecords {
+    private static final Logger LOG = LoggerFactory.getLogger(StepRecords.class);
+
     private final Store store;
     private final RotationWorkflow workflow;
     private final AuditLog audit;
@@ -62,6 +68,26 @@ final class StepRecords {
             audit.record(tx, r.actor(), AuditAction.ROTATION_STEP, AuditSubject.version(r.credentialId(), r.version()),
                     "ok", r.step().name().toLowerCase(Locale.ROOT) + " (rotation " + r.id() + ")");
         }
+    }
+
+    /**
+     * Classifies {@code e}, logs it ({@code where} says how the step ran, e.g. " in a batch") and persists it as the
+     * failure of {@code r}'s step: to a retry after a backoff, or to the clean-up.
+     *
+     * @return the rotation as persisted; empty when a concurrent worker advanced it first
+     * @throws RuntimeException when the database itself fails: the rotation stays as persisted
+     */
+    Optional<Rotation> stepFailed(Rotation r, RuntimeException e, Instant started, Instant now, String where) {
+        FailureClassifier.Kind kind = FailureClassifier.classify(e);
+        String error = FailureClassifier.describe(e);
+        Rotation next = workflow.stepFailed(r, error, kind.retryable(), now, ThreadLocalRandom.current().nextDouble());
+        String message = "rotation {} of {} step {} attempt {} failed{} ({}): {}";
+        if (kind.unforeseen()) {
+            LOG.error(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, where, kind.description(), error, e);
+        } else {
+            LOG.warn(message, r.id(), r.credentialId(), r.step(), r.attempts() + 1, where, kind.description(), error, e);
+        }
+        return failed(r, next, error, started, now);
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.rotakey.RotakeyConfiguration;
 import dev.rotakey.api.BatchView;
 import dev.rotakey.audit.AuditEvent;
 import dev.rotakey.cluster.NodeIdentity;
+import dev.rotakey.service.ParallelSteps;
+import io.dropwizard.lifecycle.Managed;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
@@ -100,9 +102,15 @@ class OperatorBatchesTest {
         EmergencyRevocation emergencies = new EmergencyRevocation(components.rotations(), components.revocations(),
                 new Noting(), CLOCK);
         processor = new BatchProcessor(store, records, Map.of(
-                Batch.Kind.ROTATE, new RotationWork(store, components.rotations()),
+                Batch.Kind.ROTATE, new RotationWork(store, components.rotations(), components.batchedRotations()),
                 Batch.Kind.DECOMMISSION, new DecommissionWork(components.rotations().decommissioning()),
                 Batch.Kind.REVOKE, new EmergencyWork(emergencies)));
+        // The threads a batch runs its rotations' steps on.
+        for (Managed m : components.managed()) {
+            if (m instanceof ParallelSteps) {
+                m.start();
+            }
+        }
         // Never started: every batch waits for the test to work it.
         BatchRunner idle = new BatchRunner(processor, 1, 1);
         batches = new OperatorBatches(store, records, idle, components.rotations(), emergencies);
@@ -111,6 +119,11 @@ class OperatorBatchesTest {
 
     @AfterAll
     static void close() throws Exception {
+        for (Managed m : components.managed()) {
+            if (m instanceof ParallelSteps) {
+                m.stop();
+            }
+        }
         database.close();
     }
 
@@ -163,13 +176,17 @@ class OperatorBatchesTest {
         assertThat(view.state()).isEqualTo("DONE");
         assertThat(view.counts()).isEqualTo(new BatchView.Counts(3, 0, 2, 0, 1, 0));
         assertThat(view.skipped()).isEqualTo(Map.of("already-rotating", 1L));
-        assertThat(view.rotations()).isEqualTo(Map.of("RUNNING", 3L));
+        assertThat(view.rotations()).as("the batch ran its rotations; the one already rotating runs on")
+                .isEqualTo(Map.of("SUCCEEDED", 2L, "RUNNING", 1L));
         assertThat(view.items()).extracting(BatchView.ItemView::credential).containsExactly("ra-1", "ra-2", "ra-3");
         assertThat(view.items().get(1).rotation().id()).isEqualTo(busy.id());
         assertThat(view.items().get(1).detail()).contains("already rotating");
-        assertThat(view.items().get(0).rotation().step()).isEqualTo("create");
         String started = view.items().get(0).rotation().id();
-        assertThat(SCHEDULED).contains("continue " + started).doesNotContain("continue " + busy.id());
+        assertThat(state("ra-1", 2)).isEqualTo(VersionState.CURRENT);
+        assertThat(state("ra-1", 1)).isEqualTo(VersionState.PREVIOUS);
+        assertThat(state("ra-3", 2)).isEqualTo(VersionState.CURRENT);
+        assertThat(SCHEDULED).as("its next rotation and its previous version's revocation")
+                .contains("rotate ra-1", "revoke ra-1#v1").doesNotContain("continue " + started, "continue " + busy.id());
         assertThat(store.read(d -> d.rotations().find(started)).orElseThrow().correlationId())
                 .as("the batch's rotations carry the task's correlation id").isNotNull();
 

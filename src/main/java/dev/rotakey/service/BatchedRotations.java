@@ -1,0 +1,550 @@
+package dev.rotakey.service;
+
+import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSubject;
+import dev.rotakey.backend.KeyBackends;
+import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialLocks;
+import dev.rotakey.core.CredentialVersion;
+import dev.rotakey.core.FailPoints;
+import dev.rotakey.core.IssuedMaterial;
+import dev.rotakey.core.RevocationReason;
+import dev.rotakey.core.Rotation;
+import dev.rotakey.core.RotationListener;
+import dev.rotakey.core.RotationTrigger;
+import dev.rotakey.core.RotationWorkflow;
+import dev.rotakey.core.VersionState;
+import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.Daos;
+import dev.rotakey.db.DeliveryDao;
+import dev.rotakey.db.RotationDao;
+import dev.rotakey.db.Store;
+import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.Targets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Runs operators' rotations of many credentials together, a chunk at a time, through the steps {@link RotationExecutor}
+ * runs one rotation through, with one transaction per step for the whole chunk instead of one per step of each
+ * rotation: the chunk's rotations are started together; their material is made in parallel and recorded PENDING
+ * together; it is delivered and verified in parallel, and the deliveries, verifications and promotions are committed
+ * together. Nothing reaches a target before its PENDING version is durable, and nothing acts on a promotion (the
+ * superseded version's revocation) before it is durable (docs/design.md, "Durability before effect").
+ *
+ * <p>A rotation whose step fails has its failure recorded as the executor records it and goes on in the scheduler's
+ * workers; one that a crash interrupts is resumed at the next start like any rotation in flight. A credential that
+ * needs the executor's recovery first (a version PENDING from an earlier life, a failed version still to be removed
+ * from a target) is not started here: {@link Outcome.Kind#ALONE} says to start it on its own.
+ */
+public final class BatchedRotations {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchedRotations.class);
+    /** Credentials per chunk: they are locked while their chunk runs, so other work on their lock stripes waits. */
+    public static final int CHUNK = 100;
+
+    private final Store store;
+    private final KeyBackends backends;
+    private final RotationWorkflow workflow;
+    private final AuditLog audit;
+    private final WorkScheduler scheduler;
+    private final CredentialLocks locks;
+    private final Clock clock;
+    private final ScheduleCalculator schedule;
+    private final RotationListener listener;
+    private final ParallelSteps parallel;
+    private final RevocationService revocations;
+    private final MaterialIssuer issuer;
+    private final BindingFanOut fanOut;
+    private final BindingRecords bindings;
+    private final StepRecords records;
+    private final Duration sweptAfter;
+
+    /**
+     * @param listener   told of each persisted step, as {@link RotationExecutor}'s listener is
+     * @param parallel   the threads that issue, deliver and verify
+     * @param sweptAfter on a cluster, how long a running rotation may stay untouched before other nodes' sweeps take
+     *                   it up (two check-in intervals); null on a single node, which has no sweep
+     */
+    public BatchedRotations(Store store, KeyBackends backends, Targets targets, CertificateAuthorities authorities,
+                            RotationWorkflow workflow,
+                            AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
+                            ScheduleCalculator schedule, RotationListener listener, ParallelSteps parallel,
+                            RevocationService revocations, Duration sweptAfter) {
+        this.store = store;
+        this.backends = backends;
+        this.workflow = workflow;
+        this.audit = audit;
+        this.scheduler = scheduler;
+        this.locks = locks;
+        this.clock = clock;
+        this.schedule = schedule;
+        this.listener = listener;
+        this.parallel = parallel;
+        this.revocations = revocations;
+        this.issuer = new MaterialIssuer(targets, authorities);
+        this.fanOut = new BindingFanOut(store, targets);
+        this.bindings = new BindingRecords(store, targets);
+        this.records = new StepRecords(store, workflow, audit, schedule);
+        this.sweptAfter = sweptAfter;
+    }
+
+    /** How the rotation of one credential of a chunk began. */
+    public record Outcome(String credentialId, Kind kind, Rotation rotation, String detail) {
+        public enum Kind {
+            /** Started, by this call or (with the same correlation id) before the node stopped: {@link #rotation}. */
+            STARTED,
+            /** Refused: the credential is rotating already ({@link #rotation}). */
+            ALREADY_ROTATING,
+            NOT_FOUND,
+            DECOMMISSIONED,
+            /** Not started: it needs the executor's recovery first, so it is to be started on its own. */
+            ALONE
+        }
+    }
+
+    /** One credential on its way to a new version: its rotation as last persisted, and what the steps made so far. */
+    private static final class Work {
+        final Credential credential;
+        final List<CredentialVersion> versions;
+        Rotation rotation;
+        IssuedMaterial material;
+        List<String> references;
+        List<Delivery> deliveries;
+        /** Its versions once the promotion committed; null until then. */
+        List<CredentialVersion> promoted;
+        Instant next;
+        boolean emergency;
+        /** When its rotation goes on in the scheduler's workers, once it left the chunk after a failure; else null. */
+        Instant continueAt;
+
+        Work(Credential credential, List<CredentialVersion> versions) {
+            this.credential = credential;
+            this.versions = versions;
+        }
+
+        String id() {
+            return credential.id();
+        }
+
+        String subject() {
+            return AuditSubject.version(credential.id(), rotation.version());
+        }
+    }
+
+    /**
+     * Starts and runs the rotation of each credential, {@link #CHUNK} at a time, in order.
+     *
+     * @param correlationId the operator's request id the rotations carry; a rotation with it started at or after
+     *                      {@code since} (before the node stopped) is not started again
+     * @return each credential's outcome, in order
+     */
+    public List<Outcome> rotate(List<String> credentialIds, RotationTrigger trigger, String actor, String correlationId,
+                                Instant since) {
+        List<Outcome> out = new ArrayList<>();
+        for (int from = 0; from < credentialIds.size(); from += CHUNK) {
+            out.addAll(chunk(credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK)), trigger, actor,
+                    correlationId, since));
+        }
+        return out;
+    }
+
+    private List<Outcome> chunk(List<String> ids, RotationTrigger trigger, String actor, String correlationId,
+                                Instant since) {
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        List<Work> works;
+        try (CredentialLocks.Held held = locks.lockAll(ids)) {
+            works = start(ids, trigger, actor, correlationId, since, outcomes);
+            try {
+                List<Work> created = create(works);
+                if (sweptAfter != null && Duration.between(works.isEmpty() ? clock.instant()
+                        : works.get(0).rotation.startedAt(), clock.instant()).compareTo(sweptAfter.dividedBy(2)) > 0) {
+                    // Recent again for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
+                    Instant now = clock.instant();
+                    store.txRun(tx -> tx.rotations().touch(created.stream().map(w -> w.rotation.id()).toList(), now));
+                }
+                deliverAndPromote(created);
+            } catch (RuntimeException e) {
+                // Started and durable: what the chunk could not finish goes on in the scheduler's workers.
+                LOG.error("a chunk of rotations stopped ({}); the scheduler's workers take up the rest",
+                        FailureClassifier.describe(e), e);
+                works.stream().filter(w -> w.promoted == null && w.continueAt == null)
+                        .forEach(w -> w.continueAt = clock.instant());
+            } finally {
+                works.forEach(w -> {
+                    if (w.material != null) {
+                        w.material.destroy();
+                        w.material = null;
+                    }
+                });
+            }
+        }
+        // After the locks are released: a worker continuing one of these, or a revocation, takes its lock first.
+        for (Work w : works) {
+            if (w.continueAt != null) {
+                continueLater(w);
+            } else if (w.promoted != null) {
+                afterPromotion(w);
+            }
+        }
+        return ids.stream().map(outcomes::get).toList();
+    }
+
+    /** Starts the chunk's rotations in one transaction; the outcome of each credential goes to {@code outcomes}. */
+    private List<Work> start(List<String> ids, RotationTrigger trigger, String actor, String correlationId,
+                             Instant since, Map<String, Outcome> outcomes) {
+        Instant now = clock.instant();
+        List<Work> works = store.tx(tx -> {
+            Map<String, Credential> credentials = tx.credentials().lockAndReadAll(ids);
+            Map<String, Rotation> running = tx.rotations().runningOf(ids);
+            Map<String, Rotation> mine = correlationId == null ? Map.of()
+                    : tx.rotations().startedWith(ids, correlationId, since);
+            Map<String, List<CredentialVersion>> versions = tx.versions().ofCredentials(ids);
+            List<Work> out = new ArrayList<>();
+            for (String id : ids) {
+                Credential c = credentials.get(id);
+                List<CredentialVersion> vs = versions.getOrDefault(id, List.of());
+                if (mine.containsKey(id)) {
+                    // Started before the node stopped, its outcome not recorded: not started twice.
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.STARTED, mine.get(id), null));
+                } else if (c == null) {
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.NOT_FOUND, null, "credential '" + id + "' not found"));
+                } else if (!c.active()) {
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.DECOMMISSIONED, null,
+                            "credential '" + id + "' is decommissioned"));
+                } else if (running.containsKey(id)) {
+                    Rotation r = running.get(id);
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.ALREADY_ROTATING, r, "credential '" + id
+                            + "' is already rotating (rotation " + r.id() + ", step "
+                            + r.step().name().toLowerCase(Locale.ROOT) + ")"));
+                } else if (vs.stream().anyMatch(v -> v.state() == VersionState.PENDING
+                        || (v.state() == VersionState.FAILED && v.revokeError() != null))) {
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.ALONE, null, null));
+                } else {
+                    Work w = new Work(c, vs);
+                    int version = vs.stream().mapToInt(CredentialVersion::version).max().orElse(0) + 1;
+                    String correlation = correlationId != null ? correlationId
+                            : Optional.ofNullable(MDC.get(AuditLog.MDC_CORRELATION)).orElse(UUID.randomUUID().toString());
+                    w.rotation = workflow.start(id, version, trigger, actor, false, correlation, now);
+                    out.add(w);
+                }
+            }
+            tx.rotations().insertAll(out.stream().map(w -> w.rotation).toList());
+            audit.recordAll(tx, out.stream().map(w -> new AuditLog.Entry(actor, AuditAction.ROTATION_STARTED,
+                    w.subject(), "ok", "rotation=" + w.rotation.id() + " trigger=" + trigger.wireName())).toList());
+            return out;
+        });
+        for (Work w : works) {
+            outcomes.put(w.id(), new Outcome(w.id(), Outcome.Kind.STARTED, w.rotation, null));
+            FailPoints.reach("start.after-commit", w.id());
+        }
+        return works;
+    }
+
+    /**
+     * The CREATE step of every started rotation: material made in parallel, then every version recorded PENDING with
+     * its digest and references in one transaction.
+     *
+     * @return the rotations now at their DELIVER step
+     */
+    private List<Work> create(List<Work> works) {
+        Instant started = clock.instant();
+        List<RuntimeException> issued = parallel.run(works, w -> {
+            w.material = issuer.issue(backends.get(w.credential.backend()), w.credential, w.rotation.version());
+            FailPoints.reach("create.after-issue", w.id());
+            w.references = fanOut.references(w.credential, w.rotation.version(), w.material);
+        });
+        List<Work> made = new ArrayList<>();
+        for (int i = 0; i < works.size(); i++) {
+            Work w = works.get(i);
+            if (issued.get(i) == null) {
+                made.add(w);
+            } else {
+                abandon(w, issued.get(i));
+                failed(w, issued.get(i), started);
+            }
+        }
+        if (made.isEmpty()) {
+            return made;
+        }
+        Instant now = clock.instant();
+        List<Work> moved;
+        try {
+            moved = store.tx(tx -> {
+                tx.credentials().lockAll(made.stream().map(Work::id).toList());
+                List<Work> ok = advanced(made, tx.rotations().advanceAll(made.stream()
+                        .map(w -> Map.entry(w.rotation, workflow.stepSucceeded(w.rotation, now))).toList()));
+                tx.versions().insertAll(ok.stream().map(w -> CredentialVersion.pending(w.id(), w.rotation.version(),
+                        w.material.digest(), w.material.digestKeyId(), w.rotation.id(), now)).toList());
+                for (Work w : ok) {
+                    BindingRecords.addReferences(tx, w.id(), w.rotation.version(), w.references);
+                    if (w.material.keyRef() != null) {
+                        tx.versions().setKeyRef(w.id(), w.rotation.version(), w.material.keyRef());
+                    }
+                }
+                tx.rotations().recordSteps(ok.stream().map(w -> step(w.rotation, started, now)).toList());
+                audit.recordAll(tx, ok.stream().map(w -> stepEvent(w.rotation)).toList());
+                return ok;
+            });
+        } catch (RuntimeException e) {
+            made.forEach(w -> {
+                abandon(w, e);
+                failed(w, e, started);
+            });
+            return List.of();
+        }
+        List<Work> out = new ArrayList<>();
+        for (Work w : made) {
+            if (!moved.contains(w)) {
+                // Another worker moved it on (a decommission's abort): never delivered, its material goes.
+                abandon(w, null);
+                continue;
+            }
+            Rotation delivering = workflow.stepSucceeded(w.rotation, now);
+            listener.afterStep(w.rotation, delivering, Duration.between(started, now));
+            w.rotation = delivering;
+            FailPoints.reach("create.after-commit", w.id());
+            out.add(w);
+        }
+        return out;
+    }
+
+    /**
+     * The DELIVER and VERIFY steps of every created rotation, in parallel, then in one transaction the delivery of
+     * every delivered one and the verification and promotion of every verified one, whose new version becomes
+     * CURRENT with its next rotation due.
+     */
+    private void deliverAndPromote(List<Work> created) {
+        if (created.isEmpty()) {
+            return;
+        }
+        Instant deliverStarted = clock.instant();
+        List<RuntimeException> deliveries = parallel.run(created, w -> {
+            w.deliveries = bindings.deliveries(w.credential, w.rotation.version(), w.material);
+            fanOut.deliver(w.credential, w.deliveries);
+            FailPoints.reach("batch.after-delivery", w.id());
+        });
+        List<Work> delivered = succeeded(created, deliveries, deliverStarted);
+        if (delivered.isEmpty()) {
+            return;
+        }
+        Instant verifyStarted = clock.instant();
+        List<RuntimeException> verifications = parallel.run(delivered, w -> fanOut.verify(w.credential, w.deliveries));
+        List<Work> verified = new ArrayList<>();
+        for (int i = 0; i < delivered.size(); i++) {
+            if (verifications.get(i) == null) {
+                verified.add(delivered.get(i));
+            }
+        }
+        Instant now = clock.instant();
+        delivered.forEach(w -> FailPoints.reach("promote.before-commit", w.id()));
+        List<Work> moved;
+        try {
+            moved = store.tx(tx -> promote(tx, delivered, verified, deliverStarted, verifyStarted, now));
+        } catch (RuntimeException e) {
+            delivered.forEach(w -> failed(w, e, deliverStarted));
+            return;
+        }
+        for (int i = 0; i < delivered.size(); i++) {
+            Work w = delivered.get(i);
+            if (!moved.contains(w)) {
+                LOG.info("rotation {} of {} was moved on by another worker; the batch leaves it", w.rotation.id(), w.id());
+                continue;
+            }
+            Rotation verifying = workflow.stepSucceeded(w.rotation, verifyStarted);
+            listener.afterStep(w.rotation, verifying, Duration.between(deliverStarted, verifyStarted));
+            w.rotation = verifying;
+            if (verifications.get(i) != null) {
+                failed(w, verifications.get(i), verifyStarted);
+                continue;
+            }
+            Rotation promoting = workflow.stepSucceeded(verifying, now);
+            listener.afterStep(verifying, promoting, Duration.between(verifyStarted, now));
+            Rotation done = workflow.stepSucceeded(promoting, now);
+            listener.afterStep(promoting, done, Duration.ZERO);
+            w.rotation = done;
+            FailPoints.reach("promote.after-commit", w.id());
+        }
+    }
+
+    /** {@link #deliverAndPromote}'s transaction: each rotation advanced only from its DELIVER step. */
+    private List<Work> promote(Daos tx, List<Work> delivered, List<Work> verified, Instant deliverStarted,
+                               Instant verifyStarted, Instant now) {
+        List<String> ids = delivered.stream().map(Work::id).toList();
+        Map<String, Credential> fresh = tx.credentials().lockAndReadAll(ids);
+        // Re-read: an operator's emergency may have escalated a rotation since it started.
+        Map<String, Rotation> stored = tx.rotations().findAll(delivered.stream().map(w -> w.rotation.id()).toList());
+        List<Work> ok = advanced(delivered, tx.rotations().advanceAll(delivered.stream().map(w -> {
+            Rotation after = workflow.stepSucceeded(w.rotation, verifyStarted);
+            if (verified.contains(w)) {
+                after = workflow.stepSucceeded(workflow.stepSucceeded(after, now), now);
+            }
+            return Map.entry(w.rotation, after);
+        }).toList()));
+        List<Work> done = ok.stream().filter(verified::contains).toList();
+        tx.deliveries().deliveredFirst(bindingsOf(done), verifyStarted, now);
+        tx.deliveries().deliveredFirst(bindingsOf(ok.stream().filter(w -> !verified.contains(w)).toList()),
+                verifyStarted, null);
+        Map<String, List<CredentialVersion>> versions = tx.versions().ofCredentials(done.stream().map(Work::id).toList());
+        List<RotationDao.NewStep> steps = new ArrayList<>();
+        List<AuditLog.Entry> events = new ArrayList<>();
+        List<CredentialVersion> changed = new ArrayList<>();
+        Map<String, Instant> next = new LinkedHashMap<>();
+        for (Work w : ok) {
+            steps.add(step(w.rotation, deliverStarted, verifyStarted));
+            events.add(stepEvent(w.rotation));
+            if (!done.contains(w)) {
+                continue;
+            }
+            Rotation verifying = workflow.stepSucceeded(w.rotation, verifyStarted);
+            Rotation promoting = workflow.stepSucceeded(verifying, now);
+            steps.add(step(verifying, verifyStarted, now));
+            steps.add(step(promoting, now, now));
+            events.add(stepEvent(verifying));
+            events.add(stepEvent(promoting));
+            Credential c = fresh.getOrDefault(w.id(), w.credential);
+            w.emergency = w.rotation.emergency() || (stored.containsKey(w.rotation.id())
+                    && stored.get(w.rotation.id()).emergency());
+            List<CredentialVersion> before = versions.getOrDefault(w.id(), List.of());
+            List<CredentialVersion> changes = workflow.promote(before, w.rotation.version(), now, c.gracePeriod(),
+                    w.emergency);
+            changed.addAll(changes);
+            w.promoted = applied(before, changes);
+            if (c.active()) {
+                w.next = schedule.nextDue(c, now);
+                next.put(w.id(), w.next);
+            }
+            for (CredentialVersion v : changes) {
+                events.add(new AuditLog.Entry(w.rotation.actor(), AuditAction.VERSION_PROMOTED,
+                        AuditSubject.version(w.id(), v.version()), "ok",
+                        "state=" + v.state() + (v.revokeAfter() == null ? "" : " revokeAfter=" + v.revokeAfter())));
+            }
+            events.add(new AuditLog.Entry(w.rotation.actor(), AuditAction.ROTATION_SUCCEEDED, w.subject(), "ok",
+                    "rotation=" + w.rotation.id() + " trigger=" + w.rotation.trigger().wireName()));
+        }
+        tx.rotations().recordSteps(steps);
+        tx.versions().updateAll(changed);
+        tx.credentials().setNextRotations(next);
+        audit.recordAll(tx, events);
+        return ok;
+    }
+
+    /** Schedules what a promotion makes due: the next rotation, and the superseded versions' revocations. */
+    private void afterPromotion(Work w) {
+        if (w.next != null) {
+            scheduler.rotateEventually(w.id(), w.next);
+        }
+        for (CredentialVersion v : w.promoted) {
+            if (v.state() != VersionState.PREVIOUS) {
+                continue;
+            }
+            if (w.emergency) {
+                revocations.revokeNow(w.id(), v.version(), RevocationReason.EMERGENCY, w.rotation.actor());
+            } else {
+                scheduler.revokeEventually(w.id(), v.version(), v.revokeAfter());
+            }
+        }
+    }
+
+    private static List<CredentialVersion> applied(List<CredentialVersion> before, List<CredentialVersion> changes) {
+        Map<Integer, CredentialVersion> out = new LinkedHashMap<>();
+        before.forEach(v -> out.put(v.version(), v));
+        changes.forEach(v -> out.put(v.version(), v));
+        return List.copyOf(out.values());
+    }
+
+    private static List<Work> advanced(List<Work> items, boolean[] advanced) {
+        List<Work> ok = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (advanced[i]) {
+                ok.add(items.get(i));
+            }
+        }
+        return ok;
+    }
+
+    /** The items whose step succeeded; each failed one has its failure recorded. */
+    private List<Work> succeeded(List<Work> items, List<RuntimeException> failures, Instant started) {
+        List<Work> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (failures.get(i) == null) {
+                out.add(items.get(i));
+            } else {
+                failed(items.get(i), failures.get(i), started);
+            }
+        }
+        return out;
+    }
+
+    /** Wipes material never delivered, and destroys its leaf key if the backend holds one. */
+    private void abandon(Work w, RuntimeException cause) {
+        if (w.material != null) {
+            MaterialIssuer.abandon(backends.get(w.credential.backend()), w.material, cause);
+            w.material = null;
+        }
+    }
+
+    /**
+     * Records {@code e} as the failure of the step {@code w} is at, as the executor does: a retry after a backoff, or
+     * the clean-up; the rotation then goes on in the scheduler's workers once the chunk's locks are released.
+     */
+    private void failed(Work w, RuntimeException e, Instant started) {
+        Rotation r = w.rotation;
+        Instant now = clock.instant();
+        try {
+            records.stepFailed(r, e, started, now, " in a batch").ifPresent(after -> {
+                listener.afterStep(r, after, Duration.between(started, now));
+                w.rotation = after;
+            });
+            w.continueAt = w.rotation.nextAttemptAt() != null ? w.rotation.nextAttemptAt() : now;
+        } catch (RuntimeException dbFailure) {
+            // The database itself is failing: the rotation stays as persisted and resumes from there.
+            LOG.error("cannot record the failure of rotation {}: {}", r.id(), FailureClassifier.describe(dbFailure),
+                    dbFailure);
+            w.continueAt = now.plus(workflow.retryPolicy().maxBackoff());
+        }
+    }
+
+    /** Hands {@code w}'s rotation to the scheduler's workers; if even that fails, the next start resumes it. */
+    private void continueLater(Work w) {
+        try {
+            scheduler.continueRotationAt(w.rotation.id(), w.continueAt);
+        } catch (RuntimeException e) {
+            LOG.error("cannot schedule rotation {} of {}: {}; it resumes at the next start (on a cluster, at another "
+                    + "node's sweep)", w.rotation.id(), w.id(), e.toString(), e);
+        }
+    }
+
+    private static RotationDao.NewStep step(Rotation r, Instant started, Instant finished) {
+        return new RotationDao.NewStep(r.id(), r.step().name(), r.attempts() + 1, "OK", null, started, finished);
+    }
+
+    /** The audit event of a step done, as {@link StepRecords} records it. */
+    private static AuditLog.Entry stepEvent(Rotation r) {
+        return new AuditLog.Entry(r.actor(), AuditAction.ROTATION_STEP, AuditSubject.version(r.credentialId(),
+                r.version()), "ok", r.step().name().toLowerCase(Locale.ROOT) + " (rotation " + r.id() + ")");
+    }
+
+    private static List<DeliveryDao.Binding> bindingsOf(List<Work> items) {
+        List<DeliveryDao.Binding> out = new ArrayList<>();
+        for (Work w : items) {
+            for (int i = 0; i < w.credential.bindings().size(); i++) {
+                out.add(new DeliveryDao.Binding(w.id(), w.rotation.version(), i, w.credential.bindings().get(i).target()));
+            }
+        }
+        return out;
+    }
+}
