@@ -296,11 +296,12 @@ final class CertificateFiles {
         }
     }
 
-    private static boolean renameInto(Optional<Path> temporary, Path dir, String fileName) throws IOException {
+    private boolean renameInto(Optional<Path> temporary, Path dir, String fileName) throws IOException {
         if (temporary.isEmpty()) {
             return false;
         }
         BaseDirectory.rename(temporary.get(), dir.resolve(fileName));
+        fresh.renamed(dir.resolve(fileName));
         return true;
     }
 

@@ -48,6 +48,23 @@ final class FreshWrites {
         stamp(written).ifPresentOrElse(s -> stamps.put(file, s.holding(content)), () -> stamps.remove(file));
     }
 
+    /**
+     * Records that the temporary recorded by {@link #wrote} is now {@code file}. A rename changes a file's change time
+     * (ext4, XFS and tmpfs do), so the record is taken again, provided the file is still the one written: same inode,
+     * size and modification time.
+     */
+    void renamed(Path file) {
+        Stamp written = stamps.get(file);
+        Optional<Stamp> now = stamp(file);
+        if (written == null || now.isEmpty() || written.fileKey() == null || !written.fileKey().equals(now.get().fileKey())
+                || written.size() != now.get().size() || written.modifiedNanos() != now.get().modifiedNanos()) {
+            stamps.remove(file);
+            return;
+        }
+        stamps.put(file, new Stamp(now.get().fileKey(), now.get().size(), now.get().modifiedNanos(),
+                now.get().changedNanos(), written.digest()));
+    }
+
     /** Records that {@code file}, read as {@code stored}, holds {@code content} (compared by the caller). */
     void found(Path file, BaseDirectory.Stored stored, byte[] content) {
         if (stamps.size() >= MAX) {

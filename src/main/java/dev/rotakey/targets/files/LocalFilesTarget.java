@@ -142,6 +142,7 @@ public final class LocalFilesTarget implements Target {
                 throw e;
             }
             BaseDirectory.rename(written, file);
+            fresh.renamed(file);
             BaseDirectory.fsyncDirectory(dir);
         } catch (IOException e) {
             throw tree.ioFailure("deliver version " + delivery.version() + " to", file, e);
