@@ -194,6 +194,7 @@ public final class RotakeyComponents {
         store.afterEachTransaction(apiKeyCache::invalidateAll);
         verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus));
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
+        ParallelSteps deliveryThreads = new ParallelSteps(BATCH_THREADS, "rotakey-delivery-");
         credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
                 backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor,
@@ -208,7 +209,7 @@ public final class RotakeyComponents {
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
-                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, revocations,
+                ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
         batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, batchedRotations,
                 revocations, work, clock);
@@ -263,6 +264,7 @@ public final class RotakeyComponents {
         // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it; before the
         // batches' runner, which finishes the chunk it is on with these threads when it stops.
         managed.add(batchThreads);
+        managed.add(deliveryThreads);
         // Batches start rotations through the scheduler: started after it, stopped before it.
         managed.add(batches.runner());
         managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));

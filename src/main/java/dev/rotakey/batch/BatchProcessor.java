@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class BatchProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(BatchProcessor.class);
-    /** Items read at a time; the hold on the batch is checked once per page. */
+    /** Items read at a time, at least; the hold on the batch is checked once per page. */
     static final int PAGE = 100;
     /**
      * Outcomes written at a time, in one commit: a commit per item made the batch slower than the rotations it
@@ -83,7 +83,8 @@ public final class BatchProcessor {
             }
             String id = b.id();
             int from = after;
-            List<BatchItem> page = store.read(d -> d.batches().pending(id, from, PAGE));
+            int size = Math.max(PAGE, work.together());
+            List<BatchItem> page = store.read(d -> d.batches().pending(id, from, size));
             if (page.isEmpty()) {
                 break;
             }

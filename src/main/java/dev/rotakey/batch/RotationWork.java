@@ -33,9 +33,10 @@ public final class RotationWork implements BatchWork {
         return batch.aboutAgent() ? store.read(d -> d.credentials().activeIdsOfAgent(id)) : List.of(id);
     }
 
+    /** Several chunks at once: {@link BatchedRotations} overlaps one chunk's deliveries with the next one's start. */
     @Override
     public int together() {
-        return BatchedRotations.CHUNK;
+        return 5 * BatchedRotations.CHUNK;
     }
 
     @Override
@@ -54,6 +55,7 @@ public final class RotationWork implements BatchWork {
                 case NOT_FOUND -> ItemResult.skipped("not-found", null, o.detail());
                 case DECOMMISSIONED -> ItemResult.skipped("decommissioned", null, o.detail());
                 case ALONE -> alone(batch, o.credentialId());
+                case FAILED -> ItemResult.failed(o.detail());
             });
         }
         return out;

@@ -65,7 +65,8 @@ public final class BatchedRotations {
     private final Clock clock;
     private final ScheduleCalculator schedule;
     private final RotationListener listener;
-    private final ParallelSteps parallel;
+    private final ParallelSteps makers;
+    private final ParallelSteps movers;
     private final RevocationService revocations;
     private final MaterialIssuer issuer;
     private final BindingFanOut fanOut;
@@ -75,14 +76,16 @@ public final class BatchedRotations {
 
     /**
      * @param listener   told of each persisted step, as {@link RotationExecutor}'s listener is
-     * @param parallel   the threads that issue, deliver and verify
+     * @param makers     the threads that make material
+     * @param movers     the threads that deliver and verify it (others than the makers', so that one chunk's
+     *                   deliveries never hold up the next one's material)
      * @param sweptAfter on a cluster, how long a running rotation may stay untouched before other nodes' sweeps take
      *                   it up (two check-in intervals); null on a single node, which has no sweep
      */
     public BatchedRotations(Store store, KeyBackends backends, Targets targets, CertificateAuthorities authorities,
                             RotationWorkflow workflow,
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
-                            ScheduleCalculator schedule, RotationListener listener, ParallelSteps parallel,
+                            ScheduleCalculator schedule, RotationListener listener, ParallelSteps makers, ParallelSteps movers,
                             RevocationService revocations, Duration sweptAfter) {
         this.store = store;
         this.backends = backends;
@@ -93,7 +96,8 @@ public final class BatchedRotations {
         this.clock = clock;
         this.schedule = schedule;
         this.listener = listener;
-        this.parallel = parallel;
+        this.makers = makers;
+        this.movers = movers;
         this.revocations = revocations;
         this.issuer = new MaterialIssuer(targets, authorities);
         this.fanOut = new BindingFanOut(store, targets);
@@ -112,7 +116,9 @@ public final class BatchedRotations {
             NOT_FOUND,
             DECOMMISSIONED,
             /** Not started: it needs the executor's recovery first, so it is to be started on its own. */
-            ALONE
+            ALONE,
+            /** Not started: its chunk could not start ({@link #detail}). */
+            FAILED
         }
     }
 
@@ -124,6 +130,9 @@ public final class BatchedRotations {
         IssuedMaterial material;
         List<String> references;
         List<Delivery> deliveries;
+        RuntimeException deliveryFailure;
+        Instant deliveredAt;
+        RuntimeException verifyFailure;
         /** Its versions once the promotion committed; null until then. */
         List<CredentialVersion> promoted;
         Instant next;
@@ -145,8 +154,27 @@ public final class BatchedRotations {
         }
     }
 
+    /** A chunk on its way through the pipeline: its locks, its rotations, and its deliveries in flight. */
+    private static final class Chunk {
+        final List<String> ids;
+        final Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        CredentialLocks.Held held;
+        List<Work> works = List.of();
+        List<Work> created = List.of();
+        Instant deliverStarted;
+        ParallelSteps.Running io;
+        /** Whether it stopped half-way: what it had not finished goes on in the scheduler's workers. */
+        boolean stopped;
+
+        Chunk(List<String> ids) {
+            this.ids = ids;
+        }
+    }
+
     /**
-     * Starts and runs the rotation of each credential, {@link #CHUNK} at a time, in order.
+     * Starts and runs the rotation of each credential, {@link #CHUNK} at a time, in order. The chunks overlap: while
+     * one chunk's material is delivered and verified, the next one is started and its material made, and the
+     * promotion of the one delivered is committed while the next one's deliveries run.
      *
      * @param correlationId the operator's request id the rotations carry; a rotation with it started at or after
      *                      {@code since} (before the node stopped) is not started again
@@ -155,52 +183,144 @@ public final class BatchedRotations {
     public List<Outcome> rotate(List<String> credentialIds, RotationTrigger trigger, String actor, String correlationId,
                                 Instant since) {
         List<Outcome> out = new ArrayList<>();
-        for (int from = 0; from < credentialIds.size(); from += CHUNK) {
-            out.addAll(chunk(credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK)), trigger, actor,
-                    correlationId, since));
+        Chunk delivering = null;
+        try {
+            for (int from = 0; from < credentialIds.size(); from += CHUNK) {
+                Chunk c = new Chunk(credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK)));
+                begin(c, trigger, actor, correlationId, since);
+                if (delivering != null) {
+                    awaitDeliveries(delivering);
+                }
+                deliver(c);
+                if (delivering != null) {
+                    Chunk done = delivering;
+                    delivering = null;
+                    out.addAll(finish(done));
+                }
+                delivering = c;
+            }
+        } finally {
+            if (delivering != null) {
+                awaitDeliveries(delivering);
+                out.addAll(finish(delivering));
+            }
         }
         return out;
     }
 
-    private List<Outcome> chunk(List<String> ids, RotationTrigger trigger, String actor, String correlationId,
-                                Instant since) {
-        Map<String, Outcome> outcomes = new LinkedHashMap<>();
-        List<Work> works;
-        try (CredentialLocks.Held held = locks.lockAll(ids)) {
-            works = start(ids, trigger, actor, correlationId, since, outcomes);
-            try {
-                List<Work> created = create(works);
-                if (sweptAfter != null && Duration.between(works.isEmpty() ? clock.instant()
-                        : works.get(0).rotation.startedAt(), clock.instant()).compareTo(sweptAfter.dividedBy(2)) > 0) {
-                    // Recent again for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
-                    Instant now = clock.instant();
-                    store.txRun(tx -> tx.rotations().touch(created.stream().map(w -> w.rotation.id()).toList(), now));
+    /**
+     * Takes the chunk's locks (held until {@link #finish}; the same thread may hold a stripe twice), starts its
+     * rotations and makes their material. A chunk that cannot start (its locks, its transaction) ends there, each
+     * credential {@link Outcome.Kind#FAILED}.
+     */
+    private void begin(Chunk c, RotationTrigger trigger, String actor, String correlationId, Instant since) {
+        try {
+            c.held = locks.lockAll(c.ids);
+            c.works = start(c.ids, trigger, actor, correlationId, since, c.outcomes);
+        } catch (RuntimeException e) {
+            String error = FailureClassifier.describe(e);
+            LOG.warn("a chunk of {} rotations could not start: {}", c.ids.size(), error, e);
+            c.ids.forEach(id -> c.outcomes.put(id, new Outcome(id, Outcome.Kind.FAILED, null, error)));
+            return;
+        }
+        try {
+            c.created = create(c.works);
+        } catch (RuntimeException e) {
+            stopped(c, e);
+        }
+    }
+
+    /** Starts delivering and verifying the chunk's material, each credential's on one of the threads. */
+    private void deliver(Chunk c) {
+        if (c.created.isEmpty()) {
+            return;
+        }
+        try {
+            if (sweptAfter != null && Duration.between(c.works.get(0).rotation.startedAt(), clock.instant())
+                    .compareTo(sweptAfter.dividedBy(2)) > 0) {
+                // Recent again for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
+                Instant now = clock.instant();
+                store.txRun(tx -> tx.rotations().touch(c.created.stream().map(w -> w.rotation.id()).toList(), now));
+            }
+            c.deliverStarted = clock.instant();
+            c.io = movers.start(c.created, w -> {
+                w.deliveries = bindings.deliveries(w.credential, w.rotation.version(), w.material);
+                try {
+                    fanOut.deliver(w.credential, w.deliveries);
+                } catch (RuntimeException e) {
+                    w.deliveryFailure = e;
+                    return;
                 }
-                deliverAndPromote(created);
-            } catch (RuntimeException e) {
-                // Started and durable: what the chunk could not finish goes on in the scheduler's workers.
-                LOG.error("a chunk of rotations stopped ({}); the scheduler's workers take up the rest",
-                        FailureClassifier.describe(e), e);
-                works.stream().filter(w -> w.promoted == null && w.continueAt == null)
-                        .forEach(w -> w.continueAt = clock.instant());
-            } finally {
-                works.forEach(w -> {
-                    if (w.material != null) {
-                        w.material.destroy();
-                        w.material = null;
-                    }
-                });
+                FailPoints.reach("batch.after-delivery", w.id());
+                w.deliveredAt = clock.instant();
+                try {
+                    fanOut.verify(w.credential, w.deliveries);
+                } catch (RuntimeException e) {
+                    w.verifyFailure = e;
+                }
+            });
+        } catch (RuntimeException e) {
+            stopped(c, e);
+        }
+    }
+
+    private void awaitDeliveries(Chunk c) {
+        if (c.io == null) {
+            return;
+        }
+        try {
+            List<RuntimeException> thrown = c.io.await();
+            for (int i = 0; i < thrown.size(); i++) {
+                if (thrown.get(i) != null) {
+                    // Not a target's refusal (those are kept on the item): the binding's records could not be read.
+                    c.created.get(i).deliveryFailure = thrown.get(i);
+                }
+            }
+        } catch (RuntimeException e) {
+            stopped(c, e);
+        }
+    }
+
+    /**
+     * Commits the chunk's deliveries and promotions, releases its locks, and hands on what follows: failed rotations
+     * to the scheduler's workers, promoted ones' next rotations and superseded versions' revocations to the scheduler.
+     */
+    private List<Outcome> finish(Chunk c) {
+        try {
+            if (c.io != null && !c.stopped) {
+                promoteDelivered(c);
+            }
+        } catch (RuntimeException e) {
+            stopped(c, e);
+        } finally {
+            c.works.forEach(w -> {
+                if (w.material != null) {
+                    w.material.destroy();
+                    w.material = null;
+                }
+            });
+            if (c.held != null) {
+                c.held.close();
             }
         }
         // After the locks are released: a worker continuing one of these, or a revocation, takes its lock first.
-        for (Work w : works) {
+        for (Work w : c.works) {
             if (w.continueAt != null) {
                 continueLater(w);
             } else if (w.promoted != null) {
                 afterPromotion(w);
             }
         }
-        return ids.stream().map(outcomes::get).toList();
+        return c.ids.stream().map(c.outcomes::get).toList();
+    }
+
+    /** Started and durable: what the chunk could not finish goes on in the scheduler's workers. */
+    private void stopped(Chunk c, RuntimeException e) {
+        LOG.error("a chunk of rotations stopped ({}); the scheduler's workers take up the rest",
+                FailureClassifier.describe(e), e);
+        c.stopped = true;
+        c.works.stream().filter(w -> w.promoted == null && w.continueAt == null)
+                .forEach(w -> w.continueAt = clock.instant());
     }
 
     /** Starts the chunk's rotations in one transaction; the outcome of each credential goes to {@code outcomes}. */
@@ -262,7 +382,7 @@ public final class BatchedRotations {
      */
     private List<Work> create(List<Work> works) {
         Instant started = clock.instant();
-        List<RuntimeException> issued = parallel.run(works, w -> {
+        List<RuntimeException> issued = makers.run(works, w -> {
             w.material = issuer.issue(backends.get(w.credential.backend()), w.credential, w.rotation.version());
             FailPoints.reach("create.after-issue", w.id());
             w.references = fanOut.references(w.credential, w.rotation.version(), w.material);
@@ -323,32 +443,25 @@ public final class BatchedRotations {
     }
 
     /**
-     * The DELIVER and VERIFY steps of every created rotation, in parallel, then in one transaction the delivery of
-     * every delivered one and the verification and promotion of every verified one, whose new version becomes
-     * CURRENT with its next rotation due.
+     * In one transaction, the DELIVER step of every delivered rotation of the chunk, and the VERIFY and PROMOTE steps
+     * of every verified one, whose new version becomes CURRENT with its next rotation due; each failure recorded.
      */
-    private void deliverAndPromote(List<Work> created) {
-        if (created.isEmpty()) {
-            return;
+    private void promoteDelivered(Chunk c) {
+        Instant deliverStarted = c.deliverStarted;
+        List<Work> delivered = new ArrayList<>();
+        for (Work w : c.created) {
+            if (w.deliveryFailure != null) {
+                failed(w, w.deliveryFailure, deliverStarted);
+            } else {
+                delivered.add(w);
+            }
         }
-        Instant deliverStarted = clock.instant();
-        List<RuntimeException> deliveries = parallel.run(created, w -> {
-            w.deliveries = bindings.deliveries(w.credential, w.rotation.version(), w.material);
-            fanOut.deliver(w.credential, w.deliveries);
-            FailPoints.reach("batch.after-delivery", w.id());
-        });
-        List<Work> delivered = succeeded(created, deliveries, deliverStarted);
         if (delivered.isEmpty()) {
             return;
         }
-        Instant verifyStarted = clock.instant();
-        List<RuntimeException> verifications = parallel.run(delivered, w -> fanOut.verify(w.credential, w.deliveries));
-        List<Work> verified = new ArrayList<>();
-        for (int i = 0; i < delivered.size(); i++) {
-            if (verifications.get(i) == null) {
-                verified.add(delivered.get(i));
-            }
-        }
+        // Each was verified as soon as it was delivered; the last delivery ended the chunk's DELIVER steps.
+        Instant verifyStarted = delivered.stream().map(w -> w.deliveredAt).max(Instant::compareTo).orElseThrow();
+        List<Work> verified = delivered.stream().filter(w -> w.verifyFailure == null).toList();
         Instant now = clock.instant();
         delivered.forEach(w -> FailPoints.reach("promote.before-commit", w.id()));
         List<Work> moved;
@@ -358,8 +471,7 @@ public final class BatchedRotations {
             delivered.forEach(w -> failed(w, e, deliverStarted));
             return;
         }
-        for (int i = 0; i < delivered.size(); i++) {
-            Work w = delivered.get(i);
+        for (Work w : delivered) {
             if (!moved.contains(w)) {
                 LOG.info("rotation {} of {} was moved on by another worker; the batch leaves it", w.rotation.id(), w.id());
                 continue;
@@ -367,8 +479,8 @@ public final class BatchedRotations {
             Rotation verifying = workflow.stepSucceeded(w.rotation, verifyStarted);
             listener.afterStep(w.rotation, verifying, Duration.between(deliverStarted, verifyStarted));
             w.rotation = verifying;
-            if (verifications.get(i) != null) {
-                failed(w, verifications.get(i), verifyStarted);
+            if (w.verifyFailure != null) {
+                failed(w, w.verifyFailure, verifyStarted);
                 continue;
             }
             Rotation promoting = workflow.stepSucceeded(verifying, now);
@@ -380,7 +492,7 @@ public final class BatchedRotations {
         }
     }
 
-    /** {@link #deliverAndPromote}'s transaction: each rotation advanced only from its DELIVER step. */
+    /** {@link #promoteDelivered}'s transaction: each rotation advanced only from its DELIVER step. */
     private List<Work> promote(Daos tx, List<Work> delivered, List<Work> verified, Instant deliverStarted,
                                Instant verifyStarted, Instant now) {
         List<String> ids = delivered.stream().map(Work::id).toList();
@@ -474,19 +586,6 @@ public final class BatchedRotations {
             }
         }
         return ok;
-    }
-
-    /** The items whose step succeeded; each failed one has its failure recorded. */
-    private List<Work> succeeded(List<Work> items, List<RuntimeException> failures, Instant started) {
-        List<Work> out = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            if (failures.get(i) == null) {
-                out.add(items.get(i));
-            } else {
-                failed(items.get(i), failures.get(i), started);
-            }
-        }
-        return out;
     }
 
     /** Wipes material never delivered, and destroys its leaf key if the backend holds one. */
