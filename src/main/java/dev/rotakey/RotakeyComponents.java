@@ -210,7 +210,7 @@ public final class RotakeyComponents {
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
-                node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
+                config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
         batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, batchedRotations,
                 revocations, work, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
@@ -265,6 +265,8 @@ public final class RotakeyComponents {
         // batches' runner, which finishes the chunk it is on with these threads when it stops.
         managed.add(batchThreads);
         managed.add(deliveryThreads);
+        // Stopped before the threads they use, after the batches that feed them.
+        managed.add(batchedRotations.lanes());
         // Batches start rotations through the scheduler: started after it, stopped before it.
         managed.add(batches.runner());
         managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));

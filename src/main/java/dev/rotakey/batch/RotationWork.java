@@ -33,10 +33,9 @@ public final class RotationWork implements BatchWork {
         return batch.aboutAgent() ? store.read(d -> d.credentials().activeIdsOfAgent(id)) : List.of(id);
     }
 
-    /** Several chunks at once: {@link BatchedRotations} overlaps one chunk's deliveries with the next one's start. */
     @Override
     public int together() {
-        return 5 * BatchedRotations.CHUNK;
+        return BatchedRotations.CHUNK;
     }
 
     @Override
@@ -48,7 +47,7 @@ public final class RotationWork implements BatchWork {
     public List<ItemResult> runAll(Batch batch, List<String> credentialIds) {
         List<ItemResult> out = new ArrayList<>();
         for (BatchedRotations.Outcome o : together.rotate(credentialIds, RotationTrigger.OPERATOR, batch.actor(),
-                batch.correlationId(), batch.createdAt())) {
+                batch.correlationId(), batch.createdAt(), batch.id())) {
             out.add(switch (o.kind()) {
                 case STARTED -> ItemResult.started(o.rotation().id());
                 case ALREADY_ROTATING -> ItemResult.skipped("already-rotating", o.rotation().id(), o.detail());

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -98,6 +99,29 @@ public final class CredentialLocks {
                 unlockAll(taken);
             }
         };
+    }
+
+    /**
+     * {@link #lockAll} without waiting, for a holder of other credentials' locks (which must never wait for more while
+     * it holds some: two such holders could wait for each other in a circle). Stripes this thread holds already count
+     * as free. On a cluster it never succeeds: the locks across nodes cannot be tried without waiting here.
+     *
+     * @return the locks, or empty when one of them is held by another thread (and then none is taken)
+     */
+    public Optional<Held> tryLockAll(Collection<String> credentialIds) {
+        if (acrossNodes != null) {
+            return Optional.empty();
+        }
+        int[] indices = credentialIds.stream().mapToInt(this::stripe).distinct().sorted().toArray();
+        List<ReentrantLock> taken = new ArrayList<>();
+        for (int i : indices) {
+            if (!stripes[i].tryLock()) {
+                unlockAll(taken);
+                return Optional.empty();
+            }
+            taken.add(stripes[i]);
+        }
+        return Optional.of(() -> unlockAll(taken));
     }
 
     private int stripe(String credentialId) {

@@ -33,6 +33,11 @@ public final class FailPoints {
     private FailPoints() {
     }
 
+    /** Whether any point is armed (only in crash tests). */
+    public static boolean armed() {
+        return !ARMED.isEmpty();
+    }
+
     /** Freezes the calling thread here if {@code point} is armed for {@code credentialId}. */
     public static void reach(String point, String credentialId) {
         if (ARMED.isEmpty()) {

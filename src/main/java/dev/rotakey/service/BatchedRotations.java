@@ -23,6 +23,7 @@ import dev.rotakey.db.RotationDao;
 import dev.rotakey.db.Store;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Targets;
+import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -73,12 +74,14 @@ public final class BatchedRotations {
     private final BindingRecords bindings;
     private final StepRecords records;
     private final Duration sweptAfter;
+    private final RotationLanes lanes;
 
     /**
      * @param listener   told of each persisted step, as {@link RotationExecutor}'s listener is
      * @param makers     the threads that make material
      * @param movers     the threads that deliver and verify it (others than the makers', so that one chunk's
      *                   deliveries never hold up the next one's material)
+     * @param lanes      how many chunks of different batches run at once ({@link RotationLanes})
      * @param sweptAfter on a cluster, how long a running rotation may stay untouched before other nodes' sweeps take
      *                   it up (two check-in intervals); null on a single node, which has no sweep
      */
@@ -86,7 +89,7 @@ public final class BatchedRotations {
                             RotationWorkflow workflow,
                             AuditLog audit, WorkScheduler scheduler, CredentialLocks locks, Clock clock,
                             ScheduleCalculator schedule, RotationListener listener, ParallelSteps makers, ParallelSteps movers,
-                            RevocationService revocations, Duration sweptAfter) {
+                            RevocationService revocations, int lanes, Duration sweptAfter) {
         this.store = store;
         this.backends = backends;
         this.workflow = workflow;
@@ -104,6 +107,7 @@ public final class BatchedRotations {
         this.bindings = new BindingRecords(store, targets);
         this.records = new StepRecords(store, workflow, audit, schedule);
         this.sweptAfter = sweptAfter;
+        this.lanes = new RotationLanes(this, lanes);
     }
 
     /** How the rotation of one credential of a chunk began. */
@@ -123,7 +127,7 @@ public final class BatchedRotations {
     }
 
     /** One credential on its way to a new version: its rotation as last persisted, and what the steps made so far. */
-    private static final class Work {
+    static final class Work {
         final Credential credential;
         final List<CredentialVersion> versions;
         Rotation rotation;
@@ -154,94 +158,117 @@ public final class BatchedRotations {
         }
     }
 
-    /** A chunk on its way through the pipeline: its locks, its rotations, and its deliveries in flight. */
-    private static final class Chunk {
-        final List<String> ids;
-        final Map<String, Outcome> outcomes = new LinkedHashMap<>();
+    /** A started chunk on its way through a lane: its locks, its rotations, and its deliveries in flight. */
+    static final class Chunk {
+        final List<Work> works;
         CredentialLocks.Held held;
-        List<Work> works = List.of();
         List<Work> created = List.of();
         Instant deliverStarted;
         ParallelSteps.Running io;
         /** Whether it stopped half-way: what it had not finished goes on in the scheduler's workers. */
         boolean stopped;
 
-        Chunk(List<String> ids) {
-            this.ids = ids;
+        Chunk(List<Work> works) {
+            this.works = works;
+        }
+
+        int size() {
+            return works.size();
         }
     }
 
+    /** The lanes that carry started chunks through their steps: started and stopped with the daemon. */
+    public Managed lanes() {
+        return lanes;
+    }
+
     /**
-     * Starts and runs the rotation of each credential, {@link #CHUNK} at a time, in order. The chunks overlap: while
-     * one chunk's material is delivered and verified, the next one is started and its material made, and the
-     * promotion of the one delivered is committed while the next one's deliveries run.
+     * Starts the rotation of each credential, {@link #CHUNK} at a time in one transaction each, and hands each started
+     * chunk to a lane ({@link RotationLanes}), which runs it through its steps in the background: this returns once
+     * every rotation is started (waiting while the lanes have no room), not once they are done.
      *
      * @param correlationId the operator's request id the rotations carry; a rotation with it started at or after
      *                      {@code since} (before the node stopped) is not started again
+     * @param batch         what the chunks belong to: its chunks keep to one lane
      * @return each credential's outcome, in order
      */
     public List<Outcome> rotate(List<String> credentialIds, RotationTrigger trigger, String actor, String correlationId,
-                                Instant since) {
+                                Instant since, String batch) {
         List<Outcome> out = new ArrayList<>();
-        Chunk delivering = null;
-        try {
-            for (int from = 0; from < credentialIds.size(); from += CHUNK) {
-                Chunk c = new Chunk(credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK)));
-                begin(c, trigger, actor, correlationId, since);
-                if (delivering != null) {
-                    awaitDeliveries(delivering);
-                }
-                deliver(c);
-                if (delivering != null) {
-                    Chunk done = delivering;
-                    delivering = null;
-                    out.addAll(finish(done));
-                }
-                delivering = c;
+        for (int from = 0; from < credentialIds.size(); from += CHUNK) {
+            List<String> ids = credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK));
+            Map<String, Outcome> outcomes = new LinkedHashMap<>();
+            List<Work> works;
+            try {
+                works = start(ids, trigger, actor, correlationId, since, outcomes);
+            } catch (RuntimeException e) {
+                String error = FailureClassifier.describe(e);
+                LOG.warn("a chunk of {} rotations could not start: {}", ids.size(), error, e);
+                ids.forEach(id -> outcomes.put(id, new Outcome(id, Outcome.Kind.FAILED, null, error)));
+                works = List.of();
             }
-        } finally {
-            if (delivering != null) {
-                awaitDeliveries(delivering);
-                out.addAll(finish(delivering));
+            if (!works.isEmpty()) {
+                Chunk chunk = new Chunk(works);
+                try {
+                    lanes.submit(batch, chunk);
+                } catch (RuntimeException e) {
+                    abandon(chunk);
+                }
             }
+            ids.forEach(id -> out.add(outcomes.get(id)));
         }
         return out;
     }
 
     /**
-     * Takes the chunk's locks (held until {@link #finish}; the same thread may hold a stripe twice), starts its
-     * rotations and makes their material. A chunk that cannot start (its locks, its transaction) ends there, each
-     * credential {@link Outcome.Kind#FAILED}.
+     * Takes the chunk's locks without waiting (see {@link CredentialLocks#tryLockAll}), for a lane that holds another
+     * chunk's.
+     *
+     * @return whether it has them now
      */
-    private void begin(Chunk c, RotationTrigger trigger, String actor, String correlationId, Instant since) {
+    boolean tryLock(Chunk c) {
+        c.held = locks.tryLockAll(c.works.stream().map(Work::id).toList()).orElse(null);
+        return c.held != null;
+    }
+
+    /** Takes the chunk's locks unless it has them (held until {@link #finish}), and makes its material. */
+    void begin(Chunk c) {
         try {
-            c.held = locks.lockAll(c.ids);
-            c.works = start(c.ids, trigger, actor, correlationId, since, c.outcomes);
-        } catch (RuntimeException e) {
-            String error = FailureClassifier.describe(e);
-            LOG.warn("a chunk of {} rotations could not start: {}", c.ids.size(), error, e);
-            c.ids.forEach(id -> c.outcomes.put(id, new Outcome(id, Outcome.Kind.FAILED, null, error)));
-            return;
-        }
-        try {
+            if (c.held == null) {
+                c.held = locks.lockAll(c.works.stream().map(Work::id).toList());
+            }
+            touchIfQuiet(c.works);
             c.created = create(c.works);
         } catch (RuntimeException e) {
             stopped(c, e);
         }
     }
 
+    /** A chunk a lane cannot take (stopping): its rotations go on in the scheduler's workers. */
+    void abandon(Chunk c) {
+        c.works.forEach(w -> w.continueAt = clock.instant());
+        c.works.forEach(this::continueLater);
+    }
+
+    /**
+     * On a cluster, marks rotations that waited long in a lane as worked on, so that other nodes' sweeps, which take
+     * up rotations left quiet, leave them alone.
+     */
+    private void touchIfQuiet(List<Work> works) {
+        if (sweptAfter != null && !works.isEmpty() && Duration.between(works.get(0).rotation.updatedAt(),
+                clock.instant()).compareTo(sweptAfter.dividedBy(2)) > 0) {
+            Instant now = clock.instant();
+            store.txRun(tx -> tx.rotations().touch(works.stream().map(w -> w.rotation.id()).toList(), now));
+        }
+    }
+
     /** Starts delivering and verifying the chunk's material, each credential's on one of the threads. */
-    private void deliver(Chunk c) {
-        if (c.created.isEmpty()) {
+    void deliver(Chunk c) {
+        if (c.created.isEmpty() || c.stopped) {
             return;
         }
         try {
-            if (sweptAfter != null && Duration.between(c.works.get(0).rotation.startedAt(), clock.instant())
-                    .compareTo(sweptAfter.dividedBy(2)) > 0) {
-                // Recent again for other nodes' sweeps, which take up rotations left quiet, to leave them alone.
-                Instant now = clock.instant();
-                store.txRun(tx -> tx.rotations().touch(c.created.stream().map(w -> w.rotation.id()).toList(), now));
-            }
+            touchIfQuiet(c.created);
             c.deliverStarted = clock.instant();
             c.io = movers.start(c.created, w -> {
                 w.deliveries = bindings.deliveries(w.credential, w.rotation.version(), w.material);
@@ -264,7 +291,7 @@ public final class BatchedRotations {
         }
     }
 
-    private void awaitDeliveries(Chunk c) {
+    void awaitDeliveries(Chunk c) {
         if (c.io == null) {
             return;
         }
@@ -285,7 +312,7 @@ public final class BatchedRotations {
      * Commits the chunk's deliveries and promotions, releases its locks, and hands on what follows: failed rotations
      * to the scheduler's workers, promoted ones' next rotations and superseded versions' revocations to the scheduler.
      */
-    private List<Outcome> finish(Chunk c) {
+    void finish(Chunk c) {
         try {
             if (c.io != null && !c.stopped) {
                 promoteDelivered(c);
@@ -301,6 +328,7 @@ public final class BatchedRotations {
             });
             if (c.held != null) {
                 c.held.close();
+                c.held = null;
             }
         }
         // After the locks are released: a worker continuing one of these, or a revocation, takes its lock first.
@@ -311,7 +339,6 @@ public final class BatchedRotations {
                 afterPromotion(w);
             }
         }
-        return c.ids.stream().map(c.outcomes::get).toList();
     }
 
     /** Started and durable: what the chunk could not finish goes on in the scheduler's workers. */
@@ -369,8 +396,8 @@ public final class BatchedRotations {
         });
         for (Work w : works) {
             outcomes.put(w.id(), new Outcome(w.id(), Outcome.Kind.STARTED, w.rotation, null));
-            FailPoints.reach("start.after-commit", w.id());
         }
+        reachEach("start.after-commit", works);
         return works;
     }
 
@@ -436,9 +463,9 @@ public final class BatchedRotations {
             Rotation delivering = workflow.stepSucceeded(w.rotation, now);
             listener.afterStep(w.rotation, delivering, Duration.between(started, now));
             w.rotation = delivering;
-            FailPoints.reach("create.after-commit", w.id());
             out.add(w);
         }
+        reachEach("create.after-commit", out);
         return out;
     }
 
@@ -463,7 +490,7 @@ public final class BatchedRotations {
         Instant verifyStarted = delivered.stream().map(w -> w.deliveredAt).max(Instant::compareTo).orElseThrow();
         List<Work> verified = delivered.stream().filter(w -> w.verifyFailure == null).toList();
         Instant now = clock.instant();
-        delivered.forEach(w -> FailPoints.reach("promote.before-commit", w.id()));
+        reachEach("promote.before-commit", delivered);
         List<Work> moved;
         try {
             moved = store.tx(tx -> promote(tx, delivered, verified, deliverStarted, verifyStarted, now));
@@ -488,8 +515,8 @@ public final class BatchedRotations {
             Rotation done = workflow.stepSucceeded(promoting, now);
             listener.afterStep(promoting, done, Duration.ZERO);
             w.rotation = done;
-            FailPoints.reach("promote.after-commit", w.id());
         }
+        reachEach("promote.after-commit", delivered.stream().filter(w -> w.promoted != null).toList());
     }
 
     /** {@link #promoteDelivered}'s transaction: each rotation advanced only from its DELIVER step. */
@@ -552,6 +579,16 @@ public final class BatchedRotations {
         tx.credentials().setNextRotations(next);
         audit.recordAll(tx, events);
         return ok;
+    }
+
+    /**
+     * Passes a crash test's fail point for each of {@code works}, each on a thread of its own, as each rotation on its
+     * own would: every credential it is armed for is frozen there, not only the first.
+     */
+    private void reachEach(String point, List<Work> works) {
+        if (FailPoints.armed() && !works.isEmpty()) {
+            makers.run(works, w -> FailPoints.reach(point, w.id()));
+        }
     }
 
     /** Schedules what a promotion makes due: the next rotation, and the superseded versions' revocations. */

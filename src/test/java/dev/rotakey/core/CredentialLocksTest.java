@@ -105,4 +105,35 @@ class CredentialLocksTest {
         t.join(5_000);
         assertThat(got).containsExactly("b");
     }
+
+    @Test
+    void tryingManyAtOnceTakesNoneWhenAnotherThreadHoldsOneAndCountsThisThreadsOwnAsFree() throws Exception {
+        CredentialLocks single = new CredentialLocks(1024);
+        java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread other = new Thread(() -> {
+            try (CredentialLocks.Held b = single.lock("b")) {
+                taken.countDown();
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        other.start();
+        taken.await();
+        try (CredentialLocks.Held mine = single.lock("a")) {
+            assertThat(single.tryLockAll(List.of("a", "b", "c"))).as("b is another thread's").isEmpty();
+            // None of a, c was kept: another thread takes c at once.
+            Thread third = new Thread(() -> single.lock("c").close());
+            third.start();
+            third.join(5_000);
+            assertThat(third.isAlive()).isFalse();
+            done.countDown();
+            other.join(5_000);
+            java.util.Optional<CredentialLocks.Held> all = single.tryLockAll(List.of("a", "b", "c"));
+            assertThat(all).as("a is this thread's own").isPresent();
+            all.get().close();
+        }
+        assertThat(locks.tryLockAll(List.of("x"))).as("never across nodes").isEmpty();
+    }
 }
