@@ -259,6 +259,10 @@ public final class RotakeyComponents {
             managed.add(immediate);
             if (node.clustered()) {
                 managed.add(new FixedDelayWork("cluster-sweep", checkin, new ClusterSweep(scheduler, checkin, clock)));
+            } else {
+                // Work that came within the trigger horizon (on a cluster, the cluster's sweep does this).
+                managed.add(new FixedDelayWork("schedule-horizon", config.getScheduler().horizonSweepInterval(),
+                        scheduler::reconcile));
             }
         }
         // After the scheduler: stopped before it, so that a batch's triggers still being stored reach it; before the

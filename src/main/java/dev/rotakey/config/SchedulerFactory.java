@@ -1,5 +1,9 @@
 package dev.rotakey.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import jakarta.validation.constraints.AssertTrue;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -45,6 +49,15 @@ public class SchedulerFactory {
      */
     @NotNull
     private Duration checkinInterval = Duration.ofSeconds(5);
+
+    /**
+     * How far ahead Quartz holds the triggers of work the database already schedules (next rotations, revocations at
+     * the end of a grace period). Work due later is left to a sweep that stores it once it comes within the horizon,
+     * so that Quartz's tables hold the near future only and a mass rotation does not also store two triggers per
+     * credential for work due in hours or weeks.
+     */
+    @NotNull
+    private Duration triggerHorizon = Duration.ofMinutes(15);
 
     @JsonProperty
     public int getThreads() {
@@ -99,6 +112,28 @@ public class SchedulerFactory {
     @JsonProperty
     public void setInstanceId(String instanceId) {
         this.instanceId = instanceId;
+    }
+
+    @JsonProperty
+    public Duration getTriggerHorizon() {
+        return triggerHorizon;
+    }
+
+    @JsonProperty
+    public void setTriggerHorizon(Duration triggerHorizon) {
+        this.triggerHorizon = triggerHorizon;
+    }
+
+    /** The horizon's sweep comes several times within it, and at least every minute. */
+    public Duration horizonSweepInterval() {
+        Duration fifth = triggerHorizon.dividedBy(5);
+        return fifth.compareTo(Duration.ofMinutes(1)) < 0 ? fifth : Duration.ofMinutes(1);
+    }
+
+    @AssertTrue(message = "triggerHorizon must be at least one minute")
+    @JsonIgnore
+    public boolean isTriggerHorizonLongEnough() {
+        return triggerHorizon == null || triggerHorizon.compareTo(Duration.ofMinutes(1)) >= 0;
     }
 
     @JsonProperty

@@ -40,8 +40,8 @@ public interface WorkScheduler {
 
     /**
      * {@link #rotateAt} for a time the database already holds ({@code credentials.next_rotation_at}): a scheduler
-     * may store it a moment later, in the background, since its reconciliation re-creates from the database what it
-     * lacks, and a trigger found stale when it fires follows the database.
+     * may store it a moment later, in the background, or only once it comes near, since its reconciliation creates
+     * from the database what it lacks, and a trigger found stale when it fires follows the database.
      */
     default void rotateEventually(String credentialId, Instant at) {
         rotateAt(credentialId, at);

@@ -20,12 +20,13 @@ public final class ScheduleDao {
         this.h = h;
     }
 
-    public List<Due> rotationsWithoutTrigger(String schedName, int limit) {
+    /** Active credentials whose next rotation is due by {@code until} and has no trigger, soonest first. */
+    public List<Due> rotationsWithoutTrigger(String schedName, Instant until, int limit) {
         return h.createQuery("SELECT c.id, c.next_rotation_at FROM credentials c WHERE c.status = 'ACTIVE' "
-                        + "AND c.next_rotation_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
+                        + "AND c.next_rotation_at <= :until AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
                         + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'rotate' AND t.TRIGGER_NAME = c.id) "
                         + "ORDER BY c.next_rotation_at LIMIT :limit")
-                .bind("sched", schedName).bind("limit", limit)
+                .bind("sched", schedName).bind("until", until).bind("limit", limit)
                 .map((rs, ctx) -> new Due(rs.getString(1), 0, AgentDao.instant(rs.getTimestamp(2))))
                 .list();
     }
@@ -45,16 +46,20 @@ public final class ScheduleDao {
                 .list();
     }
 
-    public List<Due> revocationsWithoutTrigger(String schedName, int limit) {
+    /**
+     * Versions with no trigger whose grace period ends by {@code until}, and revoked or failed versions whose removal
+     * from the targets is still outstanding (any time), soonest first.
+     */
+    public List<Due> revocationsWithoutTrigger(String schedName, Instant until, int limit) {
         // A REVOKED or FAILED version with a revoke error still has targets to clean (an emergency marks it first, a
         // failed clean-up leaves it): retried too.
         return h.createQuery("SELECT v.credential_id, v.version, COALESCE(v.revoke_after, v.revoked_at, v.created_at) "
-                        + "FROM credential_versions v WHERE ((v.state = 'PREVIOUS' AND v.revoke_after IS NOT NULL) "
+                        + "FROM credential_versions v WHERE ((v.state = 'PREVIOUS' AND v.revoke_after <= :until) "
                         + "OR (v.state IN ('REVOKED', 'FAILED') AND v.revoke_error IS NOT NULL)) AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
                         + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'revoke' "
                         + "AND t.TRIGGER_NAME = v.credential_id || '#v' || CAST(v.version AS VARCHAR(12))) "
                         + "ORDER BY 3 LIMIT :limit")
-                .bind("sched", schedName).bind("limit", limit)
+                .bind("sched", schedName).bind("until", until).bind("limit", limit)
                 .map((rs, ctx) -> new Due(rs.getString(1), rs.getInt(2), AgentDao.instant(rs.getTimestamp(3))))
                 .list();
     }

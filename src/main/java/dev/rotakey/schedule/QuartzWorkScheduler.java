@@ -132,19 +132,22 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
     }
 
     /**
-     * Re-creates triggers for work the database holds but Quartz does not (a crash between a
-     * commit and its scheduling call). Idempotent.
+     * Creates the triggers of work the database holds due within the trigger horizon but Quartz does not: work that
+     * came within the horizon since the last sweep, or lost its trigger (a crash between a commit and its scheduling
+     * call). Idempotent; run at start, then every {@link SchedulerFactory#horizonSweepInterval()} (on a cluster, by
+     * every node at each check-in).
      */
     public void reconcile() {
         String sched = config.getInstanceName();
         // A page at a time (what is scheduled leaves the next page's look-up), the rotations a page per transaction:
         // after a restore, a whole fleet may be missing its triggers.
-        int n = eachPage(() -> store.read(x -> x.schedules().rotationsWithoutTrigger(sched, RECONCILE_PAGE)), page -> {
+        Instant until = Instant.now().plus(config.getTriggerHorizon());
+        int n = eachPage(() -> store.read(x -> x.schedules().rotationsWithoutTrigger(sched, until, RECONCILE_PAGE)), page -> {
             Map<String, Instant> at = new LinkedHashMap<>();
             page.forEach(d -> at.put(d.credentialId(), d.at()));
             rotateAllAt(at);
         });
-        n += eachPage(() -> store.read(x -> x.schedules().revocationsWithoutTrigger(sched, RECONCILE_PAGE)),
+        n += eachPage(() -> store.read(x -> x.schedules().revocationsWithoutTrigger(sched, until, RECONCILE_PAGE)),
                 page -> page.forEach(d -> revokeAt(d.credentialId(), d.version(), d.at())));
         n += eachPage(() -> store.read(x -> x.schedules().expiriesWithoutTrigger(sched, RECONCILE_PAGE)),
                 page -> page.forEach(d -> decommissionAt(d.credentialId(), d.at())));
@@ -217,6 +220,11 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void rotateEventually(String credentialId, Instant at) {
+        if (beyondHorizon(at)) {
+            // Stored by the horizon's sweep when it comes near; one asked for earlier and not stored yet is dropped.
+            behind.cancel(TriggerKey.triggerKey(credentialId, ROTATE));
+            return;
+        }
         behind.add(rotation(credentialId, at));
     }
 
@@ -277,7 +285,17 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void revokeEventually(String credentialId, int version, Instant at) {
-        behind.add(revocation(credentialId, version, at));
+        Trigger t = revocation(credentialId, version, at);
+        if (beyondHorizon(at)) {
+            behind.cancel(t.getKey());
+            return;
+        }
+        behind.add(t);
+    }
+
+    /** Whether {@code at} is beyond the trigger horizon: its trigger is left to the horizon's sweep ({@link #reconcile}). */
+    private boolean beyondHorizon(Instant at) {
+        return at.isAfter(Instant.now().plus(config.getTriggerHorizon()));
     }
 
     private static Trigger rotation(String credentialId, Instant at) {

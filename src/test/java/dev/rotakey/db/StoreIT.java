@@ -775,36 +775,41 @@ class StoreIT {
             tx.versions().insert(version("cred-2", 1, VersionState.REVOKED, far, null));
         });
 
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, 10))).containsExactly(
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, farther, 10))).containsExactly(
                 new ScheduleDao.Due("cred-1", 0, far), new ScheduleDao.Due("cred-2", 0, farther));
-        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, 10))).containsExactly(
+        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, farther, 10))).containsExactly(
                 new ScheduleDao.Due("cred-1", 2, far), new ScheduleDao.Due("cred-1", 1, farther));
         assertThat(store.read((Daos d) -> d.schedules().expiriesWithoutTrigger(sched, 10))).containsExactly(
                 new ScheduleDao.Due("temp-1", 0, far), new ScheduleDao.Due("temp-2", 0, farther));
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, 1))).hasSize(1);
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, farther, 1))).hasSize(1);
+        // Only what is due within the horizon asked for; an outstanding removal whatever its time.
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, far, 10)))
+                .extracting(ScheduleDao.Due::credentialId).containsExactly("cred-1");
+        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, far.minusSeconds(1), 10)))
+                .isEmpty();
 
         scheduler.rotateAt("cred-1", far);
         scheduler.revokeAt("cred-1", 2, far);
         scheduler.decommissionAt("temp-1", far);
 
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, 10))).extracting(ScheduleDao.Due::credentialId)
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, farther, 10))).extracting(ScheduleDao.Due::credentialId)
                 .containsExactly("cred-2");
-        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, 10))).extracting(ScheduleDao.Due::version)
+        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, farther, 10))).extracting(ScheduleDao.Due::version)
                 .containsExactly(1);
         assertThat(store.read((Daos d) -> d.schedules().expiriesWithoutTrigger(sched, 10))).extracting(ScheduleDao.Due::credentialId)
                 .containsExactly("temp-2");
         // Another scheduler's triggers do not count.
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger("some-other-node", 10))).hasSize(2);
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger("some-other-node", farther, 10))).hasSize(2);
 
         scheduler.rotateAt("cred-2", farther);
         scheduler.revokeAt("cred-1", 1, farther);
         scheduler.decommissionAt("temp-2", farther);
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, 10))).isEmpty();
-        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, 10))).isEmpty();
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, farther, 10))).isEmpty();
+        assertThat(store.read((Daos d) -> d.schedules().revocationsWithoutTrigger(sched, farther, 10))).isEmpty();
         assertThat(store.read((Daos d) -> d.schedules().expiriesWithoutTrigger(sched, 10))).isEmpty();
 
         scheduler.forgetCredential("cred-2");
-        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, 10))).extracting(ScheduleDao.Due::credentialId)
+        assertThat(store.read((Daos d) -> d.schedules().rotationsWithoutTrigger(sched, farther, 10))).extracting(ScheduleDao.Due::credentialId)
                 .containsExactly("cred-2");
     }
 

@@ -1,5 +1,7 @@
 package dev.rotakey.schedule;
 
+import dev.rotakey.config.SchedulerFactory;
+
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
@@ -355,6 +357,47 @@ class QuartzWorkSchedulerIT {
 
         assertThat(triggers(ROTATE, "flushed-0")).isEqualTo(1);
         assertThat(triggers(ROTATE, "flushed-2999")).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void workBeyondTheTriggerHorizonGetsItsTriggerOnlyOnceItComesWithinIt(Engine engine) throws Exception {
+        db = TestDatabases.open(engine, dir);
+        instanceName = "qt-" + UUID.randomUUID().toString().substring(0, 8);
+        SchedulerFactory half = TestDatabase.schedulerConfig(instanceName);
+        half.setTriggerHorizon(Duration.ofMinutes(30));
+        RecordingJobHandler handler = new RecordingJobHandler();
+        QuartzWorkScheduler scheduler = db.scheduler(half, handler);
+        scheduler.start();
+        Instant near = soon(600_000);
+        Instant far = soon(7_200_000);
+        db.store().txRun(tx -> {
+            tx.agents().insert(agent("bot", Agent.AgentKind.PERSISTENT, null));
+            tx.credentials().insert(credential("near", "bot", near));
+            tx.credentials().insert(credential("far", "bot", far));
+            tx.versions().insert(previous("near", 1, near));
+            tx.versions().insert(previous("far", 1, far));
+        });
+
+        scheduler.rotateEventually("near", near);
+        scheduler.revokeEventually("near", 1, near);
+        scheduler.rotateEventually("far", far);
+        scheduler.revokeEventually("far", 1, far);
+        scheduler.reconcile();
+
+        await().atMost(FIRE).until(() -> triggers(ROTATE, "near") == 1 && triggers(REVOKE, "near#v1") == 1);
+        assertThat(triggers(ROTATE, "far")).as("two hours ahead, beyond the half hour").isZero();
+        assertThat(triggers(REVOKE, "far#v1")).isZero();
+        scheduler.stop();
+
+        // As the sweep finds it once the horizon reaches it.
+        SchedulerFactory wide = TestDatabase.schedulerConfig(instanceName);
+        wide.setTriggerHorizon(Duration.ofHours(3));
+        QuartzWorkScheduler later = db.scheduler(wide, handler);
+        later.start();
+        assertThat(triggers(ROTATE, "far")).isEqualTo(1);
+        assertThat(triggers(REVOKE, "far#v1")).isEqualTo(1);
+        assertThat(later.nextRotation("far")).isEqualTo(far);
     }
 
     // --------------------------------------------------------------- helpers

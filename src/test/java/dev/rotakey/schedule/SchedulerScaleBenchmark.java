@@ -93,7 +93,7 @@ public final class SchedulerScaleBenchmark {
             analyze(db, "after the bulk insert");
 
             t = System.nanoTime();
-            int missing = db.store().read(d -> d.schedules().rotationsWithoutTrigger(sched, n)).size();
+            int missing = db.store().read(d -> d.schedules().rotationsWithoutTrigger(sched, java.time.Instant.now().plus(java.time.Duration.ofDays(36500)), n)).size();
             report("rotationsWithoutTrigger, none scheduled (" + missing + " found)", t, 0);
 
             t = System.nanoTime();
@@ -124,7 +124,7 @@ public final class SchedulerScaleBenchmark {
                 reconcile.add(System.nanoTime() - t);
                 touch(db);
                 t = System.nanoTime();
-                int found = db.store().read(d -> d.schedules().rotationsWithoutTrigger(sched, 100_000)).size();
+                int found = db.store().read(d -> d.schedules().rotationsWithoutTrigger(sched, java.time.Instant.now().plus(java.time.Duration.ofDays(36500)), 100_000)).size();
                 antiJoin.add(System.nanoTime() - t);
                 if (found != 0) {
                     throw new IllegalStateException(found + " credentials still without a trigger");

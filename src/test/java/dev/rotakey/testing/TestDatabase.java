@@ -87,6 +87,8 @@ public final class TestDatabase implements AutoCloseable {
     public static SchedulerFactory schedulerConfig(String instanceName) {
         SchedulerFactory c = new SchedulerFactory();
         c.setInstanceName(instanceName);
+        // Beyond what any test schedules: the horizon itself is tested with a configuration of its own.
+        c.setTriggerHorizon(java.time.Duration.ofDays(30));
         return c;
     }
 
