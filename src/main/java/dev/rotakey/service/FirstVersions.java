@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -199,7 +198,7 @@ public final class FirstVersions {
             w.version = CredentialVersion.pending(w.id(), w.rotation.version(), w.material.digest(),
                     w.material.digestKeyId(), w.rotation.id(), p.created);
             versions.add(w.version);
-            events.add(stepEvent(w.rotation));
+            events.add(ChunkCommits.stepEvent(w.rotation));
         }
         tx.rotations().insertAll(rotations);
         tx.versions().insertAll(versions);
@@ -209,7 +208,7 @@ public final class FirstVersions {
                 tx.versions().setKeyRef(w.id(), w.rotation.version(), w.material.keyRef());
             }
         }
-        tx.rotations().recordSteps(p.made.stream().map(w -> step(w.rotation, "OK", p.started, p.created)).toList());
+        tx.rotations().recordSteps(p.made.stream().map(w -> ChunkCommits.step(w.rotation, p.started, p.created)).toList());
         audit.recordAll(tx, events);
     }
 
@@ -427,13 +426,13 @@ public final class FirstVersions {
                 List<CredentialVersion> current = new ArrayList<>();
                 for (Work w : ok) {
                     List<Rotation> after = steps.get(w);
-                    stepRecords.add(step(after.get(0), "OK", deliverStarted, verifyStarted));
-                    events.add(stepEvent(after.get(0)));
+                    stepRecords.add(ChunkCommits.step(after.get(0), deliverStarted, verifyStarted));
+                    events.add(ChunkCommits.stepEvent(after.get(0)));
                     if (after.size() > 2) {
-                        stepRecords.add(step(after.get(1), "OK", verifyStarted, now));
-                        stepRecords.add(step(after.get(2), "OK", now, now));
-                        events.add(stepEvent(after.get(1)));
-                        events.add(stepEvent(after.get(2)));
+                        stepRecords.add(ChunkCommits.step(after.get(1), verifyStarted, now));
+                        stepRecords.add(ChunkCommits.step(after.get(2), now, now));
+                        events.add(ChunkCommits.stepEvent(after.get(1)));
+                        events.add(ChunkCommits.stepEvent(after.get(2)));
                         // A new credential's only version: nothing is superseded, so an emergency changes nothing here.
                         CredentialVersion v = workflow.promote(List.of(w.version), w.version.version(), now,
                                 w.credential.gracePeriod(), w.rotation.emergency()).get(0);
@@ -474,28 +473,12 @@ public final class FirstVersions {
         moved.forEach(w -> FailPoints.reach("promote.after-commit", w.id()));
     }
 
-    private static RotationDao.NewStep step(Rotation r, String outcome, Instant started, Instant finished) {
-        return new RotationDao.NewStep(r.id(), r.step().name(), r.attempts() + 1, outcome, null, started, finished);
-    }
-
-    /** The audit event of a step done, as {@link StepRecords} records it. */
-    private static AuditLog.Entry stepEvent(Rotation r) {
-        return new AuditLog.Entry(r.actor(), AuditAction.ROTATION_STEP, AuditSubject.version(r.credentialId(),
-                r.version()), "ok", r.step().name().toLowerCase(Locale.ROOT) + " (rotation " + r.id() + ")");
-    }
-
     private static String subject(Work w) {
         return AuditSubject.version(w.id(), w.rotation.version());
     }
 
     private static List<DeliveryDao.Binding> bindings(List<Work> items) {
-        List<DeliveryDao.Binding> out = new ArrayList<>();
-        for (Work w : items) {
-            for (int i = 0; i < w.credential.bindings().size(); i++) {
-                out.add(new DeliveryDao.Binding(w.id(), w.rotation.version(), i, w.credential.bindings().get(i).target()));
-            }
-        }
-        return out;
+        return items.stream().flatMap(w -> ChunkCommits.bindingsOf(w.credential, w.rotation.version()).stream()).toList();
     }
 
     /**

@@ -27,12 +27,12 @@ final class RotationLanes implements Managed {
     static final int QUEUE = 10;
     private static final Duration STOP_WAIT = Duration.ofSeconds(20);
 
-    private final BatchedRotations steps;
+    private final ChunkSteps steps;
     private final int count;
     private List<Lane> lanes = List.of();
     private volatile boolean stopping;
 
-    RotationLanes(BatchedRotations steps, int count) {
+    RotationLanes(ChunkSteps steps, int count) {
         if (count < 1) {
             throw new IllegalArgumentException("at least one lane is needed");
         }
@@ -42,17 +42,17 @@ final class RotationLanes implements Managed {
 
     /** One lane: its queue, its thread, and the batch it last took a chunk of. */
     private final class Lane {
-        final BlockingQueue<BatchedRotations.Chunk> queue = new ArrayBlockingQueue<>(QUEUE);
+        final BlockingQueue<RotationChunk> queue = new ArrayBlockingQueue<>(QUEUE);
         /** Chunks queued or in flight here. */
         final AtomicInteger load = new AtomicInteger();
         volatile String lastKey;
         Thread thread;
 
         void run() {
-            BatchedRotations.Chunk delivering = null;
+            RotationChunk delivering = null;
             long stopBy = Long.MAX_VALUE;
             while (true) {
-                BatchedRotations.Chunk next;
+                RotationChunk next;
                 try {
                     next = delivering == null ? queue.poll(200, TimeUnit.MILLISECONDS) : queue.poll();
                 } catch (InterruptedException e) {
@@ -101,7 +101,7 @@ final class RotationLanes implements Managed {
             }
         }
 
-        private void end(BatchedRotations.Chunk c) {
+        private void end(RotationChunk c) {
             try {
                 steps.awaitDeliveries(c);
                 steps.finish(c);
@@ -135,7 +135,7 @@ final class RotationLanes implements Managed {
      * @throws IllegalStateException when the lanes are stopping or stopped: the chunk's rotations are then left for
      *                               the next start
      */
-    void submit(String key, BatchedRotations.Chunk chunk) {
+    void submit(String key, RotationChunk chunk) {
         Lane lane;
         synchronized (this) {
             if (stopping || lanes.isEmpty()) {
