@@ -12,7 +12,10 @@ import java.util.Map;
 public interface WorkScheduler {
     void rotateAt(String credentialId, Instant at);
 
-    /** {@link #rotateAt} for many credentials (credential id to time); a scheduler may store them all at once. */
+    /**
+     * {@link #rotateEventually} for many credentials (credential id to time, which the database holds); a scheduler
+     * may store them all at once.
+     */
     default void rotateAllAt(Map<String, Instant> atByCredential) {
         atByCredential.forEach(this::rotateAt);
     }

@@ -234,9 +234,13 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
         if (atByCredential.isEmpty()) {
             return;
         }
-        // Already a batch: stored at once, replacing a trigger already there for one of them (another node's sweep).
-        storeTogether(atByCredential.entrySet().stream()
-                .map(e -> rotation(e.getKey(), e.getValue())).toList());
+        // Already a batch: stored at once, replacing a trigger already there for one of them (another node's sweep);
+        // what is due beyond the horizon is left to its sweep.
+        List<Trigger> near = atByCredential.entrySet().stream().filter(e -> !beyondHorizon(e.getValue()))
+                .map(e -> rotation(e.getKey(), e.getValue())).toList();
+        if (!near.isEmpty()) {
+            storeTogether(near);
+        }
     }
 
     @Override

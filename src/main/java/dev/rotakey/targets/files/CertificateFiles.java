@@ -129,10 +129,7 @@ final class CertificateFiles {
                 throw DeliveredFile.missing(name, where, delivery);
             }
             where = found.get();
-            if (untouched(found.get(), delivery)) {
-                return;
-            }
-            check.verify(found.get(), delivery);
+            check.verify(found.get(), delivery, untouched(found.get(), delivery));
         } catch (IOException e) {
             throw tree.ioFailure("read", where, e);
         }

@@ -35,36 +35,48 @@ final class CertificateFilesCheck {
         this.pem = new CertificatePemCheck(name);
     }
 
-    void verify(Path dir, Delivery delivery) throws IOException {
+    /**
+     * Checks each file against the delivered version, unless this process knows them {@code untouched} since it wrote
+     * them (the same bytes: then they are not read again), and that the delivered PEM files fit together.
+     */
+    void verify(Path dir, Delivery delivery, boolean untouched) throws IOException {
         CertificateMaterial material = delivery.certificate();
-        X509Certificate certificate = pem.leaf(dir.resolve(CERT),
-                expected(dir, CERT, material.certificatePem().getBytes(StandardCharsets.UTF_8), delivery));
-        List<X509Certificate> chain = pem.chain(dir.resolve(CHAIN),
-                expected(dir, CHAIN, material.chainPem().getBytes(StandardCharsets.UTF_8), delivery));
-        if (material.privateKeyPem() != null) {
-            pem.keyMatches(dir, dir.resolve(KEY), expected(dir, KEY, material.privateKeyPem().utf8(), delivery), certificate);
-            expectAbsent(dir, KEY_URI, delivery);
-        } else {
-            byte[] uri = CertificateFiles.keyContent(name, material);
-            expected(dir, KEY_URI, uri, delivery);
-            expectAbsent(dir, KEY, delivery);
+        boolean exported = material.privateKeyPem() != null;
+        if (!untouched) {
+            same(dir, CERT, material.certificatePem().getBytes(StandardCharsets.UTF_8), delivery);
+            same(dir, CHAIN, material.chainPem().getBytes(StandardCharsets.UTF_8), delivery);
+            if (exported) {
+                same(dir, KEY, material.privateKeyPem().utf8(), delivery);
+                expectAbsent(dir, KEY_URI, delivery);
+            } else {
+                same(dir, KEY_URI, CertificateFiles.keyContent(name, material), delivery);
+                expectAbsent(dir, KEY, delivery);
+            }
         }
-        pem.chainSigns(dir, certificate, chain);
+        // The files hold the delivered bytes: whether those fit together is checked on them.
+        X509Certificate certificate = pem.leaf(dir.resolve(CERT), material.certificatePem().getBytes(StandardCharsets.UTF_8));
+        byte[] chainPem = material.chainPem().getBytes(StandardCharsets.UTF_8);
+        List<X509Certificate> chain = pem.chain(dir.resolve(CHAIN), chainPem);
+        if (exported) {
+            pem.keyMatches(dir, dir.resolve(KEY), material.privateKeyPem().utf8(), certificate);
+        }
+        pem.chainSigns(dir, certificate, chain, chainPem);
     }
 
     /**
-     * The file's content after checking that it is the delivered one with the private mode; a
-     * missing or different file may still be a delivery in progress, hence retryable.
+     * Checks that the file is the delivered one with the private mode (clearing {@code expected}); a missing or
+     * different file may still be a delivery in progress, hence retryable.
      */
-    private byte[] expected(Path dir, String fileName, byte[] expected, Delivery delivery) throws IOException {
+    private void same(Path dir, String fileName, byte[] expected, Delivery delivery) throws IOException {
         Path file = dir.resolve(fileName);
-        Optional<Stored> stored = tree.read(file);
-        if (stored.isEmpty()) {
-            throw DeliveredFile.missing(name, file, delivery);
-        }
-        try (Stored current = stored.get()) {
-            DeliveredFile.check(name, file, current, expected, delivery);
-            return current.content().clone();
+        try {
+            Optional<Stored> stored = tree.read(file);
+            if (stored.isEmpty()) {
+                throw DeliveredFile.missing(name, file, delivery);
+            }
+            try (Stored current = stored.get()) {
+                DeliveredFile.check(name, file, current, expected, delivery);
+            }
         } finally {
             Arrays.fill(expected, (byte) 0);
         }

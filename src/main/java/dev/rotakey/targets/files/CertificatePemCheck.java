@@ -1,5 +1,8 @@
 package dev.rotakey.targets.files;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import dev.rotakey.targets.TargetException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
@@ -11,6 +14,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
@@ -19,6 +24,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 import static dev.rotakey.targets.files.CertificateFiles.CERT;
@@ -32,6 +38,8 @@ final class CertificatePemCheck {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
+    /** Digests of chains whose certificates were found to sign each other. */
+    private final Cache<String, Boolean> soundChains = Caffeine.newBuilder().maximumSize(64).build();
 
     CertificatePemCheck(String name) {
         this.name = name;
@@ -116,10 +124,18 @@ final class CertificatePemCheck {
         }
     }
 
-    /** The certificate is signed by chain.pem's first certificate, and each of those by the next. */
-    void chainSigns(Path dir, X509Certificate certificate, List<X509Certificate> chain) {
+    /**
+     * The certificate is signed by chain.pem's first certificate, and each of those by the next. A chain (by the
+     * digest of {@code chainPem}) found sound once is not checked again: a CA's certificates are shared by every leaf
+     * it issues.
+     */
+    void chainSigns(Path dir, X509Certificate certificate, List<X509Certificate> chain, byte[] chainPem) {
         checkSigned("the certificate in " + dir.resolve(CERT), certificate, chain.get(0),
                 "certificate 1 of " + dir.resolve(CHAIN));
+        String digest = digest(chainPem);
+        if (soundChains.getIfPresent(digest) != null) {
+            return;
+        }
         for (int i = 0; i + 1 < chain.size(); i++) {
             checkSigned("certificate " + (i + 1) + " of " + dir.resolve(CHAIN), chain.get(i), chain.get(i + 1),
                     "its certificate " + (i + 2));
@@ -127,6 +143,15 @@ final class CertificatePemCheck {
         X509Certificate last = chain.get(chain.size() - 1);
         if (last.getIssuerX500Principal().equals(last.getSubjectX500Principal())) {
             checkSigned("the last certificate of " + dir.resolve(CHAIN), last, last, "itself");
+        }
+        soundChains.put(digest, Boolean.TRUE);
+    }
+
+    private static String digest(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
         }
     }
 

@@ -285,6 +285,9 @@ class LocalFilesTargetCertificateIT {
 
     @Test
     void verifyRefusesATamperedChain() {
+        // A sound chain verified first is remembered as sound: only by its own bytes, never by its names.
+        target.deliver(delivery(1, ec1.exported()));
+        target.verify(delivery(1, ec1.exported()));
         TestCertificateAuthority lookAlike = ecCa.lookAlike();
         // The right intermediate, then a root of the same name that did not sign it.
         String wrongRoot = TestCertificateAuthority.pem(ecCa.intermediate) + TestCertificateAuthority.pem(lookAlike.root);
