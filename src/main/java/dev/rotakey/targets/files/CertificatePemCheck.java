@@ -5,6 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.rotakey.targets.TargetException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
@@ -17,15 +20,21 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.EllipticCurve;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 import static dev.rotakey.targets.files.CertificateFiles.CERT;
 import static dev.rotakey.targets.files.CertificateFiles.CHAIN;
@@ -38,6 +47,8 @@ final class CertificatePemCheck {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
+    /** Each curve's generator with its precomputed multiples, for deriving public points quickly. */
+    private static final Cache<EllipticCurve, ECPoint> GENERATORS = Caffeine.newBuilder().maximumSize(16).build();
     /** Digests of chains whose certificates were found to sign each other. */
     private final Cache<String, Boolean> soundChains = Caffeine.newBuilder().maximumSize(64).build();
 
@@ -73,8 +84,9 @@ final class CertificatePemCheck {
     }
 
     /**
-     * Proves that key.pem holds the private half of the certificate's public key by signing a random
-     * challenge with it: comparing the key pair's parameters would need code for every key type.
+     * Proves that key.pem holds the private half of the certificate's public key: for an EC key by deriving its
+     * public point, for any other by signing a random challenge with it (comparing the key pair's parameters would
+     * need code for every key type).
      * Parser errors are not passed on, as they might quote the key. Clears {@code content}.
      */
     void keyMatches(Path dir, Path file, byte[] content, X509Certificate certificate) {
@@ -102,6 +114,38 @@ final class CertificatePemCheck {
             default -> throw new TargetException("target '" + name + "': " + file + " holds a "
                     + key.getAlgorithm() + " key, which cannot be checked against the certificate", false);
         };
+        Optional<Boolean> derived = ecMatches(key, certificate.getPublicKey());
+        boolean matches = derived.orElseGet(() -> signatureMatches(key, algorithm, certificate));
+        if (!matches) {
+            throw new TargetException("target '" + name + "': " + file + " does not match the public key of "
+                    + dir.resolve(CERT), false);
+        }
+    }
+
+    /**
+     * For an EC key, whether the public point it yields is the certificate's: one multiplication of the curve's
+     * generator, where signing a challenge and verifying it costs three.
+     *
+     * @return empty for other key types
+     */
+    private static Optional<Boolean> ecMatches(PrivateKey key, PublicKey publicKey) {
+        if (!(key instanceof ECPrivateKey ec) || !(publicKey instanceof ECPublicKey certified)) {
+            return Optional.empty();
+        }
+        ECParameterSpec params = certified.getParams();
+        if (!ec.getParams().getCurve().equals(params.getCurve()) || !ec.getParams().getGenerator().equals(params.getGenerator())) {
+            return Optional.of(false);
+        }
+        ECPoint generator = GENERATORS.get(params.getCurve(), c -> EC5Util.convertPoint(EC5Util.convertCurve(c),
+                params.getGenerator()));
+        ECPoint derived = new FixedPointCombMultiplier().multiply(generator, ec.getS()).normalize();
+        return Optional.of(!derived.isInfinity()
+                && derived.getAffineXCoord().toBigInteger().equals(certified.getW().getAffineX())
+                && derived.getAffineYCoord().toBigInteger().equals(certified.getW().getAffineY()));
+    }
+
+    /** Whether a challenge signed with {@code key} verifies with the certificate's public key. */
+    private static boolean signatureMatches(PrivateKey key, String algorithm, X509Certificate certificate) {
         byte[] challenge = new byte[32];
         RANDOM.nextBytes(challenge);
         boolean matches;
@@ -118,10 +162,7 @@ final class CertificatePemCheck {
             // A key of another type than the certificate's, typically.
             matches = false;
         }
-        if (!matches) {
-            throw new TargetException("target '" + name + "': " + file + " does not match the public key of "
-                    + dir.resolve(CERT), false);
-        }
+        return matches;
     }
 
     /**
