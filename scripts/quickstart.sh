@@ -2,8 +2,9 @@
 # Fresh clone -> running Rotakey daemon in the foreground, on the embedded defaults.
 set -euo pipefail
 
-# The same heap as the systemd unit's: explicit, so that the JVM does not size it from the machine's memory.
-default_java_opts="-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError"
+# The same heap and collector as the systemd unit's: explicit, so that the JVM does not size it from the machine's
+# memory (and picks the collector that serves a small heap on few cores best; see docs/performance.md).
+default_java_opts="-Xms64m -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"
 
 usage() {
     cat <<EOF
