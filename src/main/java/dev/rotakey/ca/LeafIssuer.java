@@ -28,7 +28,8 @@ import static dev.rotakey.ca.CertificateSerials.hex;
 
 /**
  * Agents' leaf certificates: issues them from a CA's ACTIVE generation, signing inside the key
- * backend, and records each in the CA's ledger in the same transaction; puts a credential version's
+ * backend, and records each in the CA's ledger in the same transaction (shared by the issues asked for at the
+ * same moment, through the group commit); puts a credential version's
  * certificates on the CRL; and reads back what was issued for a credential.
  */
 final class LeafIssuer {
@@ -82,7 +83,9 @@ final class LeafIssuer {
         for (int attempt = 1; ; attempt++) {
             BigInteger serial = CertificateSerials.next(random);
             try {
-                return store.tx(d -> {
+                // Committed with the issues other threads ask for at the same moment (a chunk's certificates): one
+                // commit and one hold of the CA's lock for all of them, each under its own savepoint.
+                return store.stepTx(d -> {
                     // The CA lock: a rotation that commits first is seen below, one that commits later waits for this issue.
                     d.certificateAuthorities().lock(caName);
                     CaRecord active = d.certificateAuthorities().active(caName).orElseThrow(() ->
