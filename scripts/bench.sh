@@ -38,7 +38,7 @@ Environment (defaults in brackets):
   ROTAKEY_BENCH_DIR        [target/bench/run] work directory, emptied first (data dir, logs)
   ROTAKEY_BENCH_RESULTS    [target/bench/results.md] where the table is written
   ROTAKEY_BENCH_HTTP_PORT  [the first free port from 28480]   ROTAKEY_BENCH_ADMIN_PORT [the next free one]
-  ROTAKEY_BENCH_JAVA_OPTS  [-Xms64m -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError, the heap and
+  ROTAKEY_BENCH_JAVA_OPTS  [-Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError, the heap and
                            collector of quickstart.sh and the systemd unit] options for the daemon's JVM
   ROTAKEY_BENCH_PARALLEL   [8] concurrent requests when creating credentials
   ROTAKEY_SKIP_PACKAGES=1  never call apt-get (curl, jq, wrk and softhsm2-util must then be present)
@@ -91,7 +91,7 @@ admin_port=${ROTAKEY_BENCH_ADMIN_PORT:-$(free_port $((http_port + 1)) "$http_por
 parallel=${ROTAKEY_BENCH_PARALLEL:-8}
 work=$(rk_abspath "${ROTAKEY_BENCH_DIR:-$RK_ROOT/target/bench/run}")
 results=$(rk_abspath "${ROTAKEY_BENCH_RESULTS:-$RK_ROOT/target/bench/results.md}")
-read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:--Xms64m -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}"
+read -r -a java_opts <<<"${ROTAKEY_BENCH_JAVA_OPTS:--Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError}"
 # warmup: the reference's untimed iterations; wrk_warmup: untimed wrk seconds on each endpoint before the first run.
 if ((quick)); then
     wrk_seconds=2 wrk_warmup=1 warmup=$((count < 20 ? count : 20))

@@ -4,7 +4,7 @@ set -euo pipefail
 
 # The same heap and collector as the systemd unit's: explicit, so that the JVM does not size it from the machine's
 # memory (and picks the collector that serves a small heap on few cores best; see docs/performance.md).
-default_java_opts="-Xms64m -Xmx256m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"
+default_java_opts="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError"
 
 usage() {
     cat <<EOF
