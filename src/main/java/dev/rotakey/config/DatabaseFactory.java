@@ -75,39 +75,21 @@ public class DatabaseFactory extends DataSourceFactory {
         return writeDelay(getUrl()) == null || "0".equals(writeDelay(getUrl()));
     }
 
-    /**
-     * {@code url}, with {@code WRITE_DELAY=0} added when it is an H2 file or TCP URL that sets none, and
-     * {@code LOB_TIMEOUT=2000} (milliseconds) when an H2 URL sets none: H2 keeps every text value it reads from a
-     * CLOB column (bindings, profiles, audit details) referenced for {@code LOB_TIMEOUT}, 5 minutes by default, which
-     * under load held 400,000 of them, most of a 256 MB heap, and made the collector's full pauses frequent. Rotakey
-     * reads each such value whole, within its statement, so two seconds is ample.
-     */
-    static String withH2Settings(String url) {
-        if (url == null || !url.startsWith("jdbc:h2:")) {
+    /** {@code url}, with {@code WRITE_DELAY=0} added when it is an H2 file or TCP URL that sets none. */
+    static String durableUrl(String url) {
+        if (url == null || !url.startsWith("jdbc:h2:") || url.startsWith("jdbc:h2:mem:") || writeDelay(url) != null) {
             return url;
         }
-        String out = url;
-        if (!url.startsWith("jdbc:h2:mem:") && setting(url, "WRITE_DELAY") == null) {
-            out += ";WRITE_DELAY=0";
-        }
-        if (setting(url, "LOB_TIMEOUT") == null) {
-            out += ";LOB_TIMEOUT=2000";
-        }
-        return out;
+        return url + ";WRITE_DELAY=0";
     }
 
     private static String writeDelay(String url) {
-        return setting(url, "WRITE_DELAY");
-    }
-
-    /** The value of an H2 URL's setting {@code name}, or null. */
-    private static String setting(String url, String name) {
         if (url == null || !url.startsWith("jdbc:h2:")) {
             return null;
         }
         for (String setting : url.split(";")) {
             int eq = setting.indexOf('=');
-            if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase(name)) {
+            if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("WRITE_DELAY")) {
                 return setting.substring(eq + 1).trim();
             }
         }
@@ -121,7 +103,7 @@ public class DatabaseFactory extends DataSourceFactory {
     }
 
     private synchronized void readSecret() {
-        setUrl(withH2Settings(getUrl()));
+        setUrl(durableUrl(getUrl()));
         if (passwordSecret != null && !secretRead) {
             char[] password = passwordSecret.read("database.passwordSecret");
             try {
