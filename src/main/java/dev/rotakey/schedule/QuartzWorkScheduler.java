@@ -220,12 +220,7 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void rotateEventually(String credentialId, Instant at) {
-        if (beyondHorizon(at)) {
-            // Stored by the horizon's sweep when it comes near; one asked for earlier and not stored yet is dropped.
-            behind.cancel(TriggerKey.triggerKey(credentialId, ROTATE));
-            return;
-        }
-        behind.add(rotation(credentialId, at));
+        eventually(rotation(credentialId, at));
     }
 
     /** All in one Quartz transaction, instead of two per credential: a batch creation's thousand new credentials. */
@@ -289,12 +284,19 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
 
     @Override
     public void revokeEventually(String credentialId, int version, Instant at) {
-        Trigger t = revocation(credentialId, version, at);
-        if (beyondHorizon(at)) {
+        eventually(revocation(credentialId, version, at));
+    }
+
+    /**
+     * Stores {@code t} in the background, unless it is due beyond the horizon: then the horizon's sweep stores it when
+     * it comes near, and one asked for earlier under its key and not stored yet is dropped.
+     */
+    private void eventually(Trigger t) {
+        if (beyondHorizon(t.getStartTime().toInstant())) {
             behind.cancel(t.getKey());
-            return;
+        } else {
+            behind.add(t);
         }
-        behind.add(t);
     }
 
     /** Whether {@code at} is beyond the trigger horizon: its trigger is left to the horizon's sweep ({@link #reconcile}). */

@@ -46,14 +46,27 @@ class QuartzWorkSchedulerIT {
     private String instanceName;
 
     private QuartzWorkScheduler start(Engine engine, RecordingJobHandler handler) throws Exception {
+        return start(engine, handler, null);
+    }
+
+    /** @param horizon the scheduler's trigger horizon, or null for the tests' default (beyond anything they schedule) */
+    private QuartzWorkScheduler start(Engine engine, RecordingJobHandler handler, Duration horizon) throws Exception {
         db = TestDatabases.open(engine, dir);
         instanceName = "qt-" + UUID.randomUUID().toString().substring(0, 8);
-        return restart(handler);
+        return restart(handler, horizon);
     }
 
     /** A new scheduler on the same database and instance name, as after a daemon restart. */
     private QuartzWorkScheduler restart(RecordingJobHandler handler) throws Exception {
-        QuartzWorkScheduler s = db.scheduler(TestDatabase.schedulerConfig(instanceName), handler);
+        return restart(handler, null);
+    }
+
+    private QuartzWorkScheduler restart(RecordingJobHandler handler, Duration horizon) throws Exception {
+        SchedulerFactory config = TestDatabase.schedulerConfig(instanceName);
+        if (horizon != null) {
+            config.setTriggerHorizon(horizon);
+        }
+        QuartzWorkScheduler s = db.scheduler(config, handler);
         s.start();
         assertThat(s.running()).isTrue();
         return s;
@@ -362,13 +375,8 @@ class QuartzWorkSchedulerIT {
     @ParameterizedTest
     @EnumSource(Engine.class)
     void workBeyondTheTriggerHorizonGetsItsTriggerOnlyOnceItComesWithinIt(Engine engine) throws Exception {
-        db = TestDatabases.open(engine, dir);
-        instanceName = "qt-" + UUID.randomUUID().toString().substring(0, 8);
-        SchedulerFactory half = TestDatabase.schedulerConfig(instanceName);
-        half.setTriggerHorizon(Duration.ofMinutes(30));
         RecordingJobHandler handler = new RecordingJobHandler();
-        QuartzWorkScheduler scheduler = db.scheduler(half, handler);
-        scheduler.start();
+        QuartzWorkScheduler scheduler = start(engine, handler, Duration.ofMinutes(30));
         Instant near = soon(600_000);
         Instant far = soon(7_200_000);
         db.store().txRun(tx -> {
@@ -391,10 +399,7 @@ class QuartzWorkSchedulerIT {
         scheduler.stop();
 
         // As the sweep finds it once the horizon reaches it.
-        SchedulerFactory wide = TestDatabase.schedulerConfig(instanceName);
-        wide.setTriggerHorizon(Duration.ofHours(3));
-        QuartzWorkScheduler later = db.scheduler(wide, handler);
-        later.start();
+        QuartzWorkScheduler later = restart(handler, Duration.ofHours(3));
         assertThat(triggers(ROTATE, "far")).isEqualTo(1);
         assertThat(triggers(REVOKE, "far#v1")).isEqualTo(1);
         assertThat(later.nextRotation("far")).isEqualTo(far);

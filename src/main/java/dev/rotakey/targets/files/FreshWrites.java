@@ -31,12 +31,21 @@ final class FreshWrites {
      */
     private record Stamp(Object fileKey, long size, long modifiedNanos, long changedNanos, byte[] digest) {
         boolean sameFile(Stamp other) {
+            return sameWrite(other) && changedNanos == other.changedNanos;
+        }
+
+        /** The same inode, size and modification time: what a rename, which changes the change time, keeps. */
+        boolean sameWrite(Stamp other) {
             return fileKey != null && fileKey.equals(other.fileKey) && size == other.size
-                    && modifiedNanos == other.modifiedNanos && changedNanos == other.changedNanos;
+                    && modifiedNanos == other.modifiedNanos;
         }
 
         Stamp holding(byte[] content) {
-            return new Stamp(fileKey, size, modifiedNanos, changedNanos, FreshWrites.digest(content));
+            return withDigest(FreshWrites.digest(content));
+        }
+
+        Stamp withDigest(byte[] contentDigest) {
+            return new Stamp(fileKey, size, modifiedNanos, changedNanos, contentDigest);
         }
     }
 
@@ -56,13 +65,11 @@ final class FreshWrites {
     void renamed(Path file) {
         Stamp written = stamps.get(file);
         Optional<Stamp> now = stamp(file);
-        if (written == null || now.isEmpty() || written.fileKey() == null || !written.fileKey().equals(now.get().fileKey())
-                || written.size() != now.get().size() || written.modifiedNanos() != now.get().modifiedNanos()) {
+        if (written == null || now.isEmpty() || !written.sameWrite(now.get())) {
             stamps.remove(file);
             return;
         }
-        stamps.put(file, new Stamp(now.get().fileKey(), now.get().size(), now.get().modifiedNanos(),
-                now.get().changedNanos(), written.digest()));
+        stamps.put(file, now.get().withDigest(written.digest()));
     }
 
     /** Records that {@code file}, read as {@code stored}, holds {@code content} (compared by the caller). */
