@@ -3,7 +3,17 @@ package dev.rotakey.db;
 import dev.rotakey.testing.TestDatabases;
 import dev.rotakey.testing.TestDatabases.Engine;
 import io.dropwizard.db.DataSourceFactory;
+import liquibase.Contexts;
+import liquibase.LabelExpression;
+import liquibase.Liquibase;
+import liquibase.Scope;
+import liquibase.ui.LoggerUIService;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.resource.ClassLoaderResourceAccessor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -17,6 +27,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +36,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Rotakey's Liquibase migrations on an empty H2 and PostgreSQL database: they apply, re-apply as a no-op, and create every table. */
 class MigrationsIT {
@@ -69,6 +81,9 @@ class MigrationsIT {
             expected.add("23-cache-notify");
         }
         expected.add("24-certificate-expiry-index");
+        if (engine == Engine.H2) {
+            expected.add("25-h2-text-not-clob");
+        }
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
@@ -99,6 +114,59 @@ class MigrationsIT {
                 .isEqualTo(changelog);
         assertThat(queryStrings("SELECT id FROM agents")).containsExactly("kept");
         assertThat(queryLong("SELECT COUNT(*) FROM databasechangeloglock WHERE locked = TRUE")).isZero();
+    }
+
+    /**
+     * No Rotakey column is a large object: H2 keeps each CLOB value it hands out referenced for minutes, which under
+     * load filled the heap (docs/performance.md), and PostgreSQL's TEXT needs nothing else.
+     */
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void rotakeysTextColumnsAreNotLargeObjects(Engine engine) throws Exception {
+        factory = engine.create(dir);
+        TestDatabases.migrate(factory);
+
+        List<String> lobs = new ArrayList<>();
+        try (Connection c = connect(); ResultSet rs = c.getMetaData().getColumns(null, null, "%", "%")) {
+            while (rs.next()) {
+                String table = rs.getString("TABLE_NAME").toLowerCase(Locale.ROOT);
+                String type = rs.getString("TYPE_NAME").toUpperCase(Locale.ROOT);
+                if (ROTAKEY_TABLES.contains(table) && (type.contains("CLOB") || type.contains("LARGE OBJECT"))) {
+                    lobs.add(table + "." + rs.getString("COLUMN_NAME") + " " + type);
+                }
+            }
+        }
+        assertThat(lobs).isEmpty();
+    }
+
+    /** An H2 database made before the change keeps its values and its NOT NULL constraints when its CLOBs become text. */
+    @Test
+    @SuppressWarnings("deprecation")
+    void anH2DatabaseKeepsItsTextWhenItsClobsBecomeText() throws Exception {
+        factory = Engine.H2.create(dir);
+        try (Connection c = connect()) {
+            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
+            Liquibase liquibase = new Liquibase(Migrations.CHANGELOG, new ClassLoaderResourceAccessor(), db);
+            int all = liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).size();
+            Scope.child(Scope.Attr.ui.name(), new LoggerUIService(),
+                    () -> liquibase.update(all - 1, new Contexts(), new LabelExpression()));
+        }
+        String attributes = "{\"team\":\"" + "x".repeat(10_000) + "\"}";
+        try (Connection c = connect();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO agents (id, owner, kind, attributes, status, created_at) "
+                     + "VALUES ('kept', 'team@example.org', 'PERSISTENT', ?, 'ACTIVE', CURRENT_TIMESTAMP)")) {
+            ps.setString(1, attributes);
+            ps.executeUpdate();
+        }
+
+        TestDatabases.migrate(factory);
+
+        assertThat(queryStrings("SELECT attributes FROM agents")).containsExactly(attributes);
+        assertThat(queryStrings("SELECT data_type FROM information_schema.columns "
+                + "WHERE table_name = 'AGENTS' AND column_name = 'ATTRIBUTES'")).containsExactly("CHARACTER VARYING");
+        assertThatThrownBy(() -> execute("INSERT INTO agents (id, owner, kind, attributes, status, created_at) "
+                + "VALUES ('no-attributes', 'team@example.org', 'PERSISTENT', NULL, 'ACTIVE', CURRENT_TIMESTAMP)"))
+                .isInstanceOf(SQLException.class);
     }
 
     /**
