@@ -39,6 +39,7 @@ import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.service.BatchedRotations;
+import dev.rotakey.service.DueRotations;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.CredentialQueries;
 import dev.rotakey.service.OperatorQueries;
@@ -97,6 +98,7 @@ public final class RotakeyComponents {
     private final RotationExecutor executor;
     private final RotationService rotations;
     private final JobHandler jobs;
+    private final DueRotations due;
     private final AgentService agents;
     private final CredentialService credentials;
     private final CredentialBatch credentialBatch;
@@ -180,7 +182,6 @@ public final class RotakeyComponents {
         executor = new RotationExecutor(store, backends, targets, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
-        jobs = new ScheduledWork(rotations, revocations);
         agents = new AgentService(store, audit, work, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
@@ -211,6 +212,9 @@ public final class RotakeyComponents {
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
+        due = new DueRotations(store, rotations, batchedRotations, work, clock,
+                node.clustered() ? BatchedRotations.CHUNK : 10 * BatchedRotations.CHUNK);
+        jobs = new ScheduledWork(rotations, revocations, due);
         batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, batchedRotations,
                 revocations, work, clock);
         // The wall clock, not the injected one: the budget of audited failures is a rate, whatever time tests set.
@@ -271,6 +275,8 @@ public final class RotakeyComponents {
         managed.add(deliveryThreads);
         // Stopped before the threads they use, after the batches that feed them.
         managed.add(batchedRotations.lanes());
+        // Feeds the lanes: stopped before them, handing what waits back to the scheduler, stopped after it.
+        managed.add(due);
         // Batches start rotations through the scheduler: started after it, stopped before it.
         managed.add(batches.runner());
         managed.add(new FixedDelayWork("batch-sweep", checkin, batches.sweep()));

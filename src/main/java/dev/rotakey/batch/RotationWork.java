@@ -53,6 +53,7 @@ public final class RotationWork implements BatchWork {
                 case ALREADY_ROTATING -> ItemResult.skipped("already-rotating", o.rotation().id(), o.detail());
                 case NOT_FOUND -> ItemResult.skipped("not-found", null, o.detail());
                 case DECOMMISSIONED -> ItemResult.skipped("decommissioned", null, o.detail());
+                case NOT_DUE -> throw new IllegalStateException("an operator's rotation is never judged due or not");
                 case ALONE -> alone(batch, o.credentialId());
                 case FAILED -> ItemResult.failed(o.detail());
             });

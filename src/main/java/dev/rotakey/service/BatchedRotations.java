@@ -85,6 +85,8 @@ public final class BatchedRotations {
             ALREADY_ROTATING,
             NOT_FOUND,
             DECOMMISSIONED,
+            /** Not started: not due yet, the scheduler's trigger being stale ({@link #rotateDue} only). */
+            NOT_DUE,
             /** Not started: it needs the executor's recovery first, so it is to be started on its own. */
             ALONE,
             /** Not started: its chunk could not start ({@link #detail}). */
@@ -109,13 +111,34 @@ public final class BatchedRotations {
      */
     public List<Outcome> rotate(List<String> credentialIds, RotationTrigger trigger, String actor, String correlationId,
                                 Instant since, String batch) {
+        return rotate(credentialIds, new Start(trigger, actor, correlationId, since, null), batch);
+    }
+
+    /**
+     * Starts the scheduled rotations of credentials the scheduler found due, as {@link #rotate} does; one whose next
+     * rotation is after {@code dueBy} (an operator rotated it since its trigger was made) is {@link Outcome.Kind#NOT_DUE}.
+     *
+     * @param lane what keeps these chunks to one lane, apart from operators' batches
+     */
+    public List<Outcome> rotateDue(List<String> credentialIds, Instant dueBy, String lane) {
+        return rotate(credentialIds, new Start(RotationTrigger.SCHEDULE, DueRotations.ACTOR, null, null, dueBy), lane);
+    }
+
+    /**
+     * How a chunk's rotations start: {@code correlationId} and {@code since} as for {@link #rotate}; {@code dueBy}, when
+     * not null, the latest next rotation a credential may have to be started.
+     */
+    private record Start(RotationTrigger trigger, String actor, String correlationId, Instant since, Instant dueBy) {
+    }
+
+    private List<Outcome> rotate(List<String> credentialIds, Start how, String batch) {
         List<Outcome> out = new ArrayList<>();
         for (int from = 0; from < credentialIds.size(); from += CHUNK) {
             List<String> ids = credentialIds.subList(from, Math.min(credentialIds.size(), from + CHUNK));
             Map<String, Outcome> outcomes = new LinkedHashMap<>();
             List<Work> works;
             try {
-                works = start(ids, trigger, actor, correlationId, since, outcomes);
+                works = start(ids, how, outcomes);
             } catch (RuntimeException e) {
                 String error = FailureClassifier.describe(e);
                 LOG.warn("a chunk of {} rotations could not start: {}", ids.size(), error, e);
@@ -136,14 +159,14 @@ public final class BatchedRotations {
     }
 
     /** Starts the chunk's rotations in one transaction; the outcome of each credential goes to {@code outcomes}. */
-    private List<Work> start(List<String> ids, RotationTrigger trigger, String actor, String correlationId,
-                             Instant since, Map<String, Outcome> outcomes) {
+    private List<Work> start(List<String> ids, Start how, Map<String, Outcome> outcomes) {
         Instant now = clock.instant();
+        String correlationId = how.correlationId();
         List<Work> works = store.tx(tx -> {
             Map<String, Credential> credentials = tx.credentials().lockAndReadAll(ids);
             Map<String, Rotation> running = tx.rotations().runningOf(ids);
             Map<String, Rotation> mine = correlationId == null ? Map.of()
-                    : tx.rotations().startedWith(ids, correlationId, since);
+                    : tx.rotations().startedWith(ids, correlationId, how.since());
             Map<String, List<CredentialVersion>> versions = tx.versions().ofCredentials(ids);
             List<Work> out = new ArrayList<>();
             for (String id : ids) {
@@ -162,6 +185,8 @@ public final class BatchedRotations {
                     outcomes.put(id, new Outcome(id, Outcome.Kind.ALREADY_ROTATING, r, "credential '" + id
                             + "' is already rotating (rotation " + r.id() + ", step "
                             + r.step().name().toLowerCase(Locale.ROOT) + ")"));
+                } else if (how.dueBy() != null && c.nextRotationAt() != null && c.nextRotationAt().isAfter(how.dueBy())) {
+                    outcomes.put(id, new Outcome(id, Outcome.Kind.NOT_DUE, null, null));
                 } else if (vs.stream().anyMatch(v -> v.state() == VersionState.PENDING
                         || (v.state() == VersionState.FAILED && v.revokeError() != null))) {
                     outcomes.put(id, new Outcome(id, Outcome.Kind.ALONE, null, null));
@@ -170,13 +195,13 @@ public final class BatchedRotations {
                     int version = vs.stream().mapToInt(CredentialVersion::version).max().orElse(0) + 1;
                     String correlation = correlationId != null ? correlationId
                             : Optional.ofNullable(MDC.get(AuditLog.MDC_CORRELATION)).orElse(UUID.randomUUID().toString());
-                    w.rotation = workflow.start(id, version, trigger, actor, false, correlation, now);
+                    w.rotation = workflow.start(id, version, how.trigger(), how.actor(), false, correlation, now);
                     out.add(w);
                 }
             }
             tx.rotations().insertAll(out.stream().map(w -> w.rotation).toList());
-            audit.recordAll(tx, out.stream().map(w -> new AuditLog.Entry(actor, AuditAction.ROTATION_STARTED,
-                    w.subject(), "ok", "rotation=" + w.rotation.id() + " trigger=" + trigger.wireName())).toList());
+            audit.recordAll(tx, out.stream().map(w -> new AuditLog.Entry(how.actor(), AuditAction.ROTATION_STARTED,
+                    w.subject(), "ok", "rotation=" + w.rotation.id() + " trigger=" + how.trigger().wireName())).toList());
             return out;
         });
         for (Work w : works) {

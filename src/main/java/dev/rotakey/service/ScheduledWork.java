@@ -7,15 +7,20 @@ import dev.rotakey.schedule.JobHandler;
 public final class ScheduledWork implements JobHandler {
     private final RotationService rotations;
     private final RevocationService revocations;
+    private final DueRotations due;
 
-    public ScheduledWork(RotationService rotations, RevocationService revocations) {
+    public ScheduledWork(RotationService rotations, RevocationService revocations, DueRotations due) {
         this.rotations = rotations;
         this.revocations = revocations;
+        this.due = due;
     }
 
+    /** Rotations due together start together ({@link DueRotations}); while it takes none, each starts here. */
     @Override
     public void rotationDue(String credentialId) {
-        rotations.onScheduledRotation(credentialId);
+        if (!due.offer(credentialId)) {
+            rotations.onScheduledRotation(credentialId);
+        }
     }
 
     @Override
