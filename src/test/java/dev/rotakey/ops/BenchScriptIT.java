@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code scripts/bench.sh} run for real on a small load: it starts its own daemon from {@code target/rotakey.jar},
- * runs the certificate reference, both rotation measures and wrk, prints the table of rates and ratios on stdout and
+ * runs the certificate reference, the three rotation measures and wrk, prints the table of rates and ratios on stdout and
  * writes it to the results file, and stops its daemon. The speeds themselves are not asserted: this machine is shared.
  */
 class BenchScriptIT {
@@ -31,6 +31,9 @@ class BenchScriptIT {
             + " \\| ≥ 0\\.5 \\| (yes|no) \\|$");
     private static final Pattern API_KEY_ROW = Pattern.compile("(?m)^\\| API-key rotations/s \\(20 credentials, one rotate "
             + "task\\) \\| " + NUMBER + " \\| — \\| — \\| ≥ 1000/s \\| (yes|no) \\|$");
+    private static final Pattern SCHEDULED_ROW = Pattern.compile("(?m)^\\| API-key rotations/s due together, started by "
+            + "the scheduler \\(20, one cron second\\) \\| " + NUMBER + " \\| " + NUMBER + " \\(one rotate task\\) \\| "
+            + NUMBER + " \\| ≥ 0\\.8 \\| (yes|no) \\|$");
     private static final Pattern VERIFY_ROW = Pattern.compile("(?m)^\\| API-key verify, req/s \\(wrk, 16 connections\\) \\| "
             + NUMBER + " \\| " + NUMBER + " \\(GET CA chain\\) \\| " + NUMBER + " \\| ≥ 0\\.9 \\| (yes|no) \\|$");
     private static final Pattern P99_ROW = Pattern.compile("(?m)^\\| API-key verify, p99 latency ms \\| " + NUMBER + " \\| "
@@ -71,11 +74,12 @@ class BenchScriptIT {
         assertThat(out).startsWith("| measure | Rotakey | reference | ratio | goal | met? |\n|---|---|---|---|---|---|\n");
         assertPositive(CERTIFICATE_ROW, out, 3);
         assertPositive(API_KEY_ROW, out, 1);
+        assertPositive(SCHEDULED_ROW, out, 3);
         assertPositive(VERIFY_ROW, out, 3);
         assertPositive(P99_ROW, out, 2);
         assertThat(out).as("no fleet rows without --fleet").doesNotContain("fleet of");
         assertThat(Files.readString(results, StandardCharsets.UTF_8)).startsWith("# Rotakey benchmark, ")
-                .contains(out.strip()).contains("| rep | cert/s | reference/s |");
+                .contains(out.strip()).contains("| rep | cert/s | reference/s | API-key/s | scheduled API-key/s |");
         assertThat(log).contains("certificate reference:").contains("Stopping the daemon");
 
         // The daemon is gone and, without --keep, so is the work directory.
