@@ -213,7 +213,8 @@ public final class RotakeyComponents {
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
         due = new DueRotations(store, rotations, batchedRotations, work, clock,
-                node.clustered() ? BatchedRotations.CHUNK : 10 * BatchedRotations.CHUNK);
+                node.clustered() ? BatchedRotations.CHUNK : 10 * BatchedRotations.CHUNK, !node.clustered(),
+                pausedOrUnknown);
         jobs = new ScheduledWork(rotations, revocations, due);
         batches = new Batches(config.getBatches(), store, audit, node, clusterNodes, rotations, batchedRotations,
                 revocations, work, clock);

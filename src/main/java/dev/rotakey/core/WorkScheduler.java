@@ -1,6 +1,7 @@
 package dev.rotakey.core;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -59,4 +60,9 @@ public interface WorkScheduler {
 
     /** Drops the credential's next rotation. */
     void forgetCredential(String credentialId);
+
+    /** Drops the next rotation of each credential; a scheduler that can drops them together. */
+    default void forgetAll(Collection<String> credentialIds) {
+        credentialIds.forEach(this::forgetCredential);
+    }
 }

@@ -14,21 +14,37 @@ public final class ScheduleDao {
     public record Due(String credentialId, int version, Instant at) {
     }
 
+    private static final String NOT_ROTATING =
+            "NOT EXISTS (SELECT 1 FROM rotations r WHERE r.credential_id = c.id AND r.state = 'RUNNING')";
+
     private final Handle h;
 
     ScheduleDao(Handle h) {
         this.h = h;
     }
 
-    /** Active credentials whose next rotation is due by {@code until} and has no trigger, soonest first. */
+    /**
+     * Active credentials whose next rotation is due by {@code until} and has no trigger, soonest first; not those
+     * rotating now, whose rotation sets their next one when it ends.
+     */
     public List<Due> rotationsWithoutTrigger(String schedName, Instant until, int limit) {
         return h.createQuery("SELECT c.id, c.next_rotation_at FROM credentials c WHERE c.status = 'ACTIVE' "
                         + "AND c.next_rotation_at <= :until AND NOT EXISTS (SELECT 1 FROM QRTZ_TRIGGERS t "
                         + "WHERE t.SCHED_NAME = :sched AND t.TRIGGER_GROUP = 'rotate' AND t.TRIGGER_NAME = c.id) "
-                        + "ORDER BY c.next_rotation_at LIMIT :limit")
+                        + "AND " + NOT_ROTATING + " ORDER BY c.next_rotation_at LIMIT :limit")
                 .bind("sched", schedName).bind("until", until).bind("limit", limit)
                 .map((rs, ctx) -> new Due(rs.getString(1), 0, AgentDao.instant(rs.getTimestamp(2))))
                 .list();
+    }
+
+    /**
+     * Active credentials due by {@code now} and not rotating, most overdue first, whether Quartz holds their trigger
+     * or not: what the scheduler's workers would be handed one trigger at a time.
+     */
+    public List<String> rotationsDue(Instant now, int limit) {
+        return h.createQuery("SELECT c.id FROM credentials c WHERE c.status = 'ACTIVE' AND c.next_rotation_at <= :now "
+                        + "AND " + NOT_ROTATING + " ORDER BY c.next_rotation_at LIMIT :limit")
+                .bind("now", now).bind("limit", limit).mapTo(String.class).list();
     }
 
     /**

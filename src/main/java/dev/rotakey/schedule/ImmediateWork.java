@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -146,5 +147,10 @@ public final class ImmediateWork implements WorkScheduler, Managed {
     @Override
     public void forgetCredential(String credentialId) {
         scheduler.forgetCredential(credentialId);
+    }
+
+    @Override
+    public void forgetAll(Collection<String> credentialIds) {
+        scheduler.forgetAll(credentialIds);
     }
 }

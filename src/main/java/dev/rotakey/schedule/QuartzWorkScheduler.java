@@ -30,6 +30,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -327,6 +328,18 @@ public final class QuartzWorkScheduler implements WorkScheduler, Managed {
             require().unscheduleJob(TriggerKey.triggerKey(credentialId, ROTATE));
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot unschedule credential " + credentialId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #forgetCredential}, for many credentials in one Quartz transaction. */
+    @Override
+    public void forgetAll(Collection<String> credentialIds) {
+        List<TriggerKey> keys = credentialIds.stream().map(id -> TriggerKey.triggerKey(id, ROTATE)).toList();
+        keys.forEach(behind::cancel);
+        try {
+            require().unscheduleJobs(keys);
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot unschedule " + keys.size() + " credentials: " + e.getMessage(), e);
         }
     }
 

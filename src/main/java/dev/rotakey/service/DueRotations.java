@@ -16,11 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Scheduled rotations that fall due together, started and run together: the scheduler's workers hand each due
  * credential here and go on to the next trigger, and one thread takes whatever has come, up to a chunk, through
- * {@link BatchedRotations} (one transaction per step for the chunk). A rotation due alone starts at once, alone.
+ * {@link BatchedRotations} (one transaction per step for the chunk). On a single node it fills the chunk with other
+ * credentials the database says are due, whose triggers it drops together instead of letting Quartz fire them one at
+ * a time (several commits each). A rotation due alone starts at once, alone.
  * Nothing is lost with the queue: a credential waiting here is still due in the database, which every start and the
  * horizon's sweep (on a cluster, the cluster's sweep) turn into a trigger again, and one still waiting when the node
  * stops gets its trigger back at once.
@@ -37,6 +41,8 @@ public final class DueRotations implements Managed {
     private final WorkScheduler scheduler;
     private final Clock clock;
     private final int capacity;
+    private final boolean pull;
+    private final BooleanSupplier paused;
     /** Guarded by {@code this}; a credential offered twice (its trigger re-created by a sweep) waits once. */
     private final LinkedHashSet<String> waiting = new LinkedHashSet<>();
     private boolean accepting;
@@ -45,10 +51,15 @@ public final class DueRotations implements Managed {
     /**
      * @param capacity credentials waiting at most: beyond it the scheduler's workers wait, so that Quartz fires no
      *                 faster than they start (on a cluster, so that the nodes share what is due)
+     * @param pull     whether to fill chunks from the database (a single node's: on a cluster, the nodes share what
+     *                 is due through Quartz)
+     * @param paused   whether scheduled work is held (the kill switch, or not known): nothing is pulled then
      */
     public DueRotations(Store store, RotationService rotations, BatchedRotations together, WorkScheduler scheduler,
-                        Clock clock, int capacity) {
+                        Clock clock, int capacity, boolean pull, BooleanSupplier paused) {
         this.capacity = capacity;
+        this.pull = pull;
+        this.paused = paused;
         this.store = store;
         this.rotations = rotations;
         this.together = together;
@@ -140,12 +151,43 @@ public final class DueRotations implements Managed {
                 notifyAll();
             }
             try {
-                rotate(ids);
+                rotate(withOthersDue(ids));
             } catch (RuntimeException e) {
                 // Still due in the database: the horizon's sweep schedules them again.
                 LOG.error("{} due rotation(s) could not start: {}", ids.size(), FailureClassifier.describe(e), e);
             }
         }
+    }
+
+    /**
+     * {@code ids} and, up to a chunk, other credentials due now, their triggers dropped first: one started by the
+     * chunk sets its next rotation when it ends, and one the chunk cannot start gets its trigger back as the chunk's
+     * outcomes say (or, should this node die first, from the database at its next start).
+     */
+    private List<String> withOthersDue(List<String> ids) {
+        if (!pull || ids.size() >= BatchedRotations.CHUNK || paused.getAsBoolean()) {
+            return ids;
+        }
+        Set<String> chunk = new LinkedHashSet<>(ids);
+        List<String> others = new ArrayList<>();
+        for (String id : store.read(d -> d.schedules().rotationsDue(clock.instant(), 2 * BatchedRotations.CHUNK))) {
+            if (chunk.size() + others.size() >= BatchedRotations.CHUNK) {
+                break;
+            }
+            if (!chunk.contains(id) && !waiting(id)) {
+                others.add(id);
+            }
+        }
+        if (others.isEmpty()) {
+            return ids;
+        }
+        scheduler.forgetAll(others);
+        chunk.addAll(others);
+        return List.copyOf(chunk);
+    }
+
+    private synchronized boolean waiting(String id) {
+        return waiting.contains(id);
     }
 
     /** Starts the chunk's rotations together; what cannot start with them is handled as its own trigger would be. */

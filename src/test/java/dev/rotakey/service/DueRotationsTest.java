@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
@@ -52,6 +53,7 @@ class DueRotationsTest {
     private static final List<String> SCHEDULED = new CopyOnWriteArrayList<>();
     private static final AtomicInteger TRANSACTIONS = new AtomicInteger();
     private static DueRotations due;
+    private static final AtomicBoolean PAUSED = new AtomicBoolean();
     private static int agents;
 
     /** Notes what the services schedule; nothing runs. */
@@ -110,7 +112,8 @@ class DueRotationsTest {
             }
         }
         components.batchedRotations().lanes().start();
-        due = new DueRotations(store, components.rotations(), components.batchedRotations(), noting, CLOCK, 1_000);
+        due = new DueRotations(store, components.rotations(), components.batchedRotations(), noting, CLOCK, 1_000, true,
+                PAUSED::get);
     }
 
     @AfterAll
@@ -237,5 +240,41 @@ class DueRotationsTest {
         assertThat(due.offer(ids.get(0))).as("stopped").isFalse();
         assertThat(IntStream.range(0, ids.size()).mapToObj(i -> scheduled(ids.get(i)).size()))
                 .as("each rotated once").containsOnly(1);
+    }
+
+    @Test
+    void oneDueCredentialOfferedBringsTheOthersDueWithItAndDropsTheirTriggers() throws Exception {
+        List<String> ids = credentials(40);
+        CLOCK.advance(PAST_DUE);
+        due.start();
+        try {
+            PAUSED.set(true);
+            assertThat(due.offer(ids.get(0))).isTrue();
+            await().untilAsserted(() -> assertThat(state(ids.get(0), 2)).isEqualTo(VersionState.CURRENT));
+            assertThat(ids.subList(1, ids.size())).as("scheduled work is paused: nothing pulled")
+                    .allSatisfy(id -> assertThat(scheduled(id)).isEmpty());
+
+            PAUSED.set(false);
+            SCHEDULED.clear();
+            assertThat(due.offer(ids.get(1))).isTrue();
+            await().untilAsserted(() -> assertThat(ids).allSatisfy(id -> assertThat(state(id, 2)).isEqualTo(VersionState.CURRENT)));
+        } finally {
+            due.stop();
+        }
+        for (String id : ids.subList(2, ids.size())) {
+            assertThat(SCHEDULED).as("its due trigger dropped before its rotation started").contains("forget " + id);
+            assertThat(scheduled(id)).hasSize(1).allSatisfy(r -> assertThat(r.trigger()).isEqualTo(RotationTrigger.SCHEDULE));
+            assertThat(SCHEDULED.indexOf("forget " + id)).as("and its next rotation scheduled after that")
+                    .isLessThan(lastIndexOfPrefix("rotate " + id + " "));
+        }
+    }
+
+    private static int lastIndexOfPrefix(String prefix) {
+        for (int i = SCHEDULED.size() - 1; i >= 0; i--) {
+            if (SCHEDULED.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }
