@@ -12,13 +12,13 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.VersionState;
-import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
 import dev.rotakey.resources.TestKeyBackend;
 import dev.rotakey.service.EmergencyRevocation;
 import dev.rotakey.service.NewAgent;
 import dev.rotakey.service.NewCredential;
 import dev.rotakey.targets.files.LocalFilesTarget;
+import dev.rotakey.testing.NotingScheduler;
 import dev.rotakey.testing.TestClock;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -51,43 +50,12 @@ class OperatorBatchesTest {
     private static Store store;
     private static RotakeyComponents components;
     private static final TestClock CLOCK = new TestClock(NOW);
-    private static final List<String> SCHEDULED = new CopyOnWriteArrayList<>();
+    /** What the services schedule; nothing runs. */
+    private static final NotingScheduler NOTING = new NotingScheduler();
+    private static final List<String> SCHEDULED = NOTING.events;
     private static OperatorBatches batches;
     private static BatchProcessor processor;
     private static BatchQueries queries;
-
-    /** Notes what the services schedule; nothing runs. */
-    private static final class Noting implements WorkScheduler {
-        @Override
-        public void rotateAt(String credentialId, Instant at) {
-            SCHEDULED.add("rotate " + credentialId);
-        }
-
-        @Override
-        public void continueRotationAt(String rotationId, Instant at) {
-            SCHEDULED.add("continue " + rotationId);
-        }
-
-        @Override
-        public void continueRotationFirst(String rotationId, Instant at) {
-            SCHEDULED.add("first " + rotationId);
-        }
-
-        @Override
-        public void revokeAt(String credentialId, int version, Instant at) {
-            SCHEDULED.add("revoke " + credentialId + "#v" + version);
-        }
-
-        @Override
-        public void decommissionAt(String agentId, Instant at) {
-            SCHEDULED.add("expire " + agentId);
-        }
-
-        @Override
-        public void forgetCredential(String credentialId) {
-            SCHEDULED.add("forget " + credentialId);
-        }
-    }
 
     @BeforeAll
     static void build() throws Exception {
@@ -97,11 +65,11 @@ class OperatorBatchesTest {
         components = RotakeyComponents.builder(new RotakeyConfiguration(), CLOCK, store)
                 .keyBackends(Map.of("hsm", new TestKeyBackend("hsm")))
                 .targets(Map.of("files", new LocalFilesTarget("files", dir.resolve("files"))))
-                .workScheduler(new Noting())
+                .workScheduler(NOTING)
                 .build();
         BatchRecords records = new BatchRecords(store, components.audit(), NodeIdentity.single("node-a"), CLOCK);
         EmergencyRevocation emergencies = new EmergencyRevocation(components.rotations(), components.revocations(),
-                new Noting(), CLOCK);
+                NOTING, CLOCK);
         processor = new BatchProcessor(store, records, Map.of(
                 Batch.Kind.ROTATE, new RotationWork(store, components.rotations(), components.batchedRotations()),
                 Batch.Kind.DECOMMISSION, new DecommissionWork(components.rotations().decommissioning()),
