@@ -24,8 +24,9 @@ import java.util.Set;
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
  * <token>} except the listed public prefixes, the listed public paths (exact, such as the load balancers' health
  * probes), and a version's ack, which may present that version's secret
- * instead (checked by its resource). Decisions are made on the normalised path the container routes by.
- * Refusals answer 401 with a JSON body and are audited.
+ * instead (checked by its resource). Decisions are made on the normalised path the container routes by: who may call
+ * what is {@link AccessPolicy}'s. Refusals answer 401 (no valid token) or 403 (a role the policy does not allow) with
+ * a JSON body and are audited.
  */
 public final class BearerTokenFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(BearerTokenFilter.class);
@@ -123,7 +124,8 @@ public final class BearerTokenFilter implements Filter {
             mapper.writeValue(response.getOutputStream(), body);
             return;
         }
-        if (!operator.get().mayCall(request.getMethod(), path)) {
+        if (!operator.get().mayCall(keyAuthenticatedAck ? AccessPolicy.Port.API : AccessPolicy.Port.ADMIN,
+                request.getMethod(), path)) {
             try {
                 audit.record(operator.get().actor(), AuditAction.AUTH_FORBIDDEN, request.getMethod() + " " + path,
                         "denied", "role " + operator.get().role());

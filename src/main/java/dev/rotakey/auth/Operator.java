@@ -46,12 +46,9 @@ public record Operator(String name, String role) {
         }
     }
 
-    /** Admin tokens may call everything; verifier tokens only the API-key verification endpoint. */
-    public boolean mayCall(String method, String path) {
-        if (OperatorTokens.ADMIN.equals(role)) {
-            return true;
-        }
-        return OperatorTokens.VERIFIER.equals(role) && "POST".equals(method) && "/api/v1/api-keys/verify".equals(path);
+    /** Whether its role may call {@code method path} on {@code port}, as {@link AccessPolicy} declares. */
+    public boolean mayCall(AccessPolicy.Port port, String method, String path) {
+        return Role.of(role).map(r -> AccessPolicy.allows(port, r, method, path)).orElse(false);
     }
 
     /** The name recorded as the actor of audit events. */

@@ -21,9 +21,9 @@ import java.util.function.Function;
  * them. The first admin token comes from {@link BootstrapToken}.
  */
 public final class OperatorTokens {
-    public static final String ADMIN = "admin";
+    public static final String ADMIN = Role.ADMIN.wireName();
     /** May only call {@code POST /api/v1/api-keys/verify}: what consuming services get. */
-    public static final String VERIFIER = "verifier";
+    public static final String VERIFIER = Role.VERIFIER.wireName();
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final String PREFIX = "rkt_";
 
@@ -59,8 +59,8 @@ public final class OperatorTokens {
         if (name == null || !NAME.matcher(name).matches()) {
             throw RejectedException.invalid("name", "must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         }
-        if (!ADMIN.equals(role) && !VERIFIER.equals(role)) {
-            throw RejectedException.invalid("role", "must be 'admin' or 'verifier'");
+        if (role == null || Role.of(role).isEmpty()) {
+            throw RejectedException.invalid("role", "must be one of " + Role.wireNames());
         }
         String token = newToken();
         String digest = digest(token);

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code POST /tasks/issue-token?name=&role=admin|verifier} answers a new bearer token, once
- * (only its digest is kept); {@code POST /tasks/revoke-token?name=} revokes one. Consuming services
- * get {@code verifier} tokens, which can only verify API keys.
+ * {@code POST /tasks/issue-token?name=&role=} answers a new bearer token of a role ({@link dev.rotakey.auth.Role};
+ * {@code verifier} by default), once (only its digest is kept); {@code POST /tasks/revoke-token?name=} revokes one.
+ * Consuming services get {@code verifier} tokens, which can only verify API keys.
  */
 public final class TokenTask extends OperatorTask {
     private final OperatorTokens tokens;

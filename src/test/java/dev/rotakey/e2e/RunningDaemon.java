@@ -139,6 +139,11 @@ public final class RunningDaemon implements AutoCloseable {
         return dataDir;
     }
 
+    /** Dropwizard's environment of the running daemon: its Jersey resources, its admin servlets. */
+    public io.dropwizard.core.setup.Environment environment() {
+        return support.getEnvironment();
+    }
+
     public RotakeyComponents runtime() {
         return ((RotakeyApplication) support.getApplication()).components();
     }

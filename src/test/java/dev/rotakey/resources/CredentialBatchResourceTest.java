@@ -1,6 +1,7 @@
 package dev.rotakey.resources;
 
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.auth.AccessPolicy;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.auth.OperatorTokens;
 import dev.rotakey.backend.KeyBackends;
@@ -227,7 +228,7 @@ class CredentialBatchResourceTest {
     @Test
     void onlyAnAdminTokenMayCreateABatch() {
         String path = "/api/v1/credentials:batch";
-        assertThat(new Operator("ops", OperatorTokens.ADMIN).mayCall("POST", path)).isTrue();
-        assertThat(new Operator("checker", OperatorTokens.VERIFIER).mayCall("POST", path)).isFalse();
+        assertThat(new Operator("ops", OperatorTokens.ADMIN).mayCall(AccessPolicy.Port.API, "POST", path)).isTrue();
+        assertThat(new Operator("checker", OperatorTokens.VERIFIER).mayCall(AccessPolicy.Port.API, "POST", path)).isFalse();
     }
 }

@@ -1,0 +1,130 @@
+package dev.rotakey.auth;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static dev.rotakey.auth.Role.ADMIN;
+import static dev.rotakey.auth.Role.AUDITOR;
+import static dev.rotakey.auth.Role.MONITOR;
+import static dev.rotakey.auth.Role.OPERATOR;
+import static dev.rotakey.auth.Role.VERIFIER;
+
+/**
+ * Who may call what: every endpoint of both ports and every admin task, with the roles that may call it, in one
+ * table. Decisions are made on the normalised path the container routes by. A request that no rule matches is refused
+ * whatever its token's role, so an endpoint added without a rule cannot be called by anyone (and the test that walks
+ * every endpoint with every role fails). Paths that need no token at all (health probes, {@code /ping}, the CAs'
+ * public certificates and CRLs) are the authentication filter's, not listed here.
+ */
+public final class AccessPolicy {
+    /** The two ports, each with its own endpoints. */
+    public enum Port { API, ADMIN }
+
+    /**
+     * One endpoint: a method and a path template whose {@code {name}} segments match any one segment.
+     *
+     * @param roles who may call it
+     */
+    public record Rule(Port port, String method, String template, Set<Role> roles, Pattern path) {
+        boolean matches(Port p, String m, String requested) {
+            return port == p && method.equals(m) && path.matcher(requested).matches();
+        }
+
+        boolean exact() {
+            return !template.contains("{");
+        }
+    }
+
+    private static final Set<Role> READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR);
+    private static final Set<Role> CHANGERS = EnumSet.of(ADMIN, OPERATOR);
+    private static final Set<Role> WATCHERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, MONITOR);
+    private static final Set<Role> ADMINS = EnumSet.of(ADMIN);
+
+    /** The table. */
+    public static final List<Rule> RULES = List.of(
+            api("POST", "/api/v1/agents", CHANGERS),
+            api("GET", "/api/v1/agents", READERS),
+            api("GET", "/api/v1/agents/{id}", READERS),
+            api("POST", "/api/v1/credentials", CHANGERS),
+            api("POST", "/api/v1/credentials:batch", CHANGERS),
+            api("GET", "/api/v1/credentials", READERS),
+            api("GET", "/api/v1/credentials/{id}", READERS),
+            api("GET", "/api/v1/credentials/{id}/rotations", READERS),
+            // Also open without a token to a consumer that presents the version's own secret (the filter's).
+            api("POST", "/api/v1/credentials/{id}/versions/{n}/ack", CHANGERS),
+            api("GET", "/api/v1/rotations/{id}", READERS),
+            api("POST", "/api/v1/api-keys/verify", EnumSet.of(ADMIN, VERIFIER)),
+            api("GET", "/api/v1/audit", READERS),
+            api("GET", "/api/v1/alerts", READERS),
+            api("GET", "/api/v1/status", READERS),
+            api("GET", "/api/v1/plan", READERS),
+            api("GET", "/api/v1/batches", READERS),
+            api("GET", "/api/v1/batches/{id}", READERS),
+
+            admin("GET", "/", WATCHERS),
+            admin("GET", "/healthcheck", WATCHERS),
+            admin("GET", "/metrics", WATCHERS),
+            admin("GET", "/metrics/prometheus", WATCHERS),
+            admin("GET", "/threads", ADMINS),
+            admin("GET", "/pprof", ADMINS),
+            admin("GET", "/tasks", CHANGERS),
+            admin("POST", "/tasks/rotate", CHANGERS),
+            admin("POST", "/tasks/revoke", CHANGERS),
+            admin("POST", "/tasks/decommission", CHANGERS),
+            admin("POST", "/tasks/pause-rotations", CHANGERS),
+            admin("POST", "/tasks/resume-rotations", CHANGERS),
+            admin("POST", "/tasks/rotate-ca", ADMINS),
+            admin("POST", "/tasks/issue-token", ADMINS),
+            admin("POST", "/tasks/revoke-token", ADMINS),
+            admin("POST", "/tasks/gc", ADMINS),
+            admin("POST", "/tasks/log-level", ADMINS));
+
+    /** The rules without a variable segment by port, method and path: the verify endpoint's is found without a scan. */
+    private static final Map<String, Rule> EXACT = RULES.stream().filter(Rule::exact)
+            .collect(Collectors.toUnmodifiableMap(r -> key(r.port(), r.method(), r.template()), r -> r));
+    private static final List<Rule> TEMPLATES = RULES.stream().filter(r -> !r.exact()).toList();
+
+    private AccessPolicy() {
+    }
+
+    private static Rule api(String method, String template, Set<Role> roles) {
+        return new Rule(Port.API, method, template, Set.copyOf(roles), pattern(template));
+    }
+
+    private static Rule admin(String method, String template, Set<Role> roles) {
+        return new Rule(Port.ADMIN, method, template, Set.copyOf(roles), pattern(template));
+    }
+
+    private static String key(Port port, String method, String path) {
+        return port + " " + method + " " + path;
+    }
+
+    private static Pattern pattern(String template) {
+        StringBuilder regex = new StringBuilder();
+        Matcher m = Pattern.compile("\\{[a-z]+}").matcher(template);
+        int at = 0;
+        while (m.find()) {
+            regex.append(Pattern.quote(template.substring(at, m.start()))).append("[^/]+");
+            at = m.end();
+        }
+        return Pattern.compile(regex.append(Pattern.quote(template.substring(at))).toString());
+    }
+
+    /** The rule of an endpoint; a {@code HEAD} is judged as the {@code GET} it is part of. */
+    public static Optional<Rule> rule(Port port, String method, String path) {
+        String m = "HEAD".equals(method) ? "GET" : method;
+        Rule exact = EXACT.get(key(port, m, path));
+        return exact != null ? Optional.of(exact) : TEMPLATES.stream().filter(r -> r.matches(port, m, path)).findFirst();
+    }
+
+    /** Whether a token of {@code role} may call {@code method path} on {@code port}: never where no rule says so. */
+    public static boolean allows(Port port, Role role, String method, String path) {
+        return rule(port, method, path).map(r -> r.roles().contains(role)).orElse(false);
+    }
+}

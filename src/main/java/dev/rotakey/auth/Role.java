@@ -1,0 +1,37 @@
+package dev.rotakey.auth;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What a bearer token is for. Which endpoints and tasks each role may call is declared in {@link AccessPolicy}, and
+ * nowhere else.
+ */
+public enum Role {
+    /** Tokens and configuration-level actions (the CA's rotation, log levels), and everything the others may do. */
+    ADMIN,
+    /** Day-to-day work on the inventory: creating, rotating, revoking and decommissioning, pausing the scheduler. */
+    OPERATOR,
+    /** Reads everything (inventory, audit trail, plan, status, batches, health, metrics) and changes nothing. */
+    AUDITOR,
+    /** Health checks and metrics only: what Prometheus and probes need. */
+    MONITOR,
+    /** API-key verification only: what consuming services get. */
+    VERIFIER;
+
+    /** The name in tokens, task parameters and audit events: {@code admin}, {@code operator}, ... */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The role of a wire name, if it is one. */
+    public static Optional<Role> of(String wireName) {
+        return Arrays.stream(values()).filter(r -> r.wireName().equals(wireName)).findFirst();
+    }
+
+    /** The wire names, for messages: {@code admin, operator, ...}. */
+    public static String wireNames() {
+        return String.join(", ", Arrays.stream(values()).map(Role::wireName).toList());
+    }
+}

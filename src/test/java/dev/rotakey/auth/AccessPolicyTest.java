@@ -1,0 +1,61 @@
+package dev.rotakey.auth;
+
+import dev.rotakey.auth.AccessPolicy.Port;
+import dev.rotakey.auth.AccessPolicy.Rule;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The access table itself: what each role may and may not do, and that nothing undeclared is allowed. */
+class AccessPolicyTest {
+    @Test
+    void adminsMayCallEveryDeclaredEndpointAndNothingUndeclared() {
+        assertThat(AccessPolicy.RULES).allSatisfy(r -> assertThat(r.roles()).as(r.template()).contains(Role.ADMIN));
+        assertThat(AccessPolicy.allows(Port.API, Role.ADMIN, "GET", "/api/v1/secrets")).isFalse();
+        assertThat(AccessPolicy.allows(Port.API, Role.ADMIN, "OPTIONS", "/api/v1/agents")).isFalse();
+        assertThat(AccessPolicy.allows(Port.API, Role.ADMIN, "DELETE", "/api/v1/agents/a1")).isFalse();
+        assertThat(AccessPolicy.allows(Port.ADMIN, Role.ADMIN, "POST", "/tasks/unknown")).isFalse();
+        assertThat(AccessPolicy.allows(Port.API, Role.ADMIN, "POST", "/tasks/rotate")).as("the other port's").isFalse();
+    }
+
+    @Test
+    void aTemplateSegmentMatchesExactlyOneSegment() {
+        assertThat(AccessPolicy.allows(Port.API, Role.AUDITOR, "GET", "/api/v1/agents/a1")).isTrue();
+        assertThat(AccessPolicy.allows(Port.API, Role.AUDITOR, "GET", "/api/v1/agents/a1/x")).isFalse();
+        assertThat(AccessPolicy.allows(Port.API, Role.AUDITOR, "GET", "/api/v1/agents/")).isFalse();
+        assertThat(AccessPolicy.allows(Port.API, Role.AUDITOR, "HEAD", "/api/v1/agents/a1")).as("as its GET").isTrue();
+    }
+
+    @Test
+    void auditorsReadEverythingAndChangeNothing() {
+        for (Rule r : AccessPolicy.RULES) {
+            assertThat(r.roles().contains(Role.AUDITOR)).as(r.method() + " " + r.template())
+                    .isEqualTo(r.method().equals("GET") && !r.template().equals("/threads") && !r.template().equals("/pprof")
+                            && !r.template().equals("/tasks"));
+        }
+    }
+
+    @Test
+    void monitorsSeeHealthAndMetricsOnly() {
+        assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.MONITOR)).map(Rule::template))
+                .containsExactlyInAnyOrder("/", "/healthcheck", "/metrics", "/metrics/prometheus");
+        assertThat(AccessPolicy.allows(Port.ADMIN, Role.MONITOR, "POST", "/tasks/rotate")).isFalse();
+    }
+
+    @Test
+    void verifiersVerifyOnly() {
+        assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.VERIFIER)).map(Rule::template))
+                .containsExactly("/api/v1/api-keys/verify");
+    }
+
+    @Test
+    void operatorsRotateButNeitherMintTokensNorRotateTheCa() {
+        for (String task : new String[] {"rotate", "revoke", "decommission", "pause-rotations", "resume-rotations"}) {
+            assertThat(AccessPolicy.allows(Port.ADMIN, Role.OPERATOR, "POST", "/tasks/" + task)).as(task).isTrue();
+        }
+        for (String task : new String[] {"issue-token", "revoke-token", "rotate-ca", "log-level", "gc"}) {
+            assertThat(AccessPolicy.allows(Port.ADMIN, Role.OPERATOR, "POST", "/tasks/" + task)).as(task).isFalse();
+        }
+        assertThat(AccessPolicy.allows(Port.API, Role.OPERATOR, "POST", "/api/v1/api-keys/verify")).isFalse();
+    }
+}
