@@ -1,0 +1,175 @@
+package dev.rotakey.auth;
+
+import dev.rotakey.auth.AccessPolicy.Port;
+import dev.rotakey.health.HealthProbes;
+import dev.rotakey.e2e.RunningDaemon;
+import dev.rotakey.testing.SoftHsmTokens;
+import org.eclipse.jetty.ee10.servlet.ServletMapping;
+import org.glassfish.jersey.server.model.Resource;
+import org.glassfish.jersey.server.model.ResourceMethod;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every endpoint of the real daemon, found from what it registered (Jersey's resources, the admin context's servlets,
+ * the task list), with a token of every role: each endpoint has a rule in {@link AccessPolicy}, each rule an endpoint,
+ * and each role is let through exactly where the rule says and refused with 403 elsewhere. An endpoint added without a
+ * rule fails here.
+ */
+class AccessPolicyEndToEndIT {
+    /** Public without any token: the CAs' certificates and CRLs, the probes, {@code /ping}. */
+    private static final String PUBLIC_API_PREFIX = "/api/v1/cas/";
+    /** What Dropwizard's AdminServlet serves under its {@code /*} mapping. */
+    private static final List<String> ADMIN_SERVLET_PATHS = List.of("/", "/metrics", "/threads", "/healthcheck", "/pprof");
+
+    @TempDir
+    static Path dir;
+    static RunningDaemon daemon;
+    static final Map<Role, String> TOKENS = new EnumMap<>(Role.class);
+
+    @BeforeAll
+    static void start() {
+        daemon = new RunningDaemon(dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey"), SoftHsmTokens.APP,
+                RunningDaemon.uniqueName("access"));
+        for (Role role : Role.values()) {
+            RunningDaemon.Answer a = daemon.task("/tasks/issue-token?name=t-" + role.wireName() + "&role=" + role.wireName());
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            TOKENS.put(role, a.json().path("token").asText());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.destroyCertificateAuthorityKeys();
+            daemon.close();
+        }
+    }
+
+    /** One endpoint: its port, method and path template. */
+    record Endpoint(Port port, String method, String template) {
+        String samplePath() {
+            return template.replaceAll("\\{[^}]+}", "x1");
+        }
+
+        @Override
+        public String toString() {
+            return port + " " + method + " " + template;
+        }
+    }
+
+    /** The application port's endpoints, from the resources Jersey serves. */
+    private static List<Endpoint> apiEndpoints() {
+        List<Endpoint> out = new ArrayList<>();
+        var config = daemon.environment().jersey().getResourceConfig();
+        Stream.concat(config.getClasses().stream(), config.getInstances().stream().map(Object::getClass))
+                .filter(Resource::isAcceptable).map(Resource::from).filter(r -> r != null && r.getPath() != null)
+                .forEach(r -> walk(r, "", out));
+        return out.stream().filter(e -> !e.template().startsWith(PUBLIC_API_PREFIX)).distinct().toList();
+    }
+
+    private static void walk(Resource r, String parent, List<Endpoint> out) {
+        String path = join(parent, r.getPath());
+        for (ResourceMethod m : r.getResourceMethods()) {
+            out.add(new Endpoint(Port.API, m.getHttpMethod(), path));
+        }
+        for (Resource child : r.getChildResources()) {
+            walk(child, path, out);
+        }
+    }
+
+    private static String join(String parent, String path) {
+        String p = path == null ? "" : path.replaceAll("^/+|/+$", "");
+        return p.isEmpty() ? parent : parent + "/" + p;
+    }
+
+    /** The admin port's endpoints: its servlets' mappings, what AdminServlet serves, and every task. */
+    private static List<Endpoint> adminEndpoints() {
+        Set<String> specs = new TreeSet<>();
+        for (ServletMapping m : daemon.environment().getAdminContext().getServletHandler().getServletMappings()) {
+            specs.addAll(List.of(m.getPathSpecs()));
+        }
+        List<Endpoint> out = new ArrayList<>();
+        for (String spec : specs) {
+            switch (spec) {
+                case "/*" -> ADMIN_SERVLET_PATHS.forEach(p -> out.add(new Endpoint(Port.ADMIN, "GET", p)));
+                case "/tasks/*" -> {
+                    out.add(new Endpoint(Port.ADMIN, "GET", "/tasks"));
+                    RunningDaemon.Answer list = daemon.adminGet("/tasks");
+                    assertThat(list.status()).isEqualTo(200);
+                    list.body().lines().map(String::strip).filter(n -> !n.isEmpty())
+                            .forEach(n -> out.add(new Endpoint(Port.ADMIN, "POST", "/tasks/" + n)));
+                }
+                default -> {
+                    if (!HealthProbes.PATHS.contains(spec) && !"/ping".equals(spec)) {
+                        out.add(new Endpoint(Port.ADMIN, "GET", spec));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyEndpointHasARuleAndEveryRuleAnEndpoint() {
+        List<Endpoint> endpoints = new ArrayList<>(apiEndpoints());
+        endpoints.addAll(adminEndpoints());
+        assertThat(endpoints).as("found from what the daemon registered").hasSizeGreaterThan(30);
+
+        assertThat(endpoints.stream().filter(e -> AccessPolicy.rule(e.port(), e.method(), e.samplePath()).isEmpty()))
+                .as("endpoints without a rule in AccessPolicy").isEmpty();
+        assertThat(AccessPolicy.RULES.stream().filter(r -> endpoints.stream().noneMatch(e ->
+                        e.port() == r.port() && e.method().equals(r.method()) && r.path().matcher(e.samplePath()).matches()))
+                .map(r -> r.port() + " " + r.method() + " " + r.template()))
+                .as("rules of no endpoint").isEmpty();
+    }
+
+    @Test
+    void everyRoleIsLetThroughWhereItsRuleSaysAndRefusedWithA403Elsewhere() {
+        List<Endpoint> endpoints = new ArrayList<>(apiEndpoints());
+        endpoints.addAll(adminEndpoints());
+        // The CPU profile would take its default 10 s each time; pause-rotations, which acts without parameters, is
+        // undone after.
+        endpoints.removeIf(e -> e.template().equals("/pprof"));
+        List<String> wrong = new ArrayList<>();
+        try {
+            for (Endpoint e : endpoints) {
+                for (Role role : Role.values()) {
+                    boolean allowed = AccessPolicy.allows(e.port(), role, e.method(), e.samplePath());
+                    int status = call(e, TOKENS.get(role));
+                    if (allowed ? (status == 401 || status == 403) : status != 403) {
+                        wrong.add(e + " as " + role.wireName() + ": " + status + (allowed ? " (allowed)" : " (denied)"));
+                    }
+                }
+            }
+        } finally {
+            daemon.task("/tasks/resume-rotations");
+        }
+        assertThat(wrong).isEmpty();
+    }
+
+    private static int call(Endpoint e, String token) {
+        var uri = e.port() == Port.API ? daemon.app(e.samplePath()) : daemon.admin(e.samplePath());
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+        if (e.method().equals("GET")) {
+            b.GET();
+        } else {
+            b.header("Content-Type", "application/json").method(e.method(), HttpRequest.BodyPublishers.ofString("{}"));
+        }
+        return daemon.send(b, token).status();
+    }
+}
