@@ -18,8 +18,8 @@ import static dev.rotakey.auth.Role.VERIFIER;
 /**
  * Who may call what: every endpoint of both ports and every admin task, with the roles that may call it, in one
  * table. Decisions are made on the normalised path the container routes by. A request that no rule matches is refused
- * whatever its token's role, so an endpoint added without a rule cannot be called by anyone (and the test that walks
- * every endpoint with every role fails). Paths that need no token at all (health probes, {@code /ping}, the CAs'
+ * whatever its token's role (405 where the path has rules for other methods, else 404), so an endpoint added without a
+ * rule cannot be called by anyone (and the test that walks every endpoint with every role fails). Paths that need no token at all (health probes, {@code /ping}, the CAs'
  * public certificates and CRLs) are the authentication filter's, not listed here.
  */
 public final class AccessPolicy {
@@ -125,6 +125,32 @@ public final class AccessPolicy {
 
     /** Whether a token of {@code role} may call {@code method path} on {@code port}: never where no rule says so. */
     public static boolean allows(Port port, Role role, String method, String path) {
-        return rule(port, method, path).map(r -> r.roles().contains(role)).orElse(false);
+        return decide(port, role, method, path) == Decision.ALLOWED;
+    }
+
+    /** What the table says of a call by an authenticated caller. */
+    public enum Decision {
+        ALLOWED,
+        /** The endpoint exists; the caller's role may not call it (403). */
+        FORBIDDEN,
+        /** The path is an endpoint's, the method none of its (405). */
+        WRONG_METHOD,
+        /** No endpoint has this path (404). */
+        UNKNOWN
+    }
+
+    /** The decision on {@code method path} on {@code port} for a token of {@code role} (null: a role no longer known). */
+    public static Decision decide(Port port, Role role, String method, String path) {
+        Optional<Rule> rule = rule(port, method, path);
+        if (rule.isPresent()) {
+            return role != null && rule.get().roles().contains(role) ? Decision.ALLOWED : Decision.FORBIDDEN;
+        }
+        return methods(port, path).isEmpty() ? Decision.UNKNOWN : Decision.WRONG_METHOD;
+    }
+
+    /** The methods the table declares for {@code path} on {@code port}, for an {@code Allow} header. */
+    public static List<String> methods(Port port, String path) {
+        return RULES.stream().filter(r -> r.port() == port && r.path().matcher(path).matches()).map(Rule::method)
+                .distinct().toList();
     }
 }

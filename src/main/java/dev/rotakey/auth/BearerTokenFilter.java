@@ -124,19 +124,30 @@ public final class BearerTokenFilter implements Filter {
             mapper.writeValue(response.getOutputStream(), body);
             return;
         }
-        if (!operator.get().mayCall(keyAuthenticatedAck ? AccessPolicy.Port.API : AccessPolicy.Port.ADMIN,
-                request.getMethod(), path)) {
-            try {
-                audit.record(operator.get().actor(), AuditAction.AUTH_FORBIDDEN, request.getMethod() + " " + path,
-                        "denied", "role " + operator.get().role());
-            } catch (RuntimeException e) {
-                LOG.warn("cannot audit a forbidden request", e);
+        AccessPolicy.Port port = keyAuthenticatedAck ? AccessPolicy.Port.API : AccessPolicy.Port.ADMIN;
+        switch (operator.get().decide(port, request.getMethod(), path)) {
+            case ALLOWED -> {
             }
-            response.setStatus(403);
-            response.setContentType("application/json");
-            mapper.writeValue(response.getOutputStream(), new ErrorBody(403, "a token with role '"
-                    + operator.get().role() + "' may not call " + request.getMethod() + " " + path, null));
-            return;
+            case UNKNOWN -> {
+                refuse(response, 404, "no such endpoint");
+                return;
+            }
+            case WRONG_METHOD -> {
+                response.setHeader("Allow", String.join(", ", AccessPolicy.methods(port, path)));
+                refuse(response, 405, "method " + request.getMethod() + " is not allowed here");
+                return;
+            }
+            case FORBIDDEN -> {
+                try {
+                    audit.record(operator.get().actor(), AuditAction.AUTH_FORBIDDEN, request.getMethod() + " " + path,
+                            "denied", "role " + operator.get().role());
+                } catch (RuntimeException e) {
+                    LOG.warn("cannot audit a forbidden request", e);
+                }
+                refuse(response, 403, "a token with role '" + operator.get().role() + "' may not call "
+                        + request.getMethod() + " " + path);
+                return;
+            }
         }
         request.setAttribute(Operator.ATTRIBUTE, operator.get());
         Operator.setCurrent(operator.get());
@@ -145,5 +156,11 @@ public final class BearerTokenFilter implements Filter {
         } finally {
             Operator.setCurrent(null);
         }
+    }
+
+    private void refuse(HttpServletResponse response, int status, String message) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        mapper.writeValue(response.getOutputStream(), new ErrorBody(status, message, null));
     }
 }

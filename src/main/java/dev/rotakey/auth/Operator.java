@@ -48,7 +48,12 @@ public record Operator(String name, String role) {
 
     /** Whether its role may call {@code method path} on {@code port}, as {@link AccessPolicy} declares. */
     public boolean mayCall(AccessPolicy.Port port, String method, String path) {
-        return Role.of(role).map(r -> AccessPolicy.allows(port, r, method, path)).orElse(false);
+        return decide(port, method, path) == AccessPolicy.Decision.ALLOWED;
+    }
+
+    /** What {@link AccessPolicy} says of its call of {@code method path} on {@code port}. */
+    public AccessPolicy.Decision decide(AccessPolicy.Port port, String method, String path) {
+        return AccessPolicy.decide(port, Role.of(role).orElse(null), method, path);
     }
 
     /** The name recorded as the actor of audit events. */

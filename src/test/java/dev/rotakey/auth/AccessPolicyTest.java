@@ -58,4 +58,16 @@ class AccessPolicyTest {
         }
         assertThat(AccessPolicy.allows(Port.API, Role.OPERATOR, "POST", "/api/v1/api-keys/verify")).isFalse();
     }
+
+    @Test
+    void anUnknownPathIsNotFoundAndAnUndeclaredMethodNotAllowedForEveryRole() {
+        for (Role role : Role.values()) {
+            assertThat(AccessPolicy.decide(Port.API, role, "GET", "/api/v1/secrets")).isEqualTo(AccessPolicy.Decision.UNKNOWN);
+            assertThat(AccessPolicy.decide(Port.API, role, "PATCH", "/api/v1/agents/a1"))
+                    .isEqualTo(AccessPolicy.Decision.WRONG_METHOD);
+        }
+        assertThat(AccessPolicy.methods(Port.API, "/api/v1/agents")).containsExactlyInAnyOrder("POST", "GET");
+        assertThat(AccessPolicy.decide(Port.API, null, "GET", "/api/v1/agents")).as("a role no longer known")
+                .isEqualTo(AccessPolicy.Decision.FORBIDDEN);
+    }
 }
