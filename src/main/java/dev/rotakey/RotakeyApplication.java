@@ -29,6 +29,7 @@ import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
+import dev.rotakey.resources.TokenResource;
 import dev.rotakey.tasks.DecommissionTask;
 import dev.rotakey.tasks.PauseRotationsTask;
 import dev.rotakey.tasks.RevokeTask;
@@ -163,6 +164,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
         jersey.register(new BatchResource(c.batches().queries()));
+        jersey.register(new TokenResource(c.tokens(), c.clock()));
     }
 
     private static void registerFilters(RotakeyComponents c, RotakeyConfiguration config, Environment environment) {
@@ -192,8 +194,9 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         admin.addTask(new RevokeTask(c.batches().operator(), json));
         admin.addTask(new DecommissionTask(c.batches().operator(), json));
         admin.addTask(new RotateCaTask(c.authorities(), json));
-        admin.addTask(new TokenTask(c.tokens(), json, true));
-        admin.addTask(new TokenTask(c.tokens(), json, false));
+        for (TokenTask.Kind kind : TokenTask.Kind.values()) {
+            admin.addTask(new TokenTask(c.tokens(), json, kind, c.clock()));
+        }
         admin.addTask(new PauseRotationsTask(c.scheduler(), c.audit(), json, true));
         admin.addTask(new PauseRotationsTask(c.scheduler(), c.audit(), json, false));
     }

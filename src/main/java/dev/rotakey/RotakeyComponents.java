@@ -99,6 +99,7 @@ public final class RotakeyComponents {
     private final RotationService rotations;
     private final JobHandler jobs;
     private final DueRotations due;
+    private final Clock clock;
     private final AgentService agents;
     private final CredentialService credentials;
     private final CredentialBatch credentialBatch;
@@ -121,6 +122,7 @@ public final class RotakeyComponents {
     private RotakeyComponents(Builder b) {
         RotakeyConfiguration config = b.config;
         Clock clock = b.clock;
+        this.clock = clock;
         store = b.store;
         node = NodeIdentity.of(config.getScheduler());
         ClusterChecks.check(node, config.getDatabase().getUrl(), config.getTargets());
@@ -258,6 +260,14 @@ public final class RotakeyComponents {
         managed.add(startup.end());
         // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
+        // Tokens' last uses are noted in memory by each request and written together, the last ones at stop.
+        managed.add(new Managed() {
+            @Override
+            public void stop() {
+                tokens.recordUses();
+            }
+        });
+        managed.add(new FixedDelayWork("token-uses", Duration.ofMinutes(1), tokens::recordUses));
         Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);
@@ -413,6 +423,11 @@ public final class RotakeyComponents {
 
     public OperatorTokens tokens() {
         return tokens;
+    }
+
+    /** The clock every service was given (a test's own, in tests). */
+    public Clock clock() {
+        return clock;
     }
 
     /** The cache of authenticated bearer tokens, by digest. */

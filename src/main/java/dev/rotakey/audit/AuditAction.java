@@ -27,6 +27,7 @@ public enum AuditAction {
     API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
     TOKEN_CREATED("token.created"),
     TOKEN_REVOKED("token.revoked"),
+    TOKEN_ROTATED("token.rotated"),
     AUTH_FORBIDDEN("auth.forbidden"),
     CA_CREATED("ca.created"),
     CA_ROTATED("ca.rotated"),

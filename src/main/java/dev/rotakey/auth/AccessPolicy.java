@@ -66,6 +66,7 @@ public final class AccessPolicy {
             api("GET", "/api/v1/plan", READERS),
             api("GET", "/api/v1/batches", READERS),
             api("GET", "/api/v1/batches/{id}", READERS),
+            api("GET", "/api/v1/tokens", EnumSet.of(ADMIN, AUDITOR)),
 
             admin("GET", "/", WATCHERS),
             admin("GET", "/healthcheck", WATCHERS),
@@ -81,6 +82,7 @@ public final class AccessPolicy {
             admin("POST", "/tasks/resume-rotations", CHANGERS),
             admin("POST", "/tasks/rotate-ca", ADMINS),
             admin("POST", "/tasks/issue-token", ADMINS),
+            admin("POST", "/tasks/rotate-token", ADMINS),
             admin("POST", "/tasks/revoke-token", ADMINS),
             admin("POST", "/tasks/gc", ADMINS),
             admin("POST", "/tasks/log-level", ADMINS));

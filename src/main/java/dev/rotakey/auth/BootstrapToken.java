@@ -86,7 +86,7 @@ public final class BootstrapToken {
         }
         String token = read(file);
         String digest = OperatorTokens.digest(token);
-        if (store.read(d -> d.tokens().findActive(digest)).isPresent()) {
+        if (store.read(d -> d.tokens().findActive(digest, clock.instant())).isPresent()) {
             LOG.info("admin token: the one in {}", file);
             return;
         }

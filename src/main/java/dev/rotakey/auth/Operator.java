@@ -2,10 +2,25 @@ package dev.rotakey.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
 
-/** The authenticated caller of an API or admin request: a named bearer token and its role. */
-public record Operator(String name, String role) {
+import java.time.Instant;
+
+/**
+ * The authenticated caller of an API or admin request: a named bearer token, its role, and until when the digest it
+ * was found by is valid (null: until revoked).
+ */
+public record Operator(String name, String role, Instant validUntil) {
     static final String ATTRIBUTE = Operator.class.getName();
     private static final ThreadLocal<Operator> CURRENT = new ThreadLocal<>();
+
+    /** A token valid until revoked. */
+    public Operator(String name, String role) {
+        this(name, role, null);
+    }
+
+    /** Whether the token has expired by {@code now} (or its previous digest's grace period ended). */
+    boolean expiredAt(Instant now) {
+        return validUntil != null && !now.isBefore(validUntil);
+    }
 
     /** The operator the authentication filter admitted for this request. */
     public static Operator of(HttpServletRequest request) {

@@ -5,15 +5,22 @@ import dev.rotakey.audit.AuditLog;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.TokenDao;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -33,21 +40,54 @@ public final class OperatorTokens {
     private final NotifiedCache<String, Operator> cache;
     /** Made once: the look-up a cache miss runs. */
     private final Function<String, Optional<Operator>> lookUp;
+    /** Each token's last use since they were last written ({@link #recordUses}). */
+    private final Map<String, Instant> lastUses = new ConcurrentHashMap<>();
 
     public OperatorTokens(Store store, AuditLog audit, Clock clock, NotifiedCache<String, Operator> cache) {
         this.store = store;
         this.audit = audit;
         this.clock = clock;
         this.cache = cache;
-        this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest)).map(t -> new Operator(t.name(), t.role()));
+        this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest, clock.instant()))
+                .map(t -> new Operator(t.name(), t.role(), t.validUntil()));
     }
 
-    /** The operator of an active token: from the cache (by digest) while it may be trusted, else from the database. */
+    /**
+     * The operator of an active, unexpired token: from the cache (by digest) while it may be trusted, else from the
+     * database. Its use is noted, and written with the others' by {@link #recordUses}.
+     */
     public Optional<Operator> authenticate(String token) {
         if (token == null || token.isBlank() || token.length() > 512) {
             return Optional.empty();
         }
-        return cache.find(digest(token), lookUp);
+        Instant now = clock.instant();
+        Optional<Operator> found = cache.find(digest(token), lookUp).filter(op -> !op.expiredAt(now));
+        found.ifPresent(op -> lastUses.put(op.name(), now));
+        return found;
+    }
+
+    /** Writes the last uses noted since the previous call, in one transaction; run every minute and at stop. */
+    public void recordUses() {
+        Map<String, Instant> uses = new HashMap<>();
+        for (String name : List.copyOf(lastUses.keySet())) {
+            Instant at = lastUses.remove(name);
+            if (at != null) {
+                uses.put(name, at);
+            }
+        }
+        if (!uses.isEmpty()) {
+            store.txRun(tx -> tx.tokens().markUsed(uses));
+        }
+    }
+
+    /** Every token, revoked ones too, with its last use (counting uses not written yet); never a secret. */
+    public List<TokenDao.TokenInfo> list() {
+        return store.read(d -> d.tokens().list()).stream().map(t -> {
+            Instant pending = lastUses.get(t.name());
+            return pending == null || (t.lastUsedAt() != null && !pending.isAfter(t.lastUsedAt())) ? t
+                    : new TokenDao.TokenInfo(t.name(), t.role(), t.createdAt(), t.expiresAt(), pending,
+                    t.previousValidUntil(), t.revokedAt());
+        }).toList();
     }
 
     /**
@@ -56,11 +96,24 @@ public final class OperatorTokens {
      * @throws RejectedException for a bad name or role, or a name already in use
      */
     public String issue(String name, String role, String actor) {
+        return issue(name, role, null, actor);
+    }
+
+    /**
+     * Issues a new token valid until {@code expiresAt} (null: until revoked); the plaintext is returned once and only
+     * its digest is stored.
+     *
+     * @throws RejectedException for a bad name, role or expiry, or a name already in use
+     */
+    public String issue(String name, String role, Instant expiresAt, String actor) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw RejectedException.invalid("name", "must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         }
         if (role == null || Role.of(role).isEmpty()) {
             throw RejectedException.invalid("role", "must be one of " + Role.wireNames());
+        }
+        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+            throw RejectedException.invalid("expires", "must be in the future");
         }
         String token = newToken();
         String digest = digest(token);
@@ -69,8 +122,9 @@ public final class OperatorTokens {
                 if (tx.tokens().exists(name)) {
                     throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
                 }
-                tx.tokens().upsert(name, digest, role, clock.instant());
-                audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role);
+                tx.tokens().upsert(name, digest, role, clock.instant(), expiresAt);
+                audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role
+                        + (expiresAt == null ? "" : " expires=" + expiresAt));
             });
         } finally {
             // Whatever the outcome: a commit whose answer was lost still changed the tokens.
@@ -94,6 +148,31 @@ public final class OperatorTokens {
         } finally {
             cache.invalidateAll();
         }
+    }
+
+    /**
+     * Gives the named token a new secret, returned once; the one it replaces stays valid for {@code grace}, so that
+     * its holders can switch without downtime.
+     *
+     * @throws RejectedException when there is no such active token, or the grace period is negative
+     */
+    public String rotate(String name, Duration grace, String actor) {
+        if (grace.isNegative()) {
+            throw RejectedException.invalid("grace", "must not be negative");
+        }
+        String token = newToken();
+        Instant until = clock.instant().plus(grace);
+        try {
+            store.txRun(tx -> {
+                if (!tx.tokens().rotate(name, digest(token), until)) {
+                    throw RejectedException.notFound("token", name);
+                }
+                audit.record(tx, actor, AuditAction.TOKEN_ROTATED, "token:" + name, "ok", "previous valid until " + until);
+            });
+        } finally {
+            cache.invalidateAll();
+        }
+        return token;
     }
 
     static String newToken() {

@@ -1,8 +1,11 @@
 package dev.rotakey.db;
 
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Operator bearer tokens, stored as SHA-256 digests. */
@@ -13,8 +16,16 @@ public final class TokenDao {
      */
     public static final String CHANGES_CHANNEL = "rotakey_api_tokens";
 
-    /** A token's name and role, found by its digest. */
-    public record TokenRecord(String name, String role) {
+    /** A token's name and role, found by its digest, and until when that digest is valid (null: until revoked). */
+    public record TokenRecord(String name, String role, Instant validUntil) {
+        public TokenRecord(String name, String role) {
+            this(name, role, null);
+        }
+    }
+
+    /** What may be shown of a token: never its digest. */
+    public record TokenInfo(String name, String role, Instant createdAt, Instant expiresAt, Instant lastUsedAt,
+                            Instant previousValidUntil, Instant revokedAt) {
     }
 
     private final Handle h;
@@ -23,11 +34,62 @@ public final class TokenDao {
         this.h = h;
     }
 
-    public Optional<TokenRecord> findActive(String digest) {
-        return h.createQuery("SELECT name, role FROM api_tokens WHERE digest = :d AND revoked_at IS NULL")
-                .bind("d", digest)
-                .map((rs, ctx) -> new TokenRecord(rs.getString("name"), rs.getString("role")))
+    /**
+     * The token whose current digest is {@code digest} and has not expired by {@code now}, or whose previous digest
+     * (before its last rotation) is, within that rotation's grace period.
+     */
+    public Optional<TokenRecord> findActive(String digest, Instant now) {
+        Optional<TokenRecord> current = h.createQuery("SELECT name, role, expires_at FROM api_tokens WHERE digest = :d "
+                        + "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)")
+                .bind("d", digest).bind("now", now)
+                .map((rs, ctx) -> new TokenRecord(rs.getString(1), rs.getString(2), AgentDao.instant(rs.getTimestamp(3))))
                 .findOne();
+        if (current.isPresent()) {
+            return current;
+        }
+        return h.createQuery("SELECT name, role, expires_at, previous_until FROM api_tokens WHERE previous_digest = :d "
+                        + "AND revoked_at IS NULL AND previous_until > :now AND (expires_at IS NULL OR expires_at > :now)")
+                .bind("d", digest).bind("now", now)
+                .map((rs, ctx) -> {
+                    Instant expires = AgentDao.instant(rs.getTimestamp(3));
+                    Instant until = AgentDao.instant(rs.getTimestamp(4));
+                    return new TokenRecord(rs.getString(1), rs.getString(2),
+                            expires != null && expires.isBefore(until) ? expires : until);
+                })
+                .findOne();
+    }
+
+    /** Every token, revoked ones too, by name. */
+    public List<TokenInfo> list() {
+        return h.createQuery("SELECT name, role, created_at, expires_at, last_used_at, previous_until, revoked_at "
+                        + "FROM api_tokens ORDER BY name")
+                .map((rs, ctx) -> new TokenInfo(rs.getString(1), rs.getString(2), AgentDao.instant(rs.getTimestamp(3)),
+                        AgentDao.instant(rs.getTimestamp(4)), AgentDao.instant(rs.getTimestamp(5)),
+                        AgentDao.instant(rs.getTimestamp(6)), AgentDao.instant(rs.getTimestamp(7))))
+                .list();
+    }
+
+    /**
+     * Gives the active token {@code name} the digest {@code digest}; its digest until now stays valid until
+     * {@code previousUntil}.
+     *
+     * @return whether there was such a token
+     */
+    public boolean rotate(String name, String digest, Instant previousUntil) {
+        return h.createUpdate("UPDATE api_tokens SET previous_digest = digest, previous_until = :until, digest = :d "
+                        + "WHERE name = :n AND revoked_at IS NULL")
+                .bind("n", name).bind("d", digest).bind("until", previousUntil).execute() == 1;
+    }
+
+    /** Records when each token was last used, where that is later than what is recorded. */
+    public void markUsed(Map<String, Instant> lastUseByName) {
+        if (lastUseByName.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("UPDATE api_tokens SET last_used_at = :at WHERE name = :n "
+                + "AND (last_used_at IS NULL OR last_used_at < :at)");
+        lastUseByName.forEach((name, at) -> batch.bind("n", name).bind("at", at).add());
+        batch.execute();
     }
 
     public boolean exists(String name) {
@@ -47,13 +109,19 @@ public final class TokenDao {
                 .bind("n", name).bind("at", at).execute() == 1;
     }
 
-    /** Stores {@code digest} under {@code name}, replacing an older digest of that name. */
+    /** Stores {@code digest} under {@code name}, replacing an older digest of that name; no expiry. */
     public void upsert(String name, String digest, String role, Instant at) {
-        int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL WHERE name = :n")
-                .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).execute();
+        upsert(name, digest, role, at, null);
+    }
+
+    /** Stores {@code digest} under {@code name}, replacing whatever the name held, valid until {@code expiresAt}. */
+    public void upsert(String name, String digest, String role, Instant at, Instant expiresAt) {
+        int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL, "
+                        + "expires_at = :exp, last_used_at = NULL, previous_digest = NULL, previous_until = NULL WHERE name = :n")
+                .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt).execute();
         if (n == 0) {
-            h.createUpdate("INSERT INTO api_tokens (name, digest, role, created_at) VALUES (:n, :d, :r, :at)")
-                    .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).execute();
+            h.createUpdate("INSERT INTO api_tokens (name, digest, role, created_at, expires_at) VALUES (:n, :d, :r, :at, :exp)")
+                    .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt).execute();
         }
     }
 }

@@ -3,33 +3,92 @@ package dev.rotakey.tasks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.auth.OperatorTokens;
+import dev.rotakey.core.RejectedException;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * {@code POST /tasks/issue-token?name=&role=} answers a new bearer token of a role ({@link dev.rotakey.auth.Role};
- * {@code verifier} by default), once (only its digest is kept); {@code POST /tasks/revoke-token?name=} revokes one.
- * Consuming services get {@code verifier} tokens, which can only verify API keys.
+ * The bearer tokens' tasks, each answering at once: {@code POST /tasks/issue-token?name=&role=&expires=} answers a new
+ * token of a role ({@link dev.rotakey.auth.Role}; {@code verifier} by default), valid until revoked or for
+ * {@code expires} (an ISO-8601 duration such as {@code P90D}, or an instant), once (only its digest is kept);
+ * {@code POST /tasks/rotate-token?name=&grace=} answers a new secret for a token, the old one valid for {@code grace}
+ * more ({@code PT1H} by default); {@code POST /tasks/revoke-token?name=} revokes one at once.
  */
 public final class TokenTask extends OperatorTask {
-    private final OperatorTokens tokens;
-    private final boolean issue;
+    private static final Duration DEFAULT_GRACE = Duration.ofHours(1);
 
-    public TokenTask(OperatorTokens tokens, ObjectMapper mapper, boolean issue) {
-        super(issue ? "issue-token" : "revoke-token", mapper);
+    /** What the task does. */
+    public enum Kind {
+        ISSUE("issue-token"), ROTATE("rotate-token"), REVOKE("revoke-token");
+
+        private final String taskName;
+
+        Kind(String taskName) {
+            this.taskName = taskName;
+        }
+    }
+
+    private final OperatorTokens tokens;
+    private final Kind kind;
+    private final Clock clock;
+
+    public TokenTask(OperatorTokens tokens, ObjectMapper mapper, Kind kind, Clock clock) {
+        super(kind.taskName, mapper);
         this.tokens = tokens;
-        this.issue = issue;
+        this.kind = kind;
+        this.clock = clock;
     }
 
     @Override
     protected Object run(Map<String, List<String>> parameters, Operator operator) {
         String name = requireParam(parameters, "name");
-        if (issue) {
-            String role = param(parameters, "role").orElse(OperatorTokens.VERIFIER);
-            return Map.of("name", name, "role", role, "token", tokens.issue(name, role, operator.actor()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", name);
+        switch (kind) {
+            case ISSUE -> {
+                String role = param(parameters, "role").orElse(OperatorTokens.VERIFIER);
+                Instant expires = param(parameters, "expires").map(this::expiry).orElse(null);
+                out.put("role", role);
+                out.put("token", tokens.issue(name, role, expires, operator.actor()));
+                Optional.ofNullable(expires).ifPresent(e -> out.put("expiresAt", e.toString()));
+            }
+            case ROTATE -> {
+                Duration grace = param(parameters, "grace").map(g -> duration("grace", g)).orElse(DEFAULT_GRACE);
+                out.put("token", tokens.rotate(name, grace, operator.actor()));
+                out.put("previousValidUntil", clock.instant().plus(grace).toString());
+            }
+            case REVOKE -> {
+                tokens.revoke(name, operator.actor());
+                out.put("revoked", true);
+            }
         }
-        tokens.revoke(name, operator.actor());
-        return Map.of("name", name, "revoked", true);
+        return out;
+    }
+
+    /** An ISO-8601 duration from now, or an instant. */
+    private Instant expiry(String value) {
+        if (value.startsWith("P") || value.startsWith("p")) {
+            return clock.instant().plus(duration("expires", value));
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw RejectedException.invalid("expires", "must be an ISO-8601 duration (P90D) or instant (2027-03-01T00:00:00Z)");
+        }
+    }
+
+    private static Duration duration(String field, String value) {
+        try {
+            return Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw RejectedException.invalid(field, "must be an ISO-8601 duration such as PT1H or P90D");
+        }
     }
 }

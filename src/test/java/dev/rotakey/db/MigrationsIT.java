@@ -84,6 +84,7 @@ class MigrationsIT {
         if (engine == Engine.H2) {
             expected.add("25-h2-text-not-clob");
         }
+        expected.add("26-token-lifecycle");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
@@ -147,9 +148,11 @@ class MigrationsIT {
         try (Connection c = connect()) {
             Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
             Liquibase liquibase = new Liquibase(Migrations.CHANGELOG, new ClassLoaderResourceAccessor(), db);
-            int all = liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).size();
+            List<String> unrun = liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).stream()
+                    .map(cs -> cs.getId()).toList();
+            int before = unrun.indexOf("25-h2-text-not-clob");
             Scope.child(Scope.Attr.ui.name(), new LoggerUIService(),
-                    () -> liquibase.update(all - 1, new Contexts(), new LabelExpression()));
+                    () -> liquibase.update(before, new Contexts(), new LabelExpression()));
         }
         String attributes = "{\"team\":\"" + "x".repeat(10_000) + "\"}";
         try (Connection c = connect();

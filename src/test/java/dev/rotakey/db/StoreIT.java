@@ -637,20 +637,20 @@ class StoreIT {
         String d2 = "2".repeat(64);
         store.txRun(tx -> tx.tokens().upsert("admin", d1, "admin", T0));
 
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d1))).contains(new TokenDao.TokenRecord("admin", "admin"));
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d2))).isEmpty();
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d1, T3))).contains(new TokenDao.TokenRecord("admin", "admin"));
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d2, T3))).isEmpty();
         Instant createdAt = db.jdbi().withHandle(h -> h.createQuery("SELECT created_at FROM api_tokens WHERE name = 'admin'")
                 .mapTo(Instant.class).one());
         assertThat(createdAt).isEqualTo(T0);
 
         store.txRun(tx -> tx.tokens().upsert("admin", d2, "operator", T1));
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d1))).isEmpty();
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d2))).contains(new TokenDao.TokenRecord("admin", "operator"));
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d1, T3))).isEmpty();
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d2, T3))).contains(new TokenDao.TokenRecord("admin", "operator"));
 
         db.jdbi().useHandle(h -> h.createUpdate("UPDATE api_tokens SET revoked_at = :at").bind("at", T2).execute());
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d2))).isEmpty();
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d2, T3))).isEmpty();
         store.txRun(tx -> tx.tokens().upsert("admin", d2, "admin", T3));
-        assertThat(store.read((Daos d) -> d.tokens().findActive(d2))).contains(new TokenDao.TokenRecord("admin", "admin"));
+        assertThat(store.read((Daos d) -> d.tokens().findActive(d2, T3))).contains(new TokenDao.TokenRecord("admin", "admin"));
 
         // One digest belongs to one name.
         assertThatThrownBy(() -> store.txRun(tx -> tx.tokens().upsert("ci", d2, "operator", T3)))
