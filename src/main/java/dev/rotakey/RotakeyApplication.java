@@ -30,6 +30,7 @@ import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.resources.TokenResource;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.tasks.DecommissionTask;
 import dev.rotakey.tasks.PauseRotationsTask;
 import dev.rotakey.tasks.RevokeTask;
@@ -152,11 +153,12 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     private static void registerResources(RotakeyComponents c, JerseyEnvironment jersey) {
         ExceptionMappers.all().forEach(jersey::register);
-        jersey.register(new AgentResource(c.agents()));
-        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries()));
+        OwnerScope scope = new OwnerScope(c.store());
+        jersey.register(new AgentResource(c.agents(), scope));
+        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
         jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
-        jersey.register(new RotationResource(c.credentialQueries()));
+        jersey.register(new RotationResource(c.credentialQueries(), scope));
         jersey.register(new ApiKeyResource(c.verifier()));
         jersey.register(new AuditResource(c.operatorQueries()));
         jersey.register(new AlertResource(c.operatorQueries()));
@@ -190,7 +192,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     private static void registerTasks(RotakeyComponents c, Environment environment) {
         ObjectMapper json = environment.getObjectMapper();
         AdminEnvironment admin = environment.admin();
-        admin.addTask(new RotateTask(c.batches().operator(), json));
+        admin.addTask(new RotateTask(c.batches().operator(), new OwnerScope(c.store()), json));
         admin.addTask(new RevokeTask(c.batches().operator(), json));
         admin.addTask(new DecommissionTask(c.batches().operator(), json));
         admin.addTask(new RotateCaTask(c.authorities(), json));

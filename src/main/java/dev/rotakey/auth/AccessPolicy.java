@@ -13,6 +13,7 @@ import static dev.rotakey.auth.Role.ADMIN;
 import static dev.rotakey.auth.Role.AUDITOR;
 import static dev.rotakey.auth.Role.MONITOR;
 import static dev.rotakey.auth.Role.OPERATOR;
+import static dev.rotakey.auth.Role.OWNER;
 import static dev.rotakey.auth.Role.VERIFIER;
 
 /**
@@ -42,6 +43,8 @@ public final class AccessPolicy {
     }
 
     private static final Set<Role> READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR);
+    /** Readers and owner-scoped tokens, which the resources confine to their owner's inventory. */
+    private static final Set<Role> INVENTORY_READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, OWNER);
     private static final Set<Role> CHANGERS = EnumSet.of(ADMIN, OPERATOR);
     private static final Set<Role> WATCHERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, MONITOR);
     private static final Set<Role> ADMINS = EnumSet.of(ADMIN);
@@ -49,16 +52,16 @@ public final class AccessPolicy {
     /** The table. */
     public static final List<Rule> RULES = List.of(
             api("POST", "/api/v1/agents", CHANGERS),
-            api("GET", "/api/v1/agents", READERS),
-            api("GET", "/api/v1/agents/{id}", READERS),
+            api("GET", "/api/v1/agents", INVENTORY_READERS),
+            api("GET", "/api/v1/agents/{id}", INVENTORY_READERS),
             api("POST", "/api/v1/credentials", CHANGERS),
             api("POST", "/api/v1/credentials:batch", CHANGERS),
-            api("GET", "/api/v1/credentials", READERS),
-            api("GET", "/api/v1/credentials/{id}", READERS),
-            api("GET", "/api/v1/credentials/{id}/rotations", READERS),
+            api("GET", "/api/v1/credentials", INVENTORY_READERS),
+            api("GET", "/api/v1/credentials/{id}", INVENTORY_READERS),
+            api("GET", "/api/v1/credentials/{id}/rotations", INVENTORY_READERS),
             // Also open without a token to a consumer that presents the version's own secret (the filter's).
             api("POST", "/api/v1/credentials/{id}/versions/{n}/ack", CHANGERS),
-            api("GET", "/api/v1/rotations/{id}", READERS),
+            api("GET", "/api/v1/rotations/{id}", INVENTORY_READERS),
             api("POST", "/api/v1/api-keys/verify", EnumSet.of(ADMIN, VERIFIER)),
             api("GET", "/api/v1/audit", READERS),
             api("GET", "/api/v1/alerts", READERS),
@@ -75,7 +78,8 @@ public final class AccessPolicy {
             admin("GET", "/threads", ADMINS),
             admin("GET", "/pprof", ADMINS),
             admin("GET", "/tasks", CHANGERS),
-            admin("POST", "/tasks/rotate", CHANGERS),
+            // Owner-scoped tokens: their owner's agents and credentials only (the task checks).
+            admin("POST", "/tasks/rotate", EnumSet.of(ADMIN, OPERATOR, OWNER)),
             admin("POST", "/tasks/revoke", CHANGERS),
             admin("POST", "/tasks/decommission", CHANGERS),
             admin("POST", "/tasks/pause-rotations", CHANGERS),

@@ -5,16 +5,21 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 
 /**
- * The authenticated caller of an API or admin request: a named bearer token, its role, and until when the digest it
- * was found by is valid (null: until revoked).
+ * The authenticated caller of an API or admin request: a named bearer token, its role, until when the digest it was
+ * found by is valid (null: until revoked), and the owner an owner-scoped token is bound to (null: none).
  */
-public record Operator(String name, String role, Instant validUntil) {
+public record Operator(String name, String role, Instant validUntil, String owner) {
     static final String ATTRIBUTE = Operator.class.getName();
     private static final ThreadLocal<Operator> CURRENT = new ThreadLocal<>();
 
-    /** A token valid until revoked. */
+    /** A token valid until revoked, bound to no owner. */
     public Operator(String name, String role) {
-        this(name, role, null);
+        this(name, role, null, null);
+    }
+
+    /** A token bound to no owner. */
+    public Operator(String name, String role, Instant validUntil) {
+        this(name, role, validUntil, null);
     }
 
     /** Whether the token has expired by {@code now} (or its previous digest's grace period ended). */

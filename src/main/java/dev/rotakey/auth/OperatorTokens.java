@@ -49,7 +49,7 @@ public final class OperatorTokens {
         this.clock = clock;
         this.cache = cache;
         this.lookUp = digest -> store.read(d -> d.tokens().findActive(digest, clock.instant()))
-                .map(t -> new Operator(t.name(), t.role(), t.validUntil()));
+                .map(t -> new Operator(t.name(), t.role(), t.validUntil(), t.owner()));
     }
 
     /**
@@ -85,7 +85,7 @@ public final class OperatorTokens {
         return store.read(d -> d.tokens().list()).stream().map(t -> {
             Instant pending = lastUses.get(t.name());
             return pending == null || (t.lastUsedAt() != null && !pending.isAfter(t.lastUsedAt())) ? t
-                    : new TokenDao.TokenInfo(t.name(), t.role(), t.createdAt(), t.expiresAt(), pending,
+                    : new TokenDao.TokenInfo(t.name(), t.role(), t.owner(), t.createdAt(), t.expiresAt(), pending,
                     t.previousValidUntil(), t.revokedAt());
         }).toList();
     }
@@ -96,16 +96,16 @@ public final class OperatorTokens {
      * @throws RejectedException for a bad name or role, or a name already in use
      */
     public String issue(String name, String role, String actor) {
-        return issue(name, role, null, actor);
+        return issue(name, role, null, null, actor);
     }
 
     /**
-     * Issues a new token valid until {@code expiresAt} (null: until revoked); the plaintext is returned once and only
-     * its digest is stored.
+     * Issues a new token valid until {@code expiresAt} (null: until revoked), bound to {@code owner} (required for the
+     * {@code owner} role, refused for any other); the plaintext is returned once and only its digest is stored.
      *
-     * @throws RejectedException for a bad name, role or expiry, or a name already in use
+     * @throws RejectedException for a bad name, role, expiry or owner, or a name already in use
      */
-    public String issue(String name, String role, Instant expiresAt, String actor) {
+    public String issue(String name, String role, Instant expiresAt, String owner, String actor) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw RejectedException.invalid("name", "must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         }
@@ -115,6 +115,13 @@ public final class OperatorTokens {
         if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
             throw RejectedException.invalid("expires", "must be in the future");
         }
+        boolean scoped = Role.OWNER.wireName().equals(role);
+        if (scoped && (owner == null || owner.isBlank() || owner.length() > 320)) {
+            throw RejectedException.invalid("owner", "is required for role 'owner': the owner whose agents it may reach");
+        }
+        if (!scoped && owner != null) {
+            throw RejectedException.invalid("owner", "is only for role 'owner'");
+        }
         String token = newToken();
         String digest = digest(token);
         try {
@@ -122,9 +129,9 @@ public final class OperatorTokens {
                 if (tx.tokens().exists(name)) {
                     throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
                 }
-                tx.tokens().upsert(name, digest, role, clock.instant(), expiresAt);
+                tx.tokens().upsert(name, digest, role, clock.instant(), expiresAt, owner);
                 audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role
-                        + (expiresAt == null ? "" : " expires=" + expiresAt));
+                        + (owner == null ? "" : " owner=" + owner) + (expiresAt == null ? "" : " expires=" + expiresAt));
             });
         } finally {
             // Whatever the outcome: a commit whose answer was lost still changed the tokens.

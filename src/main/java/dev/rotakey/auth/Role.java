@@ -18,7 +18,9 @@ public enum Role {
     /** Health checks and metrics only: what Prometheus and probes need. */
     MONITOR,
     /** API-key verification only: what consuming services get. */
-    VERIFIER;
+    VERIFIER,
+    /** Bound to one owner: reads that owner's agents, their credentials and rotations, and rotates them. */
+    OWNER;
 
     /** The name in tokens, task parameters and audit events: {@code admin}, {@code operator}, ... */
     public String wireName() {

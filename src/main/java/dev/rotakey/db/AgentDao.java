@@ -59,8 +59,15 @@ public final class AgentDao {
 
     /** A page of agents in id order, after {@code afterId} (keyset pagination, so deep pages stay cheap). */
     public List<Agent> list(String afterId, int limit) {
-        return h.createQuery("SELECT * FROM agents WHERE id > :after ORDER BY id LIMIT :limit")
+        return list(afterId, limit, null);
+    }
+
+    /** A page of agents by id, of one owner's when {@code owner} is not null. */
+    public List<Agent> list(String afterId, int limit, String owner) {
+        return h.createQuery("SELECT * FROM agents WHERE id > :after" + (owner == null ? "" : " AND owner = :owner")
+                        + " ORDER BY id LIMIT :limit")
                 .bind("after", afterId == null ? "" : afterId)
+                .bind("owner", owner)
                 .bind("limit", limit)
                 .map(MAPPER)
                 .list();

@@ -212,10 +212,18 @@ public final class CredentialDao {
     }
 
     public List<Credential> list(String agentId, String afterId, int limit) {
+        return list(agentId, afterId, limit, null);
+    }
+
+    /** A page of credentials by id, of one agent's and of one owner's agents' when those are not null. */
+    public List<Credential> list(String agentId, String afterId, int limit, String owner) {
         return h.createQuery("SELECT * FROM credentials WHERE id > :after"
-                        + (agentId == null ? "" : " AND agent_id = :agent") + " ORDER BY id LIMIT :limit")
+                        + (agentId == null ? "" : " AND agent_id = :agent")
+                        + (owner == null ? "" : " AND agent_id IN (SELECT a.id FROM agents a WHERE a.owner = :owner)")
+                        + " ORDER BY id LIMIT :limit")
                 .bind("after", afterId == null ? "" : afterId)
                 .bind("agent", agentId)
+                .bind("owner", owner)
                 .bind("limit", limit)
                 .map(MAPPER)
                 .list();

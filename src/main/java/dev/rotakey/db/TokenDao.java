@@ -16,16 +16,19 @@ public final class TokenDao {
      */
     public static final String CHANGES_CHANNEL = "rotakey_api_tokens";
 
-    /** A token's name and role, found by its digest, and until when that digest is valid (null: until revoked). */
-    public record TokenRecord(String name, String role, Instant validUntil) {
+    /**
+     * A token's name and role, found by its digest, until when that digest is valid (null: until revoked), and the
+     * owner it is bound to (null: none).
+     */
+    public record TokenRecord(String name, String role, Instant validUntil, String owner) {
         public TokenRecord(String name, String role) {
-            this(name, role, null);
+            this(name, role, null, null);
         }
     }
 
     /** What may be shown of a token: never its digest. */
-    public record TokenInfo(String name, String role, Instant createdAt, Instant expiresAt, Instant lastUsedAt,
-                            Instant previousValidUntil, Instant revokedAt) {
+    public record TokenInfo(String name, String role, String owner, Instant createdAt, Instant expiresAt,
+                            Instant lastUsedAt, Instant previousValidUntil, Instant revokedAt) {
     }
 
     private final Handle h;
@@ -39,33 +42,35 @@ public final class TokenDao {
      * (before its last rotation) is, within that rotation's grace period.
      */
     public Optional<TokenRecord> findActive(String digest, Instant now) {
-        Optional<TokenRecord> current = h.createQuery("SELECT name, role, expires_at FROM api_tokens WHERE digest = :d "
+        Optional<TokenRecord> current = h.createQuery("SELECT name, role, expires_at, owner FROM api_tokens WHERE digest = :d "
                         + "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)")
                 .bind("d", digest).bind("now", now)
-                .map((rs, ctx) -> new TokenRecord(rs.getString(1), rs.getString(2), AgentDao.instant(rs.getTimestamp(3))))
+                .map((rs, ctx) -> new TokenRecord(rs.getString(1), rs.getString(2), AgentDao.instant(rs.getTimestamp(3)),
+                        rs.getString(4)))
                 .findOne();
         if (current.isPresent()) {
             return current;
         }
-        return h.createQuery("SELECT name, role, expires_at, previous_until FROM api_tokens WHERE previous_digest = :d "
+        return h.createQuery("SELECT name, role, expires_at, previous_until, owner FROM api_tokens WHERE previous_digest = :d "
                         + "AND revoked_at IS NULL AND previous_until > :now AND (expires_at IS NULL OR expires_at > :now)")
                 .bind("d", digest).bind("now", now)
                 .map((rs, ctx) -> {
                     Instant expires = AgentDao.instant(rs.getTimestamp(3));
                     Instant until = AgentDao.instant(rs.getTimestamp(4));
                     return new TokenRecord(rs.getString(1), rs.getString(2),
-                            expires != null && expires.isBefore(until) ? expires : until);
+                            expires != null && expires.isBefore(until) ? expires : until, rs.getString(5));
                 })
                 .findOne();
     }
 
     /** Every token, revoked ones too, by name. */
     public List<TokenInfo> list() {
-        return h.createQuery("SELECT name, role, created_at, expires_at, last_used_at, previous_until, revoked_at "
+        return h.createQuery("SELECT name, role, owner, created_at, expires_at, last_used_at, previous_until, revoked_at "
                         + "FROM api_tokens ORDER BY name")
-                .map((rs, ctx) -> new TokenInfo(rs.getString(1), rs.getString(2), AgentDao.instant(rs.getTimestamp(3)),
+                .map((rs, ctx) -> new TokenInfo(rs.getString(1), rs.getString(2), rs.getString(3),
                         AgentDao.instant(rs.getTimestamp(4)), AgentDao.instant(rs.getTimestamp(5)),
-                        AgentDao.instant(rs.getTimestamp(6)), AgentDao.instant(rs.getTimestamp(7))))
+                        AgentDao.instant(rs.getTimestamp(6)), AgentDao.instant(rs.getTimestamp(7)),
+                        AgentDao.instant(rs.getTimestamp(8))))
                 .list();
     }
 
@@ -111,17 +116,24 @@ public final class TokenDao {
 
     /** Stores {@code digest} under {@code name}, replacing an older digest of that name; no expiry. */
     public void upsert(String name, String digest, String role, Instant at) {
-        upsert(name, digest, role, at, null);
+        upsert(name, digest, role, at, null, null);
     }
 
-    /** Stores {@code digest} under {@code name}, replacing whatever the name held, valid until {@code expiresAt}. */
-    public void upsert(String name, String digest, String role, Instant at, Instant expiresAt) {
+    /**
+     * Stores {@code digest} under {@code name}, replacing whatever the name held, valid until {@code expiresAt} (null:
+     * until revoked) and bound to {@code owner} (null: none).
+     */
+    public void upsert(String name, String digest, String role, Instant at, Instant expiresAt, String owner) {
         int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL, "
-                        + "expires_at = :exp, last_used_at = NULL, previous_digest = NULL, previous_until = NULL WHERE name = :n")
-                .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt).execute();
+                        + "expires_at = :exp, owner = :owner, last_used_at = NULL, previous_digest = NULL, "
+                        + "previous_until = NULL WHERE name = :n")
+                .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt)
+                .bind("owner", owner).execute();
         if (n == 0) {
-            h.createUpdate("INSERT INTO api_tokens (name, digest, role, created_at, expires_at) VALUES (:n, :d, :r, :at, :exp)")
-                    .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt).execute();
+            h.createUpdate("INSERT INTO api_tokens (name, digest, role, created_at, expires_at, owner) "
+                            + "VALUES (:n, :d, :r, :at, :exp, :owner)")
+                    .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt)
+                    .bind("owner", owner).execute();
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.rotakey.api.AgentView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Agent;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.service.NewAgent;
 import io.dropwizard.jersey.params.IntParam;
 import jakarta.servlet.http.HttpServletRequest;
@@ -30,9 +31,11 @@ import java.util.Map;
 @Consumes(MediaType.APPLICATION_JSON)
 public final class AgentResource {
     private final AgentService agents;
+    private final OwnerScope scope;
 
-    public AgentResource(AgentService agents) {
+    public AgentResource(AgentService agents, OwnerScope scope) {
         this.agents = agents;
+        this.scope = scope;
     }
 
     @POST
@@ -45,16 +48,18 @@ public final class AgentResource {
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("after") String after,
-                                    @QueryParam("limit") @DefaultValue("100") IntParam limit) {
+                                    @QueryParam("limit") @DefaultValue("100") IntParam limit,
+                                    @Context HttpServletRequest request) {
         int n = Pages.limit(limit.get());
-        List<AgentView> page = agents.list(after, n).stream().map(AgentView::of).toList();
+        List<AgentView> page = agents.list(after, n, Operator.of(request).owner()).stream().map(AgentView::of).toList();
         return Pages.page("agents", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
     @GET
     @Path("{id}")
     @Timed
-    public AgentView get(@PathParam("id") String id) {
+    public AgentView get(@PathParam("id") String id, @Context HttpServletRequest request) {
+        scope.agent(Operator.of(request).owner(), id);
         return AgentView.of(agents.get(id));
     }
 }

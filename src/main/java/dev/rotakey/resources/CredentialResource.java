@@ -4,6 +4,7 @@ import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.CredentialView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.service.CredentialQueries;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.NewCredential;
 import io.dropwizard.jersey.params.IntParam;
@@ -31,10 +32,12 @@ import java.util.Map;
 public final class CredentialResource {
     private final CredentialService credentials;
     private final CredentialQueries queries;
+    private final OwnerScope scope;
 
-    public CredentialResource(CredentialService credentials, CredentialQueries queries) {
+    public CredentialResource(CredentialService credentials, CredentialQueries queries, OwnerScope scope) {
         this.credentials = credentials;
         this.queries = queries;
+        this.scope = scope;
     }
 
     @POST
@@ -48,23 +51,27 @@ public final class CredentialResource {
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("agent") String agent, @QueryParam("after") String after,
-                                    @QueryParam("limit") @DefaultValue("100") IntParam limit) {
+                                    @QueryParam("limit") @DefaultValue("100") IntParam limit,
+                                    @Context HttpServletRequest request) {
         int n = Pages.limit(limit.get());
-        List<CredentialView> page = queries.page(agent, after, n);
+        List<CredentialView> page = queries.page(agent, after, n, Operator.of(request).owner());
         return Pages.page("credentials", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
     @GET
     @Path("{id}")
     @Timed
-    public CredentialView get(@PathParam("id") String id) {
+    public CredentialView get(@PathParam("id") String id, @Context HttpServletRequest request) {
+        scope.credential(Operator.of(request).owner(), id);
         return queries.credential(id);
     }
 
     @GET
     @Path("{id}/rotations")
     @Timed
-    public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") IntParam limit) {
+    public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") IntParam limit,
+                                         @Context HttpServletRequest request) {
+        scope.credential(Operator.of(request).owner(), id);
         // Looked up before the limit is checked: an unknown credential is a 404 whatever the limit.
         credentials.get(id);
         return Map.of("rotations", queries.rotationsOf(id, Pages.limit(limit.get())));

@@ -2,7 +2,11 @@ package dev.rotakey.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.RotationView;
+import dev.rotakey.auth.Operator;
 import dev.rotakey.service.CredentialQueries;
+import dev.rotakey.service.OwnerScope;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -14,15 +18,18 @@ import jakarta.ws.rs.core.MediaType;
 @Produces(MediaType.APPLICATION_JSON)
 public final class RotationResource {
     private final CredentialQueries queries;
+    private final OwnerScope scope;
 
-    public RotationResource(CredentialQueries queries) {
+    public RotationResource(CredentialQueries queries, OwnerScope scope) {
         this.queries = queries;
+        this.scope = scope;
     }
 
     @GET
     @Path("{id}")
     @Timed
-    public RotationView get(@PathParam("id") String id) {
+    public RotationView get(@PathParam("id") String id, @Context HttpServletRequest request) {
+        scope.rotation(Operator.of(request).owner(), id);
         return queries.rotation(id);
     }
 }

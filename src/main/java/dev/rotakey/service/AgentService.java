@@ -92,7 +92,12 @@ public final class AgentService {
     }
 
     public List<Agent> list(String after, int limit) {
-        return store.read(d -> d.agents().list(after, limit));
+        return list(after, limit, null);
+    }
+
+    /** A page of agents by id, of one owner's when {@code owner} is not null. */
+    public List<Agent> list(String after, int limit, String owner) {
+        return store.read(d -> d.agents().list(after, limit, owner));
     }
 
     static void requireId(String field, String id) {

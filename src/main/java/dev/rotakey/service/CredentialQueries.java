@@ -39,7 +39,12 @@ public final class CredentialQueries {
 
     /** A page of credentials (of one agent, if given) after {@code after} by id, without their latest rotations. */
     public List<CredentialView> page(String agent, String after, int limit) {
-        List<Credential> page = store.read(d -> d.credentials().list(agent, after, limit));
+        return page(agent, after, limit, null);
+    }
+
+    /** As {@link #page(String, String, int)}, of one owner's agents only when {@code owner} is not null. */
+    public List<CredentialView> page(String agent, String after, int limit, String owner) {
+        List<Credential> page = store.read(d -> d.credentials().list(agent, after, limit, owner));
         if (page.isEmpty()) {
             return List.of();
         }

@@ -5,6 +5,7 @@ import dev.rotakey.auth.Operator;
 import dev.rotakey.batch.Batch;
 import dev.rotakey.batch.OperatorBatches;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.service.OwnerScope;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +19,12 @@ import java.util.Optional;
  */
 public final class RotateTask extends OperatorTask {
     private final OperatorBatches batches;
+    private final OwnerScope scope;
 
-    public RotateTask(OperatorBatches batches, ObjectMapper mapper) {
+    public RotateTask(OperatorBatches batches, OwnerScope scope, ObjectMapper mapper) {
         super("rotate", mapper);
         this.batches = batches;
+        this.scope = scope;
     }
 
     @Override
@@ -31,6 +34,9 @@ public final class RotateTask extends OperatorTask {
         if (credential.isPresent() == agent.isPresent()) {
             throw RejectedException.badRequest("give exactly one of ?credential=<id> or ?agent=<id>");
         }
+        // An owner-scoped token rotates its owner's agents and credentials only; others are not found.
+        credential.ifPresent(id -> scope.credential(operator.owner(), id));
+        agent.ifPresent(id -> scope.agent(operator.owner(), id));
         Map<String, Object> answer = new LinkedHashMap<>();
         if (credential.isPresent()) {
             OperatorBatches.Started started = batches.rotateCredential(credential.get(), operator.actor());

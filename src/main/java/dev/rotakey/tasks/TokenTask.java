@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * The bearer tokens' tasks, each answering at once: {@code POST /tasks/issue-token?name=&role=&expires=} answers a new
- * token of a role ({@link dev.rotakey.auth.Role}; {@code verifier} by default), valid until revoked or for
+ * token of a role ({@link dev.rotakey.auth.Role}; {@code verifier} by default; {@code role=owner} with {@code owner=},
+ * the owner whose agents it may reach), valid until revoked or for
  * {@code expires} (an ISO-8601 duration such as {@code P90D}, or an instant), once (only its digest is kept);
  * {@code POST /tasks/rotate-token?name=&grace=} answers a new secret for a token, the old one valid for {@code grace}
  * more ({@code PT1H} by default); {@code POST /tasks/revoke-token?name=} revokes one at once.
@@ -55,8 +56,10 @@ public final class TokenTask extends OperatorTask {
             case ISSUE -> {
                 String role = param(parameters, "role").orElse(OperatorTokens.VERIFIER);
                 Instant expires = param(parameters, "expires").map(this::expiry).orElse(null);
+                String owner = param(parameters, "owner").orElse(null);
                 out.put("role", role);
-                out.put("token", tokens.issue(name, role, expires, operator.actor()));
+                Optional.ofNullable(owner).ifPresent(o -> out.put("owner", o));
+                out.put("token", tokens.issue(name, role, expires, owner, operator.actor()));
                 Optional.ofNullable(expires).ifPresent(e -> out.put("expiresAt", e.toString()));
             }
             case ROTATE -> {

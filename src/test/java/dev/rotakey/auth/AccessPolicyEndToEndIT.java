@@ -40,13 +40,15 @@ class AccessPolicyEndToEndIT {
     static Path dir;
     static RunningDaemon daemon;
     static final Map<Role, String> TOKENS = new EnumMap<>(Role.class);
+    private static final String OURS = "team-a@example.com";
 
     @BeforeAll
     static void start() {
         daemon = new RunningDaemon(dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey"), SoftHsmTokens.APP,
                 RunningDaemon.uniqueName("access"));
         for (Role role : Role.values()) {
-            RunningDaemon.Answer a = daemon.task("/tasks/issue-token?name=t-" + role.wireName() + "&role=" + role.wireName());
+            RunningDaemon.Answer a = daemon.task("/tasks/issue-token?name=t-" + role.wireName() + "&role=" + role.wireName()
+                    + (role == Role.OWNER ? "&owner=" + OURS : ""));
             assertThat(a.status()).as(a.body()).isEqualTo(200);
             TOKENS.put(role, a.json().path("token").asText());
         }
@@ -160,6 +162,61 @@ class AccessPolicyEndToEndIT {
             daemon.task("/tasks/resume-rotations");
         }
         assertThat(wrong).isEmpty();
+    }
+
+    @Test
+    void anOwnerScopedTokenSeesAndRotatesOnlyItsOwnersAgentsAndCredentials() {
+        String owner = TOKENS.get(Role.OWNER);
+        agentWithKey("ours", OURS);
+        agentWithKey("theirs", "team-b@example.com");
+        String theirRotation = daemon.task("/tasks/rotate?credential=theirs-key").json().path("rotations").path(0)
+                .path("id").asText();
+        assertThat(theirRotation).isNotEmpty();
+
+        assertThat(get("/api/v1/agents", owner).json().path("agents").findValuesAsText("id")).containsExactly("ours");
+        assertThat(get("/api/v1/agents/ours", owner).status()).isEqualTo(200);
+        assertThat(get("/api/v1/agents/theirs", owner).status()).isEqualTo(404);
+        assertThat(get("/api/v1/credentials", owner).json().path("credentials").findValuesAsText("id"))
+                .containsExactly("ours-key");
+        assertThat(get("/api/v1/credentials?agent=theirs", owner).json().path("credentials")).isEmpty();
+        assertThat(get("/api/v1/credentials/ours-key", owner).status()).isEqualTo(200);
+        for (String path : List.of("/api/v1/credentials/theirs-key", "/api/v1/credentials/theirs-key/rotations",
+                "/api/v1/rotations/" + theirRotation, "/api/v1/credentials/nobodys")) {
+            RunningDaemon.Answer a = get(path, owner);
+            assertThat(a.status()).as(path).isEqualTo(404);
+            assertThat(a.body()).as("says nothing of the other owner's").doesNotContain("team-b");
+        }
+
+        assertThat(task("/tasks/rotate?credential=theirs-key", owner).status()).isEqualTo(404);
+        assertThat(task("/tasks/rotate?agent=theirs", owner).status()).isEqualTo(404);
+        RunningDaemon.Answer ours = task("/tasks/rotate?credential=ours-key", owner);
+        assertThat(ours.status()).as(ours.body()).isEqualTo(200);
+        String ourRotation = ours.json().path("rotations").path(0).path("id").asText();
+        assertThat(get("/api/v1/rotations/" + ourRotation, owner).status()).isEqualTo(200);
+
+        assertThat(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"mine\",\"owner\":\"" + OURS + "\"}")), owner)
+                .status()).as("an owner-scoped token creates nothing").isEqualTo(403);
+        assertThat(daemon.task("/tasks/issue-token?name=no-owner&role=owner").status()).as("an owner is required")
+                .isBetween(400, 499);
+    }
+
+    private static void agentWithKey(String agent, String owner) {
+        RunningDaemon.Answer a = daemon.post("/api/v1/agents", "{\"id\":\"" + agent + "\",\"owner\":\"" + owner + "\"}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        a = daemon.post("/api/v1/credentials", "{\"id\":\"" + agent + "-key\",\"agent\":\"" + agent
+                + "\",\"type\":\"api-key\",\"backend\":\"hsm\",\"targets\":[{\"target\":\"local-files\",\"path\":\""
+                + agent + "/key\"}]}");
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+    }
+
+    private static RunningDaemon.Answer get(String path, String token) {
+        return daemon.send(HttpRequest.newBuilder(daemon.app(path)).GET(), token);
+    }
+
+    private static RunningDaemon.Answer task(String pathAndQuery, String token) {
+        return daemon.send(HttpRequest.newBuilder(daemon.admin(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()),
+                token);
     }
 
     private static int call(Endpoint e, String token) {

@@ -70,4 +70,12 @@ class AccessPolicyTest {
         assertThat(AccessPolicy.decide(Port.API, null, "GET", "/api/v1/agents")).as("a role no longer known")
                 .isEqualTo(AccessPolicy.Decision.FORBIDDEN);
     }
+
+    @Test
+    void ownerScopedTokensReadAndRotateTheInventoryOnly() {
+        assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.OWNER)).map(r -> r.method() + " " + r.template()))
+                .containsExactlyInAnyOrder("GET /api/v1/agents", "GET /api/v1/agents/{id}", "GET /api/v1/credentials",
+                        "GET /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}/rotations",
+                        "GET /api/v1/rotations/{id}", "POST /tasks/rotate");
+    }
 }

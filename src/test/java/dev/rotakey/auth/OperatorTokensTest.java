@@ -47,7 +47,7 @@ class OperatorTokensTest {
     @Test
     void aTokenWithAnExpiryWorksUntilThenEvenFromTheCache() {
         Instant expires = CLOCK.instant().plus(Duration.ofHours(2));
-        String token = tokens.issue("ci-job", "operator", expires, "token:admin");
+        String token = tokens.issue("ci-job", "operator", expires, null, "token:admin");
         assertThat(tokens.authenticate(token)).contains(new Operator("ci-job", "operator", expires));
 
         CLOCK.advance(Duration.ofHours(2));
@@ -92,10 +92,21 @@ class OperatorTokensTest {
     }
 
     @Test
+    void anOwnerScopedTokenCarriesItsOwner() {
+        String token = tokens.issue("team-a-bot", "owner", null, "team-a@example.com", "token:admin");
+        assertThat(tokens.authenticate(token)).map(Operator::owner).contains("team-a@example.com");
+        assertThat(listed("team-a-bot").owner()).isEqualTo("team-a@example.com");
+    }
+
+    @Test
     void badRolesExpiriesAndUnknownTokensAreRefused() {
         assertThatThrownBy(() -> tokens.issue("x1", "root", "token:admin")).isInstanceOf(RejectedException.class)
-                .hasMessageContaining("admin, operator, auditor, monitor, verifier");
-        assertThatThrownBy(() -> tokens.issue("x2", "monitor", CLOCK.instant(), "token:admin"))
+                .hasMessageContaining("admin, operator, auditor, monitor, verifier, owner");
+        assertThatThrownBy(() -> tokens.issue("x4", "owner", "token:admin")).isInstanceOf(RejectedException.class)
+                .hasMessageContaining("owner");
+        assertThatThrownBy(() -> tokens.issue("x5", "monitor", null, "team@example.com", "token:admin"))
+                .isInstanceOf(RejectedException.class).hasMessageContaining("only for role 'owner'");
+        assertThatThrownBy(() -> tokens.issue("x2", "monitor", CLOCK.instant(), null, "token:admin"))
                 .isInstanceOf(RejectedException.class).hasMessageContaining("future");
         assertThatThrownBy(() -> tokens.rotate("nobody", Duration.ofHours(1), "token:admin"))
                 .isInstanceOf(RejectedException.class);

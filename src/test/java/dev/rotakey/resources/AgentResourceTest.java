@@ -3,6 +3,7 @@ package dev.rotakey.resources;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.testing.TestDatabase;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
@@ -27,7 +28,7 @@ class AgentResourceTest {
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new AgentResource(
             new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK, NodeIdentity.single("test-node")), SCHEDULER,
-                    CLOCK)));
+                    CLOCK), new OwnerScope(DB.store())));
 
     private static Response post(String body) {
         return RESOURCES.target("/api/v1/agents").request().header(OPERATOR, "ops").post(json(body));

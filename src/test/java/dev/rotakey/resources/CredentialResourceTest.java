@@ -18,6 +18,7 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.db.Store;
 import dev.rotakey.service.CredentialQueries;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
@@ -59,7 +60,8 @@ class CredentialResourceTest {
     private static final CredentialQueries QUERIES = new CredentialQueries(STORE, CREDENTIALS);
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(
-            () -> new CredentialResource(CREDENTIALS, QUERIES), () -> new RotationResource(QUERIES));
+            () -> new CredentialResource(CREDENTIALS, QUERIES, new OwnerScope(STORE)),
+            () -> new RotationResource(QUERIES, new OwnerScope(STORE)));
 
     private static Targets targets() {
         try {
