@@ -24,6 +24,7 @@ public enum AuditAction {
     BATCH_FINISHED("batch.finished"),
     BATCH_TAKEN_OVER("batch.taken-over"),
     AUTH_FAILED("auth.failed"),
+    AUTH_LOCKED_OUT("auth.locked-out"),
     API_KEY_REVOKED_PRESENTED("api-key.revoked-presented"),
     TOKEN_CREATED("token.created"),
     TOKEN_REVOKED("token.revoked"),

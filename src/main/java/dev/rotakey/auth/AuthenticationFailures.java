@@ -7,12 +7,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.OptionalLong;
 
 /**
  * The one place a failed authentication is decided and recorded, wherever it happens (the bearer filter of either
  * port, a version's acknowledgement presenting a wrong secret, an admin task reached without an operator): the 401
  * body and challenge, and an {@code auth.failed} audit event, at most {@value #AUDITED_PER_MINUTE} a minute per
- * remote address and kind of credential, so that a flood of bad tokens cannot flood the audit trail.
+ * remote address and kind of credential, so that a flood of bad tokens cannot flood the audit trail; and the lock-out
+ * of an address that keeps failing ({@link GuessingLockout}), answered 429 whatever it presents.
  */
 public final class AuthenticationFailures {
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticationFailures.class);
@@ -35,10 +37,29 @@ public final class AuthenticationFailures {
 
     private final AuditLog audit;
     private final FailureBudget budget;
+    private final GuessingLockout lockout;
 
+    /** Without a lock-out of guessing. */
     public AuthenticationFailures(AuditLog audit, Clock clock) {
+        this(audit, clock, null);
+    }
+
+    /** @param lockout what locks out an address that keeps failing; null for none */
+    public AuthenticationFailures(AuditLog audit, Clock clock, GuessingLockout lockout) {
         this.audit = audit;
         this.budget = new FailureBudget(AUDITED_PER_MINUTE, clock);
+        this.lockout = lockout;
+    }
+
+    /** Seconds until {@code remoteAddress} may try to authenticate again, while it is locked out for guessing. */
+    public OptionalLong retryAfter(String remoteAddress) {
+        return lockout == null ? OptionalLong.empty() : lockout.retryAfter(remoteAddress);
+    }
+
+    /** The body of the 429 an address locked out for guessing gets, whatever it presents. */
+    public static ErrorBody tooManyFailures(long retryAfterSeconds) {
+        return new ErrorBody(429, "too many failed authentications from this address: try again in "
+                + retryAfterSeconds + " s", null);
     }
 
     /**
@@ -54,6 +75,16 @@ public final class AuthenticationFailures {
             }
         } else {
             LOG.debug("failed authentication from {} not audited: over {} this minute", remoteAddress, AUDITED_PER_MINUTE);
+        }
+        // A request without credentials guesses nothing; one presenting a wrong one does.
+        if (lockout != null && !MISSING_TOKEN.equals(problem) && lockout.failed(remoteAddress)) {
+            LOG.warn("{} locked out: too many failed authentications", remoteAddress);
+            try {
+                audit.record("anonymous", AuditAction.AUTH_LOCKED_OUT, subject, "denied",
+                        "too many failed authentications from " + remoteAddress + ": refused for a while");
+            } catch (RuntimeException e) {
+                LOG.warn("cannot audit a lock-out", e);
+            }
         }
         return unauthenticated(problem);
     }

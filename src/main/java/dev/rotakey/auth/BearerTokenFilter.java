@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -88,6 +89,14 @@ public final class BearerTokenFilter implements Filter {
         String path = RequestPaths.normalised(request);
         if (isPublic(path)) {
             chain.doFilter(req, resp);
+            return;
+        }
+        OptionalLong wait = failures.retryAfter(request.getRemoteAddr());
+        if (wait.isPresent()) {
+            // Locked out for guessing: nothing it presents is checked, a valid token included.
+            response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
+            ErrorBody body = AuthenticationFailures.tooManyFailures(wait.getAsLong());
+            refuse(response, body.code(), body.message());
             return;
         }
         String header = request.getHeader("Authorization");

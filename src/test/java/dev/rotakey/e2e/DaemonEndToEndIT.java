@@ -1,6 +1,7 @@
 package dev.rotakey.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.http.RawHttp;
 import dev.rotakey.testing.SoftHsmTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -387,14 +388,20 @@ class DaemonEndToEndIT {
         assertThat(malformed.get("reason").asText()).startsWith("malformed");
     }
 
+    /** From an address of its own (127.0.0.3), so that its lock-out leaves the other tests' address alone. */
     @Test
-    void aFloodOfBadTokensIsAnsweredButOnlyPartlyAudited() {
+    void aFloodOfBadTokensIsAnsweredThenLockedOutAndOnlyPartlyAudited() {
+        int port = daemon.app("/").getPort();
+        List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            assertThat(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/status")).GET(), "bad-" + i).status())
-                    .isEqualTo(401);
+            statuses.add(RawHttp.sendFrom("127.0.0.3", port, RawHttp.request("GET", "/api/v1/status", "bad-" + i, null,
+                    null)).status());
         }
+        assertThat(statuses.subList(0, 20)).containsOnly(401);
+        assertThat(statuses.subList(20, 60)).as("locked out for guessing").containsOnly(429);
         JsonNode events = daemon.get("/api/v1/audit?subject=GET%20/api/v1/status&limit=1000").json().get("events");
         assertThat(events.size()).isBetween(1, 40);
+        assertThat(events.findValuesAsText("action")).contains("auth.locked-out");
     }
 
     /** A consumer acknowledges without a token by presenting the new key; the last ack revokes the old one at once. */

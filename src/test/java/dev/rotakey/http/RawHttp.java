@@ -30,8 +30,20 @@ public final class RawHttp {
 
     /** Sends {@code request}; with {@code halfClose} the client then says it will send no more. */
     public static Reply send(int port, byte[] request, boolean halfClose, int timeoutMillis) {
+        return send(null, port, request, halfClose, timeoutMillis);
+    }
+
+    /** Sends {@code request} from the loopback address {@code from} (such as 127.0.0.2), as another client would. */
+    public static Reply sendFrom(String from, int port, String request) {
+        return send(from, port, request.getBytes(StandardCharsets.UTF_8), false, 20_000);
+    }
+
+    private static Reply send(String from, int port, byte[] request, boolean halfClose, int timeoutMillis) {
         long start = System.nanoTime();
         try (Socket socket = new Socket()) {
+            if (from != null) {
+                socket.bind(new InetSocketAddress(from, 0));
+            }
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(timeoutMillis);
             OutputStream out = socket.getOutputStream();
