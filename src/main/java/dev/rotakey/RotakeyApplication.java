@@ -165,7 +165,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new StatusResource(c.status()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
-        jersey.register(new BatchResource(c.batches().queries()));
+        jersey.register(new BatchResource(c.batches().queries(), scope));
         jersey.register(new TokenResource(c.tokens(), c.clock()));
     }
 

@@ -68,7 +68,8 @@ public final class AccessPolicy {
             api("GET", "/api/v1/status", READERS),
             api("GET", "/api/v1/plan", READERS),
             api("GET", "/api/v1/batches", READERS),
-            api("GET", "/api/v1/batches/{id}", READERS),
+            // Owner-scoped tokens follow the batches of their own rotate tasks (the resource checks).
+            api("GET", "/api/v1/batches/{id}", INVENTORY_READERS),
             api("GET", "/api/v1/tokens", EnumSet.of(ADMIN, AUDITOR)),
 
             admin("GET", "/", WATCHERS),

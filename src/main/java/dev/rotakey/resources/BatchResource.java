@@ -6,6 +6,7 @@ import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.batch.BatchQueries;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.service.OwnerScope;
 import io.dropwizard.jersey.params.IntParam;
 import io.dropwizard.jersey.params.LongParam;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,9 +34,11 @@ public final class BatchResource {
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final BatchQueries queries;
+    private final OwnerScope scope;
 
-    public BatchResource(BatchQueries queries) {
+    public BatchResource(BatchQueries queries, OwnerScope scope) {
         this.queries = queries;
+        this.scope = scope;
     }
 
     @GET
@@ -51,6 +54,7 @@ public final class BatchResource {
         if (after.get() < -1) {
             throw RejectedException.invalid("after", "must be an item number the previous page named");
         }
+        scope.batch(Operator.of(request).owner(), id);
         return queries.batch(id, after.get(), Pages.limit(limit.get()));
     }
 

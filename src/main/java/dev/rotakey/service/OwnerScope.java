@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * What a caller bound to an owner (an owner-scoped token) may reach: that owner's agents, their credentials and their
- * rotations. Anything else is answered as if it did not exist, so that such a token learns nothing of other owners'
+ * rotations, and the batches of its rotate tasks. Anything else is answered as if it did not exist, so that such a token learns nothing of other owners'
  * inventory. A caller bound to no owner ({@code null}) reaches everything its role allows.
  */
 public final class OwnerScope {
@@ -44,6 +44,24 @@ public final class OwnerScope {
             credential(owner, credentialId);
         } catch (RejectedException e) {
             throw RejectedException.notFound("rotation", rotationId);
+        }
+    }
+
+    /** @throws RejectedException (not found) unless {@code owner} is null or owns what the batch is about */
+    public void batch(String owner, String batchId) {
+        if (owner == null) {
+            return;
+        }
+        var batch = store.read(d -> d.batches().find(batchId))
+                .orElseThrow(() -> RejectedException.notFound("batch", batchId));
+        try {
+            if (batch.aboutAgent()) {
+                agent(owner, batch.subjectId());
+            } else {
+                credential(owner, batch.subjectId());
+            }
+        } catch (RejectedException e) {
+            throw RejectedException.notFound("batch", batchId);
         }
     }
 

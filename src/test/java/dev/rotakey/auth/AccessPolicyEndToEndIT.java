@@ -193,6 +193,11 @@ class AccessPolicyEndToEndIT {
         assertThat(ours.status()).as(ours.body()).isEqualTo(200);
         String ourRotation = ours.json().path("rotations").path(0).path("id").asText();
         assertThat(get("/api/v1/rotations/" + ourRotation, owner).status()).isEqualTo(200);
+        assertThat(get(ours.json().path("batch").path("href").asText(), owner).status()).as("its own batch")
+                .isEqualTo(200);
+        String theirBatch = daemon.task("/tasks/rotate?agent=theirs").json().path("batch").path("href").asText();
+        assertThat(get(theirBatch, owner).status()).as("another owner's batch").isEqualTo(404);
+        assertThat(get("/api/v1/batches", owner).status()).as("the list of every batch").isEqualTo(403);
 
         assertThat(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/agents")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"mine\",\"owner\":\"" + OURS + "\"}")), owner)

@@ -76,6 +76,6 @@ class AccessPolicyTest {
         assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.OWNER)).map(r -> r.method() + " " + r.template()))
                 .containsExactlyInAnyOrder("GET /api/v1/agents", "GET /api/v1/agents/{id}", "GET /api/v1/credentials",
                         "GET /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}/rotations",
-                        "GET /api/v1/rotations/{id}", "POST /tasks/rotate");
+                        "GET /api/v1/rotations/{id}", "GET /api/v1/batches/{id}", "POST /tasks/rotate");
     }
 }

@@ -12,6 +12,7 @@ import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.db.Store;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.targets.TargetBinding;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
@@ -42,7 +43,7 @@ class BatchResourceTest {
     private static final String DONE_ID = "6f1c7a52-3f0e-4d7c-9a51-0c2d1e7b9a02";
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(
-            () -> new BatchResource(new BatchQueries(STORE)));
+            () -> new BatchResource(new BatchQueries(STORE), new OwnerScope(STORE)));
 
     @BeforeAll
     static void record() {
