@@ -67,6 +67,8 @@ import dev.rotakey.targets.Targets;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -85,6 +87,7 @@ import java.util.function.BooleanSupplier;
  * graph through {@link Builder}, replacing only what its documented hooks name.
  */
 public final class RotakeyComponents {
+    private static final Logger LOG = LoggerFactory.getLogger(RotakeyComponents.class);
     /** Threads on which a batch creation issues, delivers and verifies: they wait on backends and targets. */
     private static final int BATCH_THREADS = 8;
     private final Store store;
@@ -268,7 +271,12 @@ public final class RotakeyComponents {
         managed.add(new Managed() {
             @Override
             public void stop() {
-                tokens.recordUses();
+                try {
+                    tokens.recordUses();
+                } catch (RuntimeException e) {
+                    // The database may be gone already: a minute of last uses is all that is lost.
+                    LOG.warn("the tokens' last uses were not written at stop: {}", e.toString());
+                }
             }
         });
         managed.add(new FixedDelayWork("token-uses", Duration.ofMinutes(1), tokens::recordUses));
