@@ -139,9 +139,11 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .metrics(environment.metrics()).adminTokenFile(Path.of(config.getAuth().getAdminTokenFile())).build();
 
         c.managed().forEach(environment.lifecycle()::manage);
-        registerResources(c, environment.jersey());
+        // What an owner-scoped token may reach, for the resources and the rotate task alike.
+        OwnerScope scope = new OwnerScope(c.store());
+        registerResources(c, scope, environment.jersey());
         registerFilters(c, config, environment);
-        registerTasks(c, environment);
+        registerTasks(c, scope, environment);
         registerHealthChecks(c, environment);
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
         DropwizardExports.builder().dropwizardRegistry(environment.metrics())
@@ -151,9 +153,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         components = c;
     }
 
-    private static void registerResources(RotakeyComponents c, JerseyEnvironment jersey) {
+    private static void registerResources(RotakeyComponents c, OwnerScope scope, JerseyEnvironment jersey) {
         ExceptionMappers.all().forEach(jersey::register);
-        OwnerScope scope = new OwnerScope(c.store());
         jersey.register(new AgentResource(c.agents(), scope));
         jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
@@ -189,10 +190,10 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/log-level");
     }
 
-    private static void registerTasks(RotakeyComponents c, Environment environment) {
+    private static void registerTasks(RotakeyComponents c, OwnerScope scope, Environment environment) {
         ObjectMapper json = environment.getObjectMapper();
         AdminEnvironment admin = environment.admin();
-        admin.addTask(new RotateTask(c.batches().operator(), new OwnerScope(c.store()), json));
+        admin.addTask(new RotateTask(c.batches().operator(), scope, json));
         admin.addTask(new RevokeTask(c.batches().operator(), json));
         admin.addTask(new DecommissionTask(c.batches().operator(), json));
         admin.addTask(new RotateCaTask(c.authorities(), json));

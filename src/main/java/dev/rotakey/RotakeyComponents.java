@@ -67,8 +67,6 @@ import dev.rotakey.targets.Targets;
 import io.dropwizard.db.ManagedDataSource;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,7 +85,6 @@ import java.util.function.BooleanSupplier;
  * graph through {@link Builder}, replacing only what its documented hooks name.
  */
 public final class RotakeyComponents {
-    private static final Logger LOG = LoggerFactory.getLogger(RotakeyComponents.class);
     /** Threads on which a batch creation issues, delivers and verifies: they wait on backends and targets. */
     private static final int BATCH_THREADS = 8;
     private final Store store;
@@ -268,18 +265,7 @@ public final class RotakeyComponents {
         // CRLs are re-signed before they lapse, and RETIRING CA generations retire without an operator.
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         // Tokens' last uses are noted in memory by each request and written together, the last ones at stop.
-        managed.add(new Managed() {
-            @Override
-            public void stop() {
-                try {
-                    tokens.recordUses();
-                } catch (RuntimeException e) {
-                    // The database may be gone already: a minute of last uses is all that is lost.
-                    LOG.warn("the tokens' last uses were not written at stop: {}", e.toString());
-                }
-            }
-        });
-        managed.add(new FixedDelayWork("token-uses", Duration.ofMinutes(1), tokens::recordUses));
+        managed.add(tokens.lastUseWriter());
         Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);

@@ -20,8 +20,9 @@ import static dev.rotakey.auth.Role.VERIFIER;
  * Who may call what: every endpoint of both ports and every admin task, with the roles that may call it, in one
  * table. Decisions are made on the normalised path the container routes by. A request that no rule matches is refused
  * whatever its token's role (405 where the path has rules for other methods, else 404), so an endpoint added without a
- * rule cannot be called by anyone (and the test that walks every endpoint with every role fails). Paths that need no token at all (health probes, {@code /ping}, the CAs'
- * public certificates and CRLs) are the authentication filter's, not listed here.
+ * rule cannot be called by anyone (and the test that walks every endpoint with every role fails). Paths that need no
+ * token at all (health probes, {@code /ping}, the CAs' public certificates and CRLs) are the authentication filter's,
+ * not listed here.
  */
 public final class AccessPolicy {
     /** The two ports, each with its own endpoints. */
@@ -101,11 +102,15 @@ public final class AccessPolicy {
     }
 
     private static Rule api(String method, String template, Set<Role> roles) {
-        return new Rule(Port.API, method, template, Set.copyOf(roles), pattern(template));
+        return rule(Port.API, method, template, roles);
     }
 
     private static Rule admin(String method, String template, Set<Role> roles) {
-        return new Rule(Port.ADMIN, method, template, Set.copyOf(roles), pattern(template));
+        return rule(Port.ADMIN, method, template, roles);
+    }
+
+    private static Rule rule(Port port, String method, String template, Set<Role> roles) {
+        return new Rule(port, method, template, Set.copyOf(roles), pattern(template));
     }
 
     private static String key(Port port, String method, String path) {

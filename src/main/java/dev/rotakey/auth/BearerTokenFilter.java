@@ -95,8 +95,7 @@ public final class BearerTokenFilter implements Filter {
         if (wait.isPresent()) {
             // Locked out for guessing: nothing it presents is checked, a valid token included.
             response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-            ErrorBody body = AuthenticationFailures.tooManyFailures(wait.getAsLong());
-            refuse(response, body.code(), body.message());
+            refuse(response, AuthenticationFailures.tooManyFailures(wait.getAsLong()));
             return;
         }
         String header = request.getHeader("Authorization");
@@ -117,9 +116,7 @@ public final class BearerTokenFilter implements Filter {
                 operator = tokens.authenticate(header.substring(7).trim());
             } catch (RuntimeException e) {
                 LOG.error("token check failed", e);
-                response.setStatus(503);
-                response.setContentType("application/json");
-                mapper.writeValue(response.getOutputStream(), new ErrorBody(503, "cannot check the token now", null));
+                refuse(response, new ErrorBody(503, "cannot check the token now", null));
                 return;
             }
             problem = "unknown or revoked token";
@@ -127,10 +124,8 @@ public final class BearerTokenFilter implements Filter {
         if (operator.isEmpty()) {
             ErrorBody body = failures.refuse(keyAuthenticatedAck ? AuthenticationFailures.Kind.APPLICATION_TOKEN
                     : AuthenticationFailures.Kind.ADMIN_TOKEN, request.getRemoteAddr(), request.getMethod() + " " + path, problem);
-            response.setStatus(body.code());
             response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
-            response.setContentType("application/json");
-            mapper.writeValue(response.getOutputStream(), body);
+            refuse(response, body);
             return;
         }
         AccessPolicy.Port port = keyAuthenticatedAck ? AccessPolicy.Port.API : AccessPolicy.Port.ADMIN;
@@ -138,12 +133,12 @@ public final class BearerTokenFilter implements Filter {
             case ALLOWED -> {
             }
             case UNKNOWN -> {
-                refuse(response, 404, "no such endpoint");
+                refuse(response, new ErrorBody(404, "no such endpoint", null));
                 return;
             }
             case WRONG_METHOD -> {
                 response.setHeader("Allow", String.join(", ", AccessPolicy.methods(port, path)));
-                refuse(response, 405, "method " + request.getMethod() + " is not allowed here");
+                refuse(response, new ErrorBody(405, "method " + request.getMethod() + " is not allowed here", null));
                 return;
             }
             case FORBIDDEN -> {
@@ -153,8 +148,8 @@ public final class BearerTokenFilter implements Filter {
                 } catch (RuntimeException e) {
                     LOG.warn("cannot audit a forbidden request", e);
                 }
-                refuse(response, 403, "a token with role '" + operator.get().role() + "' may not call "
-                        + request.getMethod() + " " + path);
+                refuse(response, new ErrorBody(403, "a token with role '" + operator.get().role() + "' may not call "
+                        + request.getMethod() + " " + path, null));
                 return;
             }
         }
@@ -167,9 +162,9 @@ public final class BearerTokenFilter implements Filter {
         }
     }
 
-    private void refuse(HttpServletResponse response, int status, String message) throws IOException {
-        response.setStatus(status);
+    private void refuse(HttpServletResponse response, ErrorBody body) throws IOException {
+        response.setStatus(body.code());
         response.setContentType("application/json");
-        mapper.writeValue(response.getOutputStream(), new ErrorBody(status, message, null));
+        mapper.writeValue(response.getOutputStream(), body);
     }
 }

@@ -6,6 +6,10 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.Store;
 import dev.rotakey.db.TokenDao;
+import dev.rotakey.schedule.FixedDelayWork;
+import io.dropwizard.lifecycle.Managed;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,6 +32,7 @@ import java.util.function.Function;
  * them. The first admin token comes from {@link BootstrapToken}.
  */
 public final class OperatorTokens {
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorTokens.class);
     public static final String ADMIN = Role.ADMIN.wireName();
     /** May only call {@code POST /api/v1/api-keys/verify}: what consuming services get. */
     public static final String VERIFIER = Role.VERIFIER.wireName();
@@ -69,7 +74,7 @@ public final class OperatorTokens {
     /** Writes the last uses noted since the previous call, in one transaction; run every minute and at stop. */
     public void recordUses() {
         Map<String, Instant> uses = new HashMap<>();
-        for (String name : List.copyOf(lastUses.keySet())) {
+        for (String name : lastUses.keySet()) {
             Instant at = lastUses.remove(name);
             if (at != null) {
                 uses.put(name, at);
@@ -157,13 +162,21 @@ public final class OperatorTokens {
         }
     }
 
+    /** A rotated token's new secret (shown once) and until when the secret it replaced stays valid. */
+    public record Rotated(String token, Instant previousValidUntil) {
+        @Override
+        public String toString() {
+            return "Rotated[previousValidUntil=" + previousValidUntil + "]";
+        }
+    }
+
     /**
      * Gives the named token a new secret, returned once; the one it replaces stays valid for {@code grace}, so that
      * its holders can switch without downtime.
      *
      * @throws RejectedException when there is no such active token, or the grace period is negative
      */
-    public String rotate(String name, Duration grace, String actor) {
+    public Rotated rotate(String name, Duration grace, String actor) {
         if (grace.isNegative()) {
             throw RejectedException.invalid("grace", "must not be negative");
         }
@@ -179,7 +192,31 @@ public final class OperatorTokens {
         } finally {
             cache.invalidateAll();
         }
-        return token;
+        return new Rotated(token, until);
+    }
+
+    /**
+     * Writes the tokens' last uses every minute, and once more at stop (at best: the database may be gone by then, and
+     * a minute of last uses is all that is lost).
+     */
+    public Managed lastUseWriter() {
+        FixedDelayWork everyMinute = new FixedDelayWork("token-uses", Duration.ofMinutes(1), this::recordUses);
+        return new Managed() {
+            @Override
+            public void start() {
+                everyMinute.start();
+            }
+
+            @Override
+            public void stop() throws InterruptedException {
+                everyMinute.stop();
+                try {
+                    recordUses();
+                } catch (RuntimeException e) {
+                    LOG.warn("the tokens' last uses were not written at stop: {}", e.toString());
+                }
+            }
+        };
     }
 
     static String newToken() {

@@ -2,7 +2,9 @@ package dev.rotakey.auth;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * What a bearer token is for. Which endpoints and tasks each role may call is declared in {@link AccessPolicy}, and
@@ -22,14 +24,17 @@ public enum Role {
     /** Bound to one owner: reads that owner's agents, their credentials and rotations, and rotates them. */
     OWNER;
 
+    private static final Map<String, Role> BY_WIRE_NAME = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(Role::wireName, r -> r));
+
     /** The name in tokens, task parameters and audit events: {@code admin}, {@code operator}, ... */
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The role of a wire name, if it is one. */
+    /** The role of a wire name, if it is one; asked on every authenticated request. */
     public static Optional<Role> of(String wireName) {
-        return Arrays.stream(values()).filter(r -> r.wireName().equals(wireName)).findFirst();
+        return Optional.ofNullable(wireName == null ? null : BY_WIRE_NAME.get(wireName));
     }
 
     /** The wire names, for messages: {@code admin, operator, ...}. */

@@ -64,8 +64,9 @@ public final class TokenTask extends OperatorTask {
             }
             case ROTATE -> {
                 Duration grace = param(parameters, "grace").map(g -> duration("grace", g)).orElse(DEFAULT_GRACE);
-                out.put("token", tokens.rotate(name, grace, operator.actor()));
-                out.put("previousValidUntil", clock.instant().plus(grace).toString());
+                OperatorTokens.Rotated rotated = tokens.rotate(name, grace, operator.actor());
+                out.put("token", rotated.token());
+                out.put("previousValidUntil", rotated.previousValidUntil().toString());
             }
             case REVOKE -> {
                 tokens.revoke(name, operator.actor());

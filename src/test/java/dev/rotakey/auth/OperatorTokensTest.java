@@ -61,7 +61,7 @@ class OperatorTokensTest {
         String old = tokens.issue("prometheus", "monitor", "token:admin");
         assertThat(tokens.authenticate(old)).isPresent();
 
-        String fresh = tokens.rotate("prometheus", Duration.ofMinutes(30), "token:admin");
+        String fresh = tokens.rotate("prometheus", Duration.ofMinutes(30), "token:admin").token();
 
         assertThat(fresh).isNotEqualTo(old).startsWith("rkt_");
         assertThat(tokens.authenticate(old)).map(Operator::role).contains("monitor");
