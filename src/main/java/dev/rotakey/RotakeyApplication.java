@@ -102,6 +102,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     protected void addDefaultCommands(Bootstrap<RotakeyConfiguration> bootstrap) {
         bootstrap.addCommand(new RotakeyServerCommand(this));
         bootstrap.addCommand(new CheckCommand<>(this));
+        bootstrap.addCommand(new AuditCommand());
     }
 
     @Override
@@ -161,7 +162,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
         jersey.register(new RotationResource(c.credentialQueries(), scope));
         jersey.register(new ApiKeyResource(c.verifier()));
-        jersey.register(new AuditResource(c.operatorQueries()));
+        jersey.register(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
         jersey.register(new AlertResource(c.operatorQueries()));
         jersey.register(new StatusResource(c.status()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));

@@ -4,7 +4,11 @@ import com.codahale.metrics.MetricRegistry;
 import dev.rotakey.alert.AlertDispatcher;
 import dev.rotakey.alert.AlertEvaluator;
 import dev.rotakey.audit.AuditAction;
+import dev.rotakey.audit.AuditChainVerifier;
+import dev.rotakey.audit.AuditCheckpoints;
+import dev.rotakey.audit.AuditExport;
 import dev.rotakey.audit.AuditLog;
+import dev.rotakey.audit.AuditSigningKeys;
 import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.BootstrapToken;
 import dev.rotakey.auth.GuessingLockout;
@@ -92,6 +96,8 @@ public final class RotakeyComponents {
     private final PrometheusRegistry prometheus = new PrometheusRegistry();
     private final AuditLog audit;
     private final KeyBackends backends;
+    private final AuditSigningKeys auditKeys;
+    private final AuditCheckpoints auditCheckpoints;
     private final Targets targets;
     private final CertificateAuthorities authorities;
     /** Quartz, or null when a test gave the services a {@link WorkScheduler} of its own. */
@@ -227,6 +233,8 @@ public final class RotakeyComponents {
         authenticationFailures = new AuthenticationFailures(audit, Clock.systemUTC(), !lockout.isEnabled() ? null
                 : new GuessingLockout(lockout.getFailures(), lockout.getWindow(), lockout.getDuration(), Clock.systemUTC()));
         tokens = new OperatorTokens(store, audit, clock, tokenCache);
+        auditKeys = new AuditSigningKeys(backends, config.getAudit().getCheckpoints());
+        auditCheckpoints = new AuditCheckpoints(store, auditKeys, config.getAudit().getCheckpoints().getEvery(), clock, node);
         // Registers the fleet gauges; they query the database when scraped, at most once per refresh interval.
         new FleetMetrics(prometheus, store, backends, scheduler == null ? () -> false : scheduler::paused, clock,
                 config.getAlerting().getOverdueAfter(), config.getPrometheus().getFleetRefreshInterval(),
@@ -252,6 +260,8 @@ public final class RotakeyComponents {
                 targets.close();
             }
         });
+        // Stopped after everything that records events but the backends, so that its last checkpoint signs them all.
+        managed.add(auditCheckpoints);
         managed.add(authorities);
         if (postgres && caches.isEnabled()) {
             // Other nodes' (and tools') changes reach this node's caches through LISTEN/NOTIFY.
@@ -357,6 +367,21 @@ public final class RotakeyComponents {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** Checks the audit chain. */
+    public AuditChainVerifier auditVerifier() {
+        return new AuditChainVerifier(store, auditKeys);
+    }
+
+    /** Signs the audit chain's head. */
+    public AuditCheckpoints auditCheckpoints() {
+        return auditCheckpoints;
+    }
+
+    /** Writes ranges of the audit chain for auditors. */
+    public AuditExport auditExport() {
+        return new AuditExport(store, auditKeys);
     }
 
     public KeyBackends backends() {

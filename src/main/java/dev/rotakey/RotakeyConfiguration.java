@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.backend.KeyBackendFactory;
 import dev.rotakey.ca.CertificateAuthorityFactory;
 import dev.rotakey.config.AlertingFactory;
+import dev.rotakey.config.AuditFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.BatchesFactory;
 import dev.rotakey.config.DatabaseFactory;
@@ -62,6 +63,10 @@ public class RotakeyConfiguration extends Configuration {
     @Valid
     @NotNull
     private AuthFactory auth = new AuthFactory();
+
+    @Valid
+    @NotNull
+    private AuditFactory audit = new AuditFactory();
 
     @Valid
     @NotNull
@@ -164,6 +169,16 @@ public class RotakeyConfiguration extends Configuration {
     }
 
     @JsonProperty
+    public AuditFactory getAudit() {
+        return audit;
+    }
+
+    @JsonProperty
+    public void setAudit(AuditFactory audit) {
+        this.audit = audit;
+    }
+
+    @JsonProperty
     public void setAuth(AuthFactory auth) {
         this.auth = auth;
     }
@@ -224,5 +239,12 @@ public class RotakeyConfiguration extends Configuration {
         return keyBackends.keySet().stream().allMatch(n -> NAME.matcher(n).matches())
                 && targets.keySet().stream().allMatch(n -> NAME.matcher(n).matches())
                 && certificateAuthorities.keySet().stream().allMatch(n -> NAME.matcher(n).matches());
+    }
+
+    @JsonIgnore
+    @ValidationMethod(message = "audit.checkpoints.backend must name a configured key backend")
+    public boolean isAuditBackendConfigured() {
+        String backend = audit.getCheckpoints().getBackend();
+        return backend == null || keyBackends.containsKey(backend);
     }
 }

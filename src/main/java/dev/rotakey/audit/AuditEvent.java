@@ -1,11 +1,14 @@
 package dev.rotakey.audit;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * One append-only audit record: when, who, what, on which subject, with which outcome, tied to
  * the other events of the same operation by a correlation id, and the node that recorded it ({@code node}, its
  * {@code scheduler.instanceId}; null for events recorded before nodes were named). Never holds secret material.
+ * Its values are cut to what the database stores (the instant to microseconds, the texts to their columns' lengths)
+ * as it is made, so that the hash chained over the event ({@link ChainLink}) is the hash of the row read back.
  */
 public record AuditEvent(
         long id,
@@ -17,4 +20,15 @@ public record AuditEvent(
         String correlationId,
         String details,
         String node) {
+    public AuditEvent {
+        at = at == null ? null : at.truncatedTo(ChronoUnit.MICROS);
+        actor = truncate(actor, 256);
+        subject = truncate(subject, 512);
+        details = truncate(details, 4000);
+        node = truncate(node, 64);
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
 }

@@ -65,6 +65,8 @@ public final class AccessPolicy {
             api("GET", "/api/v1/rotations/{id}", INVENTORY_READERS),
             api("POST", "/api/v1/api-keys/verify", EnumSet.of(ADMIN, VERIFIER)),
             api("GET", "/api/v1/audit", READERS),
+            api("GET", "/api/v1/audit/verify", READERS),
+            api("GET", "/api/v1/audit/export", READERS),
             api("GET", "/api/v1/alerts", READERS),
             api("GET", "/api/v1/status", READERS),
             api("GET", "/api/v1/plan", READERS),

@@ -4,7 +4,6 @@ import dev.rotakey.audit.AuditEvent;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.util.List;
 
@@ -23,39 +22,30 @@ public final class AuditDao {
             rs.getString("details"),
             rs.getString("node"));
 
-    private static final String INSERT = "INSERT INTO audit_events (at, actor, action, subject, outcome, "
-            + "correlation_id, details, node) VALUES (:at, :actor, :action, :subject, :outcome, :correlationId, :details, :node)";
-
     private final Handle h;
+    private final PendingAudit pending;
 
-    AuditDao(Handle h) {
+    AuditDao(Handle h, PendingAudit pending) {
         this.h = h;
+        this.pending = pending;
     }
 
+    /** Records {@code e}: it is chained and inserted when the transaction commits ({@link PendingAudit}). */
     public void append(AuditEvent e) {
-        bind(h.createUpdate(INSERT), e).execute();
+        pendingEvents().add(e);
     }
 
-    /** Appends many events in one batch, in order. */
+    /** Records many events, in order. */
     public void appendAll(List<AuditEvent> events) {
-        if (events.isEmpty()) {
-            return;
-        }
-        PreparedBatch batch = h.prepareBatch(INSERT);
-        events.forEach(e -> bind(batch, e).add());
-        batch.execute();
+        PendingAudit p = pendingEvents();
+        events.forEach(p::add);
     }
 
-    private static <S extends SqlStatement<S>> S bind(S statement, AuditEvent e) {
-        return statement
-                .bind("at", e.at())
-                .bind("actor", truncate(e.actor(), 256))
-                .bind("action", e.action())
-                .bind("subject", truncate(e.subject(), 512))
-                .bind("outcome", e.outcome())
-                .bind("correlationId", e.correlationId())
-                .bind("details", truncate(e.details(), 4000))
-                .bind("node", truncate(e.node(), 64));
+    private PendingAudit pendingEvents() {
+        if (pending == null) {
+            throw new IllegalStateException("audit events are recorded in a transaction (Store.tx), not in a read");
+        }
+        return pending;
     }
 
     /**
@@ -81,7 +71,57 @@ public final class AuditDao {
                 .list();
     }
 
-    private static String truncate(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max);
+    /** The chain's head. */
+    public AuditChainHead head() {
+        return AuditChainHead.read(h);
+    }
+
+    /** One chained event as stored: its row id, its place in the chain and what it says. */
+    public record Chained(long id, long seq, String prev, String hash, AuditEvent event) {
+    }
+
+    private static final RowMapper<Chained> CHAINED = (rs, ctx) -> new Chained(rs.getLong("id"), rs.getLong("seq"),
+            rs.getString("prev_hash"), rs.getString("hash"), MAPPER.map(rs, ctx));
+
+    /** Chained events numbered above {@code afterSeq} (up to {@code toSeq}), in chain order. */
+    public List<Chained> chained(long afterSeq, long toSeq, int limit) {
+        return h.createQuery("SELECT * FROM audit_events WHERE seq > :after AND seq <= :to ORDER BY seq LIMIT :limit")
+                .bind("after", afterSeq).bind("to", toSeq).bind("limit", limit).map(CHAINED).list();
+    }
+
+    /** The ids of events that carry no place in the chain, beyond those of before the chain waiting to be chained. */
+    public List<Long> unchained(long legacyUntilId, int limit) {
+        return h.createQuery("SELECT id FROM audit_events WHERE seq IS NULL AND id > :legacy ORDER BY id LIMIT :limit")
+                .bind("legacy", legacyUntilId).bind("limit", limit).mapTo(Long.class).list();
+    }
+
+    /**
+     * Chains up to {@code limit} of the events recorded before the chain existed, in id order, under the head's lock;
+     * answers how many it chained (0 once none is left, when it also stops looking for them).
+     */
+    public int chainLegacy(int limit) {
+        AuditChainHead head = AuditChainHead.lock(h);
+        if (head.legacyUntilId() == 0) {
+            return 0;
+        }
+        List<Chained> legacy = h.createQuery("SELECT *, 0 AS seq_, NULL AS prev_ FROM audit_events "
+                        + "WHERE seq IS NULL AND id <= :until ORDER BY id LIMIT :limit")
+                .bind("until", head.legacyUntilId()).bind("limit", limit)
+                .map((rs, ctx) -> new Chained(rs.getLong("id"), 0, null, null, MAPPER.map(rs, ctx))).list();
+        if (legacy.isEmpty()) {
+            h.createUpdate("UPDATE audit_chain SET legacy_until_id = 0 WHERE id = 1").execute();
+            return 0;
+        }
+        long seq = head.seq();
+        String prev = head.hash();
+        PreparedBatch batch = h.prepareBatch("UPDATE audit_events SET seq = :seq, prev_hash = :prev, hash = :hash WHERE id = :id");
+        for (Chained c : legacy) {
+            dev.rotakey.audit.ChainLink link = dev.rotakey.audit.ChainLink.of(++seq, prev, c.event());
+            batch.bind("seq", link.seq()).bind("prev", link.prev()).bind("hash", link.hash()).bind("id", c.id()).add();
+            prev = link.hash();
+        }
+        batch.execute();
+        AuditChainHead.advance(h, seq, prev);
+        return legacy.size();
     }
 }

@@ -5,9 +5,30 @@ import org.jdbi.v3.core.Handle;
 /** The DAOs of one handle (one transaction). */
 public final class Daos {
     private final Handle h;
+    /** The transaction's audit events, chained at its commit; null on a read-only handle, where none may be recorded. */
+    private final PendingAudit pendingAudit;
 
-    Daos(Handle h) {
+    /** The DAOs of a transaction whose audit events are {@linkplain #sealAudit() sealed} by whoever commits it. */
+    Daos(Handle h, PendingAudit pendingAudit) {
         this.h = h;
+        this.pendingAudit = pendingAudit;
+    }
+
+    /** The DAOs of a transaction of its own audit events (for this package's tests). */
+    Daos(Handle h) {
+        this(h, new PendingAudit());
+    }
+
+    /** The DAOs of a read: recording an audit event there fails. */
+    static Daos readOnly(Handle h) {
+        return new Daos(h, null);
+    }
+
+    /** Chains and inserts the audit events recorded so far: last thing before the commit. */
+    void sealAudit() {
+        if (pendingAudit != null) {
+            pendingAudit.seal(h);
+        }
     }
 
     /** The handle itself, for this package's tests. */
@@ -44,7 +65,11 @@ public final class Daos {
     }
 
     public AuditDao audit() {
-        return new AuditDao(h);
+        return new AuditDao(h, pendingAudit);
+    }
+
+    public AuditCheckpointDao auditCheckpoints() {
+        return new AuditCheckpointDao(h);
     }
 
     public ScheduleDao schedules() {

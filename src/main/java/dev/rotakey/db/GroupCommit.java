@@ -1,7 +1,6 @@
 package dev.rotakey.db;
 
 import dev.rotakey.core.Coalescer;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.slf4j.MDC;
@@ -30,7 +29,12 @@ final class GroupCommit {
 
     <T> T tx(Function<Daos, T> work) {
         if (committing.get()) {
-            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                Daos daos = new Daos(h);
+                T result = work.apply(daos);
+                daos.sealAudit();
+                return result;
+            });
         }
         Member<T> me = new Member<>(work, MDC.getCopyOfContextMap());
         members.submit(me);
@@ -60,7 +64,11 @@ final class GroupCommit {
         if (batch.size() == 1) {
             Member<?> only = batch.get(0);
             try {
-                jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> only.run(h));
+                jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                    Daos daos = new Daos(h);
+                    only.run(daos);
+                    daos.sealAudit();
+                });
             } catch (RuntimeException | Error e) {
                 only.failure = e;
             }
@@ -68,18 +76,23 @@ final class GroupCommit {
         }
         try {
             jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                PendingAudit audit = new PendingAudit();
+                Daos daos = new Daos(h, audit);
                 for (int i = 0; i < batch.size(); i++) {
                     Member<?> m = batch.get(i);
                     String savepoint = "member" + i;
+                    int auditMark = audit.mark();
                     h.savepoint(savepoint);
                     try {
-                        m.run(h);
+                        m.run(daos);
                         h.releaseSavepoint(savepoint);
                     } catch (RuntimeException | Error e) {
                         h.rollbackToSavepoint(savepoint);
+                        audit.rollbackTo(auditMark);
                         m.failure = e;
                     }
                 }
+                daos.sealAudit();
             });
         } catch (RuntimeException | Error e) {
             // The commit itself failed: nothing of the batch is durable, and every member learns so.
@@ -104,11 +117,11 @@ final class GroupCommit {
             this.context = context;
         }
 
-        void run(Handle h) {
+        void run(Daos daos) {
             Map<String, String> leaderContext = MDC.getCopyOfContextMap();
             setContext(context);
             try {
-                result = work.apply(new Daos(h));
+                result = work.apply(daos);
             } finally {
                 setContext(leaderContext);
             }

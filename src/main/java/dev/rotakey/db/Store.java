@@ -66,7 +66,12 @@ public final class Store {
 
     public <T> T tx(Function<Daos, T> work) {
         try {
-            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.apply(new Daos(h)));
+            return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                Daos daos = new Daos(h);
+                T result = work.apply(daos);
+                daos.sealAudit();
+                return result;
+            });
         } finally {
             transactionEnded();
         }
@@ -87,7 +92,11 @@ public final class Store {
 
     public void txRun(Consumer<Daos> work) {
         try {
-            jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> work.accept(new Daos(h)));
+            jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                Daos daos = new Daos(h);
+                work.accept(daos);
+                daos.sealAudit();
+            });
         } finally {
             transactionEnded();
         }
@@ -95,7 +104,7 @@ public final class Store {
 
     /** Reads; a write here would escape {@link #afterEachTransaction} (only the target rate slots, no cached table). */
     public <T> T read(Function<Daos, T> work) {
-        return jdbi.withHandle(h -> work.apply(new Daos(h)));
+        return jdbi.withHandle(h -> work.apply(Daos.readOnly(h)));
     }
 
     private void transactionEnded() {

@@ -27,6 +27,13 @@ import java.util.Map;
 import static dev.rotakey.resources.ResourceTests.CLOCK;
 import static dev.rotakey.resources.ResourceTests.NOW;
 import static dev.rotakey.resources.ResourceTests.OPERATOR;
+import dev.rotakey.audit.AuditChainVerifier;
+import dev.rotakey.audit.AuditCheckpoints;
+import dev.rotakey.audit.AuditExport;
+import dev.rotakey.audit.AuditSigningKeys;
+import dev.rotakey.audit.ChainLink;
+import dev.rotakey.config.AuditCheckpointsFactory;
+
 import static dev.rotakey.resources.ResourceTests.each;
 import static dev.rotakey.resources.ResourceTests.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,9 +49,10 @@ class OperatorResourcesTest {
     private static final NodeIdentity NODE = NodeIdentity.single("test-node");
     private static final AuditLog AUDIT = new AuditLog(STORE, CLOCK, NODE);
     private static final OperatorQueries QUERIES = new OperatorQueries(STORE);
+    private static final AuditSigningKeys AUDIT_KEYS = new AuditSigningKeys(BACKENDS, new AuditCheckpointsFactory());
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(
-            () -> new AuditResource(QUERIES), () -> new AlertResource(QUERIES),
+            () -> new AuditResource(QUERIES, new AuditChainVerifier(STORE, AUDIT_KEYS), new AuditExport(STORE, AUDIT_KEYS)), () -> new AlertResource(QUERIES),
             () -> new StatusResource(new StatusReport(STORE, new ClusterNodes(NODE, "rotakey", () -> false, CLOCK),
                     () -> true, () -> false, BACKENDS)),
             () -> new PlanResource(new RotationPlanner(STORE, CLOCK, () -> true)),
@@ -63,6 +71,22 @@ class OperatorResourcesTest {
 
     private static WebTarget target(String path) {
         return RESOURCES.target(path);
+    }
+
+    @Test
+    void theAuditChainIsVerifiedAndExportedAsJsonLines() {
+        new AuditCheckpoints(STORE, AUDIT_KEYS, java.time.Duration.ofMinutes(1), CLOCK, NODE).checkpoint();
+        Map<?, ?> report = target("/api/v1/audit/verify").request().get(Map.class);
+        assertThat(report.get("intact")).isEqualTo(true);
+        assertThat(((Number) report.get("events")).longValue()).isGreaterThanOrEqualTo(3);
+        assertThat(((Number) report.get("checkpoints")).longValue()).isGreaterThanOrEqualTo(1);
+
+        String export = target("/api/v1/audit/export").request().get(String.class);
+        String[] lines = export.split("\n");
+        assertThat(lines[0]).startsWith("{\"keys\":[{\"backend\":\"hsm\",\"key\":\"rotakey-audit-checkpoints\"");
+        assertThat(lines[1]).startsWith("{\"seq\":1,\"prev\":\"" + ChainLink.GENESIS + "\",");
+        assertThat(export).contains("{\"checkpoint\":{\"seq\":");
+        assertThat(target("/api/v1/audit/export").queryParam("from", "0").request().get().getStatus()).isEqualTo(400);
     }
 
     @Test

@@ -62,28 +62,75 @@ public final class TestKeyBackend implements KeyBackend {
         }
     }
 
+    private final java.util.Map<String, SigningKey> signingKeys = new java.util.HashMap<>();
+
     @Override
     public String hmacKeyId() {
         return "test-hmac";
     }
 
+    /** Key pairs in memory, JCA's: enough for resources that sign (the audit checkpoints'). */
     @Override
-    public SigningKey createSigningKey(String alias, KeySpec spec) {
-        throw new UnsupportedOperationException("no signing keys in resource tests");
+    public synchronized SigningKey createSigningKey(String alias, KeySpec spec) {
+        if (signingKeys.containsKey(alias)) {
+            throw new dev.rotakey.backend.KeyBackendException("alias " + alias + " exists");
+        }
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance(spec.keyAlgorithm());
+            if (spec.curve().isPresent()) {
+                generator.initialize(new java.security.spec.ECGenParameterSpec(spec.curve().get()));
+            } else {
+                generator.initialize(spec.keySize());
+            }
+            java.security.KeyPair pair = generator.generateKeyPair();
+            SigningKey key = new SigningKey() {
+                @Override
+                public String alias() {
+                    return alias;
+                }
+
+                @Override
+                public KeySpec spec() {
+                    return spec;
+                }
+
+                @Override
+                public java.security.PublicKey publicKey() {
+                    return pair.getPublic();
+                }
+
+                @Override
+                public byte[] sign(byte[] data) {
+                    try {
+                        java.security.Signature signer = java.security.Signature.getInstance(spec.signatureAlgorithm());
+                        signer.initSign(pair.getPrivate());
+                        signer.update(data);
+                        return signer.sign();
+                    } catch (GeneralSecurityException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            };
+            signingKeys.put(alias, key);
+            return key;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
-    public Optional<SigningKey> signingKey(String alias) {
-        return Optional.empty();
+    public synchronized Optional<SigningKey> signingKey(String alias) {
+        return Optional.ofNullable(signingKeys.get(alias));
     }
 
     @Override
-    public void destroySigningKey(String alias) {
+    public synchronized void destroySigningKey(String alias) {
+        signingKeys.remove(alias);
     }
 
     @Override
-    public List<String> signingKeyAliases(String prefix) {
-        return List.of();
+    public synchronized List<String> signingKeyAliases(String prefix) {
+        return signingKeys.keySet().stream().filter(a -> a.startsWith(prefix)).sorted().toList();
     }
 
     @Override

@@ -140,7 +140,10 @@ final class MigratedPostgres {
                         tables.add(rs.getString(1));
                     }
                 }
-                emptyTables = tables.stream().map(t -> "DELETE FROM " + t).collect(Collectors.joining("; "));
+                // The audit chain's one row stays, back at the start of an empty chain.
+                emptyTables = tables.stream().filter(t -> !t.equals("audit_chain")).map(t -> "DELETE FROM " + t)
+                        .collect(Collectors.joining("; ")) + "; UPDATE audit_chain SET head_seq = 0, head_hash = '"
+                        + "0".repeat(64) + "', legacy_until_id = 0";
             }
         } catch (Exception e) {
             admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
