@@ -1,5 +1,11 @@
 package dev.rotakey;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
 import dev.rotakey.audit.AuditChainVerifier;
 import dev.rotakey.audit.AuditExport;
 import dev.rotakey.audit.AuditSigningKeys;
@@ -15,6 +21,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -43,6 +50,7 @@ final class AuditCommand extends ConfiguredCommand<RotakeyConfiguration> {
     @Override
     protected void run(Bootstrap<RotakeyConfiguration> bootstrap, Namespace namespace, RotakeyConfiguration config)
             throws Exception {
+        logToStandardError();
         ManagedDataSource ds = config.getDatabase().build(bootstrap.getMetricRegistry(), "rotakey-audit");
         KeyBackends backends = new KeyBackends(ConfiguredPlugins.keyBackends(config, new PrometheusRegistry()));
         try {
@@ -68,6 +76,27 @@ final class AuditCommand extends ConfiguredCommand<RotakeyConfiguration> {
             backends.close();
             ds.stop();
         }
+    }
+
+    /**
+     * The report and the export are the command's standard output, so the configuration's console logging (standard
+     * output too) is replaced by warnings on standard error.
+     */
+    private static void logToStandardError() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%-5level %logger{0}: %msg%n");
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(context);
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder);
+        stderr.start();
+        root.addAppender(stderr);
+        root.setLevel(Level.WARN);
     }
 
     /** A broken chain: the report is printed, the exit status says so, no stack trace. */

@@ -75,21 +75,30 @@ public class DatabaseFactory extends DataSourceFactory {
         return writeDelay(getUrl()) == null || "0".equals(writeDelay(getUrl()));
     }
 
-    /** {@code url}, with {@code WRITE_DELAY=0} added when it is an H2 file or TCP URL that sets none. */
+    /**
+     * {@code url}, with {@code WRITE_DELAY=0} added when it is an H2 file or TCP URL that sets none, and
+     * {@code DB_CLOSE_ON_EXIT=FALSE}: H2's own shutdown hook would otherwise close the database while the daemon's
+     * stop still writes to it (the audit chain's last checkpoint, the tokens' last uses); the pool closes it.
+     */
     static String durableUrl(String url) {
-        if (url == null || !url.startsWith("jdbc:h2:") || url.startsWith("jdbc:h2:mem:") || writeDelay(url) != null) {
+        if (url == null || !url.startsWith("jdbc:h2:") || url.startsWith("jdbc:h2:mem:")) {
             return url;
         }
-        return url + ";WRITE_DELAY=0";
+        String durable = setting(url, "WRITE_DELAY") != null ? url : url + ";WRITE_DELAY=0";
+        return setting(durable, "DB_CLOSE_ON_EXIT") != null ? durable : durable + ";DB_CLOSE_ON_EXIT=FALSE";
     }
 
     private static String writeDelay(String url) {
+        return setting(url, "WRITE_DELAY");
+    }
+
+    private static String setting(String url, String name) {
         if (url == null || !url.startsWith("jdbc:h2:")) {
             return null;
         }
         for (String setting : url.split(";")) {
             int eq = setting.indexOf('=');
-            if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase("WRITE_DELAY")) {
+            if (eq > 0 && setting.substring(0, eq).trim().equalsIgnoreCase(name)) {
                 return setting.substring(eq + 1).trim();
             }
         }

@@ -91,8 +91,9 @@ class DatabaseFactoryTest {
     @Test
     void anH2FileDatabaseIsMadeDurableAtCommitAndAnyOtherWriteDelayIsRefused() {
         assertThat(DatabaseFactory.durableUrl("jdbc:h2:file:/d/rotakey;LOCK_TIMEOUT=10000"))
-                .isEqualTo("jdbc:h2:file:/d/rotakey;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
-        assertThat(DatabaseFactory.durableUrl("jdbc:h2:file:/d/rotakey;write_delay=0")).isEqualTo("jdbc:h2:file:/d/rotakey;write_delay=0");
+                .isEqualTo("jdbc:h2:file:/d/rotakey;LOCK_TIMEOUT=10000;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+        assertThat(DatabaseFactory.durableUrl("jdbc:h2:file:/d/rotakey;write_delay=0;db_close_on_exit=true"))
+                .as("what the URL sets stays").isEqualTo("jdbc:h2:file:/d/rotakey;write_delay=0;db_close_on_exit=true");
         assertThat(DatabaseFactory.durableUrl("jdbc:h2:mem:x")).isEqualTo("jdbc:h2:mem:x");
         assertThat(DatabaseFactory.durableUrl("jdbc:postgresql://h/db")).isEqualTo("jdbc:postgresql://h/db");
 

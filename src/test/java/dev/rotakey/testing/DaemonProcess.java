@@ -119,6 +119,38 @@ public final class DaemonProcess implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs a command of the daemon's jar ({@code rotakey <args…> CONFIG}, e.g. {@code audit verify}) with this daemon's
+     * configuration, overrides and environment, and answers its exit status and output (stdout and stderr).
+     */
+    public Answer command(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"));
+        overrides.forEach((k, v) -> command.add("-Ddw." + k + "=" + v));
+        command.addAll(List.of("-cp", SHARED.classPath(), "dev.rotakey.RotakeyApplication"));
+        command.addAll(List.of(args));
+        command.add(config.toString());
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("ROTAKEY_DATA_DIR", dataDir.toString());
+            builder.environment().putAll(env);
+            Process p = builder.start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("rotakey " + String.join(" ", args) + " did not finish:\n" + output);
+            }
+            return new Answer(p.exitValue(), output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run rotakey " + String.join(" ", args), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     /** SIGKILL (Process.destroyForcibly on Linux), then waits for the process to be gone. */
     public void kill() {
         if (process == null) {
