@@ -8,12 +8,9 @@ import dev.rotakey.db.Store;
 
 import java.io.IOException;
 import java.io.Writer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Deque;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,16 +91,8 @@ public final class AuditExport {
         k.put("algorithm", key.spec().signatureAlgorithm());
         k.put("publicKey", "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(spki)
                 + "\n-----END PUBLIC KEY-----\n");
-        k.put("sha256", sha256(spki));
+        k.put("sha256", ChainLink.sha256Hex(spki));
         return k;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException(impossible);
-        }
     }
 
     private void line(Writer out, Object value) throws IOException {

@@ -55,8 +55,13 @@ public record ChainLink(long seq, String prev, String line, String hash) {
 
     /** SHA-256 of the UTF-8 bytes of {@code text}, in lower-case hex. */
     public static String sha256Hex(String text) {
+        return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** SHA-256 of {@code bytes}, in lower-case hex (a public key's fingerprint in an export). */
+    static String sha256Hex(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException impossible) {
             throw new IllegalStateException(impossible);
         }
