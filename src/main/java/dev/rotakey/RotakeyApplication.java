@@ -25,6 +25,7 @@ import dev.rotakey.resources.BatchResource;
 import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialBatchResource;
 import dev.rotakey.resources.CredentialResource;
+import dev.rotakey.resources.CredentialRotationResource;
 import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
@@ -158,7 +159,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new AgentResource(c.agents(), scope));
         jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
-        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
+        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
+        jersey.register(new CredentialRotationResource(c.batches().operator(), scope));
         jersey.register(new RotationResource(c.credentialQueries(), scope));
         jersey.register(new ApiKeyResource(c.verifier()));
         jersey.register(new AuditResource(c.operatorQueries()));
