@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Who a client certificate presented on the API port authenticates, if anyone: the chain is validated by the JDK's
@@ -143,16 +142,23 @@ public final class ClientCertificates {
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             CertPathValidator validator = CertPathValidator.getInstance("PKIX");
-            PKIXParameters params = parameters(trust);
-            // The client may send intermediates and even the root: the path is the shortest prefix that PKIX accepts.
-            for (int k = 1; k <= chain.size(); k++) {
-                CertPath path = factory.generateCertPath(chain.subList(0, k));
-                try {
-                    validator.validate(path, params);
-                    return Optional.empty();
-                } catch (CertPathValidatorException e) {
-                    if (reason.isEmpty()) {
-                        reason = reason(e);
+            // One anchor at a time, with only its own CRL of those in its name: generations of a rotated CA share their
+            // name, and given them all at once PKIX accepts a newer generation's CRL (reached through that anchor as a
+            // "new key" of the issuer) for a certificate of an older one, hiding its revocation; and one CRL it cannot
+            // verify makes it give up on the others.
+            for (X509Certificate anchor : trust.anchors()) {
+                PKIXParameters params = parameters(anchor, trust.crls().stream().filter(crl -> !crl.getIssuerX500Principal()
+                        .equals(anchor.getSubjectX500Principal()) || signedBy(crl, anchor)).toList(), trust.checkRevocation());
+                // The client may send intermediates and the root: the path is the shortest prefix PKIX accepts.
+                for (int k = 1; k <= chain.size(); k++) {
+                    CertPath path = factory.generateCertPath(chain.subList(0, k));
+                    try {
+                        validator.validate(path, params);
+                        return Optional.empty();
+                    } catch (CertPathValidatorException e) {
+                        if (reason.isEmpty()) {
+                            reason = reason(e);
+                        }
                     }
                 }
             }
@@ -162,12 +168,21 @@ public final class ClientCertificates {
         return Optional.of(reason);
     }
 
-    private PKIXParameters parameters(ClientCertificateAuthority.Trust trust) throws GeneralSecurityException {
-        Set<TrustAnchor> anchors = trust.anchors().stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet());
-        PKIXParameters params = new PKIXParameters(anchors);
+    private static boolean signedBy(java.security.cert.X509CRL crl, X509Certificate anchor) {
+        try {
+            crl.verify(anchor.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private PKIXParameters parameters(X509Certificate anchor, List<java.security.cert.X509CRL> crls, boolean checkRevocation)
+            throws GeneralSecurityException {
+        PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
         params.setDate(Date.from(clock.instant()));
-        params.setRevocationEnabled(trust.checkRevocation());
-        params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(trust.crls())));
+        params.setRevocationEnabled(checkRevocation);
+        params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(crls)));
         X509CertSelector clientCertificate = new X509CertSelector();
         try {
             clientCertificate.setExtendedKeyUsage(Set.of(CLIENT_AUTH));
