@@ -1,6 +1,7 @@
 package dev.rotakey.auth;
 
 import dev.rotakey.config.MtlsFactory;
+import dev.rotakey.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,9 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.rotakey.auth.TestPki.chain;
-import static dev.rotakey.auth.TestPki.dns;
-import static dev.rotakey.auth.TestPki.uri;
+import static dev.rotakey.testing.TestPki.chain;
+import static dev.rotakey.testing.TestPki.dns;
+import static dev.rotakey.testing.TestPki.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

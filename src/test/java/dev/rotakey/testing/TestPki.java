@@ -1,4 +1,4 @@
-package dev.rotakey.auth;
+package dev.rotakey.testing;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -31,35 +31,35 @@ import java.util.Date;
 import java.util.List;
 
 /** Real CAs, leaves and CRLs made with BouncyCastle in the JVM, for the tests of client-certificate checks. */
-final class TestPki {
+public final class TestPki {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A CA: its keys and certificate; issues leaves, intermediates and CRLs. */
-    record Ca(String subject, KeyPair keys, X509Certificate certificate) {
-        static Ca root(String subject) {
+    public record Ca(String subject, KeyPair keys, X509Certificate certificate) {
+        public static Ca root(String subject) {
             KeyPair keys = newKeys();
             return new Ca(subject, keys, build(subject, keys, subject, keys, true, Instant.now().minus(Duration.ofHours(1)),
                     Instant.now().plus(Duration.ofDays(30)), List.of(), true));
         }
 
-        Ca intermediate(String subject) {
+        public Ca intermediate(String subject) {
             KeyPair k = newKeys();
             return new Ca(subject, k, build(subject, k, this.subject, keys, true, Instant.now().minus(Duration.ofHours(1)),
                     Instant.now().plus(Duration.ofDays(10)), List.of(), true));
         }
 
         /** A client leaf valid from an hour ago for a day, with these SANs ({@link GeneralName}s). */
-        Leaf leaf(String subject, GeneralName... sans) {
+        public Leaf leaf(String subject, GeneralName... sans) {
             return leaf(subject, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)), true, sans);
         }
 
-        Leaf leaf(String subject, Instant notBefore, Instant notAfter, boolean clientAuth, GeneralName... sans) {
+        public Leaf leaf(String subject, Instant notBefore, Instant notAfter, boolean clientAuth, GeneralName... sans) {
             KeyPair k = newKeys();
             return new Leaf(k, build(subject, k, this.subject, keys, false, notBefore, notAfter, List.of(sans), clientAuth));
         }
 
         /** A CRL signed now, valid for a day, listing these certificates as revoked. */
-        X509CRL crl(X509Certificate... revoked) {
+        public X509CRL crl(X509Certificate... revoked) {
             try {
                 Instant now = Instant.now();
                 X509v2CRLBuilder b = new X509v2CRLBuilder(name(subject), Date.from(now.minusSeconds(60)));
@@ -77,23 +77,23 @@ final class TestPki {
     }
 
     /** A leaf: its keys and certificate. */
-    record Leaf(KeyPair keys, X509Certificate certificate) {
+    public record Leaf(KeyPair keys, X509Certificate certificate) {
     }
 
-    static GeneralName uri(String uri) {
+    public static GeneralName uri(String uri) {
         return new GeneralName(GeneralName.uniformResourceIdentifier, uri);
     }
 
-    static GeneralName dns(String dns) {
+    public static GeneralName dns(String dns) {
         return new GeneralName(GeneralName.dNSName, dns);
     }
 
-    static String pem(String type, byte[] der) {
+    public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 
-    static KeyPair newKeys() {
+    public static KeyPair newKeys() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
@@ -129,11 +129,11 @@ final class TestPki {
     }
 
     /** A name read as RFC 2253, the way the JDK (and so the config's {@code subject}) reads it: most specific first. */
-    static X500Name name(String rfc2253) {
+    public static X500Name name(String rfc2253) {
         return X500Name.getInstance(new javax.security.auth.x500.X500Principal(rfc2253).getEncoded());
     }
 
-    static X509Certificate[] chain(X509Certificate... certificates) {
+    public static X509Certificate[] chain(X509Certificate... certificates) {
         return new ArrayList<>(List.of(certificates)).toArray(X509Certificate[]::new);
     }
 
