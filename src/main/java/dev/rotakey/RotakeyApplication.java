@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
+import dev.rotakey.auth.ClientCertificates;
+import dev.rotakey.config.MtlsFactory;
+import dev.rotakey.http.MtlsConnectorFactory;
+import io.dropwizard.core.server.DefaultServerFactory;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.cluster.NodeLogging;
 import dev.rotakey.db.Migrations;
@@ -25,6 +29,7 @@ import dev.rotakey.resources.BatchResource;
 import dev.rotakey.resources.CertificateAuthorityResource;
 import dev.rotakey.resources.CredentialBatchResource;
 import dev.rotakey.resources.CredentialResource;
+import dev.rotakey.resources.CredentialRotationResource;
 import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
@@ -159,7 +164,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new AgentResource(c.agents(), scope));
         jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
-        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures()));
+        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
+        jersey.register(new CredentialRotationResource(c.batches().operator(), scope));
         jersey.register(new RotationResource(c.credentialQueries(), scope));
         jersey.register(new ApiKeyResource(c.verifier()));
         jersey.register(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
@@ -178,7 +184,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         environment.admin().addFilter("correlation-id", new CorrelationIdFilter())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter appAuth = BearerTokenFilter.application(c.tokens(), c.authenticationFailures(), c.audit(),
-                environment.getObjectMapper(), List.of("/api/v1/cas/"), HealthProbes.PATHS);
+                environment.getObjectMapper(), List.of("/api/v1/cas/"), HealthProbes.PATHS, clientCertificates(c, config));
         environment.servlets().addFilter("bearer-token", appAuth)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         BearerTokenFilter adminAuth = BearerTokenFilter.admin(c.tokens(), c.authenticationFailures(), c.audit(),
@@ -189,6 +195,31 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
         environment.admin().addFilter("log-level-guard", new LogLevelTaskGuard())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/log-level");
+    }
+
+    /**
+     * The check of client certificates when {@code auth.mtls} is enabled (null when not), handed to the {@code
+     * https-mtls} connectors' handshakes too; mutual TLS without such a connector, or such a connector without it,
+     * stops start-up rather than serve without what the config asked for.
+     */
+    private static ClientCertificates clientCertificates(RotakeyComponents c, RotakeyConfiguration config) {
+        MtlsFactory mtls = config.getAuth().getMtls();
+        List<MtlsConnectorFactory> connectors = config.getServerFactory() instanceof DefaultServerFactory server
+                ? server.getApplicationConnectors().stream().filter(MtlsConnectorFactory.class::isInstance)
+                .map(MtlsConnectorFactory.class::cast).toList() : List.of();
+        if (mtls.isEnabled() && connectors.isEmpty()) {
+            throw new StartupException("auth.mtls.enabled: true needs an application connector of type https-mtls "
+                    + "(server.applicationConnectors)");
+        }
+        if (!mtls.isEnabled() && !connectors.isEmpty()) {
+            throw new StartupException("server.applicationConnectors: a connector of type https-mtls needs auth.mtls.enabled: true");
+        }
+        ClientCertificates certificates = ClientCertificates.of(mtls, c.authorities(),
+                ca -> config.getCertificateAuthorities().get(ca).getTrustDomain(), c.clock());
+        if (certificates != null) {
+            connectors.forEach(f -> f.handshake().issuers(certificates::acceptedIssuers));
+        }
+        return certificates;
     }
 
     private static void registerTasks(RotakeyComponents c, OwnerScope scope, Environment environment) {

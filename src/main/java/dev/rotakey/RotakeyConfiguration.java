@@ -234,6 +234,18 @@ public class RotakeyConfiguration extends Configuration {
     }
 
     @JsonIgnore
+    @ValidationMethod(message = "auth.mtls: authorities[].ca and agents.ca must name configured certificateAuthorities")
+    public boolean isMtlsCasConfigured() {
+        var mtls = auth == null ? null : auth.getMtls();
+        if (mtls == null || mtls.getAuthorities() == null) {
+            return true;
+        }
+        return mtls.getAuthorities().stream().allMatch(a -> a.getCa() == null || certificateAuthorities.containsKey(a.getCa()))
+                && (mtls.getAgents() == null || mtls.getAgents().getCa() == null
+                || certificateAuthorities.containsKey(mtls.getAgents().getCa()));
+    }
+
+    @JsonIgnore
     @ValidationMethod(message = "keyBackends, targets and certificateAuthorities names must be lower-case letters, digits and '-' (at most 63)")
     public boolean isNamesWellFormed() {
         return keyBackends.keySet().stream().allMatch(n -> NAME.matcher(n).matches())

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static dev.rotakey.auth.Role.ADMIN;
+import static dev.rotakey.auth.Role.AGENT;
 import static dev.rotakey.auth.Role.AUDITOR;
 import static dev.rotakey.auth.Role.MONITOR;
 import static dev.rotakey.auth.Role.OPERATOR;
@@ -46,6 +47,11 @@ public final class AccessPolicy {
     private static final Set<Role> READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR);
     /** Readers and owner-scoped tokens, which the resources confine to their owner's inventory. */
     private static final Set<Role> INVENTORY_READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, OWNER);
+    /**
+     * Inventory readers and an agent's certificate, which the resources confine to that one agent's own
+     * credentials (404 for anything else).
+     */
+    private static final Set<Role> OWN_CREDENTIAL_READERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, OWNER, AGENT);
     private static final Set<Role> CHANGERS = EnumSet.of(ADMIN, OPERATOR);
     private static final Set<Role> WATCHERS = EnumSet.of(ADMIN, OPERATOR, AUDITOR, MONITOR);
     private static final Set<Role> ADMINS = EnumSet.of(ADMIN);
@@ -54,14 +60,18 @@ public final class AccessPolicy {
     public static final List<Rule> RULES = List.of(
             api("POST", "/api/v1/agents", CHANGERS),
             api("GET", "/api/v1/agents", INVENTORY_READERS),
-            api("GET", "/api/v1/agents/{id}", INVENTORY_READERS),
+            // An agent's certificate may read its own agent (the resource checks).
+            api("GET", "/api/v1/agents/{id}", OWN_CREDENTIAL_READERS),
             api("POST", "/api/v1/credentials", CHANGERS),
             api("POST", "/api/v1/credentials:batch", CHANGERS),
-            api("GET", "/api/v1/credentials", INVENTORY_READERS),
-            api("GET", "/api/v1/credentials/{id}", INVENTORY_READERS),
-            api("GET", "/api/v1/credentials/{id}/rotations", INVENTORY_READERS),
-            // Also open without a token to a consumer that presents the version's own secret (the filter's).
-            api("POST", "/api/v1/credentials/{id}/versions/{n}/ack", CHANGERS),
+            api("GET", "/api/v1/credentials", OWN_CREDENTIAL_READERS),
+            api("GET", "/api/v1/credentials/{id}", OWN_CREDENTIAL_READERS),
+            api("GET", "/api/v1/credentials/{id}/rotations", OWN_CREDENTIAL_READERS),
+            // Also open without a token to a consumer that presents the version's own secret (the filter's); an
+            // agent's certificate acknowledges its own credentials' versions (the resource checks).
+            api("POST", "/api/v1/credentials/{id}/versions/{n}/ack", EnumSet.of(ADMIN, OPERATOR, AGENT)),
+            // The rotate task's work on the API port: owner-scoped tokens and agents their own (the resource checks).
+            api("POST", "/api/v1/credentials/{id}/rotate", EnumSet.of(ADMIN, OPERATOR, OWNER, AGENT)),
             api("GET", "/api/v1/rotations/{id}", INVENTORY_READERS),
             api("POST", "/api/v1/api-keys/verify", EnumSet.of(ADMIN, VERIFIER)),
             api("GET", "/api/v1/audit", READERS),

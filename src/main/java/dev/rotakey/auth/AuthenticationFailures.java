@@ -32,7 +32,9 @@ public final class AuthenticationFailures {
         /** A bearer token on the admin port. */
         ADMIN_TOKEN,
         /** A version's own secret, presented to acknowledge that version. */
-        VERSION_SECRET
+        VERSION_SECRET,
+        /** A client certificate presented on the API port's mutual-TLS connector. */
+        CLIENT_CERTIFICATE
     }
 
     private final AuditLog audit;

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -25,7 +26,9 @@ import java.util.Set;
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
  * <token>} except the listed public prefixes, the listed public paths (exact, such as the load balancers' health
  * probes), and a version's ack, which may present that version's secret
- * instead (checked by its resource). Decisions are made on the normalised path the container routes by: who may call
+ * instead (checked by its resource). With mutual TLS on the API port, a request without an {@code Authorization}
+ * header is authenticated by its client certificate ({@link ClientCertificates}); a bearer token, when there is one,
+ * decides and the certificate is not looked at. Decisions are made on the normalised path the container routes by: who may call
  * what is {@link AccessPolicy}'s. Refusals answer 401 (no valid token) or 403 (a role the policy does not allow) with
  * a JSON body and are audited.
  */
@@ -39,6 +42,9 @@ public final class BearerTokenFilter implements Filter {
     static final java.util.regex.Pattern KEY_AUTHENTICATED =
             java.util.regex.Pattern.compile("/api/v1/credentials/[A-Za-z0-9][A-Za-z0-9._-]*/versions/[0-9]{1,9}/ack");
 
+    /** The servlet attribute the container puts the client's certificate chain in (leaf first). */
+    static final String CLIENT_CERTIFICATES = "jakarta.servlet.request.X509Certificate";
+
     private final boolean keyAuthenticatedAck;
     private final OperatorTokens tokens;
     private final AuthenticationFailures failures;
@@ -46,17 +52,25 @@ public final class BearerTokenFilter implements Filter {
     private final ObjectMapper mapper;
     private final List<String> publicPrefixes;
     private final Set<String> publicPaths;
+    private final ClientCertificates certificates;
 
     /** The admin port's filter. */
     public static BearerTokenFilter admin(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
                                           ObjectMapper mapper, List<String> publicPrefixes, Set<String> publicPaths) {
-        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, false);
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, false, null);
     }
 
     /** The application port's filter, which also lets a version's ack through without a token. */
     public static BearerTokenFilter application(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
                                                 ObjectMapper mapper, List<String> publicPrefixes, Set<String> publicPaths) {
-        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, true);
+        return application(tokens, failures, audit, mapper, publicPrefixes, publicPaths, null);
+    }
+
+    /** The application port's filter, which also authenticates client certificates with {@code certificates} (null: none). */
+    public static BearerTokenFilter application(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit,
+                                                ObjectMapper mapper, List<String> publicPrefixes, Set<String> publicPaths,
+                                                ClientCertificates certificates) {
+        return new BearerTokenFilter(tokens, failures, audit, mapper, publicPrefixes, publicPaths, true, certificates);
     }
 
     /**
@@ -65,7 +79,8 @@ public final class BearerTokenFilter implements Filter {
      * @param keyAuthenticatedAck whether a version's ack may come without a token (the application port only)
      */
     private BearerTokenFilter(OperatorTokens tokens, AuthenticationFailures failures, AuditLog audit, ObjectMapper mapper,
-                              List<String> publicPrefixes, Set<String> publicPaths, boolean keyAuthenticatedAck) {
+                              List<String> publicPrefixes, Set<String> publicPaths, boolean keyAuthenticatedAck,
+                              ClientCertificates certificates) {
         this.keyAuthenticatedAck = keyAuthenticatedAck;
         this.tokens = tokens;
         this.failures = failures;
@@ -73,6 +88,7 @@ public final class BearerTokenFilter implements Filter {
         this.mapper = mapper;
         this.publicPrefixes = List.copyOf(publicPrefixes);
         this.publicPaths = Set.copyOf(publicPaths);
+        this.certificates = certificates;
     }
 
     /** Whether a request for this normalised path needs no token at all. */
@@ -99,34 +115,56 @@ public final class BearerTokenFilter implements Filter {
             return;
         }
         String header = request.getHeader("Authorization");
-        if (keyAuthenticatedAck && header == null && "POST".equals(request.getMethod()) && KEY_AUTHENTICATED.matcher(path).matches()) {
+        X509Certificate[] presented = header == null && certificates != null
+                && request.getAttribute(CLIENT_CERTIFICATES) instanceof X509Certificate[] certs && certs.length > 0 ? certs : null;
+        Optional<Operator> operator = Optional.empty();
+        if (presented != null) {
+            // No token: the client certificate authenticates, or the request is refused like a wrong token.
+            ClientCertificates.Outcome outcome;
+            try {
+                outcome = certificates.authenticate(presented);
+            } catch (RuntimeException e) {
+                LOG.error("client certificate check failed", e);
+                refuse(response, new ErrorBody(503, "cannot check the client certificate now", null));
+                return;
+            }
+            if (outcome instanceof ClientCertificates.Refused refused) {
+                ErrorBody body = failures.refuse(AuthenticationFailures.Kind.CLIENT_CERTIFICATE, request.getRemoteAddr(),
+                        request.getMethod() + " " + path, refused.problem());
+                response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
+                refuse(response, body);
+                return;
+            }
+            operator = Optional.of(((ClientCertificates.Identified) outcome).operator());
+        } else if (keyAuthenticatedAck && header == null && "POST".equals(request.getMethod()) && KEY_AUTHENTICATED.matcher(path).matches()) {
             // A consumer acknowledging a version proves itself with that version's secret, in the body:
             // the resource must check it and refuses the call without it. No operator is set.
             chain.doFilter(req, resp);
             return;
         }
-        Optional<Operator> operator = Optional.empty();
-        String problem;
-        if (header == null) {
-            problem = AuthenticationFailures.MISSING_TOKEN;
-        } else if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            problem = "Authorization header must use the Bearer scheme";
-        } else {
-            try {
-                operator = tokens.authenticate(header.substring(7).trim());
-            } catch (RuntimeException e) {
-                LOG.error("token check failed", e);
-                refuse(response, new ErrorBody(503, "cannot check the token now", null));
+        if (operator.isEmpty()) {
+            String problem;
+            if (header == null) {
+                problem = AuthenticationFailures.MISSING_TOKEN;
+            } else if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                problem = "Authorization header must use the Bearer scheme";
+            } else {
+                try {
+                    operator = tokens.authenticate(header.substring(7).trim());
+                } catch (RuntimeException e) {
+                    LOG.error("token check failed", e);
+                    refuse(response, new ErrorBody(503, "cannot check the token now", null));
+                    return;
+                }
+                problem = "unknown or revoked token";
+            }
+            if (operator.isEmpty()) {
+                ErrorBody body = failures.refuse(keyAuthenticatedAck ? AuthenticationFailures.Kind.APPLICATION_TOKEN
+                        : AuthenticationFailures.Kind.ADMIN_TOKEN, request.getRemoteAddr(), request.getMethod() + " " + path, problem);
+                response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
+                refuse(response, body);
                 return;
             }
-            problem = "unknown or revoked token";
-        }
-        if (operator.isEmpty()) {
-            ErrorBody body = failures.refuse(keyAuthenticatedAck ? AuthenticationFailures.Kind.APPLICATION_TOKEN
-                    : AuthenticationFailures.Kind.ADMIN_TOKEN, request.getRemoteAddr(), request.getMethod() + " " + path, problem);
-            response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
-            refuse(response, body);
-            return;
         }
         AccessPolicy.Port port = keyAuthenticatedAck ? AccessPolicy.Port.API : AccessPolicy.Port.ADMIN;
         switch (operator.get().decide(port, request.getMethod(), path)) {
@@ -148,7 +186,8 @@ public final class BearerTokenFilter implements Filter {
                 } catch (RuntimeException e) {
                     LOG.warn("cannot audit a forbidden request", e);
                 }
-                refuse(response, new ErrorBody(403, "a token with role '" + operator.get().role() + "' may not call "
+                refuse(response, new ErrorBody(403, (operator.get().via() == Operator.Via.CERTIFICATE ? "a client certificate"
+                        : "a token") + " with role '" + operator.get().role() + "' may not call "
                         + request.getMethod() + " " + path, null));
                 return;
             }

@@ -1,16 +1,34 @@
 package dev.rotakey.auth;
 
+import dev.rotakey.service.OwnerScope;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.time.Instant;
 
 /**
- * The authenticated caller of an API or admin request: a named bearer token, its role, until when the digest it was
- * found by is valid (null: until revoked), and the owner an owner-scoped token is bound to (null: none).
+ * The authenticated caller of an API or admin request: a named bearer token or a client certificate ({@code via}), its
+ * role, until when the digest it was found by is valid (null: until revoked), the owner an owner-scoped token is bound
+ * to (null: none), and the agent a SPIFFE ID names (null: none).
  */
-public record Operator(String name, String role, Instant validUntil, String owner) {
+public record Operator(String name, String role, Instant validUntil, String owner, String agent, Via via) {
     static final String ATTRIBUTE = Operator.class.getName();
     private static final ThreadLocal<Operator> CURRENT = new ThreadLocal<>();
+
+    /** How the caller authenticated. */
+    public enum Via { TOKEN, CERTIFICATE }
+
+    /** A bearer token. */
+    public Operator(String name, String role, Instant validUntil, String owner) {
+        this(name, role, validUntil, owner, null, Via.TOKEN);
+    }
+
+    /**
+     * A client certificate: {@code name} is its SPIFFE ID ({@code spiffe://td/agent/a1}) for an agent, else
+     * {@code cert:<subject>}; valid for the request it came with, whose certificate was checked.
+     */
+    public static Operator certificate(String name, Role role, String agent) {
+        return new Operator(name, role.wireName(), null, null, agent, Via.CERTIFICATE);
+    }
 
     /** A token valid until revoked, bound to no owner. */
     public Operator(String name, String role) {
@@ -76,8 +94,16 @@ public record Operator(String name, String role, Instant validUntil, String owne
         return AccessPolicy.decide(port, Role.of(role).orElse(null), method, path);
     }
 
-    /** The name recorded as the actor of audit events. */
+    /** What the caller is confined to: its owner's inventory, its agent's, or everything its role allows. */
+    public OwnerScope.Bounds bounds() {
+        return new OwnerScope.Bounds(owner, agent);
+    }
+
+    /**
+     * The name recorded as the actor of audit events: {@code token:<name>}, an agent's SPIFFE ID
+     * ({@code spiffe://...}) or {@code cert:<subject or SAN>}.
+     */
     public String actor() {
-        return "token:" + name;
+        return via == Via.CERTIFICATE ? name : "token:" + name;
     }
 }

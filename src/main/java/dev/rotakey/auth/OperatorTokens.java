@@ -114,8 +114,9 @@ public final class OperatorTokens {
         if (name == null || !NAME.matcher(name).matches()) {
             throw RejectedException.invalid("name", "must be 1-64 lower-case letters, digits, '.', '_' or '-'");
         }
-        if (role == null || Role.of(role).isEmpty()) {
-            throw RejectedException.invalid("role", "must be one of " + Role.wireNames());
+        if (role == null || !Role.of(role).map(Role::issuable).orElse(false)) {
+            // An agent is its certificate's SPIFFE ID: a token of its role would be an identity nobody can check.
+            throw RejectedException.invalid("role", "must be one of " + Role.issuableWireNames());
         }
         if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
             throw RejectedException.invalid("expires", "must be in the future");

@@ -22,7 +22,12 @@ public enum Role {
     /** API-key verification only: what consuming services get. */
     VERIFIER,
     /** Bound to one owner: reads that owner's agents, their credentials and rotations, and rotates them. */
-    OWNER;
+    OWNER,
+    /**
+     * One agent, authenticated by the SPIFFE ID of its client certificate (mutual TLS), never by a token: reads its
+     * own credentials' metadata, acknowledges their versions and asks for their rotation.
+     */
+    AGENT;
 
     private static final Map<String, Role> BY_WIRE_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(Role::wireName, r -> r));
@@ -40,5 +45,15 @@ public enum Role {
     /** The wire names, for messages: {@code admin, operator, ...}. */
     public static String wireNames() {
         return String.join(", ", Arrays.stream(values()).map(Role::wireName).toList());
+    }
+
+    /** Whether a bearer token may carry this role: an agent's identity comes only from its certificate. */
+    public boolean issuable() {
+        return this != AGENT;
+    }
+
+    /** The wire names of the roles a token may carry, for messages. */
+    public static String issuableWireNames() {
+        return String.join(", ", Arrays.stream(values()).filter(Role::issuable).map(Role::wireName).toList());
     }
 }

@@ -139,6 +139,30 @@ public final class CertificateAuthorities implements Managed {
     }
 
     /**
+     * The generations of {@code name} in use (not RETIRED), oldest first, each with the CRL it publishes now (signed
+     * now if it is missing or has lapsed): read from the database at each call, so that a certificate revoked by any
+     * node is refused at once by every relying party that asks here. Empty while the CA has not been created.
+     */
+    public List<TrustedGeneration> trusted(String name) {
+        hierarchy.requireConfigured(name);
+        List<TrustedGeneration> trusted = new java.util.ArrayList<>();
+        for (CaRecord g : generations.stored(name)) {
+            if (GenerationState.of(g) == GenerationState.RETIRED) {
+                continue;
+            }
+            byte[] der = crls.der(name, Optional.of(g.generation()));
+            try {
+                java.security.cert.X509CRL crl = (java.security.cert.X509CRL) java.security.cert.CertificateFactory
+                        .getInstance("X.509").generateCRL(new java.io.ByteArrayInputStream(der));
+                trusted.add(new TrustedGeneration(name, g.generation(), CertificatePem.parse(g.certificatePem()), crl));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("a stored CRL of " + name + " does not parse: " + e.getMessage(), e);
+            }
+        }
+        return trusted;
+    }
+
+    /**
      * Periodic upkeep, safe to call from any node at any time: re-signs each CRL of a generation in use
      * once less than half its validity remains (or a revocation could not sign it), retires
      * RETIRING generations nothing depends on any more, and destroys RETIRED generations' keys.

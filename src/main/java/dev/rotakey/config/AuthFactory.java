@@ -7,7 +7,7 @@ import jakarta.validation.constraints.NotNull;
 
 /**
  * Operator authentication: where the bootstrap bearer token is kept (generated, mode 0600, on first start; only its
- * SHA-256 digest is stored in the database), and how guessing is locked out.
+ * SHA-256 digest is stored in the database), how guessing is locked out, and mutual TLS on the API port.
  */
 public class AuthFactory {
     @NotEmpty
@@ -15,6 +15,19 @@ public class AuthFactory {
     @Valid
     @NotNull
     private LockoutFactory lockout = new LockoutFactory();
+    @Valid
+    @NotNull
+    private MtlsFactory mtls = new MtlsFactory();
+
+    @JsonProperty
+    public MtlsFactory getMtls() {
+        return mtls;
+    }
+
+    @JsonProperty
+    public void setMtls(MtlsFactory mtls) {
+        this.mtls = mtls;
+    }
 
     @JsonProperty
     public LockoutFactory getLockout() {

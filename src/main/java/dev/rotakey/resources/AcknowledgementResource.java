@@ -6,6 +6,7 @@ import dev.rotakey.api.AcknowledgementView;
 import dev.rotakey.api.ErrorBody;
 import dev.rotakey.auth.AuthenticationFailures;
 import dev.rotakey.auth.Operator;
+import dev.rotakey.service.OwnerScope;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.service.AcknowledgementService;
 import jakarta.servlet.http.HttpServletRequest;
@@ -31,10 +32,18 @@ import java.util.Optional;
 public final class AcknowledgementResource {
     private final AcknowledgementService acknowledgements;
     private final AuthenticationFailures failures;
+    private final OwnerScope scope;
 
     public AcknowledgementResource(AcknowledgementService acknowledgements, AuthenticationFailures failures) {
+        this(acknowledgements, failures, null);
+    }
+
+    /** @param scope confines an agent's certificate to its own credentials (null: nothing is confined) */
+    public AcknowledgementResource(AcknowledgementService acknowledgements, AuthenticationFailures failures,
+                                   OwnerScope scope) {
         this.acknowledgements = acknowledgements;
         this.failures = failures;
+        this.scope = scope;
     }
 
     @POST
@@ -46,6 +55,10 @@ public final class AcknowledgementResource {
         String consumer = body == null ? null : body.consumer();
         String actor;
         if (operator.isPresent()) {
+            if (scope != null) {
+                // An agent acknowledges its own credentials' versions only; another's is not found.
+                scope.credential(operator.get().bounds(), id);
+            }
             actor = operator.get().actor();
         } else {
             String key = body == null ? null : body.key();

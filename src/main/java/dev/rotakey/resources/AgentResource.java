@@ -59,7 +59,7 @@ public final class AgentResource {
     @Path("{id}")
     @Timed
     public AgentView get(@PathParam("id") String id, @Context HttpServletRequest request) {
-        scope.agent(Operator.of(request).owner(), id);
+        scope.agent(Operator.of(request).bounds(), id);
         return AgentView.of(agents.get(id));
     }
 }

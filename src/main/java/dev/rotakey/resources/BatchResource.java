@@ -54,7 +54,7 @@ public final class BatchResource {
         if (after.get() < -1) {
             throw RejectedException.invalid("after", "must be an item number the previous page named");
         }
-        scope.batch(Operator.of(request).owner(), id);
+        scope.batch(Operator.of(request).bounds(), id);
         return queries.batch(id, after.get(), Pages.limit(limit.get()));
     }
 

@@ -54,7 +54,10 @@ public final class CredentialResource {
                                     @QueryParam("limit") @DefaultValue("100") IntParam limit,
                                     @Context HttpServletRequest request) {
         int n = Pages.limit(limit.get());
-        List<CredentialView> page = queries.page(agent, after, n, Operator.of(request).owner());
+        Operator operator = Operator.of(request);
+        // An agent's certificate lists its own credentials only; another agent's are not found.
+        String listed = scope.listedAgent(operator.bounds(), agent);
+        List<CredentialView> page = queries.page(listed, after, n, operator.owner());
         return Pages.page("credentials", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
@@ -62,7 +65,7 @@ public final class CredentialResource {
     @Path("{id}")
     @Timed
     public CredentialView get(@PathParam("id") String id, @Context HttpServletRequest request) {
-        scope.credential(Operator.of(request).owner(), id);
+        scope.credential(Operator.of(request).bounds(), id);
         return queries.credential(id);
     }
 
@@ -71,7 +74,7 @@ public final class CredentialResource {
     @Timed
     public Map<String, Object> rotations(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("50") IntParam limit,
                                          @Context HttpServletRequest request) {
-        scope.credential(Operator.of(request).owner(), id);
+        scope.credential(Operator.of(request).bounds(), id);
         // Looked up before the limit is checked: an unknown credential is a 404 whatever the limit.
         credentials.get(id);
         return Map.of("rotations", queries.rotationsOf(id, Pages.limit(limit.get())));

@@ -29,7 +29,7 @@ public final class RotationResource {
     @Path("{id}")
     @Timed
     public RotationView get(@PathParam("id") String id, @Context HttpServletRequest request) {
-        scope.rotation(Operator.of(request).owner(), id);
+        scope.rotation(Operator.of(request).bounds(), id);
         return queries.rotation(id);
     }
 }

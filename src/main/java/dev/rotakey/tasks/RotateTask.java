@@ -35,8 +35,8 @@ public final class RotateTask extends OperatorTask {
             throw RejectedException.badRequest("give exactly one of ?credential=<id> or ?agent=<id>");
         }
         // An owner-scoped token rotates its owner's agents and credentials only; others are not found.
-        credential.ifPresent(id -> scope.credential(operator.owner(), id));
-        agent.ifPresent(id -> scope.agent(operator.owner(), id));
+        credential.ifPresent(id -> scope.credential(operator.bounds(), id));
+        agent.ifPresent(id -> scope.agent(operator.bounds(), id));
         Map<String, Object> answer = new LinkedHashMap<>();
         if (credential.isPresent()) {
             OperatorBatches.Started started = batches.rotateCredential(credential.get(), operator.actor());

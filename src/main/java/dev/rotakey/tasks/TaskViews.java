@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /** The short form of rotations and batches in task answers. */
-final class TaskViews {
+public final class TaskViews {
     private TaskViews() {
     }
 
-    static List<Map<String, Object>> rotations(List<Rotation> rotations) {
+    public static List<Map<String, Object>> rotations(List<Rotation> rotations) {
         return rotations.stream().map(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", r.id());
@@ -25,7 +25,7 @@ final class TaskViews {
     }
 
     /** A batch as a task answers it: where to follow it. */
-    static Map<String, Object> batch(Batch b) {
+    public static Map<String, Object> batch(Batch b) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", b.id());
         m.put("kind", b.kind().wireName());

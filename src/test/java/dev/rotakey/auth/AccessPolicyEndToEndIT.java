@@ -2,6 +2,7 @@ package dev.rotakey.auth;
 
 import dev.rotakey.auth.AccessPolicy.Port;
 import dev.rotakey.health.HealthProbes;
+import dev.rotakey.e2e.MtlsSetup;
 import dev.rotakey.e2e.RunningDaemon;
 import dev.rotakey.testing.SoftHsmTokens;
 import org.eclipse.jetty.ee10.servlet.ServletMapping;
@@ -40,13 +41,28 @@ class AccessPolicyEndToEndIT {
     static Path dir;
     static RunningDaemon daemon;
     static final Map<Role, String> TOKENS = new EnumMap<>(Role.class);
+    /** The agent role's caller: a client presenting an agent's certificate from agents-ca (no token can carry it). */
+    static java.net.http.HttpClient agentClient;
     private static final String OURS = "team-a@example.com";
 
     @BeforeAll
-    static void start() {
-        daemon = new RunningDaemon(dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey"), SoftHsmTokens.APP,
-                RunningDaemon.uniqueName("access"));
+    static void start() throws Exception {
+        // Mutual TLS on the API port, so that the agent role (a certificate's SPIFFE ID) is walked like the others.
+        MtlsSetup tls = new MtlsSetup(dir.resolve("tls"));
+        daemon = new RunningDaemon(tls.config(), dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey"),
+                SoftHsmTokens.APP, RunningDaemon.uniqueName("access"), tls.anonymous(), tls.connector());
+        RunningDaemon.Answer agent = daemon.post("/api/v1/agents", "{\"id\":\"policy-agent\",\"owner\":\"robots@example.com\"}");
+        assertThat(agent.status()).as(agent.body()).isEqualTo(201);
+        RunningDaemon.Answer cert = daemon.post("/api/v1/credentials", "{\"id\":\"policy-agent-cert\",\"agent\":\"policy-agent\","
+                + "\"type\":\"certificate\",\"ca\":\"agents-ca\",\"validity\":\"PT1H\",\"gracePeriod\":\"PT2S\",\"targets\":[{\"target\":"
+                + "\"local-files\",\"path\":\"policy-agent/cert\"}]}");
+        assertThat(cert.status()).as(cert.body()).isEqualTo(201);
+        Path files = daemon.dataDir().resolve("delivered/policy-agent/cert");
+        agentClient = MtlsSetup.client(tls.fromPem(files.resolve("key.pem"), files.resolve("cert.pem"), files.resolve("chain.pem")));
         for (Role role : Role.values()) {
+            if (!role.issuable()) {
+                continue;
+            }
             RunningDaemon.Answer a = daemon.task("/tasks/issue-token?name=t-" + role.wireName() + "&role=" + role.wireName()
                     + (role == Role.OWNER ? "&owner=" + OURS : ""));
             assertThat(a.status()).as(a.body()).isEqualTo(200);
@@ -152,8 +168,12 @@ class AccessPolicyEndToEndIT {
             for (Endpoint e : endpoints) {
                 for (Role role : Role.values()) {
                     boolean allowed = AccessPolicy.allows(e.port(), role, e.method(), e.samplePath());
-                    int status = call(e, TOKENS.get(role));
-                    if (allowed ? (status == 401 || status == 403) : status != 403) {
+                    int status = role == Role.AGENT ? callAsAgent(e) : call(e, TOKENS.get(role));
+                    // The admin port has no TLS: an agent cannot even present its certificate there.
+                    int refused = role == Role.AGENT && e.port() == Port.ADMIN ? 401 : 403;
+                    if (role == Role.AGENT && e.port() == Port.ADMIN && allowed) {
+                        wrong.add(e + " allows the agent role on the admin port, where no certificate is presented");
+                    } else if (allowed ? (status == 401 || status == 403) : status != refused) {
                         wrong.add(e + " as " + role.wireName() + ": " + status + (allowed ? " (allowed)" : " (denied)"));
                     }
                 }
@@ -222,6 +242,24 @@ class AccessPolicyEndToEndIT {
     private static RunningDaemon.Answer task(String pathAndQuery, String token) {
         return daemon.send(HttpRequest.newBuilder(daemon.admin(pathAndQuery)).POST(HttpRequest.BodyPublishers.noBody()),
                 token);
+    }
+
+    /** The call as the agent: its client certificate on the API port; nothing it could present on the admin port. */
+    private static int callAsAgent(Endpoint e) {
+        if (e.port() == Port.ADMIN) {
+            return call(e, null);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(daemon.app(e.samplePath())).timeout(java.time.Duration.ofSeconds(30));
+        if (e.method().equals("GET")) {
+            b.GET();
+        } else {
+            b.header("Content-Type", "application/json").method(e.method(), HttpRequest.BodyPublishers.ofString("{}"));
+        }
+        try {
+            return agentClient.send(b.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception ex) {
+            throw new AssertionError("request failed: " + ex, ex);
+        }
     }
 
     private static int call(Endpoint e, String token) {

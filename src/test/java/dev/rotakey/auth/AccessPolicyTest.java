@@ -76,6 +76,18 @@ class AccessPolicyTest {
         assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.OWNER)).map(r -> r.method() + " " + r.template()))
                 .containsExactlyInAnyOrder("GET /api/v1/agents", "GET /api/v1/agents/{id}", "GET /api/v1/credentials",
                         "GET /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}/rotations",
-                        "GET /api/v1/rotations/{id}", "GET /api/v1/batches/{id}", "POST /tasks/rotate");
+                        "GET /api/v1/rotations/{id}", "GET /api/v1/batches/{id}", "POST /tasks/rotate",
+                        "POST /api/v1/credentials/{id}/rotate");
+    }
+
+    @Test
+    void anAgentsCertificateReadsAcknowledgesAndRotatesItsOwnOnTheApiPortOnly() {
+        assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.AGENT))
+                .map(r -> r.port() + " " + r.method() + " " + r.template()))
+                .containsExactlyInAnyOrder("API GET /api/v1/agents/{id}", "API GET /api/v1/credentials",
+                        "API GET /api/v1/credentials/{id}", "API GET /api/v1/credentials/{id}/rotations",
+                        "API POST /api/v1/credentials/{id}/versions/{n}/ack", "API POST /api/v1/credentials/{id}/rotate");
+        assertThat(Role.AGENT.issuable()).as("no token may carry the agent role").isFalse();
+        assertThat(Role.of("agent")).contains(Role.AGENT);
     }
 }

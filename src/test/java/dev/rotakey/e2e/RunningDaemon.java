@@ -40,7 +40,9 @@ import java.util.UUID;
 public final class RunningDaemon implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final DropwizardTestSupport<RotakeyConfiguration> support;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    /** The API port's scheme: {@code https} when the daemon serves it over TLS. */
+    private final String appScheme;
     private final List<String> logLines = new ArrayList<>();
     private final Path dataDir;
     private final String token;
@@ -78,7 +80,19 @@ public final class RunningDaemon implements AutoCloseable {
      */
     RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
                   Map<String, String> replacedDefaults, ConfigOverride... extra) {
+        this(configFile, dataDir, databaseUrl, tokenLabel, schedulerName, null, replacedDefaults, extra);
+    }
+
+    /**
+     * As above, with the API port served over TLS (the config's first application connector must be https or
+     * https-mtls): this daemon's own client trusts the server through {@code appTls}, without a client certificate.
+     */
+    public RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+                         javax.net.ssl.SSLContext appTls, Map<String, String> replacedDefaults, ConfigOverride... extra) {
         SoftHsmTokens.ensure();
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        this.http = (appTls == null ? client : client.sslContext(appTls)).build();
+        this.appScheme = appTls == null ? "http" : "https";
         this.dataDir = dataDir;
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put("dataDir", dataDir.toString());
@@ -203,7 +217,7 @@ public final class RunningDaemon implements AutoCloseable {
     }
 
     public URI app(String path) {
-        return URI.create("http://127.0.0.1:" + support.getLocalPort() + path);
+        return URI.create(appScheme + "://127.0.0.1:" + support.getLocalPort() + path);
     }
 
     public URI admin(String path) {

@@ -107,6 +107,11 @@ class ShippedConfigsTest {
 
         DefaultServerFactory server = (DefaultServerFactory) c.getServerFactory();
         assertThat(server.getShutdownGracePeriod().toSeconds()).isEqualTo(30);
+        // Mutual TLS on the API port: agents by agents-ca's SPIFFE IDs, other clients by mapped roles.
+        assertThat(server.getApplicationConnectors()).singleElement().isInstanceOf(dev.rotakey.http.MtlsConnectorFactory.class);
+        assertThat(c.getAuth().getMtls().isEnabled()).isTrue();
+        assertThat(c.getAuth().getMtls().getAgents().getCa()).isEqualTo("agents-ca");
+        assertThat(c.getAuth().getMtls().getRoles()).isNotEmpty();
         List<ConsoleAppenderFactory<?>> consoles = ((DefaultLoggingFactory) c.getLoggingFactory()).getAppenders().stream()
                 .filter(a -> a instanceof ConsoleAppenderFactory<?>).<ConsoleAppenderFactory<?>>map(a -> (ConsoleAppenderFactory<?>) a)
                 .toList();
