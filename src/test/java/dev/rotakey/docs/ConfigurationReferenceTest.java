@@ -141,6 +141,9 @@ class ConfigurationReferenceTest {
                 } else if (isOwnBean(content)) {
                     walk(key + ".<name>", content);
                 }
+            } else if (propertyType.isCollectionLikeType() && isOwnBean(propertyType.getContentType())) {
+                // A list of Rotakey's own blocks: each element's keys, documented as key[].name.
+                walk(key + "[]", propertyType.getContentType());
             } else if (isOwnBean(propertyType)) {
                 walk(key, propertyType);
             }
