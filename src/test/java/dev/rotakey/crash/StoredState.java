@@ -46,6 +46,12 @@ record StoredState(List<Version> versions, List<RotationRow> rotations, Set<Stri
                     aliases.add(rs.getString(1));
                 }
             }
+            // The audit chain's checkpoint keys: each checkpoint names the key that signed it.
+            try (ResultSet rs = s.executeQuery("SELECT DISTINCT key_alias FROM audit_checkpoints")) {
+                while (rs.next()) {
+                    aliases.add(rs.getString(1));
+                }
+            }
             return new StoredState(List.copyOf(versions), List.copyOf(rotations), Set.copyOf(aliases));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the daemon's database: " + e.getMessage(), e);

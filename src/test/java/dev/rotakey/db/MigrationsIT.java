@@ -43,7 +43,7 @@ class MigrationsIT {
     private static final List<String> ROTAKEY_TABLES = List.of("agents", "credentials", "credential_versions",
             "rotations", "rotation_steps", "deliveries", "audit_events", "api_tokens", "certificate_authorities",
             "issued_certificates", "certificate_revocation_lists", "target_references", "alerts", "binding_claims",
-            "target_rate_slots", "batches", "batch_items");
+            "target_rate_slots", "batches", "batch_items", "audit_chain", "audit_checkpoints");
     /** Every table of Quartz 2.5's JDBC job store. */
     private static final List<String> QUARTZ_TABLES = List.of("qrtz_job_details", "qrtz_triggers",
             "qrtz_simple_triggers", "qrtz_cron_triggers", "qrtz_simprop_triggers", "qrtz_blob_triggers",
@@ -85,6 +85,7 @@ class MigrationsIT {
             expected.add("25-h2-text-not-clob");
         }
         expected.add("26-token-lifecycle");
+        expected.add("27-audit-chain");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
