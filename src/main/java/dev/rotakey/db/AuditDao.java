@@ -89,6 +89,15 @@ public final class AuditDao {
                 .bind("after", afterSeq).bind("to", toSeq).bind("limit", limit).map(CHAINED).list();
     }
 
+    /**
+     * The first event numbered past the head, read in one statement (one snapshot: an event committed meanwhile moved
+     * the head with it), if any: only someone writing the table by hand puts one there.
+     */
+    public java.util.Optional<Long> firstBeyondHead() {
+        return h.createQuery("SELECT MIN(seq) FROM audit_events WHERE seq > (SELECT head_seq FROM audit_chain WHERE id = 1)")
+                .mapTo(Long.class).findOne();
+    }
+
     /** The ids of events that carry no place in the chain, beyond those of before the chain waiting to be chained. */
     public List<Long> unchained(long legacyUntilId, int limit) {
         return h.createQuery("SELECT id FROM audit_events WHERE seq IS NULL AND id > :legacy ORDER BY id LIMIT :limit")

@@ -181,8 +181,17 @@ class AuditChainIT {
         assertThat(outside.firstBreak().id()).isNotNull();
         assertThat(outside.firstBreak().problem()).contains("inserted outside Rotakey");
 
-        // Given a place in the chain by someone who knows how hashes are made, it still breaks the next event's link.
+        // Numbered past the head, it is found too.
         sql("DELETE FROM audit_events WHERE seq IS NULL");
+        sql("INSERT INTO audit_events (at, actor, action, subject, outcome, seq, prev_hash, hash) VALUES (CURRENT_TIMESTAMP, "
+                + "'token:admin', 'token.created', 'token:backdoor', 'ok', 99, '" + ChainLink.GENESIS + "', '" + ChainLink.GENESIS + "')");
+        AuditVerification beyond = verify();
+        assertThat(beyond.intact()).isFalse();
+        assertThat(beyond.firstBreak().seq()).isEqualTo(99);
+        assertThat(beyond.firstBreak().problem()).contains("past its head");
+        sql("DELETE FROM audit_events WHERE seq = 99");
+
+        // Given a place in the chain by someone who knows how hashes are made, it still breaks the next event's link.
         String prev4 = db.jdbi().withHandle(h -> h.createQuery("SELECT hash FROM audit_events WHERE seq = 4")
                 .mapTo(String.class).one());
         sql("UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 5");
@@ -318,6 +327,42 @@ class AuditChainIT {
         assertThat(report.events()).isEqualTo(8 * 40);
         assertThat(report.unsigned()).isZero();
         assertThat(db.jdbi().withHandle(h -> (Long) count(h, "SELECT COUNT(DISTINCT node) FROM audit_events")).longValue()).isEqualTo(2);
+    }
+
+    /** Events committed while the walk runs are past the head it read: never taken for inserted ones. */
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void aChainBeingWrittenVerifiesIntact(Engine engine) throws Exception {
+        open(engine);
+        record(10);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService writers = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                done.add(writers.submit(() -> {
+                    while (writing.get()) {
+                        audit.record("scheduler", AuditAction.ROTATION_STEP, "credential:busy", "ok", null);
+                    }
+                    return null;
+                }));
+            }
+            for (int i = 0; i < 20; i++) {
+                if (i % 5 == 0) {
+                    checkpoints.checkpoint();
+                }
+                AuditVerification report = verify();
+                assertThat(report.intact()).as("verification %d: %s", i, report.firstBreak()).isTrue();
+            }
+            writing.set(false);
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            writing.set(false);
+            writers.shutdownNow();
+        }
+        assertThat(verify().intact()).isTrue();
     }
 
     /** A group commit's member that fails is rolled back to its savepoint, its events with it: the chain has no gap. */
