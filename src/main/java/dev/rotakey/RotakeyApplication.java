@@ -214,7 +214,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         if (!mtls.isEnabled() && !connectors.isEmpty()) {
             throw new StartupException("server.applicationConnectors: a connector of type https-mtls needs auth.mtls.enabled: true");
         }
-        ClientCertificates certificates = ClientCertificates.of(mtls, c.authorities(),
+        ClientCertificates certificates = ClientCertificates.of(mtls, c.authorities(), c.trustedCas(),
                 ca -> config.getCertificateAuthorities().get(ca).getTrustDomain(), c.clock());
         if (certificates != null) {
             connectors.forEach(f -> f.handshake().issuers(certificates::acceptedIssuers));

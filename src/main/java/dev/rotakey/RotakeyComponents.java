@@ -18,6 +18,7 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.batch.Batches;
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.TrustedGeneration;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.ClusterLocks;
 import dev.rotakey.cluster.ClusterNodes;
@@ -33,6 +34,7 @@ import dev.rotakey.core.RotationState;
 import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.core.RotationWorkflow;
 import dev.rotakey.core.WorkScheduler;
+import dev.rotakey.db.CertificateAuthorityDao;
 import dev.rotakey.db.NotifiedCache;
 import dev.rotakey.db.PresentedKeyDao.PresentedKey;
 import dev.rotakey.db.PresentedKeyDao;
@@ -125,6 +127,7 @@ public final class RotakeyComponents {
     private final Batches batches;
     private final BatchedRotations batchedRotations;
     private final NotifiedCache<String, Operator> tokenCache;
+    private final NotifiedCache<String, List<TrustedGeneration>> trustedCas;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -203,6 +206,9 @@ public final class RotakeyComponents {
                 Clock.systemUTC());
         // Every transaction of this node may have changed a version, a credential, an agent or a rotation.
         store.afterEachTransaction(apiKeyCache::invalidateAll);
+        // The CAs client certificates are checked against (auth.mtls): a few entries, one per CA.
+        trustedCas = caches.build(64, postgres, Clock.systemUTC());
+        store.afterEachTransaction(trustedCas::invalidateAll);
         verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus));
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
         ParallelSteps deliveryThreads = new ParallelSteps(BATCH_THREADS, "rotakey-delivery-");
@@ -266,7 +272,7 @@ public final class RotakeyComponents {
         if (postgres && caches.isEnabled()) {
             // Other nodes' (and tools') changes reach this node's caches through LISTEN/NOTIFY.
             managed.add(caches.listener(Map.of(TokenDao.CHANGES_CHANNEL, tokenCache,
-                    PresentedKeyDao.CHANGES_CHANNEL, apiKeyCache), config.getDatabase()::openUnpooled, Clock.systemUTC()));
+                    PresentedKeyDao.CHANGES_CHANNEL, apiKeyCache, CertificateAuthorityDao.CHANGES_CHANNEL, trustedCas), config.getDatabase()::openUnpooled, Clock.systemUTC()));
         }
         if (b.adminTokenFile != null) {
             managed.add(new BootstrapToken(store, audit, clock, node.clustered(), tokenCache).atStart(b.adminTokenFile));
@@ -454,6 +460,11 @@ public final class RotakeyComponents {
     }
 
     /** The cache of authenticated bearer tokens, by digest. */
+    /** The CA generations and CRLs client certificates are checked against, as this node last read them. */
+    public NotifiedCache<String, List<TrustedGeneration>> trustedCas() {
+        return trustedCas;
+    }
+
     public NotifiedCache<String, Operator> tokenCache() {
         return tokenCache;
     }

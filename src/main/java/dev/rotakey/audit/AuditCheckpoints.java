@@ -82,11 +82,16 @@ public final class AuditCheckpoints implements Managed {
 
     /** Signs the chain's head unless it is already signed; answers the new checkpoint. */
     public Optional<AuditCheckpoint> checkpoint() {
-        AuditChainHead head = store.read(tx -> tx.audit().head());
-        if (head.seq() == 0 || store.read(tx -> tx.auditCheckpoints().latest())
-                .filter(c -> c.seq() >= head.seq()).isPresent()) {
+        // The head, unless the latest checkpoint already signs it (or there is nothing to sign): one read.
+        Optional<AuditChainHead> unsigned = store.read(tx -> {
+            AuditChainHead h = tx.audit().head();
+            long signed = tx.auditCheckpoints().latest().map(AuditCheckpoint::seq).orElse(0L);
+            return h.seq() > signed ? Optional.of(h) : Optional.empty();
+        });
+        if (unsigned.isEmpty()) {
             return Optional.empty();
         }
+        AuditChainHead head = unsigned.get();
         SigningKey key = keys.current();
         Instant now = clock.instant();
         String payload = AuditCheckpoint.payload(head.seq(), head.hash(), now, keys.backendName(), key.alias());

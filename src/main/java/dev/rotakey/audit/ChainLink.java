@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * One event's place in the audit chain: its number, the hash of the event before it, and its canonical line, the
@@ -26,6 +28,17 @@ public record ChainLink(long seq, String prev, String line, String hash) {
     public static ChainLink of(long seq, String prev, AuditEvent event) {
         String line = canonicalLine(seq, prev, event);
         return new ChainLink(seq, prev, line, sha256Hex(line));
+    }
+
+    /** The links of {@code events}, in order, after the event numbered {@code seq} whose hash is {@code prev}. */
+    public static List<ChainLink> after(long seq, String prev, List<AuditEvent> events) {
+        List<ChainLink> links = new ArrayList<>(events.size());
+        for (AuditEvent e : events) {
+            ChainLink link = of(++seq, prev, e);
+            links.add(link);
+            prev = link.hash();
+        }
+        return links;
     }
 
     /**

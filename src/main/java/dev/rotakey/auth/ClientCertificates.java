@@ -1,7 +1,9 @@
 package dev.rotakey.auth;
 
 import dev.rotakey.ca.CertificateAuthorities;
+import dev.rotakey.ca.TrustedGeneration;
 import dev.rotakey.config.MtlsFactory;
+import dev.rotakey.db.NotifiedCache;
 
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -74,6 +76,7 @@ public final class ClientCertificates {
 
     /** From a validated {@code auth.mtls}; null when it is not enabled. */
     public static ClientCertificates of(MtlsFactory config, CertificateAuthorities cas,
+                                        NotifiedCache<String, List<TrustedGeneration>> trustedCas,
                                         java.util.function.Function<String, String> trustDomainOfCa, Clock clock) {
         if (!config.isEnabled()) {
             return null;
@@ -81,7 +84,7 @@ public final class ClientCertificates {
         List<ClientCertificateAuthority> list = new ArrayList<>();
         for (int i = 0; i < config.getAuthorities().size(); i++) {
             MtlsFactory.AuthorityFactory a = config.getAuthorities().get(i);
-            list.add(a.getCa() != null ? new RotakeyCaAuthority(cas, a.getCa())
+            list.add(a.getCa() != null ? new RotakeyCaAuthority(cas, a.getCa(), trustedCas)
                     : new FileCaAuthority("auth.mtls.authorities[" + i + "]", Path.of(a.getCaFile()),
                     a.getCrlFile() == null ? null : Path.of(a.getCrlFile())));
         }

@@ -1,6 +1,7 @@
 package dev.rotakey.db;
 
 import dev.rotakey.audit.AuditEvent;
+import dev.rotakey.audit.ChainLink;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -113,24 +114,23 @@ public final class AuditDao {
         if (head.legacyUntilId() == 0) {
             return 0;
         }
-        List<Chained> legacy = h.createQuery("SELECT *, 0 AS seq_, NULL AS prev_ FROM audit_events "
-                        + "WHERE seq IS NULL AND id <= :until ORDER BY id LIMIT :limit")
+        List<Chained> legacy = h.createQuery("SELECT * FROM audit_events WHERE seq IS NULL AND id <= :until "
+                        + "ORDER BY id LIMIT :limit")
                 .bind("until", head.legacyUntilId()).bind("limit", limit)
                 .map((rs, ctx) -> new Chained(rs.getLong("id"), 0, null, null, MAPPER.map(rs, ctx))).list();
         if (legacy.isEmpty()) {
             h.createUpdate("UPDATE audit_chain SET legacy_until_id = 0 WHERE id = 1").execute();
             return 0;
         }
-        long seq = head.seq();
-        String prev = head.hash();
+        List<ChainLink> links = ChainLink.after(head.seq(), head.hash(), legacy.stream().map(Chained::event).toList());
         PreparedBatch batch = h.prepareBatch("UPDATE audit_events SET seq = :seq, prev_hash = :prev, hash = :hash WHERE id = :id");
-        for (Chained c : legacy) {
-            dev.rotakey.audit.ChainLink link = dev.rotakey.audit.ChainLink.of(++seq, prev, c.event());
-            batch.bind("seq", link.seq()).bind("prev", link.prev()).bind("hash", link.hash()).bind("id", c.id()).add();
-            prev = link.hash();
+        for (int i = 0; i < legacy.size(); i++) {
+            ChainLink link = links.get(i);
+            batch.bind("seq", link.seq()).bind("prev", link.prev()).bind("hash", link.hash()).bind("id", legacy.get(i).id()).add();
         }
         batch.execute();
-        AuditChainHead.advance(h, seq, prev);
+        ChainLink last = links.get(links.size() - 1);
+        AuditChainHead.advance(h, last.seq(), last.hash());
         return legacy.size();
     }
 }

@@ -10,6 +10,9 @@ import java.util.Optional;
 
 /** The generations of each certificate authority: key alias, backend, public certificate, state and parent. */
 public final class CertificateAuthorityDao {
+    /** The PostgreSQL channel told of every change to CA generations and their CRLs (migration 28-ca-cache-notify). */
+    public static final String CHANGES_CHANNEL = "rotakey_certificate_authorities";
+
     /**
      * One generation of a CA; {@code certificatePem} is public material only. {@code parentName} and
      * {@code parentGeneration} name the parent CA generation that signed an intermediate's certificate.

@@ -42,11 +42,11 @@ final class PendingAudit {
             return;
         }
         AuditChainHead head = AuditChainHead.lock(h);
-        long seq = head.seq();
-        String prev = head.hash();
+        List<ChainLink> links = ChainLink.after(head.seq(), head.hash(), events);
         PreparedBatch batch = h.prepareBatch(INSERT);
-        for (AuditEvent e : events) {
-            ChainLink link = ChainLink.of(++seq, prev, e);
+        for (int i = 0; i < events.size(); i++) {
+            AuditEvent e = events.get(i);
+            ChainLink link = links.get(i);
             batch.bind("at", e.at())
                     .bind("actor", e.actor())
                     .bind("action", e.action())
@@ -59,10 +59,10 @@ final class PendingAudit {
                     .bind("prev", link.prev())
                     .bind("hash", link.hash())
                     .add();
-            prev = link.hash();
         }
         batch.execute();
-        AuditChainHead.advance(h, seq, prev);
+        ChainLink last = links.get(links.size() - 1);
+        AuditChainHead.advance(h, last.seq(), last.hash());
         events.clear();
     }
 }
