@@ -6,6 +6,7 @@ import dev.rotakey.alert.AlertEvaluator;
 import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditChainVerifier;
 import dev.rotakey.audit.AuditCheckpoints;
+import dev.rotakey.audit.stream.AuditStreams;
 import dev.rotakey.audit.AuditExport;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.AuditSigningKeys;
@@ -100,6 +101,7 @@ public final class RotakeyComponents {
     private final KeyBackends backends;
     private final AuditSigningKeys auditKeys;
     private final AuditCheckpoints auditCheckpoints;
+    private final AuditStreams auditStreams;
     private final Targets targets;
     private final CertificateAuthorities authorities;
     /** Quartz, or null when a test gave the services a {@link WorkScheduler} of its own. */
@@ -176,8 +178,9 @@ public final class RotakeyComponents {
         revocations = new RevocationService(store, backends, targets, workflow, audit, work, locks, clock, authorities);
         alertDispatcher = new AlertDispatcher(ConfiguredPlugins.alertSinks(config),
                 config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
+        auditStreams = new AuditStreams(config.getAudit().getStreams(), store, node.instanceId(), clock, prometheus);
         alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, pausedOrUnknown, alertDispatcher,
-                audit, clock, prometheus);
+                audit, clock, prometheus, auditStreams.lagAlertAfter());
         orphanKeys = new OrphanLeafKeys(store, backends);
         RotationListener daemon = (before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
@@ -268,6 +271,8 @@ public final class RotakeyComponents {
         });
         // Stopped after everything that records events but the backends, so that its last checkpoint signs them all.
         managed.add(auditCheckpoints);
+        // Stopped after everything that records events: what they recorded last is on its way when it stops.
+        managed.add(auditStreams);
         managed.add(authorities);
         if (postgres && caches.isEnabled()) {
             // Other nodes' (and tools') changes reach this node's caches through LISTEN/NOTIFY.
@@ -326,8 +331,9 @@ public final class RotakeyComponents {
         return new Builder(config, clock, store);
     }
 
-    /** A revoked key presented is looked at now rather than at the next tick. */
+    /** The SIEM streams send a committed event now; a revoked key presented is looked at now rather than at the next tick. */
     private void afterAuditCommit(AuditAction action) {
+        auditStreams.nudge();
         if (action == AuditAction.API_KEY_REVOKED_PRESENTED) {
             alerts.evaluateSoon();
         }

@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>Labels are stable for the alert's life (Alertmanager identifies an alert by its label set):
  * always {@code alertname}, {@code severity} and {@code owner}, and where they apply {@code agent},
- * {@code credential}, {@code version}, {@code backend}, {@code ca}. Anything that changes (an
+ * {@code credential}, {@code version}, {@code backend}, {@code ca}, {@code stream}. Anything that changes (an
  * error message, a count) goes in the description.
  */
 public record Alert(String fingerprint, AlertCondition condition, AlertStatus status, Map<String, String> labels,

@@ -18,7 +18,9 @@ public enum AlertCondition {
     /** A key backend is offline: nothing that needs it can rotate. */
     KEY_BACKEND_UNHEALTHY("RotakeyKeyBackendUnhealthy", AlertSeverity.CRITICAL),
     /** A revoked or superseded API key was presented to the verify endpoint: it may have leaked. */
-    REVOKED_CREDENTIAL_PRESENTED("RotakeyRevokedCredentialPresented", AlertSeverity.CRITICAL);
+    REVOKED_CREDENTIAL_PRESENTED("RotakeyRevokedCredentialPresented", AlertSeverity.CRITICAL),
+    /** A SIEM stream's oldest undelivered audit event is older than the stream's {@code lagAlertAfter}. */
+    AUDIT_STREAM_LAGGING("RotakeyAuditStreamLagging", AlertSeverity.WARNING);
 
     private final String alertName;
     private final AlertSeverity severity;

@@ -5,8 +5,10 @@ import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.db.AlertDao.Subject;
+import dev.rotakey.db.AuditStreamDao.Position;
 import dev.rotakey.db.Daos;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +25,11 @@ import java.util.function.Function;
 public final class AlertConditions {
     /** What the evaluation reads besides the database: cheap, in-memory facts. */
     public record Context(Instant now, boolean paused, Collection<KeyBackend> backends,
-                          Collection<GenerationExpiry> caGenerations) {
+                          Collection<GenerationExpiry> caGenerations, Map<String, Duration> auditStreams) {
+        public Context(Instant now, boolean paused, Collection<KeyBackend> backends,
+                       Collection<GenerationExpiry> caGenerations) {
+            this(now, paused, backends, caGenerations, Map.of());
+        }
     }
 
     private final AlertingFactory config;
@@ -52,6 +58,14 @@ public final class AlertConditions {
         for (GenerationExpiry g : ctx.caGenerations()) {
             if (g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
                 out.add(caExpiring(g, now));
+            }
+        }
+        if (!ctx.auditStreams().isEmpty()) {
+            for (Position p : d.auditStreams().positions()) {
+                Duration after = ctx.auditStreams().get(p.name());
+                if (after != null && p.oldestUndelivered() != null && p.oldestUndelivered().isBefore(now.minus(after))) {
+                    out.add(auditStreamLagging(p, after, now));
+                }
             }
         }
         for (KeyBackend b : ctx.backends()) {
@@ -158,6 +172,18 @@ public final class AlertConditions {
                 "Key backend " + b.name() + " (" + b.type() + ") is unhealthy",
                 (status.message() == null ? "" : status.message() + ". ")
                         + "Nothing that uses it can rotate; current credentials keep working.", now, null);
+    }
+
+    private Alert auditStreamLagging(Position p, Duration after, Instant now) {
+        Map<String, String> labels = labels(AlertCondition.AUDIT_STREAM_LAGGING, config.getOwner());
+        labels.put("stream", p.name());
+        return new Alert(AlertCondition.AUDIT_STREAM_LAGGING.wireName() + ":" + p.name(),
+                AlertCondition.AUDIT_STREAM_LAGGING, AlertStatus.FIRING, labels,
+                "Audit stream " + p.name() + " is not delivering to its SIEM receiver",
+                p.lagEvents() + " audit event(s) wait; the oldest was recorded at " + p.oldestUndelivered() + ", more than " + after
+                        + " ago" + (p.lastError() == null ? "" : "; the last delivery failed: " + p.lastError())
+                        + ". Nothing is lost: the events stay in the audit trail and are sent when the receiver "
+                        + "takes them again.", now, null);
     }
 
     private static Map<String, String> credentialLabels(AlertCondition condition, Subject s) {

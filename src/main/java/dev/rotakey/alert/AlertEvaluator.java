@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class AlertEvaluator implements Managed {
     private static final String ACTOR = "rotakey";
 
     private final AlertingFactory config;
+    private final Map<String, Duration> auditStreams;
     private final AlertConditions conditions;
     private final Store store;
     private final KeyBackends backends;
@@ -58,6 +60,14 @@ public final class AlertEvaluator implements Managed {
     public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
                           BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
                           PrometheusRegistry registry) {
+        this(config, store, backends, authorities, paused, dispatcher, audit, clock, registry, Map.of());
+    }
+
+    /** @param auditStreams the SIEM streams watched for lag, each with how long it may lag before it alerts */
+    public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
+                          BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          PrometheusRegistry registry, Map<String, Duration> auditStreams) {
+        this.auditStreams = Map.copyOf(auditStreams);
         this.config = config;
         this.conditions = new AlertConditions(config);
         this.store = store;
@@ -145,7 +155,8 @@ public final class AlertEvaluator implements Managed {
     public synchronized AlertReconciliation evaluate() {
         evaluations.inc();
         Instant now = clock.instant();
-        AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), caGenerations());
+        AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), caGenerations(),
+                auditStreams);
         List<Alert> holding = store.read(d -> conditions.holding(d, ctx));
         Map<AlertCondition, Integer> counts = new TreeMap<>();
         for (Alert a : holding) {

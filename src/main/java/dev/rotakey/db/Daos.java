@@ -72,6 +72,10 @@ public final class Daos {
         return new AuditCheckpointDao(h);
     }
 
+    public AuditStreamDao auditStreams() {
+        return new AuditStreamDao(h);
+    }
+
     public ScheduleDao schedules() {
         return new ScheduleDao(h);
     }

@@ -102,7 +102,10 @@ public final class Store {
         }
     }
 
-    /** Reads; a write here would escape {@link #afterEachTransaction} (only the target rate slots, no cached table). */
+    /**
+     * Reads; a write here would escape {@link #afterEachTransaction} (only the target rate slots and the audit streams'
+     * cursors, no cached table).
+     */
     public <T> T read(Function<Daos, T> work) {
         return jdbi.withHandle(h -> work.apply(Daos.readOnly(h)));
     }

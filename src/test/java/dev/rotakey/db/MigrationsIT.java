@@ -43,7 +43,7 @@ class MigrationsIT {
     private static final List<String> ROTAKEY_TABLES = List.of("agents", "credentials", "credential_versions",
             "rotations", "rotation_steps", "deliveries", "audit_events", "api_tokens", "certificate_authorities",
             "issued_certificates", "certificate_revocation_lists", "target_references", "alerts", "binding_claims",
-            "target_rate_slots", "batches", "batch_items", "audit_chain", "audit_checkpoints");
+            "target_rate_slots", "batches", "batch_items", "audit_chain", "audit_checkpoints", "audit_stream_cursors");
     /** Every table of Quartz 2.5's JDBC job store. */
     private static final List<String> QUARTZ_TABLES = List.of("qrtz_job_details", "qrtz_triggers",
             "qrtz_simple_triggers", "qrtz_cron_triggers", "qrtz_simprop_triggers", "qrtz_blob_triggers",
@@ -89,6 +89,7 @@ class MigrationsIT {
         if (engine == Engine.POSTGRESQL) {
             expected.add("28-ca-cache-notify");
         }
+        expected.add("29-audit-streams");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
