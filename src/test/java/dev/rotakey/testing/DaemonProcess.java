@@ -244,6 +244,16 @@ public final class DaemonProcess implements AutoCloseable {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** The URL of {@code path} on the API port, for requests made without this daemon's token. */
+    public String apiUrl(String path) {
+        return "http://127.0.0.1:" + httpPort + path;
+    }
+
+    /** A GET on the admin port, e.g. {@code /metrics/prometheus}. */
+    public Answer adminGet(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET());
+    }
+
     /** A Dropwizard task on the admin port, e.g. {@code /tasks/rotate?credential=x}. */
     public Answer task(String pathAndQuery) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + pathAndQuery))

@@ -77,6 +77,11 @@ public final class RecordingHttpServer implements AutoCloseable {
         }
     }
 
+    /** Forgets the statuses {@link #answer} scripted: the next requests get the default status. */
+    public void answerNormally() {
+        scripted.clear();
+    }
+
     /** Holds every request until close: a receiver that hangs. */
     public void hang() {
         gate.set(new CountDownLatch(1));
