@@ -43,8 +43,9 @@ cd "$RK_ROOT"
 rk_need_packages
 # promtool checks the shipped alerting rules; a real Alertmanager receives the alerts in the
 # alerting tests; python3 runs scripts/rotakeyctl; systemd-analyze checks the unit file; jq and
-# wrk serve scripts/bench.sh (BenchScriptIT).
-rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk
+# wrk serve scripts/bench.sh (BenchScriptIT); rsyslogd with its GnuTLS driver is the SIEM the
+# audit export streams to over TLS (SiemExportIT).
+rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls
 rk_ensure_postgres
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 

@@ -47,6 +47,9 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
  *   that holds {@code `targets.<name>.type: webhook`} makes the rows below it the keys of that type; a heading with
  *   {@code `targets.<name>.type: *`} documents keys that every type of that map has. Any other heading ends the
  *   type's section.</li>
+ *   <li>A list of a polymorphic type ({@code audit.streams}) is read the same way, its elements written {@code []}:
+ *   rows {@code audit.streams[].type} and {@code audit.streams[].host}, headings {@code `audit.streams[].type: syslog`}
+ *   and {@code `audit.streams[].type: *`}.</li>
  *   <li>{@link SecretSource} and {@link TlsFactory} blocks appear under many keys: each such key is one row, and the
  *   blocks' own keys are rows once, as {@code <secret>.env} and {@code <tls>.caFile}.</li>
  *   <li>Keys that Dropwizard's own classes declare ({@code server}, {@code logging}, {@code metrics}, {@code admin},
@@ -61,7 +64,7 @@ class ConfigurationReferenceTest {
     /** A table row whose first cell is a backquoted key: {@code | `rotation.retry.maxBackoff` | …}. */
     private static final Pattern ROW = Pattern.compile("^\\|\\s*`([^`]+)`\\s*\\|");
     /** A heading that opens one type's keys: {@code ### … `targets.<name>.type: webhook` …}. */
-    private static final Pattern TYPE_HEADING = Pattern.compile("`([A-Za-z.]+)\\.<name>\\.type: ([a-z0-9*-]+)`");
+    private static final Pattern TYPE_HEADING = Pattern.compile("`([A-Za-z.]+)(\\.<name>|\\[])\\.type: ([a-z0-9*-]+)`");
 
     private final DeserializationConfig config = Jackson.newObjectMapper().getDeserializationConfig();
 
@@ -69,8 +72,20 @@ class ConfigurationReferenceTest {
     private final Set<String> required = new TreeSet<>();
     /** Keys Dropwizard's classes declare: documented or not, both are fine. */
     private final Set<String> dropwizard = new TreeSet<>();
-    /** The types registered for each polymorphic map, by the map's key ({@code targets}). */
+    /** The types registered for each polymorphic map or list, by its key ({@code targets}). */
     private final Map<String, Set<String>> typesByMap = new LinkedHashMap<>();
+    /** The polymorphic lists' keys ({@code audit.streams}): their elements are {@code key[]}, a type's {@code key[syslog]}. */
+    private final Set<String> lists = new TreeSet<>();
+
+    /** {@code targets.<name>} or {@code audit.streams[]}: any element of the polymorphic container {@code key}. */
+    private static String anyOf(String key, boolean list) {
+        return list ? key + "[]" : key + ".<name>";
+    }
+
+    /** {@code targets.<webhook>} or {@code audit.streams[syslog]}: an element of type {@code type}. */
+    private static String typedOf(String key, boolean list, String type) {
+        return list ? key + "[" + type + "]" : key + ".<" + type + ">";
+    }
 
     @Test
     void everyKeyIsDocumentedAndEveryDocumentedKeyExists() throws IOException {
@@ -104,6 +119,7 @@ class ConfigurationReferenceTest {
         assertThat(typesByMap.get("keyBackends")).contains("pkcs11", "vault-transit");
         assertThat(typesByMap.get("targets")).contains("local-files", "vault-kv", "redis-acl", "webhook", "postgres-role");
         assertThat(typesByMap.get("alerting.sinks")).contains("webhook", "alertmanager", "slack", "pagerduty", "email");
+        assertThat(typesByMap.get("audit.streams")).contains("syslog", "ocsf-file", "ocsf-http");
         assertThat(required).contains("rotation.retry.maxBackoff", "keyBackends.<name>.type", "keyBackends.<pkcs11>.pin",
                 "targets.<webhook>.tls", "<tls>.caFile", "<secret>.env", "database.passwordSecret");
         assertThat(required).doesNotContain("database.url", "server");
@@ -141,6 +157,9 @@ class ConfigurationReferenceTest {
                 } else if (isOwnBean(content)) {
                     walk(key + ".<name>", content);
                 }
+            } else if (propertyType.isCollectionLikeType() && isPolymorphic(propertyType.getContentType())) {
+                lists.add(key);
+                walkTypes(key, propertyType.getContentType());
             } else if (propertyType.isCollectionLikeType() && isOwnBean(propertyType.getContentType())) {
                 // A list of Rotakey's own blocks: each element's keys, documented as key[].name.
                 walk(key + "[]", propertyType.getContentType());
@@ -153,7 +172,8 @@ class ConfigurationReferenceTest {
     /** One polymorphic map: its {@code <name>.type} key, then each registered type's own keys. */
     private void walkTypes(String mapKey, JavaType base) {
         JsonTypeInfo info = base.getRawClass().getAnnotation(JsonTypeInfo.class);
-        required.add(mapKey + ".<name>." + info.property());
+        boolean list = lists.contains(mapKey);
+        required.add(anyOf(mapKey, list) + "." + info.property());
         AnnotatedClass annotated = AnnotatedClassResolver.resolveWithoutSuperTypes(config, base.getRawClass());
         Collection<NamedType> subtypes = config.getSubtypeResolver().collectAndResolveSubtypesByClass(config, annotated);
         for (NamedType subtype : subtypes) {
@@ -164,7 +184,7 @@ class ConfigurationReferenceTest {
             String name = subtype.hasName() ? subtype.getName()
                     : config.getAnnotationIntrospector().findTypeName(AnnotatedClassResolver.resolveWithoutSuperTypes(config, cls));
             typesByMap.computeIfAbsent(mapKey, k -> new TreeSet<>()).add(name);
-            walk(mapKey + ".<" + name + ">", config.constructType(cls));
+            walk(typedOf(mapKey, list, name), config.constructType(cls));
         }
     }
 
@@ -188,9 +208,11 @@ class ConfigurationReferenceTest {
     /** {@code targets.<webhook>.url} → {@code targets.<*>.url}, the row that documents a key of every type at once. */
     private String everyType(String key) {
         for (String map : typesByMap.keySet()) {
-            Matcher m = Pattern.compile("^" + Pattern.quote(map) + "\\.<([a-z0-9-]+)>\\.(.+)$").matcher(key);
-            if (m.matches()) {
-                return map + ".<*>." + m.group(2);
+            for (String type : typesByMap.get(map)) {
+                String typed = typedOf(map, lists.contains(map), type) + ".";
+                if (key.startsWith(typed)) {
+                    return typedOf(map, lists.contains(map), "*") + "." + key.substring(typed.length());
+                }
             }
         }
         return key;
@@ -206,11 +228,12 @@ class ConfigurationReferenceTest {
             }
         }
         for (Map.Entry<String, Set<String>> map : typesByMap.entrySet()) {
-            String every = map.getKey() + ".<*>.";
+            boolean list = lists.contains(map.getKey());
+            String every = typedOf(map.getKey(), list, "*") + ".";
             if (key.startsWith(every)) {
                 String rest = key.substring(every.length());
                 // A row for every type must hold for every type; otherwise it belongs in the types' own tables.
-                return map.getValue().stream().allMatch(t -> required.contains(map.getKey() + ".<" + t + ">." + rest));
+                return map.getValue().stream().allMatch(t -> required.contains(typedOf(map.getKey(), list, t) + "." + rest));
             }
         }
         return false;
@@ -223,6 +246,7 @@ class ConfigurationReferenceTest {
     private static Set<String> documentedKeys() throws IOException {
         Set<String> keys = new TreeSet<>();
         String typedMap = null;
+        boolean typedList = false;
         String typeName = null;
         boolean inTable = false;
         boolean keyTable = false;
@@ -230,7 +254,8 @@ class ConfigurationReferenceTest {
             if (line.startsWith("#")) {
                 Matcher heading = TYPE_HEADING.matcher(line);
                 typedMap = heading.find() ? heading.group(1) : null;
-                typeName = typedMap == null ? null : heading.group(2);
+                typedList = typedMap != null && heading.group(2).equals("[]");
+                typeName = typedMap == null ? null : heading.group(3);
             }
             if (!line.startsWith("|")) {
                 inTable = false;
@@ -247,9 +272,9 @@ class ConfigurationReferenceTest {
                 continue;
             }
             String key = row.group(1);
-            String namePrefix = typedMap + ".<name>.";
+            String namePrefix = anyOf(typedMap, typedList) + ".";
             if (typedMap != null && key.startsWith(namePrefix) && !key.equals(namePrefix + "type")) {
-                key = typedMap + ".<" + typeName + ">." + key.substring(namePrefix.length());
+                key = typedOf(typedMap, typedList, typeName) + "." + key.substring(namePrefix.length());
             }
             keys.add(key);
         }

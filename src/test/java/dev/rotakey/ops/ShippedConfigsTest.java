@@ -112,6 +112,13 @@ class ShippedConfigsTest {
         assertThat(c.getAuth().getMtls().isEnabled()).isTrue();
         assertThat(c.getAuth().getMtls().getAgents().getCa()).isEqualTo("agents-ca");
         assertThat(c.getAuth().getMtls().getRoles()).isNotEmpty();
+        // The audit trail goes to the SIEM over TLS, with Rotakey's client certificate.
+        assertThat(c.getAudit().getStreams()).singleElement().isInstanceOfSatisfying(
+                dev.rotakey.audit.stream.SyslogStreamFactory.class, s -> {
+                    assertThat(s.getTls().getCaFile()).startsWith("/etc/rotakey/tls/");
+                    assertThat(s.getTls().getClientCertificateFile()).isNotBlank();
+                    assertThat(s.getTls().isVerify()).isTrue();
+                });
         List<ConsoleAppenderFactory<?>> consoles = ((DefaultLoggingFactory) c.getLoggingFactory()).getAppenders().stream()
                 .filter(a -> a instanceof ConsoleAppenderFactory<?>).<ConsoleAppenderFactory<?>>map(a -> (ConsoleAppenderFactory<?>) a)
                 .toList();
