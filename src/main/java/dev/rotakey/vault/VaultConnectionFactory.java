@@ -1,5 +1,6 @@
 package dev.rotakey.vault;
 
+import dev.rotakey.config.PositiveDurations;
 import dev.rotakey.config.TlsFactory;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
@@ -107,12 +108,8 @@ public class VaultConnectionFactory {
         } else if (normalisedAddress(address) == null) {
             violations.addViolation("address", "must be an http:// or https:// URL with a host and no path, query or credentials");
         }
-        if (connectTimeout != null && (connectTimeout.isNegative() || connectTimeout.isZero())) {
-            violations.addViolation("connectTimeout", "must be positive");
-        }
-        if (readTimeout != null && (readTimeout.isNegative() || readTimeout.isZero())) {
-            violations.addViolation("readTimeout", "must be positive");
-        }
+        PositiveDurations.check(violations, "connectTimeout", connectTimeout);
+        PositiveDurations.check(violations, "readTimeout", readTimeout);
         if (namespace != null && (namespace.isBlank() || namespace.startsWith("/"))) {
             violations.addViolation("namespace", "must be a Vault namespace path such as team-a/agents (no leading '/')");
         }

@@ -53,8 +53,17 @@ class MetricsEndToEndIT {
         all[1] = ConfigOverride.config("alerting.sinks.am.type", "alertmanager");
         all[2] = ConfigOverride.config("alerting.sinks.am.url", "http://127.0.0.1:9");
         System.arraycopy(extra, 0, all, 3, extra.length);
-        return new RunningDaemon(dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey") + ";LOCK_TIMEOUT=10000",
-                SoftHsmTokens.APP, RunningDaemon.uniqueName("metrics"), all);
+        // One SIEM stream, so that its lag series exist (a list cannot be added by an override).
+        Path config = dir.resolve("rotakey.yml");
+        try {
+            java.nio.file.Files.writeString(config, java.nio.file.Files.readString(Path.of("config/rotakey.yml"))
+                    + "\naudit:\n  streams:\n    - name: ocsf\n      type: ocsf-file\n      path: "
+                    + dir.resolve("audit.ocsf.jsonl") + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new RunningDaemon(config.toString(), dir.resolve("data"), "jdbc:h2:file:" + dir.resolve("db/rotakey")
+                + ";LOCK_TIMEOUT=10000", SoftHsmTokens.APP, RunningDaemon.uniqueName("metrics"), all);
     }
 
     private void post(String path, String json) {

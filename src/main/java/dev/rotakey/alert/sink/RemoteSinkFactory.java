@@ -2,6 +2,7 @@ package dev.rotakey.alert.sink;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rotakey.alert.AlertSinkFactory;
+import dev.rotakey.config.PositiveDurations;
 import dev.rotakey.config.TlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
@@ -44,9 +45,7 @@ public abstract class RemoteSinkFactory implements AlertSinkFactory {
 
     @SelfValidation
     public void validateTimeout(ViolationCollector violations) {
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            violations.addViolation("timeout", "must be positive");
-        }
+        PositiveDurations.check(violations, "timeout", timeout);
     }
 
     /** {@code alerting.sinks[name]}: the prefix of every start-up message about this sink. */

@@ -2,6 +2,7 @@ package dev.rotakey.audit.stream;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.rotakey.config.PositiveDurations;
 import io.dropwizard.jackson.Discoverable;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
@@ -50,15 +51,9 @@ public abstract class AuditStreamFactory implements Discoverable {
 
     @SelfValidation
     public void validateDurations(ViolationCollector violations) {
-        positive(violations, "interval", interval);
-        positive(violations, "maxBackoff", maxBackoff);
-        positive(violations, "lagAlertAfter", lagAlertAfter);
-    }
-
-    private static void positive(ViolationCollector violations, String property, Duration d) {
-        if (d != null && (d.isNegative() || d.isZero())) {
-            violations.addViolation(property, "must be positive");
-        }
+        PositiveDurations.check(violations, "interval", interval);
+        PositiveDurations.check(violations, "maxBackoff", maxBackoff);
+        PositiveDurations.check(violations, "lagAlertAfter", lagAlertAfter);
     }
 
     @JsonProperty

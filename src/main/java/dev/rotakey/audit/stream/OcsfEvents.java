@@ -7,6 +7,7 @@ import dev.rotakey.audit.AuditEvent;
 import dev.rotakey.db.AuditDao.Chained;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -39,6 +40,15 @@ final class OcsfEvents {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("an audit event could not be written as JSON", e);
         }
+    }
+
+    /** {@code events} as JSON lines, each ended by a newline: the body of a file append or of a collector's POST. */
+    String lines(List<Chained> events) {
+        StringBuilder lines = new StringBuilder(events.size() * 800);
+        for (Chained c : events) {
+            lines.append(line(c)).append('\n');
+        }
+        return lines.toString();
     }
 
     ObjectNode event(Chained c) {

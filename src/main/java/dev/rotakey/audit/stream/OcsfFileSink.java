@@ -28,11 +28,7 @@ final class OcsfFileSink implements AuditStreamSink {
 
     @Override
     public void deliver(List<Chained> events) throws IOException {
-        StringBuilder lines = new StringBuilder(events.size() * 800);
-        for (Chained c : events) {
-            lines.append(ocsf.line(c)).append('\n');
-        }
-        ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer bytes = ByteBuffer.wrap(ocsf.lines(events).getBytes(StandardCharsets.UTF_8));
         try (FileChannel file = open()) {
             while (bytes.hasRemaining()) {
                 file.write(bytes);

@@ -31,12 +31,8 @@ final class OcsfHttpSink implements AuditStreamSink {
 
     @Override
     public void deliver(List<Chained> events) throws IOException {
-        StringBuilder lines = new StringBuilder(events.size() * 800);
-        for (Chained c : events) {
-            lines.append(ocsf.line(c)).append('\n');
-        }
         try {
-            client.post(url, "application/x-ndjson", lines.toString().getBytes(StandardCharsets.UTF_8), headers,
+            client.post(url, "application/x-ndjson", ocsf.lines(events).getBytes(StandardCharsets.UTF_8), headers,
                     HttpResponse.BodyHandlers.discarding());
         } catch (PostFailedException e) {
             throw new IOException("the collector" + e.getMessage(), e);

@@ -3,6 +3,7 @@ package dev.rotakey.audit.stream;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.config.HttpsUrlPolicy;
+import dev.rotakey.config.PositiveDurations;
 import dev.rotakey.config.SecretSource;
 import dev.rotakey.config.TlsFactory;
 import dev.rotakey.outbound.JsonPostClient;
@@ -45,9 +46,7 @@ public class OcsfHttpStreamFactory extends AuditStreamFactory {
     @SelfValidation
     public void validateUrl(ViolationCollector violations) {
         HttpsUrlPolicy.check(violations, "url", url, allowHttp, "audit events");
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            violations.addViolation("timeout", "must be positive");
-        }
+        PositiveDurations.check(violations, "timeout", timeout);
     }
 
     @JsonProperty

@@ -3,6 +3,7 @@ package dev.rotakey.audit.stream;
 import com.cloudbees.syslog.Facility;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import dev.rotakey.config.PositiveDurations;
 import dev.rotakey.config.TlsFactory;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
@@ -65,9 +66,7 @@ public class SyslogStreamFactory extends AuditStreamFactory {
                 violations.addViolation("facility", "must be a syslog facility name (authpriv, local0 … local7, …)");
             }
         }
-        if (connectTimeout != null && (connectTimeout.isNegative() || connectTimeout.isZero())) {
-            violations.addViolation("connectTimeout", "must be positive");
-        }
+        PositiveDurations.check(violations, "connectTimeout", connectTimeout);
         if (confirmWait != null && (confirmWait.isNegative() || confirmWait.toSeconds() > 10)) {
             violations.addViolation("confirmWait", "must be between 0 and 10 seconds");
         }
