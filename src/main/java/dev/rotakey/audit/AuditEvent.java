@@ -28,6 +28,11 @@ public record AuditEvent(
         node = truncate(node, 64);
     }
 
+    /** Whether the outcome is a refusal or a failure ({@code denied}, {@code failed}, {@code error}). */
+    public boolean failed() {
+        return "denied".equals(outcome) || "failed".equals(outcome) || "error".equals(outcome);
+    }
+
     private static String truncate(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }

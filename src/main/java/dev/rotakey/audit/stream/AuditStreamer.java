@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Delivers one stream's events, at least once and in seq order: it reads the events past the stream's durable cursor
@@ -69,10 +70,13 @@ public final class AuditStreamer {
     /** Delivers every event committed past the cursor, page by page, unless another node holds the stream. */
     public Outcome round() {
         Instant now = clock.instant();
-        if (!store.read(d -> d.auditStreams().claim(name, holder, now, now.plus(lease)))) {
+        // The cursor is read again at each round: another node may have moved it while it held the lease.
+        Optional<Long> held = store.read(d -> d.auditStreams().claim(name, holder, now, now.plus(lease))
+                ? d.auditStreams().cursor(name) : Optional.empty());
+        if (held.isEmpty()) {
             return Outcome.NOT_HOLDER;
         }
-        long cursor = store.read(d -> d.auditStreams().cursor(name)).orElseThrow();
+        long cursor = held.get();
         while (!stopping) {
             long from = cursor;
             List<Chained> page = store.read(d -> {

@@ -13,9 +13,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,8 @@ public final class AuditStreams implements Managed {
     private static final Duration POSITIONS_FOR = Duration.ofSeconds(5);
 
     private final List<Stream> streams = new ArrayList<>();
+    /** The configured streams' names: a cursor of a stream no longer configured is not reported. */
+    private final Set<String> names = new HashSet<>();
     private final Store store;
     private final Clock clock;
     private List<Position> positions = List.of();
@@ -54,6 +58,7 @@ public final class AuditStreams implements Managed {
             AuditStreamer streamer = new AuditStreamer(f.getName(), f.build(), store, holder, f.getBatchSize(), lease,
                     Clock.systemUTC(), delivered.labelValues(f.getName()), failed.labelValues(f.getName()));
             streams.add(new Stream(f, streamer));
+            names.add(f.getName());
         }
         GaugeWithCallback.builder().name("rotakey_audit_stream_lag_events")
                 .help("Audit events committed and not yet delivered to each SIEM stream").labelNames("stream")
@@ -107,9 +112,8 @@ public final class AuditStreams implements Managed {
         if (positionsAt == null || now.isAfter(positionsAt.plus(POSITIONS_FOR))) {
             positionsAt = now;
             try {
-                Map<String, Duration> names = lagAlertAfter();
                 positions = store.read(d -> d.auditStreams().positions()).stream()
-                        .filter(p -> names.containsKey(p.name())).toList();
+                        .filter(p -> names.contains(p.name())).toList();
             } catch (RuntimeException e) {
                 LOG.warn("audit stream lag not read: {}", e.toString());
             }

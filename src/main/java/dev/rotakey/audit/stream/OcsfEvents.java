@@ -63,8 +63,8 @@ final class OcsfEvents {
                 .put("activity_id", activity.id()).put("activity_name", activity.name())
                 .put("type_uid", activity.typeUid()).put("type_name", cls.className() + ": " + activity.name())
                 .put("time", e.at().toEpochMilli());
-        severity(o, action, e.outcome());
-        status(o, e.outcome());
+        severity(o, action, e.failed());
+        status(o, e.outcome(), e.failed());
         if (e.details() != null) {
             o.put("message", e.details());
         }
@@ -139,18 +139,18 @@ final class OcsfEvents {
         return colon > 0 && colon < 32 && !subject.contains(" ") ? subject.substring(0, colon) : "request";
     }
 
-    private static void severity(ObjectNode o, AuditAction action, String outcome) {
+    private static void severity(ObjectNode o, AuditAction action, boolean failed) {
         if (action == AuditAction.AUTH_LOCKED_OUT || action == AuditAction.API_KEY_REVOKED_PRESENTED) {
             o.put("severity_id", 4).put("severity", "High");
-        } else if (SyslogFormat.failed(outcome)) {
+        } else if (failed) {
             o.put("severity_id", 3).put("severity", "Medium");
         } else {
             o.put("severity_id", 1).put("severity", "Informational");
         }
     }
 
-    private static void status(ObjectNode o, String outcome) {
-        if (SyslogFormat.failed(outcome)) {
+    private static void status(ObjectNode o, String outcome, boolean failed) {
+        if (failed) {
             o.put("status_id", 2).put("status", "Failure");
         } else if ("ok".equals(outcome) || "firing".equals(outcome) || "resolved".equals(outcome)) {
             o.put("status_id", 1).put("status", "Success");

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,7 +40,8 @@ final class OcsfFileSink implements AuditStreamSink {
     private FileChannel open() throws IOException {
         Set<StandardOpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
                 StandardOpenOption.CREATE);
-        if (Files.exists(path) || !path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        // The mode applies only when the file is created; an existing file keeps its own.
+        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return FileChannel.open(path, options);
         }
         return FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(

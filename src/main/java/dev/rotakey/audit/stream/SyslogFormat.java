@@ -59,7 +59,7 @@ final class SyslogFormat {
         SyslogMessage m = new SyslogMessage()
                 .withTimestamp(e.at().toEpochMilli())
                 .withFacility(facility)
-                .withSeverity(failed(e.outcome()) ? Severity.WARNING : Severity.NOTICE)
+                .withSeverity(e.failed() ? Severity.WARNING : Severity.NOTICE)
                 .withAppName(appName)
                 .withMsgId(e.action())
                 .withSDElement(element)
@@ -74,10 +74,6 @@ final class SyslogFormat {
         if (value != null) {
             params.add(new SDParam(name, value));
         }
-    }
-
-    static boolean failed(String outcome) {
-        return "denied".equals(outcome) || "failed".equals(outcome) || "error".equals(outcome);
     }
 
     /** A receiver that splits on newlines (rsyslog's default template does) would otherwise see two events. */
