@@ -130,11 +130,13 @@ public final class BindingRecords {
         for (int i = 0; i < bindings.size(); i++) {
             TargetBinding b = bindings.get(i);
             int index = i;
-            String login = targets.find(b.target()).map(t -> t.login(b, c.id(),
-                    new VersionReferences(version, referencesByBinding.getOrDefault(index, List.of())))).orElse(null);
-            if (login != null) {
-                out.add(new Login(b.target(), login));
-            }
+            targets.find(b.target()).ifPresent(t -> {
+                String login = t.login(b, c.id(), new VersionReferences(version,
+                        referencesByBinding.getOrDefault(index, List.of())));
+                if (login != null) {
+                    out.add(new Login(b.target(), login, t.endpoint(b)));
+                }
+            });
         }
         return out;
     }

@@ -56,6 +56,11 @@ public abstract class ForwardingTarget implements Target {
     }
 
     @Override
+    public Endpoint endpoint(TargetBinding binding) {
+        return delegate.endpoint(binding);
+    }
+
+    @Override
     public void deliver(Delivery delivery) {
         delegate.deliver(delivery);
     }

@@ -61,10 +61,18 @@ public interface Target extends AutoCloseable {
 
     /**
      * The user name that the version described by {@code version} logs in with through {@code binding}, when this
-     * target decides it (a PostgreSQL login role), or null (the default). Decided from the recorded references, so
+     * target defines one (a PostgreSQL login role, a MariaDB user, a Redis ACL user), or null (the default). Decided from the recorded references, so
      * that the API and the credential's other bindings can tell the consumer; public data.
      */
     default String login(TargetBinding binding, String credentialId, VersionReferences version) {
+        return null;
+    }
+
+    /**
+     * Where the consumer of {@code binding} logs in (engine, host, port, database), for targets that define a user
+     * ({@link #login} not null), or null (the default). From the configuration alone; public data.
+     */
+    default Endpoint endpoint(TargetBinding binding) {
         return null;
     }
 

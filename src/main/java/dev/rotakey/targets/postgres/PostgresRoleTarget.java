@@ -1,6 +1,7 @@
 package dev.rotakey.targets.postgres;
 
 import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.Endpoint;
 import dev.rotakey.targets.InvalidBindingException;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
@@ -52,6 +53,7 @@ public final class PostgresRoleTarget implements Target {
 
     private final String name;
     private final PostgresServer server;
+    private final Endpoint endpoint;
 
     /**
      * @param adminPassword the administrative role's password (owned by this target from now on), or null
@@ -61,6 +63,7 @@ public final class PostgresRoleTarget implements Target {
                               int connectTimeoutSeconds, int socketTimeoutSeconds) {
         this.name = name;
         this.server = new PostgresServer(name, url, adminUser, adminPassword, connectTimeoutSeconds, socketTimeoutSeconds);
+        this.endpoint = server.endpoint();
     }
 
     @Override
@@ -112,6 +115,11 @@ public final class PostgresRoleTarget implements Target {
     @Override
     public String login(TargetBinding binding, String credentialId, VersionReferences version) {
         return AlternatingRoles.roleOf(binding(binding), credentialId, version);
+    }
+
+    @Override
+    public Endpoint endpoint(TargetBinding binding) {
+        return endpoint;
     }
 
     /** The role name(s) a binding changes: no other credential may rotate them too. */

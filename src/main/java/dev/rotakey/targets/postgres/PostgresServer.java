@@ -1,5 +1,6 @@
 package dev.rotakey.targets.postgres;
 
+import dev.rotakey.targets.Endpoint;
 import dev.rotakey.targets.TargetException;
 
 import java.sql.Connection;
@@ -36,6 +37,23 @@ final class PostgresServer implements AutoCloseable {
         this.adminPassword = adminPassword;
         this.connectTimeoutSeconds = Math.max(1, connectTimeoutSeconds);
         this.socketTimeoutSeconds = Math.max(1, socketTimeoutSeconds);
+    }
+
+    /**
+     * The server a consumer connects to, from the JDBC URL (the first host of a multi-host URL), as the driver itself
+     * parses it; null when the driver cannot.
+     */
+    Endpoint endpoint() {
+        Properties parsed = org.postgresql.Driver.parseURL(url, new Properties());
+        if (parsed == null) {
+            return null;
+        }
+        String host = parsed.getProperty("PGHOST", "localhost").split(",", 2)[0];
+        String port = parsed.getProperty("PGPORT", "5432").split(",", 2)[0];
+        String database = parsed.getProperty("PGDBNAME");
+        boolean tls = !"disable".equals(parsed.getProperty("sslmode", "disable"));
+        return new Endpoint("postgresql", host, Integer.parseInt(port), database == null || database.isEmpty() ? null
+                : database, tls);
     }
 
     String adminUser() {
