@@ -9,6 +9,7 @@ import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.config.RotationFactory;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateSummary;
+import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
@@ -23,6 +24,7 @@ import dev.rotakey.core.RotationTrigger;
 import dev.rotakey.db.Store;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.targets.InvalidBindingException;
+import dev.rotakey.targets.BindingUse;
 import dev.rotakey.targets.Login;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
@@ -37,6 +39,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -144,6 +147,8 @@ public final class CredentialService {
                     + interval + ")");
         }
         List<TargetBinding> bindings = bindings(req.targets());
+        checkUses(bindings, new BindingUse(type.wireName(), profile != null && profile.keyCustody() == KeyCustody.EXPORT,
+                bindings.stream().map(b -> targets.get(b.target()).endpoint(b)).filter(Objects::nonNull).toList()));
         if (password != null) {
             String usable = password.alphabetWithout(refusedCharacters(targets, bindings));
             if (usable.length() < PasswordPolicy.MIN_ALPHABET) {
@@ -325,6 +330,20 @@ public final class CredentialService {
             out.add(b);
         }
         return out;
+    }
+
+    /** Checks each binding against the credential it serves, naming the field as {@link #bindings} does. */
+    private void checkUses(List<TargetBinding> bindings, BindingUse use) {
+        for (int i = 0; i < bindings.size(); i++) {
+            TargetBinding b = bindings.get(i);
+            try {
+                targets.get(b.target()).validateUse(b, use);
+            } catch (InvalidBindingException e) {
+                String field = "targets[" + i + "]";
+                throw new RejectedException(RejectedException.Kind.INVALID, field + "." + e.parameter(),
+                        field + "." + e.getMessage());
+            }
+        }
     }
 
     static Duration duration(String field, String text) {

@@ -36,6 +36,11 @@ public abstract class ForwardingTarget implements Target {
     }
 
     @Override
+    public void validateUse(TargetBinding binding, BindingUse use) {
+        delegate.validateUse(binding, use);
+    }
+
+    @Override
     public Set<Character> refusedCharacters(TargetBinding binding) {
         return delegate.refusedCharacters(binding);
     }

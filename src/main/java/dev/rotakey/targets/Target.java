@@ -29,6 +29,15 @@ public interface Target extends AutoCloseable {
     void validateBinding(TargetBinding binding);
 
     /**
+     * Checks a binding against the credential it serves ({@link BindingUse}), after {@link #validateBinding} accepted
+     * its parameters; nothing to check by default.
+     *
+     * @throws InvalidBindingException naming the offending parameter
+     */
+    default void validateUse(TargetBinding binding, BindingUse use) {
+    }
+
+    /**
      * Characters that passwords delivered through {@code binding} must not contain, because the
      * system behind it refuses or mangles them. Rotakey generates passwords from the credential's
      * alphabet without the refused characters of every binding, and refuses at creation a

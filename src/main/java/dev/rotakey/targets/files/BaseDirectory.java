@@ -77,15 +77,30 @@ final class BaseDirectory {
      * is empty.
      */
     Optional<Path> directory(List<String> segments, boolean create) throws IOException {
+        return directory(segments, create, FileAccess.PRIVATE, false);
+    }
+
+    /**
+     * As {@link #directory(List, boolean)}, for a binding with {@code access}: when it shares its files with another
+     * user, every directory on the way lets anyone pass through (never list: {@link FileAccess#PASS_THROUGH}), and the
+     * last one, when {@code ownLast} (a certificate's directory, which its binding holds alone), gets the binding's
+     * own directory mode and group.
+     */
+    Optional<Path> directory(List<String> segments, boolean create, FileAccess access, boolean ownLast) throws IOException {
+        if (create && access.shared()) {
+            requirePassThrough(base);
+        }
         Path dir = base;
-        for (String segment : segments) {
-            Path next = dir.resolve(segment);
+        for (int i = 0; i < segments.size(); i++) {
+            Path next = dir.resolve(segments.get(i));
+            boolean created = false;
             if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
                 if (!create) {
                     return Optional.empty();
                 }
                 try {
                     Files.createDirectory(next, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
+                    created = true;
                 } catch (FileAlreadyExistsException raced) {
                     // Created concurrently; the real-path check below applies to whatever it is.
                     if (!Files.isDirectory(next)) {
@@ -101,9 +116,47 @@ final class BaseDirectory {
             if (!Files.isDirectory(real)) {
                 throw new TargetException("target '" + name + "': " + next + " is not a directory", false);
             }
+            if (create && access.shared()) {
+                if (ownLast && i == segments.size() - 1) {
+                    if (created || !access.directoryMode().equals(Files.getPosixFilePermissions(real))) {
+                        access.applyToDirectory(real);
+                    }
+                } else if (created) {
+                    // Set after creation rather than as an attribute of it: a umask would strip the others' bit.
+                    Files.setPosixFilePermissions(real, FileAccess.PASS_THROUGH);
+                } else {
+                    letPassThrough(real);
+                }
+            }
             dir = real;
         }
         return Optional.of(dir);
+    }
+
+    /**
+     * Lets other users pass through a directory Rotakey made private before (a binding without a group came first):
+     * adds the others' search bit only, never reading or writing.
+     */
+    private void letPassThrough(Path dir) throws IOException {
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+            Set<PosixFilePermission> wider = EnumSet.copyOf(mode);
+            wider.add(PosixFilePermission.OTHERS_EXECUTE);
+            Files.setPosixFilePermissions(dir, wider);
+        }
+    }
+
+    /**
+     * Refuses a base directory that other users cannot pass through: a binding that shares its files with an agent
+     * would deliver files the agent can never reach.
+     */
+    void requirePassThrough(Path dir) throws IOException {
+        if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+            throw new TargetException("target '" + name + "': its directory " + dir + " has mode "
+                    + PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)) + ", so no agent can reach the "
+                    + "files a binding with 'group' or 'owner' shares; give it mode 0711 (chmod 0711 " + dir
+                    + "): others may then pass through it, but not list it", false);
+        }
     }
 
     /** The file's content and mode, or empty when it does not exist; never follows a link. */
@@ -127,8 +180,9 @@ final class BaseDirectory {
         try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             // The attributes are the ones read before the content: if the file was swapped in between, they describe
             // the old one, and whoever compares them later finds the file changed (never the other way round).
-            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions(), attributes.fileKey(),
-                    attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+            return Optional.of(new Stored(in.readAllBytes(), attributes.permissions(), attributes.owner().getName(),
+                    attributes.group().getName(), attributes.fileKey(), attributes.size(),
+                    attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -158,7 +212,12 @@ final class BaseDirectory {
      * or the new content, never a mix: the temporary file is private from its creation on.
      */
     static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
-        Path temporary = writeTemporary(dir, target, content);
+        writeAtomically(dir, target, content, FileAccess.PRIVATE);
+    }
+
+    /** As {@link #writeAtomically(Path, Path, byte[])}, the file with {@code access}. */
+    static void writeAtomically(Path dir, Path target, byte[] content, FileAccess access) throws IOException {
+        Path temporary = writeTemporary(dir, target, content, access);
         rename(temporary, target);
         fsyncDirectory(dir);
     }
@@ -168,6 +227,14 @@ final class BaseDirectory {
      * in its place once whatever must precede it is durable.
      */
     static Path writeTemporary(Path dir, Path target, byte[] content) throws IOException {
+        return writeTemporary(dir, target, content, FileAccess.PRIVATE);
+    }
+
+    /**
+     * As {@link #writeTemporary(Path, Path, byte[])}, the file then given {@code access} before its data is synced: it
+     * is private until then, and has its final owner, group and mode before it is renamed into place.
+     */
+    static Path writeTemporary(Path dir, Path target, byte[] content, FileAccess access) throws IOException {
         Path temporary = temporaryFor(dir, target);
         try (FileChannel channel = FileChannel.open(temporary,
                 EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
@@ -176,6 +243,7 @@ final class BaseDirectory {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
+            access.apply(temporary);
             channel.force(true);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temporary, e);
@@ -200,9 +268,14 @@ final class BaseDirectory {
      * Durable once the directory is synced. Falls back to a copy where the file system has no hard links.
      */
     static void keepAs(Path dir, Path file, Stored current, Path backup) throws IOException {
-        if (!current.mode().equals(FILE_MODE)) {
-            // A link shares the file's mode: a file someone opened up is backed up as a private copy instead.
-            rename(writeTemporary(dir, backup, current.content()), backup);
+        keepAs(dir, file, current, backup, FileAccess.PRIVATE);
+    }
+
+    /** As {@link #keepAs(Path, Path, Stored, Path)}, for a file meant to have {@code access}. */
+    static void keepAs(Path dir, Path file, Stored current, Path backup, FileAccess access) throws IOException {
+        if (!access.holds(current)) {
+            // A link shares the file's mode: a file someone opened up is backed up as a copy with the binding's access.
+            rename(writeTemporary(dir, backup, current.content(), access), backup);
             return;
         }
         Path temporary = temporaryFor(dir, backup);
@@ -210,7 +283,7 @@ final class BaseDirectory {
             Files.createLink(temporary, file);
         } catch (UnsupportedOperationException | IOException noLinks) {
             Files.deleteIfExists(temporary);
-            rename(writeTemporary(dir, backup, current.content()), backup);
+            rename(writeTemporary(dir, backup, current.content(), access), backup);
             return;
         }
         rename(temporary, backup);
@@ -282,7 +355,8 @@ final class BaseDirectory {
     }
 
     /** Content read from a file, wiped when closed. */
-    record Stored(byte[] content, Set<PosixFilePermission> mode, Object fileKey, long size, long modifiedNanos)
+    record Stored(byte[] content, Set<PosixFilePermission> mode, String owner, String group, Object fileKey, long size,
+                  long modifiedNanos)
             implements AutoCloseable {
         @Override
         public void close() {

@@ -38,7 +38,7 @@ final class CertificateBackups {
      *
      * @return whether the certificate's backup was made and awaits the caller's directory sync
      */
-    boolean take(Path dir, byte[] certificate) throws IOException {
+    boolean take(Path dir, byte[] certificate, FileAccess access) throws IOException {
         Optional<Stored> current = tree.read(dir.resolve(CERT));
         if (current.isEmpty()) {
             // Backups from an earlier life of this directory would otherwise be "restored" by a
@@ -55,7 +55,7 @@ final class CertificateBackups {
                 Optional<Stored> file = tree.read(dir.resolve(companion));
                 if (file.isPresent()) {
                     try (Stored content = file.get()) {
-                        BaseDirectory.keepAs(dir, dir.resolve(companion), content, of(dir, companion));
+                        BaseDirectory.keepAs(dir, dir.resolve(companion), content, of(dir, companion), access);
                     }
                     changed = true;
                 } else {
@@ -65,7 +65,7 @@ final class CertificateBackups {
             if (changed) {
                 BaseDirectory.fsyncDirectory(dir);
             }
-            BaseDirectory.keepAs(dir, dir.resolve(CERT), cert, of(dir, CERT));
+            BaseDirectory.keepAs(dir, dir.resolve(CERT), cert, of(dir, CERT), access);
             return true;
         }
     }

@@ -16,7 +16,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -48,15 +51,19 @@ final class CertificateFiles {
     static final String CHAIN = "chain.pem";
     static final String KEY = "key.pem";
     static final String KEY_URI = "key.uri";
+    /** The files that hold the key (or its URI) in one format or another ({@link CertificateFormat}). */
+    static final List<String> KEY_FILES = List.of(KEY, KEY_URI, CertificateFormat.KEYSTORE_PASSWORD,
+            CertificateFormat.KEYSTORE, CertificateFormat.COMBINED_PEM);
     /** The files besides {@code cert.pem}, in the order a delivery writes them. */
-    static final List<String> COMPANIONS = List.of(KEY, KEY_URI, CHAIN);
-    private static final List<String> ALL = List.of(KEY, KEY_URI, CHAIN, CERT);
+    static final List<String> COMPANIONS = List.of(KEY, KEY_URI, CertificateFormat.KEYSTORE_PASSWORD,
+            CertificateFormat.KEYSTORE, CertificateFormat.COMBINED_PEM, CHAIN);
 
     private final LocalFilesTarget files;
     private final BaseDirectory tree;
     private final String name;
     private final CertificateBackups backups;
     private final CertificateFilesCheck check;
+    private final Pkcs12Files pkcs12;
     private final FreshWrites fresh;
 
     CertificateFiles(LocalFilesTarget files) {
@@ -64,50 +71,67 @@ final class CertificateFiles {
         this.tree = files.tree();
         this.name = files.targetName();
         this.backups = new CertificateBackups(tree);
-        this.check = new CertificateFilesCheck(tree, name);
+        this.pkcs12 = new Pkcs12Files(name);
+        this.check = new CertificateFilesCheck(tree, name, pkcs12);
         this.fresh = files.fresh();
     }
 
     void deliver(Delivery delivery) {
         Location location = files.locate(delivery.binding());
+        FileAccess access = files.access(delivery.binding());
+        CertificateFormat format = files.certificateFormat(delivery.binding());
         CertificateMaterial material = delivery.certificate();
-        String keyFile = material.privateKeyPem() != null ? KEY : KEY_URI;
-        String staleKeyFile = keyFile.equals(KEY) ? KEY_URI : KEY;
+        List<String> keyFiles = format.keyFiles(material, delivery.binding());
         byte[] certificate = material.certificatePem().getBytes(StandardCharsets.UTF_8);
         byte[] chain = material.chainPem().getBytes(StandardCharsets.UTF_8);
-        byte[] key = keyContent(name, material);
         Path where = tree.path().resolve(location.relative());
+        List<Optional<Path>> written = new ArrayList<>();
         try {
-            Path dir = directory(location, true).orElseThrow();
+            Path dir = directory(location, true, access).orElseThrow();
             where = dir;
             tree.removeLeftoverTemporaries(dir);
-            boolean backupAwaitsSync = backups.take(dir, certificate);
+            boolean backupAwaitsSync = backups.take(dir, certificate, access);
             // Every new file's data is durable before any is renamed in; the renames then need only directory syncs.
-            Optional<Path> newKey = Optional.empty();
-            Optional<Path> newChain = Optional.empty();
-            Optional<Path> newCert = Optional.empty();
             try {
-                newKey = writeIfChanged(dir, keyFile, key);
-                newChain = writeIfChanged(dir, CHAIN, chain);
-                newCert = writeIfChanged(dir, CERT, certificate);
+                Map<String, byte[]> contents = keyContents(dir, format, material, keyFiles, access);
+                try {
+                    for (String keyFile : keyFiles) {
+                        byte[] content = contents.get(keyFile);
+                        written.add(content == null ? Optional.empty() : writeIfChanged(dir, keyFile, content, access));
+                    }
+                } finally {
+                    contents.values().forEach(c -> Arrays.fill(c, (byte) 0));
+                }
+                written.add(writeIfChanged(dir, CHAIN, chain, access));
+                Optional<Path> newCert = writeIfChanged(dir, CERT, certificate, access);
+                written.add(newCert);
                 if (backupAwaitsSync) {
                     BaseDirectory.fsyncDirectory(dir);
                 }
-                boolean renamed = renameInto(newKey, dir, keyFile) | renameInto(newChain, dir, CHAIN);
-                newKey = Optional.empty();
-                newChain = Optional.empty();
-                // Before cert.pem appears, so that a consumer reloading on it never sees both custodies.
-                if (renamed | Files.deleteIfExists(dir.resolve(staleKeyFile))) {
+                boolean renamed = false;
+                for (int i = 0; i < keyFiles.size(); i++) {
+                    renamed |= renameInto(written.get(i), dir, keyFiles.get(i));
+                    written.set(i, Optional.empty());
+                }
+                renamed |= renameInto(written.get(keyFiles.size()), dir, CHAIN);
+                written.set(keyFiles.size(), Optional.empty());
+                // Before cert.pem appears, so that a consumer reloading on it never sees another format's key beside it.
+                for (String stale : KEY_FILES) {
+                    if (!keyFiles.contains(stale)) {
+                        renamed |= Files.deleteIfExists(dir.resolve(stale));
+                    }
+                }
+                if (renamed) {
                     BaseDirectory.fsyncDirectory(dir);
                 }
                 boolean committed = renameInto(newCert, dir, CERT);
-                newCert = Optional.empty();
+                written.clear();
                 if (committed) {
                     BaseDirectory.fsyncDirectory(dir);
                 }
             } finally {
                 // A temporary not renamed in (a failure half-way) may hold the private key: it goes at once.
-                for (Optional<Path> left : List.of(newKey, newChain, newCert)) {
+                for (Optional<Path> left : written) {
                     if (left.isPresent()) {
                         Files.deleteIfExists(left.get());
                     }
@@ -115,8 +139,46 @@ final class CertificateFiles {
             }
         } catch (IOException e) {
             throw tree.ioFailure("deliver version " + delivery.version() + " to", where, e);
-        } finally {
-            Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    /**
+     * The content of each key file of the format, in writing order (the caller clears them). A keystore that already
+     * opens with its password and holds this version is kept as it is (it is not byte-for-byte reproducible).
+     */
+    private Map<String, byte[]> keyContents(Path dir, CertificateFormat format, CertificateMaterial material,
+                                            List<String> keyFiles, FileAccess access) throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        switch (format) {
+            case PEM -> out.put(keyFiles.get(0), keyContent(name, material));
+            case COMBINED -> out.put(CertificateFormat.COMBINED_PEM, CertificateFormat.combined(material));
+            case PKCS12 -> {
+                boolean withPassword = keyFiles.contains(CertificateFormat.KEYSTORE_PASSWORD);
+                if (keystoreHolds(dir, material, withPassword, access)) {
+                    return out;
+                }
+                char[] password = withPassword ? Pkcs12Files.newPassword() : new char[0];
+                try {
+                    if (withPassword) {
+                        out.put(CertificateFormat.KEYSTORE_PASSWORD, (new String(password) + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                    out.put(CertificateFormat.KEYSTORE, pkcs12.write(material, password));
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the keystore in place opens with the password beside it and holds this version, with this access. */
+    private boolean keystoreHolds(Path dir, CertificateMaterial material, boolean withPassword, FileAccess access)
+            throws IOException {
+        try {
+            check.keystore(dir, material, withPassword, access);
+            return true;
+        } catch (TargetException notThisVersion) {
+            return false;
         }
     }
 
@@ -124,12 +186,14 @@ final class CertificateFiles {
         Location location = files.locate(delivery.binding());
         Path where = tree.path().resolve(location.relative());
         try {
-            Optional<Path> found = directory(location, false);
+            Optional<Path> found = directory(location, false, FileAccess.PRIVATE);
             if (found.isEmpty()) {
                 throw DeliveredFile.missing(name, where, delivery);
             }
             where = found.get();
-            check.verify(found.get(), delivery, untouched(found.get(), delivery));
+            FileAccess access = files.access(delivery.binding());
+            CertificateFormat format = files.certificateFormat(delivery.binding());
+            check.verify(found.get(), delivery, format, access, untouched(found.get(), delivery, format));
         } catch (IOException e) {
             throw tree.ioFailure("read", where, e);
         }
@@ -160,7 +224,7 @@ final class CertificateFiles {
             try (Stored cert = current.get()) {
                 if (!revocation.matcher().matches(cert.content())) {
                     // Another version is in place; it is left alone, bar what a delivery cut short left beside it.
-                    rollBackInterruptedDelivery(dir, cert.content());
+                    rollBackInterruptedDelivery(dir, cert.content(), files.access(revocation.binding()));
                     return;
                 }
             }
@@ -168,7 +232,7 @@ final class CertificateFiles {
                 removeAll(dir);
                 return;
             }
-            restoreCompanions(dir);
+            restoreCompanions(dir, files.access(revocation.binding()));
             // The backup was written atomically with mode 0600 and fsynced: renaming it over cert.pem
             // commits the previous version and removes the backup in one step.
             Files.move(CertificateBackups.of(dir, CERT), dir.resolve(CERT), StandardCopyOption.ATOMIC_MOVE);
@@ -193,15 +257,15 @@ final class CertificateFiles {
     }
 
     private Optional<Path> existingDirectory(Location location) throws IOException {
-        return directory(location, false);
+        return directory(location, false, FileAccess.PRIVATE);
     }
 
     /**
      * The certificate directory's real path, created when {@code create}; refuses a path that names a
      * file (an API key delivered there earlier, or a binding meant for one).
      */
-    private Optional<Path> directory(Location location, boolean create) throws IOException {
-        Optional<Path> parent = tree.directory(location.parents(), create);
+    private Optional<Path> directory(Location location, boolean create, FileAccess access) throws IOException {
+        Optional<Path> parent = tree.directory(location.parents(), create, access, false);
         if (parent.isEmpty()) {
             return parent;
         }
@@ -217,7 +281,7 @@ final class CertificateFiles {
                 return Optional.empty();
             }
         }
-        return tree.directory(location.segments(), create);
+        return tree.directory(location.segments(), create, access, true);
     }
 
     /**
@@ -225,21 +289,21 @@ final class CertificateFiles {
      * new key or chain beside the certificate in place; the backups are exactly that certificate's
      * companions, so they go back.
      */
-    private void rollBackInterruptedDelivery(Path dir, byte[] certificate) throws IOException {
+    private void rollBackInterruptedDelivery(Path dir, byte[] certificate, FileAccess access) throws IOException {
         if (backups.areOf(dir, certificate)) {
-            restoreCompanions(dir);
+            restoreCompanions(dir, access);
             backups.delete(dir);
         }
     }
 
     /** Puts back the companions of the backed-up version; one without a backup did not exist then. */
-    private void restoreCompanions(Path dir) throws IOException {
+    private void restoreCompanions(Path dir, FileAccess access) throws IOException {
         for (String companion : COMPANIONS) {
             Optional<Stored> previous = tree.read(CertificateBackups.of(dir, companion));
             if (previous.isPresent()) {
                 try (Stored content = previous.get()) {
                     // Copied, not moved: the backup must survive a crash until cert.pem is back.
-                    replaceIfChanged(dir, companion, content.content());
+                    replaceIfChanged(dir, companion, content.content(), access);
                 }
             } else {
                 delete(dir, companion);
@@ -259,18 +323,18 @@ final class CertificateFiles {
     }
 
     /** A durable temporary holding {@code content} for the file, or empty when the file already holds it. */
-    private Optional<Path> writeIfChanged(Path dir, String fileName, byte[] content) throws IOException {
+    private Optional<Path> writeIfChanged(Path dir, String fileName, byte[] content, FileAccess access) throws IOException {
         Path file = dir.resolve(fileName);
         Optional<Stored> existing = tree.read(file);
         if (existing.isPresent()) {
             try (Stored current = existing.get()) {
-                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
+                if (MessageDigest.isEqual(current.content(), content) && access.holds(current)) {
                     fresh.found(file, current, content);
                     return Optional.empty();
                 }
             }
         }
-        Path written = BaseDirectory.writeTemporary(dir, file, content);
+        Path written = BaseDirectory.writeTemporary(dir, file, content, access);
         fresh.wrote(file, written, content);
         return Optional.of(written);
     }
@@ -279,15 +343,20 @@ final class CertificateFiles {
      * Whether every file of the delivered version is as this process wrote or found it during the delivery, and the
      * other custody's key file is gone: the files cannot differ from what the full check would read and parse.
      */
-    private boolean untouched(Path dir, Delivery delivery) {
+    private boolean untouched(Path dir, Delivery delivery, CertificateFormat format) {
+        if (format == CertificateFormat.PKCS12) {
+            // A keystore is not reproducible byte for byte: it is opened and checked every time.
+            return false;
+        }
         CertificateMaterial material = delivery.certificate();
-        boolean exported = material.privateKeyPem() != null;
-        byte[] key = keyContent(name, material);
+        String keyFile = format.keyFiles(material, delivery.binding()).get(0);
+        byte[] key = format == CertificateFormat.COMBINED ? CertificateFormat.combined(material) : keyContent(name, material);
         try {
             return fresh.untouched(dir.resolve(CERT), material.certificatePem().getBytes(StandardCharsets.UTF_8))
                     & fresh.untouched(dir.resolve(CHAIN), material.chainPem().getBytes(StandardCharsets.UTF_8))
-                    & fresh.untouched(dir.resolve(exported ? KEY : KEY_URI), key)
-                    && !Files.exists(dir.resolve(exported ? KEY_URI : KEY), LinkOption.NOFOLLOW_LINKS);
+                    & fresh.untouched(dir.resolve(keyFile), key)
+                    && KEY_FILES.stream().filter(f -> !f.equals(keyFile))
+                    .noneMatch(f -> Files.exists(dir.resolve(f), LinkOption.NOFOLLOW_LINKS));
         } finally {
             Arrays.fill(key, (byte) 0);
         }
@@ -303,8 +372,8 @@ final class CertificateFiles {
     }
 
     /** Replaces the file with {@code content}, durably, unless it already holds it. */
-    private void replaceIfChanged(Path dir, String fileName, byte[] content) throws IOException {
-        if (renameInto(writeIfChanged(dir, fileName, content), dir, fileName)) {
+    private void replaceIfChanged(Path dir, String fileName, byte[] content, FileAccess access) throws IOException {
+        if (renameInto(writeIfChanged(dir, fileName, content, access), dir, fileName)) {
             BaseDirectory.fsyncDirectory(dir);
         }
     }

@@ -107,6 +107,11 @@ final class CertificatePemCheck {
         } finally {
             Arrays.fill(content, (byte) 0);
         }
+        keyMatches(dir, file, key, certificate);
+    }
+
+    /** Proves that {@code key}, read from {@code file}, is the private half of the certificate's public key. */
+    void keyMatches(Path dir, Path file, PrivateKey key, X509Certificate certificate) {
         String algorithm = switch (key.getAlgorithm()) {
             case "EC", "ECDSA" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";

@@ -5,11 +5,10 @@ import dev.rotakey.targets.TargetException;
 import dev.rotakey.targets.files.BaseDirectory.Stored;
 
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 
 /**
- * What a verification finds wrong with one delivered file (missing, other content, another mode than 0600); each is
+ * What a verification finds wrong with one delivered file (missing, other content, another mode, owner or group than its binding asks for); each is
  * retryable, since it may be a delivery still in progress.
  */
 final class DeliveredFile {
@@ -21,15 +20,15 @@ final class DeliveredFile {
                 + delivery.version() + " of " + delivery.credentialId() + " is not delivered", true);
     }
 
-    /** Throws unless the file holds {@code expected} with the private mode. */
-    static void check(String target, Path file, Stored current, byte[] expected, Delivery delivery) {
+    /** Throws unless the file holds {@code expected} with the access its binding asks for. */
+    static void check(String target, Path file, Stored current, byte[] expected, Delivery delivery, FileAccess access) {
         if (!MessageDigest.isEqual(current.content(), expected)) {
             throw new TargetException("target '" + target + "': " + file + " does not hold version "
                     + delivery.version() + " of " + delivery.credentialId(), true);
         }
-        if (!current.mode().equals(BaseDirectory.FILE_MODE)) {
-            throw new TargetException("target '" + target + "': " + file + " has mode "
-                    + PosixFilePermissions.toString(current.mode()) + ", expected rw-------", true);
+        if (!access.holds(current)) {
+            throw new TargetException("target '" + target + "': " + file + " has " + FileAccess.describe(current)
+                    + ", expected " + access, true);
         }
     }
 }

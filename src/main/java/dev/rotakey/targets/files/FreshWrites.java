@@ -104,10 +104,10 @@ final class FreshWrites {
 
     private static Optional<Stamp> stamp(Path file) {
         try {
-            Map<String, Object> a = Files.readAttributes(file, "unix:fileKey,size,lastModifiedTime,ctime,mode,isRegularFile",
+            // A change of mode, owner or group changes the change time: the stamp need not record them.
+            Map<String, Object> a = Files.readAttributes(file, "unix:fileKey,size,lastModifiedTime,ctime,isRegularFile",
                     LinkOption.NOFOLLOW_LINKS);
-            int mode = (Integer) a.get("mode");
-            if (!Boolean.TRUE.equals(a.get("isRegularFile")) || (mode & 0777) != 0600) {
+            if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
                 return Optional.empty();
             }
             return Optional.of(new Stamp(a.get("fileKey"), (Long) a.get("size"),

@@ -1,5 +1,6 @@
 package dev.rotakey.targets.files;
 
+import dev.rotakey.targets.BindingUse;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.InvalidBindingException;
 import dev.rotakey.targets.Revocation;
@@ -16,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -38,6 +40,8 @@ public final class LocalFilesTarget implements Target {
     private final CertificateFiles certificates;
     private final LoginFile logins;
     private final FreshWrites fresh = new FreshWrites();
+    private final Handover handover;
+    private final ReloadHooks hooks;
 
     /**
      * @param baseDirectory an existing directory; symbolic links in it are resolved once, here
@@ -48,6 +52,8 @@ public final class LocalFilesTarget implements Target {
         this.tree = new BaseDirectory(name, baseDirectory);
         this.certificates = new CertificateFiles(this);
         this.logins = new LoginFile(this);
+        this.handover = new Handover(tree);
+        this.hooks = ReloadHooks.NONE;
     }
 
     String targetName() {
@@ -72,9 +78,50 @@ public final class LocalFilesTarget implements Target {
         return TYPE;
     }
 
+    /**
+     * Checks the binding's path, access and format; a binding that shares its files with a group or an owner also
+     * needs a directory others may pass through, and a daemon allowed to hand files over ({@link Handover}).
+     */
     @Override
     public void validateBinding(TargetBinding binding) {
         Location.of(binding);
+        FileAccess access = FileAccess.of(binding);
+        if (SecretFormat.names(binding.param(SecretFormat.FORMAT))) {
+            SecretFormat.of(binding);
+        } else {
+            CertificateFormat.of(binding);
+        }
+        hooks.validate(binding);
+        if (access.shared()) {
+            handover.check(access);
+        }
+    }
+
+    /** A secret format on a certificate, a certificate format on a secret, or a URI without a login: refused. */
+    @Override
+    public void validateUse(TargetBinding binding, BindingUse use) {
+        String format = binding.param(SecretFormat.FORMAT);
+        boolean certificate = CertificateFiles.TYPE.equals(use.credentialType());
+        if (certificate && format != null && SecretFormat.names(format)) {
+            throw new InvalidBindingException(SecretFormat.FORMAT, "'" + format + "' is a format of API keys and "
+                    + "passwords; a certificate is written as 'pem' (the default), 'pkcs12' or 'combined'");
+        }
+        if (!certificate && !SecretFormat.names(format)) {
+            throw new InvalidBindingException(SecretFormat.FORMAT, "'" + format + "' is a format of certificates; an "
+                    + use.credentialType() + " is written as 'raw' (the default), 'env', 'json' or 'uri'");
+        }
+        if (certificate) {
+            CertificateFormat.of(binding).validateUse(use);
+        } else if (SecretFormat.of(binding) == SecretFormat.URI && use.endpoints().isEmpty()) {
+            throw new InvalidBindingException(SecretFormat.FORMAT, "'uri' needs another binding of the credential to a "
+                    + "target that defines a user (postgres-role, mariadb-user, redis-acl)");
+        }
+    }
+
+    /** An {@code env} file cannot hold shell metacharacters unquoted: passwords for it are generated without them. */
+    @Override
+    public Set<Character> refusedCharacters(TargetBinding binding) {
+        return "env".equals(binding.param(SecretFormat.FORMAT)) ? SecretFormat.ENV_REFUSED : Set.of();
     }
 
     /**
@@ -97,10 +144,11 @@ public final class LocalFilesTarget implements Target {
             return;
         }
         Location location = locate(delivery.binding());
-        byte[] material = delivery.material().utf8();
+        FileAccess access = access(delivery.binding());
+        byte[] material = render(delivery);
         Path file = tree.path().resolve(location.relative());
         try {
-            Path dir = tree.directory(location.parents(), true).orElseThrow();
+            Path dir = tree.directory(location.parents(), true, access, false).orElseThrow();
             file = dir.resolve(location.fileName());
             Path backup = dir.resolve(location.backupName());
             Optional<Stored> existing = tree.read(file);
@@ -108,12 +156,12 @@ public final class LocalFilesTarget implements Target {
             if (existing.isPresent()) {
                 try (Stored current = existing.get()) {
                     boolean same = MessageDigest.isEqual(current.content(), material);
-                    if (same && current.mode().equals(BaseDirectory.FILE_MODE)) {
+                    if (same && access.holds(current)) {
                         logins.deliver(delivery);
                         return;
                     }
                     if (!same) {
-                        BaseDirectory.keepAs(dir, file, current, backup);
+                        BaseDirectory.keepAs(dir, file, current, backup, access);
                         backupChanged = true;
                     }
                 }
@@ -123,7 +171,7 @@ public final class LocalFilesTarget implements Target {
                 backupChanged = Files.deleteIfExists(backup);
             }
             tree.removeLeftoverTemporaries(dir);
-            Path written = BaseDirectory.writeTemporary(dir, file, material);
+            Path written = BaseDirectory.writeTemporary(dir, file, material, access);
             fresh.wrote(file, written, material);
             if (backupChanged) {
                 try {
@@ -158,7 +206,8 @@ public final class LocalFilesTarget implements Target {
             return;
         }
         Location location = locate(delivery.binding());
-        byte[] material = delivery.material().utf8();
+        FileAccess access = access(delivery.binding());
+        byte[] material = render(delivery);
         Path file = tree.path().resolve(location.relative());
         try {
             Optional<Path> dir = tree.directory(location.parents(), false);
@@ -176,7 +225,7 @@ public final class LocalFilesTarget implements Target {
                 throw DeliveredFile.missing(name, file, delivery);
             }
             try (Stored current = stored.get()) {
-                DeliveredFile.check(name, file, current, material, delivery);
+                DeliveredFile.check(name, file, current, material, delivery, access);
             }
             logins.verify(delivery);
         } catch (IOException e) {
@@ -186,22 +235,36 @@ public final class LocalFilesTarget implements Target {
         }
     }
 
+    /** The file's content for a delivery: the secret in the binding's format (the caller clears it). */
+    private byte[] render(Delivery delivery) {
+        byte[] secret = delivery.material().utf8();
+        try {
+            return formatOf(delivery.binding()).render(delivery.credentialType(), delivery.credentialId(),
+                    delivery.version(), secret, delivery.logins(), delivery.binding());
+        } catch (IllegalArgumentException e) {
+            throw new TargetException("target '" + name + "': cannot write " + delivery + ": " + e.getMessage(), false);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
     @Override
     public void revoke(Revocation revocation) {
         if (CertificateFiles.TYPE.equals(revocation.credentialType())) {
             certificates.revoke(revocation);
             return;
         }
+        SecretFormat format = formatOf(revocation.binding());
         remove("revoke", revocation, this::existingParent, (dir, location, at) -> {
             Path file = dir.resolve(location.fileName());
             at.accept(file);
-            boolean changed = deleteIfHolds(file, revocation);
+            boolean changed = deleteIfHolds(file, revocation, format);
             if (changed) {
                 logins.revoked(revocation.binding());
             }
             file = dir.resolve(location.backupName());
             at.accept(file);
-            changed |= deleteIfHolds(file, revocation);
+            changed |= deleteIfHolds(file, revocation, format);
             if (changed) {
                 BaseDirectory.fsyncDirectory(dir);
             }
@@ -214,14 +277,15 @@ public final class LocalFilesTarget implements Target {
             certificates.discard(revocation);
             return;
         }
+        SecretFormat format = formatOf(revocation.binding());
         remove("discard", revocation, this::existingParent, (dir, location, at) -> {
             Path file = dir.resolve(location.fileName());
             at.accept(file);
-            if (!tree.holds(file, revocation)) {
+            if (!holds(file, revocation, format, true)) {
                 return;
             }
             Path backup = dir.resolve(location.backupName());
-            boolean restorable = tree.holdsAnother(backup, revocation);
+            boolean restorable = holds(backup, revocation, format, false);
             logins.discard(revocation.binding(), restorable);
             if (restorable) {
                 // The backup was written atomically with mode 0600 and fsynced: renaming it over
@@ -290,8 +354,54 @@ public final class LocalFilesTarget implements Target {
         return tree.directory(location.parents(), false);
     }
 
-    private boolean deleteIfHolds(Path file, Revocation revocation) throws IOException {
-        return tree.holds(file, revocation) && Files.deleteIfExists(file);
+    private boolean deleteIfHolds(Path file, Revocation revocation, SecretFormat format) throws IOException {
+        return holds(file, revocation, format, true) && Files.deleteIfExists(file);
+    }
+
+    /**
+     * Whether {@code file} exists and holds the revoked version's secret in the binding's format ({@code same}), or
+     * another secret ({@code !same}). A file in which the format finds no secret at all holds neither.
+     */
+    private boolean holds(Path file, Revocation revocation, SecretFormat format, boolean same) throws IOException {
+        Optional<Stored> stored = tree.read(file);
+        if (stored.isEmpty()) {
+            return false;
+        }
+        try (Stored s = stored.get()) {
+            byte[] secret = format.secretOf(revocation.credentialType(), s.content(), revocation.binding());
+            if (secret == null) {
+                return false;
+            }
+            try {
+                return revocation.matcher().matches(secret) == same;
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+        }
+    }
+
+    FileAccess access(TargetBinding binding) {
+        try {
+            return FileAccess.of(binding);
+        } catch (InvalidBindingException e) {
+            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
+        }
+    }
+
+    CertificateFormat certificateFormat(TargetBinding binding) {
+        try {
+            return CertificateFormat.of(binding);
+        } catch (InvalidBindingException e) {
+            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
+        }
+    }
+
+    private SecretFormat formatOf(TargetBinding binding) {
+        try {
+            return SecretFormat.of(binding);
+        } catch (InvalidBindingException e) {
+            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
+        }
     }
 
     @Override

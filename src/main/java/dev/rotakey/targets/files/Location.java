@@ -12,7 +12,10 @@ import java.util.stream.Stream;
 record Location(String relative, List<String> parents, String fileName) {
     static final String PATH = "path";
     static final String LOGIN_PATH = "loginPath";
-    private static final Set<String> PARAMETERS = Set.of(PATH, LOGIN_PATH);
+    /** Every parameter a local-files binding takes (checked here, as every binding is parsed through {@link #of}). */
+    private static final Set<String> PARAMETERS = Set.of(PATH, LOGIN_PATH, FileAccess.MODE, FileAccess.GROUP,
+            FileAccess.OWNER, SecretFormat.FORMAT, SecretFormat.ENV_PREFIX, CertificateFormat.PKCS12_PASSWORD,
+            ReloadHooks.ON_DELIVER, ReloadHooks.ON_PROMOTE);
 
     static Location of(TargetBinding binding) {
         binding.refuseUnknownParams(LocalFilesTarget.TYPE, PARAMETERS);

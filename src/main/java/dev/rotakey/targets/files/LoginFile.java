@@ -47,24 +47,25 @@ final class LoginFile {
             return;
         }
         byte[] content = expected(delivery);
-        Path dir = tree.directory(location.get().parents(), true).orElseThrow();
+        FileAccess access = FileAccess.of(delivery.binding());
+        Path dir = tree.directory(location.get().parents(), true, access, false).orElseThrow();
         Path file = dir.resolve(location.get().fileName());
         Path backup = dir.resolve(location.get().backupName());
         Optional<BaseDirectory.Stored> existing = tree.read(file);
         if (existing.isPresent()) {
             try (BaseDirectory.Stored current = existing.get()) {
-                if (MessageDigest.isEqual(current.content(), content) && current.mode().equals(BaseDirectory.FILE_MODE)) {
+                if (MessageDigest.isEqual(current.content(), content) && access.holds(current)) {
                     return;
                 }
                 if (!MessageDigest.isEqual(current.content(), content)) {
-                    BaseDirectory.writeAtomically(dir, backup, current.content());
+                    BaseDirectory.writeAtomically(dir, backup, current.content(), access);
                 }
             }
         } else if (Files.deleteIfExists(backup)) {
             BaseDirectory.fsyncDirectory(dir);
         }
         tree.removeLeftoverTemporaries(dir);
-        BaseDirectory.writeAtomically(dir, file, content);
+        BaseDirectory.writeAtomically(dir, file, content, access);
     }
 
     /** Checks that the login file names the version's user. */
@@ -84,6 +85,11 @@ final class LoginFile {
             if (!MessageDigest.isEqual(s.content(), expected(delivery))) {
                 throw new TargetException("target '" + files.targetName() + "': " + file + " does not name the login of version "
                         + delivery.version() + " of " + delivery.credentialId(), true);
+            }
+            FileAccess access = FileAccess.of(delivery.binding());
+            if (!access.holds(s)) {
+                throw new TargetException("target '" + files.targetName() + "': " + file + " has " + FileAccess.describe(s)
+                        + ", expected " + access, true);
             }
         }
     }

@@ -102,12 +102,12 @@ class LocalFilesTargetTest {
     void refusesUnknownParametersByName() {
         Map<String, String> params = new HashMap<>();
         params.put("path", "x");
-        params.put("mode", "0644");
-        params.put("owner", "nobody");
+        params.put("colour", "red");
+        params.put("shape", "round");
         assertThatThrownBy(() -> target.validateBinding(new TargetBinding("files", params)))
                 .isInstanceOfSatisfying(InvalidBindingException.class, e -> {
-                    assertThat(e.parameter()).isEqualTo("mode");
-                    assertThat(e.getMessage()).contains("mode").contains("owner");
+                    assertThat(e.parameter()).isEqualTo("colour");
+                    assertThat(e.getMessage()).contains("colour").contains("shape");
                 });
     }
 
