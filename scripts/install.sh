@@ -15,6 +15,8 @@ Installs Rotakey as the systemd service rotakey.service:
   /etc/default/rotakey                    JAVA_OPTS and other environment for the unit (root, 0600), if absent
   /etc/systemd/system/rotakey.service     the unit (root, 0644)
   /var/lib/rotakey                        the state directory (rotakey, 0700)
+  /var/lib/rotakey-delivered              the local-files target's directory: credentials for agents
+                                          (rotakey, 0711: agents pass through to their own files only)
   /usr/local/bin/rotakeyctl               the operator CLI, when scripts/rotakeyctl exists
   /usr/share/doc/rotakey/README.md        and docs/*.md beside it (root, 0644)
 creates the system user and group `rotakey` (no login, home /var/lib/rotakey), installs the Java
@@ -25,6 +27,10 @@ Options:
                      when missing)
   --config FILE      the configuration to install (default: config/production/rotakey.yml)
   --with-softhsm     also install SoftHSM2 and OpenSC (development token, pkcs11-tool)
+  --agent-group NAME let rotakey give delivered files to this agent group (a binding's `group`):
+                     writes /etc/systemd/system/rotakey.service.d/agent-groups.conf with
+                     SupplementaryGroups= (every --agent-group given, repeatable) and PrivateUsers=no;
+                     the group must exist (groupadd NAME, and add the agent's user to it)
   --enable           enable the service at boot (systemctl enable)
   --start            apply the new jar's database migrations (`rotakey.jar db migrate`, run as
                      user rotakey with the unit's credentials), then start the service, or restart
@@ -43,6 +49,7 @@ EOF
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 root=""
+agent_groups=()
 jar=""
 config="$RK_ROOT/config/production/rotakey.yml"
 with_softhsm=0
@@ -55,6 +62,9 @@ while (($# > 0)); do
         --config) [[ $# -ge 2 ]] || rk_die "--config needs a file"; config=$(rk_abspath "$2"); shift ;;
         --root) [[ $# -ge 2 ]] || rk_die "--root needs a directory"; root=$(rk_abspath "$2"); shift ;;
         --with-softhsm) with_softhsm=1 ;;
+        --agent-group)
+            [[ $# -ge 2 && $2 =~ ^[A-Za-z_][A-Za-z0-9_.-]{0,31}$ ]] || rk_die "--agent-group needs a group name"
+            agent_groups+=("$2"); shift ;;
         --enable) enable=1 ;;
         --start) start=1 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -137,6 +147,7 @@ rk_ok "jar: /usr/share/rotakey/rotakey.jar"
 dir 0750 root:rotakey "$root/etc/rotakey"
 dir 0700 root:root "$root/etc/rotakey/credentials"
 dir 0700 rotakey:rotakey "$root/var/lib/rotakey"
+dir 0711 rotakey:rotakey "$root/var/lib/rotakey-delivered"
 
 config_dest="$root/etc/rotakey/rotakey.yml"
 if rk_as_root test -f "$config_dest"; then
@@ -168,6 +179,25 @@ fi
 
 put 0644 root:root "$unit_src" "$root/etc/systemd/system/rotakey.service"
 rk_ok "unit: /etc/systemd/system/rotakey.service"
+if ((${#agent_groups[@]} > 0)); then
+    if ((!staged)); then
+        for group in "${agent_groups[@]}"; do
+            getent group "$group" >/dev/null || rk_die "--agent-group $group: no such group (groupadd $group first)"
+        done
+    fi
+    dropin=$(mktemp)
+    {
+        echo "# Written by scripts/install.sh --agent-group: the groups rotakey may give delivered files to."
+        echo "# PrivateUsers=yes would map them all to \"nogroup\" inside the service (docs/targets.md, local-files)."
+        echo "[Service]"
+        echo "SupplementaryGroups=${agent_groups[*]}"
+        echo "PrivateUsers=no"
+    } >"$dropin"
+    dir 0755 root:root "$root/etc/systemd/system/rotakey.service.d"
+    put 0644 root:root "$dropin" "$root/etc/systemd/system/rotakey.service.d/agent-groups.conf"
+    rm -f "$dropin"
+    rk_ok "agent groups: ${agent_groups[*]} (rotakey.service.d/agent-groups.conf)"
+fi
 put 0644 root:root "$RK_ROOT/README.md" "$root/usr/share/doc/rotakey/README.md"
 # The README links to docs/: the pages go beside it, so that its links work in the installed copy.
 for doc in "$RK_ROOT"/docs/*.md; do

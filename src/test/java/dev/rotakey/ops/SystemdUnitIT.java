@@ -86,6 +86,36 @@ class SystemdUnitIT {
                 .hasValueSatisfying(l -> assertThat(l.strip()).startsWith("✗"));
     }
 
+    /**
+     * With the drop-in that {@code scripts/install.sh --agent-group} writes (supplementary groups, and PrivateUsers off
+     * so that they are real inside the service), the unit still verifies and rates 2.0 or below, and it may write the
+     * delivery directory and nothing else of /var.
+     */
+    @Test
+    void theAgentGroupsDropInKeepsTheSandboxAtMostTwo() throws Exception {
+        Path staged = tmp.resolve("staged");
+        Path jar = Files.writeString(tmp.resolve("rotakey.jar"), "not a jar: staging copies it only");
+        Run install = run("bash", "scripts/install.sh", "--root", staged.toString(), "--jar", jar.toString(),
+                "--agent-group", "billing-agent", "--agent-group", "nogroup");
+        assertThat(install.exitCode()).as("install.sh --root:\n%s", install.output()).isZero();
+        Path dropIn = staged.resolve("etc/systemd/system/rotakey.service.d/agent-groups.conf");
+        assertThat(Files.readString(dropIn)).contains("SupplementaryGroups=billing-agent nogroup", "PrivateUsers=no");
+        assertThat(Files.getPosixFilePermissions(staged.resolve("var/lib/rotakey-delivered")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+
+        // systemd-analyze --offline reads one file: the drop-in's lines appended are what systemd would merge.
+        Path merged = tmp.resolve("merged/rotakey.service");
+        Files.createDirectories(merged.getParent());
+        Files.writeString(merged, Files.readString(UNIT).replace("PrivateUsers=yes\n", "") + "\n"
+                + Files.readString(dropIn));
+        Run r = run("systemd-analyze", "security", "--offline=true", "--no-pager", merged.toString());
+        Matcher m = EXPOSURE.matcher(r.output());
+        assertThat(m.find()).as("no exposure level in:\n%s", r.output()).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).as("exposure with the agent groups:\n%s", r.output())
+                .isLessThanOrEqualTo(MAX_EXPOSURE);
+        assertThat(Files.readString(UNIT)).contains("ReadWritePaths=-/var/lib/rotakey-delivered\n");
+    }
+
     @Test
     void loadCredentialsAreExactlyTheCredentialsTheProductionConfigReads() throws Exception {
         Set<String> active = new TreeSet<>();
