@@ -69,8 +69,10 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
             }
             // An operator may have chosen a shared directory on purpose: warn rather than chmod it.
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(base);
-            if (!BaseDirectory.DIRECTORY_MODE.containsAll(mode)) {
-                LOG.warn("target '{}': directory {} has mode {}, which lets other users list delivered credentials; 0700 is expected",
+            // 0711 is expected where agents read their own files (bindings with a group): passing through is harmless.
+            if (!FileAccess.PASS_THROUGH.containsAll(mode)) {
+                LOG.warn("target '{}': directory {} has mode {}, which lets other users list or change delivered "
+                        + "credentials; 0700, or 0711 for agents' own files, is expected",
                         name, base, PosixFilePermissions.toString(mode));
             }
         } catch (IOException e) {
