@@ -20,7 +20,9 @@ public enum AlertCondition {
     /** A revoked or superseded API key was presented to the verify endpoint: it may have leaked. */
     REVOKED_CREDENTIAL_PRESENTED("RotakeyRevokedCredentialPresented", AlertSeverity.CRITICAL),
     /** A SIEM stream's oldest undelivered audit event is older than the stream's {@code lagAlertAfter}. */
-    AUDIT_STREAM_LAGGING("RotakeyAuditStreamLagging", AlertSeverity.WARNING);
+    AUDIT_STREAM_LAGGING("RotakeyAuditStreamLagging", AlertSeverity.WARNING),
+    /** What a binding runs after a promotion (a reload hook) failed: the consumer may still use the previous version. */
+    RELOAD_HOOK_FAILED("RotakeyReloadHookFailed", AlertSeverity.WARNING);
 
     private final String alertName;
     private final AlertSeverity severity;

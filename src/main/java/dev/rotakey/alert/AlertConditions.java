@@ -55,6 +55,10 @@ public final class AlertConditions {
         perSubject(out, AlertCondition.REVOKED_CREDENTIAL_PRESENTED,
                 d.alerts().revokedPresented(now.minus(config.getPresentedWindow()), limit + 1), now,
                 s -> revokedPresented(s, now));
+        // A week back: a hook that failed and was never run again since is still worth an alert, older ones are not.
+        perSubject(out, AlertCondition.RELOAD_HOOK_FAILED,
+                d.alerts().failedPromotionActions(now.minus(Duration.ofDays(7)), limit + 1), now,
+                s -> reloadHookFailed(s, now));
         for (GenerationExpiry g : ctx.caGenerations()) {
             if (g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
                 out.add(caExpiring(g, now));
@@ -150,6 +154,19 @@ public final class AlertConditions {
                         + ", last at " + s.at() + ": it may have leaked. The audit log (action "
                         + "api-key.revoked-presented) names the caller. Owner: " + s.owner() + ".",
                 now, null);
+    }
+
+    private Alert reloadHookFailed(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.RELOAD_HOOK_FAILED, s);
+        labels.put("version", Integer.toString(s.version()));
+        return new Alert(AlertCondition.RELOAD_HOOK_FAILED.wireName() + ":" + s.credentialId(),
+                AlertCondition.RELOAD_HOOK_FAILED, AlertStatus.FIRING, labels,
+                "The reload hook after promoting version " + s.version() + " of credential " + s.credentialId()
+                        + " failed",
+                "Version " + s.version() + " is CURRENT and delivered, but what its binding runs after promotion failed ("
+                        + s.detail() + "): the consumer may still use the previous version, which is revoked when its "
+                        + "grace period ends. Fix the hook and rotate again, or reload the consumer by hand. Owner: "
+                        + s.owner() + ".", startOr(s.at(), now), null);
     }
 
     private Alert caExpiring(GenerationExpiry g, Instant now) {

@@ -36,7 +36,11 @@ public enum AuditAction {
     CERTIFICATE_ISSUED("certificate.issued"),
     CERTIFICATE_REVOKED("certificate.revoked"),
     ALERT_FIRING("alert.firing"),
-    ALERT_RESOLVED("alert.resolved");
+    ALERT_RESOLVED("alert.resolved"),
+    /** A binding's action after a promotion (a reload hook) ran. */
+    TARGET_PROMOTION_ACTION("target.promotion-action"),
+    /** A binding's action after a promotion failed: the version stays CURRENT, the consumer may not know. */
+    TARGET_PROMOTION_ACTION_FAILED("target.promotion-action-failed");
 
     private final String wireName;
 

@@ -101,6 +101,37 @@ public final class AlertDao {
                 .toList();
     }
 
+    /**
+     * Versions whose action after promotion (a reload hook) failed since {@code since}, when no later action of the same
+     * credential ran or failed: the latest outcome per credential is a failure. {@code detail} is the failure as
+     * audited.
+     */
+    public List<Subject> failedPromotionActions(Instant since, int limit) {
+        List<Object[]> events = h.createQuery("SELECT e.subject, e.at, e.action, e.details FROM audit_events e "
+                        + "WHERE e.action IN ('target.promotion-action', 'target.promotion-action-failed') "
+                        + "AND e.at >= :since ORDER BY e.at, e.seq")
+                .bind("since", since)
+                .map((rs, ctx) -> new Object[]{rs.getString("subject"), instant(rs.getTimestamp("at")),
+                        rs.getString("action"), rs.getString("details")})
+                .list();
+        java.util.Map<String, Object[]> latest = new java.util.LinkedHashMap<>();
+        for (Object[] e : events) {
+            String subject = (String) e[0];
+            int slash = subject.lastIndexOf("/v");
+            latest.put(slash < 0 ? subject : subject.substring(0, slash), e);
+        }
+        return latest.values().stream()
+                .filter(e -> "target.promotion-action-failed".equals(e[2]))
+                .limit(limit)
+                .map(e -> {
+                    Subject s = withOwner((String) e[0], (Instant) e[1], 1);
+                    return s == null ? null : new Subject(s.credentialId(), s.version(), s.agentId(), s.owner(),
+                            s.credentialType(), s.at(), (String) e[3], s.extra());
+                })
+                .filter(java.util.Objects::nonNull)
+                .toList();
+    }
+
     /** The subject {@code credential:ID/vN} of a version's audit event, with the credential's agent and owner; null if it is gone. */
     private Subject withOwner(String subject, Instant at, long count) {
         int slash = subject.lastIndexOf("/v");

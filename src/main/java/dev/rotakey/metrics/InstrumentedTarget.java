@@ -2,6 +2,7 @@ package dev.rotakey.metrics;
 
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.ForwardingTarget;
+import dev.rotakey.targets.Promotion;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetException;
@@ -58,6 +59,13 @@ public final class InstrumentedTarget extends ForwardingTarget {
     @Override
     public void discard(Revocation revocation) {
         timed("discard", () -> super.discard(revocation));
+    }
+
+    @Override
+    public boolean promoted(Promotion promotion) {
+        boolean[] acted = {false};
+        timed("promoted", () -> acted[0] = super.promoted(promotion));
+        return acted[0];
     }
 
     @Override

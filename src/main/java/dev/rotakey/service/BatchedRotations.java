@@ -72,7 +72,7 @@ public final class BatchedRotations {
         this.steps = new ChunkSteps(store, backends, new MaterialIssuer(targets, authorities),
                 new BindingFanOut(store, targets), new BindingRecords(store, targets), workflow,
                 new StepRecords(store, workflow, audit, schedule), new ChunkCommits(workflow, audit, schedule), scheduler,
-                locks, clock, listener, makers, movers, revocations, sweptAfter);
+                locks, clock, listener, makers, movers, revocations, new PromotionActions(targets, audit), sweptAfter);
         this.lanes = new RotationLanes(steps, lanes);
     }
 

@@ -43,6 +43,7 @@ final class ChunkSteps {
     private final ParallelSteps makers;
     private final ParallelSteps movers;
     private final RevocationService revocations;
+    private final PromotionActions promotionActions;
     private final MaterialIssuer issuer;
     private final BindingFanOut fanOut;
     private final BindingRecords bindings;
@@ -53,7 +54,7 @@ final class ChunkSteps {
     ChunkSteps(Store store, KeyBackends backends, MaterialIssuer issuer, BindingFanOut fanOut, BindingRecords bindings,
                RotationWorkflow workflow, StepRecords records, ChunkCommits commits, WorkScheduler scheduler,
                CredentialLocks locks, Clock clock, RotationListener listener, ParallelSteps makers, ParallelSteps movers,
-               RevocationService revocations, Duration sweptAfter) {
+               RevocationService revocations, PromotionActions promotionActions, Duration sweptAfter) {
         this.store = store;
         this.backends = backends;
         this.issuer = issuer;
@@ -69,6 +70,7 @@ final class ChunkSteps {
         this.makers = makers;
         this.movers = movers;
         this.revocations = revocations;
+        this.promotionActions = promotionActions;
         this.sweptAfter = sweptAfter;
     }
 
@@ -330,6 +332,7 @@ final class ChunkSteps {
                 scheduler.revokeEventually(w.id(), v.version(), v.revokeAfter());
             }
         }
+        promotionActions.promoted(w.credential, w.rotation.version(), w.rotation.actor());
     }
 
     /** Wipes material never delivered, and destroys its leaf key if the backend holds one. */

@@ -59,6 +59,7 @@ public final class RotationExecutor {
     private final StepRecords records;
     private final RevocationService revocations;
     private final RotationListener listener;
+    private final PromotionActions promotionActions;
 
     /**
      * @param revocations revokes the superseded version as soon as an emergency rotation promotes the new one,
@@ -85,6 +86,7 @@ public final class RotationExecutor {
         this.lost = new LostMaterial(store, backends, workflow, audit, clock, pending, issuer, fanOut, removal);
         this.revocations = revocations;
         this.listener = listener;
+        this.promotionActions = new PromotionActions(targets, audit);
     }
 
     /**
@@ -296,6 +298,8 @@ public final class RotationExecutor {
                     scheduler.revokeEventually(c.id(), v.version(), v.revokeAfter());
                 }
             }
+            // After the emergency's revocation: the compromised version is gone before anyone is told to reload.
+            promotionActions.promoted(c, after.version(), after.actor());
         } else if (after.state() == RotationState.FAILED) {
             pending.forget(after.credentialId(), after.version());
             Credential c = credential(after.credentialId());

@@ -61,6 +61,11 @@ public abstract class ForwardingTarget implements Target {
     }
 
     @Override
+    public boolean promoted(Promotion promotion) {
+        return delegate.promoted(promotion);
+    }
+
+    @Override
     public Endpoint endpoint(TargetBinding binding) {
         return delegate.endpoint(binding);
     }

@@ -96,6 +96,17 @@ public interface Target extends AutoCloseable {
     void verify(Delivery delivery);
 
     /**
+     * Acts on a promotion, once it is committed: a binding's hook that tells the consumer to switch, say. Not part of
+     * the rotation: a failure is reported (audited, alerted) and never undoes the promotion.
+     *
+     * @return whether the binding asked for anything to be done (false by default)
+     * @throws TargetException when what the binding asked for failed
+     */
+    default boolean promoted(Promotion promotion) {
+        return false;
+    }
+
+    /**
      * Removes a superseded version from this target once its grace period is over (or at once, in
      * an emergency). Must leave a newer version untouched.
      */
