@@ -37,7 +37,7 @@ final class ExecHook implements ReloadHook {
         try {
             status = HookProcess.run(command, environment(context), timeout);
         } catch (HookProcess.TimedOut e) {
-            throw failure(context, "did not finish within " + seconds(timeout) + " and was killed", true);
+            throw failure(context, "did not finish within " + describe(timeout) + " and was killed", true);
         } catch (IOException e) {
             // A program that is missing or not executable will be so on the next try too; anything else (fork
             // failing for want of memory or processes) may pass.
@@ -70,7 +70,7 @@ final class ExecHook implements ReloadHook {
         return new ReloadHookException(name, context.target(), predicate, retryable);
     }
 
-    static String seconds(Duration d) {
+    static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
