@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * POSTs JSON to one configured receiver (a webhook target, an HTTP alert sink, a SIEM collector) and sorts the outcome
+ * POSTs JSON to one configured receiver (a webhook target, an HTTP alert sink, a SIEM collector, a reload hook) and sorts the outcome
  * the same way for all of them: 2xx is done; a timeout, a refused connection, 5xx, 408 and 429 may pass
  * if tried again; any other status will not. Failures say what happened without quoting the URL or
  * anything sent, so that callers can put them after their own name.
@@ -41,10 +41,16 @@ public final class JsonPostClient {
     /** Sends {@code body} of {@code contentType} (JSON lines, …) with {@code headers}, sorted out as JSON is. */
     public <T> T post(URI to, String contentType, byte[] body, Map<String, String> headers,
                       HttpResponse.BodyHandler<T> answer) throws PostFailedException {
+        return send("POST", to, contentType, body, headers, answer);
+    }
+
+    /** Sends {@code body} with another method than POST (a reload hook's PUT), sorted out as a POST is. */
+    public <T> T send(String method, URI to, String contentType, byte[] body, Map<String, String> headers,
+                      HttpResponse.BodyHandler<T> answer) throws PostFailedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(to)
                 .timeout(timeout)
                 .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         HttpResponse<T> response;
         try {

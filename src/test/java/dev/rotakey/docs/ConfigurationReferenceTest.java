@@ -63,8 +63,11 @@ class ConfigurationReferenceTest {
     private static final String TLS = "<tls>";
     /** A table row whose first cell is a backquoted key: {@code | `rotation.retry.maxBackoff` | …}. */
     private static final Pattern ROW = Pattern.compile("^\\|\\s*`([^`]+)`\\s*\\|");
-    /** A heading that opens one type's keys: {@code ### … `targets.<name>.type: webhook` …}. */
-    private static final Pattern TYPE_HEADING = Pattern.compile("`([A-Za-z.]+)(\\.<name>|\\[])\\.type: ([a-z0-9*-]+)`");
+    /**
+     * A heading that opens one type's keys: {@code ### … `targets.<name>.type: webhook` …}, or of a polymorphic map
+     * inside one type ({@code `targets.<local-files>.hooks.<name>.type: exec`}), hence {@code <>-} in the map's key.
+     */
+    private static final Pattern TYPE_HEADING = Pattern.compile("`([A-Za-z.<>-]+)(\\.<name>|\\[])\\.type: ([a-z0-9*-]+)`");
 
     private final DeserializationConfig config = Jackson.newObjectMapper().getDeserializationConfig();
 
