@@ -29,11 +29,18 @@ public final class OpenSsl {
 
     /** {@code openssl args…} in {@code dir}; fails the test if it does not finish within 30 s. */
     public static Result run(Path dir, String... args) {
+        return runWithInput(dir, "", args);
+    }
+
+    /** As {@link #run}, with {@code input} on its standard input. */
+    public static Result runWithInput(Path dir, String input, String... args) {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            p.getOutputStream().close();
+            try (var stdin = p.getOutputStream()) {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -3,11 +3,15 @@ package dev.rotakey.targets.files;
 import dev.rotakey.targets.BindingUse;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.InvalidBindingException;
+import dev.rotakey.targets.Promotion;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
 import dev.rotakey.targets.files.BaseDirectory.Stored;
+import dev.rotakey.targets.hooks.HookContext;
+import dev.rotakey.targets.hooks.ReloadHook;
+import dev.rotakey.targets.hooks.ReloadHooks;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,12 +52,20 @@ public final class LocalFilesTarget implements Target {
      * @throws TargetException when the directory does not exist or cannot be resolved
      */
     public LocalFilesTarget(String name, Path baseDirectory) {
+        this(name, baseDirectory, ReloadHooks.none());
+    }
+
+    /**
+     * @param hooks the hooks the target's configuration defines, which bindings name in {@code onDeliver} and
+     *              {@code onPromote}
+     */
+    public LocalFilesTarget(String name, Path baseDirectory, ReloadHooks hooks) {
         this.name = name;
         this.tree = new BaseDirectory(name, baseDirectory);
         this.certificates = new CertificateFiles(this);
         this.logins = new LoginFile(this);
         this.handover = new Handover(tree);
-        this.hooks = ReloadHooks.NONE;
+        this.hooks = hooks;
     }
 
     String targetName() {
@@ -91,7 +103,12 @@ public final class LocalFilesTarget implements Target {
         } else {
             CertificateFormat.of(binding);
         }
-        hooks.validate(binding);
+        for (String parameter : new String[] {Location.ON_DELIVER, Location.ON_PROMOTE}) {
+            String hook = binding.param(parameter);
+            if (hook != null) {
+                hooks.require(parameter, hook);
+            }
+        }
         if (access.shared()) {
             handover.check(access);
         }
@@ -137,8 +154,43 @@ public final class LocalFilesTarget implements Target {
                 CertificateFiles.KEY_URI).map(f -> path + "/" + f), login).flatMap(x -> x).map(p -> "path:" + p).toList();
     }
 
+    /** Delivers the version, then runs the binding's {@code onDeliver} hook: a failed hook fails the delivery. */
     @Override
     public void deliver(Delivery delivery) {
+        write(delivery);
+        hook(delivery.binding(), Location.ON_DELIVER).ifPresent(hook -> hook.run(new HookContext(name,
+                delivery.agentId(), delivery.credentialId(), delivery.version(), HookContext.DELIVERED,
+                deliveredPath(delivery.binding()))));
+    }
+
+    /** Runs the binding's {@code onPromote} hook, if it has one. */
+    @Override
+    public boolean promoted(Promotion promotion) {
+        Optional<ReloadHook> hook = hook(promotion.binding(), Location.ON_PROMOTE);
+        hook.ifPresent(h -> h.run(new HookContext(name, promotion.agentId(), promotion.credentialId(),
+                promotion.version(), HookContext.PROMOTED, deliveredPath(promotion.binding()))));
+        return hook.isPresent();
+    }
+
+    private Optional<ReloadHook> hook(TargetBinding binding, String parameter) {
+        String hook = binding.param(parameter);
+        if (hook == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(hooks.require(parameter, hook));
+        } catch (InvalidBindingException e) {
+            // Accepted at creation, since removed from the configuration: nothing a retry could mend.
+            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
+        }
+    }
+
+    /** The absolute path of the binding's file or certificate directory, as the hooks are told it. */
+    private Path deliveredPath(TargetBinding binding) {
+        return tree.path().resolve(locate(binding).relative());
+    }
+
+    private void write(Delivery delivery) {
         if (isCertificate(delivery)) {
             certificates.deliver(delivery);
             return;

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import dev.rotakey.targets.AbstractTargetFactory;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetException;
+import dev.rotakey.targets.hooks.ReloadHookFactory;
+import dev.rotakey.targets.hooks.ReloadHooks;
+import io.dropwizard.validation.selfvalidating.SelfValidating;
+import io.dropwizard.validation.selfvalidating.SelfValidation;
+import io.dropwizard.validation.selfvalidating.ViolationCollector;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,6 +28,7 @@ import java.util.Set;
  * binding names a relative file that receives the credential's material.
  */
 @JsonTypeName("local-files")
+@SelfValidating
 public class LocalFilesTargetFactory extends AbstractTargetFactory {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFilesTargetFactory.class);
 
@@ -29,6 +37,10 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
 
     /** Whether every node of a cluster sees the same directory (shared storage): a cluster refuses it otherwise. */
     private boolean shared;
+
+    /** What bindings may run after delivery or promotion ({@code onDeliver}, {@code onPromote}), by name. */
+    @Valid
+    private Map<String, ReloadHookFactory> hooks = Map.of();
 
     @JsonProperty
     public String getDirectory() {
@@ -48,6 +60,21 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
     @JsonProperty
     public void setShared(boolean shared) {
         this.shared = shared;
+    }
+
+    @JsonProperty
+    public Map<String, ReloadHookFactory> getHooks() {
+        return hooks;
+    }
+
+    @JsonProperty
+    public void setHooks(Map<String, ReloadHookFactory> hooks) {
+        this.hooks = hooks == null ? Map.of() : hooks;
+    }
+
+    @SelfValidation
+    public void validateHookNames(ViolationCollector violations) {
+        ReloadHooks.checkNames(violations, "hooks", hooks);
     }
 
     /** The files are written on whichever node runs the rotation: of use to other hosts only on shared storage. */
@@ -78,11 +105,11 @@ public class LocalFilesTargetFactory extends AbstractTargetFactory {
         } catch (IOException e) {
             throw new TargetException("target '" + name + "': cannot prepare directory " + base, false, e);
         }
-        return new LocalFilesTarget(name, base);
+        return new LocalFilesTarget(name, base, ReloadHooks.build(name, hooks));
     }
 
     @Override
     public String toString() {
-        return "LocalFilesTargetFactory{directory=" + directory + ", shared=" + shared + "}";
+        return "LocalFilesTargetFactory{directory=" + directory + ", shared=" + shared + ", hooks=" + hooks.keySet() + "}";
     }
 }

@@ -12,10 +12,14 @@ import java.util.stream.Stream;
 record Location(String relative, List<String> parents, String fileName) {
     static final String PATH = "path";
     static final String LOGIN_PATH = "loginPath";
+    /** The target's hook a binding runs after its delivery, before verify. */
+    static final String ON_DELIVER = "onDeliver";
+    /** The target's hook a binding runs after its version is promoted. */
+    static final String ON_PROMOTE = "onPromote";
     /** Every parameter a local-files binding takes (checked here, as every binding is parsed through {@link #of}). */
     private static final Set<String> PARAMETERS = Set.of(PATH, LOGIN_PATH, FileAccess.MODE, FileAccess.GROUP,
             FileAccess.OWNER, SecretFormat.FORMAT, SecretFormat.ENV_PREFIX, CertificateFormat.PKCS12_PASSWORD,
-            ReloadHooks.ON_DELIVER, ReloadHooks.ON_PROMOTE);
+            ON_DELIVER, ON_PROMOTE);
 
     static Location of(TargetBinding binding) {
         binding.refuseUnknownParams(LocalFilesTarget.TYPE, PARAMETERS);
