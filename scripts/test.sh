@@ -7,7 +7,7 @@ usage() {
 Usage: scripts/test.sh [--fast] [MAVEN_ARGS...]
 
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, promtool,
-Alertmanager, python3, systemd-analyze, jq, wrk; with apt-get),
+Alertmanager, python3, systemd-analyze, jq, wrk, rsyslog, nginx; with apt-get),
 makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test'
 (installing and starting it if nothing answers there), then runs the tests and exits
 with Maven's exit code. The tests come in two tiers:
@@ -44,8 +44,9 @@ rk_need_packages
 # promtool checks the shipped alerting rules; a real Alertmanager receives the alerts in the
 # alerting tests; python3 runs scripts/rotakeyctl; systemd-analyze checks the unit file; jq and
 # wrk serve scripts/bench.sh (BenchScriptIT); rsyslogd with its GnuTLS driver is the SIEM the
-# audit export streams to over TLS (SiemExportIT).
-rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls
+# audit export streams to over TLS (SiemExportIT); nginx is the real consumer a reload hook reloads
+# with a rotated certificate (NginxReloadIT).
+rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls nginx
 rk_ensure_postgres
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 
