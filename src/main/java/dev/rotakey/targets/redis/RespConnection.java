@@ -1,5 +1,8 @@
 package dev.rotakey.targets.redis;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -13,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One plain-TCP connection speaking RESP2, just enough for the ACL commands Rotakey sends: a tiny
- * client keeps every argument (passwords included) under our control, out of any library's logs.
+ * One connection speaking RESP2 over TCP or TLS, just enough for the ACL and Sentinel commands Rotakey sends: a tiny
+ * client keeps every argument (passwords included) in byte arrays we clear, out of any library's logs and Strings.
  */
 final class RespConnection implements AutoCloseable {
     /** An error reply: {@code code} is its first word ({@code ERR}, {@code WRONGPASS}, {@code NOPERM}, …). */
@@ -44,13 +47,33 @@ final class RespConnection implements AutoCloseable {
         this.out = new BufferedOutputStream(socket.getOutputStream());
     }
 
+    /** A plain-TCP connection (the tests' probes). */
     static RespConnection open(String host, int port, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+        return open(new RedisAddress(host, port), connectTimeoutMillis, readTimeoutMillis, null);
+    }
+
+    /**
+     * Connects to {@code address}, over TLS when {@code tls} is not null. The TLS handshake happens here, bounded by
+     * the read timeout, and checks the server's certificate against {@code address}'s host as HTTPS does: a
+     * certificate from the same CA for another server is refused.
+     */
+    static RespConnection open(RedisAddress address, int connectTimeoutMillis, int readTimeoutMillis, SSLContext tls)
+            throws IOException {
         Socket socket = new Socket();
         try {
-            socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+            socket.connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMillis);
             socket.setSoTimeout(readTimeoutMillis);
             socket.setTcpNoDelay(true);
-            return new RespConnection(socket);
+            if (tls == null) {
+                return new RespConnection(socket);
+            }
+            SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, address.host(), address.port(), true);
+            socket = secure;
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secure.setSSLParameters(parameters);
+            secure.startHandshake();
+            return new RespConnection(secure);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
