@@ -1,6 +1,7 @@
 package dev.rotakey.targets.redis;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;
@@ -11,6 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +75,15 @@ final class RespConnection implements AutoCloseable {
             SSLParameters parameters = secure.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
             secure.setSSLParameters(parameters);
-            secure.startHandshake();
+            try {
+                secure.startHandshake();
+            } catch (SocketTimeoutException e) {
+                // A plain-TCP Redis takes the ClientHello for the start of an inline command and waits for its end.
+                SocketTimeoutException t = new SocketTimeoutException("no TLS handshake within " + readTimeoutMillis
+                        + " ms: does the server speak TLS on this port?");
+                t.initCause(e);
+                throw t;
+            }
             return new RespConnection(secure);
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -85,14 +96,18 @@ final class RespConnection implements AutoCloseable {
      * {@code byte[]} (bulk string), {@code List<Object>} (array) or null.
      */
     Object call(byte[]... args) throws IOException, ErrorReply {
-        out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (byte[] arg : args) {
-            out.write(('$' + Integer.toString(arg.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(arg);
-            out.write('\r');
-            out.write('\n');
+        try {
+            out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (byte[] arg : args) {
+                out.write(('$' + Integer.toString(arg.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(arg);
+                out.write('\r');
+                out.write('\n');
+            }
+            out.flush();
+        } catch (SocketException e) {
+            throw alertInstead(e);
         }
-        out.flush();
         Object reply = read();
         if (reply instanceof ErrorReply e) {
             throw e;
@@ -106,6 +121,25 @@ final class RespConnection implements AutoCloseable {
             bytes[i] = args[i].getBytes(StandardCharsets.UTF_8);
         }
         return call(bytes);
+    }
+
+    /**
+     * With TLS 1.3 a server judges the client's certificate after the client's handshake is done, then sends its
+     * alert and closes: the first command then meets a closed socket ("Broken pipe"). The alert is usually still
+     * waiting to be read, and says what happened ("certificate_required"), so it is what the caller gets.
+     */
+    private IOException alertInstead(SocketException e) {
+        if (socket instanceof SSLSocket) {
+            try {
+                in.read();
+            } catch (SSLException alert) {
+                alert.addSuppressed(e);
+                return alert;
+            } catch (IOException ignored) {
+                // No alert to be had: the write's own failure says it best.
+            }
+        }
+        return e;
     }
 
     private Object read() throws IOException {
