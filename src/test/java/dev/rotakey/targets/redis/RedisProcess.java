@@ -55,7 +55,9 @@ final class RedisProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--dir", dir.toAbsolutePath().toString(), "--dbfilename", name + ".rdb",
                 "--logfile", dir.resolve(name + ".log").toAbsolutePath().toString(),
-                "--aclfile", acl.toAbsolutePath().toString()));
+                "--aclfile", acl.toAbsolutePath().toString(),
+                // A primary otherwise waits 5 s for more replicas before it starts sending its data to the first.
+                "--repl-diskless-sync-delay", "0"));
         portArgs(command, port, tls);
         command.addAll(List.of(extra));
         RedisProcess p = new RedisProcess(name, dir, port, command, tls == null ? null : pki.fixtureContext());
