@@ -157,6 +157,18 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** {@link #call} with the reply written out: bulk strings as text, arrays as {@code [a, b]}. */
+    String callText(String... args) {
+        return text(call(args));
+    }
+
+    private static String text(Object reply) {
+        if (reply instanceof List<?> list) {
+            return list.stream().map(RedisProcess::text).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        }
+        return String.valueOf(RespConnection.text(reply));
+    }
+
     /** Whether a fresh connection can log in as {@code user} with {@code password} (false on WRONGPASS). */
     boolean authenticates(String user, String password) {
         try (RespConnection c = RespConnection.open(address(), 2000, 5000, fixtureTls)) {
