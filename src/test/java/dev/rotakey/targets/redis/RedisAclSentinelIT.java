@@ -1,5 +1,6 @@
 package dev.rotakey.targets.redis;
 
+import dev.rotakey.config.SecretSource;
 import dev.rotakey.core.Secret;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Endpoint;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,11 +54,15 @@ class RedisAclSentinelIT {
     }
 
     private static Target target(String master, String... sentinels) {
+        return target(master, null, List.of(sentinels));
+    }
+
+    private static Target target(String master, RedisSentinelFactory login, List<String> sentinels) {
         RedisAclTargetFactory f = RedisProbe.factory(RedisAclTargetFactory.DEFAULT_PORT);
         f.setHost(null);
-        RedisSentinelFactory s = new RedisSentinelFactory();
+        RedisSentinelFactory s = login == null ? new RedisSentinelFactory() : login;
         s.setMasterName(master);
-        s.setNodes(List.of(sentinels));
+        s.setNodes(sentinels);
         f.setSentinel(s);
         return f.build("redis-sentinel");
     }
@@ -141,6 +147,31 @@ class RedisAclSentinelIT {
             TargetException e = catchThrowableOfType(TargetException.class, () -> unknown.verify(delivery(1, password())));
             assertThat(e.retryable()).as(e.getMessage()).isFalse();
             assertThat(e.getMessage()).contains("does not know master 'no-such-master'");
+        }
+    }
+
+    @Test
+    void sentinelTakesALoginOfItsOwnWithTwoSubcommandsOnly() throws Exception {
+        String secret = "sentinel-" + UUID.randomUUID();
+        sentinel.call("ACL", "SETUSER", "rotakey-sentinel", "on", ">" + secret,
+                "+sentinel|get-master-addr-by-name", "+sentinel|replicas");
+        Path file = Files.writeString(dir.resolve("sentinel-password"), secret + "\n");
+        RedisSentinelFactory login = new RedisSentinelFactory();
+        login.setUsername("rotakey-sentinel");
+        login.setPassword(SecretSource.fromFile(file.toString()));
+        Secret v1 = password();
+        try (Target t = target(MASTER, login, List.of(sentinel.address().toString()))) {
+            t.deliver(delivery(1, v1));
+            t.verify(delivery(1, v1));
+            assertThat(t.toString()).doesNotContain(secret);
+        }
+
+        Files.writeString(file, "not-" + secret + "\n");
+        try (Target t = target(MASTER, login, List.of(sentinel.address().toString()))) {
+            TargetException e = catchThrowableOfType(TargetException.class, () -> t.verify(delivery(1, v1)));
+            assertThat(e.retryable()).as(e.getMessage()).isFalse();
+            assertThat(e.getMessage()).contains("Sentinel at " + sentinel.address() + " refused the admin login of user "
+                    + "'rotakey-sentinel' (WRONGPASS)").doesNotContain(secret);
         }
     }
 }
