@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Delivers passwords (and API keys) to a Redis ACL user, which may hold several passwords at once:
@@ -258,7 +259,7 @@ public final class RedisAclTarget implements Target {
      * Runs {@code step} on every server, each even after another failed (a removal then gets as far as it can; a
      * delivery's leftovers are idempotent and removed by the discard), then throws the failures together.
      */
-    private void onEveryServer(String action, java.util.function.Consumer<RedisServer> step) {
+    private void onEveryServer(String action, Consumer<RedisServer> step) {
         List<TargetException> failures = new ArrayList<>();
         for (RedisServer server : topology.servers(action)) {
             try {
@@ -268,31 +269,8 @@ public final class RedisAclTarget implements Target {
             }
         }
         if (!failures.isEmpty()) {
-            throw combined(name, failures);
+            throw RedisConnector.combined(name, failures);
         }
-    }
-
-    /**
-     * One exception for the failures of several servers: retryable only when each was, since a refusal that needs an
-     * operator is not cured by the other servers coming back.
-     */
-    static TargetException combined(String target, List<TargetException> failures) {
-        if (failures.isEmpty()) {
-            return new TargetException("target '" + target + "': no server answered", true);
-        }
-        if (failures.size() == 1) {
-            return failures.get(0);
-        }
-        boolean retryable = failures.stream().allMatch(TargetException::retryable);
-        StringBuilder message = new StringBuilder("target '" + target + "': " + failures.size() + " servers failed: ");
-        String prefix = "target '" + target + "': ";
-        for (int i = 0; i < failures.size(); i++) {
-            String m = failures.get(i).getMessage();
-            message.append(i == 0 ? "" : "; ").append(m.startsWith(prefix) ? m.substring(prefix.length()) : m);
-        }
-        TargetException e = new TargetException(message.toString(), retryable, failures.get(0));
-        failures.subList(1, failures.size()).forEach(e::addSuppressed);
-        return e;
     }
 
     /** The SHA-256 hex of each password of {@code user}, in Redis's order; empty when the user does not exist. */

@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * Opens a redis-acl target's connections (to its Redis servers and Sentinels alike), over TLS when the target has a
- * {@code tls:} block, within its timeouts; and says of an I/O failure whether a retry may pass: an unreachable server
- * may come back, a refused certificate will not.
+ * {@code tls:} block, within its timeouts; and says of an I/O failure, or of the failures of several servers, whether a
+ * retry may pass: an unreachable server may come back, a refused certificate will not.
  */
 final class RedisConnector {
     /** Alerts a TLS server sends when it refuses the client's certificate (or its absence) or the handshake itself. */
@@ -81,6 +81,29 @@ final class RedisConnector {
         }
         return new TargetException(prefix + role + " at " + address + " is unreachable (" + e.getClass().getSimpleName()
                 + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", true, e);
+    }
+
+    /**
+     * One exception for the failures of several servers: retryable only when each was, since a refusal that needs an
+     * operator is not cured by the other servers coming back.
+     */
+    static TargetException combined(String target, List<TargetException> failures) {
+        if (failures.isEmpty()) {
+            return new TargetException("target '" + target + "': no server answered", true);
+        }
+        if (failures.size() == 1) {
+            return failures.get(0);
+        }
+        boolean retryable = failures.stream().allMatch(TargetException::retryable);
+        StringBuilder message = new StringBuilder("target '" + target + "': " + failures.size() + " servers failed: ");
+        String prefix = "target '" + target + "': ";
+        for (int i = 0; i < failures.size(); i++) {
+            String m = failures.get(i).getMessage();
+            message.append(i == 0 ? "" : "; ").append(m.startsWith(prefix) ? m.substring(prefix.length()) : m);
+        }
+        TargetException e = new TargetException(message.toString(), retryable, failures.get(0));
+        failures.subList(1, failures.size()).forEach(e::addSuppressed);
+        return e;
     }
 
     private static <T extends Throwable> T cause(Throwable t, Class<T> type) {

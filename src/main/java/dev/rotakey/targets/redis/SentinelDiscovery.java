@@ -65,7 +65,7 @@ final class SentinelDiscovery implements AutoCloseable {
             }
         }
         if (master == null) {
-            throw RedisAclTarget.combined(connector.target(), failures);
+            throw RedisConnector.combined(connector.target(), failures);
         }
         lastMaster = master;
         // The master first: it is the server consumers use now.

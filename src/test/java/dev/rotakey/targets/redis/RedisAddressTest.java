@@ -1,6 +1,5 @@
 package dev.rotakey.targets.redis;
 
-import dev.rotakey.targets.TargetException;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -8,7 +7,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How {@code nodes:} entries are read, and how the failures of several servers are reported together. */
+/** How {@code nodes:} entries ({@code host:port}) are read and written. */
 class RedisAddressTest {
     @Test
     void readsHostPortBareHostsAndBracketedIpv6() {
@@ -26,17 +25,5 @@ class RedisAddressTest {
                 "redis://host:6379", "user@host:6379", "two words:1")) {
             assertThatThrownBy(() -> RedisAddress.parse(bad, 6379)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
-    }
-
-    @Test
-    void failuresOfSeveralServersAreRetryableOnlyWhenEachWas() {
-        TargetException down = new TargetException("target 'r': cannot deliver: Redis at a:1 is unreachable", true);
-        TargetException refused = new TargetException("target 'r': cannot deliver on Redis at b:2 (NOPERM)", false);
-        assertThat(RedisAclTarget.combined("r", List.of(down))).isSameAs(down);
-        TargetException both = RedisAclTarget.combined("r", List.of(down, refused));
-        assertThat(both.retryable()).isFalse();
-        assertThat(both.getMessage()).isEqualTo("target 'r': 2 servers failed: cannot deliver: Redis at a:1 is "
-                + "unreachable; cannot deliver on Redis at b:2 (NOPERM)");
-        assertThat(RedisAclTarget.combined("r", List.of(down, down)).retryable()).isTrue();
     }
 }
