@@ -45,7 +45,7 @@ class RedisAclSentinelIT {
     void start() throws Exception {
         primary = RedisProcess.server(dir, "primary", null, null);
         replica = RedisProcess.replica(dir, "replica", null, null, primary);
-        sentinel = RedisProcess.sentinel(dir, "sentinel", MASTER, primary);
+        sentinel = RedisProcess.sentinel(dir, "sentinel", MASTER, primary, null, null);
         // Sentinel learns of the replica from the primary's INFO.
         await("Sentinel sees the replica").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> sentinel.callText("SENTINEL", "REPLICAS", MASTER).contains("port, " + replica.port() + ","));
@@ -172,6 +172,34 @@ class RedisAclSentinelIT {
             assertThat(e.retryable()).as(e.getMessage()).isFalse();
             assertThat(e.getMessage()).contains("Sentinel at " + sentinel.address() + " refused the admin login of user "
                     + "'rotakey-sentinel' (WRONGPASS)").doesNotContain(secret);
+        }
+    }
+
+    @Test
+    void overTlsTheSentinelsAndTheServersAreReachedWithTheSameTlsBlock() throws Exception {
+        Path tlsDir = Files.createDirectories(dir.resolve("tls"));
+        RedisPki pki = new RedisPki(tlsDir, "Redis Sentinel CA");
+        try (RedisProcess tlsPrimary = RedisProcess.server(tlsDir, "primary", pki, pki.serverArgs("primary", "yes", RedisPki.LOOPBACK));
+             RedisProcess tlsReplica = RedisProcess.replica(tlsDir, "replica", pki, pki.serverArgs("replica", "yes",
+                     RedisPki.LOOPBACK), tlsPrimary);
+             RedisProcess tlsSentinel = RedisProcess.sentinel(tlsDir, "sentinel", MASTER, tlsPrimary, pki,
+                     pki.serverArgs("sentinel", "yes", RedisPki.LOOPBACK))) {
+            await("Sentinel sees the replica over TLS").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> tlsSentinel.callText("SENTINEL", "REPLICAS", MASTER).contains("port, " + tlsReplica.port() + ","));
+            RedisAclTargetFactory f = RedisProbe.factory(RedisAclTargetFactory.DEFAULT_PORT);
+            f.setHost(null);
+            RedisSentinelFactory s = new RedisSentinelFactory();
+            s.setMasterName(MASTER);
+            s.setNodes(List.of(tlsSentinel.address().toString()));
+            f.setSentinel(s);
+            f.setTls(pki.tls(true));
+            try (Target t = f.build("redis-sentinel")) {
+                Secret v1 = password();
+                t.deliver(delivery(1, v1));
+                t.verify(delivery(1, v1));
+                assertThat(tlsReplica.authenticates("billing-agent", v1.reveal())).isTrue();
+                assertThat(t.endpoint(BINDING)).isEqualTo(new Endpoint("redis", "127.0.0.1", tlsPrimary.port(), null, true));
+            }
         }
     }
 }

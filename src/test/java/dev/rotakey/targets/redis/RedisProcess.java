@@ -76,22 +76,35 @@ final class RedisProcess implements AutoCloseable {
         return replica;
     }
 
-    /** Starts a Sentinel (plain TCP) that monitors {@code master} under {@code masterName} with a quorum of one. */
-    static RedisProcess sentinel(Path dir, String name, String masterName, RedisProcess master) {
+    /**
+     * Starts a Sentinel that monitors {@code master} under {@code masterName} with a quorum of one.
+     *
+     * @param tls null for plain TCP; else the TLS arguments of {@link RedisPki#serverArgs}, which also make it reach
+     *            the servers over TLS
+     */
+    static RedisProcess sentinel(Path dir, String name, String masterName, RedisProcess master, RedisPki pki,
+                                 List<String> tls) {
         int port = freePort();
         Path conf = dir.resolve(name + ".conf");
-        // Sentinel rewrites its configuration file as it learns: it must be a file of its own, writable.
-        write(conf, String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "bind 127.0.0.1",
-                "port " + port,
                 "dir " + dir.toAbsolutePath(),
                 "logfile " + dir.resolve(name + ".log").toAbsolutePath(),
                 "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1",
                 "sentinel down-after-milliseconds " + masterName + " 1000",
-                "sentinel failover-timeout " + masterName + " 10000",
-                ""));
+                "sentinel failover-timeout " + masterName + " 10000"));
+        List<String> args = new ArrayList<>();
+        portArgs(args, port, tls);
+        if (tls != null) {
+            args.addAll(List.of("--tls-replication", "yes"));
+        }
+        for (int i = 0; i + 1 < args.size(); i += 2) {
+            lines.add(args.get(i).substring(2) + " " + args.get(i + 1));
+        }
+        // Sentinel rewrites its configuration file as it learns: it must be a file of its own, writable.
+        write(conf, String.join("\n", lines) + "\n");
         RedisProcess p = new RedisProcess(name, dir, port, List.of("redis-server", conf.toAbsolutePath().toString(),
-                "--sentinel"), null);
+                "--sentinel"), tls == null ? null : pki.fixtureContext());
         p.start();
         return p;
     }
