@@ -9,8 +9,9 @@ Usage: scripts/test.sh [--fast] [MAVEN_ARGS...]
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, promtool,
 Alertmanager, python3, systemd-analyze, jq, wrk, rsyslog, nginx; with apt-get),
 makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test'
-(installing and starting it if nothing answers there), then runs the tests and exits
-with Maven's exit code. The tests come in two tiers:
+(installing and starting it if nothing answers there), that Redis answers on
+127.0.0.1:6379 (installing redis-server and starting one if nothing answers there), then
+runs the tests and exits with Maven's exit code. The tests come in two tiers:
   unit         *Test.java: in-process unit and resource tests (surefire, mvn test);
                a couple of minutes at most
   integration  *IT.java: DAO tests on H2 and PostgreSQL, tests on real SoftHSM2,
@@ -49,6 +50,7 @@ rk_need_packages
 rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls nginx
 rk_ensure_postgres
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
+rk_ensure_redis
 
 goal=verify
 if [[ "${1:-}" == --fast ]]; then

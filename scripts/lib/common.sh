@@ -7,6 +7,7 @@
 #   ROTAKEY_SKIP_PACKAGES=1   never call apt-get; only check that the commands exist
 #   RK_PG_PORT                port rk_ensure_postgres checks and sets up (default 5432)
 #   RK_PG_CLUSTER             Debian cluster name it creates when none serves that port (default main)
+#   RK_REDIS_PORT             port rk_ensure_redis checks and starts Redis on (default 6379)
 #   NO_COLOR                  plain log output
 set -euo pipefail
 
@@ -272,6 +273,36 @@ rk_ensure_postgres() {
         "${psql[@]}" -d postgres -c 'CREATE DATABASE test' >/dev/null
     fi
     rk_ok "PostgreSQL $ver/$name answers on 127.0.0.1:$port (trust auth, database 'test')"
+}
+
+# ---------------------------------------------------------------- Redis
+
+# rk_ensure_redis: the tests need redis-server (they start their own TLS, replica and Sentinel servers with it) and
+# a Redis on 127.0.0.1:6379 whose default user needs no password. If something already answers there, nothing is
+# changed. Otherwise: start Debian's redis-server there, daemonized, without persistence, its log and working
+# directory under ${TMPDIR:-/tmp}/rotakey-redis-PORT.
+rk_ensure_redis() {
+    local port=${RK_REDIS_PORT:-6379} answer i
+    rk_apt_install redis-server
+    answer=$(redis-cli -h 127.0.0.1 -p "$port" ping 2>&1 || true)
+    if [[ "$answer" == PONG ]]; then
+        rk_ok "Redis answers on 127.0.0.1:$port"
+        return 0
+    elif [[ "$answer" != *"Could not connect"* ]]; then
+        rk_warn "something answers on 127.0.0.1:$port but not PONG ($answer); tests that use Redis may fail"
+        return 0
+    fi
+    local dir="${TMPDIR:-/tmp}/rotakey-redis-$port"
+    mkdir -p "$dir"
+    rk_info "Nothing answers on 127.0.0.1:$port: starting redis-server (log: $dir/redis.log)"
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$port" --save "" --appendonly no \
+        --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" >/dev/null \
+        || rk_die "redis-server did not start (see $dir/redis.log)"
+    for ((i = 0; i < 60; i++)); do
+        [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]] && { rk_ok "Redis answers on 127.0.0.1:$port"; return 0; }
+        sleep 0.5
+    done
+    rk_die "Redis does not answer on 127.0.0.1:$port (see $dir/redis.log)"
 }
 
 # ---------------------------------------------------------------- HTTP as a client of the daemon

@@ -35,8 +35,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * A {@code tls:} block for Rotakey's outgoing HTTPS and SMTP connections (Vault, webhook targets,
- * alert sinks): the PEM file of the CA that signed the server's certificate ({@code caFile}; the
+ * A {@code tls:} block for Rotakey's outgoing TLS connections (Vault, webhook and redis-acl targets,
+ * alert sinks, audit streams): the PEM file of the CA that signed the server's certificate ({@code caFile}; the
  * JDK's trust store when absent), an optional client certificate and key (PEM) for TLS client
  * authentication, and {@code verify} (default true; false only for throwaway test setups).
  */

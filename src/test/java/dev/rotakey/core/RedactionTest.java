@@ -40,7 +40,7 @@ class RedactionTest {
     }
 
     @Test
-    void passwordDeliveriesAndTheRedisTargetNeverPrintPasswords() {
+    void passwordDeliveriesAndTheRedisTargetNeverPrintPasswords() throws java.io.IOException {
         String password = "Tr0ub4dor-and-3-more-chars";
         Secret secret = Secret.of(password);
         TargetBinding binding = new TargetBinding("redis-main", Map.of("user", "billing-agent"));
@@ -48,16 +48,30 @@ class RedactionTest {
         IssuedMaterial m = new IssuedMaterial(secret, "00ff", "kid");
         dev.rotakey.targets.Revocation r = new dev.rotakey.targets.Revocation("agent", "cred", "password", 1, binding,
                 content -> false, java.util.List.of("1a2b3c4d"));
-        dev.rotakey.targets.redis.RedisAclTarget target = new dev.rotakey.targets.redis.RedisAclTarget("redis-main",
-                "127.0.0.1", 6379, "rotakey", "admin-secret-pw".toCharArray(), 1000, 1000,
-                dev.rotakey.targets.redis.RedisAclTarget.SaveAclFile.AUTO);
+        java.nio.file.Path adminPassword = java.nio.file.Files.createTempFile("redis-admin", ".txt");
+        java.nio.file.Path sentinelPassword = java.nio.file.Files.createTempFile("redis-sentinel", ".txt");
+        java.nio.file.Files.writeString(adminPassword, "admin-secret-pw\n");
+        java.nio.file.Files.writeString(sentinelPassword, "sentinel-secret-pw\n");
+        dev.rotakey.targets.redis.RedisAclTargetFactory built = new dev.rotakey.targets.redis.RedisAclTargetFactory();
+        built.setNodes(java.util.List.of("127.0.0.1:6379", "[::1]:6380"));
+        built.setUsername("rotakey");
+        built.setPassword(dev.rotakey.config.SecretSource.fromFile(adminPassword.toString()));
+        dev.rotakey.targets.redis.RedisSentinelFactory sentinel = new dev.rotakey.targets.redis.RedisSentinelFactory();
+        sentinel.setMasterName("main");
+        sentinel.setNodes(java.util.List.of("127.0.0.1"));
+        sentinel.setPassword(dev.rotakey.config.SecretSource.fromFile(sentinelPassword.toString()));
+        built.setSentinel(sentinel);
+        dev.rotakey.targets.Target target = built.build("redis-main");
+        java.nio.file.Files.delete(adminPassword);
+        java.nio.file.Files.delete(sentinelPassword);
         dev.rotakey.targets.redis.RedisAclTargetFactory factory = new dev.rotakey.targets.redis.RedisAclTargetFactory();
         factory.setHost("127.0.0.1");
         factory.setPassword(dev.rotakey.config.SecretSource.fromEnv("ROTAKEY_REDIS_PASSWORD"));
         assertThat(d.toString()).doesNotContain(password).contains("version=2");
         assertThat(m.toString()).doesNotContain(password);
         assertThat(r.toString()).doesNotContain(password);
-        assertThat(target.toString()).doesNotContain("admin-secret-pw").contains("[redacted]");
+        assertThat(target.toString()).doesNotContain("admin-secret-pw").doesNotContain("sentinel-secret-pw")
+                .contains("[redacted]").contains("[::1]:6380");
         assertThat(factory.toString()).contains("ROTAKEY_REDIS_PASSWORD");
         target.close();
     }

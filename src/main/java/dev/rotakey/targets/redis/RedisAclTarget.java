@@ -3,11 +3,13 @@ package dev.rotakey.targets.redis;
 import com.fasterxml.jackson.annotation.JsonCreator;
 
 import dev.rotakey.targets.Delivery;
+import dev.rotakey.targets.Endpoint;
 import dev.rotakey.targets.InvalidBindingException;
 import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
+import dev.rotakey.targets.VersionReferences;
 
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -18,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Delivers passwords (and API keys) to a Redis ACL user, which may hold several passwords at once:
@@ -40,8 +43,12 @@ import java.util.Set;
  *
  * <p>After every change the ACLs are saved to the server's ACL file ({@code ACL SAVE}) as
  * {@link SaveAclFile} says; a crash between a change and the save is repaired by the retry, which
- * saves even when it finds nothing left to change. TLS is not supported (yet): use it on loopback
- * or a trusted network.
+ * saves even when it finds nothing left to change.
+ *
+ * <p>Redis does not replicate ACL users, so every operation goes to each server of the {@link RedisTopology} (the
+ * configured nodes, and the master and replicas Sentinel reports): a server that cannot be reached fails deliver and
+ * verify as retryable, since a version promoted without it would be refused there after a failover; removals go on
+ * with the other servers and then fail as retryable, to be retried until every server is done (I4).
  */
 public final class RedisAclTarget implements Target {
     static final String TYPE = "redis-acl";
@@ -67,16 +74,12 @@ public final class RedisAclTarget implements Target {
     }
 
     private final String name;
-    private final RedisServer server;
+    private final RedisTopology topology;
 
-    /**
-     * @param username the administrative ACL user, or null for {@code AUTH password} / no AUTH at all
-     * @param password that user's password (owned by this target from now on), or null
-     */
-    public RedisAclTarget(String name, String host, int port, String username, char[] password,
-                          int connectTimeoutMillis, int commandTimeoutMillis, SaveAclFile save) {
+    /** @param topology the servers to change, owned by this target from now on */
+    RedisAclTarget(String name, RedisTopology topology) {
         this.name = name;
-        this.server = new RedisServer(name, host, port, username, password, connectTimeoutMillis, commandTimeoutMillis, save);
+        this.topology = topology;
     }
 
     @Override
@@ -103,6 +106,27 @@ public final class RedisAclTarget implements Target {
         return List.of("user:" + AclUserBinding.user(binding));
     }
 
+    /** The binding's ACL user: every version logs in as that one user (Redis holds its passwords side by side). */
+    @Override
+    public String login(TargetBinding binding, String credentialId, VersionReferences version) {
+        try {
+            return AclUserBinding.user(binding);
+        } catch (InvalidBindingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The first configured server, or with Sentinel the master as this target last saw it (asked for if it never was;
+     * null while Sentinel cannot be reached): the address consumers start from, not a promise that it is still the
+     * master when they connect.
+     */
+    @Override
+    public Endpoint endpoint(TargetBinding binding) {
+        RedisAddress primary = topology.primary();
+        return primary == null ? null : new Endpoint("redis", primary.host(), primary.port(), null, topology.tls());
+    }
+
     @Override
     public Set<Character> refusedCharacters(TargetBinding binding) {
         return AclUserBinding.refused(binding);
@@ -126,9 +150,13 @@ public final class RedisAclTarget implements Target {
         refuseCertificate(delivery);
         String user = binding(delivery.binding());
         List<String> rules = ruleList(delivery.binding());
+        String action = "deliver version " + delivery.version() + " of " + delivery.credentialId() + " to user '" + user + "'";
+        onEveryServer(action, server -> deliver(server, delivery, user, rules, action));
+    }
+
+    private static void deliver(RedisServer server, Delivery delivery, String user, List<String> rules, String action) {
         byte[] setPassword = prefixed('>', delivery);
-        try (RespConnection c = server.admin("deliver version " + delivery.version() + " to user '" + user + "'")) {
-            String action = "deliver version " + delivery.version() + " of " + delivery.credentialId() + " to user '" + user + "'";
+        try (RespConnection c = server.admin(action)) {
             server.run(action, true, () -> {
                 if (c.call("ACL", "GETUSER", user) == null) {
                     // Created on its own first, so that Redis's complaint about a bad rule can be shown in full:
@@ -139,6 +167,7 @@ public final class RedisAclTarget implements Target {
                 }
                 return null;
             });
+            // Replicas take ACL SETUSER as well: it is not a write command, so replica-read-only does not refuse it.
             server.run(action, false, () -> c.call(RedisServer.bytes("ACL"), RedisServer.bytes("SETUSER"), RedisServer.bytes(user), RedisServer.bytes("on"), setPassword));
             server.saveAcls(c, action);
         } finally {
@@ -146,11 +175,16 @@ public final class RedisAclTarget implements Target {
         }
     }
 
+    /** Logs in with the version on every server: the one a failover promotes must take it as well. */
     @Override
     public void verify(Delivery delivery) {
         refuseCertificate(delivery);
         String user = binding(delivery.binding());
         String action = "log in as user '" + user + "' with version " + delivery.version() + " of " + delivery.credentialId();
+        onEveryServer(action, server -> verify(server, delivery, user, action));
+    }
+
+    private void verify(RedisServer server, Delivery delivery, String user, String action) {
         byte[] secret = delivery.material().utf8();
         try (RespConnection c = server.connect(action)) {
             server.run(action, false, () -> c.call(RedisServer.bytes("AUTH"), RedisServer.bytes(user), secret));
@@ -167,7 +201,8 @@ public final class RedisAclTarget implements Target {
                 }
             });
             if (!"PONG".equals(RespConnection.text(pong))) {
-                throw new TargetException("target '" + name + "': " + action + ": PING did not answer PONG", true);
+                throw new TargetException("target '" + name + "': " + action + " on " + server + ": PING did not answer PONG",
+                        true);
             }
         } finally {
             Arrays.fill(secret, (byte) 0);
@@ -184,7 +219,10 @@ public final class RedisAclTarget implements Target {
         remove(revocation, "discard");
     }
 
-    /** Removes the password of {@code revocation}'s version, identified by its recorded references, and nothing else. */
+    /**
+     * Removes the password of {@code revocation}'s version, identified by its recorded references, and nothing else,
+     * on every server.
+     */
     private void remove(Revocation revocation, String verb) {
         String user = binding(revocation.binding());
         String action = verb + " version " + revocation.version() + " of " + revocation.credentialId() + " at user '" + user + "'";
@@ -192,14 +230,18 @@ public final class RedisAclTarget implements Target {
             throw new TargetException("target '" + name + "': cannot " + action + ": no reference to its password was "
                     + "recorded, so it cannot be told apart from the user's other passwords", false);
         }
+        onEveryServer(action, server -> remove(server, revocation, user, action));
+    }
+
+    private void remove(RedisServer server, Revocation revocation, String user, String action) {
         try (RespConnection c = server.admin(action)) {
             List<String> hashes = server.run(action, true, () -> passwordHashes(c, user));
             List<String> doomed = new ArrayList<>();
             for (String reference : revocation.references()) {
                 List<String> matching = hashes.stream().filter(h -> h.startsWith(reference)).toList();
                 if (matching.size() > 1) {
-                    throw new TargetException("target '" + name + "': cannot " + action + ": " + matching.size()
-                            + " of the user's passwords match its reference; none was removed", false);
+                    throw new TargetException("target '" + name + "': cannot " + action + " on " + server + ": "
+                            + matching.size() + " of the user's passwords match its reference; none was removed", false);
                 }
                 matching.stream().filter(h -> !doomed.contains(h)).forEach(doomed::add);
             }
@@ -210,6 +252,24 @@ public final class RedisAclTarget implements Target {
             }
             // Saved even when nothing was left to remove: the earlier attempt may have died before saving.
             server.saveAcls(c, action);
+        }
+    }
+
+    /**
+     * Runs {@code step} on every server, each even after another failed (a removal then gets as far as it can; a
+     * delivery's leftovers are idempotent and removed by the discard), then throws the failures together.
+     */
+    private void onEveryServer(String action, Consumer<RedisServer> step) {
+        List<TargetException> failures = new ArrayList<>();
+        for (RedisServer server : topology.servers(action)) {
+            try {
+                step.accept(server);
+            } catch (TargetException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw RedisConnector.combined(name, failures);
         }
     }
 
@@ -269,11 +329,11 @@ public final class RedisAclTarget implements Target {
 
     @Override
     public void close() {
-        server.close();
+        topology.close();
     }
 
     @Override
     public String toString() {
-        return "RedisAclTarget{name=" + name + ", " + server + "}";
+        return "RedisAclTarget{name=" + name + ", " + topology + "}";
     }
 }

@@ -3,45 +3,43 @@ package dev.rotakey.targets.redis;
 import dev.rotakey.targets.TargetException;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The Redis server a redis-acl target changes: opens connections (logged in as the administrative user where one is
- * configured), saves the ACL file as configured, and turns I/O failures and error replies into {@link TargetException}s
- * that say whether a retry may pass and never echo a command that carries a password.
+ * One Redis server (or Sentinel) a redis-acl target talks to: opens connections to it (logged in as the
+ * administrative user where one is configured), saves its ACL file as configured, and turns I/O failures and error
+ * replies into {@link TargetException}s that name the server, say whether a retry may pass and never echo a command
+ * that carries a password.
  */
-final class RedisServer implements AutoCloseable {
-    private final String target;
-    private final String host;
-    private final int port;
-    private final String username;
-    private final char[] password;
-    private final int connectTimeoutMillis;
-    private final int commandTimeoutMillis;
-    private final RedisAclTarget.SaveAclFile save;
+final class RedisServer {
+    static final String REDIS = "Redis";
+    static final String SENTINEL = "Sentinel";
 
-    /** One exchange with Redis, I/O failures retryable, error replies mapped by their code. */
+    private final RedisConnector connector;
+    private final RedisAddress address;
+    private final RedisLogin login;
+    private final RedisAclTarget.SaveAclFile save;
+    private final String role;
+
+    /** One exchange with the server, I/O failures classified by the connector, error replies mapped by their code. */
     @FunctionalInterface
     interface Exchange<T> {
         T run() throws IOException, RespConnection.ErrorReply;
     }
 
-    /** @param password owned by this object from now on, or null */
-    RedisServer(String target, String host, int port, String username, char[] password, int connectTimeoutMillis,
-                int commandTimeoutMillis, RedisAclTarget.SaveAclFile save) {
-        this.target = target;
-        this.host = host;
-        this.port = port;
-        this.username = username;
-        this.password = password;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.commandTimeoutMillis = commandTimeoutMillis;
+    /** @param role {@link #REDIS} or {@link #SENTINEL}, for messages */
+    RedisServer(RedisConnector connector, RedisAddress address, RedisLogin login, RedisAclTarget.SaveAclFile save,
+                String role) {
+        this.connector = connector;
+        this.address = address;
+        this.login = login;
         this.save = save;
+        this.role = role;
+    }
+
+    RedisAddress address() {
+        return address;
     }
 
     /** Saves the ACLs to the server's ACL file, as {@code saveAclFile} says. */
@@ -64,41 +62,23 @@ final class RedisServer implements AutoCloseable {
     /** A connection logged in as the administrative user (if one is configured). */
     RespConnection admin(String action) {
         RespConnection c = connect(action);
-        if (password == null) {
-            return c;
-        }
-        byte[] secret = utf8(password);
         try {
-            if (username == null) {
-                c.call(bytes("AUTH"), secret);
-            } else {
-                c.call(bytes("AUTH"), bytes(username), secret);
-            }
+            login.authenticate(c);
             return c;
         } catch (IOException e) {
             c.close();
-            throw unreachable(action, e);
+            throw connector.failure(address, role, action, e);
         } catch (RespConnection.ErrorReply e) {
             c.close();
-            throw new TargetException("target '" + target + "': cannot " + action + ": Redis refused the admin login"
-                    + (username == null ? "" : " of user '" + username + "'") + " (" + e.code() + ")", false);
-        } finally {
-            Arrays.fill(secret, (byte) 0);
+            throw new TargetException("target '" + connector.target() + "': cannot " + action + ": " + role + " at "
+                    + address + " refused the admin login" + (login.username() == null ? "" : " of user '"
+                    + login.username() + "'") + " (" + e.code() + ")", false);
         }
     }
 
+    /** A connection that has not logged in. */
     RespConnection connect(String action) {
-        try {
-            return RespConnection.open(host, port, connectTimeoutMillis, commandTimeoutMillis);
-        } catch (IOException e) {
-            throw unreachable(action, e);
-        }
-    }
-
-    private TargetException unreachable(String action, IOException e) {
-        return new TargetException("target '" + target + "': cannot " + action + ": Redis at " + host + ":" + port
-                + " is unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                + ")", true, e);
+        return connector.open(address, role, action);
     }
 
     /**
@@ -109,7 +89,7 @@ final class RedisServer implements AutoCloseable {
         try {
             return exchange.run();
         } catch (IOException e) {
-            throw unreachable(action, e);
+            throw connector.failure(address, role, action, e);
         } catch (RespConnection.ErrorReply e) {
             String code = e.code();
             boolean retryable = code.equals("LOADING") || code.equals("BUSY") || code.equals("TRYAGAIN")
@@ -117,22 +97,14 @@ final class RedisServer implements AutoCloseable {
             String detail = echoSafe ? e.getMessage() : code;
             String hint = switch (code) {
                 case "WRONGPASS" -> ": the password was refused";
-                case "NOPERM", "NOAUTH" -> ": the admin connection lacks the permission (it needs +acl, +config|get and, "
-                        + "with saveAclFile, +acl|save)";
+                case "NOPERM", "NOAUTH" -> role.equals(SENTINEL) ? ": the Sentinel login lacks the permission"
+                        : ": the admin connection lacks the permission (it needs +acl, +config|get and, with "
+                        + "saveAclFile, +acl|save)";
                 default -> "";
             };
-            throw new TargetException("target '" + target + "': cannot " + action + " (" + detail + ")" + hint, retryable);
+            throw new TargetException("target '" + connector.target() + "': cannot " + action + " on " + role + " at "
+                    + address + " (" + detail + ")" + hint, retryable);
         }
-    }
-
-    private static byte[] utf8(char[] chars) {
-        ByteBuffer buffer = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
-        byte[] out = new byte[buffer.remaining()];
-        buffer.get(out);
-        if (buffer.hasArray()) {
-            Arrays.fill(buffer.array(), (byte) 0);
-        }
-        return out;
     }
 
     static byte[] bytes(String s) {
@@ -140,15 +112,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (password != null) {
-            Arrays.fill(password, '\0');
-        }
-    }
-
-    @Override
     public String toString() {
-        return "address=" + host + ":" + port + (username == null ? "" : ", username=" + username) + ", password="
-                + (password == null ? "none" : "[redacted]") + ", saveAclFile=" + save.name().toLowerCase(Locale.ROOT);
+        return role + " at " + address;
     }
 }

@@ -1,5 +1,9 @@
 package dev.rotakey.targets.redis;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -8,13 +12,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One plain-TCP connection speaking RESP2, just enough for the ACL commands Rotakey sends: a tiny
- * client keeps every argument (passwords included) under our control, out of any library's logs.
+ * One connection speaking RESP2 over TCP or TLS, just enough for the ACL and Sentinel commands Rotakey sends: a tiny
+ * client keeps every argument (passwords included) in byte arrays we clear, out of any library's logs and Strings.
  */
 final class RespConnection implements AutoCloseable {
     /** An error reply: {@code code} is its first word ({@code ERR}, {@code WRONGPASS}, {@code NOPERM}, …). */
@@ -44,13 +50,41 @@ final class RespConnection implements AutoCloseable {
         this.out = new BufferedOutputStream(socket.getOutputStream());
     }
 
+    /** A plain-TCP connection (the tests' probes). */
     static RespConnection open(String host, int port, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
+        return open(new RedisAddress(host, port), connectTimeoutMillis, readTimeoutMillis, null);
+    }
+
+    /**
+     * Connects to {@code address}, over TLS when {@code tls} is not null. The TLS handshake happens here, bounded by
+     * the read timeout, and checks the server's certificate against {@code address}'s host as HTTPS does: a
+     * certificate from the same CA for another server is refused.
+     */
+    static RespConnection open(RedisAddress address, int connectTimeoutMillis, int readTimeoutMillis, SSLContext tls)
+            throws IOException {
         Socket socket = new Socket();
         try {
-            socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+            socket.connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMillis);
             socket.setSoTimeout(readTimeoutMillis);
             socket.setTcpNoDelay(true);
-            return new RespConnection(socket);
+            if (tls == null) {
+                return new RespConnection(socket);
+            }
+            SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, address.host(), address.port(), true);
+            socket = secure;
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secure.setSSLParameters(parameters);
+            try {
+                secure.startHandshake();
+            } catch (SocketTimeoutException e) {
+                // A plain-TCP Redis takes the ClientHello for the start of an inline command and waits for its end.
+                SocketTimeoutException t = new SocketTimeoutException("no TLS handshake within " + readTimeoutMillis
+                        + " ms: does the server speak TLS on this port?");
+                t.initCause(e);
+                throw t;
+            }
+            return new RespConnection(secure);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -62,14 +96,18 @@ final class RespConnection implements AutoCloseable {
      * {@code byte[]} (bulk string), {@code List<Object>} (array) or null.
      */
     Object call(byte[]... args) throws IOException, ErrorReply {
-        out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (byte[] arg : args) {
-            out.write(('$' + Integer.toString(arg.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(arg);
-            out.write('\r');
-            out.write('\n');
+        try {
+            out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (byte[] arg : args) {
+                out.write(('$' + Integer.toString(arg.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(arg);
+                out.write('\r');
+                out.write('\n');
+            }
+            out.flush();
+        } catch (SocketException e) {
+            throw alertInstead(e);
         }
-        out.flush();
         Object reply = read();
         if (reply instanceof ErrorReply e) {
             throw e;
@@ -83,6 +121,25 @@ final class RespConnection implements AutoCloseable {
             bytes[i] = args[i].getBytes(StandardCharsets.UTF_8);
         }
         return call(bytes);
+    }
+
+    /**
+     * With TLS 1.3 a server judges the client's certificate after the client's handshake is done, then sends its
+     * alert and closes: the first command then meets a closed socket ("Broken pipe"). The alert is usually still
+     * waiting to be read, and says what happened ("certificate_required"), so it is what the caller gets.
+     */
+    private IOException alertInstead(SocketException e) {
+        if (socket instanceof SSLSocket) {
+            try {
+                in.read();
+            } catch (SSLException alert) {
+                alert.addSuppressed(e);
+                return alert;
+            } catch (IOException ignored) {
+                // No alert to be had: the write's own failure says it best.
+            }
+        }
+        return e;
     }
 
     private Object read() throws IOException {
