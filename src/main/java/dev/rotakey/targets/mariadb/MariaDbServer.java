@@ -99,9 +99,8 @@ final class MariaDbServer implements AutoCloseable {
     }
 
     /**
-     * A fresh connection as {@code user} with {@code password}, which is zeroed: without a database (the account needs
-     * no privilege to log in), and with the native password method only, so that a server asking for the password in
-     * clear text is refused rather than told it.
+     * A fresh connection as {@code user} with {@code password}, which is zeroed, allowing the native password method
+     * only: a server that asks for the password in clear text is refused rather than told it.
      */
     Connection login(String user, char[] password) throws SQLException {
         return Driver.connect(configuration(user, password, false));
@@ -117,8 +116,11 @@ final class MariaDbServer implements AutoCloseable {
         } else {
             b.password(null);
         }
+        // No database: neither the admin nor an agent's account needs a privilege on the URL's, which names where
+        // consumers connect (the Endpoint).
+        b.database(null);
         if (!admin) {
-            b.database(null).restrictedAuth("mysql_native_password");
+            b.restrictedAuth("mysql_native_password");
         }
         return b.build();
     }
