@@ -8,13 +8,14 @@ Usage: scripts/test.sh [--fast] [MAVEN_ARGS...]
 
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, promtool,
 Alertmanager, python3, systemd-analyze, jq, wrk; with apt-get),
-makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test'
-(installing and starting it if nothing answers there), then runs the tests and exits
+makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test', and
+MariaDB on 127.0.0.1:3306 with root over TCP without a password and a database 'test'
+(installing and starting each if nothing answers there), then runs the tests and exits
 with Maven's exit code. The tests come in two tiers:
   unit         *Test.java: in-process unit and resource tests (surefire, mvn test);
                a couple of minutes at most
   integration  *IT.java: DAO tests on H2 and PostgreSQL, tests on real SoftHSM2,
-               PostgreSQL and Redis or with external programs, end-to-end tests
+               PostgreSQL, MariaDB and Redis or with external programs, end-to-end tests
                against the daemon (failsafe, mvn verify)
 
   scripts/test.sh                   both tiers: mvn -B --no-transfer-progress verify
@@ -47,6 +48,7 @@ rk_need_packages
 # audit export streams to over TLS (SiemExportIT).
 rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls
 rk_ensure_postgres
+rk_ensure_mariadb
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 
 goal=verify
