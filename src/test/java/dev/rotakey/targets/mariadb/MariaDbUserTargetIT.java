@@ -18,8 +18,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -362,6 +367,38 @@ class MariaDbUserTargetIT {
             assertThat(e).isNotNull();
             assertThat(e.retryable()).isTrue();
             assertThat(e.getMessage()).contains("maria-down").doesNotContain(v1.reveal());
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersTimesOutRetryably() throws Exception {
+        // Accepts connections and says nothing: a hung server, or a stalled network path.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Target hung = MariaDbProbe.factory("jdbc:mariadb://127.0.0.1:" + silent.getLocalPort() + "/test").build("maria-hung");
+            others.add(hung);
+            TargetBinding b = binding(Map.of("user", maria.newUser()));
+            Secret v1 = password();
+            long start = System.nanoTime();
+            TargetException e = catchThrowableOfType(TargetException.class, () -> hung.deliver(delivery(b, 1, v1)));
+            assertThat(e).isNotNull();
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).contains("maria-hung").doesNotContain(v1.reveal());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            for (Socket s : held) {
+                s.close();
+            }
         }
     }
 
