@@ -25,10 +25,15 @@ final class MariaDbServer implements AutoCloseable {
      * deadlocks, a server shutting down, a killed connection or query.
      */
     private static final Set<Integer> RETRYABLE_ERRORS = Set.of(1040, 1203, 1226, 1205, 1213, 1053, 1927, 1317);
-    /** Privileges the admin lacks: for a database, a table, a global privilege, a role's ADMIN OPTION. */
-    static final Set<Integer> PRIVILEGE_ERRORS = Set.of(1044, 1142, 1227, 1698);
+    /** Privileges the admin lacks: on a database, on a table, a global one. */
+    static final Set<Integer> PRIVILEGE_ERRORS = Set.of(1044, 1142, 1227);
     /** Access denied at login (wrong user or password; ER_ACCESS_DENIED_ERROR). */
     static final int LOGIN_REFUSED = 1045;
+    /**
+     * ER_ACCESS_DENIED_NO_PASSWORD_ERROR: a login the server could not authenticate (unix_socket over TCP), or a role
+     * granted by a user that does not hold it WITH ADMIN OPTION.
+     */
+    static final int ACCESS_DENIED = 1698;
     /** ER_ACCOUNT_HAS_BEEN_LOCKED. */
     static final int ACCOUNT_LOCKED = 4151;
 
@@ -159,13 +164,11 @@ final class MariaDbServer implements AutoCloseable {
         int code = e.getErrorCode();
         boolean retryable = state.startsWith("08") || state.startsWith("40") || RETRYABLE_ERRORS.contains(code)
                 || e instanceof SQLTransientException || e instanceof SQLRecoverableException;
-        if (code == LOGIN_REFUSED || code == ACCOUNT_LOCKED || privilegeMissing(e)) {
+        if (code == LOGIN_REFUSED || code == ACCESS_DENIED || code == ACCOUNT_LOCKED || privilegeMissing(e)) {
             retryable = false;
         }
         String hint;
-        if (code == 1698) {
-            hint = ": the admin user lacks a privilege (a role can only be granted by a user that holds it WITH ADMIN OPTION)";
-        } else if (privilegeMissing(e)) {
+        if (privilegeMissing(e)) {
             hint = ": the admin user lacks a privilege (it needs CREATE USER, and SELECT on mysql.global_priv to recognise "
                     + "versions)";
         } else if (code == LOGIN_REFUSED || state.startsWith("28")) {

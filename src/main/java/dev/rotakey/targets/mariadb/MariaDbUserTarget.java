@@ -155,7 +155,7 @@ public final class MariaDbUserTarget implements Target {
                     // Both users, so that the operator can see (and the idle one cannot use) the pair from the start.
                     for (String user : b.loginUsers()) {
                         AccountCatalog.ensureUser(c, user, b.host());
-                        AccountCatalog.grantRole(c, b.group(), user, b.host());
+                        grantRole(c, b, user, action);
                     }
                 }
                 return null;
@@ -170,6 +170,20 @@ public final class MariaDbUserTarget implements Target {
             }
         } catch (SQLException e) {
             throw server.failure(action, e, true);
+        }
+    }
+
+    /** Grants the group to a login user; MariaDB lets only a holder of the role WITH ADMIN OPTION do that, root too. */
+    private void grantRole(Connection c, UserBinding b, String user, String action) throws SQLException {
+        try {
+            AccountCatalog.grantRole(c, b.group(), user, b.host());
+        } catch (SQLException e) {
+            if (e.getErrorCode() != MariaDbServer.ACCESS_DENIED) {
+                throw e;
+            }
+            throw new TargetException("target '" + name + "': cannot " + action + ": the admin user '" + server.adminUser()
+                    + "' may not grant role '" + b.group() + "' (only a holder of a role WITH ADMIN OPTION may: GRANT '"
+                    + b.group() + "' TO the admin WITH ADMIN OPTION)", false, e);
         }
     }
 
