@@ -1,14 +1,22 @@
 package dev.rotakey.targets.mariadb;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.rotakey.core.Secret;
 import dev.rotakey.targets.Delivery;
 import dev.rotakey.targets.Endpoint;
 import dev.rotakey.targets.InvalidBindingException;
 import dev.rotakey.targets.TargetBinding;
+import dev.rotakey.targets.TargetFactory;
 import dev.rotakey.targets.VersionReferences;
+import io.dropwizard.configuration.ConfigurationValidationException;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.jackson.DiscoverableSubtypeResolver;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -19,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The parts of the {@code mariadb-user} target that need no server: binding validation, claims, logins, the endpoint,
- * the native hash, the references and the quoting. Building the target opens no connection.
+ * The parts of the {@code mariadb-user} target that need no server: its configuration, binding validation, claims,
+ * logins, the endpoint, the native hash, the references and the quoting. Building the target opens no connection.
  */
 class MariaDbUserTargetTest {
     private final MariaDbUserTarget target = new MariaDbUserTarget("maria-main",
@@ -164,5 +172,32 @@ class MariaDbUserTargetTest {
                 "s3cret-admin".toCharArray(), 1000, 1000)) {
             assertThat(t.toString()).doesNotContain("hunter2").doesNotContain("s3cret-admin").contains("[redacted]");
         }
+    }
+
+    // ------------------------------------------------------------ configuration
+
+    private final YamlConfigurationFactory<TargetFactory> yaml = new YamlConfigurationFactory<>(
+            TargetFactory.class, Validators.newValidator(),
+            Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES), "dw");
+
+    private TargetFactory parse(String text) throws Exception {
+        return yaml.build(path -> new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "target.yml");
+    }
+
+    @Test
+    void isDiscoverableAndParsesFromYaml() throws Exception {
+        assertThat(new DiscoverableSubtypeResolver().getDiscoveredSubtypes()).contains(MariaDbUserTargetFactory.class);
+        MariaDbUserTargetFactory f = (MariaDbUserTargetFactory) parse("type: mariadb-user\n"
+                + "url: jdbc:mariadb://db.internal:3306/app\nuser: rotakey\npassword:\n  env: ROTAKEY_MARIADB_PASSWORD\n"
+                + "connectTimeout: 3s\nlimits:\n  concurrency: 2\n");
+        assertThat(f.getUser()).isEqualTo("rotakey");
+        assertThat(f.getConnectTimeout().toSeconds()).isEqualTo(3);
+        assertThat(f.getCommandTimeout().toSeconds()).isEqualTo(10);
+        assertThat(f.getPassword()).isNotNull();
+        assertThat(f.limits()).isNotNull();
+        assertThatThrownBy(() -> parse("type: mariadb-user\nuser: u\n")).isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("url");
+        assertThatThrownBy(() -> parse("type: mariadb-user\nurl: jdbc:postgresql://h/db\nuser: u\n"))
+                .isInstanceOf(ConfigurationValidationException.class).hasMessageContaining("url");
     }
 }
