@@ -8,14 +8,14 @@ Usage: scripts/test.sh [--fast] [MAVEN_ARGS...]
 
 Installs what is missing (JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, promtool,
 Alertmanager, python3, systemd-analyze, jq, wrk, rsyslog, nginx; with apt-get),
-makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test'
-(installing and starting it if nothing answers there), that Redis answers on
-127.0.0.1:6379 (installing redis-server and starting one if nothing answers there), then
+makes sure PostgreSQL answers on 127.0.0.1:5432 with trust auth and a database 'test',
+MariaDB on 127.0.0.1:3306 with root over TCP without a password and a database 'test',
+and Redis on 127.0.0.1:6379 (installing and starting each if nothing answers there), then
 runs the tests and exits with Maven's exit code. The tests come in two tiers:
   unit         *Test.java: in-process unit and resource tests (surefire, mvn test);
                a couple of minutes at most
   integration  *IT.java: DAO tests on H2 and PostgreSQL, tests on real SoftHSM2,
-               PostgreSQL and Redis or with external programs, end-to-end tests
+               PostgreSQL, MariaDB and Redis or with external programs, end-to-end tests
                against the daemon (failsafe, mvn verify)
 
   scripts/test.sh                   both tiers: mvn -B --no-transfer-progress verify
@@ -49,6 +49,7 @@ rk_need_packages
 # with a rotated certificate (NginxReloadIT).
 rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls nginx
 rk_ensure_postgres
+rk_ensure_mariadb
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"
 rk_ensure_redis
 

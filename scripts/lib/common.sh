@@ -90,6 +90,8 @@ rk__package_command() {
         opensc) echo pkcs11-tool ;;
         postgresql) echo pg_ctlcluster ;;
         postgresql-client) echo psql ;;
+        mariadb-server) echo mariadbd ;;
+        mariadb-client) echo mariadb ;;
         prometheus) echo promtool ;;
         prometheus-alertmanager) echo prometheus-alertmanager ;;
         *) echo "$1" ;;
@@ -303,6 +305,67 @@ rk_ensure_redis() {
         sleep 0.5
     done
     rk_die "Redis does not answer on 127.0.0.1:$port (see $dir/redis.log)"
+}
+
+# ---------------------------------------------------------------- MariaDB
+
+# Whether root logs in to MariaDB over TCP on 127.0.0.1:3306 without a password, to database `test`.
+rk__mariadb_ready() {
+    mariadb --protocol=TCP -h 127.0.0.1 -P 3306 -u root --password= --connect-timeout=5 -D test \
+        -e 'SELECT 1' >/dev/null 2>&1
+}
+
+# Whether anything accepts connections on 127.0.0.1:3306.
+rk__mariadb_answers() {
+    (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null
+}
+
+# rk_ensure_mariadb: the tests need MariaDB on 127.0.0.1:3306 where root logs in over TCP without a
+# password, and a database `test`. If that works already, nothing is changed. Otherwise: install
+# Debian's mariadb-server if missing and start it when nothing answers (start-stop-daemon: CI has no
+# systemd), then, as root over the unix socket, create the database and let root in from 127.0.0.1
+# without a password. Passwordless root is for development and CI machines only.
+rk_ensure_mariadb() {
+    command -v mariadb >/dev/null 2>&1 || rk_apt_install mariadb-client
+    if rk__mariadb_ready; then
+        rk_ok "MariaDB answers on 127.0.0.1:3306 (root without a password, database 'test')"
+        return 0
+    fi
+    if ! rk__mariadb_answers; then
+        rk_info "Nothing answers on 127.0.0.1:3306: setting up MariaDB from Debian's packages"
+        rk_apt_install mariadb-server
+        if ! rk__mariadb_answers; then
+            if [[ ! -d /var/lib/mysql/mysql ]]; then
+                rk_info "Initialising MariaDB's data directory"
+                rk_sudo mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null \
+                    || rk_die "mariadb-install-db failed"
+            fi
+            # The socket and pid file's directory, which an init system would make.
+            rk_sudo install -d -o mysql -g mysql /run/mysqld
+            rk_info "Starting MariaDB"
+            rk_sudo start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+        fi
+        local i
+        for ((i = 0; i < 120; i++)); do
+            rk__mariadb_answers && break
+            sleep 0.5
+        done
+        rk__mariadb_answers || rk_die "MariaDB does not answer on 127.0.0.1:3306 (see /var/log/mysql/error.log or the journal)"
+    fi
+    # Debian's root@localhost logs in through the unix socket only.
+    local root=(mariadb --protocol=SOCKET -u root)
+    rk_info "Creating database 'test' and letting root in from 127.0.0.1 without a password (development/CI only)"
+    rk_sudo "${root[@]}" -e "CREATE DATABASE IF NOT EXISTS test;
+        CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+        GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
+        || rk_die "cannot reach MariaDB as root over its unix socket to set it up; give root@127.0.0.1 an empty password and create database 'test' by hand"
+    if ! rk__mariadb_ready; then
+        # Without skip-name-resolve, 127.0.0.1 may be taken for localhost and matched to root@localhost.
+        rk_sudo "${root[@]}" -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');" \
+            || rk_die "cannot let root@localhost in without a password"
+    fi
+    rk__mariadb_ready || rk_die "root still cannot log in to MariaDB over TCP on 127.0.0.1:3306 without a password"
+    rk_ok "MariaDB answers on 127.0.0.1:3306 (root without a password, database 'test')"
 }
 
 # ---------------------------------------------------------------- HTTP as a client of the daemon

@@ -21,12 +21,12 @@ public final class WireLogFilter extends TurboFilter {
     /**
      * Loggers of the libraries Rotakey uses that print headers, bodies or credentials below INFO: Jetty
      * (server), the JDK's HttpClient and HttpURLConnection (webhooks, alert sinks, the Vault driver), Angus
-     * Mail (SMTP AUTH), the PostgreSQL driver and the Vault driver; plus common clients a dependency may bring.
+     * Mail (SMTP AUTH), the PostgreSQL and MariaDB drivers and the Vault driver; plus common clients a dependency may bring.
      */
     static final List<String> WIRE_LOGGERS = List.of(
             "org.eclipse.jetty", "org.glassfish.jersey.logging", "jdk.internal.httpclient", "jdk.httpclient",
             "java.net.http", "sun.net.www", "org.eclipse.angus.mail", "jakarta.mail", "com.sun.mail",
-            "org.postgresql", "io.github.jopenlibs.vault", "org.apache.http", "org.apache.hc", "okhttp3",
+            "org.postgresql", "org.mariadb.jdbc", "io.github.jopenlibs.vault", "org.apache.http", "org.apache.hc", "okhttp3",
             "io.netty", "org.subethamail");
 
     /** Token-like text: {@code Bearer xyz}, {@code X-Vault-Token: xyz}, {@code rkt_…} operator tokens. */

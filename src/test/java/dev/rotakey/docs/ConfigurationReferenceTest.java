@@ -120,7 +120,8 @@ class ConfigurationReferenceTest {
         deriveKeys();
         // A guard on the test itself: were the subtypes not discovered, the per-type keys would go unchecked.
         assertThat(typesByMap.get("keyBackends")).contains("pkcs11", "vault-transit");
-        assertThat(typesByMap.get("targets")).contains("local-files", "vault-kv", "redis-acl", "webhook", "postgres-role");
+        assertThat(typesByMap.get("targets")).contains("local-files", "vault-kv", "redis-acl", "webhook", "postgres-role",
+                "mariadb-user");
         assertThat(typesByMap.get("alerting.sinks")).contains("webhook", "alertmanager", "slack", "pagerduty", "email");
         assertThat(typesByMap.get("audit.streams")).contains("syslog", "ocsf-file", "ocsf-http");
         assertThat(required).contains("rotation.retry.maxBackoff", "keyBackends.<name>.type", "keyBackends.<pkcs11>.pin",

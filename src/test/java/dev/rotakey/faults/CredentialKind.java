@@ -14,11 +14,13 @@ enum CredentialKind {
     PASSWORD_PG_ALTERNATING("password", "hsm", List.of(Binding.PG_ALTERNATING)),
     PASSWORD_REDIS("password", "transit", List.of(Binding.REDIS)),
     PASSWORD_REDIS_PG_ALTERNATING("password", "hsm", List.of(Binding.REDIS, Binding.PG_ALTERNATING)),
+    PASSWORD_MARIA_SINGLE("password", "transit", List.of(Binding.MARIA_SINGLE)),
+    PASSWORD_MARIA_ALTERNATING("password", "hsm", List.of(Binding.MARIA_ALTERNATING)),
     CERT_FILES("certificate", "hsm", List.of(Binding.FILES)),
     CERT_HSM_KEY_FILES_KV("certificate", "hsm", List.of(Binding.FILES, Binding.KV));
 
     /** A binding to one of the configured targets. */
-    enum Binding { FILES, KV, PG_SINGLE, PG_ALTERNATING, REDIS }
+    enum Binding { FILES, KV, PG_SINGLE, PG_ALTERNATING, REDIS, MARIA_SINGLE, MARIA_ALTERNATING }
 
     final String type;
     final String backend;

@@ -7,6 +7,7 @@ import dev.rotakey.RotakeyComponents;
 import dev.rotakey.RotakeyConfiguration;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.targets.Target;
+import dev.rotakey.targets.mariadb.MariaDbProbe;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.core.Application;
 import io.dropwizard.testing.ConfigOverride;
@@ -58,7 +59,7 @@ final class FaultDaemon implements AutoCloseable {
     }
 
     /** Ports of the proxies in front of each real peer, and the webhook secret file and Vault secret-id file. */
-    record Peers(int hookPort, int postgresPort, int redisPort, int vaultKvPort, int vaultTransitPort,
+    record Peers(int hookPort, int postgresPort, int redisPort, int mariadbPort, int vaultKvPort, int vaultTransitPort,
                  Path hookSecret, Path vaultSecretId) {
     }
 
@@ -114,6 +115,11 @@ final class FaultDaemon implements AutoCloseable {
         c.put("targets.redis.connectTimeout", "1s");
         c.put("targets.redis.commandTimeout", "1s");
         c.put("targets.redis.saveAclFile", "never");
+        c.put("targets.maria.type", "mariadb-user");
+        c.put("targets.maria.url", "jdbc:mariadb://127.0.0.1:" + peers.mariadbPort() + "/test");
+        c.put("targets.maria.user", MariaDbProbe.ADMIN);
+        c.put("targets.maria.connectTimeout", "1s");
+        c.put("targets.maria.commandTimeout", "1s");
         c.put("targets.kv.type", "vault-kv");
         c.put("targets.kv.address", "http://127.0.0.1:" + peers.vaultKvPort());
         c.put("targets.kv.auth.method", "approle");

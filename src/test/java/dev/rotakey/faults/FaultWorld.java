@@ -1,5 +1,6 @@
 package dev.rotakey.faults;
 
+import dev.rotakey.targets.mariadb.MariaDbProbe;
 import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.targets.redis.RedisProbe;
 import dev.rotakey.testing.VaultTestServer;
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything one fault-model test class runs against: the real daemon, the real PostgreSQL and Redis, the
+ * Everything one fault-model test class runs against: the real daemon, the real PostgreSQL, MariaDB and Redis, the
  * webhook consumer and the Vault double, each behind a fault proxy, and the fault switches of the local-files
  * target and the SoftHSM2 backend.
  */
@@ -53,10 +54,11 @@ final class FaultWorld implements AutoCloseable {
         proxies.put(Peer.HOOK, new FaultProxy("hook", hook.port()));
         proxies.put(Peer.POSTGRES, new FaultProxy("postgres", 5432));
         proxies.put(Peer.REDIS, new FaultProxy("redis", 6379));
+        proxies.put(Peer.MARIADB, new FaultProxy("mariadb", 3306));
         proxies.put(Peer.VAULT_KV, new FaultProxy("vault-kv", vaultPort));
         proxies.put(Peer.VAULT_TRANSIT, new FaultProxy("vault-transit", vaultPort));
         daemon = new FaultDaemon(dir, new FaultDaemon.Peers(proxies.get(Peer.HOOK).port(), proxies.get(Peer.POSTGRES).port(),
-                proxies.get(Peer.REDIS).port(), proxies.get(Peer.VAULT_KV).port(), proxies.get(Peer.VAULT_TRANSIT).port(),
+                proxies.get(Peer.REDIS).port(), proxies.get(Peer.MARIADB).port(), proxies.get(Peer.VAULT_KV).port(), proxies.get(Peer.VAULT_TRANSIT).port(),
                 hookSecret, secretId), files, hsm);
         probe = new TargetProbe(daemon.delivered(), vault.address(), vault.rootToken(), hook);
     }
@@ -111,9 +113,14 @@ final class FaultWorld implements AutoCloseable {
         return p == Peer.VAULT_TRANSIT || p == Peer.HSM;
     }
 
-    /** Drops the PostgreSQL roles and Redis users that sequences with this prefix created. */
+    /** Drops the PostgreSQL roles and MariaDB users and roles that sequences with this prefix created. */
     void dropTargetObjects(String prefix) {
         String like = ("fm_" + prefix).replace('-', '_');
+        try {
+            MariaDbProbe.dropAllStartingWith(like);
+        } catch (IllegalStateException e) {
+            // left-over users are harmless: every run uses fresh names
+        }
         try (Connection c = DriverManager.getConnection(PostgresProbe.URL, "postgres", "");
              Statement s = c.createStatement()) {
             s.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE '"
@@ -123,7 +130,7 @@ final class FaultWorld implements AutoCloseable {
         }
     }
 
-    /** Drops what the runs left in the shared Redis server, PostgreSQL cluster and SoftHSM2 token. */
+    /** Drops what the runs left in the shared Redis and MariaDB servers, PostgreSQL cluster and SoftHSM2 token. */
     void dropRunObjects() {
         dropTargetObjects("s");
         Object users = RedisProbe.call("ACL", "USERS");

@@ -1,6 +1,7 @@
 package dev.rotakey.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.targets.mariadb.MariaDbProbe;
 import org.awaitility.core.ConditionTimeoutException;
 
 import java.time.Duration;
@@ -141,11 +142,12 @@ final class InvariantChecker {
         if (!disturbed.contains(Peer.HOOK) && !world.probe.hookHolds(m.names, v, secret.get())) {
             fail("I1", step, m.id() + " v" + v + " is CURRENT but the consumer webhook no longer holds it " + m.states);
         }
-        // postgres-role single: between delivery and promotion the role holds the new password (documented), and
-        // after a failed rotation it keeps it (docs/targets.md, postgres-role); the exception ends with the next promotion.
+        // postgres-role and mariadb-user single: between delivery and promotion the role or account holds the new
+        // password (documented), and after a failed rotation it keeps it (docs/targets.md); the exception ends with the
+        // next promotion.
         boolean singleException = m.latest() > v;
         for (CredentialKind.Binding b : m.kind.bindings) {
-            if (disturbed.contains(ModelCredential.peerOf(b)) || (b == CredentialKind.Binding.PG_SINGLE && singleException)) {
+            if (disturbed.contains(ModelCredential.peerOf(b)) || (isSingle(b) && singleException)) {
                 continue;
             }
             if (!world.probe.works(m.kind, b, m.names, secret.get())) {
@@ -173,6 +175,11 @@ final class InvariantChecker {
                     ? (dev.rotakey.targets.postgres.PostgresProbe.canLogin(m.names.role()) ? " (role may log in)" : " (role NOLOGIN)")
                     : " (role missing)";
         }
+        if (b == CredentialKind.Binding.MARIA_SINGLE) {
+            role = MariaDbProbe.exists(m.names.mariaUser(), "%")
+                    ? (MariaDbProbe.isLocked(m.names.mariaUser(), "%") ? " (account locked)" : " (account unlocked)")
+                    : " (account missing)";
+        }
         return (instead.isEmpty() ? "; no delivered version works there" : "; what works there instead: " + instead) + role;
     }
 
@@ -192,7 +199,8 @@ final class InvariantChecker {
                 continue;
             }
             for (CredentialKind.Binding b : m.kind.bindings) {
-                boolean twoSlots = b == CredentialKind.Binding.PG_ALTERNATING || b == CredentialKind.Binding.REDIS;
+                boolean twoSlots = b == CredentialKind.Binding.PG_ALTERNATING || b == CredentialKind.Binding.REDIS
+                        || b == CredentialKind.Binding.MARIA_ALTERNATING;
                 if (twoSlots && !disturbed.contains(ModelCredential.peerOf(b)) && !world.probe.works(m.kind, b, m.names, secret.get())) {
                     fail("GRACE", step, m.id() + " v" + v + " is PREVIOUS until " + due + " but no longer works at " + b
                             + " " + m.states);
@@ -257,8 +265,8 @@ final class InvariantChecker {
                         out.add(m.id() + " v" + v + " " + e.getValue() + " still held by the consumer webhook");
                     }
                     for (CredentialKind.Binding b : m.kind.bindings) {
-                        // A single role keeps a failed rotation's password until the next one (documented).
-                        if (b == CredentialKind.Binding.PG_SINGLE && !includeSingleRoles) {
+                        // A single role or account keeps a failed rotation's password until the next one (documented).
+                        if (isSingle(b) && !includeSingleRoles) {
                             continue;
                         }
                         if (world.probe.stillHolds(m.kind, b, m.names, secret)) {
@@ -269,6 +277,11 @@ final class InvariantChecker {
             }
         }
         return out.isEmpty() ? null : String.join("; ", out);
+    }
+
+    /** A binding whose one password changes at delivery: the documented exception to I1 and I4. */
+    private static boolean isSingle(CredentialKind.Binding b) {
+        return b == CredentialKind.Binding.PG_SINGLE || b == CredentialKind.Binding.MARIA_SINGLE;
     }
 
     private void refresh(ModelCredential m) {

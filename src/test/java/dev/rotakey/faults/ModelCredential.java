@@ -47,6 +47,9 @@ final class ModelCredential {
                 case PG_SINGLE -> "{\"target\":\"pg\",\"role\":\"" + names.role() + "\",\"strategy\":\"single\"}";
                 case PG_ALTERNATING -> "{\"target\":\"pg\",\"role\":\"" + names.role() + "\",\"strategy\":\"alternating\"}";
                 case REDIS -> "{\"target\":\"redis\",\"user\":\"" + names.redisUser() + "\"}";
+                case MARIA_SINGLE -> "{\"target\":\"maria\",\"user\":\"" + names.mariaUser() + "\",\"strategy\":\"single\"}";
+                case MARIA_ALTERNATING -> "{\"target\":\"maria\",\"user\":\"" + names.mariaUser()
+                        + "\",\"strategy\":\"alternating\"}";
             });
         }
         StringBuilder b = new StringBuilder("{\"id\":\"" + id() + "\",\"agent\":\"" + agent + "\",\"type\":\"" + kind.type
@@ -92,6 +95,7 @@ final class ModelCredential {
             case KV -> Peer.VAULT_KV;
             case PG_SINGLE, PG_ALTERNATING -> Peer.POSTGRES;
             case REDIS -> Peer.REDIS;
+            case MARIA_SINGLE, MARIA_ALTERNATING -> Peer.MARIADB;
         };
     }
 

@@ -8,6 +8,8 @@ enum Peer {
     POSTGRES(false),
     /** Redis (target {@code redis}), through a proxy. */
     REDIS(false),
+    /** MariaDB (target {@code maria}), through a proxy. */
+    MARIADB(false),
     /** The Vault double as KV target ({@code kv}), through a proxy. */
     VAULT_KV(true),
     /** The Vault double as transit backend ({@code transit}), through a proxy. */

@@ -2,6 +2,7 @@ package dev.rotakey.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.targets.mariadb.MariaDbProbe;
 import dev.rotakey.targets.postgres.PostgresProbe;
 import dev.rotakey.targets.redis.RedisProbe;
 
@@ -27,7 +28,8 @@ import java.util.Map;
 /**
  * Asks the real targets themselves, never through the fault proxies and never through Rotakey, whether a
  * secret works there: PostgreSQL by the SCRAM verifier in {@code pg_authid} of a role that may log in (the
- * test database trusts every password, so a login proves nothing), Redis by {@code AUTH}, the delivered
+ * test database trusts every password, so a login proves nothing), MariaDB by logging in with it (it always
+ * checks passwords), Redis by {@code AUTH}, the delivered
  * files by their content, the Vault double's KV engine by every live version, the consumer by what it holds.
  */
 final class TargetProbe {
@@ -47,10 +49,10 @@ final class TargetProbe {
     }
 
     /** Names a credential's objects at each target, from the sequence prefix and its index. */
-    record Names(String credential, String path, String role, String redisUser) {
+    record Names(String credential, String path, String role, String redisUser, String mariaUser) {
         static Names of(String prefix, int c) {
-            return new Names(prefix + "-c" + c, prefix + "/c" + c, ("fm_" + prefix + "_c" + c).replace('-', '_'),
-                    "fm-" + prefix + "-c" + c);
+            String underscored = ("fm_" + prefix + "_c" + c).replace('-', '_');
+            return new Names(prefix + "-c" + c, prefix + "/c" + c, underscored, "fm-" + prefix + "-c" + c, underscored);
         }
     }
 
@@ -68,6 +70,9 @@ final class TargetProbe {
             case PG_SINGLE -> pgWorks(n.role(), secret);
             case PG_ALTERNATING -> pgWorks(n.role() + "_a", secret) || pgWorks(n.role() + "_b", secret);
             case REDIS -> RedisProbe.authenticates(n.redisUser(), secret);
+            case MARIA_SINGLE -> MariaDbProbe.logsIn(n.mariaUser(), secret);
+            case MARIA_ALTERNATING -> MariaDbProbe.logsIn(n.mariaUser() + "_a", secret)
+                    || MariaDbProbe.logsIn(n.mariaUser() + "_b", secret);
         };
     }
 

@@ -34,6 +34,7 @@ class WireLogFilterTest {
         context.getLogger("org.eclipse.jetty.server.HttpChannel").trace("headers {}", "Authorization: xyz");
         context.getLogger("sun.net.www.protocol.http.HttpURLConnection").debug("X-Vault-Token: hvs.abcdef");
         context.getLogger("org.postgresql.Driver").debug("connect password=secret");
+        context.getLogger("org.mariadb.jdbc.client.impl.StandardClient").debug("execute query: ALTER USER x IDENTIFIED BY PASSWORD");
         context.getLogger("dev.rotakey.something").info("presented Bearer {}", TOKEN);
         context.getLogger("dev.rotakey.something").warn("token " + TOKEN + " refused");
         context.getLogger("dev.rotakey.something").debug("X-Vault-Token: {}", "hvs.CAESIJlongtokenvalue");
