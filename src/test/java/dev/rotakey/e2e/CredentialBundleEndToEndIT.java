@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 class CredentialBundleEndToEndIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
-    Path dir;
+    static Path dir;
     private RunningDaemon daemon;
     private final String suffix = UUID.randomUUID().toString().substring(0, 6);
     private final PostgresProbe postgres = new PostgresProbe();
