@@ -39,6 +39,11 @@ public final class InstrumentedTarget extends ForwardingTarget {
     public InstrumentedTarget(Target delegate, Metrics metrics) {
         super(delegate);
         this.metrics = metrics;
+        // Exported at zero from the start: a series that first appears at 1 has no increase() to alert on, and
+        // RotakeyReloadHookFailed must fire on the first failed action after a promotion.
+        for (String retryable : new String[] {"true", "false"}) {
+            metrics.errors.labelValues(name(), type(), "promoted", retryable);
+        }
     }
 
     @Override
