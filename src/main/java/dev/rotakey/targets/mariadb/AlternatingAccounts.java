@@ -1,5 +1,6 @@
 package dev.rotakey.targets.mariadb;
 
+import dev.rotakey.targets.LoginPair;
 import dev.rotakey.targets.VersionReferences;
 
 import java.util.LinkedHashSet;
@@ -8,76 +9,49 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides which login user of a binding each version uses. With {@code alternating} a new version goes to the user
- * that does not hold the credential's CURRENT version, never by the parity of its number: failed rotations use up
- * version numbers, and parity would then put a new password on the account the agent is logged in with. A version
- * keeps the user its recorded references name ({@link AccountReference}), so a version re-issued after a restart
- * lands where it was first placed.
+ * Which login user of a mariadb-user binding each version uses: {@link LoginPair}'s rule, with the users a version's
+ * references name read from the references themselves ({@link AccountReference}).
  */
 final class AlternatingAccounts {
     private AlternatingAccounts() {
     }
 
-    /**
-     * The login user for a new or re-issued version: the one its own references name; else the one not holding
-     * {@code current}; else, with no CURRENT version, {@code _a} for odd and {@code _b} for even numbers.
-     */
+    /** The login user for a new or re-issued version ({@link LoginPair#forVersion}). */
     static String forVersion(UserBinding b, int version, List<String> ownReferences, VersionReferences current) {
-        if (b.strategy() == UserBinding.Strategy.SINGLE) {
-            return b.user();
-        }
-        Set<String> own = recorded(b, ownReferences);
-        if (!own.isEmpty()) {
-            return own.iterator().next();
-        }
-        if (current != null && current.version() != version) {
-            return other(b, userOf(b, current));
-        }
-        return byParity(b, version);
+        return logins(b).forVersion(version, ownReferences, current, recorded(b));
     }
 
-    /** The user a recorded version went to: the one its references name; without any, the one parity gives it. */
+    /** The user a recorded version went to ({@link LoginPair#loginOf}). */
     static String userOf(UserBinding b, VersionReferences v) {
-        if (b.strategy() == UserBinding.Strategy.SINGLE) {
-            return b.user();
-        }
-        Set<String> users = recorded(b, v.references());
-        return users.isEmpty() ? byParity(b, v.version()) : users.iterator().next();
+        return logins(b).loginOf(v, recorded(b));
     }
 
-    /** Every user named by one of {@code references} (normally exactly one; the parity user when none is). */
+    /** Every user named by one of {@code references} ({@link LoginPair#loginsOf}). */
     static Set<String> usersOf(UserBinding b, int version, List<String> references) {
-        if (b.strategy() == UserBinding.Strategy.SINGLE) {
-            return Set.of(b.user());
-        }
-        Set<String> users = recorded(b, references);
-        return users.isEmpty() ? Set.of(byParity(b, version)) : users;
+        return logins(b).loginsOf(version, references, recorded(b));
     }
 
     /** The pair's two login users. */
     static List<String> pair(UserBinding b) {
-        return List.of(b.user() + "_a", b.user() + "_b");
+        return logins(b).pair();
     }
 
-    private static String other(UserBinding b, String user) {
-        List<String> pair = pair(b);
-        return pair.get(0).equals(user) ? pair.get(1) : pair.get(0);
-    }
-
-    private static String byParity(UserBinding b, int version) {
-        return pair(b).get(version % 2 == 1 ? 0 : 1);
+    static LoginPair logins(UserBinding b) {
+        return new LoginPair(b.user(), b.strategy() == UserBinding.Strategy.ALTERNATING);
     }
 
     /** The users of the pair that one of the references names. */
-    private static Set<String> recorded(UserBinding b, List<String> references) {
-        List<String> pair = pair(b);
-        Set<String> out = new LinkedHashSet<>();
-        for (String reference : references) {
-            Optional<AccountReference> r = AccountReference.parse(reference);
-            if (r.isPresent() && pair.contains(r.get().user())) {
-                out.add(r.get().user());
+    private static LoginPair.Recorded recorded(UserBinding b) {
+        return (version, references) -> {
+            List<String> pair = pair(b);
+            Set<String> out = new LinkedHashSet<>();
+            for (String reference : references) {
+                Optional<AccountReference> r = AccountReference.parse(reference);
+                if (r.isPresent() && pair.contains(r.get().user())) {
+                    out.add(r.get().user());
+                }
             }
-        }
-        return out;
+            return out;
+        };
     }
 }

@@ -38,7 +38,7 @@ record UserBinding(Strategy strategy, String user, String host, String group) {
 
     /** Every login user of the binding: the user itself, or both of the alternating pair. */
     List<String> loginUsers() {
-        return strategy == Strategy.SINGLE ? List.of(user) : AlternatingAccounts.pair(this);
+        return AlternatingAccounts.logins(this).logins();
     }
 
     static UserBinding parse(TargetBinding binding) {

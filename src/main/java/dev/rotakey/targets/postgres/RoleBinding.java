@@ -28,7 +28,7 @@ record RoleBinding(Strategy strategy, String role, String group) {
 
     /** Every login role the binding uses: the role itself, or both of the alternating pair. */
     List<String> loginRoles() {
-        return strategy == Strategy.SINGLE ? List.of(role) : AlternatingRoles.pair(this);
+        return AlternatingRoles.logins(this).logins();
     }
 
     static RoleBinding parse(TargetBinding binding) {
