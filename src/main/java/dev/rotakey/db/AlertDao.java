@@ -104,32 +104,40 @@ public final class AlertDao {
     /**
      * Versions whose action after promotion (a reload hook) failed since {@code since}, when no later action of the same
      * credential ran or failed: the latest outcome per credential is a failure. {@code detail} is the failure as
-     * audited.
+     * audited. Reads the failures only (few, by the action index), then asks once per failed credential, by the
+     * subject index, whether anything came after: never the week's successes of the whole fleet.
      */
     public List<Subject> failedPromotionActions(Instant since, int limit) {
-        List<Object[]> events = h.createQuery("SELECT e.subject, e.at, e.action, e.details FROM audit_events e "
-                        + "WHERE e.action IN ('target.promotion-action', 'target.promotion-action-failed') "
-                        + "AND e.at >= :since ORDER BY e.at, e.seq")
+        List<Object[]> failures = h.createQuery("SELECT e.subject, e.at, e.seq, e.details FROM audit_events e "
+                        + "WHERE e.action = 'target.promotion-action-failed' AND e.at >= :since ORDER BY e.seq DESC")
                 .bind("since", since)
                 .map((rs, ctx) -> new Object[]{rs.getString("subject"), instant(rs.getTimestamp("at")),
-                        rs.getString("action"), rs.getString("details")})
+                        rs.getLong("seq"), rs.getString("details")})
                 .list();
-        java.util.Map<String, Object[]> latest = new java.util.LinkedHashMap<>();
-        for (Object[] e : events) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<Subject> out = new java.util.ArrayList<>();
+        for (Object[] e : failures) {
             String subject = (String) e[0];
             int slash = subject.lastIndexOf("/v");
-            latest.put(slash < 0 ? subject : subject.substring(0, slash), e);
+            String credential = slash < 0 ? subject : subject.substring(0, slash);
+            if (out.size() >= limit || !seen.add(credential) || actedSince(credential, (Long) e[2])) {
+                continue;
+            }
+            Subject s = withOwner(subject, (Instant) e[1], 1);
+            if (s != null) {
+                out.add(new Subject(s.credentialId(), s.version(), s.agentId(), s.owner(), s.credentialType(), s.at(),
+                        (String) e[3], s.extra()));
+            }
         }
-        return latest.values().stream()
-                .filter(e -> "target.promotion-action-failed".equals(e[2]))
-                .limit(limit)
-                .map(e -> {
-                    Subject s = withOwner((String) e[0], (Instant) e[1], 1);
-                    return s == null ? null : new Subject(s.credentialId(), s.version(), s.agentId(), s.owner(),
-                            s.credentialType(), s.at(), (String) e[3], s.extra());
-                })
-                .filter(java.util.Objects::nonNull)
-                .toList();
+        return out;
+    }
+
+    /** Whether a promotion action of the credential ({@code credential:ID}) was audited after event {@code seq}. */
+    private boolean actedSince(String credential, long seq) {
+        String prefix = credential.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/v%";
+        return h.createQuery("SELECT COUNT(*) FROM audit_events WHERE subject LIKE :prefix ESCAPE '\\' "
+                        + "AND action IN ('target.promotion-action', 'target.promotion-action-failed') AND seq > :seq")
+                .bind("prefix", prefix).bind("seq", seq).mapTo(Long.class).one() > 0;
     }
 
     /** The subject {@code credential:ID/vN} of a version's audit event, with the credential's agent and owner; null if it is gone. */

@@ -299,6 +299,41 @@ class AlertEvaluatorIT {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.Engine.class)
+    void aFailedReloadHookFiresForTheOwnerUntilALaterActionOfTheCredentialSucceeds(TestDatabases.Engine engine)
+            throws Exception {
+        start(engine);
+        credential("web_tls", CredentialType.CERTIFICATE, T0.plus(Duration.ofDays(20)));
+        credential("webxtls", CredentialType.CERTIFICATE, T0.plus(Duration.ofDays(20)));
+        AuditLog audit = new AuditLog(db.store(), clock, NODE);
+        audit.record("scheduler", dev.rotakey.audit.AuditAction.TARGET_PROMOTION_ACTION_FAILED, "credential:web_tls/v2",
+                "failed", "target=files error=hook 'nginx' of target 'files' exited with status 1");
+        // Another credential whose id the first's matches as a LIKE pattern ('_' is any character): not a later action.
+        clock.advance(Duration.ofSeconds(1));
+        audit.record("scheduler", dev.rotakey.audit.AuditAction.TARGET_PROMOTION_ACTION, "credential:webxtls/v1", "ok",
+                "target=files");
+        Node node = node(config());
+
+        node.evaluator().evaluate();
+        await().until(() -> node.received().size() == 1);
+        Alert failed = node.received().get(0);
+        assertThat(failed.fingerprint()).isEqualTo("reload-hook-failed:web_tls");
+        assertThat(failed.owner()).isEqualTo(OWNER);
+        assertThat(failed.labels()).containsEntry("version", "2");
+        assertThat(failed.description()).contains("exited with status 1");
+
+        // The next promotion's hook of the same credential runs: the alert resolves.
+        clock.advance(Duration.ofSeconds(1));
+        audit.record("scheduler", dev.rotakey.audit.AuditAction.TARGET_PROMOTION_ACTION, "credential:web_tls/v3", "ok",
+                "target=files");
+        clock.advance(config().getEvaluationInterval());
+        node.evaluator().evaluate();
+        await().until(() -> node.received().size() == 2);
+        assertThat(node.received().get(1).status()).isEqualTo(AlertStatus.RESOLVED);
+        assertThat(node.received().get(1).condition()).isEqualTo(AlertCondition.RELOAD_HOOK_FAILED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Engine.class)
     void anOfflineKeyBackendFiresForTheOperatorsAndTooManySubjectsBecomeOneSummaryAlert(TestDatabases.Engine engine)
             throws Exception {
         start(engine);
