@@ -8,33 +8,30 @@ import dev.rotakey.targets.Revocation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.TargetException;
-import dev.rotakey.targets.files.BaseDirectory.Stored;
 import dev.rotakey.targets.hooks.HookContext;
 import dev.rotakey.targets.hooks.ReloadHook;
 import dev.rotakey.targets.hooks.ReloadHooks;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Delivers credentials as files (mode 0600) under one base directory, written atomically, with
- * the previous content kept beside each file until the new version is settled so that a failed
- * rotation can put it back. An API key goes to the one file its binding's {@code path} names; a
- * certificate goes to the directory it names, as {@link CertificateFiles} describes.
+ * Delivers credentials as files under one base directory, written atomically, with the previous content kept beside
+ * each file until the new version is settled so that a failed rotation can put it back, and runs the bindings' reload
+ * hooks. An API key or a password goes to the one file its binding's {@code path} names ({@link SecretFile}); a
+ * certificate goes to the directory it names ({@link CertificateFiles}). Who may read them is the binding's
+ * {@link FileAccess}.
  *
  * <p>Symbolic links are checked when an operation starts (no path component may resolve outside
  * the base directory, the file itself may not be a link). Whoever can write inside the base
  * directory could still swap a directory for a link between that check and the write; the base
- * directory is 0700 so that only Rotakey's own user can.
+ * directory is 0700 (0711 when agents read their own files) so that only Rotakey's own user can.
  */
 public final class LocalFilesTarget implements Target {
     static final String TYPE = "local-files";
@@ -43,6 +40,7 @@ public final class LocalFilesTarget implements Target {
     private final BaseDirectory tree;
     private final CertificateFiles certificates;
     private final LoginFile logins;
+    private final SecretFile secrets;
     private final FreshWrites fresh = new FreshWrites();
     private final Handover handover;
     private final ReloadHooks hooks;
@@ -64,6 +62,7 @@ public final class LocalFilesTarget implements Target {
         this.tree = new BaseDirectory(name, baseDirectory);
         this.certificates = new CertificateFiles(this);
         this.logins = new LoginFile(this);
+        this.secrets = new SecretFile(this, logins);
         this.handover = new Handover(tree);
         this.hooks = hooks;
     }
@@ -177,12 +176,7 @@ public final class LocalFilesTarget implements Target {
         if (hook == null) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(hooks.require(parameter, hook));
-        } catch (InvalidBindingException e) {
-            // Accepted at creation, since removed from the configuration: nothing a retry could mend.
-            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
-        }
+        return Optional.of(parsed(binding, b -> hooks.require(parameter, hook)));
     }
 
     /** The absolute path of the binding's file or certificate directory, as the hooks are told it. */
@@ -195,60 +189,7 @@ public final class LocalFilesTarget implements Target {
             certificates.deliver(delivery);
             return;
         }
-        Location location = locate(delivery.binding());
-        FileAccess access = access(delivery.binding());
-        byte[] material = render(delivery);
-        Path file = tree.path().resolve(location.relative());
-        try {
-            Path dir = tree.directory(location.parents(), true, access, false).orElseThrow();
-            file = dir.resolve(location.fileName());
-            Path backup = dir.resolve(location.backupName());
-            Optional<Stored> existing = tree.read(file);
-            boolean backupChanged = false;
-            if (existing.isPresent()) {
-                try (Stored current = existing.get()) {
-                    boolean same = MessageDigest.isEqual(current.content(), material);
-                    if (same && access.holds(current)) {
-                        logins.deliver(delivery);
-                        return;
-                    }
-                    if (!same) {
-                        BaseDirectory.keepAs(dir, file, current, backup, access);
-                        backupChanged = true;
-                    }
-                }
-            } else {
-                // A backup from an earlier life of this file would otherwise be "restored" by a
-                // discard, although before this rotation there was no file at all.
-                backupChanged = Files.deleteIfExists(backup);
-            }
-            tree.removeLeftoverTemporaries(dir);
-            Path written = BaseDirectory.writeTemporary(dir, file, material, access);
-            fresh.wrote(file, written, material);
-            if (backupChanged) {
-                try {
-                    // The backup is durable before the file it keeps is replaced: a discard can always put it back.
-                    BaseDirectory.fsyncDirectory(dir);
-                } catch (IOException e) {
-                    Files.deleteIfExists(written);
-                    throw e;
-                }
-            }
-            try {
-                // Before the secret: a consumer reloading on the secret's change then reads the matching login.
-                logins.deliver(delivery);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(written);
-                throw e;
-            }
-            BaseDirectory.rename(written, file);
-            fresh.renamed(file);
-            BaseDirectory.fsyncDirectory(dir);
-        } catch (IOException e) {
-            throw tree.ioFailure("deliver version " + delivery.version() + " to", file, e);
-        } finally {
-            Arrays.fill(material, (byte) 0);
-        }
+        secrets.deliver(delivery);
     }
 
     @Override
@@ -257,47 +198,7 @@ public final class LocalFilesTarget implements Target {
             certificates.verify(delivery);
             return;
         }
-        Location location = locate(delivery.binding());
-        FileAccess access = access(delivery.binding());
-        byte[] material = render(delivery);
-        Path file = tree.path().resolve(location.relative());
-        try {
-            Optional<Path> dir = tree.directory(location.parents(), false);
-            Optional<Stored> stored = Optional.empty();
-            if (dir.isPresent()) {
-                file = dir.get().resolve(location.fileName());
-                if (fresh.untouched(file, material)) {
-                    // Written by this process moments ago and not touched since: reading it back proves nothing more.
-                    logins.verify(delivery);
-                    return;
-                }
-                stored = tree.read(file);
-            }
-            if (stored.isEmpty()) {
-                throw DeliveredFile.missing(name, file, delivery);
-            }
-            try (Stored current = stored.get()) {
-                DeliveredFile.check(name, file, current, material, delivery, access);
-            }
-            logins.verify(delivery);
-        } catch (IOException e) {
-            throw tree.ioFailure("read", file, e);
-        } finally {
-            Arrays.fill(material, (byte) 0);
-        }
-    }
-
-    /** The file's content for a delivery: the secret in the binding's format (the caller clears it). */
-    private byte[] render(Delivery delivery) {
-        byte[] secret = delivery.material().utf8();
-        try {
-            return formatOf(delivery.binding()).render(delivery.credentialType(), delivery.credentialId(),
-                    delivery.version(), secret, delivery.logins(), delivery.binding());
-        } catch (IllegalArgumentException e) {
-            throw new TargetException("target '" + name + "': cannot write " + delivery + ": " + e.getMessage(), false);
-        } finally {
-            Arrays.fill(secret, (byte) 0);
-        }
+        secrets.verify(delivery);
     }
 
     @Override
@@ -306,21 +207,7 @@ public final class LocalFilesTarget implements Target {
             certificates.revoke(revocation);
             return;
         }
-        SecretFormat format = formatOf(revocation.binding());
-        remove("revoke", revocation, this::existingParent, (dir, location, at) -> {
-            Path file = dir.resolve(location.fileName());
-            at.accept(file);
-            boolean changed = deleteIfHolds(file, revocation, format);
-            if (changed) {
-                logins.revoked(revocation.binding());
-            }
-            file = dir.resolve(location.backupName());
-            at.accept(file);
-            changed |= deleteIfHolds(file, revocation, format);
-            if (changed) {
-                BaseDirectory.fsyncDirectory(dir);
-            }
-        });
+        secrets.revoke(revocation);
     }
 
     @Override
@@ -329,26 +216,7 @@ public final class LocalFilesTarget implements Target {
             certificates.discard(revocation);
             return;
         }
-        SecretFormat format = formatOf(revocation.binding());
-        remove("discard", revocation, this::existingParent, (dir, location, at) -> {
-            Path file = dir.resolve(location.fileName());
-            at.accept(file);
-            if (!holds(file, revocation, format, true)) {
-                return;
-            }
-            Path backup = dir.resolve(location.backupName());
-            boolean restorable = holds(backup, revocation, format, false);
-            logins.discard(revocation.binding(), restorable);
-            if (restorable) {
-                // The backup was written atomically with mode 0600 and fsynced: renaming it over
-                // the file restores the previous version and removes the backup in one step.
-                Files.move(backup, file, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.delete(file);
-                Files.deleteIfExists(backup);
-            }
-            BaseDirectory.fsyncDirectory(dir);
-        });
+        secrets.discard(revocation);
     }
 
     /**
@@ -395,62 +263,24 @@ public final class LocalFilesTarget implements Target {
     }
 
     Location locate(TargetBinding binding) {
-        try {
-            return Location.of(binding);
-        } catch (InvalidBindingException e) {
-            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
-        }
-    }
-
-    private Optional<Path> existingParent(Location location) throws IOException {
-        return tree.directory(location.parents(), false);
-    }
-
-    private boolean deleteIfHolds(Path file, Revocation revocation, SecretFormat format) throws IOException {
-        return holds(file, revocation, format, true) && Files.deleteIfExists(file);
-    }
-
-    /**
-     * Whether {@code file} exists and holds the revoked version's secret in the binding's format ({@code same}), or
-     * another secret ({@code !same}). A file in which the format finds no secret at all holds neither.
-     */
-    private boolean holds(Path file, Revocation revocation, SecretFormat format, boolean same) throws IOException {
-        Optional<Stored> stored = tree.read(file);
-        if (stored.isEmpty()) {
-            return false;
-        }
-        try (Stored s = stored.get()) {
-            byte[] secret = format.secretOf(revocation.credentialType(), s.content(), revocation.binding());
-            if (secret == null) {
-                return false;
-            }
-            try {
-                return revocation.matcher().matches(secret) == same;
-            } finally {
-                Arrays.fill(secret, (byte) 0);
-            }
-        }
+        return parsed(binding, Location::of);
     }
 
     FileAccess access(TargetBinding binding) {
-        try {
-            return FileAccess.of(binding);
-        } catch (InvalidBindingException e) {
-            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
-        }
+        return parsed(binding, FileAccess::of);
     }
 
     CertificateFormat certificateFormat(TargetBinding binding) {
-        try {
-            return CertificateFormat.of(binding);
-        } catch (InvalidBindingException e) {
-            throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
-        }
+        return parsed(binding, CertificateFormat::of);
     }
 
-    private SecretFormat formatOf(TargetBinding binding) {
+    /**
+     * A binding's parameters parsed while it is used: they were accepted at creation, so a refusal now (a binding
+     * stored by an older version, a hook since removed from the configuration) is nothing a retry could mend.
+     */
+    <T> T parsed(TargetBinding binding, Function<TargetBinding, T> parse) {
         try {
-            return SecretFormat.of(binding);
+            return parse.apply(binding);
         } catch (InvalidBindingException e) {
             throw new TargetException("target '" + name + "': invalid binding: " + e.getMessage(), false, e);
         }
