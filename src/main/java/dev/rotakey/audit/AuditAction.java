@@ -40,7 +40,27 @@ public enum AuditAction {
     /** A binding's action after a promotion (a reload hook) ran. */
     TARGET_PROMOTION_ACTION("target.promotion-action"),
     /** A binding's action after a promotion failed: the version stays CURRENT, the consumer may not know. */
-    TARGET_PROMOTION_ACTION_FAILED("target.promotion-action-failed");
+    TARGET_PROMOTION_ACTION_FAILED("target.promotion-action-failed"),
+    /** An agent's owner (or an operator) re-certified it: who and when. */
+    AGENT_ATTESTED("agent.attested"),
+    /** An agent's attestation is due soon (the warning threshold passed) or overdue. */
+    AGENT_ATTESTATION_DUE("agent.attestation-due"),
+    /** An agent passed its attestation deadline and was suspended: scheduled rotations stop and its keys are refused. */
+    AGENT_SUSPENDED("agent.suspended"),
+    /** A suspended agent was re-attested and is active again. */
+    AGENT_RESUMED("agent.resumed"),
+    /** An agent was changed (owner, attributes, attestation policy): before and after, never a secret. */
+    AGENT_CHANGED("agent.changed"),
+    /** An ownership transfer was asked for and waits for the new owner's attestation. */
+    AGENT_TRANSFER_REQUESTED("agent.transfer-requested"),
+    /** A key lacking a scope the relying service required was presented: a denied use. */
+    API_KEY_SCOPE_DENIED("api-key.scope-denied"),
+    /** A key of a suspended agent was presented: a denied use. */
+    API_KEY_SUSPENDED_PRESENTED("api-key.suspended-presented"),
+    /** A credential was used unusually: above its baseline, by a new relying service or network, too late. */
+    USAGE_ANOMALY("usage.anomaly"),
+    /** The posture report found a problem (recorded once per finding while it persists). */
+    POSTURE_FINDING("posture.finding");
 
     private final String wireName;
 

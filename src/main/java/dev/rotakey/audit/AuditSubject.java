@@ -8,6 +8,10 @@ public final class AuditSubject {
     private AuditSubject() {
     }
 
+    public static String agent(String agentId) {
+        return "agent:" + agentId;
+    }
+
     public static String credential(String credentialId) {
         return "credential:" + credentialId;
     }
