@@ -9,6 +9,7 @@ import dev.rotakey.config.AuditFactory;
 import dev.rotakey.config.AuthFactory;
 import dev.rotakey.config.BatchesFactory;
 import dev.rotakey.config.DatabaseFactory;
+import dev.rotakey.config.GovernanceFactory;
 import dev.rotakey.config.CacheFactory;
 import dev.rotakey.config.PrometheusFactory;
 import dev.rotakey.config.RotationFactory;
@@ -84,6 +85,9 @@ public class RotakeyConfiguration extends Configuration {
     @NotNull
     private BatchesFactory batches = new BatchesFactory();
     private CacheFactory cache = new CacheFactory();
+    @Valid
+    @NotNull
+    private GovernanceFactory governance = new GovernanceFactory();
 
     private static DatabaseFactory defaultDatabase() {
         DatabaseFactory db = new DatabaseFactory();
@@ -201,6 +205,16 @@ public class RotakeyConfiguration extends Configuration {
     @JsonProperty
     public void setCache(CacheFactory cache) {
         this.cache = cache;
+    }
+
+    @JsonProperty
+    public GovernanceFactory getGovernance() {
+        return governance;
+    }
+
+    @JsonProperty
+    public void setGovernance(GovernanceFactory governance) {
+        this.governance = governance;
     }
 
     @JsonProperty
