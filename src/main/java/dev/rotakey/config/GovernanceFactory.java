@@ -120,9 +120,13 @@ public class GovernanceFactory {
     @ValidationMethod(message = "attestEvery must be positive and longer than attestWarning; attestWarning and checkEvery "
             + "must be positive")
     public boolean isAttestationValid() {
-        if (attestWarning == null || checkEvery == null || attestWarning.isNegative() || !checkEvery.isPositive()) {
+        if (attestWarning == null || checkEvery == null || attestWarning.isNegative() || !positive(checkEvery)) {
             return false;
         }
-        return attestEvery == null || (attestEvery.isPositive() && attestEvery.compareTo(attestWarning) > 0);
+        return attestEvery == null || (positive(attestEvery) && attestEvery.compareTo(attestWarning) > 0);
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
     }
 }
