@@ -49,6 +49,7 @@ import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.usage.UsageRecorder;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.ApiKeyVerifier;
@@ -212,7 +213,8 @@ public final class RotakeyComponents {
         // The CAs client certificates are checked against (auth.mtls): a few entries, one per CA.
         trustedCas = caches.build(64, postgres, Clock.systemUTC());
         store.afterEachTransaction(trustedCas::invalidateAll);
-        verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus));
+        verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus),
+                usageRecorder(), clock);
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
         ParallelSteps deliveryThreads = new ParallelSteps(BATCH_THREADS, "rotakey-delivery-");
         credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
@@ -578,5 +580,10 @@ public final class RotakeyComponents {
         public RotakeyComponents build() {
             return new RotakeyComponents(this);
         }
+    }
+
+    /** What every verification of a known key is reported to: the usage telemetry. */
+    private UsageRecorder usageRecorder() {
+        return UsageRecorder.NONE;
     }
 }

@@ -30,8 +30,10 @@ public final class ApiKeyResource {
     @Timed
     public VerifyKeyResponse verify(VerifyKeyRequest body, @Context HttpServletRequest request) {
         if (body == null) {
-            throw RejectedException.badRequest("a JSON body {\"key\": \"...\"} is required");
+            throw RejectedException.badRequest("a JSON body {\"key\": \"...\"} is required (optionally with \"requireScopes\": [...])");
         }
-        return verifier.verify(body.key(), Operator.of(request).actor());
+        Operator caller = Operator.of(request);
+        return verifier.verify(body.key(), body.requireScopes(),
+                new ApiKeyVerifier.Caller(caller.actor(), caller.name(), request.getRemoteAddr()));
     }
 }
