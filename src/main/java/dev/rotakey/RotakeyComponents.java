@@ -51,7 +51,11 @@ import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
 import dev.rotakey.usage.UsageRecorder;
 import dev.rotakey.service.AcknowledgementService;
+import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.Attestations;
+import dev.rotakey.core.AttestationPolicy;
+import dev.rotakey.config.GovernanceFactory;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BatchedRotations;
 import dev.rotakey.service.BindingClaims;
@@ -114,6 +118,8 @@ public final class RotakeyComponents {
     private final DueRotations due;
     private final Clock clock;
     private final AgentService agents;
+    private final Attestations attestations;
+    private final AgentChanges agentChanges;
     private final CredentialService credentials;
     private final CredentialBatch credentialBatch;
     private final AcknowledgementService acknowledgements;
@@ -200,6 +206,10 @@ public final class RotakeyComponents {
                 ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
         agents = new AgentService(store, audit, work, clock);
+        GovernanceFactory governance = config.getGovernance();
+        attestations = new Attestations(store, audit,
+                new AttestationPolicy(governance.getAttestEvery(), governance.getAttestWarning()), clock);
+        agentChanges = new AgentChanges(store, audit, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
         // The wall clock: trusting a cache is a matter of real time since the database was last heard.
@@ -420,6 +430,14 @@ public final class RotakeyComponents {
 
     public RotationService rotations() {
         return rotations;
+    }
+
+    public Attestations attestations() {
+        return attestations;
+    }
+
+    public AgentChanges agentChanges() {
+        return agentChanges;
     }
 
     public AgentService agents() {

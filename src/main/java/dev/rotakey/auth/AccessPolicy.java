@@ -62,6 +62,9 @@ public final class AccessPolicy {
             api("GET", "/api/v1/agents", INVENTORY_READERS),
             // An agent's certificate may read its own agent (the resource checks).
             api("GET", "/api/v1/agents/{id}", OWN_CREDENTIAL_READERS),
+            api("PATCH", "/api/v1/agents/{id}", CHANGERS),
+            // Owner-scoped tokens attest their own agents, or one being transferred to them (the service checks).
+            api("POST", "/api/v1/agents/{id}/attest", EnumSet.of(ADMIN, OPERATOR, OWNER)),
             api("POST", "/api/v1/credentials", CHANGERS),
             api("POST", "/api/v1/credentials:batch", CHANGERS),
             api("GET", "/api/v1/credentials", OWN_CREDENTIAL_READERS),

@@ -73,6 +73,13 @@ public final class AgentDao {
                 .list();
     }
 
+    /** Sets what may change in place: the description and the attributes. */
+    public void update(String id, String description, Map<String, String> attributes) {
+        h.createUpdate("UPDATE agents SET description = :description, attributes = :attributes WHERE id = :id")
+                .bind("id", id).bind("description", description).bind("attributes", JsonText.write(attributes))
+                .execute();
+    }
+
     public void markDecommissioned(String id, Instant at) {
         h.createUpdate("UPDATE agents SET status = 'DECOMMISSIONED', decommissioned_at = :at WHERE id = :id")
                 .bind("id", id).bind("at", at).execute();

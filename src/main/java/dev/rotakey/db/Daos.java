@@ -40,6 +40,10 @@ public final class Daos {
         return new AgentDao(h);
     }
 
+    public AttestationDao attestations() {
+        return new AttestationDao(h);
+    }
+
     public AlertDao alerts() {
         return new AlertDao(h);
     }

@@ -4,7 +4,10 @@ import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.AgentView;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.core.Agent;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.Attestations;
 import dev.rotakey.service.OwnerScope;
 import dev.rotakey.service.NewAgent;
 import io.dropwizard.jersey.params.IntParam;
@@ -12,6 +15,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -25,24 +29,29 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /api/v1/agents}: register, list and show agents. */
+/** {@code /api/v1/agents}: register, list, show and change agents, and their owners' attestations. */
 @Path("/api/v1/agents")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public final class AgentResource {
     private final AgentService agents;
     private final OwnerScope scope;
+    private final Attestations attestations;
+    private final AgentChanges changes;
 
-    public AgentResource(AgentService agents, OwnerScope scope) {
+    public AgentResource(AgentService agents, OwnerScope scope, Attestations attestations, AgentChanges changes) {
         this.agents = agents;
         this.scope = scope;
+        this.attestations = attestations;
+        this.changes = changes;
     }
 
     @POST
     @Timed
     public Response create(NewAgent body, @Context HttpServletRequest request) {
         Agent a = agents.create(body, Operator.of(request).actor());
-        return Response.created(URI.create("/api/v1/agents/" + a.id())).entity(AgentView.of(a)).build();
+        return Response.created(URI.create("/api/v1/agents/" + a.id())).entity(AgentView.of(attestations.standing(a)))
+                .build();
     }
 
     @GET
@@ -51,7 +60,8 @@ public final class AgentResource {
                                     @QueryParam("limit") @DefaultValue("100") IntParam limit,
                                     @Context HttpServletRequest request) {
         int n = Pages.limit(limit.get());
-        List<AgentView> page = agents.list(after, n, Operator.of(request).owner()).stream().map(AgentView::of).toList();
+        List<Agent> agentsPage = agents.list(after, n, Operator.of(request).owner());
+        List<AgentView> page = attestations.standings(agentsPage).stream().map(AgentView::of).toList();
         return Pages.page("agents", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
@@ -60,6 +70,25 @@ public final class AgentResource {
     @Timed
     public AgentView get(@PathParam("id") String id, @Context HttpServletRequest request) {
         scope.agent(Operator.of(request).bounds(), id);
-        return AgentView.of(agents.get(id));
+        return AgentView.of(attestations.standing(agents.get(id)));
+    }
+
+    /** Changes the agent's description, attributes or attestation interval, or starts an ownership transfer. */
+    @PATCH
+    @Path("{id}")
+    @Timed
+    public AgentView change(@PathParam("id") String id, JsonNode body, @Context HttpServletRequest request) {
+        return AgentView.of(attestations.standing(changes.change(id, body, Operator.of(request).actor())));
+    }
+
+    /**
+     * The owner's re-certification of the agent: an operator's, an owner-scoped token's of its own agent, or the new
+     * owner's, which completes a waiting transfer. The body is optional.
+     */
+    @POST
+    @Path("{id}/attest")
+    @Timed
+    public AgentView attest(@PathParam("id") String id, @Context HttpServletRequest request) {
+        return AgentView.of(attestations.attest(id, Operator.of(request)));
     }
 }

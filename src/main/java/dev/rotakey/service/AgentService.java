@@ -8,6 +8,7 @@ import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -36,12 +37,7 @@ public final class AgentService {
             throw RejectedException.badRequest("a JSON body is required");
         }
         requireId("id", req.id());
-        if (req.owner() == null || req.owner().isBlank()) {
-            throw RejectedException.invalid("owner", "is required: every agent needs an accountable person or team");
-        }
-        if (req.owner().length() > 320) {
-            throw RejectedException.invalid("owner", "is longer than 320 characters");
-        }
+        String owner = owner(req.owner());
         Agent.AgentKind kind;
         try {
             kind = req.kind() == null ? Agent.AgentKind.PERSISTENT : Agent.AgentKind.valueOf(req.kind().toUpperCase(Locale.ROOT));
@@ -59,7 +55,44 @@ public final class AgentService {
         } else if (req.expiresAt() != null) {
             throw RejectedException.invalid("expiresAt", "only ephemeral agents expire");
         }
-        Map<String, String> attributes = req.attributes() == null ? Map.of() : req.attributes();
+        Map<String, String> attributes = attributes(req.attributes());
+        description(req.description());
+        Duration attestEvery = attestEvery(req.attestEvery());
+        Agent agent = new Agent(req.id(), owner, kind, req.description(), attributes,
+                Agent.AgentStatus.ACTIVE, req.expiresAt(), now, null);
+        store.txRun(tx -> {
+            if (tx.agents().find(agent.id()).isPresent()) {
+                throw RejectedException.conflict("agent '" + agent.id() + "' already exists");
+            }
+            tx.agents().insert(agent);
+            if (attestEvery != null) {
+                tx.attestations().setAttestEvery(agent.id(), attestEvery);
+            }
+            audit.record(tx, actor, AuditAction.AGENT_CREATED, "agent:" + agent.id(), "ok",
+                    "owner=" + agent.owner() + " kind=" + kind.name().toLowerCase(Locale.ROOT));
+        });
+        if (agent.expiresAt() != null) {
+            scheduler.decommissionAt(agent.id(), agent.expiresAt());
+        }
+        return agent;
+    }
+
+    /** @throws RejectedException naming {@code owner} unless it is a person or team of at most 320 characters */
+    static String owner(String owner) {
+        if (owner == null || owner.isBlank()) {
+            throw RejectedException.invalid("owner", "is required: every agent needs an accountable person or team");
+        }
+        if (owner.length() > 320) {
+            throw RejectedException.invalid("owner", "is longer than 320 characters");
+        }
+        return owner.trim();
+    }
+
+    /** @throws RejectedException naming {@code attributes} unless there are at most 64, each name 1-64, value ≤ 256 */
+    static Map<String, String> attributes(Map<String, String> attributes) {
+        if (attributes == null) {
+            return Map.of();
+        }
         if (attributes.size() > MAX_ATTRIBUTES) {
             throw RejectedException.invalid("attributes", "at most " + MAX_ATTRIBUTES + " attributes");
         }
@@ -68,23 +101,26 @@ public final class AgentService {
                 throw RejectedException.invalid("attributes", "names must be 1-64 characters and values at most 256");
             }
         }
-        if (req.description() != null && req.description().length() > 1024) {
+        return attributes;
+    }
+
+    /** @throws RejectedException naming {@code description} when it is longer than 1024 characters */
+    static void description(String description) {
+        if (description != null && description.length() > 1024) {
             throw RejectedException.invalid("description", "is longer than 1024 characters");
         }
-        Agent agent = new Agent(req.id(), req.owner().trim(), kind, req.description(), attributes,
-                Agent.AgentStatus.ACTIVE, req.expiresAt(), now, null);
-        store.txRun(tx -> {
-            if (tx.agents().find(agent.id()).isPresent()) {
-                throw RejectedException.conflict("agent '" + agent.id() + "' already exists");
-            }
-            tx.agents().insert(agent);
-            audit.record(tx, actor, AuditAction.AGENT_CREATED, "agent:" + agent.id(), "ok",
-                    "owner=" + agent.owner() + " kind=" + kind.name().toLowerCase(Locale.ROOT));
-        });
-        if (agent.expiresAt() != null) {
-            scheduler.decommissionAt(agent.id(), agent.expiresAt());
+    }
+
+    /** The agent's own attestation interval, or null to follow {@code governance.attestEvery}. */
+    static Duration attestEvery(String text) {
+        if (text == null) {
+            return null;
         }
-        return agent;
+        Duration d = CredentialService.duration("attestEvery", text);
+        if (d.isNegative() || d.isZero()) {
+            throw RejectedException.invalid("attestEvery", "must be positive");
+        }
+        return d;
     }
 
     public Agent get(String id) {

@@ -13,5 +13,12 @@ public record NewAgent(
         String kind,
         String description,
         Instant expiresAt,
-        Map<String, String> attributes) {
+        Map<String, String> attributes,
+        /** The agent's own attestation interval (ISO-8601), overriding {@code governance.attestEvery}; null: the policy's. */
+        String attestEvery) {
+
+    public NewAgent(String id, String owner, String kind, String description, Instant expiresAt,
+                    Map<String, String> attributes) {
+        this(id, owner, kind, description, expiresAt, attributes, null);
+    }
 }
