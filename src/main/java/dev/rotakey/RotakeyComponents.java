@@ -54,6 +54,7 @@ import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.Attestations;
+import dev.rotakey.service.AttestationDeadlines;
 import dev.rotakey.core.AttestationPolicy;
 import dev.rotakey.config.GovernanceFactory;
 import dev.rotakey.service.ApiKeyVerifier;
@@ -186,8 +187,11 @@ public final class RotakeyComponents {
         alertDispatcher = new AlertDispatcher(ConfiguredPlugins.alertSinks(config),
                 config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
         auditStreams = new AuditStreams(config.getAudit().getStreams(), store, node.instanceId(), clock, prometheus);
+        GovernanceFactory governance = config.getGovernance();
+        AttestationPolicy attestationPolicy = new AttestationPolicy(governance.getAttestEvery(),
+                governance.getAttestWarning());
         alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, pausedOrUnknown, alertDispatcher,
-                audit, clock, prometheus, auditStreams.lagAlertAfter());
+                audit, clock, prometheus, auditStreams.lagAlertAfter(), attestationPolicy);
         orphanKeys = new OrphanLeafKeys(store, backends);
         RotationListener daemon = (before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
@@ -206,9 +210,7 @@ public final class RotakeyComponents {
                 ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
         agents = new AgentService(store, audit, work, clock);
-        GovernanceFactory governance = config.getGovernance();
-        attestations = new Attestations(store, audit,
-                new AttestationPolicy(governance.getAttestEvery(), governance.getAttestWarning()), clock);
+        attestations = new Attestations(store, audit, attestationPolicy, clock);
         agentChanges = new AgentChanges(store, audit, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
@@ -325,6 +327,11 @@ public final class RotakeyComponents {
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
+        // After the evaluator it nudges; a suspension or decommission at a deadline is alerted at once.
+        AttestationDeadlines deadlines = new AttestationDeadlines(store, attestations.policy(),
+                config.getGovernance().getOnAttestationDeadline(), audit,
+                (agent, actor) -> batches.operator().decommission(agent, actor), alerts::evaluateSoon, clock, prometheus);
+        managed.add(new FixedDelayWork("attestation-deadlines", config.getGovernance().getCheckEvery(), deadlines::run));
         managed.add(new Managed() {
             @Override
             public void start() {

@@ -22,7 +22,11 @@ public enum AlertCondition {
     /** A SIEM stream's oldest undelivered audit event is older than the stream's {@code lagAlertAfter}. */
     AUDIT_STREAM_LAGGING("RotakeyAuditStreamLagging", AlertSeverity.WARNING),
     /** What a binding runs after a promotion (a reload hook) failed: the consumer may still use the previous version. */
-    RELOAD_HOOK_FAILED("RotakeyReloadHookFailed", AlertSeverity.WARNING);
+    RELOAD_HOOK_FAILED("RotakeyReloadHookFailed", AlertSeverity.WARNING),
+    /** An agent's owner must re-attest it within {@code governance.attestWarning}. */
+    ATTESTATION_DUE("RotakeyAttestationDue", AlertSeverity.WARNING),
+    /** An agent's attestation deadline passed: it is suspended or decommissioned, or will be, as configured. */
+    ATTESTATION_OVERDUE("RotakeyAttestationOverdue", AlertSeverity.CRITICAL);
 
     private final String alertName;
     private final AlertSeverity severity;

@@ -4,6 +4,8 @@ import dev.rotakey.ca.GenerationExpiry;
 import dev.rotakey.backend.BackendStatus;
 import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.config.AlertingFactory;
+import dev.rotakey.core.AttestationPolicy;
+import dev.rotakey.service.AttestationDeadlines;
 import dev.rotakey.db.AlertDao.Subject;
 import dev.rotakey.db.AuditStreamDao.Position;
 import dev.rotakey.db.Daos;
@@ -25,10 +27,11 @@ import java.util.function.Function;
 public final class AlertConditions {
     /** What the evaluation reads besides the database: cheap, in-memory facts. */
     public record Context(Instant now, boolean paused, Collection<KeyBackend> backends,
-                          Collection<GenerationExpiry> caGenerations, Map<String, Duration> auditStreams) {
+                          Collection<GenerationExpiry> caGenerations, Map<String, Duration> auditStreams,
+                          AttestationPolicy attestation) {
         public Context(Instant now, boolean paused, Collection<KeyBackend> backends,
                        Collection<GenerationExpiry> caGenerations) {
-            this(now, paused, backends, caGenerations, Map.of());
+            this(now, paused, backends, caGenerations, Map.of(), AttestationPolicy.OFF);
         }
     }
 
@@ -59,6 +62,7 @@ public final class AlertConditions {
         perSubject(out, AlertCondition.RELOAD_HOOK_FAILED,
                 d.alerts().failedPromotionActions(now.minus(Duration.ofDays(7)), limit + 1), now,
                 s -> reloadHookFailed(s, now));
+        attestations(out, d, ctx);
         for (GenerationExpiry g : ctx.caGenerations()) {
             if (g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
                 out.add(caExpiring(g, now));
@@ -96,6 +100,47 @@ public final class AlertConditions {
                             + "rotakey_* metrics show the whole fleet. Something common to them (a target, a "
                             + "key backend, the scheduler) is the likely cause.", now, null));
         }
+    }
+
+    /**
+     * One alert per agent whose attestation is due (a warning to its owner) or overdue (suspended or not); past
+     * {@code maxAlertsPerCondition} of a kind, one summary alert.
+     */
+    private void attestations(List<Alert> out, Daos d, Context ctx) {
+        int limit = config.getMaxAlertsPerCondition();
+        Map<AlertCondition, Integer> seen = new java.util.EnumMap<>(AlertCondition.class);
+        for (AttestationDeadlines.Attention a : AttestationDeadlines.needingAttention(d, ctx.attestation(), ctx.now(),
+                4 * (limit + 1))) {
+            AlertCondition condition = a.standing().state() == AttestationPolicy.State.DUE
+                    ? AlertCondition.ATTESTATION_DUE : AlertCondition.ATTESTATION_OVERDUE;
+            int n = seen.merge(condition, 1, Integer::sum);
+            if (n <= limit) {
+                out.add(attestation(condition, a, ctx));
+            } else if (n == limit + 1) {
+                Map<String, String> labels = labels(condition, config.getOwner());
+                labels.put("agent", "*");
+                out.add(new Alert(condition.wireName() + ":more", condition, AlertStatus.FIRING, labels,
+                        condition.alertName() + " holds for more than " + limit + " agents",
+                        "Only the first " + limit + " are alerted on one by one; GET /api/v1/posture lists them all.",
+                        ctx.now(), null));
+            }
+        }
+    }
+
+    private Alert attestation(AlertCondition condition, AttestationDeadlines.Attention a, Context ctx) {
+        dev.rotakey.core.Agent agent = a.agent().agent();
+        Map<String, String> labels = labels(condition, agent.owner());
+        labels.put("agent", agent.id());
+        Instant due = a.standing().dueAt();
+        boolean warning = condition == AlertCondition.ATTESTATION_DUE;
+        String suspended = a.standing().state() == AttestationPolicy.State.SUSPENDED ? " It is suspended: its keys are "
+                + "refused (reason suspended) and its scheduled rotations stopped until it is re-attested." : "";
+        return new Alert(condition.wireName() + ":" + agent.id(), condition, AlertStatus.FIRING, labels,
+                warning ? "Agent " + agent.id() + " must be re-attested by its owner before " + due
+                        : "Agent " + agent.id() + "'s attestation is overdue since " + due,
+                "Owner " + agent.owner() + ": confirm the agent is still needed and its credentials still fit with "
+                        + "POST /api/v1/agents/" + agent.id() + "/attest, or decommission it." + suspended,
+                startOr(warning ? due.minus(ctx.attestation().warning()) : due, ctx.now()), null);
     }
 
     private Alert rotationFailed(Subject s, Instant now) {

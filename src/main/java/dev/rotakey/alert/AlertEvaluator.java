@@ -6,6 +6,7 @@ import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.GenerationExpiry;
 import dev.rotakey.config.AlertingFactory;
+import dev.rotakey.core.AttestationPolicy;
 import dev.rotakey.db.AlertDao.Firing;
 import dev.rotakey.db.Store;
 import io.dropwizard.lifecycle.Managed;
@@ -41,6 +42,7 @@ public final class AlertEvaluator implements Managed {
 
     private final AlertingFactory config;
     private final Map<String, Duration> auditStreams;
+    private final AttestationPolicy attestation;
     private final AlertConditions conditions;
     private final Store store;
     private final KeyBackends backends;
@@ -67,6 +69,15 @@ public final class AlertEvaluator implements Managed {
     public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
                           BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
                           PrometheusRegistry registry, Map<String, Duration> auditStreams) {
+        this(config, store, backends, authorities, paused, dispatcher, audit, clock, registry, auditStreams,
+                AttestationPolicy.OFF);
+    }
+
+    /** @param attestation when owners must re-attest their agents: due and overdue attestations alert their owners */
+    public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
+                          BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          PrometheusRegistry registry, Map<String, Duration> auditStreams, AttestationPolicy attestation) {
+        this.attestation = attestation;
         this.auditStreams = Map.copyOf(auditStreams);
         this.config = config;
         this.conditions = new AlertConditions(config);
@@ -156,7 +167,7 @@ public final class AlertEvaluator implements Managed {
         evaluations.inc();
         Instant now = clock.instant();
         AlertConditions.Context ctx = new AlertConditions.Context(now, paused.getAsBoolean(), backends.all(), caGenerations(),
-                auditStreams);
+                auditStreams, attestation);
         List<Alert> holding = store.read(d -> conditions.holding(d, ctx));
         Map<AlertCondition, Integer> counts = new TreeMap<>();
         for (Alert a : holding) {

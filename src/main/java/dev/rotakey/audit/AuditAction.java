@@ -43,8 +43,8 @@ public enum AuditAction {
     TARGET_PROMOTION_ACTION_FAILED("target.promotion-action-failed"),
     /** An agent's owner (or an operator) re-certified it: who and when. */
     AGENT_ATTESTED("agent.attested"),
-    /** An agent's attestation is due soon (the warning threshold passed) or overdue. */
-    AGENT_ATTESTATION_DUE("agent.attestation-due"),
+    /** An agent passed its attestation deadline under {@code onAttestationDeadline: decommission}: it is decommissioned. */
+    AGENT_ATTESTATION_OVERDUE("agent.attestation-overdue"),
     /** An agent passed its attestation deadline and was suspended: scheduled rotations stop and its keys are refused. */
     AGENT_SUSPENDED("agent.suspended"),
     /** A suspended agent was re-attested and is active again. */

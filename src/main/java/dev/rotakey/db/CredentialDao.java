@@ -268,10 +268,14 @@ public final class CredentialDao {
                 .bind("agent", agentId).bind("at", at).execute();
     }
 
-    /** Active credentials whose next rotation is due at or before {@code now}, soonest first. */
+    /**
+     * Active credentials whose next rotation is due at or before {@code now}, soonest first; a suspended agent's wait
+     * (its owner's attestation is overdue) until it is re-attested.
+     */
     public List<String> due(Instant now, int limit) {
-        return h.createQuery("SELECT id FROM credentials WHERE status = 'ACTIVE' AND next_rotation_at <= :now "
-                        + "ORDER BY next_rotation_at LIMIT :limit")
+        return h.createQuery("SELECT c.id FROM credentials c JOIN agents a ON a.id = c.agent_id "
+                        + "WHERE c.status = 'ACTIVE' AND c.next_rotation_at <= :now AND a.suspended_at IS NULL "
+                        + "ORDER BY c.next_rotation_at LIMIT :limit")
                 .bind("now", now).bind("limit", limit).mapTo(String.class).list();
     }
 

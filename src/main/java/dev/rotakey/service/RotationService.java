@@ -4,6 +4,7 @@ import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Agent;
+import dev.rotakey.core.Attestation;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.FailPoints;
@@ -70,6 +71,11 @@ public final class RotationService {
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
             if (!c.active()) {
                 throw RejectedException.conflict("credential '" + credentialId + "' is decommissioned");
+            }
+            if (trigger == RotationTrigger.SCHEDULE
+                    && tx.attestations().find(c.agentId()).map(Attestation::suspended).orElse(false)) {
+                throw RejectedException.conflict("agent '" + c.agentId() + "' is suspended until its owner re-attests it: "
+                        + "its scheduled rotations wait");
             }
             Optional<Rotation> running = tx.rotations().running(credentialId);
             if (running.isPresent()) {
