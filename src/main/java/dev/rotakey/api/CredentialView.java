@@ -49,7 +49,8 @@ public record CredentialView(
         @JsonInclude(JsonInclude.Include.NON_NULL) String revokeWhen,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> consumers,
         @JsonInclude(JsonInclude.Include.NON_NULL) String maxGracePeriod,
-        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> acknowledgementOverdue) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> acknowledgementOverdue,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> scopes) {
 
     public static CredentialView of(Credential c, List<CredentialVersion> versions,
                                     Map<Integer, CertificateSummary> certificates, RotationView lastRotation) {
@@ -110,6 +111,7 @@ public record CredentialView(
                 acks == null ? null : c.revokeWhen().wireName(),
                 acks == null ? null : acks.consumers(),
                 acks == null ? null : IsoDurations.format(acks.maxGracePeriod()),
-                acknowledgementOverdue == null || acknowledgementOverdue.isEmpty() ? null : List.copyOf(acknowledgementOverdue));
+                acknowledgementOverdue == null || acknowledgementOverdue.isEmpty() ? null : List.copyOf(acknowledgementOverdue),
+                c.scopes());
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * One secret an agent uses, with its rotation policy, grace period, key backend and target bindings;
  * a certificate credential also has its {@link CertificateProfile}, a password credential its
  * {@link PasswordPolicy} (each null for the other types); a credential that waits for its consumers
- * before revoking has its {@link AcknowledgementPolicy} (null otherwise).
+ * before revoking has its {@link AcknowledgementPolicy} (null otherwise). Its {@code scopes} (see {@link CredentialScopes})
+ * are what the verify endpoint tells relying services the credential may do.
  */
 public record Credential(
         String id,
@@ -26,16 +27,27 @@ public record Credential(
         Instant decommissionedAt,
         CertificateProfile certificate,
         PasswordPolicy password,
-        AcknowledgementPolicy acknowledgements) {
+        AcknowledgementPolicy acknowledgements,
+        List<String> scopes) {
 
     public Credential {
         bindings = List.copyOf(bindings);
+        scopes = scopes == null ? List.of() : List.copyOf(scopes);
         if ((type == CredentialType.CERTIFICATE) != (certificate != null)) {
             throw new IllegalArgumentException("a certificate profile goes with, and only with, type certificate");
         }
         if ((type == CredentialType.PASSWORD) != (password != null)) {
             throw new IllegalArgumentException("a password policy goes with, and only with, type password");
         }
+    }
+
+    /** A credential without scopes. */
+    public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
+                      Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
+                      Instant nextRotationAt, Instant createdAt, Instant decommissionedAt,
+                      CertificateProfile certificate, PasswordPolicy password, AcknowledgementPolicy acknowledgements) {
+        this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
+                decommissionedAt, certificate, password, acknowledgements, List.of());
     }
 
     /** A credential revoked on grace alone ({@code revokeWhen: grace}). */

@@ -32,6 +32,8 @@ import static dev.rotakey.db.AgentDao.instant;
 public final class CredentialDao {
     private static final TypeReference<List<Map<String, String>>> BINDINGS = new TypeReference<>() {
     };
+    private static final TypeReference<List<String>> SCOPES = new TypeReference<>() {
+    };
     static final RowMapper<Credential> MAPPER = (rs, ctx) -> {
         String every = rs.getString("rotation_every");
         String cron = rs.getString("rotation_cron");
@@ -56,7 +58,8 @@ public final class CredentialDao {
                 instant(rs.getTimestamp("decommissioned_at")),
                 profile(rs.getString("certificate_profile")),
                 passwordPolicy(rs.getString("password_policy")),
-                acknowledgements(rs.getString("acknowledgement_policy")));
+                acknowledgements(rs.getString("acknowledgement_policy")),
+                rs.getString("scopes") == null ? List.of() : JsonText.read(rs.getString("scopes"), SCOPES));
     };
 
     /** The acknowledgement policy as stored: {@code {"consumers": […], "maxGracePeriod": "PT3H"}}. */
@@ -123,8 +126,8 @@ public final class CredentialDao {
 
     private static final String INSERT = "INSERT INTO credentials (id, agent_id, type, backend, rotation_every, "
             + "rotation_cron, grace_period, bindings, status, next_rotation_at, created_at, certificate_profile, "
-            + "password_policy, acknowledgement_policy) VALUES (:id, :agent, :type, :backend, :every, :cron, :grace, "
-            + ":bindings, :status, :next, :createdAt, :profile, :password, :acks)";
+            + "password_policy, acknowledgement_policy, scopes) VALUES (:id, :agent, :type, :backend, :every, :cron, :grace, "
+            + ":bindings, :status, :next, :createdAt, :profile, :password, :acks, :scopes)";
 
     public void insert(Credential c) {
         bind(h.createUpdate(INSERT), c).execute();
@@ -164,7 +167,8 @@ public final class CredentialDao {
                 .bind("createdAt", c.createdAt())
                 .bind("profile", profileJson(c.certificate()))
                 .bind("password", passwordPolicyJson(c.password()))
-                .bind("acks", acknowledgementsJson(c.acknowledgements()));
+                .bind("acks", acknowledgementsJson(c.acknowledgements()))
+                .bind("scopes", c.scopes().isEmpty() ? null : JsonText.write(c.scopes()));
     }
 
     /** Which of {@code ids} name an existing credential, in one query. */

@@ -13,6 +13,7 @@ import dev.rotakey.core.KeyCustody;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
+import dev.rotakey.core.CredentialScopes;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.PasswordPolicy;
 import dev.rotakey.core.AcknowledgementPolicy;
@@ -159,7 +160,8 @@ public final class CredentialService {
         }
         AcknowledgementPolicy acks = acknowledgements(req, grace, interval);
         return new Credential(req.id(), req.agent(), type, backend, policy, grace, bindings,
-                Credential.CredentialStatus.ACTIVE, null, now, null, profile, password, acks);
+                Credential.CredentialStatus.ACTIVE, null, now, null, profile, password, acks,
+                CredentialScopes.of("scopes", req.scopes()));
     }
 
     /**

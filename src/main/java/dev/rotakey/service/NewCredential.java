@@ -8,7 +8,8 @@ import java.util.Map;
  * validates every one before anything is generated); also the JSON body of {@code POST /api/v1/credentials}.
  * Each target binding is a map with {@code target} and
  * the binding's own parameters. The fields from {@code ca} on apply to certificates only; {@code consumers}
- * and {@code maxGracePeriod} to {@code revokeWhen: acknowledged} only.
+ * and {@code maxGracePeriod} to {@code revokeWhen: acknowledged} only; {@code scopes} are returned by the verify
+ * endpoint for the relying services' least-privilege checks.
  */
 public record NewCredential(
         String id,
@@ -29,7 +30,18 @@ public record NewCredential(
         String alphabet,
         String revokeWhen,
         List<String> consumers,
-        String maxGracePeriod) {
+        String maxGracePeriod,
+        List<String> scopes) {
+
+    /** A credential without scopes. */
+    public NewCredential(String id, String agent, String type, String backend, RotationSpec rotation,
+                         String gracePeriod, List<Map<String, String>> targets, String ca, String keySpec,
+                         String validity, Double renewAt, List<String> dnsNames, List<String> uris,
+                         String keyCustody, Integer length, String alphabet, String revokeWhen,
+                         List<String> consumers, String maxGracePeriod) {
+        this(id, agent, type, backend, rotation, gracePeriod, targets, ca, keySpec, validity, renewAt, dnsNames, uris,
+                keyCustody, length, alphabet, revokeWhen, consumers, maxGracePeriod, null);
+    }
 
     /** An API-key credential. */
     public NewCredential(String id, String agent, String type, String backend, RotationSpec rotation,

@@ -2,7 +2,10 @@ package dev.rotakey.resources;
 
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.cluster.NodeIdentity;
+import dev.rotakey.core.AttestationPolicy;
+import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
+import dev.rotakey.service.Attestations;
 import dev.rotakey.service.OwnerScope;
 import dev.rotakey.testing.TestDatabase;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -11,6 +14,7 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -26,9 +30,11 @@ class AgentResourceTest {
     private static final TestDatabase DB = ResourceTests.database();
     private static final RecordingScheduler SCHEDULER = new RecordingScheduler();
 
+    private static final AuditLog AUDIT = new AuditLog(DB.store(), CLOCK, NodeIdentity.single("test-node"));
     private static final ResourceExtension RESOURCES = ResourceTests.extension(() -> new AgentResource(
-            new AgentService(DB.store(), new AuditLog(DB.store(), CLOCK, NodeIdentity.single("test-node")), SCHEDULER,
-                    CLOCK), new OwnerScope(DB.store())));
+            new AgentService(DB.store(), AUDIT, SCHEDULER, CLOCK), new OwnerScope(DB.store()),
+            new Attestations(DB.store(), AUDIT, new AttestationPolicy(Duration.ofDays(90), Duration.ofDays(14)), CLOCK),
+            new AgentChanges(DB.store(), AUDIT, CLOCK)));
 
     private static Response post(String body) {
         return RESOURCES.target("/api/v1/agents").request().header(OPERATOR, "ops").post(json(body));

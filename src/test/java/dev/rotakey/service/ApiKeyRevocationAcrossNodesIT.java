@@ -95,7 +95,8 @@ class ApiKeyRevocationAcrossNodesIT {
 
     private static ApiKeyVerifier verifier(dev.rotakey.db.Store store, NotifiedCache<List<String>, PresentedKey> cache) {
         return new ApiKeyVerifier(store, new KeyBackends(Map.of("hsm", backend)),
-                new AuditLog(store, Clock.systemUTC(), NodeIdentity.single("test-node")), cache, ApiKeyVerifier.Results.NONE);
+                new AuditLog(store, Clock.systemUTC(), NodeIdentity.single("test-node")), cache, ApiKeyVerifier.Results.NONE,
+                dev.rotakey.usage.UsageRecorder.NONE, Clock.systemUTC());
     }
 
     private Connection connect(Properties extra) throws SQLException {

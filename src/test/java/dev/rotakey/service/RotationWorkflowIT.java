@@ -180,7 +180,8 @@ class RotationWorkflowIT {
                 java.time.Duration.ofMinutes(1));
         db.store().afterEachTransaction(keys::invalidateAll);
         return new ApiKeyVerifier(db.store(), new KeyBackends(Map.of("hsm", backend)),
-                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")), keys, ApiKeyVerifier.Results.NONE);
+                new AuditLog(db.store(), clock, NodeIdentity.single("test-node")), keys, ApiKeyVerifier.Results.NONE,
+                dev.rotakey.usage.UsageRecorder.NONE, clock);
     }
 
     private static void assertInvariants(List<CredentialVersion> versions) {
