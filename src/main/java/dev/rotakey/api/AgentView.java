@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 
 /** An agent as the API shows it, with where its owner's attestation stands when that is known. */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentView(
         String id,
         String owner,
@@ -22,7 +21,7 @@ public record AgentView(
         Instant expiresAt,
         Instant createdAt,
         Instant decommissionedAt,
-        AttestationView attestation) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) AttestationView attestation) {
 
     /**
      * The agent's attestation: its state ({@code not-required}, {@code current}, {@code due}, {@code overdue},

@@ -63,7 +63,7 @@ class AccessPolicyTest {
     void anUnknownPathIsNotFoundAndAnUndeclaredMethodNotAllowedForEveryRole() {
         for (Role role : Role.values()) {
             assertThat(AccessPolicy.decide(Port.API, role, "GET", "/api/v1/secrets")).isEqualTo(AccessPolicy.Decision.UNKNOWN);
-            assertThat(AccessPolicy.decide(Port.API, role, "PATCH", "/api/v1/agents/a1"))
+            assertThat(AccessPolicy.decide(Port.API, role, "PUT", "/api/v1/agents/a1"))
                     .isEqualTo(AccessPolicy.Decision.WRONG_METHOD);
         }
         assertThat(AccessPolicy.methods(Port.API, "/api/v1/agents")).containsExactlyInAnyOrder("POST", "GET");
@@ -72,12 +72,12 @@ class AccessPolicyTest {
     }
 
     @Test
-    void ownerScopedTokensReadAndRotateTheInventoryOnly() {
+    void ownerScopedTokensReadRotateAndAttestTheInventoryOnly() {
         assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.OWNER)).map(r -> r.method() + " " + r.template()))
                 .containsExactlyInAnyOrder("GET /api/v1/agents", "GET /api/v1/agents/{id}", "GET /api/v1/credentials",
                         "GET /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}/rotations",
                         "GET /api/v1/rotations/{id}", "GET /api/v1/batches/{id}", "POST /tasks/rotate",
-                        "POST /api/v1/credentials/{id}/rotate");
+                        "POST /api/v1/credentials/{id}/rotate", "POST /api/v1/agents/{id}/attest");
     }
 
     @Test

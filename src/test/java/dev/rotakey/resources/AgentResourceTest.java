@@ -47,7 +47,9 @@ class AgentResourceTest {
         assertThat(r.getLocation().getPath()).isEqualTo("/api/v1/agents/billing");
         assertThat(r.readEntity(String.class)).isEqualTo("{\"id\":\"billing\",\"owner\":\"team@example.com\","
                 + "\"kind\":\"persistent\",\"description\":null,\"attributes\":{\"tier\":\"gold\"},\"status\":\"active\","
-                + "\"expiresAt\":null,\"createdAt\":\"2026-12-01T00:00:00Z\",\"decommissionedAt\":null}");
+                + "\"expiresAt\":null,\"createdAt\":\"2026-12-01T00:00:00Z\",\"decommissionedAt\":null,"
+                + "\"attestation\":{\"state\":\"current\",\"every\":\"P90D\",\"ownInterval\":false,"
+                + "\"dueAt\":\"2027-03-01T00:00:00Z\"}}");
         String got = RESOURCES.target("/api/v1/agents/billing").request().header(OPERATOR, "ops").get(String.class);
         assertThat(got).contains("\"id\":\"billing\"", "\"createdAt\":\"2026-12-01T00:00:00Z\"");
         String audit = DB.store().read(d -> d.audit().list("agent:billing", null, Long.MAX_VALUE, 10)).get(0).actor();
@@ -135,5 +137,68 @@ class AgentResourceTest {
         r = RESOURCES.target("/api/v1/agents").queryParam("limit", "many").request().header(OPERATOR, "ops").get();
         assertThat(r.getStatus()).isEqualTo(400);
         assertThat(r.readEntity(String.class)).doesNotContain("Exception", "dev.rotakey");
+    }
+
+    private static Response patch(String id, String body) {
+        return RESOURCES.target("/api/v1/agents/" + id).request().header(OPERATOR, "ops")
+                .build("PATCH", json(body)).invoke();
+    }
+
+    private static Response attest(String id, String header, String value) {
+        return RESOURCES.target("/api/v1/agents/" + id + "/attest").request().header(header, value).post(json("{}"));
+    }
+
+    @Test
+    void patchChangesAttributesAndTheIntervalAndAuditsBeforeAndAfter() {
+        post("{\"id\":\"patched\",\"owner\":\"o\",\"attributes\":{\"tier\":\"gold\"}}");
+        Response r = patch("patched", "{\"attributes\":{\"tier\":\"silver\"},\"attestEvery\":\"P30D\"}");
+        assertThat(r.getStatus()).isEqualTo(200);
+        Map<?, ?> body = r.readEntity(Map.class);
+        assertThat(body.get("attributes")).isEqualTo(Map.of("tier", "silver"));
+        assertThat((Map<?, ?>) body.get("attestation")).containsEntry("every", "P30D").containsEntry("ownInterval", true)
+                .containsEntry("dueAt", "2026-12-31T00:00:00Z");
+        String detail = DB.store().read(d -> d.audit().list("agent:patched", null, Long.MAX_VALUE, 10)).get(0).detail();
+        assertThat(detail).contains("attributes: {tier=gold} -> {tier=silver}", "attestEvery: (policy) -> PT720H");
+        // Cleared: back to the policy.
+        assertThat((Map<?, ?>) patch("patched", "{\"attestEvery\":null}").readEntity(Map.class).get("attestation"))
+                .containsEntry("every", "P90D").containsEntry("ownInterval", false);
+    }
+
+    @Test
+    void patchRefusesUnknownFieldsAndBadValuesNamingTheField() {
+        post("{\"id\":\"strict\",\"owner\":\"o\"}");
+        Response r = patch("strict", "{\"kind\":\"ephemeral\"}");
+        assertThat(r.getStatus()).isEqualTo(422);
+        assertThat(r.readEntity(String.class)).contains("kind");
+        r = patch("strict", "{\"attestEvery\":\"soon\"}");
+        assertThat(r.getStatus()).isEqualTo(422);
+        assertThat(r.readEntity(String.class)).contains("attestEvery");
+        r = patch("strict", "{\"attributes\":{\"a\":1}}");
+        assertThat(r.getStatus()).isEqualTo(422);
+        assertThat(r.readEntity(String.class)).contains("attributes");
+        assertThat(patch("strict", "{}").getStatus()).isEqualTo(400);
+        assertThat(patch("nobody", "{\"owner\":\"x\"}").getStatus()).isEqualTo(404);
+    }
+
+    @Test
+    void anOwnerChangeWaitsForTheNewOwnersAttestation() {
+        post("{\"id\":\"moving\",\"owner\":\"alice\"}");
+        Map<?, ?> body = patch("moving", "{\"owner\":\"bob\"}").readEntity(Map.class);
+        assertThat(body.get("owner")).as("not yet transferred").isEqualTo("alice");
+        assertThat((Map<?, ?>) body.get("attestation")).containsEntry("pendingOwner", "bob");
+        // An operator's attestation is the current owner's: the transfer still waits.
+        assertThat(attest("moving", OPERATOR, "ops").readEntity(Map.class).get("owner")).isEqualTo("alice");
+        // A third owner's token learns nothing of the agent.
+        assertThat(attest("moving", ResourceTests.OWNER, "carol").getStatus()).isEqualTo(404);
+        // The new owner's own token attests it, and takes it over.
+        Response r = attest("moving", ResourceTests.OWNER, "bob");
+        assertThat(r.getStatus()).isEqualTo(200);
+        body = r.readEntity(Map.class);
+        assertThat(body.get("owner")).isEqualTo("bob");
+        assertThat((Map<?, ?>) body.get("attestation")).doesNotContainKey("pendingOwner")
+                .containsEntry("attestedAt", "2026-12-01T00:00:00Z");
+        List<String> actions = DB.store().read(d -> d.audit().list("agent:moving", null, Long.MAX_VALUE, 10)).stream()
+                .map(e -> e.action()).toList();
+        assertThat(actions).contains("agent.transfer-requested", "agent.attested", "agent.changed");
     }
 }

@@ -31,6 +31,8 @@ import java.util.function.Supplier;
 final class ResourceTests {
     /** The operator a request comes from; without it the request is anonymous, as only an ack may be. */
     static final String OPERATOR = "X-Test-Operator";
+    /** The owner an owner-scoped token (named {@code owner-<owner>}) is bound to, for a request without an operator. */
+    static final String OWNER = "X-Test-Owner";
     /** The address a request comes from, {@link #REMOTE_ADDRESS} unless this header says otherwise. */
     static final String FROM = "X-Test-Remote-Address";
     static final String REMOTE_ADDRESS = "192.0.2.7";
@@ -103,7 +105,9 @@ final class ResourceTests {
             String name = request.get().getHeaderString(OPERATOR);
             String from = request.get().getHeaderString(FROM);
             String address = from == null ? REMOTE_ADDRESS : from;
-            Operator operator = name == null ? null : new Operator(name, "admin");
+            String owner = request.get().getHeaderString(OWNER);
+            Operator operator = name != null ? new Operator(name, "admin")
+                    : owner != null ? new Operator("owner-" + owner, "owner", null, owner) : null;
             return (HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
                     new Class<?>[]{HttpServletRequest.class}, (proxy, method, args) -> switch (method.getName()) {
                         case "getAttribute" -> Operator.class.getName().equals(args[0]) ? operator : null;
