@@ -120,6 +120,7 @@ public final class RotakeyComponents {
     private final Clock clock;
     private final AgentService agents;
     private final Attestations attestations;
+    private AttestationDeadlines deadlines;
     private final AgentChanges agentChanges;
     private final CredentialService credentials;
     private final CredentialBatch credentialBatch;
@@ -328,7 +329,7 @@ public final class RotakeyComponents {
         managed.add(alertDispatcher);
         managed.add(alerts);
         // After the evaluator it nudges; a suspension or decommission at a deadline is alerted at once.
-        AttestationDeadlines deadlines = new AttestationDeadlines(store, attestations.policy(),
+        deadlines = new AttestationDeadlines(store, attestations.policy(),
                 config.getGovernance().getOnAttestationDeadline(), audit,
                 (agent, actor) -> batches.operator().decommission(agent, actor), alerts::evaluateSoon, clock, prometheus);
         managed.add(new FixedDelayWork("attestation-deadlines", config.getGovernance().getCheckEvery(), deadlines::run));
@@ -441,6 +442,11 @@ public final class RotakeyComponents {
 
     public Attestations attestations() {
         return attestations;
+    }
+
+    /** The attestation deadlines' check, run on its timer: tests run it at once. */
+    public AttestationDeadlines attestationDeadlines() {
+        return deadlines;
     }
 
     public AgentChanges agentChanges() {

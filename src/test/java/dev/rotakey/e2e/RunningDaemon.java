@@ -89,6 +89,18 @@ public final class RunningDaemon implements AutoCloseable {
      */
     public RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
                          javax.net.ssl.SSLContext appTls, Map<String, String> replacedDefaults, ConfigOverride... extra) {
+        this(configFile, dataDir, databaseUrl, tokenLabel, schedulerName, appTls, replacedDefaults, null, extra);
+    }
+
+    /** The default daemon on a clock the test moves ({@code TestClock}): deadlines and grace periods pass at once. */
+    public RunningDaemon(java.time.Clock clock, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+                         ConfigOverride... extra) {
+        this("config/rotakey.yml", dataDir, databaseUrl, tokenLabel, schedulerName, null, Map.of(), clock, extra);
+    }
+
+    private RunningDaemon(String configFile, Path dataDir, String databaseUrl, String tokenLabel, String schedulerName,
+                          javax.net.ssl.SSLContext appTls, Map<String, String> replacedDefaults, java.time.Clock clock,
+                          ConfigOverride... extra) {
         SoftHsmTokens.ensure();
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         this.http = (appTls == null ? client : client.sslContext(appTls)).build();
@@ -125,7 +137,7 @@ public final class RunningDaemon implements AutoCloseable {
                 overrides.toArray(ConfigOverride[]::new)) {
             @Override
             public Application<RotakeyConfiguration> newApplication() {
-                return new RotakeyApplication();
+                return clock == null ? new RotakeyApplication() : new RotakeyApplication(clock);
             }
         };
         try {

@@ -139,6 +139,11 @@ class AgentResourceTest {
         assertThat(r.readEntity(String.class)).doesNotContain("Exception", "dev.rotakey");
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     private static Response patch(String id, String body) {
         return RESOURCES.target("/api/v1/agents/" + id).request().header(OPERATOR, "ops")
                 .build("PATCH", json(body)).invoke();
@@ -155,12 +160,12 @@ class AgentResourceTest {
         assertThat(r.getStatus()).isEqualTo(200);
         Map<?, ?> body = r.readEntity(Map.class);
         assertThat(body.get("attributes")).isEqualTo(Map.of("tier", "silver"));
-        assertThat((Map<?, ?>) body.get("attestation")).containsEntry("every", "P30D").containsEntry("ownInterval", true)
+        assertThat(map(body.get("attestation"))).containsEntry("every", "P30D").containsEntry("ownInterval", true)
                 .containsEntry("dueAt", "2026-12-31T00:00:00Z");
-        String detail = DB.store().read(d -> d.audit().list("agent:patched", null, Long.MAX_VALUE, 10)).get(0).detail();
+        String detail = DB.store().read(d -> d.audit().list("agent:patched", null, Long.MAX_VALUE, 10)).get(0).details();
         assertThat(detail).contains("attributes: {tier=gold} -> {tier=silver}", "attestEvery: (policy) -> PT720H");
         // Cleared: back to the policy.
-        assertThat((Map<?, ?>) patch("patched", "{\"attestEvery\":null}").readEntity(Map.class).get("attestation"))
+        assertThat(map(patch("patched", "{\"attestEvery\":null}").readEntity(Map.class).get("attestation")))
                 .containsEntry("every", "P90D").containsEntry("ownInterval", false);
     }
 
@@ -185,7 +190,7 @@ class AgentResourceTest {
         post("{\"id\":\"moving\",\"owner\":\"alice\"}");
         Map<?, ?> body = patch("moving", "{\"owner\":\"bob\"}").readEntity(Map.class);
         assertThat(body.get("owner")).as("not yet transferred").isEqualTo("alice");
-        assertThat((Map<?, ?>) body.get("attestation")).containsEntry("pendingOwner", "bob");
+        assertThat(map(body.get("attestation"))).containsEntry("pendingOwner", "bob");
         // An operator's attestation is the current owner's: the transfer still waits.
         assertThat(attest("moving", OPERATOR, "ops").readEntity(Map.class).get("owner")).isEqualTo("alice");
         // A third owner's token learns nothing of the agent.
@@ -195,7 +200,7 @@ class AgentResourceTest {
         assertThat(r.getStatus()).isEqualTo(200);
         body = r.readEntity(Map.class);
         assertThat(body.get("owner")).isEqualTo("bob");
-        assertThat((Map<?, ?>) body.get("attestation")).doesNotContainKey("pendingOwner")
+        assertThat(map(body.get("attestation"))).doesNotContainKey("pendingOwner")
                 .containsEntry("attestedAt", "2026-12-01T00:00:00Z");
         List<String> actions = DB.store().read(d -> d.audit().list("agent:moving", null, Long.MAX_VALUE, 10)).stream()
                 .map(e -> e.action()).toList();
