@@ -29,6 +29,10 @@ enum OcsfClass {
         ACTIVITIES.put(AuditAction.AUTH_FAILED, logon);
         ACTIVITIES.put(AuditAction.AUTH_LOCKED_OUT, logon);
         ACTIVITIES.put(AuditAction.API_KEY_REVOKED_PRESENTED, logon);
+        ACTIVITIES.put(AuditAction.API_KEY_SUSPENDED_PRESENTED, logon);
+        ACTIVITIES.put(AuditAction.API_KEY_SCOPE_DENIED, logon);
+        ACTIVITIES.put(AuditAction.AGENT_SUSPENDED, ACCOUNT_CHANGE.activity(5, "Disable"));
+        ACTIVITIES.put(AuditAction.AGENT_RESUMED, ACCOUNT_CHANGE.activity(2, "Enable"));
         ACTIVITIES.put(AuditAction.AGENT_CREATED, ACCOUNT_CHANGE.activity(1, "Create"));
         ACTIVITIES.put(AuditAction.TOKEN_CREATED, ACCOUNT_CHANGE.activity(1, "Create"));
         ACTIVITIES.put(AuditAction.VERSION_PROMOTED, ACCOUNT_CHANGE.activity(3, "Password Change"));

@@ -79,9 +79,9 @@ final class OcsfEvents {
         switch (cls) {
             case AUTHENTICATION -> {
                 // A refused authentication names no one it could prove; the API key presented names its credential.
-                o.set("user", user(action == AuditAction.API_KEY_REVOKED_PRESENTED ? e.subject() : e.actor()));
+                o.set("user", user(PRESENTED_KEY.contains(action) ? e.subject() : e.actor()));
                 o.putObject("service").put("name", "rotakey");
-                if (action != AuditAction.API_KEY_REVOKED_PRESENTED && e.subject() != null) {
+                if (!PRESENTED_KEY.contains(action) && e.subject() != null) {
                     request(o, e.subject());
                 }
             }
@@ -109,6 +109,11 @@ final class OcsfEvents {
         }
         return o;
     }
+
+    /** The refusals of a presented API key: their subject is the key's version, not a request. */
+    private static final java.util.Set<AuditAction> PRESENTED_KEY = java.util.EnumSet.of(
+            AuditAction.API_KEY_REVOKED_PRESENTED, AuditAction.API_KEY_SUSPENDED_PRESENTED,
+            AuditAction.API_KEY_SCOPE_DENIED);
 
     private ObjectNode user(String name) {
         ObjectNode u = json.createObjectNode();
