@@ -117,15 +117,16 @@ public final class PostureDao {
      * is the latest such use, {@code detail} the number of uses in the hours read, {@code extra} a relying service.
      */
     public List<CredentialRow> previousInUse(Instant since) {
-        Instant fromHour = since.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
         return h.createQuery("SELECT u.credential_id, u.version, c.agent_id, a.owner, c.type, MAX(u.last_used_at), "
                         + "CAST(SUM(u.uses) AS VARCHAR(20)), MIN(u.relying_service) FROM usage_hourly u "
                         + "JOIN credential_versions p ON p.credential_id = u.credential_id AND p.version = u.version "
                         + "AND p.state = 'PREVIOUS' JOIN credential_versions cur ON cur.credential_id = u.credential_id "
                         + "AND cur.state = 'CURRENT' JOIN credentials c ON c.id = u.credential_id" + OWNED
-                        + "WHERE u.hour >= :hour AND u.last_used_at >= :since AND u.last_used_at > cur.promoted_at "
+                        // Not by the hour column: HOUR is a keyword to H2 (quoted there, not on PostgreSQL). A row's last
+                        // use is within its hour, and the table holds the telemetry's window only.
+                        + "WHERE u.last_used_at >= :since AND u.last_used_at > cur.promoted_at "
                         + "AND c.status = 'ACTIVE' GROUP BY u.credential_id, u.version, c.agent_id, a.owner, c.type")
-                .bind("hour", fromHour).bind("since", since).map(ROW).list();
+                .bind("since", since).map(ROW).list();
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 /**
  * Computes the posture report: reads the fleet in one database session with a handful of set-based queries
  * ({@link PostureFinder}, {@link TokenFindings}), then scores, counts and lists the findings. The score is
- * {@code 100 - 100 * W / (10 * N)}, rounded and clamped to 0-100, where W is the sum of the findings' weights
+ * {@code 100 - 100 * W / (10 * N)}, rounded down and clamped to 0-100 (so 100 means no finding at all), where W is the sum of the findings' weights
  * ({@link Severity#weight()}: critical 10, high 5, medium 2, low 1) and N the number of active credentials (at least
  * 1): a fleet with one critical finding per credential scores 0.
  */
@@ -105,11 +105,11 @@ public final class PostureReports {
         return new PostureReport(a.at(), score(scoped, credentials), counts, listed, truncated);
     }
 
-    /** {@code 100 - 100 * W / (10 * N)}, rounded, within 0-100 (see the class's comment). */
+    /** {@code 100 - 100 * W / (10 * N)}, rounded down, within 0-100 (see the class's comment). */
     static int score(List<Finding> findings, int credentials) {
         long weight = findings.stream().mapToLong(f -> f.severity().weight()).sum();
         double score = 100.0 - 100.0 * weight / (10.0 * Math.max(1, credentials));
-        return (int) Math.max(0, Math.min(100, Math.round(score)));
+        return (int) Math.max(0, Math.min(100, Math.floor(score)));
     }
 
     private static Map<String, Integer> bySeverity(List<Finding> findings) {
