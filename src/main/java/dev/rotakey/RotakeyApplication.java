@@ -33,6 +33,7 @@ import dev.rotakey.resources.CredentialRotationResource;
 import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
+import dev.rotakey.resources.PostureResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.resources.TokenResource;
 import dev.rotakey.service.OwnerScope;
@@ -171,6 +172,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
         jersey.register(new AlertResource(c.operatorQueries()));
         jersey.register(new StatusResource(c.status()));
+        jersey.register(new PostureResource(c.posture()));
         jersey.register(new CertificateAuthorityResource(c.authorities()));
         jersey.register(new PlanResource(c.planner()));
         jersey.register(new BatchResource(c.batches().queries(), scope));

@@ -45,6 +45,9 @@ import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.NodeInfoMetrics;
 import dev.rotakey.metrics.RotationMetrics;
+import dev.rotakey.posture.PosturePolicy;
+import dev.rotakey.posture.PostureRecorder;
+import dev.rotakey.posture.PostureReports;
 import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
@@ -130,6 +133,7 @@ public final class RotakeyComponents {
     private final CredentialQueries credentialQueries;
     private final OperatorQueries operatorQueries;
     private final StatusReport status;
+    private final PostureReports posture;
     private final AuthenticationFailures authenticationFailures;
     private final AlertDispatcher alertDispatcher;
     private final AlertEvaluator alerts;
@@ -243,6 +247,8 @@ public final class RotakeyComponents {
         ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
+        posture = new PostureReports(store, PosturePolicy.of(config.getGovernance(), config.getAlerting().getOverdueAfter()),
+                clock);
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
@@ -302,6 +308,8 @@ public final class RotakeyComponents {
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         // Tokens' last uses are noted in memory by each request and written together, the last ones at stop.
         managed.add(tokens.lastUseWriter());
+        // New posture findings become audit events (and so reach the SIEM export), at start and then periodically.
+        managed.add(new PostureRecorder(store, audit, posture, config.getGovernance().getPosture().getRecordEvery()));
         Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);
@@ -518,6 +526,10 @@ public final class RotakeyComponents {
 
     public StatusReport status() {
         return status;
+    }
+
+    public PostureReports posture() {
+        return posture;
     }
 
     public AuthenticationFailures authenticationFailures() {

@@ -87,6 +87,7 @@ public final class AccessPolicy {
             // Owner-scoped tokens follow the batches of their own rotate tasks (the resource checks).
             api("GET", "/api/v1/batches/{id}", INVENTORY_READERS),
             api("GET", "/api/v1/tokens", EnumSet.of(ADMIN, AUDITOR)),
+            api("GET", "/api/v1/posture", READERS),
 
             admin("GET", "/", WATCHERS),
             admin("GET", "/healthcheck", WATCHERS),

@@ -192,6 +192,8 @@ public final class BearerTokenFilter implements Filter {
                 return;
             }
         }
+        // The role this call needed, for the posture report's token-too-broad: noted in memory, written every minute.
+        tokens.noteCall(operator.get(), port, request.getMethod(), path);
         request.setAttribute(Operator.ATTRIBUTE, operator.get());
         Operator.setCurrent(operator.get());
         try {

@@ -47,6 +47,14 @@ public final class OperatorTokens {
     private final Function<String, Optional<Operator>> lookUp;
     /** Each token's last use since they were last written ({@link #recordUses}). */
     private final Map<String, Instant> lastUses = new ConcurrentHashMap<>();
+    /** Each token's need noted since they were last written, when broader than {@link #knownNeeds} says. */
+    private final Map<String, NoticedNeed> needs = new ConcurrentHashMap<>();
+    /** The need this node last wrote or read for each token: a call needing no more is not written again. */
+    private final Map<String, Role> knownNeeds = new ConcurrentHashMap<>();
+
+    /** The role a token's calls needed, noted for a token of {@code role}. */
+    private record NoticedNeed(Role role, Role needed) {
+    }
 
     public OperatorTokens(Store store, AuditLog audit, Clock clock, NotifiedCache<String, Operator> cache) {
         this.store = store;
@@ -71,7 +79,31 @@ public final class OperatorTokens {
         return found;
     }
 
-    /** Writes the last uses noted since the previous call, in one transaction; run every minute and at stop. */
+    /**
+     * Notes the role a token's call to {@code method path} on {@code port} needed ({@link NeededRoles}), in memory: it is
+     * written with the last uses, and only when broader than what is recorded. Nothing for a client certificate.
+     */
+    public void noteCall(Operator op, AccessPolicy.Port port, String method, String path) {
+        if (op.via() != Operator.Via.TOKEN) {
+            return;
+        }
+        Role role = Role.of(op.role()).orElse(null);
+        AccessPolicy.Rule rule = role == null ? null : AccessPolicy.rule(port, method, path).orElse(null);
+        if (rule == null) {
+            return;
+        }
+        Role known = knownNeeds.get(op.name());
+        Role needed = NeededRoles.join(known, NeededRoles.of(rule, role), role);
+        if (needed != known) {
+            needs.merge(op.name(), new NoticedNeed(role, needed),
+                    (a, b) -> a.role() != b.role() ? b : new NoticedNeed(role, NeededRoles.join(a.needed(), b.needed(), role)));
+        }
+    }
+
+    /**
+     * Writes the last uses and needs noted since the previous call, in one transaction; run every minute and at stop. A
+     * need is merged with the one recorded under the token's row lock, and dropped if the token's role changed meanwhile.
+     */
     public void recordUses() {
         Map<String, Instant> uses = new HashMap<>();
         for (String name : lastUses.keySet()) {
@@ -80,9 +112,31 @@ public final class OperatorTokens {
                 uses.put(name, at);
             }
         }
-        if (!uses.isEmpty()) {
-            store.txRun(tx -> tx.tokens().markUsed(uses));
+        Map<String, NoticedNeed> noticed = new HashMap<>();
+        for (String name : needs.keySet()) {
+            NoticedNeed need = needs.remove(name);
+            if (need != null) {
+                noticed.put(name, need);
+            }
         }
+        if (uses.isEmpty() && noticed.isEmpty()) {
+            return;
+        }
+        Map<String, Role> written = new HashMap<>();
+        store.txRun(tx -> {
+            tx.tokens().markUsed(uses);
+            noticed.forEach((name, need) -> tx.tokens().needForUpdate(name)
+                    .filter(stored -> need.role().wireName().equals(stored.role()))
+                    .ifPresent(stored -> {
+                        Role before = Role.of(stored.neededRole()).orElse(null);
+                        Role after = NeededRoles.join(before, need.needed(), need.role());
+                        if (after != before) {
+                            tx.tokens().setNeededRole(name, after.wireName());
+                        }
+                        written.put(name, after);
+                    }));
+        });
+        knownNeeds.putAll(written);
     }
 
     /** Every token, revoked ones too, with its last use (counting uses not written yet); never a secret. */
@@ -136,6 +190,7 @@ public final class OperatorTokens {
                     throw RejectedException.conflict("a token named '" + name + "' exists; revoke it first");
                 }
                 tx.tokens().upsert(name, digest, role, clock.instant(), expiresAt, owner);
+                knownNeeds.remove(name);
                 audit.record(tx, actor, AuditAction.TOKEN_CREATED, "token:" + name, "ok", "role=" + role
                         + (owner == null ? "" : " owner=" + owner) + (expiresAt == null ? "" : " expires=" + expiresAt));
             });

@@ -66,7 +66,7 @@ public final class CredentialDao {
     private record StoredAcknowledgements(List<String> consumers, String maxGracePeriod) {
     }
 
-    private static AcknowledgementPolicy acknowledgements(String json) {
+    static AcknowledgementPolicy acknowledgements(String json) {
         if (json == null) {
             return null;
         }
@@ -287,6 +287,11 @@ public final class CredentialDao {
     public List<String> acknowledgementOverdue(String id) {
         String json = h.createQuery("SELECT acknowledgement_overdue FROM credentials WHERE id = :id")
                 .bind("id", id).mapTo(String.class).findOne().orElse(null);
+        return consumers(json);
+    }
+
+    /** A stored list of consumers ({@code acknowledgement_overdue}); empty for null. */
+    static List<String> consumers(String json) {
         return json == null ? List.of() : JsonText.read(json, new TypeReference<List<String>>() {
         });
     }
@@ -298,8 +303,7 @@ public final class CredentialDao {
                         + "AND acknowledgement_overdue IS NOT NULL" + (agentId == null ? "" : " AND agent_id = :agent"))
                 .bind("first", first).bind("last", last).bind("agent", agentId)
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
-                .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
-                })));
+                .forEach(e -> out.put(e.getKey(), consumers(e.getValue())));
         return out;
     }
 
@@ -310,8 +314,7 @@ public final class CredentialDao {
                         + "ORDER BY id LIMIT :limit")
                 .bind("limit", limit)
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("acknowledgement_overdue")))
-                .forEach(e -> out.put(e.getKey(), JsonText.read(e.getValue(), new TypeReference<List<String>>() {
-                })));
+                .forEach(e -> out.put(e.getKey(), consumers(e.getValue())));
         return out;
     }
 

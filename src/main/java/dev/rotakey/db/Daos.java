@@ -127,4 +127,12 @@ public final class Daos {
     public BatchDao batches() {
         return new BatchDao(h);
     }
+
+    public PostureDao posture() {
+        return new PostureDao(h);
+    }
+
+    public PostureFindingDao postureFindings() {
+        return new PostureFindingDao(h);
+    }
 }

@@ -97,6 +97,25 @@ public final class TokenDao {
         batch.execute();
     }
 
+    /** An active token's role and the role its calls have needed so far (null: none recorded). */
+    public record Need(String role, String neededRole) {
+    }
+
+    /**
+     * The role and recorded need of the active token {@code name}, its row locked until the transaction ends, so that
+     * two nodes merging their tokens' needs do not overwrite each other's.
+     */
+    public Optional<Need> needForUpdate(String name) {
+        return h.createQuery("SELECT role, needed_role FROM api_tokens WHERE name = :n AND revoked_at IS NULL FOR UPDATE")
+                .bind("n", name).map((rs, ctx) -> new Need(rs.getString(1), rs.getString(2))).findOne();
+    }
+
+    /** Records the role the calls of the active token {@code name} have needed. */
+    public void setNeededRole(String name, String neededRole) {
+        h.createUpdate("UPDATE api_tokens SET needed_role = :r WHERE name = :n AND revoked_at IS NULL")
+                .bind("n", name).bind("r", neededRole).execute();
+    }
+
     public boolean exists(String name) {
         return h.createQuery("SELECT COUNT(*) FROM api_tokens WHERE name = :n AND revoked_at IS NULL")
                 .bind("n", name).mapTo(Integer.class).one() > 0;
@@ -125,7 +144,7 @@ public final class TokenDao {
      */
     public void upsert(String name, String digest, String role, Instant at, Instant expiresAt, String owner) {
         int n = h.createUpdate("UPDATE api_tokens SET digest = :d, role = :r, created_at = :at, revoked_at = NULL, "
-                        + "expires_at = :exp, owner = :owner, last_used_at = NULL, previous_digest = NULL, "
+                        + "expires_at = :exp, owner = :owner, last_used_at = NULL, needed_role = NULL, previous_digest = NULL, "
                         + "previous_until = NULL WHERE name = :n")
                 .bind("n", name).bind("d", digest).bind("r", role).bind("at", at).bind("exp", expiresAt)
                 .bind("owner", owner).execute();

@@ -113,4 +113,41 @@ class OperatorTokensTest {
         assertThatThrownBy(() -> tokens.rotate("x3", Duration.ofHours(-1), "token:admin"))
                 .isInstanceOf(RejectedException.class);
     }
+
+    private static String neededRole(String name) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT needed_role FROM api_tokens WHERE name = :n")
+                .bind("n", name).mapTo(String.class).one());
+    }
+
+    @Test
+    void theBroadestRoleATokensCallsNeededIsWrittenWithItsLastUses() {
+        String token = tokens.issue("dashboard", "admin", "token:admin");
+        Operator op = tokens.authenticate(token).orElseThrow();
+        tokens.noteCall(op, AccessPolicy.Port.API, "GET", "/api/v1/agents");
+        tokens.noteCall(op, AccessPolicy.Port.ADMIN, "GET", "/metrics");
+        assertThat(neededRole("dashboard")).as("nothing written per request").isNull();
+
+        tokens.recordUses();
+        // Reading the inventory needs an auditor; the metrics a monitor, which an auditor may read too.
+        assertThat(neededRole("dashboard")).isEqualTo("auditor");
+
+        tokens.noteCall(op, AccessPolicy.Port.ADMIN, "POST", "/tasks/revoke");
+        tokens.recordUses();
+        // An operator may revoke but not list tokens, which an auditor may: only an admin may do both.
+        tokens.noteCall(op, AccessPolicy.Port.API, "GET", "/api/v1/tokens");
+        tokens.recordUses();
+        assertThat(neededRole("dashboard")).isEqualTo("admin");
+    }
+
+    @Test
+    void anOwnerScopedTokenNeedsItsOwnRoleAndAReissuedTokenStartsAfresh() {
+        String token = tokens.issue("team-a", "owner", null, "team-a@example.com", "token:admin");
+        tokens.noteCall(tokens.authenticate(token).orElseThrow(), AccessPolicy.Port.API, "GET", "/api/v1/agents");
+        tokens.recordUses();
+        assertThat(neededRole("team-a")).isEqualTo("owner");
+
+        tokens.revoke("team-a", "token:admin");
+        tokens.issue("team-a", "auditor", "token:admin");
+        assertThat(neededRole("team-a")).isNull();
+    }
 }

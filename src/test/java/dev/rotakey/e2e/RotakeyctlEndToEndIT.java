@@ -206,6 +206,30 @@ class RotakeyctlEndToEndIT {
     }
 
     @Test
+    @Order(3)
+    void thePostureReportAsATableJsonAndCsv() throws Exception {
+        Run table = ok("posture");
+        assertThat(table.out()).contains("Posture score: ").contains("team-ops@example.com")
+                .contains("SEVERITY").contains("REMEDY");
+        JsonNode report = JSON.readTree(ok("posture", "--json", "--owner", "team-ops@example.com").out());
+        assertThat(report.get("score").asInt()).isBetween(0, 100);
+        assertThat(report.get("counts").get("byOwner").has("team-ops@example.com")).isTrue();
+        assertThat(report.get("counts").get("credentials").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(ok("posture", "--csv", "--severity", "high").out())
+                .startsWith("severity,kind,agent,owner,credential,version,subject,summary,remedy,audit,since\n");
+
+        Run bad = ctl("posture", "--severity", "urgent");
+        assertThat(bad.exit()).isEqualTo(2);
+        RunningDaemon.Answer refused = daemon.get("/api/v1/posture?severity=urgent");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("severity");
+        assertThat(daemon.get("/api/v1/posture?format=xml").status()).isEqualTo(400);
+        RunningDaemon.Answer csv = daemon.get("/api/v1/posture?format=csv");
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.body()).startsWith("severity,kind,");
+    }
+
+    @Test
     @Order(4)
     void failuresAreClearAndExitNonZero() throws Exception {
         Run unknown = ctl("credentials", "show", "no-such-credential");
