@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Records each posture finding as a {@code posture.finding} audit event the first time it appears, so that findings
  * reach the SIEM export like every other event, and not again while it persists; a finding that went away and came back
- * is recorded again. Runs at start and every {@code governance.posture.recordEvery}. On a cluster every node runs it,
+ * is recorded again. Runs shortly after start and every {@code governance.posture.recordEvery}. On a cluster every node runs it,
  * and the claim of the finding's row in {@code posture_findings}, in the transaction of its event, lets one record it.
  */
 public final class PostureRecorder implements Managed {
@@ -25,6 +25,7 @@ public final class PostureRecorder implements Managed {
     /** Findings recorded per transaction: a first run over a large fleet does not hold the audit chain for long. */
     private static final int CHUNK = 500;
     static final String ACTOR = "posture";
+    private static final Duration FIRST_RUN = Duration.ofSeconds(10);
 
     private final Store store;
     private final AuditLog audit;
@@ -35,17 +36,13 @@ public final class PostureRecorder implements Managed {
         this.store = store;
         this.audit = audit;
         this.reports = reports;
-        this.schedule = new FixedDelayWork("posture-recorder", every, this::recordNew);
+        // The first run soon after start, in the background: judging a large fleet must not hold the start-up.
+        this.schedule = new FixedDelayWork("posture-recorder", FIRST_RUN.compareTo(every) < 0 ? FIRST_RUN : every, every,
+                this::recordNew);
     }
 
     @Override
     public void start() {
-        try {
-            recordNew();
-        } catch (RuntimeException e) {
-            // The daemon starts whatever the report's state; the next run tries again.
-            LOG.warn("posture findings not recorded at start: {}", e.toString());
-        }
         schedule.start();
     }
 

@@ -17,13 +17,20 @@ public final class FixedDelayWork implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(FixedDelayWork.class);
 
     private final String name;
+    private final Duration initialDelay;
     private final Duration delay;
     private final Runnable work;
     private ScheduledExecutorService executor;
 
     /** @param name the thread's name and what failures are logged as */
     public FixedDelayWork(String name, Duration delay, Runnable work) {
+        this(name, delay, delay, work);
+    }
+
+    /** @param initialDelay how long after start the first run comes (the others {@code delay} after the last ended) */
+    public FixedDelayWork(String name, Duration initialDelay, Duration delay, Runnable work) {
         this.name = name;
+        this.initialDelay = initialDelay;
         this.delay = delay;
         this.work = work;
     }
@@ -42,7 +49,7 @@ public final class FixedDelayWork implements Managed {
             } catch (RuntimeException e) {
                 LOG.warn("{} failed: {}", name, e.toString(), e);
             }
-        }, delay.toMillis(), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }, initialDelay.toMillis(), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

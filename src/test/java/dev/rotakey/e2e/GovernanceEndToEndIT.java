@@ -115,6 +115,9 @@ class GovernanceEndToEndIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + key + "\",\"requireScopes\":[\"a b\"]}")), verifier);
         assertThat(bad.status()).isEqualTo(422);
         assertThat(bad.body()).contains("requireScopes").doesNotContain(key);
+        // The refused key is named by its version in the audit trail and the logs, never by its secret.
+        assertThat(ok(daemon.get("/api/v1/audit?limit=1000"), 200).body()).doesNotContain(key);
+        assertThat(daemon.logLines()).noneMatch(line -> line.contains(key));
         assertThat(ok(daemon.post("/api/v1/credentials", "{\"id\":\"bad-scopes\",\"agent\":\"scoped-bot\","
                 + "\"type\":\"api-key\",\"backend\":\"hsm\",\"rotation\":{\"every\":\"P30D\"},\"scopes\":[\"\"],"
                 + "\"targets\":[{\"target\":\"local-files\",\"path\":\"scoped-bot/bad\"}]}"), 422).body()).contains("scopes");
