@@ -230,6 +230,16 @@ class RotakeyctlEndToEndIT {
     }
 
     @Test
+    @Order(3)
+    void anOwnerAttestsAnAgent() throws Exception {
+        Run attested = ok("attest", "--agent", "ctl-agent");
+        assertThat(attested.out()).contains("Agent ctl-agent attested by token:").contains("team-ops@example.com");
+        JsonNode agent = JSON.readTree(ok("--json", "attest", "--agent", "ctl-agent").out());
+        assertThat(agent.get("attestation").get("attestedAt").asText()).isNotEmpty();
+        assertThat(ctl("attest", "--agent", "no-such-agent").exit()).isEqualTo(1);
+    }
+
+    @Test
     @Order(4)
     void failuresAreClearAndExitNonZero() throws Exception {
         Run unknown = ctl("credentials", "show", "no-such-credential");
