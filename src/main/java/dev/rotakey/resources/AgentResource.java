@@ -87,6 +87,8 @@ public final class AgentResource {
      */
     @POST
     @Path("{id}/attest")
+    // It reads no body: a form post or a bare POST attests as well as a JSON one.
+    @Consumes(MediaType.WILDCARD)
     @Timed
     public AgentView attest(@PathParam("id") String id, @Context HttpServletRequest request) {
         return AgentView.of(attestations.attest(id, Operator.of(request)));
