@@ -120,6 +120,10 @@ public final class Daos {
         return new TargetRateSlotDao(h);
     }
 
+    public UsageDao usage() {
+        return new UsageDao(h);
+    }
+
     public BatchDao batches() {
         return new BatchDao(h);
     }
