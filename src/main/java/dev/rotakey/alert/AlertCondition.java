@@ -22,7 +22,12 @@ public enum AlertCondition {
     /** A SIEM stream's oldest undelivered audit event is older than the stream's {@code lagAlertAfter}. */
     AUDIT_STREAM_LAGGING("RotakeyAuditStreamLagging", AlertSeverity.WARNING),
     /** What a binding runs after a promotion (a reload hook) failed: the consumer may still use the previous version. */
-    RELOAD_HOOK_FAILED("RotakeyReloadHookFailed", AlertSeverity.WARNING);
+    RELOAD_HOOK_FAILED("RotakeyReloadHookFailed", AlertSeverity.WARNING),
+    /**
+     * A credential was used unusually (a spike, a new relying service or network, a PREVIOUS version still presented
+     * shortly before its revocation): worth a look by its owner, not proof of compromise, hence a warning.
+     */
+    USAGE_ANOMALY("RotakeyUsageAnomaly", AlertSeverity.WARNING);
 
     private final String alertName;
     private final AlertSeverity severity;

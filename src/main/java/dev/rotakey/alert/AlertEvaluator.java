@@ -67,9 +67,17 @@ public final class AlertEvaluator implements Managed {
     public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
                           BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
                           PrometheusRegistry registry, Map<String, Duration> auditStreams) {
+        this(config, store, backends, authorities, paused, dispatcher, audit, clock, registry, auditStreams,
+                AlertConditions.DEFAULT_ANOMALY_ALERT_FOR);
+    }
+
+    /** @param anomalyAlertFor how long a usage anomaly keeps its alert firing ({@code governance.usage.anomalyAlertFor}) */
+    public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
+                          BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          PrometheusRegistry registry, Map<String, Duration> auditStreams, Duration anomalyAlertFor) {
         this.auditStreams = Map.copyOf(auditStreams);
         this.config = config;
-        this.conditions = new AlertConditions(config);
+        this.conditions = new AlertConditions(config, anomalyAlertFor);
         this.store = store;
         this.backends = backends;
         this.authorities = authorities;
