@@ -42,8 +42,6 @@ public final class UsageDao {
 
     /** Ids per {@code IN (…)} list: a flush may touch many credentials. */
     private static final int CHUNK = 500;
-    private static final String HOURLY_KEY = "credential_id = :c AND hour = :hour AND version = :v "
-            + "AND relying_service = :s AND source_network = :n";
 
     private final Handle h;
     private Boolean postgres;
@@ -63,15 +61,27 @@ public final class UsageDao {
         return postgres;
     }
 
+    /**
+     * The hour column: a keyword to H2 (the HOUR function), so quoted there as Liquibase created it.
+     */
+    private String hour() {
+        return column("hour");
+    }
+
+    /** A column named by a word that H2 reserves ({@code hour}, {@code value}): quoted there, plain to PostgreSQL. */
+    private String column(String name) {
+        return postgres() ? name : "\"" + name.toUpperCase(java.util.Locale.ROOT) + "\"";
+    }
+
     /** Adds each row's counts to its hour's row; rows in primary-key order, so that two nodes never deadlock. */
     public void addHourly(List<HourlyRow> rows) {
         if (rows.isEmpty()) {
             return;
         }
         if (postgres()) {
-            PreparedBatch b = h.prepareBatch("INSERT INTO usage_hourly AS u (credential_id, version, hour, "
+            PreparedBatch b = h.prepareBatch("INSERT INTO usage_hourly AS u (credential_id, version, " + hour() + ", "
                     + "relying_service, source_network, uses, denied, last_used_at, last_source) VALUES (:c, :v, :hour, "
-                    + ":s, :n, :uses, :denied, :at, :src) ON CONFLICT (credential_id, hour, version, relying_service, "
+                    + ":s, :n, :uses, :denied, :at, :src) ON CONFLICT (credential_id, " + hour() + ", version, relying_service, "
                     + "source_network) DO UPDATE SET uses = u.uses + EXCLUDED.uses, denied = u.denied + EXCLUDED.denied, "
                     + "last_source = CASE WHEN EXCLUDED.last_used_at >= u.last_used_at THEN EXCLUDED.last_source "
                     + "ELSE u.last_source END, last_used_at = GREATEST(u.last_used_at, EXCLUDED.last_used_at)");
@@ -81,10 +91,11 @@ public final class UsageDao {
         }
         PreparedBatch update = h.prepareBatch("UPDATE usage_hourly SET uses = uses + :uses, denied = denied + :denied, "
                 + "last_source = CASE WHEN :at >= last_used_at THEN :src ELSE last_source END, "
-                + "last_used_at = GREATEST(last_used_at, :at) WHERE " + HOURLY_KEY);
+                + "last_used_at = GREATEST(last_used_at, :at) WHERE credential_id = :c AND " + hour() + " = :hour "
+                + "AND version = :v AND relying_service = :s AND source_network = :n");
         rows.forEach(r -> bindHourly(update, r).add());
         int[] updated = update.execute();
-        PreparedBatch insert = h.prepareBatch("INSERT INTO usage_hourly (credential_id, version, hour, relying_service, "
+        PreparedBatch insert = h.prepareBatch("INSERT INTO usage_hourly (credential_id, version, " + hour() + ", relying_service, "
                 + "source_network, uses, denied, last_used_at, last_source) VALUES (:c, :v, :hour, :s, :n, :uses, "
                 + ":denied, :at, :src)");
         for (int i = 0; i < rows.size(); i++) {
@@ -164,7 +175,7 @@ public final class UsageDao {
     public List<KnownValue> known(Collection<String> credentialIds) {
         List<KnownValue> out = new ArrayList<>();
         for (List<String> chunk : chunks(credentialIds)) {
-            out.addAll(h.createQuery("SELECT credential_id, kind, value, first_seen FROM usage_known "
+            out.addAll(h.createQuery("SELECT credential_id, kind, " + column("value") + ", first_seen FROM usage_known "
                             + "WHERE credential_id IN (<ids>)")
                     .bindList("ids", chunk)
                     .map((rs, ctx) -> new KnownValue(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4)))
@@ -181,8 +192,9 @@ public final class UsageDao {
         PreparedBatch b = h.prepareBatch(postgres()
                 ? "INSERT INTO usage_known (credential_id, kind, value, first_seen) VALUES (:c, :k, :v, :at) "
                 + "ON CONFLICT DO NOTHING"
-                : "INSERT INTO usage_known (credential_id, kind, value, first_seen) SELECT :c, :k, :v, :at "
-                + "WHERE NOT EXISTS (SELECT 1 FROM usage_known WHERE credential_id = :c AND kind = :k AND value = :v)");
+                : "INSERT INTO usage_known (credential_id, kind, \"VALUE\", first_seen) SELECT :c, :k, :v, :at "
+                + "WHERE NOT EXISTS (SELECT 1 FROM usage_known WHERE credential_id = :c AND kind = :k "
+                + "AND \"VALUE\" = :v)");
         values.forEach(k -> b.bind("c", k.credentialId()).bind("k", k.kind()).bind("v", k.value())
                 .bind("at", k.firstSeen()).add());
         b.execute();
@@ -192,8 +204,8 @@ public final class UsageDao {
     public Map<String, Map<Instant, Long>> hourTotals(Collection<String> credentialIds, Instant from, Instant to) {
         Map<String, Map<Instant, Long>> out = new HashMap<>();
         for (List<String> chunk : chunks(credentialIds)) {
-            h.createQuery("SELECT credential_id, hour, SUM(uses) FROM usage_hourly WHERE credential_id IN (<ids>) "
-                            + "AND hour >= :from AND hour <= :to GROUP BY credential_id, hour")
+            h.createQuery("SELECT credential_id, " + hour() + ", SUM(uses) FROM usage_hourly WHERE credential_id IN (<ids>) "
+                            + "AND " + hour() + " >= :from AND " + hour() + " <= :to GROUP BY credential_id, " + hour())
                     .bindList("ids", chunk).bind("from", from).bind("to", to)
                     .map((rs, ctx) -> new Object[]{rs.getString(1), instant(rs, 2), rs.getLong(3)})
                     .forEach(r -> out.computeIfAbsent((String) r[0], k -> new HashMap<>()).put((Instant) r[1], (Long) r[2]));
@@ -206,7 +218,7 @@ public final class UsageDao {
         Map<String, Long> out = new HashMap<>();
         for (List<String> chunk : chunks(credentialIds)) {
             h.createQuery("SELECT credential_id, SUM(uses) FROM usage_hourly WHERE credential_id IN (<ids>) "
-                            + "AND hour >= :from AND hour < :to GROUP BY credential_id")
+                            + "AND " + hour() + " >= :from AND " + hour() + " < :to GROUP BY credential_id")
                     .bindList("ids", chunk).bind("from", from).bind("to", to)
                     .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
                     .forEach(e -> out.put(e.getKey(), e.getValue()));
@@ -229,9 +241,9 @@ public final class UsageDao {
 
     /** Deletes at most {@code limit} hourly rows of hours before {@code before}; how many it deleted. */
     public int pruneHourly(Instant before, int limit) {
-        return h.createUpdate("DELETE FROM usage_hourly WHERE (credential_id, hour, version, relying_service, "
-                        + "source_network) IN (SELECT credential_id, hour, version, relying_service, source_network "
-                        + "FROM usage_hourly WHERE hour < :before ORDER BY hour LIMIT :limit)")
+        return h.createUpdate("DELETE FROM usage_hourly WHERE (credential_id, " + hour() + ", version, relying_service, "
+                        + "source_network) IN (SELECT credential_id, " + hour() + ", version, relying_service, source_network "
+                        + "FROM usage_hourly WHERE " + hour() + " < :before ORDER BY " + hour() + " LIMIT :limit)")
                 .bind("before", before).bind("limit", limit).execute();
     }
 
@@ -244,9 +256,9 @@ public final class UsageDao {
 
     /** A credential's hourly rows, oldest first (for the API and tests). */
     public List<HourlyRow> hourly(String credentialId) {
-        return h.createQuery("SELECT credential_id, version, hour, relying_service, source_network, uses, denied, "
+        return h.createQuery("SELECT credential_id, version, " + hour() + ", relying_service, source_network, uses, denied, "
                         + "last_used_at, last_source FROM usage_hourly WHERE credential_id = :c "
-                        + "ORDER BY hour, version, relying_service, source_network")
+                        + "ORDER BY " + hour() + ", version, relying_service, source_network")
                 .bind("c", credentialId)
                 .map((rs, ctx) -> new HourlyRow(rs.getString(1), rs.getInt(2), instant(rs, 3), rs.getString(4),
                         rs.getString(5), rs.getLong(6), rs.getLong(7), instant(rs, 8), rs.getString(9)))
