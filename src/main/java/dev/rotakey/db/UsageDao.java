@@ -93,14 +93,22 @@ public final class UsageDao {
                 + "last_source = CASE WHEN :at >= last_used_at THEN :src ELSE last_source END, "
                 + "last_used_at = GREATEST(last_used_at, :at) WHERE credential_id = :c AND " + hour() + " = :hour "
                 + "AND version = :v AND relying_service = :s AND source_network = :n");
-        rows.forEach(r -> bindHourly(update, r).add());
+        updateThenInsert(update, h.prepareBatch("INSERT INTO usage_hourly (credential_id, version, " + hour()
+                + ", relying_service, source_network, uses, denied, last_used_at, last_source) VALUES (:c, :v, :hour, "
+                + ":s, :n, :uses, :denied, :at, :src)"), rows, UsageDao::bindHourly);
+    }
+
+    /**
+     * H2's upsert: updates each row in one batch, then inserts in another those that updated nothing. Only one node
+     * ever opens an H2 database, and its flushes run one at a time, so nothing can insert in between.
+     */
+    private static <T> void updateThenInsert(PreparedBatch update, PreparedBatch insert, List<T> rows,
+                                             java.util.function.BiFunction<PreparedBatch, T, PreparedBatch> bind) {
+        rows.forEach(r -> bind.apply(update, r).add());
         int[] updated = update.execute();
-        PreparedBatch insert = h.prepareBatch("INSERT INTO usage_hourly (credential_id, version, " + hour() + ", relying_service, "
-                + "source_network, uses, denied, last_used_at, last_source) VALUES (:c, :v, :hour, :s, :n, :uses, "
-                + ":denied, :at, :src)");
         for (int i = 0; i < rows.size(); i++) {
             if (updated[i] == 0) {
-                bindHourly(insert, rows.get(i)).add();
+                bind.apply(insert, rows.get(i)).add();
             }
         }
         if (insert.size() > 0) {
@@ -140,18 +148,9 @@ public final class UsageDao {
                 + "last_relying_service = CASE WHEN :at >= last_used_at THEN :s ELSE last_relying_service END, "
                 + "last_source = CASE WHEN :at >= last_used_at THEN :src ELSE last_source END, "
                 + "last_used_at = GREATEST(last_used_at, :at) WHERE credential_id = :c");
-        rows.forEach(r -> bindSummary(update, r).add());
-        int[] updated = update.execute();
-        PreparedBatch insert = h.prepareBatch("INSERT INTO usage_summary (credential_id, first_used_at, last_used_at, "
-                + "last_version, last_relying_service, last_source, uses) VALUES (:c, :first, :at, :v, :s, :src, :uses)");
-        for (int i = 0; i < rows.size(); i++) {
-            if (updated[i] == 0) {
-                bindSummary(insert, rows.get(i)).add();
-            }
-        }
-        if (insert.size() > 0) {
-            insert.execute();
-        }
+        updateThenInsert(update, h.prepareBatch("INSERT INTO usage_summary (credential_id, first_used_at, "
+                + "last_used_at, last_version, last_relying_service, last_source, uses) VALUES (:c, :first, :at, :v, :s, "
+                + ":src, :uses)"), rows, UsageDao::bindSummary);
     }
 
     private static PreparedBatch bindSummary(PreparedBatch b, SummaryRow r) {
