@@ -52,7 +52,9 @@ import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
+import dev.rotakey.usage.UsageFactory;
 import dev.rotakey.usage.UsageRecorder;
+import dev.rotakey.usage.UsageTelemetry;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
@@ -143,6 +145,8 @@ public final class RotakeyComponents {
     private final BatchedRotations batchedRotations;
     private final NotifiedCache<String, Operator> tokenCache;
     private final NotifiedCache<String, List<TrustedGeneration>> trustedCas;
+    /** Null when {@code governance.usage.enabled} is false. */
+    private final UsageTelemetry usage;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -196,7 +200,9 @@ public final class RotakeyComponents {
         AttestationPolicy attestationPolicy = new AttestationPolicy(governance.getAttestEvery(),
                 governance.getAttestWarning());
         alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, pausedOrUnknown, alertDispatcher,
-                audit, clock, prometheus, auditStreams.lagAlertAfter(), attestationPolicy);
+                audit, clock, prometheus, auditStreams.lagAlertAfter(), attestationPolicy,
+                config.getGovernance().getUsage().getAnomalyAlertFor());
+        usage = usageTelemetry(config.getGovernance().getUsage(), clock);
         orphanKeys = new OrphanLeafKeys(store, backends);
         RotationListener daemon = (before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
@@ -238,7 +244,7 @@ public final class RotakeyComponents {
                 backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor,
                 node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null));
-        acknowledgements = new AcknowledgementService(store, backends, audit, work, clock);
+        acknowledgements = new AcknowledgementService(store, backends, audit, work, clock, usageRecorder());
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
         operatorQueries = new OperatorQueries(store);
@@ -308,8 +314,13 @@ public final class RotakeyComponents {
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         // Tokens' last uses are noted in memory by each request and written together, the last ones at stop.
         managed.add(tokens.lastUseWriter());
-        // New posture findings become audit events (and so reach the SIEM export), at start and then periodically.
+        // New posture findings become audit events (and so reach the SIEM export), soon after start and then periodically.
         managed.add(new PostureRecorder(store, audit, posture, config.getGovernance().getPosture().getRecordEvery()));
+        if (usage != null) {
+            // Counts are written every flushEvery and at stop: before the audit streams and checkpoints stop, as its
+            // anomalies are audit events.
+            managed.add(usage);
+        }
         Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);
@@ -625,8 +636,25 @@ public final class RotakeyComponents {
         }
     }
 
-    /** What every verification of a known key is reported to: the usage telemetry. */
+    /** What every use of a known credential (a verification, an acknowledgement) is reported to. */
     private UsageRecorder usageRecorder() {
-        return UsageRecorder.NONE;
+        return usage == null ? UsageRecorder.NONE : usage;
+    }
+
+    private UsageTelemetry usageTelemetry(UsageFactory config, Clock clock) {
+        if (!config.isEnabled()) {
+            return null;
+        }
+        // Anomalies are audit events recorded in the flush's transaction: the SIEM streams send them now, and the
+        // evaluator raises their alert now rather than at its next tick.
+        return new UsageTelemetry(config, store, audit, clock, prometheus, () -> {
+            auditStreams.nudge();
+            alerts.evaluateSoon();
+        });
+    }
+
+    /** The usage telemetry, or null when it is off: tests flush it by hand. */
+    public UsageTelemetry usage() {
+        return usage;
     }
 }

@@ -26,7 +26,12 @@ public enum AlertCondition {
     /** An agent's owner must re-attest it within {@code governance.attestWarning}. */
     ATTESTATION_DUE("RotakeyAttestationDue", AlertSeverity.WARNING),
     /** An agent's attestation deadline passed: it is suspended or decommissioned, or will be, as configured. */
-    ATTESTATION_OVERDUE("RotakeyAttestationOverdue", AlertSeverity.CRITICAL);
+    ATTESTATION_OVERDUE("RotakeyAttestationOverdue", AlertSeverity.CRITICAL),
+    /**
+     * A credential was used unusually (a spike, a new relying service or network, a PREVIOUS version still presented
+     * shortly before its revocation): worth a look by its owner, not proof of compromise, hence a warning.
+     */
+    USAGE_ANOMALY("RotakeyUsageAnomaly", AlertSeverity.WARNING);
 
     private final String alertName;
     private final AlertSeverity severity;

@@ -36,10 +36,20 @@ public final class AlertConditions {
     }
 
     private final AlertingFactory config;
+    private final Duration anomalyAlertFor;
 
     public AlertConditions(AlertingFactory config) {
-        this.config = config;
+        this(config, DEFAULT_ANOMALY_ALERT_FOR);
     }
+
+    /** @param anomalyAlertFor how long a usage anomaly keeps its alert firing ({@code governance.usage.anomalyAlertFor}) */
+    public AlertConditions(AlertingFactory config, Duration anomalyAlertFor) {
+        this.config = config;
+        this.anomalyAlertFor = anomalyAlertFor;
+    }
+
+    /** {@code governance.usage.anomalyAlertFor}'s default. */
+    public static final Duration DEFAULT_ANOMALY_ALERT_FOR = Duration.ofHours(1);
 
     /** Every alert whose condition holds, read in the caller's transaction. */
     public List<Alert> holding(Daos d, Context ctx) {
@@ -63,6 +73,8 @@ public final class AlertConditions {
                 d.alerts().failedPromotionActions(now.minus(Duration.ofDays(7)), limit + 1), now,
                 s -> reloadHookFailed(s, now));
         attestations(out, d, ctx);
+        perSubject(out, AlertCondition.USAGE_ANOMALY, d.alerts().usageAnomalies(now.minus(anomalyAlertFor), limit + 1),
+                now, s -> usageAnomaly(s, now));
         for (GenerationExpiry g : ctx.caGenerations()) {
             if (g.notAfter().isBefore(now.plus(config.getExpiryWarning()))) {
                 out.add(caExpiring(g, now));
@@ -193,12 +205,27 @@ public final class AlertConditions {
         labels.put("version", Integer.toString(s.version()));
         return new Alert(AlertCondition.REVOKED_CREDENTIAL_PRESENTED.wireName() + ":" + s.credentialId() + "#v"
                 + s.version(), AlertCondition.REVOKED_CREDENTIAL_PRESENTED, AlertStatus.FIRING, labels,
-                "A superseded or revoked API key of credential " + s.credentialId() + " (version " + s.version()
-                        + ") was presented",
+                "A superseded, revoked or retired API key of credential " + s.credentialId() + " (version "
+                        + s.version() + ") was presented",
                 "It was presented for verification " + s.detail() + " time(s) in the last " + config.getPresentedWindow()
-                        + ", last at " + s.at() + ": it may have leaked. The audit log (action "
+                        + ", last at " + s.at() + " (after its revocation, its credential's or agent's decommission, or its "
+                        + "ephemeral agent's expiry): it may have leaked. The audit log (action "
                         + "api-key.revoked-presented) names the caller. Owner: " + s.owner() + ".",
                 now, null);
+    }
+
+    /** One alert per credential and kind, however often it is detected: its labels stay put, the counts change. */
+    private Alert usageAnomaly(Subject s, Instant now) {
+        Map<String, String> labels = credentialLabels(AlertCondition.USAGE_ANOMALY, s);
+        labels.put("kind", s.extra());
+        return new Alert(AlertCondition.USAGE_ANOMALY.wireName() + ":" + s.credentialId() + "#" + s.extra(),
+                AlertCondition.USAGE_ANOMALY, AlertStatus.FIRING, labels,
+                "Unusual use of credential " + s.credentialId() + " (agent " + s.agentId() + "): " + s.extra(),
+                "Usage anomaly " + s.extra() + " in the last " + anomalyAlertFor + ", last detected at " + s.at() + ": "
+                        + s.detail() + ". The audit log (action usage.anomaly, subject credential:" + s.credentialId()
+                        + ") has each detection. If the use is expected, nothing is to be done: the service or "
+                        + "network is now known, and the alert clears after " + anomalyAlertFor + ". Owner: "
+                        + s.owner() + ".", now, null);
     }
 
     private Alert reloadHookFailed(Subject s, Instant now) {

@@ -70,17 +70,29 @@ public final class AlertEvaluator implements Managed {
                           BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
                           PrometheusRegistry registry, Map<String, Duration> auditStreams) {
         this(config, store, backends, authorities, paused, dispatcher, audit, clock, registry, auditStreams,
-                AttestationPolicy.OFF);
+                AttestationPolicy.OFF, AlertConditions.DEFAULT_ANOMALY_ALERT_FOR);
     }
 
-    /** @param attestation when owners must re-attest their agents: due and overdue attestations alert their owners */
+    /** @param anomalyAlertFor how long a usage anomaly keeps its alert firing ({@code governance.usage.anomalyAlertFor}) */
     public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
                           BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
-                          PrometheusRegistry registry, Map<String, Duration> auditStreams, AttestationPolicy attestation) {
+                          PrometheusRegistry registry, Map<String, Duration> auditStreams, Duration anomalyAlertFor) {
+        this(config, store, backends, authorities, paused, dispatcher, audit, clock, registry, auditStreams,
+                AttestationPolicy.OFF, anomalyAlertFor);
+    }
+
+    /**
+     * @param attestation     when owners must re-attest their agents: due and overdue attestations alert their owners
+     * @param anomalyAlertFor how long a usage anomaly keeps its alert firing ({@code governance.usage.anomalyAlertFor})
+     */
+    public AlertEvaluator(AlertingFactory config, Store store, KeyBackends backends, CertificateAuthorities authorities,
+                          BooleanSupplier paused, AlertDispatcher dispatcher, AuditLog audit, Clock clock,
+                          PrometheusRegistry registry, Map<String, Duration> auditStreams, AttestationPolicy attestation,
+                          Duration anomalyAlertFor) {
         this.attestation = attestation;
         this.auditStreams = Map.copyOf(auditStreams);
         this.config = config;
-        this.conditions = new AlertConditions(config);
+        this.conditions = new AlertConditions(config, anomalyAlertFor);
         this.store = store;
         this.backends = backends;
         this.authorities = authorities;

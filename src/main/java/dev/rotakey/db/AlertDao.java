@@ -102,6 +102,34 @@ public final class AlertDao {
     }
 
     /**
+     * Usage anomalies detected since {@code since}, one row per credential and kind (the most recently detected first):
+     * the latest detection's version, agent, owner and time, {@code detail} the number of detections and the latest
+     * one's detail, {@code extra} the kind. Grouped by the index on {@code detected_at}, then the latest rows by id.
+     */
+    public List<Subject> usageAnomalies(Instant since, int limit) {
+        Map<Long, Long> counts = new java.util.HashMap<>();
+        h.createQuery("SELECT MAX(id) AS last_id, COUNT(*) AS n FROM usage_anomalies "
+                        + "WHERE detected_at >= :since GROUP BY credential_id, kind ORDER BY last_id DESC LIMIT :limit")
+                .bind("since", since).bind("limit", limit)
+                .map((rs, ctx) -> Map.entry(rs.getLong(1), rs.getLong(2)))
+                .forEach(e -> counts.put(e.getKey(), e.getValue()));
+        if (counts.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT a.id, a.credential_id, a.version, a.agent_id, a.owner, a.kind, a.detail, "
+                        + "a.detected_at, c.type FROM usage_anomalies a LEFT JOIN credentials c ON c.id = a.credential_id "
+                        + "WHERE a.id IN (<ids>) ORDER BY a.id DESC")
+                .bindList("ids", List.copyOf(counts.keySet()))
+                .map((rs, ctx) -> new Subject(rs.getString("credential_id"), rs.getInt("version"),
+                        rs.getString("agent_id"), rs.getString("owner"),
+                        rs.getString("type") == null ? "unknown" : rs.getString("type"),
+                        instant(rs.getTimestamp("detected_at")),
+                        counts.get(rs.getLong("id")) + " detection(s); the latest: " + rs.getString("detail"),
+                        rs.getString("kind")))
+                .list();
+    }
+
+    /**
      * Versions whose action after promotion (a reload hook) failed since {@code since}, when no later action of the same
      * credential ran or failed: the latest outcome per credential is a failure. {@code detail} is the failure as
      * audited. Reads the failures only (few, by the action index), then asks once per failed credential, by the

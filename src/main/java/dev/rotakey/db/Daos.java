@@ -124,6 +124,10 @@ public final class Daos {
         return new TargetRateSlotDao(h);
     }
 
+    public UsageDao usage() {
+        return new UsageDao(h);
+    }
+
     public BatchDao batches() {
         return new BatchDao(h);
     }

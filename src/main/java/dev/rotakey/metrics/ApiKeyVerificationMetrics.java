@@ -17,7 +17,7 @@ import java.util.Map;
 public final class ApiKeyVerificationMetrics implements ApiKeyVerifier.Results {
     /** Every result the verifier reports; anything else is counted as {@code other}, keeping the label bounded. */
     static final List<String> RESULTS = List.of("valid", "malformed", "unknown", "unavailable", "revoked", "failed",
-            "pending", "decommissioned");
+            "pending", "decommissioned", "expired", "suspended", "scope");
 
     /** Each result's series, looked up once: a verification only increments. */
     private final Map<String, CounterDataPoint> byResult = new HashMap<>();
@@ -26,7 +26,8 @@ public final class ApiKeyVerificationMetrics implements ApiKeyVerifier.Results {
     public ApiKeyVerificationMetrics(PrometheusRegistry registry) {
         Counter verifications = Counter.builder().name("rotakey_api_key_verifications_total")
                 .help("API keys presented to the verify endpoint, by result (valid, malformed, unknown, unavailable, "
-                        + "or the refused version's state: revoked, failed, pending; or decommissioned)")
+                        + "or the refused version's state: revoked, failed, pending; or decommissioned, expired (the "
+                        + "ephemeral agent's expiry passed), suspended, scope)")
                 .labelNames("result").register(registry);
         // Zero series from the start: increase() then sees the very first revoked key presented.
         RESULTS.forEach(r -> byResult.put(r, verifications.labelValues(r)));

@@ -72,7 +72,8 @@ public final class AcknowledgementResource {
             }
             actor = "consumer:" + (consumer == null ? "?" : consumer);
         }
-        return Response.ok(AcknowledgementView.of(acknowledgements.acknowledge(id, version, consumer, actor))).build();
+        return Response.ok(AcknowledgementView.of(acknowledgements.acknowledge(id, version, consumer, actor,
+                request.getRemoteAddr()))).build();
     }
 
     private static int parseVersion(String n) {

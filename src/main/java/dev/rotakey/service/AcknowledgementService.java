@@ -18,6 +18,8 @@ import dev.rotakey.core.RotationStep;
 import dev.rotakey.core.VersionState;
 import dev.rotakey.core.WorkScheduler;
 import dev.rotakey.db.Store;
+import dev.rotakey.usage.CredentialUse;
+import dev.rotakey.usage.UsageRecorder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -39,9 +41,17 @@ public final class AcknowledgementService {
     private final AuditLog audit;
     private final WorkScheduler scheduler;
     private final Clock clock;
+    private final UsageRecorder usage;
 
     public AcknowledgementService(Store store, KeyBackends backends, AuditLog audit, WorkScheduler scheduler,
                                   Clock clock) {
+        this(store, backends, audit, scheduler, clock, UsageRecorder.NONE);
+    }
+
+    /** @param usage told of every successful acknowledgement, a use of the version by its consumer */
+    public AcknowledgementService(Store store, KeyBackends backends, AuditLog audit, WorkScheduler scheduler,
+                                  Clock clock, UsageRecorder usage) {
+        this.usage = usage;
         this.store = store;
         this.backends = backends;
         this.audit = audit;
@@ -81,10 +91,19 @@ public final class AcknowledgementService {
      * When it completes the set of consumers, the previous version is revoked at once (if its grace is over).
      */
     public Acknowledgement acknowledge(String credentialId, int n, String consumer, String actor) {
+        return acknowledge(credentialId, n, consumer, actor, null);
+    }
+
+    /**
+     * As {@link #acknowledge(String, int, String, String)}, from {@code sourceAddress}; the acknowledgement, first or
+     * repeated, is counted by the usage telemetry as a use of the version by {@code consumer}.
+     */
+    public Acknowledgement acknowledge(String credentialId, int n, String consumer, String actor, String sourceAddress) {
         if (consumer == null || consumer.isBlank()) {
             throw RejectedException.invalid("consumer", "is required");
         }
         Acknowledgement[] created = new Acknowledgement[1];
+        CredentialUse[] uses = new CredentialUse[1];
         Acknowledgement result = store.tx(tx -> {
             Credential c = tx.credentials().findForUpdate(credentialId)
                     .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
@@ -99,6 +118,9 @@ public final class AcknowledgementService {
             }
             CredentialVersion v = tx.versions().find(credentialId, n)
                     .orElseThrow(() -> RejectedException.notFound("version", credentialId + "#v" + n));
+            uses[0] = new CredentialUse(credentialId, n, v.state(), v.revokeAfter(), c.agentId(),
+                    tx.agents().find(c.agentId()).map(dev.rotakey.core.Agent::owner).orElse(null), consumer,
+                    sourceAddress, null, clock.instant());
             Optional<Acknowledgement> existing = tx.acknowledgements().find(credentialId, n, consumer);
             if (existing.isPresent()) {
                 return existing.get();
@@ -120,6 +142,9 @@ public final class AcknowledgementService {
             created[0] = a;
             return a;
         });
+        if (uses[0] != null) {
+            usage.used(uses[0]);
+        }
         if (created[0] != null) {
             // The check is scheduled for now rather than run here: it then honours the kill switch
             // (pause-rotations holds revocations) and runs with the scheduler's retries. The decision

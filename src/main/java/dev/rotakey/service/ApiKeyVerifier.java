@@ -80,6 +80,12 @@ public final class ApiKeyVerifier {
         this(store, backends, audit, NotifiedCache.off(), Results.NONE, UsageRecorder.NONE, Clock.systemUTC());
     }
 
+    /** With a cache and metrics, and no usage telemetry (the tests that predate it). */
+    public ApiKeyVerifier(Store store, KeyBackends backends, AuditLog audit,
+                          NotifiedCache<List<String>, PresentedKey> keys, Results results) {
+        this(store, backends, audit, keys, results, UsageRecorder.NONE, Clock.systemUTC());
+    }
+
     /**
      * @param keys  what the presented digests found, kept until the next change to versions, credentials, agents or
      *              rotations: the caller drops it after each of {@code store}'s transactions and, on PostgreSQL, when
