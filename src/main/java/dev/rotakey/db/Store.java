@@ -78,6 +78,20 @@ public final class Store {
     }
 
     /**
+     * A transaction that writes none of the tables the nodes cache answers from (versions, credentials, agents,
+     * rotations, tokens, CAs): usage telemetry's counts, its anomalies and their audit events. The caches are not dropped
+     * after it, so a flush every minute does not send every API-key verification back to the database.
+     */
+    public <T> T txUncached(Function<Daos, T> work) {
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            Daos daos = new Daos(h);
+            T result = work.apply(daos);
+            daos.sealAudit();
+            return result;
+        });
+    }
+
+    /**
      * A transaction of a rotation's step, committed together with the steps other threads commit at the same time
      * ({@link GroupCommit}); returns once it is durable. {@code work} must only use the database: it may run on
      * another thread (with this thread's logging context), and it must not wait for other threads.

@@ -86,7 +86,7 @@ public final class UsageTelemetry implements UsageRecorder, Managed {
             long started = System.nanoTime();
             long uses = drained.values().stream().mapToLong(UsageCounters.Counts::uses).sum();
             try {
-                recorded = store.tx(d -> flush.write(d, drained, now));
+                recorded = store.txUncached(d -> flush.write(d, drained, now));
             } catch (RuntimeException e) {
                 // The next flush starts afresh: keeping these counts would let a lasting outage fill the memory.
                 metrics.failed();
@@ -109,7 +109,7 @@ public final class UsageTelemetry implements UsageRecorder, Managed {
         Instant before = now.minus(config.getRetain());
         try {
             for (int i = 0; i < PRUNE_BATCHES; i++) {
-                int deleted = store.tx(d -> d.usage().pruneHourly(before, PRUNE_BATCH)
+                int deleted = store.txUncached(d -> d.usage().pruneHourly(before, PRUNE_BATCH)
                         + d.usage().pruneAnomalies(before, PRUNE_BATCH));
                 if (deleted < PRUNE_BATCH) {
                     return;
