@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class UsageCounters {
     /** The service or network a use is counted under once the bounds are reached. */
     public static final String OTHER = "(other)";
+    /** How finely a counter's last use (its time, source, version state) is kept. */
+    static final long LAST_USE_RESOLUTION_MILLIS = 1_000;
 
     /** What one counter counts. The hour is in hours since the epoch (UTC). */
     public record Key(String credentialId, int version, long hour, String service, String network) {
@@ -131,8 +133,9 @@ public final class UsageCounters {
                 c.denied.increment();
             }
             long at = use.at().toEpochMilli();
-            // Racy "latest": two uses in the same millisecond may leave either's source, which is good enough.
-            if (at >= c.lastAtMillis) {
+            // The last use to the second: a hot credential's threads would otherwise all write these shared fields at
+            // every use, and the cache line they share would cost every verification. Racy, which is good enough.
+            if (at >= c.lastAtMillis + LAST_USE_RESOLUTION_MILLIS) {
                 c.lastAtMillis = at;
                 c.lastSource = source;
                 c.state = use.state();

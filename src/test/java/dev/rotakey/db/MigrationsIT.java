@@ -90,6 +90,8 @@ class MigrationsIT {
             expected.add("28-ca-cache-notify");
         }
         expected.add("29-audit-streams");
+        expected.add("30-governance");
+        expected.add("31-posture-findings");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.

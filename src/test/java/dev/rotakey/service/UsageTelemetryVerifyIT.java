@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -122,7 +123,12 @@ class UsageTelemetryVerifyIT {
         assertThat(String.join("\n", everything)).contains("stranger").contains("10.1.2.0/24");
     }
 
+    /**
+     * A benchmark, not a build check (timings on a shared machine are not deterministic): run by hand with
+     * {@code -Drotakey.bench=true}; docs/performance.md records its ratios.
+     */
     @Test
+    @EnabledIfSystemProperty(named = "rotakey.bench", matches = "true")
     void telemetryKeepsVerifyThroughputWithinTenPercent() throws Exception {
         RotakeyComponents node = node(Clock.systemUTC());
         String key = key();
