@@ -24,16 +24,24 @@ class UsageCountersTest {
                 refusal, AT);
     }
 
+    private static CredentialUse later(CredentialUse u) {
+        return new CredentialUse(u.credentialId(), u.version(), u.state(), u.revokeAfter(), u.agentId(), u.owner(),
+                u.relyingService(), u.sourceAddress(), u.refusal(), u.at().plusSeconds(1));
+    }
+
     @Test
     void countsUsesAndDenialsPerKey() {
         UsageCounters c = new UsageCounters(100);
         c.add(use("c1", null), 1, "svc", "10.0.0.0/24", "10.0.0.1", false);
-        c.add(use("c1", "scope"), 1, "svc", "10.0.0.0/24", "10.0.0.2", false);
+        // A second later: the last use is kept to the second.
+        c.add(later(use("c1", "scope")), 1, "svc", "10.0.0.0/24", "10.0.0.2", false);
+        // Within the same second: counted, but the last use stays the first one's.
+        c.add(use("c1", null), 1, "svc", "10.0.0.0/24", "10.0.0.3", false);
         c.add(use("c1", null), 1, "other-svc", "10.0.0.0/24", "10.0.0.1", false);
         Map<UsageCounters.Key, UsageCounters.Counts> drained = c.drain();
         assertThat(drained).hasSize(2);
         UsageCounters.Counts svc = drained.get(new UsageCounters.Key("c1", 1, 1, "svc", "10.0.0.0/24"));
-        assertThat(svc.uses()).isEqualTo(2);
+        assertThat(svc.uses()).isEqualTo(3);
         assertThat(svc.denied()).isEqualTo(1);
         assertThat(svc.lastSource()).isEqualTo("10.0.0.2");
         assertThat(svc.owner()).isEqualTo("owner@example.com");
