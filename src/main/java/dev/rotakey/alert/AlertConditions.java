@@ -99,44 +99,40 @@ public final class AlertConditions {
 
     private void perSubject(List<Alert> out, AlertCondition condition, List<Subject> subjects, Instant now,
                             Function<Subject, Alert> toAlert) {
+        perSubject(out, condition, subjects, now, toAlert, "credential", "GET /api/v1/status and the rotakey_* metrics "
+                + "show the whole fleet. Something common to them (a target, a key backend, the scheduler) is the likely "
+                + "cause.");
+    }
+
+    /**
+     * One alert per subject, up to {@code maxAlertsPerCondition}; past it, one summary alert (label {@code kind} "*")
+     * says where to see the rest.
+     */
+    private <S> void perSubject(List<Alert> out, AlertCondition condition, List<S> subjects, Instant now,
+                                Function<S, Alert> toAlert, String kind, String whereTheRestAre) {
         int limit = config.getMaxAlertsPerCondition();
         for (int i = 0; i < Math.min(limit, subjects.size()); i++) {
             out.add(toAlert.apply(subjects.get(i)));
         }
         if (subjects.size() > limit) {
             Map<String, String> labels = labels(condition, config.getOwner());
-            labels.put("credential", "*");
+            labels.put(kind, "*");
             out.add(new Alert(condition.wireName() + ":more", condition, AlertStatus.FIRING, labels,
-                    condition.alertName() + " holds for more than " + limit + " credentials",
-                    "Only the first " + limit + " are alerted on one by one; GET /api/v1/status and the "
-                            + "rotakey_* metrics show the whole fleet. Something common to them (a target, a "
-                            + "key backend, the scheduler) is the likely cause.", now, null));
+                    condition.alertName() + " holds for more than " + limit + " " + kind + "s",
+                    "Only the first " + limit + " are alerted on one by one; " + whereTheRestAre, now, null));
         }
     }
 
-    /**
-     * One alert per agent whose attestation is due (a warning to its owner) or overdue (suspended or not); past
-     * {@code maxAlertsPerCondition} of a kind, one summary alert.
-     */
+    /** One alert per agent whose attestation is due (a warning to its owner) or overdue (suspended or not). */
     private void attestations(List<Alert> out, Daos d, Context ctx) {
         int limit = config.getMaxAlertsPerCondition();
-        Map<AlertCondition, Integer> seen = new java.util.EnumMap<>(AlertCondition.class);
-        for (AttestationDeadlines.Attention a : AttestationDeadlines.needingAttention(d, ctx.attestation(), ctx.now(),
-                4 * (limit + 1))) {
-            AlertCondition condition = a.standing().state() == AttestationPolicy.State.DUE
-                    ? AlertCondition.ATTESTATION_DUE : AlertCondition.ATTESTATION_OVERDUE;
-            int n = seen.merge(condition, 1, Integer::sum);
-            if (n <= limit) {
-                out.add(attestation(condition, a, ctx));
-            } else if (n == limit + 1) {
-                Map<String, String> labels = labels(condition, config.getOwner());
-                labels.put("agent", "*");
-                out.add(new Alert(condition.wireName() + ":more", condition, AlertStatus.FIRING, labels,
-                        condition.alertName() + " holds for more than " + limit + " agents",
-                        "Only the first " + limit + " are alerted on one by one; GET /api/v1/posture lists them all.",
-                        ctx.now(), null));
-            }
-        }
+        Map<Boolean, List<AttestationDeadlines.Attention>> byDue = AttestationDeadlines.needingAttention(d,
+                        ctx.attestation(), ctx.now(), 4 * (limit + 1)).stream()
+                .collect(java.util.stream.Collectors.partitioningBy(a -> a.standing().state() == AttestationPolicy.State.DUE));
+        perSubject(out, AlertCondition.ATTESTATION_DUE, byDue.get(true), ctx.now(),
+                a -> attestation(AlertCondition.ATTESTATION_DUE, a, ctx), "agent", "GET /api/v1/posture lists them all.");
+        perSubject(out, AlertCondition.ATTESTATION_OVERDUE, byDue.get(false), ctx.now(),
+                a -> attestation(AlertCondition.ATTESTATION_OVERDUE, a, ctx), "agent", "GET /api/v1/posture lists them all.");
     }
 
     private Alert attestation(AlertCondition condition, AttestationDeadlines.Attention a, Context ctx) {

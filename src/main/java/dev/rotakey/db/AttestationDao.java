@@ -41,6 +41,17 @@ public final class AttestationDao {
         return h.createQuery("SELECT * FROM agents WHERE id = :id").bind("id", agentId).map(MAPPER).findOne();
     }
 
+    /** An agent and its attestation, in one read of its row. */
+    public Optional<Attested> findAttested(String agentId) {
+        return h.createQuery("SELECT * FROM agents WHERE id = :id").bind("id", agentId).map(ATTESTED).findOne();
+    }
+
+    /** {@link #findAttested}, its row locked until the transaction ends (attestations and changes do not interleave). */
+    public Optional<Attested> findAttestedForUpdate(String agentId) {
+        return h.createQuery("SELECT * FROM agents WHERE id = :id FOR UPDATE").bind("id", agentId).map(ATTESTED)
+                .findOne();
+    }
+
     /** The attestations of {@code agentIds} (a page of a listing), by agent. */
     public Map<String, Attestation> findAll(Collection<String> agentIds) {
         Map<String, Attestation> out = new LinkedHashMap<>();

@@ -70,7 +70,7 @@ public final class AgentResource {
     @Timed
     public AgentView get(@PathParam("id") String id, @Context HttpServletRequest request) {
         scope.agent(Operator.of(request).bounds(), id);
-        return AgentView.of(attestations.standing(agents.get(id)));
+        return AgentView.of(attestations.standing(id));
     }
 
     /** Changes the agent's description, attributes or attestation interval, or starts an ownership transfer. */

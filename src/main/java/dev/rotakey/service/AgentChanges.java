@@ -9,6 +9,8 @@ import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Agent;
 import dev.rotakey.core.Attestation;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.AttestationDao.Attested;
+import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
 
 import java.time.Clock;
@@ -49,7 +51,7 @@ public final class AgentChanges {
      * @throws RejectedException naming the field for a bad value or an unknown field; not found; conflict when the
      *                           agent is decommissioned
      */
-    public Agent change(String agentId, JsonNode patch, String actor) {
+    public Attested change(String agentId, JsonNode patch, String actor) {
         if (patch == null || !patch.isObject() || patch.isEmpty()) {
             throw RejectedException.badRequest("a JSON object with one or more of " + String.join(", ", FIELDS.stream()
                     .sorted().toList()) + " is required");
@@ -67,11 +69,13 @@ public final class AgentChanges {
         Map<String, String> attributes = patch.has("attributes") ? attributes(patch.get("attributes")) : null;
         Duration attestEvery = AgentService.attestEvery(text(patch, "attestEvery"));
         return store.tx(tx -> {
-            Agent before = tx.agents().findForUpdate(agentId).orElseThrow(() -> RejectedException.notFound("agent", agentId));
+            Attested found = tx.attestations().findAttestedForUpdate(agentId)
+                    .orElseThrow(() -> RejectedException.notFound("agent", agentId));
+            Agent before = found.agent();
             if (!before.active()) {
                 throw RejectedException.conflict("agent '" + agentId + "' is decommissioned");
             }
-            Attestation attestation = tx.attestations().find(agentId).orElseThrow();
+            Attestation attestation = found.attestation();
             List<String> changes = new ArrayList<>();
             if (patch.has("description") && !Objects.equals(before.description(), description)) {
                 changes.add("description changed");
@@ -94,11 +98,11 @@ public final class AgentChanges {
             if (owner != null) {
                 transfer(tx, before, attestation, owner, actor);
             }
-            return tx.agents().find(agentId).orElseThrow();
+            return tx.attestations().findAttested(agentId).orElseThrow();
         });
     }
 
-    private void transfer(dev.rotakey.db.Daos tx, Agent agent, Attestation attestation, String owner, String actor) {
+    private void transfer(Daos tx, Agent agent, Attestation attestation, String owner, String actor) {
         if (owner.equals(agent.owner())) {
             if (attestation.pendingOwner() != null) {
                 tx.attestations().setPendingOwner(agent.id(), null, null);

@@ -8,6 +8,7 @@ import dev.rotakey.core.Agent;
 import dev.rotakey.core.Attestation;
 import dev.rotakey.core.AttestationPolicy;
 import dev.rotakey.core.RejectedException;
+import dev.rotakey.db.AttestationDao.Attested;
 import dev.rotakey.db.Store;
 
 import java.time.Clock;
@@ -53,8 +54,10 @@ public final class Attestations {
         String actor = caller.actor();
         String callerOwner = caller.owner();
         return store.tx(tx -> {
-            Agent agent = tx.agents().findForUpdate(agentId).orElseThrow(() -> RejectedException.notFound("agent", agentId));
-            Attestation before = tx.attestations().find(agentId).orElseThrow();
+            Attested found = tx.attestations().findAttestedForUpdate(agentId)
+                    .orElseThrow(() -> RejectedException.notFound("agent", agentId));
+            Agent agent = found.agent();
+            Attestation before = found.attestation();
             boolean newOwner = callerOwner != null && callerOwner.equals(before.pendingOwner());
             if (callerOwner != null && !callerOwner.equals(agent.owner()) && !newOwner) {
                 throw RejectedException.notFound("agent", agentId);
@@ -64,15 +67,18 @@ public final class Attestations {
             }
             Instant now = clock.instant();
             tx.attestations().attest(agentId, now, actor);
-            String owner = agent.owner();
+            Agent current = agent;
             if (newOwner) {
                 tx.attestations().completeTransfer(agentId, callerOwner);
                 audit.record(tx, actor, AuditAction.AGENT_CHANGED, AuditSubject.agent(agentId), "ok",
                         "owner: " + agent.owner() + " -> " + callerOwner + " (transfer attested by the new owner)");
-                owner = callerOwner;
+                current = new Agent(agent.id(), callerOwner, agent.kind(), agent.description(), agent.attributes(),
+                        agent.status(), agent.expiresAt(), agent.createdAt(), agent.decommissionedAt());
             }
-            Attestation after = tx.attestations().find(agentId).orElseThrow();
-            Agent current = tx.agents().find(agentId).orElseThrow();
+            String owner = current.owner();
+            // What the two updates above wrote: a transfer that completed no longer waits.
+            Attestation after = new Attestation(agentId, before.attestEvery(), now, actor, null,
+                    newOwner ? null : before.pendingOwner(), newOwner ? null : before.pendingOwnerSince());
             AttestationPolicy.Standing standing = policy.standing(current, after, now);
             audit.record(tx, actor, AuditAction.AGENT_ATTESTED, AuditSubject.agent(agentId), "ok",
                     "owner=" + owner + (standing.dueAt() == null ? "" : " next due " + standing.dueAt())
@@ -86,6 +92,22 @@ public final class Attestations {
             }
             return new Standing(current, after, standing);
         });
+    }
+
+    /**
+     * Where one agent stands now, in one read of its row.
+     *
+     * @throws RejectedException not found when there is no such agent
+     */
+    public Standing standing(String agentId) {
+        return standing(store.read(d -> d.attestations().findAttested(agentId))
+                .orElseThrow(() -> RejectedException.notFound("agent", agentId)));
+    }
+
+    /** Where an agent just read with its attestation stands now. */
+    public Standing standing(Attested found) {
+        return new Standing(found.agent(), found.attestation(),
+                policy.standing(found.agent(), found.attestation(), clock.instant()));
     }
 
     /** Where one agent stands now. */
