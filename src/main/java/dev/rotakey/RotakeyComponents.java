@@ -45,23 +45,17 @@ import dev.rotakey.metrics.ApiKeyVerificationMetrics;
 import dev.rotakey.metrics.FleetMetrics;
 import dev.rotakey.metrics.NodeInfoMetrics;
 import dev.rotakey.metrics.RotationMetrics;
-import dev.rotakey.posture.PosturePolicy;
-import dev.rotakey.posture.PostureRecorder;
 import dev.rotakey.posture.PostureReports;
 import dev.rotakey.schedule.FixedDelayWork;
 import dev.rotakey.schedule.ImmediateWork;
 import dev.rotakey.schedule.JobHandler;
 import dev.rotakey.schedule.QuartzWorkScheduler;
-import dev.rotakey.usage.UsageFactory;
-import dev.rotakey.usage.UsageRecorder;
 import dev.rotakey.usage.UsageTelemetry;
 import dev.rotakey.service.AcknowledgementService;
 import dev.rotakey.service.AgentChanges;
 import dev.rotakey.service.AgentService;
 import dev.rotakey.service.Attestations;
 import dev.rotakey.service.AttestationDeadlines;
-import dev.rotakey.core.AttestationPolicy;
-import dev.rotakey.config.GovernanceFactory;
 import dev.rotakey.service.ApiKeyVerifier;
 import dev.rotakey.service.BatchedRotations;
 import dev.rotakey.service.BindingClaims;
@@ -124,9 +118,7 @@ public final class RotakeyComponents {
     private final DueRotations due;
     private final Clock clock;
     private final AgentService agents;
-    private final Attestations attestations;
-    private AttestationDeadlines deadlines;
-    private final AgentChanges agentChanges;
+    private final GovernanceComponents governance;
     private final CredentialService credentials;
     private final CredentialBatch credentialBatch;
     private final AcknowledgementService acknowledgements;
@@ -135,7 +127,6 @@ public final class RotakeyComponents {
     private final CredentialQueries credentialQueries;
     private final OperatorQueries operatorQueries;
     private final StatusReport status;
-    private final PostureReports posture;
     private final AuthenticationFailures authenticationFailures;
     private final AlertDispatcher alertDispatcher;
     private final AlertEvaluator alerts;
@@ -145,8 +136,6 @@ public final class RotakeyComponents {
     private final BatchedRotations batchedRotations;
     private final NotifiedCache<String, Operator> tokenCache;
     private final NotifiedCache<String, List<TrustedGeneration>> trustedCas;
-    /** Null when {@code governance.usage.enabled} is false. */
-    private final UsageTelemetry usage;
     private final List<Managed> managed = new ArrayList<>();
 
     private RotakeyComponents(Builder b) {
@@ -196,13 +185,16 @@ public final class RotakeyComponents {
         alertDispatcher = new AlertDispatcher(ConfiguredPlugins.alertSinks(config),
                 config.getAlerting().getDelivery().build(), config.getAlerting().getQueueCapacity(), prometheus);
         auditStreams = new AuditStreams(config.getAudit().getStreams(), store, node.instanceId(), clock, prometheus);
-        GovernanceFactory governance = config.getGovernance();
-        AttestationPolicy attestationPolicy = new AttestationPolicy(governance.getAttestEvery(),
-                governance.getAttestWarning());
         alerts = new AlertEvaluator(config.getAlerting(), store, backends, authorities, pausedOrUnknown, alertDispatcher,
-                audit, clock, prometheus, auditStreams.lagAlertAfter(), attestationPolicy,
+                audit, clock, prometheus, auditStreams.lagAlertAfter(), config.getGovernance().attestationPolicy(),
                 config.getGovernance().getUsage().getAnomalyAlertFor());
-        usage = usageTelemetry(config.getGovernance().getUsage(), clock);
+        // Anomalies are audit events recorded in the flush's transaction: the SIEM streams send them now, and the
+        // evaluator raises their alert now rather than at its next tick.
+        governance = new GovernanceComponents(config.getGovernance(), config.getAlerting().getOverdueAfter(), store, audit,
+                clock, prometheus, () -> {
+                    auditStreams.nudge();
+                    alerts.evaluateSoon();
+                });
         orphanKeys = new OrphanLeafKeys(store, backends);
         RotationListener daemon = (before, after, took) -> {
             rotationMetrics.afterStep(before, after, took);
@@ -221,8 +213,6 @@ public final class RotakeyComponents {
                 ScheduleCalculator.from(config.getRotation()), authorities, revocations, listener);
         rotations = new RotationService(store, workflow, executor, revocations, audit, work, clock);
         agents = new AgentService(store, audit, work, clock);
-        attestations = new Attestations(store, audit, attestationPolicy, clock);
-        agentChanges = new AgentChanges(store, audit, clock);
         credentials = new CredentialService(store, backends, targets, rotations, audit, config.getRotation(), clock,
                 authorities);
         // The wall clock: trusting a cache is a matter of real time since the database was last heard.
@@ -237,14 +227,15 @@ public final class RotakeyComponents {
         trustedCas = caches.build(64, postgres, Clock.systemUTC());
         store.afterEachTransaction(trustedCas::invalidateAll);
         verifier = new ApiKeyVerifier(store, backends, audit, apiKeyCache, new ApiKeyVerificationMetrics(prometheus),
-                usageRecorder(), clock);
+                governance.usageRecorder(), clock);
         ParallelSteps batchThreads = new ParallelSteps(BATCH_THREADS);
         ParallelSteps deliveryThreads = new ParallelSteps(BATCH_THREADS, "rotakey-delivery-");
         credentialBatch = new CredentialBatch(store, credentials, targets, backends, audit, new FirstVersions(store,
                 backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, executor,
                 node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null));
-        acknowledgements = new AcknowledgementService(store, backends, audit, work, clock, usageRecorder());
+        acknowledgements = new AcknowledgementService(store, backends, audit, work, clock,
+                governance.usageRecorder());
         planner = new RotationPlanner(store, clock, pausedOrUnknown::getAsBoolean);
         credentialQueries = new CredentialQueries(store, credentials);
         operatorQueries = new OperatorQueries(store);
@@ -253,8 +244,6 @@ public final class RotakeyComponents {
         ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
-        posture = new PostureReports(store, PosturePolicy.of(config.getGovernance(), config.getAlerting().getOverdueAfter()),
-                clock);
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
@@ -314,13 +303,9 @@ public final class RotakeyComponents {
         managed.add(new FixedDelayWork("crl-refresher", Duration.ofMinutes(1), authorities::refreshCrls));
         // Tokens' last uses are noted in memory by each request and written together, the last ones at stop.
         managed.add(tokens.lastUseWriter());
-        // New posture findings become audit events (and so reach the SIEM export), soon after start and then periodically.
-        managed.add(new PostureRecorder(store, audit, posture, config.getGovernance().getPosture().getRecordEvery()));
-        if (usage != null) {
-            // Counts are written every flushEvery and at stop: before the audit streams and checkpoints stop, as its
-            // anomalies are audit events.
-            managed.add(usage);
-        }
+        // Posture findings and usage anomalies become audit events (and so reach the SIEM export): stopped before the
+        // audit streams and checkpoints.
+        managed.addAll(governance.recorders());
         Duration checkin = config.getScheduler().getCheckinInterval();
         if (scheduler != null) {
             managed.add(scheduler);
@@ -347,11 +332,8 @@ public final class RotakeyComponents {
         // The dispatcher starts before the evaluator that feeds it and stops after it.
         managed.add(alertDispatcher);
         managed.add(alerts);
-        // After the evaluator it nudges; a suspension or decommission at a deadline is alerted at once.
-        deadlines = new AttestationDeadlines(store, attestations.policy(),
-                config.getGovernance().getOnAttestationDeadline(), audit,
-                (agent, actor) -> batches.operator().decommission(agent, actor), alerts::evaluateSoon, clock, prometheus);
-        managed.add(new FixedDelayWork("attestation-deadlines", config.getGovernance().getCheckEvery(), deadlines::run));
+        managed.add(governance.deadlineWork((agent, actor) -> batches.operator().decommission(agent, actor),
+                alerts::evaluateSoon));
         managed.add(new Managed() {
             @Override
             public void start() {
@@ -460,16 +442,16 @@ public final class RotakeyComponents {
     }
 
     public Attestations attestations() {
-        return attestations;
+        return governance.attestations();
     }
 
     /** The attestation deadlines' check, run on its timer: tests run it at once. */
     public AttestationDeadlines attestationDeadlines() {
-        return deadlines;
+        return governance.deadlines();
     }
 
     public AgentChanges agentChanges() {
-        return agentChanges;
+        return governance.agentChanges();
     }
 
     public AgentService agents() {
@@ -540,7 +522,7 @@ public final class RotakeyComponents {
     }
 
     public PostureReports posture() {
-        return posture;
+        return governance.posture();
     }
 
     public AuthenticationFailures authenticationFailures() {
@@ -636,25 +618,8 @@ public final class RotakeyComponents {
         }
     }
 
-    /** What every use of a known credential (a verification, an acknowledgement) is reported to. */
-    private UsageRecorder usageRecorder() {
-        return usage == null ? UsageRecorder.NONE : usage;
-    }
-
-    private UsageTelemetry usageTelemetry(UsageFactory config, Clock clock) {
-        if (!config.isEnabled()) {
-            return null;
-        }
-        // Anomalies are audit events recorded in the flush's transaction: the SIEM streams send them now, and the
-        // evaluator raises their alert now rather than at its next tick.
-        return new UsageTelemetry(config, store, audit, clock, prometheus, () -> {
-            auditStreams.nudge();
-            alerts.evaluateSoon();
-        });
-    }
-
     /** The usage telemetry, or null when it is off: tests flush it by hand. */
     public UsageTelemetry usage() {
-        return usage;
+        return governance.usage();
     }
 }

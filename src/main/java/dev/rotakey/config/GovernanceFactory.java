@@ -1,6 +1,7 @@
 package dev.rotakey.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rotakey.core.AttestationPolicy;
 import dev.rotakey.posture.PostureFactory;
 import dev.rotakey.usage.UsageFactory;
 import io.dropwizard.validation.ValidationMethod;
@@ -115,6 +116,11 @@ public class GovernanceFactory {
     @JsonProperty
     public void setPosture(PostureFactory posture) {
         this.posture = posture;
+    }
+
+    /** The attestation rule this section sets: {@code attestEvery} and {@code attestWarning}. */
+    public AttestationPolicy attestationPolicy() {
+        return new AttestationPolicy(attestEvery, attestWarning);
     }
 
     @ValidationMethod(message = "attestEvery must be positive and longer than attestWarning; attestWarning and checkEvery "
