@@ -31,6 +31,7 @@ import dev.rotakey.resources.CredentialBatchResource;
 import dev.rotakey.resources.CredentialResource;
 import dev.rotakey.resources.CredentialRotationResource;
 import dev.rotakey.resources.ExceptionMappers;
+import dev.rotakey.resources.OpenApiResource;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
 import dev.rotakey.resources.PostureResource;
@@ -177,6 +178,10 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new PlanResource(c.planner()));
         jersey.register(new BatchResource(c.batches().queries(), scope));
         jersey.register(new TokenResource(c.tokens(), c.clock()));
+        // Asked at the first request, when every resource above (and any registered later) is known.
+        jersey.register(new OpenApiResource(() -> jersey.getResourceConfig().getInstances().stream()
+                .<Class<?>>map(Object::getClass).filter(k -> k.isAnnotationPresent(jakarta.ws.rs.Path.class)).toList(),
+                RotakeyApplication.class.getPackage().getImplementationVersion()));
     }
 
     private static void registerFilters(RotakeyComponents c, RotakeyConfiguration config, Environment environment) {

@@ -88,6 +88,7 @@ public final class AccessPolicy {
             api("GET", "/api/v1/batches/{id}", INVENTORY_READERS),
             api("GET", "/api/v1/tokens", EnumSet.of(ADMIN, AUDITOR)),
             api("GET", "/api/v1/posture", READERS),
+            api("GET", "/api/v1/openapi.json", READERS),
 
             admin("GET", "/", WATCHERS),
             admin("GET", "/healthcheck", WATCHERS),

@@ -236,6 +236,28 @@ class DaemonEndToEndIT {
     }
 
     @Test
+    void theOpenApiDocumentNeedsATokenAndListsEveryRegisteredResource() throws Exception {
+        expect(daemon.send(HttpRequest.newBuilder(daemon.app("/api/v1/openapi.json")).GET(), null), 401, "token");
+        RunningDaemon.Answer a = daemon.get("/api/v1/openapi.json");
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode doc = a.json();
+        assertThat(doc.path("openapi").asText()).startsWith("3.");
+        // Every resource the running daemon registered is in the document it serves.
+        for (Object r : daemon.environment().jersey().getResourceConfig().getInstances()) {
+            jakarta.ws.rs.Path path = r.getClass().getAnnotation(jakarta.ws.rs.Path.class);
+            if (path != null && !r.getClass().isAnnotationPresent(io.swagger.v3.oas.annotations.Hidden.class)) {
+                String base = path.value().replaceAll("/$", "");
+                assertThat(doc.path("paths").fieldNames()).toIterable().as(r.getClass().getSimpleName())
+                        .anyMatch(p -> p.equals(base) || p.startsWith(base + "/"));
+            }
+        }
+        assertThat(doc.path("paths").path("/tasks/rotate").has("post")).isTrue();
+        assertThat(doc.path("paths").path("/api/v1/credentials").path("post").path("responses").path("422")
+                .path("content").path("application/json").path("schema").path("$ref").asText())
+                .isEqualTo("#/components/schemas/ErrorBody");
+    }
+
+    @Test
     void verifierTokensCanOnlyVerifyAndCanBeRevoked() throws Exception {
         createAgent("a5");
         createCredential("c5", "a5", "PT1H");
