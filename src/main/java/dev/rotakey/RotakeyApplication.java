@@ -69,9 +69,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The Rotakey daemon: migrates the database, has {@link RotakeyComponents} build the service graph
@@ -163,24 +165,28 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     private static void registerResources(RotakeyComponents c, OwnerScope scope, JerseyEnvironment jersey) {
         ExceptionMappers.all().forEach(jersey::register);
-        jersey.register(new AgentResource(c.agents(), scope, c.attestations(), c.agentChanges()));
-        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
-        jersey.register(new CredentialBatchResource(c.credentialBatch()));
-        jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
-        jersey.register(new CredentialRotationResource(c.batches().operator(), scope));
-        jersey.register(new RotationResource(c.credentialQueries(), scope));
-        jersey.register(new ApiKeyResource(c.verifier()));
-        jersey.register(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
-        jersey.register(new AlertResource(c.operatorQueries()));
-        jersey.register(new StatusResource(c.status()));
-        jersey.register(new PostureResource(c.posture()));
-        jersey.register(new CertificateAuthorityResource(c.authorities()));
-        jersey.register(new PlanResource(c.planner()));
-        jersey.register(new BatchResource(c.batches().queries(), scope));
-        jersey.register(new TokenResource(c.tokens(), c.clock()));
-        // Asked at the first request, when every resource above (and any registered later) is known.
-        jersey.register(new OpenApiResource(() -> jersey.getResourceConfig().getInstances().stream()
-                .<Class<?>>map(Object::getClass).filter(k -> k.isAnnotationPresent(jakarta.ws.rs.Path.class)).toList(),
+        List<Class<?>> documented = new ArrayList<>();
+        Consumer<Object> resource = r -> {
+            jersey.register(r);
+            documented.add(r.getClass());
+        };
+        resource.accept(new AgentResource(c.agents(), scope, c.attestations(), c.agentChanges()));
+        resource.accept(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
+        resource.accept(new CredentialBatchResource(c.credentialBatch()));
+        resource.accept(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
+        resource.accept(new CredentialRotationResource(c.batches().operator(), scope));
+        resource.accept(new RotationResource(c.credentialQueries(), scope));
+        resource.accept(new ApiKeyResource(c.verifier()));
+        resource.accept(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
+        resource.accept(new AlertResource(c.operatorQueries()));
+        resource.accept(new StatusResource(c.status()));
+        resource.accept(new PostureResource(c.posture()));
+        resource.accept(new CertificateAuthorityResource(c.authorities()));
+        resource.accept(new PlanResource(c.planner()));
+        resource.accept(new BatchResource(c.batches().queries(), scope));
+        resource.accept(new TokenResource(c.tokens(), c.clock()));
+        // Built at the first request from every resource registered above (Jersey keeps only wrappers of them).
+        resource.accept(new OpenApiResource(() -> List.copyOf(documented),
                 RotakeyApplication.class.getPackage().getImplementationVersion()));
     }
 
