@@ -77,6 +77,7 @@ public final class OpenApiDocument {
         for (Map.Entry<String, PathItem> e : doc.getPaths().entrySet()) {
             e.getValue().readOperationsMap().forEach((method, op) -> {
                 plainParameters(op);
+                successIsOk(op);
                 describe(AccessPolicy.Port.API, method.name(), e.getKey(), op);
             });
         }
@@ -158,6 +159,15 @@ public final class OpenApiDocument {
                 }
             }
         }
+    }
+
+    /** The reader calls a method's return type the "default" answer; for Rotakey it is the 200 one. */
+    private static void successIsOk(Operation op) {
+        if (op.getResponses() == null || !op.getResponses().containsKey("default")
+                || op.getResponses().keySet().stream().anyMatch(code -> code.startsWith("2"))) {
+            return;
+        }
+        op.getResponses().addApiResponse("200", op.getResponses().remove("default").description("OK"));
     }
 
     private static Paths sorted(Paths paths) {

@@ -1,5 +1,10 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.AcknowledgeRequest;
 import dev.rotakey.api.AcknowledgementView;
@@ -26,6 +31,7 @@ import java.util.Optional;
  * admin token or by presenting that version's own secret (the bearer filter lets only this path through
  * without a token, so the check here is the authentication).
  */
+@Tag(name = "credentials")
 @Path("/api/v1/credentials/{id}/versions/{n}/ack")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -46,6 +52,9 @@ public final class AcknowledgementResource {
         this.scope = scope;
     }
 
+    @Operation(summary = "Acknowledge that a consumer uses a version (a token, or the version's own key)",
+            responses = @ApiResponse(responseCode = "200", description = "The acknowledgement",
+                    content = @Content(schema = @Schema(implementation = AcknowledgementView.class))))
     @POST
     @Timed
     public Response acknowledge(@PathParam("id") String id, @PathParam("n") String n, AcknowledgeRequest body,

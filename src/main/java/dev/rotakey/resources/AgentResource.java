@@ -1,5 +1,10 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.AgentView;
 import dev.rotakey.auth.Operator;
@@ -30,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code /api/v1/agents}: register, list, show and change agents, and their owners' attestations. */
+@Tag(name = "agents")
 @Path("/api/v1/agents")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -46,6 +52,9 @@ public final class AgentResource {
         this.changes = changes;
     }
 
+    @Operation(summary = "Register an agent with its accountable owner",
+            responses = @ApiResponse(responseCode = "201", description = "The agent",
+                    content = @Content(schema = @Schema(implementation = AgentView.class))))
     @POST
     @Timed
     public Response create(NewAgent body, @Context HttpServletRequest request) {
@@ -54,6 +63,7 @@ public final class AgentResource {
                 .build();
     }
 
+    @Operation(summary = "List agents, a page at a time (an owner token: its own)")
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("after") String after,
@@ -65,6 +75,7 @@ public final class AgentResource {
         return Pages.page("agents", page, page.size() == n ? page.get(page.size() - 1).id() : null);
     }
 
+    @Operation(summary = "One agent, with its attestation standing")
     @GET
     @Path("{id}")
     @Timed
@@ -74,6 +85,8 @@ public final class AgentResource {
     }
 
     /** Changes the agent's description, attributes or attestation interval, or starts an ownership transfer. */
+    @Operation(summary = "Change an agent's description, attributes or attestation interval, or start an ownership"
+            + " transfer")
     @PATCH
     @Path("{id}")
     @Timed
@@ -88,6 +101,7 @@ public final class AgentResource {
     @POST
     @Path("{id}/attest")
     // It reads no body: a form post or a bare POST attests as well as a JSON one.
+    @Operation(summary = "Re-certify an agent as its owner: lifts a suspension, completes a transfer")
     @Consumes(MediaType.WILDCARD)
     @Timed
     public AgentView attest(@PathParam("id") String id, @Context HttpServletRequest request) {

@@ -1,5 +1,7 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.VerifyKeyRequest;
 import dev.rotakey.api.VerifyKeyResponse;
@@ -15,6 +17,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 /** {@code POST /api/v1/api-keys/verify}: tells a consumer whether a presented key is valid, and whose it is. */
+@Tag(name = "verification")
 @Path("/api/v1/api-keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -25,6 +28,7 @@ public final class ApiKeyResource {
         this.verifier = verifier;
     }
 
+    @Operation(summary = "Verify a presented API key: valid or not, why, and whose it is (with scopes and attributes)")
     @POST
     @Path("verify")
     @Timed

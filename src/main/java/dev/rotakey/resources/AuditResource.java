@@ -1,5 +1,8 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.audit.AuditChainVerifier;
 import dev.rotakey.audit.AuditEvent;
@@ -32,6 +35,7 @@ import java.util.Map;
  * ({@code credential:billing-agent-api}, {@code agent:billing-agent}) or one correlation id; {@code /verify} checks
  * its chain and checkpoints, {@code /export} writes a range of it for an auditor to check offline.
  */
+@Tag(name = "audit")
 @Path("/api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
@@ -45,6 +49,7 @@ public final class AuditResource {
         this.export = export;
     }
 
+    @Operation(summary = "Check the whole audit chain and its signed checkpoints")
     @GET
     @Path("/verify")
     @Timed
@@ -53,6 +58,8 @@ public final class AuditResource {
     }
 
     /** JSON lines: the checkpoint keys, then each event's canonical line and each checkpoint after its event. */
+    @Operation(summary = "Export a range of the audit chain as JSON lines to check offline",
+            responses = @ApiResponse(responseCode = "200", description = "application/x-ndjson"))
     @GET
     @Path("/export")
     public Response export(@QueryParam("from") @DefaultValue("1") LongParam from,
@@ -75,6 +82,7 @@ public final class AuditResource {
         return value.get();
     }
 
+    @Operation(summary = "Audit events, newest first, by subject or correlation id")
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("subject") String subject,

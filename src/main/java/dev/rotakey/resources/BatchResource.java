@@ -1,5 +1,7 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.BatchView;
 import dev.rotakey.auth.AuthenticationFailures;
@@ -28,6 +30,7 @@ import java.util.regex.Pattern;
  * {@code /api/v1/batches}: what an operator's task started and how far it is, on any node: one batch with a page
  * of its items ({@code /{id}?after=&limit=}), or the latest batches ({@code ?before=&limit=}).
  */
+@Tag(name = "batches")
 @Path("/api/v1/batches")
 @Produces(MediaType.APPLICATION_JSON)
 public final class BatchResource {
@@ -41,6 +44,7 @@ public final class BatchResource {
         this.scope = scope;
     }
 
+    @Operation(summary = "How far a task's batch is, with a page of its items")
     @GET
     @Path("{id}")
     @Timed
@@ -58,6 +62,7 @@ public final class BatchResource {
         return queries.batch(id, after.get(), Pages.limit(limit.get()));
     }
 
+    @Operation(summary = "The latest batches, newest first")
     @GET
     @Timed
     public Map<String, Object> list(@QueryParam("before") @DefaultValue("9223372036854775807") LongParam before,

@@ -1,5 +1,8 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.CertificateAuthorityView;
 import dev.rotakey.ca.CertificateAuthorities;
@@ -18,6 +21,7 @@ import java.util.Optional;
  * A CA's public material, served without a token: {@code GET /api/v1/cas/{name}} (JSON facts and
  * generations), {@code /chain} (PEM) and {@code /crl[?generation=N]} (DER).
  */
+@Tag(name = "certificate authorities")
 @Path("/api/v1/cas/{name}")
 public final class CertificateAuthorityResource {
     static final String PEM = "application/x-pem-file";
@@ -29,6 +33,7 @@ public final class CertificateAuthorityResource {
         this.authorities = authorities;
     }
 
+    @Operation(summary = "A CA's generations, their state, CRL number and next update (no token)")
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Timed
@@ -36,6 +41,8 @@ public final class CertificateAuthorityResource {
         return CertificateAuthorityView.of(authorities.snapshot(name));
     }
 
+    @Operation(summary = "A CA's certificate chain, PEM (no token)",
+            responses = @ApiResponse(responseCode = "200", description = "application/x-pem-file"))
     @GET
     @Path("chain")
     @Timed
@@ -44,6 +51,8 @@ public final class CertificateAuthorityResource {
         return Response.ok(authorities.chainPem(name), PEM).build();
     }
 
+    @Operation(summary = "A CA generation's CRL, DER (no token)",
+            responses = @ApiResponse(responseCode = "200", description = "application/pkix-crl"))
     @GET
     @Path("crl")
     @Timed

@@ -1,5 +1,8 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.CreatedCredentialView;
 import dev.rotakey.api.CredentialBatchRequest;
@@ -24,6 +27,7 @@ import java.util.Map;
  * each with version 1 issued at once, as {@code POST /api/v1/credentials} creates one. (A colon, not a path segment:
  * {@code /api/v1/credentials/batch} would be the credential named {@code batch}.)
  */
+@Tag(name = "credentials")
 @Path("/api/v1/credentials:batch")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -34,6 +38,8 @@ public final class CredentialBatchResource {
         this.batch = batch;
     }
 
+    @Operation(summary = "Create up to 1,000 credentials at once, all or none, each with its version 1",
+            responses = @ApiResponse(responseCode = "201", description = "Each credential with its first rotation"))
     @POST
     @Timed
     public Response create(CredentialBatchRequest body, @Context HttpServletRequest request) {

@@ -1,5 +1,8 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.auth.Operator;
 import dev.rotakey.batch.OperatorBatches;
@@ -22,6 +25,7 @@ import java.util.Map;
  * {@code POST /api/v1/credentials/{id}/rotate}: starts the credential's rotation, as {@code POST /tasks/rotate?credential=}
  * does on the admin port, for callers of the API port (an agent's own certificate among them), within their scope.
  */
+@Tag(name = "rotations")
 @Path("/api/v1/credentials/{id}/rotate")
 @Produces(MediaType.APPLICATION_JSON)
 public final class CredentialRotationResource {
@@ -33,6 +37,8 @@ public final class CredentialRotationResource {
         this.scope = scope;
     }
 
+    @Operation(summary = "Rotate a credential now (as POST /tasks/rotate?credential=)",
+            responses = @ApiResponse(responseCode = "202", description = "The started rotation and its batch"))
     @POST
     @Timed
     public Response rotate(@PathParam("id") String id, @Context HttpServletRequest request) {

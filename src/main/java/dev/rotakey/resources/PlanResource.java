@@ -1,5 +1,7 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.PlanView;
 import dev.rotakey.service.RotationPlanner;
@@ -15,6 +17,7 @@ import jakarta.ws.rs.core.MediaType;
  * {@code GET /api/v1/plan?within=PT24H&limit=100}: what the scheduler will rotate, revoke and let expire
  * in the coming window, for an operator to see a storm coming. Admin tokens, like every other read.
  */
+@Tag(name = "status")
 @Path("/api/v1/plan")
 @Produces(MediaType.APPLICATION_JSON)
 public final class PlanResource {
@@ -24,6 +27,7 @@ public final class PlanResource {
         this.planner = planner;
     }
 
+    @Operation(summary = "What rotates, is revoked or expires in the coming window")
     @GET
     @Timed
     public PlanView plan(@QueryParam("within") String within,

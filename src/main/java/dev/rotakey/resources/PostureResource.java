@@ -1,5 +1,8 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.posture.PostureCsv;
@@ -19,6 +22,7 @@ import jakarta.ws.rs.core.Response;
  * {@code GET /api/v1/posture?owner=&severity=&format=csv}: the fleet's posture report (score, counts, findings with
  * their remedies), as JSON or, with {@code format=csv} or {@code Accept: text/csv}, as CSV for spreadsheets.
  */
+@Tag(name = "governance")
 @Path("/api/v1/posture")
 public final class PostureResource {
     static final String CSV = "text/csv";
@@ -30,6 +34,8 @@ public final class PostureResource {
         this.reports = reports;
     }
 
+    @Operation(summary = "The fleet's posture report: findings with remedies, score, counts (JSON or CSV)",
+            responses = @ApiResponse(responseCode = "200", description = "The report (application/json or text/csv)"))
     @GET
     @Timed
     @Produces({MediaType.APPLICATION_JSON, CSV})

@@ -1,5 +1,7 @@
 package dev.rotakey.resources;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import com.codahale.metrics.annotation.Timed;
 import dev.rotakey.api.TokenView;
 import dev.rotakey.auth.OperatorTokens;
@@ -16,6 +18,7 @@ import java.util.Map;
  * {@code GET /api/v1/tokens}: every bearer token, revoked ones too, by name, with its role, expiry and last use (at most
  * a minute behind); never a secret. Tokens are issued, rotated and revoked by the admin port's tasks.
  */
+@Tag(name = "tokens")
 @Path("/api/v1/tokens")
 @Produces(MediaType.APPLICATION_JSON)
 public final class TokenResource {
@@ -27,6 +30,7 @@ public final class TokenResource {
         this.clock = clock;
     }
 
+    @Operation(summary = "Every bearer token with its role, owner and use; never a secret")
     @GET
     @Timed
     public Map<String, Object> list() {
