@@ -197,7 +197,8 @@ def cmd_audit_export(client, args):
                 f.write(lines)
         except OSError as e:
             raise Failure("cannot write %s: %s" % (args.out, e.strerror), EXIT_FAILED)
-        print("%d events written to %s" % (lines.count("\n"), args.out), file=sys.stderr)
+        events = sum(1 for line in lines.splitlines() if line.startswith('{"seq"'))
+        print("%d events written to %s" % (events, args.out), file=sys.stderr)
     else:
         sys.stdout.write(lines)
     return EXIT_OK

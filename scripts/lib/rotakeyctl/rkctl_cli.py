@@ -12,7 +12,7 @@ import rkctl_inventory as inventory
 import rkctl_manage as manage
 import rkctl_operate as operate
 from rkctl_config import DEFAULT_CONFIG, read_token, resolve
-from rkctl_core import (DEFAULT_ADMIN_URL, DEFAULT_URL, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, Client,
+from rkctl_core import (DEFAULT_ADMIN_URL, DEFAULT_URL, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, Client,
                         Failure, positive_float, positive_int)
 
 EPILOG = """\

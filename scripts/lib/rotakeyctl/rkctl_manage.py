@@ -315,9 +315,16 @@ def cmd_credential_change(client, args):
     return EXIT_OK
 
 
+def describe(change):
+    """A change as the server words it, or, given as an object, 'field: before -> after'."""
+    if isinstance(change, dict) and "field" in change:
+        return "%s: %s -> %s" % (change["field"], cell(change.get("before")), cell(change.get("after")))
+    return cell(change)
+
+
 def print_change(answer):
     changes = answer.get("changes") or []
-    print("Credential %s changed: %s" % (answer.get("id"), "; ".join(str(c) for c in changes) or "nothing"))
+    print("Credential %s changed: %s" % (answer.get("id"), "; ".join(describe(c) for c in changes) or "nothing"))
     new = answer.get("newMaterial") or {}
     rotation = new.get("rotation") or {}
     if new.get("needed"):

@@ -268,7 +268,6 @@ class RotakeyctlManageEndToEndIT {
         Run issued = ctl("tokens", "issue", "mg-verifier", "--role", "verifier", "--expires", "P30D");
         assertThat(issued.exit()).as(issued.toString()).isZero();
         String token = issued.out().strip();
-        SECRETS.add(token);
         assertThat(token).doesNotContain("\n").isNotEmpty();
         assertThat(issued.err()).contains("Token mg-verifier issued (role verifier, expires ").contains("only this once")
                 .doesNotContain(token);
@@ -306,6 +305,8 @@ class RotakeyctlManageEndToEndIT {
 
         Run badRole = ctl("tokens", "issue", "mg-x", "--role", "root");
         assertThat(badRole.exit()).isEqualTo(2);
+        // The issued secret was on one standard output, the issue's, and nowhere else.
+        assertThat(OUTPUTS.stream().filter(o -> o.contains(token)).count()).isEqualTo(1);
     }
 
     @Test
@@ -351,12 +352,19 @@ class RotakeyctlManageEndToEndIT {
         Path export = dir.resolve("audit.jsonl");
         Run exported = ctl("audit", "export", "--from", "1", "--to", "5", "--out", export.toString());
         assertThat(exported.exit()).as(exported.toString()).isZero();
-        List<String> lines = Files.readAllLines(export);
-        assertThat(lines).hasSize(5);
-        for (String line : lines) {
-            assertThat(JSON.readTree(line).has("action")).isTrue();
+        assertThat(exported.err()).contains("5 events written to " + export);
+        // The export's own lines: the keys to check signatures with, the events, the signed checkpoints.
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(export)) {
+            JsonNode node = JSON.readTree(line);
+            if (node.has("seq")) {
+                events.add(node);
+            }
         }
-        assertThat(ok("audit", "export", "--from", "2", "--to", "3").out().lines().count()).isEqualTo(2);
+        assertThat(events).extracting(e -> e.get("seq").asInt()).containsExactly(1, 2, 3, 4, 5);
+        assertThat(events.get(2).get("action").asText()).isEqualTo("agent.created");
+        assertThat(ok("audit", "export", "--from", "2", "--to", "3").out().lines().filter(l -> l.startsWith("{\"seq\"")))
+                .hasSize(2);
         assertThat(ok("audit", "--subject", "agent:mg-agent", "--tail", "50").out()).contains("agent.changed");
     }
 
