@@ -282,7 +282,7 @@ def parser():
     a.add_argument("--from", dest="from_seq", type=positive_int, metavar="SEQ", help="the first event number "
                                                                                      "(default 1)")
     a.add_argument("--to", dest="to_seq", type=positive_int, metavar="SEQ", help="the last event number (default: "
-                                                                                 "the newest)")
+                   "the newest); the export runs on to the first signed checkpoint after it")
     a.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
 
     leaf(sub, "alerts", "the alerts firing now, with their owners", fleet.cmd_alerts)
