@@ -28,7 +28,7 @@ RK_HSM_LIBRARY="/usr/lib/softhsm/libsofthsm2.so"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RK_TOKEN_LABEL="rotakey"
 # Packages the build, the daemon and the tests need on Debian.
-RK_BASE_PACKAGES=(openjdk-17-jdk-headless maven softhsm2 opensc openssl curl)
+RK_BASE_PACKAGES=(openjdk-17-jdk-headless maven softhsm2 opensc openssl curl python3-yaml)
 
 # ---------------------------------------------------------------- logging
 
@@ -140,7 +140,7 @@ rk_apt_install() {
     rk_ok "installed ${missing[*]}"
 }
 
-# rk_need_packages: JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl (others: rk_apt_install).
+# rk_need_packages: JDK 17, Maven, SoftHSM2, OpenSC, OpenSSL, curl, PyYAML for rotakeyctl -f x.yaml (others: rk_apt_install).
 rk_need_packages() {
     rk_apt_install "${RK_BASE_PACKAGES[@]}"
     rk_check_java

@@ -80,10 +80,12 @@ class RotakeyctlEndToEndIT {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> e = pb.environment();
-        e.keySet().removeIf(k -> k.startsWith("ROTAKEY_"));
+        e.keySet().removeIf(k -> k.startsWith("ROTAKEY"));
         e.put("ROTAKEY_URL", daemon.app("").toString());
         e.put("ROTAKEY_ADMIN_URL", daemon.admin("").toString());
         e.put("ROTAKEY_TOKEN_FILE", daemon.dataDir().resolve("admin-token").toString());
+        // No host's /etc/rotakey/rotakeyctl.conf: an empty config file.
+        e.put("ROTAKEYCTL_CONF", "/dev/null");
         e.putAll(env);
         e.values().removeIf(String::isEmpty);
         Path out = Files.createTempFile(dir, "out", ".txt");
@@ -280,7 +282,8 @@ class RotakeyctlEndToEndIT {
         Path out = Files.createTempFile(dir, "follow", ".txt");
         ProcessBuilder pb = new ProcessBuilder("python3", SCRIPT.toString(), "audit", "--tail", "1", "--follow",
                 "--interval", "0.2", "--subject", "credential:ctl-agent-api");
-        pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY_"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY"));
+        pb.environment().put("ROTAKEYCTL_CONF", "/dev/null");
         pb.environment().put("ROTAKEY_URL", daemon.app("").toString());
         pb.environment().put("ROTAKEY_TOKEN_FILE", daemon.dataDir().resolve("admin-token").toString());
         Process p = pb.redirectOutput(out.toFile()).redirectErrorStream(true).start();

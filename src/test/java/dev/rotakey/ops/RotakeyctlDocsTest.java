@@ -1,0 +1,175 @@
+package dev.rotakey.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * rotakeyctl's documentation cannot drift from its parser: every command and option that {@code rotakeyctl completion
+ * json} reports (its own argparse tree) is in the man page's section for that command and in the shipped bash
+ * completion, which is exactly what {@code rotakeyctl completion bash} prints; the man page renders without a
+ * warning; the shipped config file points where config/production/rotakey.yml listens.
+ */
+class RotakeyctlDocsTest {
+    private static final Path SCRIPT = Path.of("scripts/rotakeyctl");
+    private static final Path MAN = Path.of("docs/man/rotakeyctl.1");
+    private static final Path COMPLETION = Path.of("scripts/completion/rotakeyctl.bash");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonNode tree;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @BeforeAll
+    static void readTheParser() throws Exception {
+        Run r = run("python3", SCRIPT.toString(), "completion", "json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        tree = JSON.readTree(r.out());
+        assertThat(tree.has("")).isTrue();
+        assertThat(tree.get("").get("subcommands")).isNotEmpty();
+    }
+
+    private static Run run(String... command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("rotakeyctl", ".out");
+        Path err = Files.createTempFile("rotakeyctl", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY"));
+            Process p = pb.start();
+            p.getOutputStream().close();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " did not finish");
+            }
+            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** The man page's text by section: OPTIONS for the global options, each {@code .SS} heading for its command. */
+    private static Map<String, String> manSections() throws IOException {
+        Map<String, String> sections = new LinkedHashMap<>();
+        String current = null;
+        StringBuilder text = new StringBuilder();
+        for (String line : Files.readAllLines(MAN, StandardCharsets.UTF_8)) {
+            String heading = line.startsWith(".SH ") || line.startsWith(".SS ")
+                    ? unescape(line.substring(4)).replace("\"", "").trim() : null;
+            if (heading != null) {
+                if (current != null) {
+                    sections.put(current, text.toString());
+                }
+                current = line.startsWith(".SH ") && heading.equals("OPTIONS") ? "" : heading;
+                text.setLength(0);
+            } else {
+                text.append(unescape(line)).append('\n');
+            }
+        }
+        sections.put(current, text.toString());
+        return sections;
+    }
+
+    private static String unescape(String troff) {
+        return troff.replace("\\-", "-").replaceAll("\\\\f[BIRP]", "").replace("\\e", "\\");
+    }
+
+    @Test
+    void everyCommandAndOptionIsInTheManPage() throws IOException {
+        Map<String, String> man = manSections();
+        List<String> missing = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> command = it.next();
+            String path = command.getKey();
+            boolean hasActions = !command.getValue().get("subcommands").isEmpty() && !path.isEmpty();
+            // A command with actions (agents, credentials, audit, tokens) may document its own options with its
+            // default action: any section under its name counts.
+            StringBuilder text = new StringBuilder();
+            man.forEach((heading, body) -> {
+                if (heading.equals(path) || hasActions && heading.startsWith(path + " ")) {
+                    text.append(body);
+                }
+            });
+            if (!man.containsKey(path) && !(hasActions && text.length() > 0)) {
+                missing.add("no section for '" + path + "'");
+                continue;
+            }
+            for (JsonNode option : command.getValue().get("options")) {
+                for (JsonNode name : option.get("names")) {
+                    String n = name.asText();
+                    // --json after a command is documented once, with the global option.
+                    boolean documentedOnce = n.equals("--json") && !path.isEmpty() && !path.equals("posture");
+                    if (!documentedOnce && !text.toString().matches("(?s).*(?<![\\w-])" + java.util.regex.Pattern.quote(n)
+                            + "(?![\\w-]).*")) {
+                        missing.add("'" + path + "' option " + n);
+                    }
+                }
+            }
+        }
+        assertThat(missing).as("in the parser but not in %s", MAN).isEmpty();
+        assertThat(man.get("")).contains("--json").contains("after its name");
+    }
+
+    @Test
+    void theShippedCompletionIsWhatTheParserGeneratesAndNamesEveryOption() throws Exception {
+        Run generated = run("python3", SCRIPT.toString(), "completion", "bash");
+        assertThat(generated.exit()).as(generated.err()).isZero();
+        String shipped = Files.readString(COMPLETION, StandardCharsets.UTF_8);
+        assertThat(shipped).as("regenerate it: scripts/rotakeyctl completion bash > %s", COMPLETION)
+                .isEqualTo(generated.out());
+        for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> command = it.next();
+            for (JsonNode sub : command.getValue().get("subcommands")) {
+                assertThat(shipped).contains(" " + sub.asText());
+            }
+            for (JsonNode option : command.getValue().get("options")) {
+                option.get("names").forEach(n -> assertThat(shipped).contains(n.asText()));
+            }
+        }
+        Run syntax = run("bash", "-n", COMPLETION.toString());
+        assertThat(syntax.exit()).as(syntax.err()).isZero();
+    }
+
+    @Test
+    void theManPageRendersWithoutWarnings() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/groff")), "groff is not installed (apt-get install groff-base)");
+        Run lint = run("groff", "-man", "-ww", "-z", MAN.toString());
+        assertThat(lint.exit()).isZero();
+        assertThat(lint.err()).isEmpty();
+    }
+
+    @Test
+    void theShippedConfigFileReachesThePortsOfTheProductionConfig() throws IOException {
+        JsonNode production = new ObjectMapper(new YAMLFactory()).readTree(Path.of("config/production/rotakey.yml").toFile());
+        JsonNode api = production.get("server").get("applicationConnectors").get(0);
+        JsonNode admin = production.get("server").get("adminConnectors").get(0);
+        Map<String, String> conf = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of("config/rotakeyctl.conf"), StandardCharsets.UTF_8)) {
+            if (!line.startsWith("#") && line.contains("=")) {
+                conf.put(line.substring(0, line.indexOf('=')).trim(), line.substring(line.indexOf('=') + 1).trim());
+            }
+        }
+        String scheme = api.get("type").asText().startsWith("https") ? "https" : "http";
+        assertThat(conf.get("url")).isEqualTo(scheme + "://127.0.0.1:" + api.get("port").asInt());
+        assertThat(conf.get("admin_url")).isEqualTo("http://" + admin.get("bindHost").asText() + ":" + admin.get("port").asInt());
+        assertThat(conf.get("token_file")).isEqualTo(production.get("auth").get("adminTokenFile").asText());
+        assertThat(conf).containsKey("ca");
+    }
+}
