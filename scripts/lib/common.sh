@@ -198,8 +198,9 @@ rk_ensure_java_runtime() {
     rk_info "/usr/bin/java is ${major:+Java $major}${major:-missing}: installing $pkg"
     rk_apt_install "$pkg"
     major=$(rk_java_major /usr/bin/java)
-    [[ -n "$major" ]] && ((major >= 17)) \
-        || rk_die "/usr/bin/java is still ${major:+Java $major}${major:-missing}: make it a Java 17 or newer (update-alternatives --config java)"
+    if [[ -z "$major" ]] || ((major < 17)); then
+        rk_die "/usr/bin/java is still ${major:+Java $major}${major:-missing}: make it a Java 17 or newer (update-alternatives --config java)"
+    fi
     rk_ok "Java $major at /usr/bin/java"
 }
 
@@ -387,15 +388,15 @@ rk_ensure_mariadb() {
         rk__mariadb_answers || rk_die "MariaDB does not answer on 127.0.0.1:3306 (see /var/log/mysql/error.log or the journal)"
     fi
     # Debian's root@localhost logs in through the unix socket only.
-    local root=(mariadb --protocol=SOCKET -u root)
+    local client=(mariadb --protocol=SOCKET -u root)
     rk_info "Creating database 'test' and letting root in from 127.0.0.1 without a password (development/CI only)"
-    rk_sudo "${root[@]}" -e "CREATE DATABASE IF NOT EXISTS test;
+    rk_sudo "${client[@]}" -e "CREATE DATABASE IF NOT EXISTS test;
         CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
         GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
         || rk_die "cannot reach MariaDB as root over its unix socket to set it up; give root@127.0.0.1 an empty password and create database 'test' by hand"
     if ! rk__mariadb_ready; then
         # Without skip-name-resolve, 127.0.0.1 may be taken for localhost and matched to root@localhost.
-        rk_sudo "${root[@]}" -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');" \
+        rk_sudo "${client[@]}" -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');" \
             || rk_die "cannot let root@localhost in without a password"
     fi
     rk__mariadb_ready || rk_die "root still cannot log in to MariaDB over TCP on 127.0.0.1:3306 without a password"
