@@ -148,7 +148,7 @@ class DebPackageIT {
                 Map.entry("./usr/share/doc/rotakey/examples/production/rotakey.yml", "-rw-r--r-- root/root"),
                 Map.entry("./usr/share/doc/rotakey/examples/prometheus/rotakey-rules.yml", "-rw-r--r-- root/root"),
                 Map.entry("./usr/share/doc/rotakey/copyright", "-rw-r--r-- root/root"),
-                Map.entry("./usr/share/doc/rotakey/changelog.Debian.gz", "-rw-r--r-- root/root"),
+                Map.entry("./usr/share/doc/rotakey/changelog.gz", "-rw-r--r-- root/root"),
                 Map.entry("./usr/share/doc/rotakey/README.md", "-rw-r--r-- root/root"));
         expected.forEach((path, modeAndOwner) -> assertThat(listing)
                 .as("%s in:\n%s", path, String.join("\n", listing))
@@ -174,8 +174,15 @@ class DebPackageIT {
         assertThat(verify.output().lines().filter(l -> l.contains("rotakey.service") || l.contains(tmp.toString())))
                 .as("systemd-analyze verify:\n%s", verify.output()).isEmpty();
         assertThat(verify.exitCode()).as(verify.output()).isZero();
-        assertThat(ok("sh", "-c", "gzip -dc " + extracted.resolve("usr/share/doc/rotakey/changelog.Debian.gz"))
+        assertThat(ok("sh", "-c", "gzip -dc " + extracted.resolve("usr/share/doc/rotakey/changelog.gz"))
                 .output()).startsWith("rotakey (");
+
+        // lintian, where installed (it is not required): warnings are accepted (the modes of /etc/rotakey and its
+        // secrets' files are deliberate), errors are not.
+        if (onPath("lintian")) {
+            Run lintian = run("lintian", deb.toString());
+            assertThat(lintian.output().lines().filter(l -> l.startsWith("E:"))).as(lintian.output()).isEmpty();
+        }
 
         // The maintainer scripts are POSIX sh: they parse under dash, Debian's /bin/sh.
         Path control = tmp.resolve("control");
