@@ -85,6 +85,7 @@ rk_abspath() {
 rk__package_command() {
     case $1 in
         openjdk-17-jdk-headless) echo javac ;;
+        openjdk-17-jre-headless | default-jre-headless) echo java ;;
         maven) echo mvn ;;
         softhsm2) echo softhsm2-util ;;
         opensc) echo pkcs11-tool ;;
@@ -167,6 +168,40 @@ rk_check_java() {
         fi
     done
     rk_die "Java 17 or newer is needed (found: ${version:-no java}). Install openjdk-17-jdk-headless."
+}
+
+# rk_java_major [JAVA]: the major version of that java (default: the one on PATH), 8 for 1.8; nothing when it
+# does not run.
+rk_java_major() {
+    local java=${1:-java} version major
+    version=$("$java" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}') || return 0
+    major=${version%%.*}
+    [[ "$major" == 1 ]] && major=$(cut -d. -f2 <<<"$version")
+    [[ "$major" =~ ^[0-9]+$ ]] && printf '%s\n' "$major"
+    return 0
+}
+
+# rk_ensure_java_runtime: the unit runs /usr/bin/java. A Java 17 or newer there is kept, whichever it is; only
+# when it is missing or older is one installed: default-jre-headless when the distribution's default is 17 or
+# newer (its version 2:1.17-…, 2:1.21-…), else openjdk-17-jre-headless.
+rk_ensure_java_runtime() {
+    local major candidate pkg=openjdk-17-jre-headless
+    major=$(rk_java_major /usr/bin/java)
+    if [[ -n "$major" ]] && ((major >= 17)); then
+        rk_ok "Java $major at /usr/bin/java"
+        return 0
+    fi
+    candidate=$(apt-cache policy default-jre-headless 2>/dev/null | awk '/Candidate:/ {print $2; exit}') || true
+    if [[ "$candidate" =~ ^2:1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= 17)); then
+        pkg=default-jre-headless
+    fi
+    rk_info "/usr/bin/java is ${major:+Java $major}${major:-missing}: installing $pkg"
+    rk_apt_install "$pkg"
+    major=$(rk_java_major /usr/bin/java)
+    if [[ -z "$major" ]] || ((major < 17)); then
+        rk_die "/usr/bin/java is still ${major:+Java $major}${major:-missing}: make it a Java 17 or newer (update-alternatives --config java)"
+    fi
+    rk_ok "Java $major at /usr/bin/java"
 }
 
 # ---------------------------------------------------------------- build
@@ -353,15 +388,15 @@ rk_ensure_mariadb() {
         rk__mariadb_answers || rk_die "MariaDB does not answer on 127.0.0.1:3306 (see /var/log/mysql/error.log or the journal)"
     fi
     # Debian's root@localhost logs in through the unix socket only.
-    local root=(mariadb --protocol=SOCKET -u root)
+    local client=(mariadb --protocol=SOCKET -u root)
     rk_info "Creating database 'test' and letting root in from 127.0.0.1 without a password (development/CI only)"
-    rk_sudo "${root[@]}" -e "CREATE DATABASE IF NOT EXISTS test;
+    rk_sudo "${client[@]}" -e "CREATE DATABASE IF NOT EXISTS test;
         CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
         GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;" \
         || rk_die "cannot reach MariaDB as root over its unix socket to set it up; give root@127.0.0.1 an empty password and create database 'test' by hand"
     if ! rk__mariadb_ready; then
         # Without skip-name-resolve, 127.0.0.1 may be taken for localhost and matched to root@localhost.
-        rk_sudo "${root[@]}" -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');" \
+        rk_sudo "${client[@]}" -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('');" \
             || rk_die "cannot let root@localhost in without a password"
     fi
     rk__mariadb_ready || rk_die "root still cannot log in to MariaDB over TCP on 127.0.0.1:3306 without a password"

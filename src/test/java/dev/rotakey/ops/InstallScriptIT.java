@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code scripts/install.sh} and {@code scripts/uninstall.sh}, run for real with bash on a tree
  * staged with {@code --root}: every file lands with its mode, an edited config survives a second
- * install, uninstalling keeps the data, and only {@code --purge --yes} deletes it.
+ * install, uninstalling keeps the data, and only {@code --purge --yes} deletes it; without a prebuilt jar or
+ * package the installer stops with directions and never runs Maven; {@code --deb} unpacks the package.
  */
 class InstallScriptIT {
     @TempDir
@@ -39,10 +40,19 @@ class InstallScriptIT {
     }
 
     private static Run run(String script, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", "scripts/" + script));
+        return runIn(Path.of("."), null, script, args);
+    }
+
+    /** Runs {@code scripts/SCRIPT} of the tree TREE, with PATH_FIRST (when given) at the head of PATH. */
+    private static Run runIn(Path tree, Path pathFirst, String script, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", tree.resolve("scripts/" + script).toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("NO_COLOR", "1");
+        if (pathFirst != null) {
+            pb.environment().put("PATH", pathFirst + ":" + pb.environment().get("PATH"));
+        }
         // stdin is not a terminal here: --purge without --yes must refuse rather than wait for an answer.
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
@@ -81,13 +91,27 @@ class InstallScriptIT {
         assertThat(mode("/etc/rotakey/credentials")).isEqualTo("rwx------");
         assertThat(mode("/etc/default/rotakey")).isEqualTo("rw-------");
         assertThat(mode("/var/lib/rotakey")).isEqualTo("rwx------");
-        assertThat(mode("/etc/systemd/system/rotakey.service")).isEqualTo("rw-r--r--");
-        assertThat(Files.mismatch(at("/etc/systemd/system/rotakey.service"), Path.of("systemd/rotakey.service")))
+        // /etc/systemd/system is the admin's (drop-ins); /usr/lib the package's; a source install's is /usr/local/lib.
+        assertThat(mode("/usr/local/lib/systemd/system/rotakey.service")).isEqualTo("rw-r--r--");
+        assertThat(Files.mismatch(at("/usr/local/lib/systemd/system/rotakey.service"), Path.of("systemd/rotakey.service")))
                 .isEqualTo(-1);
+        assertThat(at("/etc/systemd/system/rotakey.service")).doesNotExist();
+        // The user and the directories come from the same files as the package's.
+        assertThat(Files.mismatch(at("/usr/local/lib/sysusers.d/rotakey.conf"), Path.of("packaging/sysusers.d/rotakey.conf")))
+                .isEqualTo(-1);
+        assertThat(Files.mismatch(at("/usr/local/lib/tmpfiles.d/rotakey.conf"), Path.of("packaging/tmpfiles.d/rotakey.conf")))
+                .isEqualTo(-1);
+        assertThat(mode("/var/lib/rotakey-delivered")).isEqualTo("rwx--x--x");
+        assertThat(Files.mismatch(at("/etc/default/rotakey"), Path.of("packaging/default/rotakey"))).isEqualTo(-1);
+        assertThat(mode("/etc/rotakey/rotakeyctl.conf")).isEqualTo("rw-r-----");
+        assertThat(Files.mismatch(at("/etc/rotakey/rotakeyctl.conf"), Path.of("config/rotakeyctl.conf"))).isEqualTo(-1);
         assertThat(mode("/usr/share/doc/rotakey/README.md")).isEqualTo("rw-r--r--");
         assertThat(mode("/usr/share/doc/rotakey/docs/configuration.md")).isEqualTo("rw-r--r--");
         if (Files.exists(Path.of("scripts/rotakeyctl"))) {
             assertThat(mode("/usr/local/bin/rotakeyctl")).isEqualTo("rwxr-xr-x");
+            if (Files.isDirectory(Path.of("scripts/lib/rotakeyctl"))) {
+                assertThat(at("/usr/share/rotakey/rotakeyctl")).isDirectoryContaining("glob:**.py");
+            }
         } else {
             assertThat(at("/usr/local/bin/rotakeyctl")).doesNotExist();
         }
@@ -134,7 +158,9 @@ class InstallScriptIT {
         assertThat(u.exitCode()).as(u.output()).isZero();
         assertThat(at("/usr/share/rotakey/rotakey.jar")).doesNotExist();
         assertThat(at("/usr/share/rotakey")).doesNotExist();
-        assertThat(at("/etc/systemd/system/rotakey.service")).doesNotExist();
+        assertThat(at("/usr/local/lib/systemd/system/rotakey.service")).doesNotExist();
+        assertThat(at("/usr/local/lib/sysusers.d/rotakey.conf")).doesNotExist();
+        assertThat(at("/usr/local/lib/tmpfiles.d/rotakey.conf")).doesNotExist();
         assertThat(at("/usr/local/bin/rotakeyctl")).doesNotExist();
         assertThat(at("/var/lib/rotakey/admin-token")).hasContent("token");
         assertThat(at("/var/lib/rotakey/tokens")).isDirectory();
@@ -157,6 +183,95 @@ class InstallScriptIT {
         assertThat(at("/etc/rotakey")).doesNotExist();
         assertThat(at("/etc/default/rotakey")).doesNotExist();
         assertThat(run("uninstall.sh", "--root", root.toString(), "--purge", "--yes").exitCode()).isZero();
+    }
+
+    /**
+     * A checkout without target/rotakey.jar and no --jar or --deb: the installer stops with directions to build on a
+     * build machine, and neither Maven nor anything else is run (a fake mvn first on PATH would leave a mark).
+     */
+    @Test
+    void withoutAPrebuiltJarOrPackageItStopsAndNeverBuilds() throws Exception {
+        Path tree = tmp.resolve("checkout");
+        for (String part : List.of("scripts", "systemd", "config", "packaging", "docs", "README.md")) {
+            copyTree(Path.of(part), tree.resolve(part));
+        }
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path mark = tmp.resolve("mvn-ran");
+        Path mvn = Files.writeString(bin.resolve("mvn"), "#!/bin/sh\ntouch " + mark + "\nexit 0\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Run r = runIn(tree, bin, "install.sh", "--root", root.toString());
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
+        assertThat(r.output()).contains("nothing to install", "never builds", "mvn -B package",
+                "--deb rotakey_<version>_all.deb", "./scripts/quickstart.sh");
+        assertThat(mark).as("install.sh ran mvn").doesNotExist();
+        assertThat(root).doesNotExist();
+    }
+
+    /** With a prebuilt jar beside the script (target/rotakey.jar) and no option, that jar is installed. */
+    @Test
+    void thePrebuiltJarBesideTheScriptIsTheDefault() throws Exception {
+        Path tree = tmp.resolve("checkout");
+        for (String part : List.of("scripts", "systemd", "config", "packaging", "docs", "README.md")) {
+            copyTree(Path.of(part), tree.resolve(part));
+        }
+        Files.createDirectories(tree.resolve("target"));
+        Files.writeString(tree.resolve("target/rotakey.jar"), "the prebuilt jar\n");
+        Run r = runIn(tree, null, "install.sh", "--root", root.toString());
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(at("/usr/share/rotakey/rotakey.jar")).hasContent("the prebuilt jar");
+    }
+
+    /**
+     * --deb stages the package's files (dpkg-deb -x) and the configuration beside them; it removes a unit an older
+     * install.sh left in /etc/systemd/system, which would hide the package's.
+     */
+    @Test
+    void aPackageIsUnpackedAndAnOlderUnitInEtcIsRemoved() throws Exception {
+        Path pkg = tmp.resolve("pkg");
+        Files.createDirectories(pkg.resolve("DEBIAN"));
+        Files.writeString(pkg.resolve("DEBIAN/control"), "Package: rotakey\nVersion: 0.0.1\nArchitecture: all\n"
+                + "Maintainer: test <test@example.com>\nDescription: a stand-in for the built package\n");
+        Files.createDirectories(pkg.resolve("usr/share/rotakey"));
+        Files.writeString(pkg.resolve("usr/share/rotakey/rotakey.jar"), "packaged jar\n");
+        Files.createDirectories(pkg.resolve("usr/lib/systemd/system"));
+        Files.copy(Path.of("systemd/rotakey.service"), pkg.resolve("usr/lib/systemd/system/rotakey.service"));
+        Path deb = tmp.resolve("rotakey_0.0.1_all.deb");
+        Process build = new ProcessBuilder("dpkg-deb", "--root-owner-group", "-b", pkg.toString(), deb.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(build.waitFor()).as(out).isZero();
+        Path old = at("/etc/systemd/system/rotakey.service");
+        Files.createDirectories(old.getParent());
+        Files.copy(Path.of("systemd/rotakey.service"), old);
+
+        Run r = run("install.sh", "--root", root.toString(), "--deb", deb.toString());
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(at("/usr/share/rotakey/rotakey.jar")).hasContent("packaged jar");
+        assertThat(at("/usr/lib/systemd/system/rotakey.service")).exists();
+        assertThat(at("/usr/local/lib/systemd/system/rotakey.service")).doesNotExist();
+        assertThat(old).doesNotExist();
+        assertThat(r.output()).contains("removed /etc/systemd/system/rotakey.service");
+        assertThat(mode("/etc/rotakey")).isEqualTo("rwxr-x---");
+        assertThat(mode("/etc/rotakey/rotakey.yml")).isEqualTo("rw-r-----");
+
+        Run both = run("install.sh", "--root", root.toString(), "--deb", deb.toString(), "--jar", jar.toString());
+        assertThat(both.exitCode()).isNotZero();
+        assertThat(both.output()).contains("not both");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.createDirectories(dest.getParent());
+                    Files.copy(p, dest, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
     }
 
     @Test
