@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
+import dev.rotakey.dashboard.Dashboard;
 import dev.rotakey.auth.ClientCertificates;
 import dev.rotakey.config.MtlsFactory;
 import dev.rotakey.http.MtlsConnectorFactory;
@@ -33,6 +34,7 @@ import dev.rotakey.resources.CredentialRotationResource;
 import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
+import dev.rotakey.resources.FleetResource;
 import dev.rotakey.resources.PostureResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.resources.TokenResource;
@@ -150,6 +152,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         OwnerScope scope = new OwnerScope(c.store());
         registerResources(c, scope, environment.jersey());
         registerFilters(c, config, environment);
+        Dashboard.register(c, environment);
         registerTasks(c, scope, environment);
         registerHealthChecks(c, environment);
         // Jersey's ".total" timers duplicate the plain ones once Prometheus strips the "_total" suffix.
@@ -167,7 +170,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
         jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
         jersey.register(new CredentialRotationResource(c.batches().operator(), scope));
-        jersey.register(new RotationResource(c.credentialQueries(), scope));
+        jersey.register(new RotationResource(c.credentialQueries(), scope, c.fleetQueries()));
+        jersey.register(new FleetResource(c.fleetQueries()));
         jersey.register(new ApiKeyResource(c.verifier()));
         jersey.register(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
         jersey.register(new AlertResource(c.operatorQueries()));
