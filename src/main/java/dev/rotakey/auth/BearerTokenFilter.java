@@ -95,9 +95,23 @@ public final class BearerTokenFilter implements Filter {
     /** The challenge a 401 under the dashboard carries besides the bearer one, so that a browser asks for the token. */
     static final String DASHBOARD_CHALLENGE = "Basic realm=\"Rotakey dashboard\", charset=\"UTF-8\"";
 
-    /** Whether this normalised path is the dashboard's, the only place a token may come as a Basic password. */
+    /**
+     * Whether this normalised path is the dashboard's, the only place a token may come as a Basic password. Only a
+     * plain one: the container leaves some dot segments in the path it routes by ({@code /dashboard;x=1/../api} is
+     * routed as {@code /dashboard/../api}), so a path with an empty or dot segment is never the dashboard's here, even
+     * where the request guard that refuses such raw paths first is missing.
+     */
     static boolean isDashboard(String normalisedPath) {
-        return normalisedPath.equals("/dashboard") || normalisedPath.startsWith("/dashboard/");
+        if (!normalisedPath.equals("/dashboard") && !normalisedPath.startsWith("/dashboard/")) {
+            return false;
+        }
+        String rest = normalisedPath.substring("/dashboard".length());
+        for (String segment : rest.isEmpty() ? new String[0] : rest.substring(1).split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..") || segment.contains("\\")) {
+                return false;
+            }
+        }
+        return !rest.contains("//");
     }
 
     /** The password of Basic credentials ({@code base64(user:password)}), or null when they are malformed or empty. */

@@ -130,7 +130,7 @@ final class Overview {
     }
 
     /** The plan by day (UTC), from the exact counts per hour, with the first items of every kind in time order. */
-    OverviewPage.Plan plan(PlanView p, Instant now) {
+    static OverviewPage.Plan plan(PlanView p, Instant now) {
         LocalDate first = LocalDate.ofInstant(p.from(), ZoneOffset.UTC);
         LocalDate last = LocalDate.ofInstant(p.to(), ZoneOffset.UTC);
         int n = (int) ChronoUnit.DAYS.between(first, last) + 1;
