@@ -46,8 +46,10 @@ rk_need_packages
 # alerting tests; python3 runs scripts/rotakeyctl; systemd-analyze checks the unit file; jq and
 # wrk serve scripts/bench.sh (BenchScriptIT); rsyslogd with its GnuTLS driver is the SIEM the
 # audit export streams to over TLS (SiemExportIT); nginx is the real consumer a reload hook reloads
-# with a rotated certificate (NginxReloadIT).
-rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls nginx
+# with a rotated certificate (NginxReloadIT); chromium and its chromedriver show the dashboard to
+# Selenium (DashboardBrowserIT).
+rk_apt_install prometheus prometheus-alertmanager python3 systemd jq wrk rsyslog rsyslog-gnutls nginx \
+    chromium chromium-driver
 rk_ensure_postgres
 rk_ensure_mariadb
 export ROTAKEY_TEST_PG_URL="${ROTAKEY_TEST_PG_URL:-jdbc:postgresql://127.0.0.1:${RK_PG_PORT:-5432}/test}"

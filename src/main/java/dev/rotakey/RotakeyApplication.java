@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotakey.api.ApiJson;
 import dev.rotakey.audit.CorrelationIdFilter;
 import dev.rotakey.auth.BearerTokenFilter;
+import dev.rotakey.dashboard.Dashboard;
 import dev.rotakey.auth.ClientCertificates;
 import dev.rotakey.config.MtlsFactory;
 import dev.rotakey.http.MtlsConnectorFactory;
@@ -34,6 +35,7 @@ import dev.rotakey.resources.ExceptionMappers;
 import dev.rotakey.resources.OpenApiResource;
 import dev.rotakey.resources.PlanResource;
 import dev.rotakey.resources.RotationResource;
+import dev.rotakey.resources.FleetResource;
 import dev.rotakey.resources.PostureResource;
 import dev.rotakey.resources.StatusResource;
 import dev.rotakey.resources.TokenResource;
@@ -151,7 +153,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         c.managed().forEach(environment.lifecycle()::manage);
         // What an owner-scoped token may reach, for the resources and the rotate task alike.
         OwnerScope scope = new OwnerScope(c.store());
-        registerResources(c, scope, environment.jersey());
+        registerResources(c, scope, environment);
         registerFilters(c, config, environment);
         registerTasks(c, scope, environment);
         registerHealthChecks(c, environment);
@@ -163,7 +165,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         components = c;
     }
 
-    private static void registerResources(RotakeyComponents c, OwnerScope scope, JerseyEnvironment jersey) {
+    private static void registerResources(RotakeyComponents c, OwnerScope scope, Environment environment) {
+        JerseyEnvironment jersey = environment.jersey();
         ExceptionMappers.all().forEach(jersey::register);
         List<Class<?>> documented = new ArrayList<>();
         Consumer<Object> resource = r -> {
@@ -175,7 +178,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         resource.accept(new CredentialBatchResource(c.credentialBatch()));
         resource.accept(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
         resource.accept(new CredentialRotationResource(c.batches().operator(), scope));
-        resource.accept(new RotationResource(c.credentialQueries(), scope));
+        resource.accept(new RotationResource(c.credentialQueries(), scope, c.fleetQueries()));
+        resource.accept(new FleetResource(c.fleetQueries()));
         resource.accept(new ApiKeyResource(c.verifier()));
         resource.accept(new AuditResource(c.operatorQueries(), c.auditVerifier(), c.auditExport()));
         resource.accept(new AlertResource(c.operatorQueries()));
@@ -185,6 +189,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
         resource.accept(new PlanResource(c.planner()));
         resource.accept(new BatchResource(c.batches().queries(), scope));
         resource.accept(new TokenResource(c.tokens(), c.clock()));
+        Dashboard.register(c, environment, resource);
         // Built at the first request from every resource registered above (Jersey keeps only wrappers of them).
         resource.accept(new OpenApiResource(() -> List.copyOf(documented),
                 RotakeyApplication.class.getPackage().getImplementationVersion()));

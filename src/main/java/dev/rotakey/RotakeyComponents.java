@@ -64,6 +64,7 @@ import dev.rotakey.service.CredentialQueries;
 import dev.rotakey.service.CredentialService;
 import dev.rotakey.service.DueRotations;
 import dev.rotakey.service.FirstVersions;
+import dev.rotakey.service.FleetQueries;
 import dev.rotakey.service.OperatorQueries;
 import dev.rotakey.service.OrphanLeafKeys;
 import dev.rotakey.service.ParallelSteps;
@@ -127,6 +128,7 @@ public final class RotakeyComponents {
     private final CredentialQueries credentialQueries;
     private final OperatorQueries operatorQueries;
     private final StatusReport status;
+    private final FleetQueries fleetQueries;
     private final AuthenticationFailures authenticationFailures;
     private final AlertDispatcher alertDispatcher;
     private final AlertEvaluator alerts;
@@ -244,6 +246,7 @@ public final class RotakeyComponents {
         ClusterNodes clusterNodes = new ClusterNodes(node, config.getScheduler().getInstanceName(), running,
                 Clock.systemUTC());
         status = new StatusReport(store, clusterNodes, pausedOrUnknown, running, backends);
+        fleetQueries = new FleetQueries(store, clock);
         batchedRotations = new BatchedRotations(store, backends, targets, authorities, workflow, audit, work, locks, clock,
                 ScheduleCalculator.from(config.getRotation()), listener, batchThreads, deliveryThreads, revocations,
                 config.getScheduler().rotationThreads(), node.clustered() ? config.getScheduler().getCheckinInterval().multipliedBy(2) : null);
@@ -519,6 +522,11 @@ public final class RotakeyComponents {
 
     public StatusReport status() {
         return status;
+    }
+
+    /** The fleet-wide aggregates of {@code GET /api/v1/fleet} and {@code /rotations}, and the dashboard. */
+    public FleetQueries fleetQueries() {
+        return fleetQueries;
     }
 
     public PostureReports posture() {

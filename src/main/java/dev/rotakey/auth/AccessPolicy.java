@@ -89,6 +89,14 @@ public final class AccessPolicy {
             api("GET", "/api/v1/tokens", EnumSet.of(ADMIN, AUDITOR)),
             api("GET", "/api/v1/posture", READERS),
             api("GET", "/api/v1/openapi.json", READERS),
+            api("GET", "/api/v1/fleet", READERS),
+            api("GET", "/api/v1/rotations", READERS),
+            // The read-only dashboard (dev.rotakey.dashboard), pages and assets: monitoring tokens see it too. The
+            // only paths where the filter also takes the token as an HTTP Basic password, for a browser.
+            api("GET", "/dashboard", WATCHERS),
+            api("GET", "/dashboard/", WATCHERS),
+            api("GET", "/dashboard/credentials/{id}", WATCHERS),
+            api("GET", "/dashboard/assets/{name}", WATCHERS),
 
             admin("GET", "/", WATCHERS),
             admin("GET", "/healthcheck", WATCHERS),

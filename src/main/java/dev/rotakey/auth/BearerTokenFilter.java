@@ -24,7 +24,8 @@ import java.util.Set;
 
 /**
  * Bearer-token authentication for both ports: every request needs {@code Authorization: Bearer
- * <token>} except the listed public prefixes, the listed public paths (exact, such as the load balancers' health
+ * <token>} (on the API port's dashboard, {@code /dashboard/...}, also the token as an HTTP Basic password, for a
+ * browser) except the listed public prefixes, the listed public paths (exact, such as the load balancers' health
  * probes), and a version's ack, which may present that version's secret
  * instead (checked by its resource). With mutual TLS on the API port, a request without an {@code Authorization}
  * header is authenticated by its client certificate ({@link ClientCertificates}); a bearer token, when there is one,
@@ -91,6 +92,42 @@ public final class BearerTokenFilter implements Filter {
         this.certificates = certificates;
     }
 
+    /** The challenge a 401 under the dashboard carries besides the bearer one, so that a browser asks for the token. */
+    static final String DASHBOARD_CHALLENGE = "Basic realm=\"Rotakey dashboard\", charset=\"UTF-8\"";
+
+    /**
+     * Whether this normalised path is the dashboard's, the only place a token may come as a Basic password. Only a
+     * plain one: the container leaves some dot segments in the path it routes by ({@code /dashboard;x=1/../api} is
+     * routed as {@code /dashboard/../api}), so a path with an empty or dot segment is never the dashboard's here, even
+     * where the request guard that refuses such raw paths first is missing.
+     */
+    static boolean isDashboard(String normalisedPath) {
+        if (!normalisedPath.equals("/dashboard") && !normalisedPath.startsWith("/dashboard/")) {
+            return false;
+        }
+        String rest = normalisedPath.substring("/dashboard".length());
+        for (String segment : rest.isEmpty() ? new String[0] : rest.substring(1).split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..") || segment.contains("\\")) {
+                return false;
+            }
+        }
+        return !rest.contains("//");
+    }
+
+    /** The password of Basic credentials ({@code base64(user:password)}), or null when they are malformed or empty. */
+    static String basicPassword(String credentials) {
+        byte[] decoded;
+        try {
+            decoded = java.util.Base64.getDecoder().decode(credentials);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        String pair = new String(decoded, java.nio.charset.StandardCharsets.UTF_8);
+        int colon = pair.indexOf(':');
+        String password = colon < 0 ? "" : pair.substring(colon + 1).trim();
+        return password.isEmpty() ? null : password;
+    }
+
     /** Whether a request for this normalised path needs no token at all. */
     boolean isPublic(String normalisedPath) {
         return publicPaths.contains(normalisedPath) || publicPrefixes.stream().anyMatch(normalisedPath::startsWith);
@@ -144,24 +181,39 @@ public final class BearerTokenFilter implements Filter {
         }
         if (operator.isEmpty()) {
             String problem;
+            boolean dashboard = keyAuthenticatedAck && isDashboard(path);
+            String token = null;
             if (header == null) {
                 problem = AuthenticationFailures.MISSING_TOKEN;
-            } else if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                problem = "Authorization header must use the Bearer scheme";
+            } else if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                token = header.substring(7).trim();
+                problem = "unknown or revoked token";
+            } else if (dashboard && header.regionMatches(true, 0, "Basic ", 0, 6)) {
+                // A browser cannot send a bearer header when it navigates: on the dashboard only, the token may come as
+                // a Basic password (any user name), checked exactly as a bearer token is.
+                token = basicPassword(header.substring(6).trim());
+                problem = token == null ? "malformed Basic credentials: use the token as the password"
+                        : "unknown or revoked token";
             } else {
+                problem = dashboard ? "Authorization header must use the Bearer scheme, or Basic with the token as the password"
+                        : "Authorization header must use the Bearer scheme";
+            }
+            if (token != null) {
                 try {
-                    operator = tokens.authenticate(header.substring(7).trim());
+                    operator = tokens.authenticate(token);
                 } catch (RuntimeException e) {
                     LOG.error("token check failed", e);
                     refuse(response, new ErrorBody(503, "cannot check the token now", null));
                     return;
                 }
-                problem = "unknown or revoked token";
             }
             if (operator.isEmpty()) {
                 ErrorBody body = failures.refuse(keyAuthenticatedAck ? AuthenticationFailures.Kind.APPLICATION_TOKEN
                         : AuthenticationFailures.Kind.ADMIN_TOKEN, request.getRemoteAddr(), request.getMethod() + " " + path, problem);
-                response.setHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
+                if (dashboard) {
+                    response.addHeader(AuthenticationFailures.CHALLENGE_HEADER, DASHBOARD_CHALLENGE);
+                }
+                response.addHeader(AuthenticationFailures.CHALLENGE_HEADER, AuthenticationFailures.CHALLENGE);
                 refuse(response, body);
                 return;
             }

@@ -133,6 +133,32 @@ public final class FleetDao {
                 .list();
     }
 
+    /** ACTIVE credentials by type ({@code api-key}, {@code password}, ...): one GROUP BY. */
+    public Map<String, Long> activeCredentialsByType() {
+        return countBy("SELECT type AS k, COUNT(*) AS n FROM credentials WHERE status = 'ACTIVE' GROUP BY type ORDER BY type");
+    }
+
+    /**
+     * ACTIVE credentials by their agent's owner, the {@code limit} owners with most first (ties by owner): one
+     * GROUP BY in the database, so a fleet of any size answers at most {@code limit} rows.
+     */
+    public Map<String, Long> activeCredentialsByOwner(int limit) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        h.createQuery("SELECT a.owner AS k, COUNT(*) AS n FROM credentials c JOIN agents a ON a.id = c.agent_id "
+                        + "WHERE c.status = 'ACTIVE' GROUP BY a.owner ORDER BY n DESC, a.owner LIMIT :limit")
+                .bind("limit", limit)
+                .map((rs, ctx) -> Map.entry(rs.getString("k"), rs.getLong("n")))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** How many owners have at least one ACTIVE credential. */
+    public long ownersWithActiveCredentials() {
+        return h.createQuery("SELECT COUNT(DISTINCT a.owner) FROM credentials c JOIN agents a ON a.id = c.agent_id "
+                        + "WHERE c.status = 'ACTIVE'")
+                .mapTo(Long.class).one();
+    }
+
     private Map<String, Long> countBy(String sql) {
         Map<String, Long> out = new LinkedHashMap<>();
         h.createQuery(sql).map((rs, ctx) -> Map.entry(rs.getString("k"), rs.getLong("n")))

@@ -219,6 +219,29 @@ public final class RotationDao {
                 .bind("limit", limit).map(MAPPER).list();
     }
 
+    /**
+     * Rotations of the given states started at or after {@code since}: FAILED first, then newest first, at most
+     * {@code limit}. A range of {@code idx_rotations_state_started} per state, so it costs what the window holds,
+     * not the whole history.
+     */
+    public List<Rotation> startedSince(Instant since, java.util.Collection<RotationState> states, int limit) {
+        return h.createQuery("SELECT * FROM rotations WHERE state IN (<states>) AND started_at >= :since "
+                        + "ORDER BY CASE WHEN state = 'FAILED' THEN 0 ELSE 1 END, started_at DESC, id LIMIT :limit")
+                .bindList("states", states.stream().map(Enum::name).toList()).bind("since", since).bind("limit", limit)
+                .map(MAPPER).list();
+    }
+
+    /** How many rotations of each state started at or after {@code since} (states without any are left out). */
+    public Map<String, Long> countStartedSince(Instant since, java.util.Collection<RotationState> states) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        h.createQuery("SELECT state, COUNT(*) AS n FROM rotations WHERE state IN (<states>) AND started_at >= :since "
+                        + "GROUP BY state")
+                .bindList("states", states.stream().map(Enum::name).toList()).bind("since", since)
+                .map((rs, ctx) -> Map.entry(rs.getString("state"), rs.getLong("n")))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
     public void recordStep(String rotationId, String step, int attempt, String outcome, String error,
                            Instant startedAt, Instant finishedAt) {
         // One statement: the rotation's lock keeps two steps of one rotation from numbering themselves at once.

@@ -38,7 +38,8 @@ class AccessPolicyTest {
     @Test
     void monitorsSeeHealthAndMetricsOnly() {
         assertThat(AccessPolicy.RULES.stream().filter(r -> r.roles().contains(Role.MONITOR)).map(Rule::template))
-                .containsExactlyInAnyOrder("/", "/healthcheck", "/metrics", "/metrics/prometheus");
+                .containsExactlyInAnyOrder("/", "/healthcheck", "/metrics", "/metrics/prometheus",
+                        "/dashboard", "/dashboard/", "/dashboard/credentials/{id}", "/dashboard/assets/{name}");
         assertThat(AccessPolicy.allows(Port.ADMIN, Role.MONITOR, "POST", "/tasks/rotate")).isFalse();
     }
 

@@ -1,6 +1,11 @@
 package dev.rotakey.db;
 
+import dev.rotakey.api.FleetView;
+import dev.rotakey.api.RecentRotationsView;
+import dev.rotakey.api.RotationView;
+import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.Rotation;
+import dev.rotakey.service.FleetQueries;
 import dev.rotakey.testing.TestDatabase;
 import dev.rotakey.testing.TestDatabases;
 import dev.rotakey.testing.TestDatabases.Engine;
@@ -12,8 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +28,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The fleet aggregates behind the Prometheus gauges, on H2 and on PostgreSQL, over a small fleet with every edge case. */
 public class FleetDaoIT {
@@ -147,6 +155,57 @@ public class FleetDaoIT {
 
     @ParameterizedTest
     @EnumSource(Engine.class)
+    void countsActiveCredentialsByOwnerAndTypeForTheFleetEndpoint(Engine engine) throws Exception {
+        Store store = fleet(engine);
+        Map<String, Long> owners = store.read(d -> d.fleet().activeCredentialsByOwner(10));
+        Map<String, Long> largest = store.read(d -> d.fleet().activeCredentialsByOwner(1));
+        assertThat(owners).containsExactly(Map.entry("team-a@example.com", 4L), Map.entry("team-b@example.com", 3L));
+        assertThat(largest).containsExactly(Map.entry("team-a@example.com", 4L));
+        assertThat(read(store, FleetDao::ownersWithActiveCredentials)).isEqualTo(2);
+        assertThat(read(store, FleetDao::activeCredentialsByType)).containsExactly(
+                Map.entry("api-key", 3L), Map.entry("certificate", 3L), Map.entry("password", 1L));
+
+        FleetView fleet = new FleetQueries(store, Clock.fixed(NOW, ZoneOffset.UTC)).fleet(1);
+        assertThat(fleet.owners()).isEqualTo(new FleetView.Owners(
+                List.of(new FleetView.OwnerCount("team-a@example.com", 4)), 1, 3));
+        assertThat(fleet.failing()).isEqualTo(2);
+        assertThat(fleet.rotating()).isEqualTo(1);
+        assertThat(fleet.overdue()).isEqualTo(2);
+        assertThat(fleet.credentials()).containsEntry("ACTIVE", 7L);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void listsTheRecentRotationsFailedFirstWithExactCountsByState(Engine engine) throws Exception {
+        Store store = fleet(engine);
+        FleetQueries queries = new FleetQueries(store, Clock.fixed(NOW, ZoneOffset.UTC));
+        RecentRotationsView day = queries.rotations("PT24H", null, 100);
+        assertThat(day.counts()).containsExactly(Map.entry("FAILED", 3L), Map.entry("RUNNING", 1L), Map.entry("SUCCEEDED", 2L));
+        assertThat(day.rotations()).extracting(RotationView::id).containsExactly("r1", "r5", "r2", "r6", "r3", "r4");
+        assertThat(day.more()).isZero();
+        assertThat(day.since()).isEqualTo(NOW.minus(Duration.ofHours(24)));
+
+        RecentRotationsView firstTwo = queries.rotations(null, null, 2);
+        assertThat(firstTwo.rotations()).extracting(RotationView::id).containsExactly("r1", "r5");
+        assertThat(firstTwo.more()).isEqualTo(4);
+        assertThat(queries.rotations("PT90M", null, 100).rotations()).extracting(RotationView::id).containsExactly("r6", "r3");
+        RecentRotationsView failed = queries.rotations("PT24H", "failed", 100);
+        assertThat(failed.counts()).containsExactly(Map.entry("FAILED", 3L));
+        assertThat(failed.rotations()).extracting(RotationView::state).containsOnly("FAILED");
+
+        for (String[] bad : new String[][]{{"since", "tomorrow"}, {"since", "-PT1H"}, {"since", "P32D"}, {"state", "DONE"}}) {
+            assertThatThrownBy(() -> queries.rotations(bad[0].equals("since") ? bad[1] : null,
+                    bad[0].equals("state") ? bad[1] : null, 10))
+                    .isInstanceOfSatisfying(RejectedException.class, e -> assertThat(e.field()).isEqualTo(bad[0]));
+        }
+        assertThatThrownBy(() -> queries.rotations(null, null, 0))
+                .isInstanceOfSatisfying(RejectedException.class, e -> assertThat(e.field()).isEqualTo("limit"));
+        assertThatThrownBy(() -> queries.fleet(1001))
+                .isInstanceOfSatisfying(RejectedException.class, e -> assertThat(e.field()).isEqualTo("owners"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
     void anEmptyFleetHasZeroCountsAndNoTimes(Engine engine) throws Exception {
         empty = TestDatabases.open(engine, dir.resolve("empty-" + engine.name()));
         Store store = empty.store();
@@ -155,6 +214,9 @@ public class FleetDaoIT {
         assertThat(read(store, FleetDao::earliestNextRotation)).isEmpty();
         assertThat(read(store, FleetDao::lastSuccessfulRotation)).isEqualTo(Optional.empty());
         assertThat(read(store, FleetDao::earliestCurrentCertificateExpiry)).isEmpty();
+        assertThat(new FleetQueries(store, Clock.fixed(NOW, ZoneOffset.UTC)).fleet(10).owners())
+                .isEqualTo(new FleetView.Owners(List.of(), 0, 0));
+        assertThat(new FleetQueries(store, Clock.fixed(NOW, ZoneOffset.UTC)).rotations(null, null, 10).counts()).isEmpty();
         List<FleetDao.CredentialSchedule> none = store.read(d -> d.fleet().activeSchedules(10));
         assertThat(none).isEmpty();
     }

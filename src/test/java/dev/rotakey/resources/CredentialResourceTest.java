@@ -61,7 +61,7 @@ class CredentialResourceTest {
 
     private static final ResourceExtension RESOURCES = ResourceTests.extension(
             () -> new CredentialResource(CREDENTIALS, QUERIES, new OwnerScope(STORE)),
-            () -> new RotationResource(QUERIES, new OwnerScope(STORE)));
+            () -> new RotationResource(QUERIES, new OwnerScope(STORE), new dev.rotakey.service.FleetQueries(STORE, CLOCK)));
 
     private static Targets targets() {
         try {
