@@ -284,8 +284,16 @@ public final class CredentialService {
         }
         boolean hasEvery = spec.every() != null && !spec.every().isBlank();
         boolean hasCron = spec.cron() != null && !spec.cron().isBlank();
-        if (hasEvery == hasCron) {
-            throw RejectedException.invalid("rotation", "give exactly one of 'every' (ISO-8601 duration) or 'cron'");
+        boolean manual = Boolean.TRUE.equals(spec.manual());
+        if (spec.manual() != null && !manual) {
+            throw RejectedException.invalid("rotation.manual", "may only be true; give 'every' or 'cron' for a schedule");
+        }
+        if ((hasEvery ? 1 : 0) + (hasCron ? 1 : 0) + (manual ? 1 : 0) != 1) {
+            throw RejectedException.invalid("rotation", "give exactly one of 'every' (ISO-8601 duration), 'cron' or "
+                    + "'manual': true");
+        }
+        if (manual) {
+            return RotationPolicy.MANUAL;
         }
         if (hasEvery) {
             Duration every = duration("rotation.every", spec.every());
