@@ -210,6 +210,11 @@ public final class RotationService {
         return credentialIds;
     }
 
+    /** The scheduler this service hands its work to: a credential's change moves its next rotation there too. */
+    public WorkScheduler scheduler() {
+        return scheduler;
+    }
+
     /** The two halves of {@link #decommission}, for an operator's task that answers between them. */
     public Decommissioning decommissioning() {
         return decommissioning;
