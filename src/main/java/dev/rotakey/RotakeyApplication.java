@@ -163,7 +163,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
     private static void registerResources(RotakeyComponents c, OwnerScope scope, JerseyEnvironment jersey) {
         ExceptionMappers.all().forEach(jersey::register);
         jersey.register(new AgentResource(c.agents(), scope, c.attestations(), c.agentChanges()));
-        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
+        jersey.register(new CredentialResource(c.credentials(), c.credentialQueries(), scope, c.batches().operator()));
         jersey.register(new CredentialBatchResource(c.credentialBatch()));
         jersey.register(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
         jersey.register(new CredentialRotationResource(c.batches().operator(), scope));
