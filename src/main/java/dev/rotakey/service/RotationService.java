@@ -175,7 +175,8 @@ public final class RotationService {
     /** The scheduler says the credential is due. */
     public void onScheduledRotation(String credentialId) {
         Optional<Credential> found = store.read(d -> d.credentials().find(credentialId));
-        if (found.isEmpty() || !found.get().active()) {
+        if (found.isEmpty() || !found.get().active() || found.get().policy().manual()) {
+            // A manual credential's trigger is one left from before its change: only operators rotate it now.
             scheduler.forgetCredential(credentialId);
             return;
         }
