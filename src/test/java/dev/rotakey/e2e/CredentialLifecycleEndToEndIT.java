@@ -130,6 +130,7 @@ class CredentialLifecycleEndToEndIT {
     void aManualCredentialLeavesThePlanAndStillRotatesWhenAsked() {
         assertThat(create("life-manual", "api-key", "", "manual/a.key").status()).isEqualTo(201);
         assertThat(daemon.get("/api/v1/credentials/life-manual").json().path("nextRotationAt").isNull()).isFalse();
+        assertThat(daemon.get("/api/v1/plan?within=P8D").json().get("rotations").toString()).contains("life-manual");
         RunningDaemon.Answer changed = patch("life-manual", "{\"rotation\":{\"manual\":true}}");
         assertThat(changed.status()).as(changed.body()).isEqualTo(200);
         assertThat(changed.json().get("changes").toString()).isEqualTo("[\"rotation\"]");
@@ -137,7 +138,7 @@ class CredentialLifecycleEndToEndIT {
         JsonNode view = daemon.get("/api/v1/credentials/life-manual").json();
         assertThat(view.get("rotation").toString()).isEqualTo("{\"manual\":true}");
         assertThat(view.path("nextRotationAt").isNull()).isTrue();
-        assertThat(daemon.get("/api/v1/plan").body()).doesNotContain("life-manual");
+        assertThat(daemon.get("/api/v1/plan?within=P8D").json().get("rotations").toString()).doesNotContain("life-manual");
 
         RunningDaemon.Answer rotate = daemon.post("/api/v1/credentials/life-manual/rotate", "");
         assertThat(rotate.status()).as(rotate.body()).isEqualTo(202);
@@ -153,6 +154,16 @@ class CredentialLifecycleEndToEndIT {
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(created.json().get("rotation").toString()).isEqualTo("{\"manual\":true}");
         assertThat(daemon.get("/api/v1/credentials/life-manual-2").json().path("nextRotationAt").isNull()).isTrue();
+
+        RunningDaemon.Answer batch = daemon.post("/api/v1/credentials:batch", "{\"credentials\":[{\"id\":\"life-manual-3\","
+                + "\"agent\":\"life\",\"backend\":\"hsm\",\"rotation\":{\"manual\":true},\"targets\":[{\"target\":"
+                + "\"local-files\",\"path\":\"manual/c.key\"}]}]}");
+        assertThat(batch.status()).as(batch.body()).isEqualTo(201);
+        JsonNode third = daemon.get("/api/v1/credentials/life-manual-3").json();
+        assertThat(third.get("rotation").toString()).isEqualTo("{\"manual\":true}");
+        assertThat(third.path("nextRotationAt").isNull()).isTrue();
+        assertThat(verify(daemon.delivered("manual/c.key")).get("valid").asBoolean()).isTrue();
+        assertThat(daemon.get("/api/v1/plan?within=P8D").json().get("rotations").toString()).doesNotContain("life-manual");
     }
 
     @Test
