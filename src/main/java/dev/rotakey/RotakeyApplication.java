@@ -174,7 +174,7 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
             documented.add(r.getClass());
         };
         resource.accept(new AgentResource(c.agents(), scope, c.attestations(), c.agentChanges()));
-        resource.accept(new CredentialResource(c.credentials(), c.credentialQueries(), scope));
+        resource.accept(new CredentialResource(c.credentials(), c.credentialQueries(), scope, c.batches().operator()));
         resource.accept(new CredentialBatchResource(c.credentialBatch()));
         resource.accept(new AcknowledgementResource(c.acknowledgements(), c.authenticationFailures(), scope));
         resource.accept(new CredentialRotationResource(c.batches().operator(), scope));

@@ -21,14 +21,15 @@ import java.util.Map;
  * A credential with its versions and latest rotation, as the API shows it; a certificate credential
  * also has its profile, a password credential its length and alphabet, under the same names as the
  * request's fields; a credential that waits for acknowledgements its consumers and, when a forced
- * revocation left some unacknowledged, {@code acknowledgementOverdue}.
+ * revocation left some unacknowledged, {@code acknowledgementOverdue}. The rotation is {@code {"every": …}},
+ * {@code {"cron": …}} or {@code {"manual": true}}; a retired credential shows {@code retiredAt} and {@code retiredBy}.
  */
 public record CredentialView(
         String id,
         String agent,
         String type,
         String backend,
-        Map<String, String> rotation,
+        Map<String, Object> rotation,
         String gracePeriod,
         List<Map<String, String>> targets,
         String status,
@@ -50,7 +51,9 @@ public record CredentialView(
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> consumers,
         @JsonInclude(JsonInclude.Include.NON_NULL) String maxGracePeriod,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> acknowledgementOverdue,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> scopes) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> scopes,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Instant retiredAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String retiredBy) {
 
     public static CredentialView of(Credential c, List<CredentialVersion> versions,
                                     Map<Integer, CertificateSummary> certificates, RotationView lastRotation) {
@@ -77,8 +80,10 @@ public record CredentialView(
         AcknowledgementPolicy acks = c.acknowledgements();
         CertificateProfile p = c.certificate();
         PasswordPolicy pw = c.password();
-        Map<String, String> rotation = new LinkedHashMap<>();
-        if (c.policy().every() != null) {
+        Map<String, Object> rotation = new LinkedHashMap<>();
+        if (c.policy().manual()) {
+            rotation.put("manual", true);
+        } else if (c.policy().every() != null) {
             rotation.put("every", IsoDurations.format(c.policy().every()));
         } else {
             rotation.put("cron", c.policy().cron());
@@ -93,7 +98,7 @@ public record CredentialView(
         Integer current = versions.stream().filter(v -> v.state() == dev.rotakey.core.VersionState.CURRENT)
                 .map(CredentialVersion::version).findFirst().orElse(null);
         return new CredentialView(c.id(), c.agentId(), c.type().wireName(), c.backend(), rotation,
-                IsoDurations.format(c.gracePeriod()), targets, c.status().name().toLowerCase(Locale.ROOT), c.nextRotationAt(),
+                IsoDurations.format(c.gracePeriod()), targets, status(c), c.nextRotationAt(),
                 c.createdAt(), current, versions.stream()
                         .map(v -> VersionView.of(v, certificates.get(v.version()), logins.getOrDefault(v.version(), List.of())))
                         .toList(),
@@ -112,6 +117,13 @@ public record CredentialView(
                 acks == null ? null : acks.consumers(),
                 acks == null ? null : IsoDurations.format(acks.maxGracePeriod()),
                 acknowledgementOverdue == null || acknowledgementOverdue.isEmpty() ? null : List.copyOf(acknowledgementOverdue),
-                c.scopes());
+                c.scopes(),
+                c.retiredAt(),
+                c.retiredBy());
+    }
+
+    /** {@code active}, {@code decommissioned} (with its agent), or {@code retired} (on its own). */
+    static String status(Credential c) {
+        return c.retired() ? "retired" : c.status().name().toLowerCase(Locale.ROOT);
     }
 }

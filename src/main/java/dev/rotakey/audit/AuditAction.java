@@ -6,6 +6,12 @@ public enum AuditAction {
     AGENT_DECOMMISSIONED("agent.decommissioned"),
     CREDENTIAL_CREATED("credential.created"),
     CREDENTIAL_DECOMMISSIONED("credential.decommissioned"),
+    /** A credential was changed (PATCH): before, after and the list of changes, never a secret. */
+    CREDENTIAL_CHANGED("credential.changed"),
+    /** A credential was retired on its own (DELETE): its versions revoked, their removal from the targets follows. */
+    CREDENTIAL_RETIRED("credential.retired"),
+    /** A credential was created with an existing secret as version 1 (its digest only is kept). */
+    CREDENTIAL_IMPORTED("credential.imported"),
     ROTATION_STARTED("rotation.started"),
     ROTATION_STEP("rotation.step"),
     ROTATION_MATERIAL_RECREATED("rotation.material-recreated"),

@@ -69,6 +69,10 @@ public final class AccessPolicy {
             api("POST", "/api/v1/credentials:batch", CHANGERS),
             api("GET", "/api/v1/credentials", OWN_CREDENTIAL_READERS),
             api("GET", "/api/v1/credentials/{id}", OWN_CREDENTIAL_READERS),
+            // Not owner-scoped tokens: a change may bind the secret to other targets, which only operators may choose.
+            api("PATCH", "/api/v1/credentials/{id}", CHANGERS),
+            // Owner-scoped tokens retire their own owner's credentials (the resource checks), as they rotate them.
+            api("DELETE", "/api/v1/credentials/{id}", EnumSet.of(ADMIN, OPERATOR, OWNER)),
             api("GET", "/api/v1/credentials/{id}/rotations", OWN_CREDENTIAL_READERS),
             // Also open without a token to a consumer that presents the version's own secret (the filter's); an
             // agent's certificate acknowledges its own credentials' versions (the resource checks).

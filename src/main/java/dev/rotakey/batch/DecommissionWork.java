@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * A {@link Batch.Kind#DECOMMISSION} batch: its task marked the agent and its credentials decommissioned before
  * answering; here each credential's versions are revoked at its targets ({@link Decommissioning#finish}). Planned
- * again after a crash, it marks them again, which changes nothing that was marked.
+ * again after a crash, it marks them again, which changes nothing that was marked. The same batch about one
+ * credential is that credential's retirement ({@link OperatorBatches#retire}).
  */
 public final class DecommissionWork implements BatchWork {
     private final Decommissioning decommissioning;
@@ -18,7 +19,8 @@ public final class DecommissionWork implements BatchWork {
 
     @Override
     public List<String> plan(Batch batch) {
-        return decommissioning.markNow(batch.subjectId(), batch.actor());
+        // A retired credential's batch (about the credential) was marked before it was recorded: nothing to mark again.
+        return batch.aboutAgent() ? decommissioning.markNow(batch.subjectId(), batch.actor()) : List.of(batch.subjectId());
     }
 
     @Override

@@ -113,6 +113,30 @@ public final class OperatorBatches {
         return new Decommissioned(marked.get(0), b);
     }
 
+    /** A credential retired at once, and the batch that removes its versions from its targets. */
+    public record Retired(dev.rotakey.core.Credential before, Batch batch) {
+    }
+
+    /**
+     * A credential's retirement ({@code DELETE /api/v1/credentials/{id}}): answers once it is retired and its versions
+     * revoked (no key of it verifies from then on); a {@link Batch.Kind#DECOMMISSION} batch about the credential
+     * removes them from the targets, as a decommission does for each credential of an agent. The retirement is
+     * committed before the batch is recorded: a crash in between leaves the removals recorded as pending, which the
+     * revocation sweep retries (I4).
+     *
+     * @throws RejectedException not found; conflict when already retired or its agent is decommissioned
+     */
+    public Retired retire(String credentialId, String actor) {
+        dev.rotakey.core.Credential before = decommissioning.retireNow(credentialId, actor);
+        Batch b = prepared(records.fresh(Batch.Kind.DECOMMISSION, AuditSubject.credential(credentialId), actor), fresh -> {
+            Batch opened = records.open(fresh, AuditAction.OPERATOR_DECOMMISSION, "retire credential " + credentialId);
+            Batch planned = records.plan(opened, List.of(credentialId));
+            runner.submit(planned);
+            return planned;
+        });
+        return new Retired(before, b);
+    }
+
     /**
      * Runs a task's preparation of its batch with the batch held by this node's runner, so that the sweep does not
      * take it while the task records, marks and plans; if the preparation fails, the hold ends and a recorded batch

@@ -11,7 +11,8 @@ import java.util.List;
  * a certificate credential also has its {@link CertificateProfile}, a password credential its
  * {@link PasswordPolicy} (each null for the other types); a credential that waits for its consumers
  * before revoking has its {@link AcknowledgementPolicy} (null otherwise). Its {@code scopes} (see {@link CredentialScopes})
- * are what the verify endpoint tells relying services the credential may do.
+ * are what the verify endpoint tells relying services the credential may do. A credential retired on its own
+ * ({@code DELETE /api/v1/credentials/{id}}) is DECOMMISSIONED with {@code retiredAt} and {@code retiredBy} set.
  */
 public record Credential(
         String id,
@@ -28,7 +29,9 @@ public record Credential(
         CertificateProfile certificate,
         PasswordPolicy password,
         AcknowledgementPolicy acknowledgements,
-        List<String> scopes) {
+        List<String> scopes,
+        Instant retiredAt,
+        String retiredBy) {
 
     public Credential {
         bindings = List.copyOf(bindings);
@@ -39,6 +42,16 @@ public record Credential(
         if ((type == CredentialType.PASSWORD) != (password != null)) {
             throw new IllegalArgumentException("a password policy goes with, and only with, type password");
         }
+    }
+
+    /** A credential that was not retired on its own. */
+    public Credential(String id, String agentId, CredentialType type, String backend, RotationPolicy policy,
+                      Duration gracePeriod, List<TargetBinding> bindings, CredentialStatus status,
+                      Instant nextRotationAt, Instant createdAt, Instant decommissionedAt,
+                      CertificateProfile certificate, PasswordPolicy password, AcknowledgementPolicy acknowledgements,
+                      List<String> scopes) {
+        this(id, agentId, type, backend, policy, gracePeriod, bindings, status, nextRotationAt, createdAt,
+                decommissionedAt, certificate, password, acknowledgements, scopes, null, null);
     }
 
     /** A credential without scopes. */
@@ -87,5 +100,10 @@ public record Credential(
 
     public boolean active() {
         return status == CredentialStatus.ACTIVE;
+    }
+
+    /** Whether it was retired on its own rather than decommissioned with its agent. */
+    public boolean retired() {
+        return retiredAt != null;
     }
 }

@@ -14,12 +14,19 @@ import java.util.TimeZone;
 /**
  * When a credential is due for rotation: a fixed interval ({@code every}, ISO-8601) or a Quartz
  * cron expression (UTC), shifted by a deterministic per-credential jitter so that a fleet created
- * together does not rotate in one burst.
+ * together does not rotate in one burst; or {@code manual}: never on a schedule, only when an operator asks.
  */
-public record RotationPolicy(Duration every, String cron) {
+public record RotationPolicy(Duration every, String cron, boolean manual) {
+
+    /** The policy of a credential rotated only by operators: no interval, no cron, never due. */
+    public static final RotationPolicy MANUAL = new RotationPolicy(null, null, true);
 
     public RotationPolicy {
-        if ((every == null) == (cron == null)) {
+        if (manual) {
+            if (every != null || cron != null) {
+                throw new IllegalArgumentException("a manual policy has neither every nor cron");
+            }
+        } else if ((every == null) == (cron == null)) {
             throw new IllegalArgumentException("exactly one of every and cron is required");
         }
         if (every != null && (every.isNegative() || every.isZero())) {
@@ -28,6 +35,11 @@ public record RotationPolicy(Duration every, String cron) {
         if (cron != null && !CronExpression.isValidExpression(cron)) {
             throw new IllegalArgumentException("cron is not a valid Quartz cron expression");
         }
+    }
+
+    /** An interval or cron policy (exactly one of the two). */
+    public RotationPolicy(Duration every, String cron) {
+        this(every, cron, false);
     }
 
     public static RotationPolicy every(Duration every) {
@@ -43,6 +55,9 @@ public record RotationPolicy(Duration every, String cron) {
      * between its next two fire times after {@code from}.
      */
     public Duration nominalInterval(Instant from) {
+        if (manual) {
+            return Duration.ZERO;
+        }
         if (every != null) {
             return every;
         }
@@ -61,8 +76,12 @@ public record RotationPolicy(Duration every, String cron) {
      *
      * @param jitter fraction of the interval to spread over (0 disables jitter)
      * @param maxJitter upper bound of the spread
+     * @return null for a manual policy (never due) or a cron expression that fires no more
      */
     public Instant nextDue(String credentialId, Instant last, double jitter, Duration maxJitter) {
+        if (manual) {
+            return null;
+        }
         Instant base;
         if (every != null) {
             base = last.plus(every);

@@ -49,7 +49,8 @@ public final class CredentialDao {
                 CredentialType.fromWire(rs.getString("type")).orElseThrow(
                         () -> new IllegalStateException("unknown stored credential type")),
                 rs.getString("backend"),
-                every != null ? RotationPolicy.every(Duration.parse(every)) : RotationPolicy.cron(cron),
+                every != null ? RotationPolicy.every(Duration.parse(every))
+                        : cron != null ? RotationPolicy.cron(cron) : RotationPolicy.MANUAL,
                 Duration.parse(rs.getString("grace_period")),
                 bindings,
                 Credential.CredentialStatus.valueOf(rs.getString("status")),
@@ -59,7 +60,9 @@ public final class CredentialDao {
                 profile(rs.getString("certificate_profile")),
                 passwordPolicy(rs.getString("password_policy")),
                 acknowledgements(rs.getString("acknowledgement_policy")),
-                rs.getString("scopes") == null ? List.of() : JsonText.read(rs.getString("scopes"), SCOPES));
+                rs.getString("scopes") == null ? List.of() : JsonText.read(rs.getString("scopes"), SCOPES),
+                instant(rs.getTimestamp("retired_at")),
+                rs.getString("retired_by"));
     };
 
     /** The acknowledgement policy as stored: {@code {"consumers": […], "maxGracePeriod": "PT3H"}}. */
@@ -145,7 +148,7 @@ public final class CredentialDao {
         batch.execute();
     }
 
-    private static <S extends SqlStatement<S>> S bind(S statement, Credential c) {
+    private static List<Map<String, String>> bindingsJson(Credential c) {
         List<Map<String, String>> bindings = new ArrayList<>();
         for (TargetBinding b : c.bindings()) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -153,6 +156,11 @@ public final class CredentialDao {
             m.putAll(b.params());
             bindings.add(m);
         }
+        return bindings;
+    }
+
+    private static <S extends SqlStatement<S>> S bind(S statement, Credential c) {
+        List<Map<String, String>> bindings = bindingsJson(c);
         return statement
                 .bind("id", c.id())
                 .bind("agent", c.agentId())
@@ -263,6 +271,37 @@ public final class CredentialDao {
         h.createUpdate("UPDATE credentials SET status = 'DECOMMISSIONED', decommissioned_at = :at, "
                         + "next_rotation_at = NULL WHERE id = :id")
                 .bind("id", id).bind("at", at).execute();
+    }
+
+    /**
+     * Retires one credential: DECOMMISSIONED (nothing schedules, rotates or verifies it any more) with when and by
+     * whom, and no next rotation.
+     */
+    public void markRetired(String id, Instant at, String by) {
+        h.createUpdate("UPDATE credentials SET status = 'DECOMMISSIONED', decommissioned_at = :at, retired_at = :at, "
+                        + "retired_by = :by, next_rotation_at = NULL WHERE id = :id")
+                .bind("id", id).bind("at", at).bind("by", by).execute();
+    }
+
+    /**
+     * Writes what a change may change (rotation policy, grace period, bindings, password policy, certificate profile,
+     * acknowledgement policy, scopes) and the next rotation time; the rest of a credential is fixed at creation.
+     */
+    public void update(Credential c) {
+        h.createUpdate("UPDATE credentials SET rotation_every = :every, rotation_cron = :cron, grace_period = :grace, "
+                        + "bindings = :bindings, next_rotation_at = :next, certificate_profile = :profile, "
+                        + "password_policy = :password, acknowledgement_policy = :acks, scopes = :scopes WHERE id = :id")
+                .bind("id", c.id())
+                .bind("every", c.policy().every() == null ? null : c.policy().every().toString())
+                .bind("cron", c.policy().cron())
+                .bind("grace", c.gracePeriod().toString())
+                .bind("bindings", JsonText.write(bindingsJson(c)))
+                .bind("next", c.nextRotationAt())
+                .bind("profile", profileJson(c.certificate()))
+                .bind("password", passwordPolicyJson(c.password()))
+                .bind("acks", acknowledgementsJson(c.acknowledgements()))
+                .bind("scopes", c.scopes().isEmpty() ? null : JsonText.write(c.scopes()))
+                .execute();
     }
 
     /** {@link #markDecommissioned} for every active credential of an agent, in one statement. */

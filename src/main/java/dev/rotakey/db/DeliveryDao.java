@@ -67,6 +67,28 @@ public final class DeliveryDao {
         }
     }
 
+    /**
+     * Drops what is recorded of one binding of a credential (every version's deliveries and references there): the
+     * binding was removed by a change of the credential.
+     */
+    public void dropBinding(String credentialId, int bindingIndex) {
+        h.createUpdate("DELETE FROM deliveries WHERE credential_id = :c AND binding_index = :i")
+                .bind("c", credentialId).bind("i", bindingIndex).execute();
+        h.createUpdate("DELETE FROM target_references WHERE credential_id = :c AND binding_index = :i")
+                .bind("c", credentialId).bind("i", bindingIndex).execute();
+    }
+
+    /**
+     * Moves what is recorded of a binding to another index (a binding before it was removed). Moves are made in
+     * ascending order of the new index, into indexes already freed, so that the primary key never collides.
+     */
+    public void moveBinding(String credentialId, int from, int to) {
+        h.createUpdate("UPDATE deliveries SET binding_index = :to WHERE credential_id = :c AND binding_index = :from")
+                .bind("c", credentialId).bind("from", from).bind("to", to).execute();
+        h.createUpdate("UPDATE target_references SET binding_index = :to WHERE credential_id = :c AND binding_index = :from")
+                .bind("c", credentialId).bind("from", from).bind("to", to).execute();
+    }
+
     /** Every reference recorded for a version at a binding, oldest first. */
     public List<String> references(String credentialId, int version, int bindingIndex) {
         return h.createQuery("SELECT reference FROM target_references WHERE credential_id = :c AND version = :v "

@@ -185,7 +185,9 @@ public final class BatchedRotations {
                     outcomes.put(id, new Outcome(id, Outcome.Kind.ALREADY_ROTATING, r, "credential '" + id
                             + "' is already rotating (rotation " + r.id() + ", step "
                             + r.step().name().toLowerCase(Locale.ROOT) + ")"));
-                } else if (how.dueBy() != null && c.nextRotationAt() != null && c.nextRotationAt().isAfter(how.dueBy())) {
+                } else if (how.dueBy() != null && (c.nextRotationAt() != null ? c.nextRotationAt().isAfter(how.dueBy())
+                        // A trigger left from before the credential became manual: never due.
+                        : c.policy().manual())) {
                     outcomes.put(id, new Outcome(id, Outcome.Kind.NOT_DUE, null, null));
                 } else if (vs.stream().anyMatch(v -> v.state() == VersionState.PENDING
                         || (v.state() == VersionState.FAILED && v.revokeError() != null))) {

@@ -108,7 +108,9 @@ final class ChunkCommits {
             w.promoted = applied(before, changes);
             if (c.active()) {
                 w.next = schedule.nextDue(c, now);
-                next.put(w.id(), w.next);
+                if (w.next != null) {
+                    next.put(w.id(), w.next);
+                }
             }
             for (CredentialVersion v : changes) {
                 events.add(new AuditLog.Entry(w.rotation.actor(), AuditAction.VERSION_PROMOTED,

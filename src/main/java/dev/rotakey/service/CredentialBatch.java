@@ -117,6 +117,10 @@ public final class CredentialBatch {
             Credential c;
             List<BindingClaims.Claim> wanted;
             try {
+                if (items.get(i).imported() != null) {
+                    throw RejectedException.invalid("import", "is not supported in a batch creation: import an existing "
+                            + "secret with POST /api/v1/credentials, one credential at a time");
+                }
                 c = credentials.validate(items.get(i));
                 wanted = claims.of(c.bindings());
             } catch (RejectedException e) {

@@ -45,7 +45,7 @@ import java.util.Set;
 
 /**
  * Creates credentials (validating every field before anything is generated) and issues their
- * first version at once; lists and shows them.
+ * first version at once, or imports an existing secret as version 1 ({@link CredentialImport}); lists and shows them.
  */
 public final class CredentialService {
     private static final int MAX_TARGETS = 16;
@@ -61,6 +61,9 @@ public final class CredentialService {
     private final CertificateAuthorities authorities;
     private final BindingRecords records;
     private final BindingClaims claims;
+    private final ScheduleCalculator schedule;
+    private final CredentialImport imports;
+    private final CredentialChanges changes;
 
     public CredentialService(Store store, KeyBackends backends, Targets targets, RotationService rotations,
                              AuditLog audit, RotationFactory defaults, Clock clock, CertificateAuthorities authorities) {
@@ -75,13 +78,30 @@ public final class CredentialService {
         this.clock = clock;
         this.records = new BindingRecords(store, targets);
         this.claims = new BindingClaims(targets);
+        this.schedule = ScheduleCalculator.from(defaults);
+        this.imports = new CredentialImport(store, backends, targets, audit, claims, records, schedule, clock);
+        this.changes = new CredentialChanges(this, store, targets, backends, rotations, audit, schedule, claims, clock);
     }
 
-    /** What creating a credential gives: the credential and the rotation that issued version 1. */
+    /** Changes credentials in place ({@code PATCH /api/v1/credentials/{id}}). */
+    public CredentialChanges changes() {
+        return changes;
+    }
+
+    /** What creating a credential gives: the credential and the rotation that issued version 1 (null for an import). */
     public record Created(Credential credential, Rotation rotation) {
     }
 
     public Created create(NewCredential req, String actor) {
+        if (req != null && req.imported() != null) {
+            CredentialImport.checkRequest(req, CredentialType.fromWire(req.type() == null ? "api-key" : req.type())
+                    .orElse(CredentialType.API_KEY));
+            Credential imported = imports.create(validate(req), req.imported().secret(), actor);
+            if (imported.nextRotationAt() != null) {
+                rotations.scheduler().rotateEventually(imported.id(), imported.nextRotationAt());
+            }
+            return new Created(imported, null);
+        }
         Credential c = validate(req);
         List<BindingClaims.Claim> wanted = claims.of(c.bindings());
         BackendStatus status = backends.get(c.backend()).status();
@@ -284,8 +304,16 @@ public final class CredentialService {
         }
         boolean hasEvery = spec.every() != null && !spec.every().isBlank();
         boolean hasCron = spec.cron() != null && !spec.cron().isBlank();
-        if (hasEvery == hasCron) {
-            throw RejectedException.invalid("rotation", "give exactly one of 'every' (ISO-8601 duration) or 'cron'");
+        boolean manual = Boolean.TRUE.equals(spec.manual());
+        if (spec.manual() != null && !manual) {
+            throw RejectedException.invalid("rotation.manual", "may only be true; give 'every' or 'cron' for a schedule");
+        }
+        if ((hasEvery ? 1 : 0) + (hasCron ? 1 : 0) + (manual ? 1 : 0) != 1) {
+            throw RejectedException.invalid("rotation", "give exactly one of 'every' (ISO-8601 duration), 'cron' or "
+                    + "'manual': true");
+        }
+        if (manual) {
+            return RotationPolicy.MANUAL;
         }
         if (hasEvery) {
             Duration every = duration("rotation.every", spec.every());

@@ -4,6 +4,7 @@ import dev.rotakey.audit.AuditAction;
 import dev.rotakey.audit.AuditLog;
 import dev.rotakey.audit.AuditSubject;
 import dev.rotakey.core.Agent;
+import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialVersion;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.core.RevocationReason;
@@ -18,6 +19,7 @@ import dev.rotakey.db.Store;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +27,7 @@ import java.util.Optional;
  * Decommissions an agent in two halves: {@link #markNow} marks it and its credentials decommissioned and aborts their
  * rotations in one transaction, so that from its commit on no key of theirs verifies and nothing new starts;
  * {@link #finish} then revokes one credential's versions at its targets, the slow part. Both are safe to repeat.
+ * {@link #retireNow} is {@link #markNow} for one credential retired on its own; {@link #finish} follows it alike.
  */
 public final class Decommissioning {
     /** How often an abort is tried again when a worker advanced the rotation at the same moment. */
@@ -79,14 +82,57 @@ public final class Decommissioning {
     }
 
     /**
+     * Retires one credential ({@code DELETE /api/v1/credentials/{id}}), in one transaction under its row lock: marked
+     * retired (DECOMMISSIONED, so nothing schedules, rotates or verifies it from the commit on), every CURRENT and
+     * PREVIOUS version REVOKED with its removal from the targets pending, a running rotation sent to clean-up. The
+     * removals are {@link #finish}'s, as for a decommissioned agent's credentials.
+     *
+     * @return the credential as it was before
+     * @throws RejectedException not found; conflict when it is already retired or its agent is decommissioned
+     */
+    public Credential retireNow(String credentialId, String actor) {
+        return store.tx(tx -> {
+            Credential before = tx.credentials().findForUpdate(credentialId)
+                    .orElseThrow(() -> RejectedException.notFound("credential", credentialId));
+            if (before.retired()) {
+                throw RejectedException.conflict("credential '" + credentialId + "' is already retired (at "
+                        + before.retiredAt() + " by " + before.retiredBy() + ")");
+            }
+            if (!before.active()) {
+                throw RejectedException.conflict("credential '" + credentialId + "' is decommissioned with its agent '"
+                        + before.agentId() + "'");
+            }
+            Instant now = clock.instant();
+            tx.credentials().markRetired(credentialId, now, actor);
+            List<Integer> revoked = new ArrayList<>();
+            for (CredentialVersion v : tx.versions().ofCredential(credentialId)) {
+                if (v.state() == VersionState.CURRENT || v.state() == VersionState.PREVIOUS) {
+                    revocations.markRemovalPending(tx, v, RevocationReason.DECOMMISSIONED, actor, now);
+                    revoked.add(v.version());
+                }
+            }
+            tx.rotations().running(credentialId).ifPresent(r -> abort(tx, r, now, "credential retired"));
+            audit.record(tx, actor, AuditAction.CREDENTIAL_RETIRED, AuditSubject.credential(credentialId), "ok",
+                    "before: status=active; after: status=retired; versions revoked=" + revoked
+                            + "; removal from targets " + before.bindings().stream().map(b -> b.target()).toList()
+                            + " follows");
+            return before;
+        });
+    }
+
+    /**
      * A rotation that has not reached promotion goes to clean-up (its pending version is then discarded). One at
      * PROMOTE is left to finish: its new version is revoked with the others by {@link #finish}.
      */
     private void abort(Daos tx, Rotation running, Instant now) {
+        abort(tx, running, now, "agent decommissioned");
+    }
+
+    private void abort(Daos tx, Rotation running, Instant now, String why) {
         Rotation r = running;
         for (int i = 0; i < ABORT_TRIES; i++) {
             if (r.step() == RotationStep.CLEANUP || r.step() == RotationStep.PROMOTE
-                    || tx.rotations().advance(r, workflow.abort(r, "agent decommissioned", now))) {
+                    || tx.rotations().advance(r, workflow.abort(r, why, now))) {
                 return;
             }
             // A worker persisted a step in between: abort from where it is now, if it still runs.

@@ -437,7 +437,11 @@ public final class FirstVersions {
                         CredentialVersion v = workflow.promote(List.of(w.version), w.version.version(), now,
                                 w.credential.gracePeriod(), w.rotation.emergency()).get(0);
                         current.add(v);
-                        next.put(w.id(), schedule.nextDue(w.credential, now));
+                        Instant due = schedule.nextDue(w.credential, now);
+                        if (due != null) {
+                            // A manual credential is never due: it stays out of the schedule.
+                            next.put(w.id(), due);
+                        }
                         events.add(new AuditLog.Entry(w.rotation.actor(), AuditAction.VERSION_PROMOTED, subject(w), "ok",
                                 "state=" + v.state() + (v.revokeAfter() == null ? "" : " revokeAfter=" + v.revokeAfter())));
                         events.add(new AuditLog.Entry(w.rotation.actor(), AuditAction.ROTATION_SUCCEEDED, subject(w), "ok",

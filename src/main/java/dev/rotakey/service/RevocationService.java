@@ -171,6 +171,14 @@ public final class RevocationService {
         }
     }
 
+    /**
+     * {@link #markPending} for a credential being retired, in the caller's transaction (which holds its row lock):
+     * REVOKED from the commit on, its removal from the targets recorded as pending (I4).
+     */
+    void markRemovalPending(Daos tx, CredentialVersion v, RevocationReason reason, String actor, Instant at) {
+        markPending(tx, v, reason, actor, at);
+    }
+
     /** Removes {@code v} from every target; on failure records it and schedules a retry, until it succeeds (I4). */
     private boolean removeOrRecord(CredentialVersion v, RevocationReason reason, String actor) {
         Credential c = store.read(d -> d.credentials().find(v.credentialId())).orElseThrow(

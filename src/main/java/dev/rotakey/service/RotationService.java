@@ -175,7 +175,8 @@ public final class RotationService {
     /** The scheduler says the credential is due. */
     public void onScheduledRotation(String credentialId) {
         Optional<Credential> found = store.read(d -> d.credentials().find(credentialId));
-        if (found.isEmpty() || !found.get().active()) {
+        if (found.isEmpty() || !found.get().active() || found.get().policy().manual()) {
+            // A manual credential's trigger is one left from before its change: only operators rotate it now.
             scheduler.forgetCredential(credentialId);
             return;
         }
@@ -208,6 +209,11 @@ public final class RotationService {
             decommissioning.finish(credentialId, actor);
         }
         return credentialIds;
+    }
+
+    /** The scheduler this service hands its work to: a credential's change moves its next rotation there too. */
+    public WorkScheduler scheduler() {
+        return scheduler;
     }
 
     /** The two halves of {@link #decommission}, for an operator's task that answers between them. */

@@ -27,8 +27,15 @@ public final class ScheduleCalculator {
         return c.policy().nextDue(c.id(), last, jitter, maxJitter);
     }
 
-    /** When a credential whose due rotation failed at {@code now} is tried again: soon, never later than its interval. */
+    /**
+     * When a credential whose due rotation failed at {@code now} is tried again: soon, never later than its interval;
+     * never (null) for a manual one.
+     */
     public Instant retryAfterFailure(Credential c, Instant now) {
+        if (c.policy().manual()) {
+            // Nothing schedules a manual credential, not even a retry: the operator who asked sees the failure.
+            return null;
+        }
         Duration interval = c.policy().nominalInterval(now);
         Duration wait = interval.isZero() || retryFailedAfter.compareTo(interval) < 0 ? retryFailedAfter : interval;
         return now.plus(wait);

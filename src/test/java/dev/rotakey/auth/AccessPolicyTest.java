@@ -78,7 +78,8 @@ class AccessPolicyTest {
                 .containsExactlyInAnyOrder("GET /api/v1/agents", "GET /api/v1/agents/{id}", "GET /api/v1/credentials",
                         "GET /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}/rotations",
                         "GET /api/v1/rotations/{id}", "GET /api/v1/batches/{id}", "POST /tasks/rotate",
-                        "POST /api/v1/credentials/{id}/rotate", "POST /api/v1/agents/{id}/attest");
+                        "POST /api/v1/credentials/{id}/rotate", "POST /api/v1/agents/{id}/attest",
+                        "DELETE /api/v1/credentials/{id}");
     }
 
     @Test

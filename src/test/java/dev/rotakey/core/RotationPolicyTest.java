@@ -190,4 +190,14 @@ class RotationPolicyTest {
         assertThatThrownBy(() -> RotationPolicy.cron(cron))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cron");
     }
+
+    @Test
+    void aManualPolicyIsNeverDueAndHasNoInterval() {
+        assertThat(RotationPolicy.MANUAL.manual()).isTrue();
+        assertThat(RotationPolicy.MANUAL.nextDue("c", java.time.Instant.EPOCH, 0.1, Duration.ofMinutes(5))).isNull();
+        assertThat(RotationPolicy.MANUAL.nominalInterval(java.time.Instant.EPOCH)).isEqualTo(Duration.ZERO);
+        assertThat(RotationPolicy.every(Duration.ofDays(1)).manual()).isFalse();
+        assertThatThrownBy(() -> new RotationPolicy(Duration.ofDays(1), null, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("manual");
+    }
 }

@@ -93,6 +93,7 @@ class MigrationsIT {
         expected.add("30-governance");
         expected.add("31-posture-findings");
         expected.add("32-rotations-state-started");
+        expected.add("33-credential-lifecycle");
         assertThat(queryStrings("SELECT id FROM databasechangelog ORDER BY orderexecuted"))
                 .containsExactlyElementsOf(expected);
         // Quartz's trigger acquisition and misfire queries have their indexes on both engines.
