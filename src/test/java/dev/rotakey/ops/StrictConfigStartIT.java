@@ -25,31 +25,54 @@ class StrictConfigStartIT {
     @TempDir
     Path tmp;
 
+    /** Exit status, standard output and standard error of one run. */
+    private record Run(int exit, String stdout, String stderr) {
+    }
+
     @Test
     void anUnsetVariableStopsStartUpWithOneLineNamingIt() throws Exception {
+        Run r = serverWithUnsetVariable(null);
+        assertThat(r.exit()).as("exit status; stderr:\n%s\nstdout:\n%s", r.stderr(), r.stdout()).isNotZero();
+        assertThat(r.stderr().strip()).as("stderr").isEqualTo("Rotakey cannot start: " + expectedMessage());
+        assertThat(r.stdout() + r.stderr()).doesNotContain("Exception", "\tat ");
+        assertThat(tmp.resolve("data")).as("nothing was created").doesNotExist();
+    }
+
+    /** Under systemd, whose JOURNAL_STREAM says the output goes to the journal, the line is an error there: {@code <3>}. */
+    @Test
+    void inTheJournalTheLineHasTheErrorPriority() throws Exception {
+        Run r = serverWithUnsetVariable("8:12345");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr().strip()).isEqualTo("<3>Rotakey cannot start: " + expectedMessage());
+    }
+
+    private String expectedMessage() throws Exception {
+        String shipped = Files.readString(Path.of("config/rotakey.yml"));
+        return tmp.resolve("rotakey.yml") + " line " + (shipped.substring(0, shipped.indexOf("dataDir:")).lines().count() + 1)
+                + ": environment variable " + UNSET + " is not set and ${" + UNSET + "} has no default (set it, or write ${"
+                + UNSET + ":-default})";
+    }
+
+    private Run serverWithUnsetVariable(String journalStream) throws Exception {
         String shipped = Files.readString(Path.of("config/rotakey.yml"));
         assertThat(shipped).contains("dataDir: ${ROTAKEY_DATA_DIR:-./data}\n");
         Path config = Files.writeString(tmp.resolve("rotakey.yml"),
                 shipped.replace("dataDir: ${ROTAKEY_DATA_DIR:-./data}\n", "dataDir: ${" + UNSET + "}\n"));
-
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", daemonClassPath(), "dev.rotakey.RotakeyApplication",
                 "server", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("stdout").toFile()).redirectError(tmp.resolve("stderr").toFile());
         builder.environment().remove(UNSET);
+        builder.environment().remove("JOURNAL_STREAM");
+        if (journalStream != null) {
+            builder.environment().put("JOURNAL_STREAM", journalStream);
+        }
         builder.environment().put("ROTAKEY_DATA_DIR", tmp.resolve("data").toString());
         Process p = builder.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the daemon exits by itself").isTrue();
-
-        String stderr = Files.readString(tmp.resolve("stderr"), StandardCharsets.UTF_8);
-        String stdout = Files.readString(tmp.resolve("stdout"), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("exit status; stderr:\n%s\nstdout:\n%s", stderr, stdout).isNotZero();
-        assertThat(stderr.strip()).as("stderr").isEqualTo("Rotakey cannot start: " + config + " line "
-                + (shipped.substring(0, shipped.indexOf("dataDir:")).lines().count() + 1) + ": environment variable "
-                + UNSET + " is not set and ${" + UNSET + "} has no default (set it, or write ${" + UNSET + ":-default})");
-        assertThat(stdout + stderr).doesNotContain("Exception", "\tat ");
-        assertThat(tmp.resolve("data")).as("nothing was created").doesNotExist();
+        return new Run(p.exitValue(), Files.readString(tmp.resolve("stdout"), StandardCharsets.UTF_8),
+                Files.readString(tmp.resolve("stderr"), StandardCharsets.UTF_8));
     }
 
     /** The test class path without test classes: their logback-test.xml would replace the daemon's logging. */
