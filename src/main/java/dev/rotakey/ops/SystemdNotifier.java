@@ -42,6 +42,7 @@ public final class SystemdNotifier implements ServerLifecycleListener {
             return;
         }
         String ports = getPortDescriptorList(server).stream().map(SystemdNotifier::describe).collect(Collectors.joining(", "));
+        LOG.info("telling systemd at NOTIFY_SOCKET={}: ready", socket);
         notify("READY=1\nSTATUS=serving: " + ports);
         server.addEventListener(new LifeCycle.Listener() {
             @Override
