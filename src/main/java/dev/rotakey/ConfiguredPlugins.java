@@ -14,6 +14,7 @@ import dev.rotakey.targets.ClusterLimits;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetFactory;
 import dev.rotakey.targets.TargetLimitsFactory;
+import dev.rotakey.metrics.TargetLimitMetrics;
 import io.dropwizard.db.DataSourceFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
@@ -39,15 +40,16 @@ final class ConfiguredPlugins {
 
     /**
      * Instrumented inside the storm control: the histogram measures the system behind the target, and LimitedTarget's
-     * own rotakey.target.&lt;name&gt;.wait timer the queueing in front of it (a "target busy" refusal is Rotakey's
+     * own rotakey_target_wait_seconds{target} the queueing in front of it (a "target busy" refusal is Rotakey's
      * throttling, not the target's error); and a limited target stays a LimitedTarget.
      */
     static Map<String, Target> targets(RotakeyConfiguration config, PrometheusRegistry prometheus,
                                        MetricRegistry registry, Store store) {
         InstrumentedTarget.Metrics metrics = new InstrumentedTarget.Metrics(prometheus);
+        TargetLimitMetrics limitMetrics = new TargetLimitMetrics(prometheus);
         ClusterLimits cluster = clusterLimits(config, registry, store);
         return buildAll("targets", config.getTargets(),
-                (f, name) -> limited(f, new InstrumentedTarget(f.build(name), metrics), registry, cluster));
+                (f, name) -> limited(f, new InstrumentedTarget(f.build(name), metrics), limitMetrics, cluster));
     }
 
     /**
@@ -79,10 +81,10 @@ final class ConfiguredPlugins {
     }
 
     /** Storm control: a target with a {@code limits:} block gets them applied around its operations. */
-    private static Target limited(TargetFactory factory, Target target, MetricRegistry registry,
+    private static Target limited(TargetFactory factory, Target target, TargetLimitMetrics metrics,
                                   ClusterLimits cluster) {
         TargetLimitsFactory limits = factory.limits();
-        return limits == null ? target : limits.apply(target, registry, cluster);
+        return limits == null ? target : limits.apply(target, metrics, cluster);
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.rotakey.auth.BearerTokenFilter;
 import dev.rotakey.dashboard.Dashboard;
 import dev.rotakey.auth.ClientCertificates;
 import dev.rotakey.config.MtlsFactory;
+import dev.rotakey.config.StrictEnvironmentSubstitution;
 import dev.rotakey.http.MtlsConnectorFactory;
 import io.dropwizard.core.server.DefaultServerFactory;
 import dev.rotakey.cluster.NodeIdentity;
@@ -47,8 +48,6 @@ import dev.rotakey.tasks.RotateCaTask;
 import dev.rotakey.tasks.RotateTask;
 import dev.rotakey.tasks.TaskResponseFilter;
 import dev.rotakey.tasks.TokenTask;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
-import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.AdminEnvironment;
@@ -118,8 +117,8 @@ public class RotakeyApplication extends Application<RotakeyConfiguration> {
 
     @Override
     public void initialize(Bootstrap<RotakeyConfiguration> bootstrap) {
-        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
-                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        // An unset ${VAR} without a default stops start-up, naming it, rather than reach a key as literal text.
+        bootstrap.setConfigurationSourceProvider(new StrictEnvironmentSubstitution(bootstrap.getConfigurationSourceProvider()));
         // Every log line names the node, whichever thread writes it: tagged before the command applies `logging`.
         bootstrap.setConfigurationFactoryFactory(NodeLogging.configurations(bootstrap.getConfigurationFactoryFactory(),
                 config -> NodeIdentity.of(config.getScheduler())));

@@ -16,9 +16,7 @@ import io.dropwizard.configuration.ConfigurationParsingException;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
 import io.dropwizard.configuration.ConfigurationValidationException;
 import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
-import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
@@ -79,7 +77,7 @@ class RotakeyConfigurationTest {
     }
 
     private static ConfigurationSourceProvider provider() {
-        return new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false));
+        return new dev.rotakey.config.StrictEnvironmentSubstitution(new FileConfigurationSourceProvider());
     }
 
     private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {

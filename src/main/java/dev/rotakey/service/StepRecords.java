@@ -125,6 +125,9 @@ final class StepRecords {
         if (fresh.active() && (fresh.nextRotationAt() == null || !fresh.nextRotationAt().isAfter(now))) {
             tx.credentials().setNextRotation(c.id(), schedule.retryAfterFailure(fresh, now));
         }
+        // ERROR, unlike the attempts before it (WARN): `journalctl -p err` shows the rotations that gave up.
+        LOG.error("rotation {} of {} version {} failed: {}{}", r.id(), c.id(), r.version(), r.lastError(),
+                removalError == null ? "" : "; removal from targets outstanding, retried until done");
         audit.record(tx, r.actor(), AuditAction.ROTATION_FAILED, AuditSubject.version(c.id(), r.version()), "failed",
                 "rotation=" + r.id() + " error=" + r.lastError()
                         + (removalError == null ? "" : "; removal from targets outstanding, retried until done"));

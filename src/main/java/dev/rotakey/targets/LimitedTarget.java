@@ -1,8 +1,8 @@
 package dev.rotakey.targets;
 
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
+import dev.rotakey.metrics.TargetLimitMetrics;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -50,17 +50,18 @@ public final class LimitedTarget extends ForwardingTarget {
     private final long maxWaitNanos;
     private final Waiting waiting;
     private final AtomicInteger queued = new AtomicInteger();
-    private final Timer waitTimer;
+    private final GaugeDataPoint queuedSeries;
+    private final DistributionDataPoint waitSeries;
 
     /**
      * Limits kept in this process ({@link LocalPermits}, {@link LocalStartSlots}): one node's view.
      *
      * @param concurrency at most this many operations at once; 0 for no limit
      * @param perSecond at most this many operations started per second, evenly spaced; 0 for no limit
-     * @param metrics receives {@code rotakey.target.<name>.queued} and {@code rotakey.target.<name>.wait}
+     * @param metrics receives this target's {@code rotakey_target_queued} and {@code rotakey_target_wait_seconds}
      */
     public LimitedTarget(Target delegate, int concurrency, int perSecond, Duration maxWait, Waiting waiting,
-                         MetricRegistry metrics) {
+                         TargetLimitMetrics metrics) {
         this(delegate, localPermits(concurrency, waiting), localSlots(perSecond, waiting), maxWait, waiting, metrics);
     }
 
@@ -68,10 +69,10 @@ public final class LimitedTarget extends ForwardingTarget {
      * Limits taken from {@code permits} and {@code slots} (either may be null: no such limit), e.g. the
      * database-backed ones that hold for a whole cluster.
      *
-     * @param metrics receives {@code rotakey.target.<name>.queued} and {@code rotakey.target.<name>.wait}
+     * @param metrics receives this target's {@code rotakey_target_queued} and {@code rotakey_target_wait_seconds}
      */
     public LimitedTarget(Target delegate, OperationPermits permits, StartSlots slots, Duration maxWait,
-                         Waiting waiting, MetricRegistry metrics) {
+                         Waiting waiting, TargetLimitMetrics metrics) {
         super(delegate);
         if (maxWait.isNegative() || maxWait.isZero()) {
             throw new IllegalArgumentException("maxWait must be positive");
@@ -80,9 +81,8 @@ public final class LimitedTarget extends ForwardingTarget {
         this.slots = slots;
         this.maxWaitNanos = maxWait.toNanos();
         this.waiting = waiting;
-        String prefix = MetricRegistry.name("rotakey", "target", delegate.name());
-        metrics.gauge(MetricRegistry.name(prefix, "queued"), () -> (Gauge<Integer>) queued::get);
-        this.waitTimer = metrics.timer(MetricRegistry.name(prefix, "wait"));
+        this.queuedSeries = metrics.queued(delegate.name());
+        this.waitSeries = metrics.waited(delegate.name());
     }
 
     private static OperationPermits localPermits(int concurrency, Waiting waiting) {
@@ -140,6 +140,7 @@ public final class LimitedTarget extends ForwardingTarget {
         long start = waiting.nanoTime();
         OperationPermits.Permit permit = null;
         queued.incrementAndGet();
+        queuedSeries.inc();
         try {
             if (permits != null) {
                 permit = permits.acquire(maxWaitNanos);
@@ -169,8 +170,9 @@ public final class LimitedTarget extends ForwardingTarget {
             throw e;
         } finally {
             queued.decrementAndGet();
+            queuedSeries.dec();
         }
-        waitTimer.update(waiting.nanoTime() - start, TimeUnit.NANOSECONDS);
+        waitSeries.observe((waiting.nanoTime() - start) / 1e9);
         try {
             return call.get();
         } finally {

@@ -1,7 +1,7 @@
 package dev.rotakey.targets;
 
-import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rotakey.metrics.TargetLimitMetrics;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -59,7 +59,7 @@ public class TargetLimitsFactory {
     }
 
     /** Wraps {@code target} in these limits, kept in this process, or returns it as it is when they limit nothing. */
-    public Target apply(Target target, MetricRegistry metrics) {
+    public Target apply(Target target, TargetLimitMetrics metrics) {
         return apply(target, metrics, null);
     }
 
@@ -68,7 +68,7 @@ public class TargetLimitsFactory {
      * (a clustered node on PostgreSQL) they hold for the cluster as a whole: start slots in the shared database and
      * permits as its advisory locks; without (null), in this process.
      */
-    public Target apply(Target target, MetricRegistry metrics, ClusterLimits cluster) {
+    public Target apply(Target target, TargetLimitMetrics metrics, ClusterLimits cluster) {
         if (concurrency == 0 && perSecond == 0) {
             return target;
         }

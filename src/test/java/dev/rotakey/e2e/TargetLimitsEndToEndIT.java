@@ -1,6 +1,5 @@
 package dev.rotakey.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.rotakey.targets.LimitedTarget;
 import dev.rotakey.testing.SoftHsmTokens;
 import io.dropwizard.testing.ConfigOverride;
@@ -42,9 +41,13 @@ class TargetLimitsEndToEndIT {
                 + "\"targets\":[{\"target\":\"local-files\",\"path\":\"a1/c1\"}]}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
 
-        JsonNode metrics = daemon.adminGet("/metrics").json();
-        // Creation delivers and verifies: two operations went through the limits.
-        assertThat(metrics.path("timers").path("rotakey.target.local-files.wait").path("count").asInt()).isEqualTo(2);
-        assertThat(metrics.path("gauges").path("rotakey.target.local-files.queued").path("value").asInt()).isZero();
+        String metrics = daemon.adminGet("/metrics/prometheus").body();
+        // Creation delivers and verifies: two operations went through the limits. The target is a label, one
+        // family for every target, and no metric's name holds a target's name.
+        assertThat(metrics).contains("\nrotakey_target_wait_seconds_count{target=\"local-files\"} 2\n",
+                "\nrotakey_target_queued{target=\"local-files\"} 0.0\n");
+        assertThat(metrics.lines().filter(l -> l.startsWith("# TYPE rotakey_target_queued "))).hasSize(1);
+        assertThat(metrics.lines().filter(l -> !l.startsWith("#")).map(l -> l.split("[{ ]", 2)[0]))
+                .noneMatch(name -> name.contains("local_files") || name.contains("local-files"));
     }
 }

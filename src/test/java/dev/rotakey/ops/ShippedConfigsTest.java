@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotakey.RotakeyApplication;
 import dev.rotakey.RotakeyConfiguration;
+import dev.rotakey.StartupException;
+import dev.rotakey.config.StrictEnvironmentSubstitution;
 import dev.rotakey.cluster.ClusterChecks;
 import dev.rotakey.cluster.NodeIdentity;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationFactory;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.logging.common.ConsoleAppenderFactory;
@@ -21,16 +24,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Every Rotakey configuration file shipped under {@code config/} parses and validates exactly as
  * {@code java -jar rotakey.jar server FILE} would read it: the application's own bootstrap (its
  * ObjectMapper with the discoverable backend, target and sink types, its validator, unknown keys
- * refused, {@code ${VAR:-default}} substitution). Nothing is built: no HSM, database or Vault needed.
+ * refused, strict {@code ${VAR:-default}} substitution). Nothing is built: no HSM, database or Vault needed. The
+ * variables without a default are set as the unit's {@code EnvironmentFile} would set them.
  */
 class ShippedConfigsTest {
     private static final Path CONFIG = Path.of("config");
@@ -69,9 +76,23 @@ class ShippedConfigsTest {
         return bootstrap;
     }
 
-    /** Parses and validates like Dropwizard's server and check commands do. */
+    /** What /etc/default/rotakey sets for the production config: its variables that have no default. */
+    private static final Map<String, String> DEPLOYMENT_ENV = Map.of("ROTAKEY_TLS_KEYSTORE_PASSWORD", "example");
+
+    /** Parses and validates like Dropwizard's server and check commands do, with {@link #DEPLOYMENT_ENV} set. */
     private static RotakeyConfiguration load(Path file) throws IOException, ConfigurationException {
-        return FACTORY.build(BOOTSTRAP.getConfigurationSourceProvider(), file.toString());
+        return FACTORY.build(new StrictEnvironmentSubstitution(new FileConfigurationSourceProvider(),
+                name -> DEPLOYMENT_ENV.getOrDefault(name, System.getenv(name))), file.toString());
+    }
+
+    @Test
+    void theApplicationRefusesAnUnsetVariableWithoutADefaultNamingIt() {
+        assumeThat(System.getenv("ROTAKEY_TLS_KEYSTORE_PASSWORD")).as("set in this environment").isNull();
+        assertThat(BOOTSTRAP.getConfigurationSourceProvider()).isInstanceOf(StrictEnvironmentSubstitution.class);
+        assertThatThrownBy(() -> FACTORY.build(BOOTSTRAP.getConfigurationSourceProvider(), "config/production/rotakey.yml"))
+                .isInstanceOf(StartupException.class)
+                .hasMessageStartingWith("config/production/rotakey.yml line ")
+                .hasMessageContaining("environment variable ROTAKEY_TLS_KEYSTORE_PASSWORD is not set");
     }
 
     @Test
@@ -123,8 +144,8 @@ class ShippedConfigsTest {
                 .filter(a -> a instanceof ConsoleAppenderFactory<?>).<ConsoleAppenderFactory<?>>map(a -> (ConsoleAppenderFactory<?>) a)
                 .toList();
         assertThat(consoles).hasSize(1);
-        assertThat(consoles.get(0).getLayout()).as("a JSON layout").isNotNull()
-                .extracting(l -> l.getClass().getSimpleName()).isEqualTo("EventJsonLayoutBaseFactory");
+        assertThat(consoles.get(0).getLayout()).as("a JSON layout with journal priorities")
+                .isInstanceOf(dev.rotakey.ops.JournalJsonLayoutFactory.class);
 
         // No secret value anywhere in the file: only where each one comes from.
         String text = Files.readString(Path.of("config/production/rotakey.yml"));

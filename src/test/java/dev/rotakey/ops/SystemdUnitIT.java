@@ -158,7 +158,7 @@ class SystemdUnitIT {
         assertThat(lines).contains(
                 "ExecStart=/usr/bin/java $JAVA_OPTS -jar /usr/share/rotakey/rotakey.jar server /etc/rotakey/rotakey.yml",
                 "User=rotakey", "Group=rotakey", "StateDirectory=rotakey", "StateDirectoryMode=0700",
-                "Environment=ROTAKEY_DATA_DIR=/var/lib/rotakey", "Type=exec", "Restart=on-failure",
+                "Environment=ROTAKEY_DATA_DIR=/var/lib/rotakey", "Type=notify", "NotifyAccess=main", "Restart=on-failure",
                 "MemoryDenyWriteExecute=no", "SuccessExitStatus=143");
         // systemd-analyze parses TimeoutStopSec for us: it must outlast Dropwizard's grace period.
         Run r = run("systemd-analyze", "timespan", lines.stream().filter(l -> l.startsWith("TimeoutStopSec="))

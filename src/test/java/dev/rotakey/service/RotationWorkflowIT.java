@@ -1145,8 +1145,8 @@ class RotationWorkflowIT {
         TargetLimitsFactory limits = new TargetLimitsFactory();
         limits.setConcurrency(2);
         limits.setMaxWait(Duration.ofMinutes(2));
-        com.codahale.metrics.MetricRegistry metrics = new com.codahale.metrics.MetricRegistry();
-        Target limited = limits.apply(counting, metrics);
+        io.prometheus.metrics.model.registry.PrometheusRegistry prometheus = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        Target limited = limits.apply(counting, new dev.rotakey.metrics.TargetLimitMetrics(prometheus));
         assertThat(limited).isInstanceOf(LimitedTarget.class);
         Node node = new Node(limited, RotationListener.NONE);
 
@@ -1179,7 +1179,10 @@ class RotationWorkflowIT {
             assertThat(versionInFile(id)).isEqualTo(2);
             assertInvariants(versions(id));
         }
-        assertThat(metrics.timer("rotakey.target.local-files.wait").getCount()).isGreaterThanOrEqualTo(200);
+        assertThat(prometheus.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals("rotakey_target_wait_seconds"))
+                .flatMap(m -> m.getDataPoints().stream()).filter(d -> "local-files".equals(d.getLabels().get("target")))
+                .mapToLong(d -> ((io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot) d).getCount())
+                .sum()).isGreaterThanOrEqualTo(200);
         assertThat(((LimitedTarget) limited).queued()).isZero();
     }
 

@@ -1,6 +1,7 @@
 package dev.rotakey.targets;
 
-import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.metrics.TargetLimitMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.rotakey.db.Store;
 import dev.rotakey.db.TargetRateSlotDao;
 import org.jdbi.v3.core.Jdbi;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * parts run in {@code ClusterTargetLimitsIT}.
  */
 class ClusterLimitsTest {
-    private final MetricRegistry metrics = new MetricRegistry();
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+    private final TargetLimitMetrics metrics = new TargetLimitMetrics(prometheus);
     private final List<String> calls = new ArrayList<>();
     private final LimitedTargetTest.HookTarget target = new LimitedTargetTest.HookTarget(calls::add);
 
@@ -52,7 +54,7 @@ class ClusterLimitsTest {
         assertThat(limits(3, 0).apply(target, metrics, cluster()))
                 .hasToString("LimitedTarget{db-1, permits=AdvisoryLockPermits{db-1, size=3}, slots=null}");
         // 1/3 s is rounded up to whole microseconds: never more than perSecond starts.
-        assertThat(limits(0, 3).apply(target, new MetricRegistry(), cluster())).hasToString(
+        assertThat(limits(0, 3).apply(target, new TargetLimitMetrics(new PrometheusRegistry()), cluster())).hasToString(
                 "LimitedTarget{db-1, permits=null, slots=DatabaseStartSlots{db-1, intervalMicros=333334}}");
     }
 
@@ -136,7 +138,7 @@ class ClusterLimitsTest {
         assertThat(budgets).containsExactly(1_000_000_000L);
         assertThat(time.sleeps).containsExactly(40_000_000L);
         assertThat(permits.held).hasValue(0);
-        assertThat(metrics.timer("rotakey.target.db-1.wait").getCount()).isEqualTo(1);
+        assertThat(LimitedTargetTest.waits(prometheus, "db-1")).isEqualTo(1);
 
         limited.close();
         assertThat(permits.closed).hasValue(1);

@@ -131,7 +131,7 @@ class ClusterTargetLimitsIT {
 
     private LimitedTarget node(Target target, OperationPermits permits, StartSlots slots, Duration maxWait) {
         LimitedTarget t = new LimitedTarget(target, permits, slots, maxWait, LimitedTarget.Waiting.SYSTEM,
-                new MetricRegistry());
+                new dev.rotakey.metrics.TargetLimitMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()));
         nodes.add(t);
         return t;
     }

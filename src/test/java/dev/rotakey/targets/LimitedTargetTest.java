@@ -1,6 +1,9 @@
 package dev.rotakey.targets;
 
-import com.codahale.metrics.MetricRegistry;
+import dev.rotakey.metrics.TargetLimitMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +27,8 @@ import static org.awaitility.Awaitility.await;
 class LimitedTargetTest {
     private static final long MS = 1_000_000L;
 
-    private final MetricRegistry metrics = new MetricRegistry();
+    private final PrometheusRegistry prometheus = new PrometheusRegistry();
+    private final TargetLimitMetrics metrics = new TargetLimitMetrics(prometheus);
     private final ExecutorService pool = Executors.newFixedThreadPool(16);
 
     @AfterEach
@@ -150,7 +154,7 @@ class LimitedTargetTest {
         // 16 pool threads: 3 inside the target, the other 13 queued at it, the rest not yet started.
         await("3 running and 13 queued").atMost(Duration.ofSeconds(10))
                 .until(() -> active.get() == 3 && target.queued() == 13);
-        assertThat(metrics.getGauges().get("rotakey.target.db-1.queued").getValue()).isEqualTo(13);
+        assertThat(queued(prometheus, "db-1")).isEqualTo(13);
         gate.countDown();
         for (Future<?> f : calls) {
             f.get(10, TimeUnit.SECONDS);
@@ -158,7 +162,8 @@ class LimitedTargetTest {
         assertThat(done).hasValue(40);
         assertThat(peak).hasValue(3);
         assertThat(target.queued()).isZero();
-        assertThat(metrics.timer("rotakey.target.db-1.wait").getCount()).isEqualTo(40);
+        assertThat(waits(prometheus, "db-1")).isEqualTo(40);
+        assertThat(queued(prometheus, "db-1")).isZero();
     }
 
     @Test
@@ -296,5 +301,19 @@ class LimitedTargetTest {
         assertThat(time.now).isZero();
         gate.countDown();
         holder.get(10, TimeUnit.SECONDS);
+    }
+
+    /** rotakey_target_queued{target=...} as the registry exports it. */
+    static double queued(PrometheusRegistry registry, String target) {
+        return registry.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals("rotakey_target_queued"))
+                .flatMap(m -> m.getDataPoints().stream()).filter(d -> target.equals(d.getLabels().get("target")))
+                .mapToDouble(d -> ((GaugeSnapshot.GaugeDataPointSnapshot) d).getValue()).findFirst().orElseThrow();
+    }
+
+    /** The count of rotakey_target_wait_seconds{target=...}: operations that waited (or not) and ran. */
+    static long waits(PrometheusRegistry registry, String target) {
+        return registry.scrape().stream().filter(m -> m.getMetadata().getPrometheusName().equals("rotakey_target_wait_seconds"))
+                .flatMap(m -> m.getDataPoints().stream()).filter(d -> target.equals(d.getLabels().get("target")))
+                .mapToLong(d -> ((HistogramSnapshot.HistogramDataPointSnapshot) d).getCount()).findFirst().orElseThrow();
     }
 }
