@@ -245,6 +245,10 @@ else
     dir 0755 root:root "$root/usr/share/rotakey"
     put 0644 root:root "$jar" "$root/usr/share/rotakey/rotakey.jar"
     rk_ok "jar: /usr/share/rotakey/rotakey.jar"
+    # The unit's ExecStartPre= and the SoftHSM2 development token's initialisation it runs.
+    put 0755 root:root "$RK_ROOT/packaging/libexec/prepare-data-dir" "$root/usr/share/rotakey/prepare-data-dir"
+    put 0755 root:root "$RK_ROOT/scripts/init-softhsm.sh" "$root/usr/share/rotakey/init-softhsm.sh"
+    put 0644 root:root "$RK_ROOT/scripts/lib/common.sh" "$root/usr/share/rotakey/lib/common.sh"
     put 0644 root:root "$unit_src" "$root$local_unit"
     rk_ok "unit: $local_unit"
     put_if_absent 0600 root:root "$RK_ROOT/packaging/default/rotakey" "$root/etc/default/rotakey" "environment"

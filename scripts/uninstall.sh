@@ -77,7 +77,8 @@ rk_as_root rm -f "$root/usr/local/lib/systemd/system/rotakey.service" "$root/usr
 if rk_as_root grep -qs '^# Rotakey as a hardened system service' "$root/etc/systemd/system/rotakey.service"; then
     rk_as_root rm -f "$root/etc/systemd/system/rotakey.service"
 fi
-rk_as_root rm -rf "$root/usr/share/doc/rotakey" "$root/usr/share/rotakey/rotakeyctl"
+rk_as_root rm -rf "$root/usr/share/doc/rotakey" "$root/usr/share/rotakey/rotakeyctl" "$root/usr/share/rotakey/lib" \
+    "$root/usr/share/rotakey/prepare-data-dir" "$root/usr/share/rotakey/init-softhsm.sh"
 rk_as_root rmdir "$root/usr/share/rotakey" 2>/dev/null || true
 rk_ok "removed the unit, the jar, rotakeyctl and the sysusers.d and tmpfiles.d entries"
 

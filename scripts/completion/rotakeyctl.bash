@@ -2,7 +2,7 @@
 # Installed as /usr/share/bash-completion/completions/rotakeyctl (or source it from ~/.bashrc).
 
 declare -gA _rotakeyctl_subs=(
-    ["rotakeyctl"]="ack agents alerts attest audit batch batches ca completion credentials decommission pause plan posture resume revoke rotate rotate-ca rotations status tokens verify"
+    ["rotakeyctl"]="ack agents alerts attest audit batch batches ca completion config credentials decommission pause plan posture resume revoke rotate rotate-ca rotations status tokens verify"
     ["rotakeyctl ack"]=""
     ["rotakeyctl agents"]="change create list show"
     ["rotakeyctl agents change"]=""
@@ -18,6 +18,7 @@ declare -gA _rotakeyctl_subs=(
     ["rotakeyctl batches"]=""
     ["rotakeyctl ca"]=""
     ["rotakeyctl completion"]=""
+    ["rotakeyctl config"]=""
     ["rotakeyctl credentials"]="change create import list retire show"
     ["rotakeyctl credentials change"]=""
     ["rotakeyctl credentials create"]=""
@@ -43,7 +44,7 @@ declare -gA _rotakeyctl_subs=(
     ["rotakeyctl verify"]=""
 )
 declare -gA _rotakeyctl_opts=(
-    ["rotakeyctl"]="--config --url --admin-url --token-file --cacert --json --timeout"
+    ["rotakeyctl"]="--config --server-config --url --admin-url --token-file --cacert --json --timeout"
     ["rotakeyctl ack"]="--json --consumer --key-file"
     ["rotakeyctl agents"]="--json --after --limit"
     ["rotakeyctl agents change"]="--json --owner --description --attr --attest-every --remove-attr -f --file"
@@ -59,6 +60,7 @@ declare -gA _rotakeyctl_opts=(
     ["rotakeyctl batches"]="--json --before --limit"
     ["rotakeyctl ca"]="--json"
     ["rotakeyctl completion"]=""
+    ["rotakeyctl config"]="--json"
     ["rotakeyctl credentials"]="--json --agent --after --limit"
     ["rotakeyctl credentials change"]="--json --every --cron --manual --grace --scope --revoke-when --consumer --max-grace --length --alphabet --ca --key-spec --validity --renew-at --dns-name --uri --key-custody --add-target --remove-target -f --file --wait --wait-timeout"
     ["rotakeyctl credentials create"]="--json --agent --type --backend --target --every --cron --manual --grace --scope --revoke-when --consumer --max-grace --length --alphabet --ca --key-spec --validity --renew-at --dns-name --uri --key-custody -f --file"
@@ -85,6 +87,7 @@ declare -gA _rotakeyctl_opts=(
 )
 declare -gA _rotakeyctl_takes_value=(
     ["rotakeyctl|--config"]=1
+    ["rotakeyctl|--server-config"]=1
     ["rotakeyctl|--url"]=1
     ["rotakeyctl|--admin-url"]=1
     ["rotakeyctl|--token-file"]=1
@@ -221,6 +224,7 @@ declare -gA _rotakeyctl_takes_value=(
 )
 declare -gA _rotakeyctl_files=(
     ["rotakeyctl|--config"]=1
+    ["rotakeyctl|--server-config"]=1
     ["rotakeyctl|--token-file"]=1
     ["rotakeyctl|--cacert"]=1
     ["rotakeyctl ack|--key-file"]=1

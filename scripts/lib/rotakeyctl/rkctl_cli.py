@@ -11,12 +11,13 @@ import rkctl_fleet as fleet
 import rkctl_inventory as inventory
 import rkctl_manage as manage
 import rkctl_operate as operate
-from rkctl_config import DEFAULT_CONFIG, read_token, resolve
+from rkctl_config import DEFAULT_CONFIG, cmd_config, read_token, resolve
+from rkctl_server import DEFAULT_SERVER_CONFIG
 from rkctl_core import (DEFAULT_ADMIN_URL, DEFAULT_URL, EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, Client,
                         Failure, positive_float, positive_int)
 
 EPILOG = """\
-connection (flag, else environment, else config file key, else default):
+connection (flag, else environment, else config file key, else derived from the daemon's config, else default):
   --url / ROTAKEY_URL / url              application port (default %s)
   --admin-url / ROTAKEY_ADMIN_URL / admin_url   admin port (default %s)
   --token-file / ROTAKEY_TOKEN_FILE / token_file, or ROTAKEY_TOKEN / token (the token itself); by default
@@ -24,12 +25,17 @@ connection (flag, else environment, else config file key, else default):
   --cacert / ROTAKEY_CACERT / ca         PEM CA bundle for https with a private CA
   --timeout / ROTAKEY_TIMEOUT / timeout  seconds per request (default 30)
   config file: --config FILE, else $ROTAKEYCTL_CONF, else %s if it exists (INI, section [rotakey])
+  the daemon's config: --server-config / ROTAKEY_SERVER_CONFIG / server_config, else %s if readable
+      ('none': derive nothing); url, admin_url and the token file follow its first application and admin
+      connectors and auth.adminTokenFile, with ${VAR:-default} resolved from the environment, /etc/default/rotakey
+      and ROTAKEY_DATA_DIR=/var/lib/rotakey. 'rotakeyctl config' shows what is in force and why.
 
 exit codes: 0 ok; 1 the operation failed, a rotation FAILED, the daemon is unhealthy, or verify found the key invalid;
   2 usage error (a bad config file too); 3 cannot connect, no token, or authentication refused.
 
 examples:
   rotakeyctl status
+  rotakeyctl config
   rotakeyctl agents create billing-agent --owner team-billing@example.com --attr env=prod
   rotakeyctl credentials create billing-agent-api --agent billing-agent --type api-key --backend hsm \\
       --target local-files,path=billing/api --every P30D --grace PT1H
@@ -43,7 +49,7 @@ examples:
   rotakeyctl revoke --credential billing-agent-api --yes
   rotakeyctl posture --csv > posture.csv
   rotakeyctl completion bash > /etc/bash_completion.d/rotakeyctl
-""" % (DEFAULT_URL, DEFAULT_ADMIN_URL, DEFAULT_CONFIG)
+""" % (DEFAULT_URL, DEFAULT_ADMIN_URL, DEFAULT_CONFIG, DEFAULT_SERVER_CONFIG)
 
 
 def leaf(sub, name, help, run, json=True, offline=False, **kwargs):
@@ -207,6 +213,9 @@ def parser():
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", metavar="FILE", help="the config file (env ROTAKEYCTL_CONF; default %s if it exists)"
                    % DEFAULT_CONFIG)
+    p.add_argument("--server-config", metavar="FILE", help="the daemon's config file, whose connectors and token file "
+                   "give the defaults (env ROTAKEY_SERVER_CONFIG, key server_config; default %s if readable; 'none': "
+                   "not used)" % DEFAULT_SERVER_CONFIG)
     p.add_argument("--url", help="application port URL (env ROTAKEY_URL, key url, default %s)" % DEFAULT_URL)
     p.add_argument("--admin-url", help="admin port URL (env ROTAKEY_ADMIN_URL, key admin_url, default %s)"
                    % DEFAULT_ADMIN_URL)
@@ -220,6 +229,8 @@ def parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
+    leaf(sub, "config", "the settings in force (URLs, CA, token file, timeout) and where each came from; calls no "
+                        "daemon", cmd_config, offline=True)
     leaf(sub, "status", "health per check, paused or not, counts by state, failures (exit 1 if unhealthy)",
          fleet.cmd_status)
     agent_commands(sub)

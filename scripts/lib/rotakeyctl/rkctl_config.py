@@ -1,17 +1,25 @@
 """Where rotakeyctl finds the daemon and its token: flags, then environment variables, then the INI config file
-(--config, $ROTAKEYCTL_CONF, else /etc/rotakey/rotakeyctl.conf if it exists), then the built-in defaults."""
+(--config, $ROTAKEYCTL_CONF, else /etc/rotakey/rotakeyctl.conf if it exists), then what the daemon's own config file
+implies (server_config, by default /etc/rotakey/rotakey.yml), then the built-in defaults."""
 
 import configparser
 import os
 from collections import namedtuple
 
-from rkctl_core import DEFAULT_ADMIN_URL, DEFAULT_URL, EXIT_UNREACHABLE, EXIT_USAGE, Failure
+import rkctl_server
+from rkctl_core import DEFAULT_ADMIN_URL, DEFAULT_URL, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, Failure, emit_json, table
 
 DEFAULT_CONFIG = "/etc/rotakey/rotakeyctl.conf"
 SECTION = "rotakey"
-KEYS = ("url", "admin_url", "ca", "token_file", "token", "timeout")
+KEYS = ("url", "admin_url", "ca", "token_file", "token", "timeout", "server_config")
+# server_config = none: derive nothing from the daemon's config.
+NO_SERVER_CONFIG = "none"
+BUILT_IN = "built-in default"
 
-Settings = namedtuple("Settings", "url admin_url cacert timeout token_file token token_source config")
+# token_file: the one asked for (it must exist); derived_token_file: the daemon's, tried before the usual places.
+# sources: for each setting, where its value came from (rotakeyctl config shows it).
+Settings = namedtuple("Settings", "url admin_url cacert timeout token_file token token_source config server_config "
+                                  "derived_token_file sources")
 
 
 def config_path(args, environ):
@@ -76,38 +84,81 @@ def read_config(path, asked):
     return {k: v.strip() for k, v in values.items()}
 
 
+def server_config_path(args, environ, conf, path):
+    """The daemon's config to derive from and where that choice came from; (None, why) when there is none."""
+    for value, where in ((getattr(args, "server_config", None), "--server-config"),
+                         (environ.get("ROTAKEY_SERVER_CONFIG"), "ROTAKEY_SERVER_CONFIG"),
+                         (conf.get("server_config"), "server_config in %s" % path)):
+        if value:
+            if value.lower() == NO_SERVER_CONFIG:
+                return None, where
+            if not os.path.isfile(value):
+                raise Failure("the daemon's config file %s (%s) does not exist" % (value, where), EXIT_USAGE)
+            return value, where
+    default = rkctl_server.DEFAULT_SERVER_CONFIG
+    if os.path.isfile(default) and os.access(default, os.R_OK):
+        return default, BUILT_IN
+    return None, BUILT_IN
+
+
 def resolve(args, environ=None):
-    """The settings in force: a flag beats its environment variable, which beats the config file's key."""
+    """The settings in force: a flag beats its environment variable, which beats the config file's key, which beats
+    what the daemon's config implies, which beats the built-in default."""
     environ = os.environ if environ is None else environ
     path, asked = config_path(args, environ)
     conf = read_config(path, asked)
+    sources = {}
+    server_path, server_source = server_config_path(args, environ, conf, path)
+    sources["server_config"] = server_source
+    derived = []  # read at most once, and only when something is left to derive
 
-    def pick(flag, env, key, default=None):
-        for value in (flag, environ.get(env) if env else None, conf.get(key)):
+    def from_server():
+        if not derived:
+            derived.append(rkctl_server.derive(server_path, environ) if server_path else None)
+        return derived[0]
+
+    def pick(name, flag, env, key, default=None, derivable=False):
+        for value, where in ((flag, "--" + name.replace("_", "-")), (environ.get(env) if env else None, env),
+                             (conf.get(key), "%s in %s" % (key, path))):
             if value:
+                sources[name] = where
                 return value
+        found = getattr(from_server(), key, None) if derivable and server_path else None
+        if found:
+            sources[name] = "derived from %s" % server_path
+            return found
+        sources[name] = BUILT_IN if default is not None else "not set"
         return default
 
-    token_file, token, source = None, None, None
+    token_file, token, source, derived_token_file = None, None, None, None
     if args.token_file or environ.get("ROTAKEY_TOKEN_FILE"):
         token_file = args.token_file or environ["ROTAKEY_TOKEN_FILE"]
+        sources["token"] = "--token-file" if args.token_file else "ROTAKEY_TOKEN_FILE"
     elif environ.get("ROTAKEY_TOKEN"):
         token, source = environ["ROTAKEY_TOKEN"].strip(), "ROTAKEY_TOKEN"
+        sources["token"] = source
     elif conf.get("token_file"):
         token_file = conf["token_file"]
+        sources["token"] = "token_file in %s" % path
     elif conf.get("token"):
         token, source = conf["token"], "the config file %s" % path
-    timeout = pick(args.timeout, "ROTAKEY_TIMEOUT", "timeout", "30")
+        sources["token"] = "token in %s" % path
+    else:
+        derived_token_file = from_server().token_file if server_path and from_server() else None
+        sources["token"] = "derived from %s" % server_path if derived_token_file else BUILT_IN
+    timeout = pick("timeout", args.timeout, "ROTAKEY_TIMEOUT", "timeout", "30")
     try:
         timeout = float(timeout)
         if timeout <= 0:
             raise ValueError
     except ValueError:
         raise Failure("timeout must be a positive number of seconds, not %r" % timeout, EXIT_USAGE)
-    return Settings(url=pick(args.url, "ROTAKEY_URL", "url", DEFAULT_URL),
-                    admin_url=pick(args.admin_url, "ROTAKEY_ADMIN_URL", "admin_url", DEFAULT_ADMIN_URL),
-                    cacert=pick(args.cacert, "ROTAKEY_CACERT", "ca"), timeout=timeout,
-                    token_file=token_file, token=token, token_source=source, config=path)
+    url = pick("url", args.url, "ROTAKEY_URL", "url", DEFAULT_URL, derivable=True)
+    admin_url = pick("admin_url", args.admin_url, "ROTAKEY_ADMIN_URL", "admin_url", DEFAULT_ADMIN_URL, derivable=True)
+    cacert = pick("cacert", args.cacert, "ROTAKEY_CACERT", "ca")
+    return Settings(url=url, admin_url=admin_url, cacert=cacert, timeout=timeout, token_file=token_file, token=token,
+                    token_source=source, config=path, server_config=server_path,
+                    derived_token_file=derived_token_file, sources=sources)
 
 
 def token_file_candidates(environ=None):
@@ -120,6 +171,12 @@ def token_file_candidates(environ=None):
     out.append(os.path.join(".", "data", "admin-token"))
     out.append("/var/lib/rotakey/admin-token")
     return out
+
+
+def token_candidates(settings):
+    """The daemon's own token file first (from server_config), then the usual places, each once."""
+    out = [settings.derived_token_file] if settings.derived_token_file else []
+    return out + [p for p in token_file_candidates() if p not in out]
 
 
 def usable(token, where):
@@ -135,7 +192,7 @@ def read_token(settings):
     if settings.token_file:
         paths, explicit = [settings.token_file], True
     else:
-        paths, explicit = token_file_candidates(), False
+        paths, explicit = token_candidates(settings), False
     for path in paths:
         try:
             with open(path, encoding="utf-8") as f:
@@ -149,3 +206,27 @@ def read_token(settings):
         raise Failure("the token file %s does not exist" % paths[0], EXIT_UNREACHABLE)
     raise Failure("no admin token: give --token-file (or ROTAKEY_TOKEN_FILE), set ROTAKEY_TOKEN, or set token_file in "
                   "the config file (%s); looked in %s" % (DEFAULT_CONFIG, ", ".join(paths)), EXIT_UNREACHABLE)
+
+
+def cmd_config(parser, args):
+    """The settings in force and where each came from; reads no token and calls no daemon."""
+    s = resolve(args)
+    if s.token:
+        token = "the token itself (not shown)"
+    elif s.token_file:
+        token = s.token_file
+    else:
+        token = " or ".join(token_candidates(s))
+    rows = [("config_file", s.config or "none", "--config" if args.config else
+             "ROTAKEYCTL_CONF" if os.environ.get("ROTAKEYCTL_CONF") else BUILT_IN),
+            ("server_config", s.server_config or "none", s.sources["server_config"]),
+            ("url", s.url, s.sources["url"]),
+            ("admin_url", s.admin_url, s.sources["admin_url"]),
+            ("ca", s.cacert or "none", s.sources["cacert"]),
+            ("token", token, s.sources["token"]),
+            ("timeout", "%g" % s.timeout, s.sources["timeout"])]
+    if getattr(args, "json", False):
+        emit_json({name: {"value": value, "source": source} for name, value, source in rows})
+    else:
+        table(["setting", "value", "from"], rows)
+    return EXIT_OK

@@ -38,15 +38,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Debian package {@code mvn package} builds, installed for real with this machine's dpkg: its control fields and
- * file list, the unit inside it, an install (user, directories, rotakeyctl), the daemon started from the installed
- * jar as user rotakey on an example config, an upgrade that keeps the admin's config and the data, and a purge that
- * keeps {@code /var/lib/rotakey}. Everything it puts on the machine is removed in {@link #leaveTheMachineAsFound()}.
+ * file list, the unit inside it, an install (user, directories, rotakeyctl), then the operator's path: the single-host
+ * example copied unchanged, the unit's ExecStartPre= and the daemon run as user rotakey with the unit's environment
+ * (no systemd here), and rotakeyctl with no flags creating, changing, rotating, importing and retiring; then an upgrade
+ * that keeps the admin's config and the data, and a purge that keeps {@code /var/lib/rotakey}. Everything it puts on the machine is removed in {@link #leaveTheMachineAsFound()}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DebPackageIT {
     private static final Path TARGET = Path.of("target");
     private static final Path STATE = Path.of("/var/lib/rotakey");
+    private static final Path DELIVERED = STATE.resolve("delivered");
+    private static final Path UNIT = Path.of("/usr/lib/systemd/system/rotakey.service");
     private static final String UPGRADE_SUFFIX = "+1";
     private static final String ADMIN_EDIT = "# edited by the admin: kept across upgrades\n";
 
@@ -130,8 +133,9 @@ class DebPackageIT {
         assertThat(version).matches("\\d+\\.\\d+\\.\\d+(~\\d{14})?");
         Run info = ok("dpkg-deb", "-I", deb.toString());
         assertThat(info.output()).contains("Package: rotakey", "Architecture: all", "Section: admin",
-                "Depends: default-jre-headless (>= 2:1.17) | java17-runtime-headless | java-runtime-headless (>= 17), python3",
-                "Recommends: python3-yaml, softhsm2", "Maintainer: ", "Homepage: ", "Description: ");
+                "Depends: default-jre-headless (>= 2:1.17) | java17-runtime-headless | java-runtime-headless (>= 17), python3,"
+                        + " python3-yaml, adduser",
+                "Recommends: softhsm2", "Maintainer: ", "Homepage: ", "Description: ");
         assertThat(ok("dpkg-deb", "-I", deb.toString(), "conffiles").output().lines().toList())
                 .containsExactlyInAnyOrder("/etc/rotakey/rotakeyctl.conf", "/etc/default/rotakey");
 
@@ -142,6 +146,9 @@ class DebPackageIT {
                 Map.entry("./usr/lib/sysusers.d/rotakey.conf", "-rw-r--r-- root/root"),
                 Map.entry("./usr/lib/tmpfiles.d/rotakey.conf", "-rw-r--r-- root/root"),
                 Map.entry("./usr/bin/rotakeyctl", "-rwxr-xr-x root/root"),
+                Map.entry("./usr/share/rotakey/prepare-data-dir", "-rwxr-xr-x root/root"),
+                Map.entry("./usr/share/rotakey/init-softhsm.sh", "-rwxr-xr-x root/root"),
+                Map.entry("./usr/share/rotakey/lib/common.sh", "-rw-r--r-- root/root"),
                 Map.entry("./etc/rotakey/rotakeyctl.conf", "-rw-r----- root/root"),
                 Map.entry("./etc/default/rotakey", "-rw------- root/root"),
                 Map.entry("./usr/share/doc/rotakey/examples/rotakey.yml", "-rw-r--r-- root/root"),
@@ -213,39 +220,92 @@ class DebPackageIT {
 
     @Test
     @Order(3)
-    void theInstalledJarServesAsUserRotakey() throws Exception {
+    void theSingleHostExampleStartsAsIsAndRotakeyctlNeedsNoFlags() throws Exception {
         Path config = Path.of("/etc/rotakey/rotakey.yml");
-        // The quickstart config reads its data directory and ports from the environment: it needs no edit.
+        // The operator's steps: the single-host example copied unchanged, readable by the daemon's group.
         Files.copy(Path.of("/usr/share/doc/rotakey/examples/rotakey.yml"), config);
         ok("chown", "root:rotakey", config.toString());
         ok("chmod", "0640", config.toString());
-        // A SoftHSM2 token under the data directory, made by its owner (scripts/init-softhsm.sh does the same).
-        ok("runuser", "-u", "rotakey", "--", "sh", "-c", String.join("\n",
-                "set -e; umask 077; cd /var/lib/rotakey",
-                "mkdir -p softhsm-tokens",
-                "printf 'directories.tokendir = /var/lib/rotakey/softhsm-tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' >softhsm2.conf",
-                "head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n' >hsm-pin",
-                "head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n' >hsm-so-pin",
-                "SOFTHSM2_CONF=/var/lib/rotakey/softhsm2.conf softhsm2-util --init-token --free --label rotakey"
-                        + " --pin \"$(cat hsm-pin)\" --so-pin \"$(cat hsm-so-pin)\" >/dev/null"));
+        // Ports of our own (another daemon may hold 8080 on a test machine), set where an operator sets them.
+        httpPort = freePort();
+        adminPort = freePort();
+        Files.writeString(Path.of("/etc/default/rotakey"), "ROTAKEY_HTTP_PORT=" + httpPort + "\nROTAKEY_ADMIN_PORT="
+                + adminPort + "\n", java.nio.file.StandardOpenOption.APPEND);
 
+        // What systemctl start does: ExecStartPre= (it creates the SoftHSM2 token the example uses), then ExecStart=.
+        Run prepared = prepareDataDir();
+        assertThat(prepared.output()).contains("creating it");
+        assertOwnerAndMode("/var/lib/rotakey/hsm-pin", "rotakey", "rotakey", "rw-------");
+        assertOwnerAndMode("/var/lib/rotakey/softhsm-tokens", "rotakey", "rotakey", "rwx------");
         startDaemon("first");
-        HttpResponse<String> created = api("POST", "/api/v1/agents",
-                "{\"id\":\"deb-agent\",\"owner\":\"ops@example.com\"}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        assertThat(api("GET", "/api/v1/agents/deb-agent", null).statusCode()).isEqualTo(200);
+
+        // rotakeyctl as root, no flags, no ROTAKEY_* variable: /etc/rotakey/rotakeyctl.conf and /etc/rotakey/rotakey.yml.
+        Run settings = ctlOk("config");
+        assertThat(settings.output()).contains("http://127.0.0.1:" + httpPort, "http://127.0.0.1:" + adminPort,
+                "/var/lib/rotakey/admin-token", "derived from /etc/rotakey/rotakey.yml");
+        ctlOk("status");
+        assertThat(ctlOk("agents", "create", "deb-agent", "--owner", "ops@example.com").output())
+                .contains("Agent deb-agent created");
+        assertThat(ctlOk("agents").output()).contains("deb-agent");
+        assertThat(ctlOk("credentials", "create", "deb-key", "--agent", "deb-agent", "--type", "api-key",
+                "--backend", "hsm", "--target", "local-files,path=deb/api", "--every", "P30D").output())
+                .contains("Credential deb-key created");
+        String first = Files.readString(DELIVERED.resolve("deb/api")).strip();
+        assertThat(ctlOk("rotate", "--credential", "deb-key", "--wait").output()).contains("SUCCEEDED");
+        assertThat(ctlOk("credentials").output()).contains("deb-key");
+        // What the target holds: the rotated key, which the daemon accepts.
+        String second = Files.readString(DELIVERED.resolve("deb/api")).strip();
+        assertThat(second).startsWith("rk_").isNotEqualTo(first);
+        assertThat(ctlOk("verify", "--key-file", DELIVERED.resolve("deb/api").toString()).output())
+                .startsWith("valid: credential deb-key version 2");
+
         // The token is the daemon's own: an unauthenticated call is refused.
         HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + httpPort + "/api/v1/agents")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        stopDaemon();
-        assertThat(STATE.resolve("rotakey.mv.db")).exists();
-        assertOwnerAndMode("/var/lib/rotakey/admin-token", "rotakey", "rotakey", "rw-------");
     }
 
     @Test
     @Order(4)
+    void aCredentialIsChangedWithNoFlags() throws Exception {
+        assumeDaemonHas("PATCH", "/api/v1/credentials/deb-key", "{}");
+        assertThat(ctlOk("credentials", "change", "deb-key", "--every", "P7D").output())
+                .contains("Credential deb-key changed");
+        assertThat(ctlOk("credentials", "show", "deb-key").output()).contains("P7D");
+    }
+
+    @Test
+    @Order(5)
+    void anExistingSecretIsImportedWithNoFlags() throws Exception {
+        assumeDaemonHas("POST", "/api/v1/credentials", "{\"import\":{\"secret\":\"probe\"}}");
+        String secret = "Deb-Imported-" + System.nanoTime();
+        Path secretFile = tmp.resolve("imported.secret");
+        Files.writeString(secretFile, secret + "\n");
+        ctlOk("credentials", "import", "deb-imported", "--agent", "deb-agent", "--type", "password", "--backend", "hsm",
+                "--target", "local-files,path=deb/imported", "--secret-file", secretFile.toString());
+        assertThat(Files.readString(DELIVERED.resolve("deb/imported")).strip()).isEqualTo(secret);
+    }
+
+    @Test
+    @Order(6)
+    void aCredentialIsRetiredWithNoFlags() throws Exception {
+        assumeDaemonHas("DELETE", "/api/v1/credentials/deb-no-such-credential", "");
+        Path key = DELIVERED.resolve("deb/api");
+        Path saved = tmp.resolve("retired.key");
+        Files.copy(key, saved);
+        ctlOk("credentials", "retire", "deb-key", "--yes", "--wait");
+        assertThat(key).doesNotExist();
+        Run refused = ctl("verify", "--key-file", saved.toString());
+        assertThat(refused.exitCode()).as(refused.output()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(7)
     void anUpgradeKeepsTheConfigurationAndTheData() throws Exception {
+        stopDaemon();
+        assertThat(STATE.resolve("rotakey.mv.db")).exists();
+        assertOwnerAndMode("/var/lib/rotakey/admin-token", "rotakey", "rotakey", "rw-------");
+        byte[] pin = Files.readAllBytes(STATE.resolve("hsm-pin"));
         Path ctlConf = Path.of("/etc/rotakey/rotakeyctl.conf");
         String editedCtl = Files.readString(ctlConf) + ADMIN_EDIT;
         Files.writeString(ctlConf, editedCtl);
@@ -267,7 +327,9 @@ class DebPackageIT {
         assertOwnerAndMode("/etc/rotakey/rotakeyctl.conf", "root", "rotakey", "rw-r-----");
         assertOwnerAndMode("/var/lib/rotakey", "rotakey", "rotakey", "rwx------");
 
-        // The new version runs on the old data: the agent made before the upgrade is there.
+        // The new version runs on the old data: ExecStartPre= leaves the token alone, the agent made before is there.
+        assertThat(prepareDataDir().output()).isEmpty();
+        assertThat(Files.readAllBytes(STATE.resolve("hsm-pin"))).isEqualTo(pin);
         startDaemon("upgraded");
         HttpResponse<String> agent = api("GET", "/api/v1/agents/deb-agent", null);
         assertThat(agent.statusCode()).as(agent.body()).isEqualTo(200);
@@ -276,7 +338,7 @@ class DebPackageIT {
     }
 
     @Test
-    @Order(5)
+    @Order(8)
     void purgeRemovesThePackageButKeepsTheIrreplaceableState() throws Exception {
         Run purge = ok("dpkg", "--purge", "rotakey");
         assertThat(purge.output()).contains("kept /var/lib/rotakey");
@@ -318,18 +380,99 @@ class DebPackageIT {
         return next;
     }
 
+    /**
+     * The environment systemd gives the service: the installed unit's Environment= lines, then its EnvironmentFile=
+     * (/etc/default/rotakey), read from the files rather than repeated here.
+     */
+    private static Map<String, String> unitEnvironment() throws IOException {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin");
+        List<String> files = new ArrayList<>();
+        for (String line : Files.readAllLines(UNIT)) {
+            if (line.startsWith("Environment=")) {
+                String assignment = unquote(line.substring("Environment=".length()));
+                env.put(assignment.substring(0, assignment.indexOf('=')), assignment.substring(assignment.indexOf('=') + 1));
+            } else if (line.startsWith("EnvironmentFile=")) {
+                files.add(line.substring("EnvironmentFile=".length()).replaceFirst("^-", ""));
+            }
+        }
+        for (String file : files) {
+            for (String line : Files.exists(Path.of(file)) ? Files.readAllLines(Path.of(file)) : List.<String>of()) {
+                if (!line.isBlank() && !line.startsWith("#") && line.contains("=")) {
+                    env.put(line.substring(0, line.indexOf('=')).strip(), unquote(line.substring(line.indexOf('=') + 1).strip()));
+                }
+            }
+        }
+        return env;
+    }
+
+    private static String unquote(String value) {
+        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"") ? value.substring(1, value.length() - 1) : value;
+    }
+
+    /** The unit's one line starting with key, without the key. */
+    private static String unitLine(String key) throws IOException {
+        return Files.readAllLines(UNIT).stream().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
+                .reduce((a, b) -> {
+                    throw new AssertionError("two " + key + "= lines in " + UNIT);
+                }).orElseThrow(() -> new AssertionError("no " + key + "= line in " + UNIT));
+    }
+
+    /** The unit's ExecStartPre= as user rotakey, in its working directory, with nothing but the unit's environment. */
+    private Run prepareDataDir() throws Exception {
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", "rotakey", "--", "env", "-i"));
+        unitEnvironment().forEach((k, v) -> command.add(k + "=" + v));
+        command.addAll(List.of(unitLine("ExecStartPre").split(" +")));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(STATE.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("ExecStartPre= finished").isTrue();
+        assertThat(p.exitValue()).as("ExecStartPre= %s:\n%s", unitLine("ExecStartPre"), out).isZero();
+        return new Run(p.exitValue(), out);
+    }
+
+    /** rotakeyctl as an operator runs it on the host: as root, no flags, no ROTAKEY_* variable, from elsewhere. */
+    private Run ctl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/rotakeyctl"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY") || k.equals("SOFTHSM2_CONF"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("rotakeyctl " + String.join(" ", args) + " did not finish");
+        }
+        return new Run(p.exitValue(), out);
+    }
+
+    private Run ctlOk(String... args) throws Exception {
+        Run r = ctl(args);
+        assertThat(r.exitCode()).as("rotakeyctl %s:\n%s", String.join(" ", args), r.output()).isZero();
+        return r;
+    }
+
+    /** Skips when the daemon lacks an endpoint another part of the work adds (rotakeyctl's command then has no server). */
+    private void assumeDaemonHas(String method, String path, String body) throws Exception {
+        HttpResponse<String> a = api(method, path, body);
+        assumeTrue(!(a.statusCode() == 404 && !a.body().contains("does not exist")) && a.statusCode() != 405
+                && !a.body().contains("unknown field 'import'"), method + " " + path + " is not in this daemon yet");
+    }
+
+    /** ExecStart= by hand as user rotakey (no systemd here): the installed jar, the unit's environment and directory. */
     private void startDaemon(String name) throws Exception {
-        httpPort = freePort();
-        adminPort = freePort();
         Path log = tmp.resolve("daemon-" + name + ".log");
+        Map<String, String> env = unitEnvironment();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder("runuser", "-u", "rotakey", "--", java, "-Xmx256m",
-                "-jar", "/usr/share/rotakey/rotakey.jar", "server", "/etc/rotakey/rotakey.yml")
-                .directory(STATE.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("ROTAKEY_DATA_DIR", STATE.toString());
-        pb.environment().put("SOFTHSM2_CONF", STATE.resolve("softhsm2.conf").toString());
-        pb.environment().put("ROTAKEY_HTTP_PORT", Integer.toString(httpPort));
-        pb.environment().put("ROTAKEY_ADMIN_PORT", Integer.toString(adminPort));
+        List<String> command = new ArrayList<>(List.of("runuser", "-u", "rotakey", "--", java));
+        command.addAll(List.of(env.getOrDefault("JAVA_OPTS", "").split(" +")));
+        command.addAll(List.of("-jar", "/usr/share/rotakey/rotakey.jar", "server", "/etc/rotakey/rotakey.yml"));
+        command.removeIf(String::isEmpty);
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(Path.of(unitLine("WorkingDirectory")).toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
         daemon = pb.start();
         URI ready = URI.create("http://127.0.0.1:" + adminPort + "/health/ready");
         await("the installed daemon answers 200 at /health/ready").atMost(Duration.ofMinutes(3))

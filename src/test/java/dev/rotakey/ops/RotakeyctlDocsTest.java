@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * rotakeyctl's documentation cannot drift from its parser: every command and option that {@code rotakeyctl completion
  * json} reports (its own argparse tree) is in the man page's section for that command and in the shipped bash
  * completion, which is exactly what {@code rotakeyctl completion bash} prints; the man page renders without a
- * warning; the shipped config file points where config/production/rotakey.yml listens.
+ * warning; the shipped config file derives its connection from the daemon's config, and its commented production values
+ * are what rotakeyctl derives from config/production/rotakey.yml.
  */
 class RotakeyctlDocsTest {
     private static final Path SCRIPT = Path.of("scripts/rotakeyctl");
@@ -156,20 +157,33 @@ class RotakeyctlDocsTest {
     }
 
     @Test
-    void theShippedConfigFileReachesThePortsOfTheProductionConfig() throws IOException {
+    void theShippedConfigFileReachesThePortsOfTheProductionConfig() throws Exception {
         JsonNode production = new ObjectMapper(new YAMLFactory()).readTree(Path.of("config/production/rotakey.yml").toFile());
         JsonNode api = production.get("server").get("applicationConnectors").get(0);
         JsonNode admin = production.get("server").get("adminConnectors").get(0);
-        Map<String, String> conf = new LinkedHashMap<>();
+        Map<String, String> active = new LinkedHashMap<>();
+        Map<String, String> commented = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("config/rotakeyctl.conf"), StandardCharsets.UTF_8)) {
-            if (!line.startsWith("#") && line.contains("=")) {
-                conf.put(line.substring(0, line.indexOf('=')).trim(), line.substring(line.indexOf('=') + 1).trim());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(# )?([a-z_]+) = (\\S+)$").matcher(line);
+            if (m.matches()) {
+                (m.group(1) == null ? active : commented).put(m.group(2), m.group(3));
             }
         }
+        // The connection follows whichever daemon config is installed: nothing pins it to one example's ports.
+        assertThat(active).doesNotContainKeys("url", "admin_url", "token_file", "server_config").containsKey("ca");
         String scheme = api.get("type").asText().startsWith("https") ? "https" : "http";
-        assertThat(conf.get("url")).isEqualTo(scheme + "://127.0.0.1:" + api.get("port").asInt());
-        assertThat(conf.get("admin_url")).isEqualTo("http://" + admin.get("bindHost").asText() + ":" + admin.get("port").asInt());
-        assertThat(conf.get("token_file")).isEqualTo(production.get("auth").get("adminTokenFile").asText());
-        assertThat(conf).containsKey("ca");
+        assertThat(commented.get("url")).isEqualTo(scheme + "://127.0.0.1:" + api.get("port").asInt());
+        assertThat(commented.get("admin_url")).isEqualTo("http://" + admin.get("bindHost").asText() + ":" + admin.get("port").asInt());
+        assertThat(commented.get("token_file")).isEqualTo(production.get("auth").get("adminTokenFile").asText());
+        assertThat(commented.get("server_config")).isEqualTo("/etc/rotakey/rotakey.yml");
+
+        // And what rotakeyctl derives from the production config is what the comments show.
+        Run derived = run("python3", SCRIPT.toString(), "--config", "config/rotakeyctl.conf",
+                "--server-config", "config/production/rotakey.yml", "config", "--json");
+        assertThat(derived.exit()).as(derived.err()).isZero();
+        JsonNode settings = JSON.readTree(derived.out());
+        assertThat(settings.get("url").get("value").asText()).isEqualTo(commented.get("url"));
+        assertThat(settings.get("admin_url").get("value").asText()).isEqualTo(commented.get("admin_url"));
+        assertThat(settings.get("token").get("value").asText()).startsWith(commented.get("token_file") + " or ");
     }
 }
