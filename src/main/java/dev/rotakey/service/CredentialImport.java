@@ -7,7 +7,6 @@ import dev.rotakey.backend.KeyBackend;
 import dev.rotakey.backend.KeyBackendUnavailableException;
 import dev.rotakey.backend.KeyBackends;
 import dev.rotakey.backend.BackendStatus;
-import dev.rotakey.core.Agent;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialType;
 import dev.rotakey.core.CredentialVersion;
@@ -119,16 +118,7 @@ final class CredentialImport {
             CredentialVersion v1 = new CredentialVersion(c.id(), 1, VersionState.CURRENT, digest, backend.hmacKeyId(),
                     null, now, now, null, null, null, 0, null);
             store.txRun(tx -> {
-                Agent agent = tx.agents().findForUpdate(c.agentId())
-                        .orElseThrow(() -> RejectedException.invalid("agent", "agent '" + c.agentId() + "' does not exist"));
-                if (!agent.active()) {
-                    throw RejectedException.conflict("agent '" + c.agentId() + "' is decommissioned");
-                }
-                if (tx.credentials().find(c.id()).isPresent()) {
-                    throw RejectedException.conflict("credential '" + c.id() + "' already exists");
-                }
-                tx.credentials().insert(c);
-                claims.claim(tx, c, wanted);
+                NewCredentialRows.insert(tx, c, claims, wanted);
                 tx.versions().insert(v1);
                 BindingRecords.addReferences(tx, c.id(), 1, references);
                 BindingRecords.delivered(tx, c, 1, now);

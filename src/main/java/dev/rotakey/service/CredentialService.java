@@ -10,7 +10,6 @@ import dev.rotakey.config.RotationFactory;
 import dev.rotakey.ca.CertificateAuthorities;
 import dev.rotakey.ca.CertificateSummary;
 import dev.rotakey.core.KeyCustody;
-import dev.rotakey.core.Agent;
 import dev.rotakey.core.CertificateProfile;
 import dev.rotakey.core.Credential;
 import dev.rotakey.core.CredentialScopes;
@@ -110,18 +109,7 @@ public final class CredentialService {
             throw new KeyBackendUnavailableException("key backend '" + c.backend() + "' is unavailable: " + status.message());
         }
         store.txRun(tx -> {
-            Agent agent = tx.agents().findForUpdate(c.agentId())
-                    .orElseThrow(() -> RejectedException.invalid("agent", "agent '" + c.agentId() + "' does not exist"));
-            if (!agent.active()) {
-                throw RejectedException.conflict("agent '" + c.agentId() + "' is decommissioned");
-            }
-            if (tx.credentials().find(c.id()).isPresent()) {
-                throw RejectedException.conflict("credential '" + c.id() + "' already exists");
-            }
-            tx.credentials().insert(c);
-            // In the same transaction: a refused claim leaves no credential behind, and two creations racing for
-            // one resource cannot both commit (the claims' primary key).
-            claims.claim(tx, c, wanted);
+            NewCredentialRows.insert(tx, c, claims, wanted);
             audit.record(tx, actor, AuditAction.CREDENTIAL_CREATED, AuditSubject.credential(c.id()), "ok",
                     "agent=" + c.agentId() + " type=" + c.type().wireName() + " backend=" + c.backend()
                             + " targets=" + c.bindings().stream().map(TargetBinding::target).toList());

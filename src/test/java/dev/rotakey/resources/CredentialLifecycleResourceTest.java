@@ -78,7 +78,7 @@ class CredentialLifecycleResourceTest {
                     PasswordPolicy.DEFAULT_ALPHABET), "life-pw.txt"));
             d.credentials().insert(credential("life-gone", CredentialType.API_KEY, null, "life-gone.key"));
             d.credentials().markRetired("life-gone", NOW, "token:ops");
-            d.versions().insert(new CredentialVersion("life-key", 1, VersionState.CURRENT, "00", "test-hmac", null, NOW,
+            d.versions().insert(new CredentialVersion("life-key", 1, VersionState.CURRENT, "1ife0000", "test-hmac", null, NOW,
                     NOW, null, null, null, 0, null));
         });
     }
