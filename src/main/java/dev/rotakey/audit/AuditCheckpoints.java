@@ -6,10 +6,12 @@ import dev.rotakey.db.AuditChainHead;
 import dev.rotakey.db.Store;
 import dev.rotakey.schedule.FixedDelayWork;
 import io.dropwizard.lifecycle.Managed;
+import org.jdbi.v3.core.statement.StatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,6 +100,24 @@ public final class AuditCheckpoints implements Managed {
         String signature = Base64.getEncoder().encodeToString(key.sign(payload.getBytes(StandardCharsets.UTF_8)));
         AuditCheckpoint c = new AuditCheckpoint(head.seq(), head.hash(), now, keys.backendName(), key.alias(),
                 key.spec().signatureAlgorithm(), payload, signature, node.instanceId());
-        return store.tx(tx -> tx.auditCheckpoints().insertIfAbsent(c)) ? Optional.of(c) : Optional.empty();
+        try {
+            return store.tx(tx -> tx.auditCheckpoints().insertIfAbsent(c)) ? Optional.of(c) : Optional.empty();
+        } catch (StatementException e) {
+            // Another node checkpointed the same event between our NOT EXISTS and our insert (PostgreSQL's READ
+            // COMMITTED lets both see it absent): its checkpoint stands, ours is not needed.
+            if (uniqueViolation(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private static boolean uniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 }
