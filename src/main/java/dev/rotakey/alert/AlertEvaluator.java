@@ -9,6 +9,7 @@ import dev.rotakey.config.AlertingFactory;
 import dev.rotakey.core.AttestationPolicy;
 import dev.rotakey.db.AlertDao.Firing;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.UniqueViolation;
 import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -228,7 +229,7 @@ public final class AlertEvaluator implements Managed {
         try {
             return write.get();
         } catch (UnableToExecuteStatementException e) {
-            if (e.getCause() instanceof java.sql.SQLException s && "23505".equals(s.getSQLState())) {
+            if (UniqueViolation.in(e)) {
                 return false;
             }
             throw e;

@@ -4,6 +4,7 @@ import dev.rotakey.backend.SigningKey;
 import dev.rotakey.cluster.NodeIdentity;
 import dev.rotakey.db.AuditChainHead;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.UniqueViolation;
 import dev.rotakey.schedule.FixedDelayWork;
 import io.dropwizard.lifecycle.Managed;
 import org.jdbi.v3.core.statement.StatementException;
@@ -11,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,19 +105,10 @@ public final class AuditCheckpoints implements Managed {
         } catch (StatementException e) {
             // Another node checkpointed the same event between our NOT EXISTS and our insert (PostgreSQL's READ
             // COMMITTED lets both see it absent): its checkpoint stands, ours is not needed.
-            if (uniqueViolation(e)) {
+            if (UniqueViolation.in(e)) {
                 return Optional.empty();
             }
             throw e;
         }
-    }
-
-    private static boolean uniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

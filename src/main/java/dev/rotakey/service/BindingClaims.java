@@ -5,6 +5,7 @@ import dev.rotakey.core.RejectedException;
 import dev.rotakey.db.BindingClaimDao;
 import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.UniqueViolation;
 import dev.rotakey.targets.Target;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
@@ -12,7 +13,6 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,7 +32,6 @@ import java.util.function.IntFunction;
  */
 public final class BindingClaims {
     private static final Logger LOG = LoggerFactory.getLogger(BindingClaims.class);
-    private static final String UNIQUE_VIOLATION = "23505";
     private static final int BATCH = 500;
     /** Credentials per page of the start-up check. */
     private static final int PAGE = 1000;
@@ -88,7 +87,7 @@ public final class BindingClaims {
                 try {
                     dao.insert(claim.target(), claim.claim(), c.id());
                 } catch (UnableToExecuteStatementException e) {
-                    if (e.getCause() instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
+                    if (UniqueViolation.in(e)) {
                         // Another credential claimed it between the look-up and the insert.
                         throw conflict(claim, null);
                     }
@@ -131,7 +130,7 @@ public final class BindingClaims {
         try {
             dao.insertAll(rows);
         } catch (UnableToExecuteStatementException e) {
-            if (isUniqueViolation(e)) {
+            if (UniqueViolation.in(e)) {
                 throw RejectedException.conflict("a resource that one of the credentials binds was claimed by another "
                         + "credential meanwhile; nothing was created");
             }
@@ -139,15 +138,6 @@ public final class BindingClaims {
         }
     }
 
-    /** Whether a statement failed on a unique index: something was inserted concurrently. */
-    static boolean isUniqueViolation(RuntimeException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static RejectedException conflict(Claim claim, String holder) {
         return RejectedException.conflict("targets[" + claim.binding() + "]: the " + describe(claim.claim()) + " of target '"

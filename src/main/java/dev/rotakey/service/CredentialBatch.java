@@ -11,6 +11,7 @@ import dev.rotakey.core.Credential;
 import dev.rotakey.core.RejectedException;
 import dev.rotakey.db.Daos;
 import dev.rotakey.db.Store;
+import dev.rotakey.db.UniqueViolation;
 import dev.rotakey.targets.TargetBinding;
 import dev.rotakey.targets.Targets;
 import org.slf4j.Logger;
@@ -162,7 +163,7 @@ public final class CredentialBatch {
                 firstVersions.record(tx, prepared);
             });
         } catch (RuntimeException e) {
-            if (!(e instanceof RejectedException) && BindingClaims.isUniqueViolation(e)) {
+            if (!(e instanceof RejectedException) && UniqueViolation.in(e)) {
                 throw RejectedException.conflict("a credential of this batch was created by another request meanwhile; "
                         + "nothing was created");
             }
