@@ -2,6 +2,8 @@ package dev.rotakey.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.testing.Commands.Run;
+import dev.rotakey.testing.Commands;
 import dev.rotakey.testing.SoftHsmTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +14,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,12 +44,6 @@ class RotakeyctlEndToEndIT {
     /** Everything every run printed, checked for the token at the end. */
     static final List<String> OUTPUTS = Collections.synchronizedList(new ArrayList<>());
 
-    record Run(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 
     @BeforeAll
     static void start() {
@@ -78,26 +73,14 @@ class RotakeyctlEndToEndIT {
     private static Run ctl(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("python3", SCRIPT.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        Map<String, String> e = pb.environment();
-        e.keySet().removeIf(k -> k.startsWith("ROTAKEY"));
+        Map<String, String> e = new java.util.HashMap<>();
         e.put("ROTAKEY_URL", daemon.app("").toString());
         e.put("ROTAKEY_ADMIN_URL", daemon.admin("").toString());
         e.put("ROTAKEY_TOKEN_FILE", daemon.dataDir().resolve("admin-token").toString());
         // No host's /etc/rotakey/rotakeyctl.conf: an empty config file.
         e.put("ROTAKEYCTL_CONF", "/dev/null");
         e.putAll(env);
-        e.values().removeIf(String::isEmpty);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.PIPE).start();
-        p.getOutputStream().close();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("rotakeyctl " + String.join(" ", args) + " did not finish");
-        }
-        Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Run run = Commands.run(command, e, null, null, Duration.ofSeconds(90));
         OUTPUTS.add(run.out() + run.err());
         return run;
     }

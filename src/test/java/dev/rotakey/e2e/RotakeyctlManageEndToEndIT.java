@@ -2,6 +2,8 @@ package dev.rotakey.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rotakey.testing.Commands.Run;
+import dev.rotakey.testing.Commands;
 import dev.rotakey.testing.SoftHsmTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,8 +14,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -50,12 +49,6 @@ class RotakeyctlManageEndToEndIT {
     static final List<String> OUTPUTS = Collections.synchronizedList(new ArrayList<>());
     static final List<String> SECRETS = Collections.synchronizedList(new ArrayList<>());
 
-    record Run(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 
     @BeforeAll
     static void start() {
@@ -90,24 +83,7 @@ class RotakeyctlManageEndToEndIT {
     private static Run ctl(String stdin, Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("python3", SCRIPT.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-        Map<String, String> e = pb.environment();
-        e.keySet().removeIf(k -> k.startsWith("ROTAKEY"));
-        e.putAll(env);
-        e.values().removeIf(String::isEmpty);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try (OutputStream in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("rotakeyctl " + String.join(" ", args) + " did not finish");
-        }
-        Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Run run = Commands.run(command, env, stdin, dir, Duration.ofSeconds(90));
         OUTPUTS.add(run.out() + run.err());
         return run;
     }

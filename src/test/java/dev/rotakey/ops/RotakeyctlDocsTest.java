@@ -1,5 +1,7 @@
 package dev.rotakey.ops;
 
+import dev.rotakey.testing.Commands;
+import dev.rotakey.testing.Commands.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -10,12 +12,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,8 +37,6 @@ class RotakeyctlDocsTest {
 
     static JsonNode tree;
 
-    record Run(int exit, String out, String err) {
-    }
 
     @BeforeAll
     static void readTheParser() throws Exception {
@@ -48,22 +48,7 @@ class RotakeyctlDocsTest {
     }
 
     private static Run run(String... command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("rotakeyctl", ".out");
-        Path err = Files.createTempFile("rotakeyctl", ".err");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY"));
-            Process p = pb.start();
-            p.getOutputStream().close();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish");
-            }
-            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return Commands.run(List.of(command), Map.of(), null, null, Duration.ofSeconds(60));
     }
 
     /** The man page's text by section: OPTIONS for the global options, each {@code .SS} heading for its command. */

@@ -1,5 +1,7 @@
 package dev.rotakey.ops;
 
+import dev.rotakey.testing.Commands;
+import dev.rotakey.testing.Commands.Run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -8,10 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,8 +30,6 @@ class RotakeyctlServerConfigTest {
     @TempDir
     Path tmp;
 
-    record Run(int exit, String out, String err) {
-    }
 
     /** rotakeyctl with a clean environment (no ROTAKEY_*) plus the given variables; python3 -c to hide PyYAML. */
     private static Run run(Map<String, String> env, boolean withoutYaml, String... args)
@@ -42,23 +42,7 @@ class RotakeyctlServerConfigTest {
         }
         command.add(SCRIPT.toString());
         command.addAll(List.of(args));
-        Path out = Files.createTempFile("rotakeyctl", ".out");
-        Path err = Files.createTempFile("rotakeyctl", ".err");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().keySet().removeIf(k -> k.startsWith("ROTAKEY"));
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            p.getOutputStream().close();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish");
-            }
-            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return Commands.run(command, env, null, null, Duration.ofSeconds(60));
     }
 
     private JsonNode settings(Run r) throws IOException {
